@@ -1,0 +1,97 @@
+package dev.tether;
+
+import dev.tether.internal.engine.Connector;
+import dev.tether.internal.engine.Handlers;
+import java.net.SocketAddress;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+
+/**
+ * Configures and opens client connections; obtained from {@link Tether#client}. Not thread safe;
+ * the connections it opens are.
+ */
+public final class ClientBuilder<O, I> {
+  private final MessageTypes types;
+  private TetherConfig config = TetherConfig.defaults();
+  private String expectedServerName = "";
+  private final Handlers<O, I> handlers = new Handlers<>();
+
+  ClientBuilder(MessageTypes types) {
+    this.types = Objects.requireNonNull(types, "types");
+  }
+
+  /** Sets limits, timeouts and codecs; see {@link TetherConfig}. */
+  public ClientBuilder<O, I> config(TetherConfig config) {
+    this.config = Objects.requireNonNull(config, "config");
+    return this;
+  }
+
+  /** Offers these codecs, most preferred first; shorthand for the config's codecs. */
+  public ClientBuilder<O, I> codecs(String... names) {
+    this.config = config.toBuilder().codecs(names).build();
+    return this;
+  }
+
+  /** Refuses servers that announce another name; empty (the default) checks nothing. */
+  public ClientBuilder<O, I> expectServerName(String name) {
+    this.expectedServerName = Objects.requireNonNull(name, "name");
+    return this;
+  }
+
+  /** Delivers received messages to {@code handler}; without one, use {@link Connection#receive}. */
+  public ClientBuilder<O, I> onMessage(MessageHandler<O, I> handler) {
+    handlers.onMessage = handler;
+    return this;
+  }
+
+  /** Answers the server's requests. */
+  public ClientBuilder<O, I> onRequest(RequestHandler<O, I> handler) {
+    handlers.onRequest = Handlers.async(handler);
+    return this;
+  }
+
+  /** Answers the server's requests asynchronously. */
+  public ClientBuilder<O, I> onRequestAsync(AsyncRequestHandler<O, I> handler) {
+    handlers.onRequest = handler;
+    return this;
+  }
+
+  /** Tells {@code handler} when the connection has closed and why. */
+  public ClientBuilder<O, I> onClose(CloseHandler<O, I> handler) {
+    handlers.onClose = handler;
+    return this;
+  }
+
+  /**
+   * Connects and completes the handshake, waiting up to the connect timeout plus the handshake
+   * timeout.
+   *
+   * @param address an {@link java.net.InetSocketAddress} for TCP or a {@link
+   *     java.net.UnixDomainSocketAddress}
+   * @throws HandshakeException if the server refused this client, or is not a Tether endpoint
+   * @throws TetherTimeoutException if the connect or the handshake timed out
+   * @throws TetherException if the connection failed otherwise, with the I/O error as its cause
+   */
+  public Connection<O, I> connect(SocketAddress address) {
+    try {
+      return connectAsync(address).get();
+    } catch (ExecutionException | CompletionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof TetherException te) {
+        throw te;
+      }
+      throw new TetherException("connect to " + address + " failed: " + cause, cause);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new TetherException("interrupted while connecting to " + address, e);
+    }
+  }
+
+  /** Like {@link #connect} without blocking; the future fails with the same exceptions. */
+  public CompletableFuture<Connection<O, I>> connectAsync(SocketAddress address) {
+    Objects.requireNonNull(address, "address");
+    return Connector.connect(address, types, config, expectedServerName, handlers.copy());
+  }
+}

@@ -1,0 +1,63 @@
+package dev.tether;
+
+/**
+ * The connection is closed, or closing, so the operation cannot proceed. Carries the GOAWAY code
+ * and reason that ended it, and whether the peer or this side decided to close.
+ */
+public class ConnectionClosedException extends TetherException {
+  private static final long serialVersionUID = 1L;
+
+  private final GoAwayCode code;
+  private final int rawCode;
+  private final String reason;
+  private final boolean remote;
+
+  /**
+   * Creates the exception.
+   *
+   * @param code the close code; {@link GoAwayCode#UNKNOWN} if {@code rawCode} is not defined
+   * @param rawCode the code as sent on the wire, or -1 if the connection ended without GOAWAY
+   * @param reason the reason in plain words
+   * @param remote true if the peer closed the connection, false if this side did
+   * @param cause the underlying failure, or null
+   */
+  public ConnectionClosedException(
+      GoAwayCode code, int rawCode, String reason, boolean remote, Throwable cause) {
+    super(describe(code, rawCode, reason, remote), cause);
+    this.code = code;
+    this.rawCode = rawCode;
+    this.reason = reason;
+    this.remote = remote;
+  }
+
+  /** Creates the exception for a known code. */
+  public ConnectionClosedException(GoAwayCode code, String reason, boolean remote) {
+    this(code, code.code(), reason, remote, null);
+  }
+
+  private static String describe(GoAwayCode code, int rawCode, String reason, boolean remote) {
+    String who = remote ? "closed by peer" : "closed locally";
+    String name = code == GoAwayCode.UNKNOWN ? "code " + rawCode : code.name();
+    return "connection " + who + " (" + name + "): " + reason;
+  }
+
+  /** Returns the GOAWAY code that ended the connection. */
+  public GoAwayCode code() {
+    return code;
+  }
+
+  /** Returns the GOAWAY code as sent on the wire, or -1 if there was no GOAWAY. */
+  public int rawCode() {
+    return rawCode;
+  }
+
+  /** Returns the reason, in plain words. */
+  public String reason() {
+    return reason;
+  }
+
+  /** Returns true if the peer closed the connection, false if this side did. */
+  public boolean isRemote() {
+    return remote;
+  }
+}

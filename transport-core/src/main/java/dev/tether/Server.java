@@ -1,0 +1,33 @@
+package dev.tether;
+
+import java.net.SocketAddress;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * A bound, listening server. Every accepted connection gets the handlers given to its {@link
+ * ServerBuilder}. Thread safe.
+ */
+public interface Server<O, I> extends AutoCloseable {
+  /**
+   * Returns the address the server is bound to: for TCP the real port even if port 0 was asked for;
+   * for a Unix domain socket its path.
+   */
+  SocketAddress address();
+
+  /** Returns the connections that have completed their handshake and are not yet closed. */
+  List<Connection<O, I>> connections();
+
+  /** Returns the name this server announces, and that clients may ask to check. */
+  String name();
+
+  /**
+   * Stops accepting, closes every connection with GOAWAY(SHUTTING_DOWN) after the messages already
+   * accepted, and waits up to the drain timeout for them to finish. Idempotent.
+   */
+  @Override
+  void close();
+
+  /** Like {@link #close()}, waiting at most {@code deadline} before abandoning the connections. */
+  void close(Duration deadline);
+}

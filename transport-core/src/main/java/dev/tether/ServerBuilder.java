@@ -1,0 +1,79 @@
+package dev.tether;
+
+import dev.tether.internal.engine.Handlers;
+import dev.tether.internal.engine.RealServer;
+import java.net.SocketAddress;
+import java.util.Objects;
+
+/** Configures and binds a {@link Server}; obtained from {@link Tether#server}. Not thread safe. */
+public final class ServerBuilder<O, I> {
+  private final MessageTypes types;
+  private TetherConfig config = TetherConfig.defaults();
+  private String name = "";
+  private final Handlers<O, I> handlers = new Handlers<>();
+
+  ServerBuilder(MessageTypes types) {
+    this.types = Objects.requireNonNull(types, "types");
+  }
+
+  /** Sets limits, timeouts and codecs; see {@link TetherConfig}. */
+  public ServerBuilder<O, I> config(TetherConfig config) {
+    this.config = Objects.requireNonNull(config, "config");
+    return this;
+  }
+
+  /** Accepts these codecs; shorthand for the config's codecs. */
+  public ServerBuilder<O, I> codecs(String... names) {
+    this.config = config.toBuilder().codecs(names).build();
+    return this;
+  }
+
+  /** Sets the name the server announces and that clients may check; empty by default. */
+  public ServerBuilder<O, I> name(String name) {
+    this.name = Objects.requireNonNull(name, "name");
+    return this;
+  }
+
+  /** Tells {@code handler} about each connection once its handshake has completed. */
+  public ServerBuilder<O, I> onConnection(ConnectionHandler<O, I> handler) {
+    handlers.onConnection = handler;
+    return this;
+  }
+
+  /** Delivers every connection's messages to {@code handler}; without one, use receive. */
+  public ServerBuilder<O, I> onMessage(MessageHandler<O, I> handler) {
+    handlers.onMessage = handler;
+    return this;
+  }
+
+  /** Answers requests. */
+  public ServerBuilder<O, I> onRequest(RequestHandler<O, I> handler) {
+    handlers.onRequest = Handlers.async(handler);
+    return this;
+  }
+
+  /** Answers requests asynchronously. */
+  public ServerBuilder<O, I> onRequestAsync(AsyncRequestHandler<O, I> handler) {
+    handlers.onRequest = handler;
+    return this;
+  }
+
+  /** Tells {@code handler} when a connection has closed and why. */
+  public ServerBuilder<O, I> onClose(CloseHandler<O, I> handler) {
+    handlers.onClose = handler;
+    return this;
+  }
+
+  /**
+   * Binds and starts accepting.
+   *
+   * @param address an {@link java.net.InetSocketAddress} (port 0 picks a free port) or a {@link
+   *     java.net.UnixDomainSocketAddress} whose file must not exist yet
+   * @throws TetherException if the address cannot be bound, with the I/O error as its cause
+   * @throws IllegalArgumentException if a configured codec is not on the class path
+   */
+  public Server<O, I> bind(SocketAddress address) {
+    Objects.requireNonNull(address, "address");
+    return RealServer.bind(address, types, config, name, handlers.copy());
+  }
+}

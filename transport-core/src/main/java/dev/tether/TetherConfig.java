@@ -1,0 +1,272 @@
+package dev.tether;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.Executor;
+
+/**
+ * Limits, timeouts and codec choices for connections; immutable. Start from {@link #defaults()} or
+ * {@link #builder()}.
+ *
+ * @param codecs codec names: for a client, the ones it offers, most preferred first; for a server,
+ *     the ones it accepts. Empty means every codec on the class path, in alphabetical order
+ * @param nodeId this side's node id, announced in the handshake; 0 = anonymous
+ * @param maxFrameBytes the largest frame this side accepts; the peer never sends a larger one
+ * @param heartbeatInterval how often to PING when nothing else was sent; zero disables
+ * @param idleTimeout close with IDLE_TIMEOUT when nothing was received for this long; zero disables
+ * @param handshakeTimeout how long a connection may take to complete its handshake
+ * @param connectTimeout how long a client waits for the TCP or UDS connect itself
+ * @param drainTimeout how long a graceful close waits for queued messages and the peer's GOAWAY
+ * @param sendTimeout how long {@link Connection#send} waits while the outbound queue is full
+ * @param requestTimeout how long {@link Connection#request} waits for the response
+ * @param maxQueuedOutboundBytes the outbound queue's size; a single message larger than this is still
+ *     accepted when the queue is empty
+ * @param maxQueuedInboundMessages received messages waiting for the handler before reading stops
+ * @param maxQueuedInboundBytes received bytes waiting for the handler before reading stops
+ * @param handlerExecutor where handlers run; null means a shared pool of daemon threads. Each
+ *     connection's handler calls are serialised whichever executor is used
+ */
+public record TetherConfig(
+    List<String> codecs,
+    long nodeId,
+    int maxFrameBytes,
+    Duration heartbeatInterval,
+    Duration idleTimeout,
+    Duration handshakeTimeout,
+    Duration connectTimeout,
+    Duration drainTimeout,
+    Duration sendTimeout,
+    Duration requestTimeout,
+    int maxQueuedOutboundBytes,
+    int maxQueuedInboundMessages,
+    int maxQueuedInboundBytes,
+    Executor handlerExecutor) {
+
+  /** 16 MiB: large enough for most messages, small enough that a bad peer cannot hurt. */
+  public static final int DEFAULT_MAX_FRAME_BYTES = 16 * 1024 * 1024;
+
+  public static final Duration DEFAULT_HEARTBEAT_INTERVAL = Duration.ofSeconds(5);
+  public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(30);
+  public static final Duration DEFAULT_HANDSHAKE_TIMEOUT = Duration.ofSeconds(10);
+  public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(10);
+  public static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(5);
+  public static final Duration DEFAULT_SEND_TIMEOUT = Duration.ofSeconds(10);
+  public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(30);
+
+  /** 4 MiB: enough to keep a 10 Gbit/s link busy for a few milliseconds per connection. */
+  public static final int DEFAULT_MAX_QUEUED_OUTBOUND_BYTES = 4 * 1024 * 1024;
+
+  public static final int DEFAULT_MAX_QUEUED_INBOUND_MESSAGES = 1024;
+  public static final int DEFAULT_MAX_QUEUED_INBOUND_BYTES = 16 * 1024 * 1024;
+
+  /** The u32 fields of the handshake carry milliseconds up to this value. */
+  private static final long MAX_WIRE_MILLIS = 0xFFFF_FFFFL;
+
+  /**
+   * Validates every field.
+   *
+   * @throws IllegalArgumentException if a value is out of range
+   */
+  public TetherConfig {
+    codecs = List.copyOf(codecs);
+    if (codecs.size() > 16) {
+      throw new IllegalArgumentException("at most 16 codecs can be offered, not " + codecs.size());
+    }
+    if (maxFrameBytes < 1024) {
+      throw new IllegalArgumentException("maxFrameBytes must be at least 1024, was " + maxFrameBytes);
+    }
+    checkWireMillis("heartbeatInterval", heartbeatInterval);
+    checkWireMillis("idleTimeout", idleTimeout);
+    checkPositive("handshakeTimeout", handshakeTimeout);
+    checkPositive("connectTimeout", connectTimeout);
+    checkPositive("drainTimeout", drainTimeout);
+    checkPositive("sendTimeout", sendTimeout);
+    checkPositive("requestTimeout", requestTimeout);
+    if (maxQueuedOutboundBytes < 1) {
+      throw new IllegalArgumentException("maxQueuedOutboundBytes must be positive");
+    }
+    if (maxQueuedInboundMessages < 1 || maxQueuedInboundBytes < 1) {
+      throw new IllegalArgumentException("inbound queue limits must be positive");
+    }
+  }
+
+  private static void checkWireMillis(String name, Duration value) {
+    Objects.requireNonNull(value, name);
+    if (value.isNegative() || value.toMillis() > MAX_WIRE_MILLIS) {
+      throw new IllegalArgumentException(name + " must be 0.." + MAX_WIRE_MILLIS + " ms: " + value);
+    }
+  }
+
+  private static void checkPositive(String name, Duration value) {
+    Objects.requireNonNull(value, name);
+    if (value.isNegative() || value.isZero()) {
+      throw new IllegalArgumentException(name + " must be positive: " + value);
+    }
+  }
+
+  /** Returns the default configuration. */
+  public static TetherConfig defaults() {
+    return builder().build();
+  }
+
+  /** Returns a builder holding the defaults. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Returns a builder holding this configuration's values. */
+  public Builder toBuilder() {
+    return new Builder(this);
+  }
+
+  /** Builds a {@link TetherConfig}; not thread safe. */
+  public static final class Builder {
+    private List<String> codecs = List.of();
+    private long nodeId;
+    private int maxFrameBytes = DEFAULT_MAX_FRAME_BYTES;
+    private Duration heartbeatInterval = DEFAULT_HEARTBEAT_INTERVAL;
+    private Duration idleTimeout = DEFAULT_IDLE_TIMEOUT;
+    private Duration handshakeTimeout = DEFAULT_HANDSHAKE_TIMEOUT;
+    private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
+    private Duration drainTimeout = DEFAULT_DRAIN_TIMEOUT;
+    private Duration sendTimeout = DEFAULT_SEND_TIMEOUT;
+    private Duration requestTimeout = DEFAULT_REQUEST_TIMEOUT;
+    private int maxQueuedOutboundBytes = DEFAULT_MAX_QUEUED_OUTBOUND_BYTES;
+    private int maxQueuedInboundMessages = DEFAULT_MAX_QUEUED_INBOUND_MESSAGES;
+    private int maxQueuedInboundBytes = DEFAULT_MAX_QUEUED_INBOUND_BYTES;
+    private Executor handlerExecutor;
+
+    private Builder() {}
+
+    private Builder(TetherConfig c) {
+      codecs = c.codecs;
+      nodeId = c.nodeId;
+      maxFrameBytes = c.maxFrameBytes;
+      heartbeatInterval = c.heartbeatInterval;
+      idleTimeout = c.idleTimeout;
+      handshakeTimeout = c.handshakeTimeout;
+      connectTimeout = c.connectTimeout;
+      drainTimeout = c.drainTimeout;
+      sendTimeout = c.sendTimeout;
+      requestTimeout = c.requestTimeout;
+      maxQueuedOutboundBytes = c.maxQueuedOutboundBytes;
+      maxQueuedInboundMessages = c.maxQueuedInboundMessages;
+      maxQueuedInboundBytes = c.maxQueuedInboundBytes;
+      handlerExecutor = c.handlerExecutor;
+    }
+
+    /** See {@link TetherConfig#codecs()}. */
+    public Builder codecs(String... names) {
+      this.codecs = List.of(names);
+      return this;
+    }
+
+    /** See {@link TetherConfig#codecs()}. */
+    public Builder codecs(List<String> names) {
+      this.codecs = List.copyOf(names);
+      return this;
+    }
+
+    /** See {@link TetherConfig#nodeId()}. */
+    public Builder nodeId(long nodeId) {
+      this.nodeId = nodeId;
+      return this;
+    }
+
+    /** See {@link TetherConfig#maxFrameBytes()}. */
+    public Builder maxFrameBytes(int maxFrameBytes) {
+      this.maxFrameBytes = maxFrameBytes;
+      return this;
+    }
+
+    /** See {@link TetherConfig#heartbeatInterval()}. */
+    public Builder heartbeatInterval(Duration heartbeatInterval) {
+      this.heartbeatInterval = heartbeatInterval;
+      return this;
+    }
+
+    /** See {@link TetherConfig#idleTimeout()}. */
+    public Builder idleTimeout(Duration idleTimeout) {
+      this.idleTimeout = idleTimeout;
+      return this;
+    }
+
+    /** See {@link TetherConfig#handshakeTimeout()}. */
+    public Builder handshakeTimeout(Duration handshakeTimeout) {
+      this.handshakeTimeout = handshakeTimeout;
+      return this;
+    }
+
+    /** See {@link TetherConfig#connectTimeout()}. */
+    public Builder connectTimeout(Duration connectTimeout) {
+      this.connectTimeout = connectTimeout;
+      return this;
+    }
+
+    /** See {@link TetherConfig#drainTimeout()}. */
+    public Builder drainTimeout(Duration drainTimeout) {
+      this.drainTimeout = drainTimeout;
+      return this;
+    }
+
+    /** See {@link TetherConfig#sendTimeout()}. */
+    public Builder sendTimeout(Duration sendTimeout) {
+      this.sendTimeout = sendTimeout;
+      return this;
+    }
+
+    /** See {@link TetherConfig#requestTimeout()}. */
+    public Builder requestTimeout(Duration requestTimeout) {
+      this.requestTimeout = requestTimeout;
+      return this;
+    }
+
+    /** See {@link TetherConfig#maxQueuedOutboundBytes()}. */
+    public Builder maxQueuedOutboundBytes(int bytes) {
+      this.maxQueuedOutboundBytes = bytes;
+      return this;
+    }
+
+    /** See {@link TetherConfig#maxQueuedInboundMessages()}. */
+    public Builder maxQueuedInboundMessages(int messages) {
+      this.maxQueuedInboundMessages = messages;
+      return this;
+    }
+
+    /** See {@link TetherConfig#maxQueuedInboundBytes()}. */
+    public Builder maxQueuedInboundBytes(int bytes) {
+      this.maxQueuedInboundBytes = bytes;
+      return this;
+    }
+
+    /** See {@link TetherConfig#handlerExecutor()}. */
+    public Builder handlerExecutor(Executor executor) {
+      this.handlerExecutor = executor;
+      return this;
+    }
+
+    /**
+     * Returns the configuration.
+     *
+     * @throws IllegalArgumentException if a value is out of range
+     */
+    public TetherConfig build() {
+      return new TetherConfig(
+          codecs,
+          nodeId,
+          maxFrameBytes,
+          heartbeatInterval,
+          idleTimeout,
+          handshakeTimeout,
+          connectTimeout,
+          drainTimeout,
+          sendTimeout,
+          requestTimeout,
+          maxQueuedOutboundBytes,
+          maxQueuedInboundMessages,
+          maxQueuedInboundBytes,
+          handlerExecutor);
+    }
+  }
+}

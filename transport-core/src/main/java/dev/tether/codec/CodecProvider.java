@@ -1,0 +1,25 @@
+package dev.tether.codec;
+
+import dev.tether.MessageTypes;
+import java.util.List;
+
+/**
+ * Creates codecs of one kind; found through {@link java.util.ServiceLoader}. A provider is listed in
+ * {@code META-INF/services/dev.tether.codec.CodecProvider} of its module.
+ */
+public interface CodecProvider {
+  /** Returns the codec's wire name, such as {@code json}: lower case, 1 to 255 bytes of ASCII. */
+  String name();
+
+  /** Returns other names a user may configure for this codec; the wire always carries {@link #name()}. */
+  default List<String> aliases() {
+    return List.of();
+  }
+
+  /**
+   * Creates a codec for the given message types. The codec may derive class registrations from
+   * {@code types} (messages in ascending id, then {@link MessageTypes#nestedClasses()}), so both
+   * sides agree by construction. Called once per registry and codec; the result is shared.
+   */
+  Codec create(MessageTypes types);
+}

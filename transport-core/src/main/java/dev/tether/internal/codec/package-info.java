@@ -1,0 +1,2 @@
+/** Internal use only: codecs built into transport-core. */
+package dev.tether.internal.codec;

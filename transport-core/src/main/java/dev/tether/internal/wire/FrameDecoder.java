@@ -1,0 +1,236 @@
+package dev.tether.internal.wire;
+
+import dev.tether.GoAwayCode;
+import java.nio.ByteBuffer;
+
+/**
+ * Splits a byte stream into frames, whatever way the bytes are split on arrival (PROTOCOL.md §3).
+ *
+ * <pre>
+ * +-------------------+------------+------------------------+
+ * | length : u32      | type : u8  | body : length-1 bytes  |
+ * +-------------------+------------+------------------------+
+ * </pre>
+ *
+ * <p>A {@code length} of 0 or above the current limit is rejected before anything is allocated for
+ * the body. Frames that arrive whole are handed to the listener in place, without copying; only a
+ * frame split across reads is gathered into an internal buffer, which is allocated after the length
+ * check. Optionally the stream starts with the 8-byte preamble.
+ *
+ * <p>The listener may ask to pause (backpressure); the bytes not yet consumed are kept, bounded by
+ * the size of the last input, and handed out by {@link #resume}.
+ *
+ * <p>This class is not thread safe.
+ */
+public final class FrameDecoder {
+  /** The frame length limit before the handshake has completed (PROTOCOL.md §3). */
+  public static final int HANDSHAKE_MAX_FRAME_LENGTH = 64 * 1024;
+
+  private static final int LENGTH_FIELD_BYTES = 4;
+  private static final int HEADER_BYTES = LENGTH_FIELD_BYTES + 1;
+  /** Gathering buffers up to this size are kept for reuse; larger ones are dropped after use. */
+  private static final int RETAINED_CAPACITY = 64 * 1024;
+
+  /** Receives decoded frames. */
+  public interface Listener {
+    /** Called once with the 8 preamble bytes, if a preamble was expected. */
+    void onPreamble(byte[] preamble) throws ProtocolException;
+
+    /**
+     * Called for each frame. {@code body} holds the bytes after the type byte between its position
+     * and limit, and is only valid during the call.
+     *
+     * @return true to go on, false to pause until {@link #resume}
+     */
+    boolean onFrame(int type, ByteBuffer body) throws ProtocolException;
+  }
+
+  private int maxFrameLength;
+  private byte[] preamble;
+  private int preambleRead;
+  /** Bytes received but not consumed, in read mode; empty (limit 0) when none. */
+  private ByteBuffer pending = ByteBuffer.allocate(0);
+
+  private boolean paused;
+
+  /**
+   * @param maxFrameLength the largest {@code length} accepted, at least 1
+   * @param expectPreamble whether the stream starts with the 8-byte preamble
+   */
+  public FrameDecoder(int maxFrameLength, boolean expectPreamble) {
+    maxFrameLength(maxFrameLength);
+    if (expectPreamble) {
+      preamble = new byte[Preamble.LENGTH];
+    }
+  }
+
+  /** Changes the length limit, e.g. once the handshake has completed. */
+  public void maxFrameLength(int maxFrameLength) {
+    if (maxFrameLength < 1) {
+      throw new IllegalArgumentException("maxFrameLength must be at least 1, was " + maxFrameLength);
+    }
+    this.maxFrameLength = maxFrameLength;
+  }
+
+  public int maxFrameLength() {
+    return maxFrameLength;
+  }
+
+  /** Returns true while the listener's pause is in effect. */
+  public boolean isPaused() {
+    return paused;
+  }
+
+  /** Returns how many bytes are held back, for tests and metrics. */
+  public int pendingBytes() {
+    return pending.remaining();
+  }
+
+  /**
+   * Consumes all of {@code src}, delivering every complete frame, unless the listener pauses; the
+   * rest is kept. Must not be called while paused.
+   *
+   * @throws ProtocolException FRAME_TOO_LARGE or PROTOCOL_ERROR for a bad length; whatever the
+   *     listener throws
+   */
+  public void decode(ByteBuffer src, Listener listener) throws ProtocolException {
+    if (paused) {
+      throw new IllegalStateException("decoder is paused; call resume first");
+    }
+    if (preamble != null) {
+      int n = Math.min(src.remaining(), Preamble.LENGTH - preambleRead);
+      src.get(preamble, preambleRead, n);
+      preambleRead += n;
+      if (preambleRead < Preamble.LENGTH) {
+        return;
+      }
+      byte[] received = preamble;
+      preamble = null;
+      listener.onPreamble(received);
+    }
+    while (true) {
+      if (pending.hasRemaining()) {
+        int needed = decodeFrom(pending, listener);
+        if (paused) {
+          stash(src);
+          return;
+        }
+        if (needed > 0) {
+          if (!src.hasRemaining()) {
+            return;
+          }
+          topUp(src, needed);
+        } else if (!pending.hasRemaining()) {
+          releasePending();
+        }
+        continue;
+      }
+      if (!src.hasRemaining()) {
+        return;
+      }
+      int needed = decodeFrom(src, listener);
+      if (paused || needed > 0) {
+        stash(src);
+        return;
+      }
+    }
+  }
+
+  /**
+   * Lifts a pause and delivers the frames held back, until they run out or the listener pauses
+   * again.
+   */
+  public void resume(Listener listener) throws ProtocolException {
+    paused = false;
+    while (pending.hasRemaining() && !paused) {
+      if (decodeFrom(pending, listener) > 0) {
+        return;
+      }
+    }
+    if (!pending.hasRemaining()) {
+      releasePending();
+    }
+  }
+
+  /**
+   * Delivers at most one frame from {@code buf}.
+   *
+   * @return 0 if a frame was delivered (or the buffer is empty), else the total number of bytes the
+   *     next frame needs, counted from the buffer's position
+   */
+  private int decodeFrom(ByteBuffer buf, Listener listener) throws ProtocolException {
+    int start = buf.position();
+    int available = buf.remaining();
+    if (available < LENGTH_FIELD_BYTES) {
+      return available == 0 ? 0 : LENGTH_FIELD_BYTES;
+    }
+    long length = buf.getInt(start) & 0xFFFF_FFFFL;
+    if (length == 0) {
+      throw new ProtocolException(
+          GoAwayCode.PROTOCOL_ERROR, "frame length 0: a frame holds at least its type byte");
+    }
+    if (length > maxFrameLength) {
+      throw new ProtocolException(
+          GoAwayCode.FRAME_TOO_LARGE,
+          "frame length " + length + " exceeds the limit of " + maxFrameLength + " bytes");
+    }
+    int total = LENGTH_FIELD_BYTES + (int) length;
+    if (available < total) {
+      return total;
+    }
+    int type = buf.get(start + LENGTH_FIELD_BYTES) & 0xFF;
+    int limit = buf.limit();
+    int end = start + total;
+    buf.limit(end).position(start + HEADER_BYTES);
+    boolean goOn;
+    try {
+      goOn = listener.onFrame(type, buf);
+    } finally {
+      buf.limit(limit).position(end);
+    }
+    if (!goOn) {
+      paused = true;
+    }
+    return 0;
+  }
+
+  /** Moves bytes from {@code src} into {@code pending} until it holds {@code needed} bytes. */
+  private void topUp(ByteBuffer src, int needed) {
+    ensurePendingCapacity(needed);
+    pending.compact();
+    int n = Math.min(src.remaining(), needed - pending.position());
+    int limit = src.limit();
+    src.limit(src.position() + n);
+    pending.put(src);
+    src.limit(limit);
+    pending.flip();
+  }
+
+  /** Keeps all of {@code src}'s remaining bytes after the pending ones. */
+  private void stash(ByteBuffer src) {
+    if (!src.hasRemaining()) {
+      return;
+    }
+    ensurePendingCapacity(pending.remaining() + src.remaining());
+    pending.compact();
+    pending.put(src);
+    pending.flip();
+  }
+
+  private void ensurePendingCapacity(int capacity) {
+    if (pending.capacity() < capacity) {
+      ByteBuffer bigger =
+          ByteBuffer.allocate(Math.max(capacity, Math.min(RETAINED_CAPACITY, capacity * 2)));
+      bigger.put(pending).flip();
+      pending = bigger;
+    }
+  }
+
+  private void releasePending() {
+    if (pending.capacity() > RETAINED_CAPACITY) {
+      pending = ByteBuffer.allocate(0);
+    } else {
+      pending.clear().limit(0);
+    }
+  }
+}

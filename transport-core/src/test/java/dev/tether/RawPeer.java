@@ -1,0 +1,365 @@
+package dev.tether;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tether.testing.Hex;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.Socket;
+import java.net.SocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.List;
+
+/**
+ * A Tether client written by hand over a blocking {@link Socket}, to check the server's bytes
+ * independently of the engine's own encoders and decoders. Every read is strict ({@code
+ * readFully}) and bounded by {@link #READ_TIMEOUT_MILLIS}, so a missing byte fails the test instead
+ * of hanging it.
+ *
+ * <p>Not thread safe: one test thread drives it.
+ */
+final class RawPeer implements AutoCloseable {
+  /** The longest any single read waits; a test never hangs longer than this per read. */
+  static final int READ_TIMEOUT_MILLIS = 5000;
+
+  /** ASCII "TETHER", a zero byte, protocol major version 1 (PROTOCOL.md §2). */
+  static final byte[] PREAMBLE = Hex.decode("544554484552 00 01");
+
+  /** The largest frame this peer agrees to read; a bigger length means the server is broken. */
+  private static final int SANITY_LIMIT = 1 << 20;
+
+  static final int HELLO = 0x01;
+  static final int WELCOME = 0x02;
+  static final int DATA = 0x03;
+  static final int REQUEST = 0x04;
+  static final int RESPONSE = 0x05;
+  static final int PING = 0x06;
+  static final int PONG = 0x07;
+  static final int GOAWAY = 0x08;
+
+  private final Socket socket;
+  private final DataInputStream in;
+  private final OutputStream out;
+
+  private RawPeer(Socket socket) throws IOException {
+    this.socket = socket;
+    this.in = new DataInputStream(socket.getInputStream());
+    this.out = socket.getOutputStream();
+  }
+
+  /** Connects to {@code address} with reads bounded by {@link #READ_TIMEOUT_MILLIS}. */
+  static RawPeer connect(SocketAddress address) throws IOException {
+    Socket socket = new Socket();
+    socket.connect(address, READ_TIMEOUT_MILLIS);
+    socket.setSoTimeout(READ_TIMEOUT_MILLIS);
+    socket.setTcpNoDelay(true);
+    return new RawPeer(socket);
+  }
+
+  /** Changes the bound on each read, e.g. to assert that something arrives sooner. */
+  void readTimeout(int millis) throws IOException {
+    socket.setSoTimeout(millis);
+  }
+
+  /** Returns this side's port, which the server names in its log lines and reasons. */
+  int localPort() {
+    return socket.getLocalPort();
+  }
+
+  // ------------------------------------------------------------------ writing
+
+  /** Writes the bytes as they are, in one write call. */
+  void write(byte[] bytes) throws IOException {
+    out.write(bytes);
+    out.flush();
+  }
+
+  /** Writes the bytes spelled in hex; whitespace is ignored. */
+  void writeHex(String hex) throws IOException {
+    write(Hex.decode(hex));
+  }
+
+  /** Writes one frame: u32 length (type byte + body), u8 type, body. */
+  void writeFrame(int type, byte[] body) throws IOException {
+    write(frame(type, body));
+  }
+
+  static byte[] frame(int type, byte[] body) {
+    return ByteBuffer.allocate(5 + body.length)
+        .putInt(1 + body.length)
+        .put((byte) type)
+        .put(body)
+        .array();
+  }
+
+  /** Writes the preamble and the HELLO in one go, as a client does (PROTOCOL.md §2). */
+  void writePreambleAndHello(Hello hello) throws IOException {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    bytes.writeBytes(PREAMBLE);
+    bytes.writeBytes(frame(HELLO, hello.body()));
+    write(bytes.toByteArray());
+  }
+
+  /**
+   * Completes a handshake the server must accept: writes preamble and HELLO, checks the preamble
+   * that comes back and returns the WELCOME.
+   */
+  Welcome handshake(Hello hello) throws IOException {
+    writePreambleAndHello(hello);
+    assertThat(readBytes(PREAMBLE.length)).as("server preamble").isEqualTo(PREAMBLE);
+    Frame frame = readFrame();
+    assertThat(frame.type())
+        .as("frame after the preamble (GOAWAY would be %s)", frame.describe())
+        .isEqualTo(WELCOME);
+    return Welcome.parse(frame.body());
+  }
+
+  /** Writes DATA: varint type id, then the payload. */
+  void writeData(int typeId, byte[] payload) throws IOException {
+    writeFrame(DATA, concat(varint(typeId), payload));
+  }
+
+  /** Writes REQUEST: u64 request id, varint type id, then the payload. */
+  void writeRequest(long requestId, int typeId, byte[] payload) throws IOException {
+    writeFrame(
+        REQUEST,
+        concat(ByteBuffer.allocate(8).putLong(requestId).array(), varint(typeId), payload));
+  }
+
+  /** Writes GOAWAY: u16 code, then the UTF-8 reason. */
+  void writeGoAway(int code, String reason) throws IOException {
+    writeFrame(
+        GOAWAY, concat(ByteBuffer.allocate(2).putShort((short) code).array(), utf8(reason)));
+  }
+
+  // ------------------------------------------------------------------ reading
+
+  /** Reads exactly {@code n} bytes. */
+  byte[] readBytes(int n) throws IOException {
+    byte[] bytes = new byte[n];
+    in.readFully(bytes);
+    return bytes;
+  }
+
+  /** Reads the 8-byte preamble and asserts that it is Tether's. */
+  void readPreamble() throws IOException {
+    assertThat(readBytes(PREAMBLE.length)).as("server preamble").isEqualTo(PREAMBLE);
+  }
+
+  /** Reads one whole frame. */
+  Frame readFrame() throws IOException {
+    long length = in.readInt() & 0xFFFF_FFFFL;
+    assertThat(length).as("frame length").isBetween(1L, (long) SANITY_LIMIT);
+    int type = in.readUnsignedByte();
+    return new Frame(type, readBytes((int) length - 1));
+  }
+
+  /** Reads one frame and asserts that it is a GOAWAY. */
+  GoAway readGoAway() throws IOException {
+    Frame frame = readFrame();
+    assertThat(frame.type()).as("expected GOAWAY, got %s", frame.describe()).isEqualTo(GOAWAY);
+    return GoAway.parse(frame.body());
+  }
+
+  /** Reads the refusal of a handshake: preamble, GOAWAY, then end of stream. */
+  GoAway readRefusal() throws IOException {
+    readPreamble();
+    GoAway goAway = readGoAway();
+    assertEndOfStream();
+    return goAway;
+  }
+
+  /** Asserts that the server has closed its side: the next read finds end of stream. */
+  void assertEndOfStream() throws IOException {
+    assertThat(in.read()).as("end of stream").isEqualTo(-1);
+  }
+
+  @Override
+  public void close() throws IOException {
+    socket.close();
+  }
+
+  // ------------------------------------------------------------------ encodings, by hand
+
+  /** Unsigned LEB128 (PROTOCOL.md §1), written here independently of the engine's Varint. */
+  static byte[] varint(int value) {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    int v = value;
+    while (v >= 0x80) {
+      bytes.write((v & 0x7F) | 0x80);
+      v >>>= 7;
+    }
+    bytes.write(v);
+    return bytes.toByteArray();
+  }
+
+  static byte[] utf8(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  static byte[] concat(byte[]... parts) {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    for (byte[] part : parts) {
+      bytes.writeBytes(part);
+    }
+    return bytes.toByteArray();
+  }
+
+  /** The schema fingerprint of PROTOCOL.md §5, computed from its text. */
+  static long fingerprint(String text) {
+    try {
+      byte[] digest = MessageDigest.getInstance("SHA-256").digest(utf8(text));
+      return ByteBuffer.wrap(digest, 0, 8).getLong();
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** One received frame. */
+  record Frame(int type, byte[] body) {
+    ByteBuffer buffer() {
+      return ByteBuffer.wrap(body);
+    }
+
+    String describe() {
+      return String.format("frame type 0x%02x with body %s", type, Hex.encode(body));
+    }
+  }
+
+  /** A GOAWAY body: u16 code, UTF-8 reason. */
+  record GoAway(int code, String reason) {
+    static GoAway parse(byte[] body) {
+      assertThat(body.length).as("GOAWAY body length").isGreaterThanOrEqualTo(2);
+      ByteBuffer buffer = ByteBuffer.wrap(body);
+      int code = buffer.getShort() & 0xFFFF;
+      return new GoAway(code, new String(body, 2, body.length - 2, StandardCharsets.UTF_8));
+    }
+  }
+
+  /** A WELCOME body, parsed field by field (PROTOCOL.md §4). */
+  record Welcome(
+      int minorVersion,
+      long nodeId,
+      String appProtocol,
+      long schemaFingerprint,
+      String codec,
+      String serverName,
+      long maxFrameSize,
+      long heartbeatMillis,
+      long idleTimeoutMillis,
+      byte[] extensions) {
+    static Welcome parse(byte[] body) {
+      try {
+        DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(body));
+        int minor = in.readUnsignedShort();
+        long nodeId = in.readLong();
+        String app = readStr(in);
+        long fingerprint = in.readLong();
+        String codec = readStr(in);
+        String serverName = readStr(in);
+        long maxFrameSize = in.readInt() & 0xFFFF_FFFFL;
+        long heartbeat = in.readInt() & 0xFFFF_FFFFL;
+        long idle = in.readInt() & 0xFFFF_FFFFL;
+        byte[] extensions = new byte[in.readUnsignedShort()];
+        in.readFully(extensions);
+        return new Welcome(
+            minor, nodeId, app, fingerprint, codec, serverName, maxFrameSize, heartbeat, idle,
+            extensions);
+      } catch (IOException e) {
+        throw new UncheckedIOException("WELCOME body is truncated: " + Hex.encode(body), e);
+      }
+    }
+
+    private static String readStr(DataInputStream in) throws IOException {
+      byte[] bytes = new byte[in.readUnsignedShort()];
+      in.readFully(bytes);
+      return new String(bytes, StandardCharsets.UTF_8);
+    }
+  }
+
+  /** A HELLO body built field by field (PROTOCOL.md §4); starts as the echo profile's. */
+  static final class Hello {
+    int minorVersion = 0;
+    long nodeId = 0;
+    String appProtocol = "tether-echo";
+    long schemaFingerprint = fingerprint("tether-echo\n1=echo.Echo\n");
+    List<String> codecs = List.of("bytes");
+    String serverName = "";
+    long maxFrameSize = 1 << 20;
+    long heartbeatMillis = 0;
+    long idleTimeoutMillis = 0;
+    byte[] extensions = new byte[0];
+
+    Hello appProtocol(String appProtocol) {
+      this.appProtocol = appProtocol;
+      return this;
+    }
+
+    Hello schemaFingerprint(long schemaFingerprint) {
+      this.schemaFingerprint = schemaFingerprint;
+      return this;
+    }
+
+    Hello codecs(String... codecs) {
+      this.codecs = List.of(codecs);
+      return this;
+    }
+
+    Hello serverName(String serverName) {
+      this.serverName = serverName;
+      return this;
+    }
+
+    Hello maxFrameSize(long maxFrameSize) {
+      this.maxFrameSize = maxFrameSize;
+      return this;
+    }
+
+    Hello heartbeatMillis(long heartbeatMillis) {
+      this.heartbeatMillis = heartbeatMillis;
+      return this;
+    }
+
+    Hello idleTimeoutMillis(long idleTimeoutMillis) {
+      this.idleTimeoutMillis = idleTimeoutMillis;
+      return this;
+    }
+
+    byte[] body() {
+      try {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        DataOutputStream out = new DataOutputStream(bytes);
+        out.writeShort(minorVersion);
+        out.writeLong(nodeId);
+        writeStr(out, appProtocol);
+        out.writeLong(schemaFingerprint);
+        out.writeByte(codecs.size());
+        for (String codec : codecs) {
+          writeStr(out, codec);
+        }
+        writeStr(out, serverName);
+        out.writeInt((int) maxFrameSize);
+        out.writeInt((int) heartbeatMillis);
+        out.writeInt((int) idleTimeoutMillis);
+        out.writeShort(extensions.length);
+        out.write(extensions);
+        return bytes.toByteArray();
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+
+    private static void writeStr(DataOutputStream out, String s) throws IOException {
+      byte[] bytes = utf8(s);
+      out.writeShort(bytes.length);
+      out.write(bytes);
+    }
+  }
+}

@@ -1,0 +1,115 @@
+package dev.tether.internal.wire;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.tether.GoAwayCode;
+import dev.tether.testing.Hex;
+import java.nio.ByteBuffer;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+class GoAwayTest {
+  private static ByteBuffer body(byte[] frame) {
+    return ByteBuffer.wrap(frame, Frames.HEADER_BYTES, frame.length - Frames.HEADER_BYTES);
+  }
+
+  @Test
+  void encodesCodeAndReason() {
+    assertThat(Hex.encode(GoAway.encodeFrame(GoAwayCode.IDLE_TIMEOUT, "bye")))
+        .isEqualTo(
+            Hex.encode(
+                Hex.decode(
+                    "00000006" // length 6 = type + code + 3 reason bytes
+                        + "08" // type GOAWAY
+                        + "0007" // code 7, IDLE_TIMEOUT
+                        + "627965"))); // reason "bye"
+  }
+
+  @Test
+  void encodesAnEmptyReason() {
+    assertThat(Hex.encode(GoAway.encodeFrame(GoAwayCode.NORMAL, "")))
+        .isEqualTo(
+            Hex.encode(
+                Hex.decode(
+                    "00000003" // length 3 = type + code
+                        + "08" // type GOAWAY
+                        + "0000"))); // code 0, NORMAL; no reason
+  }
+
+  @Test
+  void decodesCodeAndReason() throws ProtocolException {
+    GoAway goAway =
+        GoAway.decode(
+            Hex.buffer(
+                "000d" // code 13, CODEC_ERROR
+                    + "74797065203920e28093206e6f"));  // "type 9 – no" (with an en dash)
+
+    assertThat(goAway.code()).isEqualTo(13);
+    assertThat(goAway.knownCode()).isEqualTo(GoAwayCode.CODEC_ERROR);
+    assertThat(goAway.reason()).isEqualTo("type 9 – no");
+  }
+
+  @Test
+  void keepsAnUnknownCodeAsItsNumber() throws ProtocolException {
+    GoAway goAway = GoAway.decode(Hex.buffer("0063")); // code 99, no reason
+
+    assertThat(goAway.code()).isEqualTo(99);
+    assertThat(goAway.knownCode()).isEqualTo(GoAwayCode.UNKNOWN);
+    assertThat(goAway.reason()).isEmpty();
+  }
+
+  @Test
+  void rejectsABodyTooShortForTheCode() {
+    assertThatThrownBy(() -> GoAway.decode(Hex.buffer("00"))) // one byte of a u16
+        .isInstanceOfSatisfying(
+            ProtocolException.class,
+            e -> assertThat(e.code()).isEqualTo(GoAwayCode.PROTOCOL_ERROR))
+        .hasMessage("truncated frame: GOAWAY code needs 2 bytes, 1 remain");
+  }
+
+  @Test
+  void cutsA2000ByteReasonTo1024BytesAtACharacterBoundary() throws Exception {
+    String reason = "ab" + "€".repeat(666); // 2 + 666 × 3 = 2000 bytes of UTF-8
+    assertThat(reason.getBytes(StandardCharsets.UTF_8)).hasSize(2000);
+
+    byte[] frame = GoAway.encodeFrame(GoAwayCode.PROTOCOL_ERROR, reason);
+
+    // 1024 would split the 341st "€"; the cut falls before it: 2 + 340 × 3 = 1022 bytes.
+    assertThat(ByteBuffer.wrap(frame).getInt()).isEqualTo(1 + 2 + 1022);
+    byte[] text = java.util.Arrays.copyOfRange(frame, Frames.HEADER_BYTES + 2, frame.length);
+    String strict =
+        StandardCharsets.UTF_8
+            .newDecoder()
+            .onMalformedInput(CodingErrorAction.REPORT)
+            .decode(ByteBuffer.wrap(text))
+            .toString();
+    assertThat(strict).isEqualTo("ab" + "€".repeat(340));
+    assertThat(GoAway.decode(body(frame)).reason()).isEqualTo(strict);
+  }
+
+  @Test
+  void cutsAnAsciiReasonAtExactly1024Bytes() throws ProtocolException {
+    byte[] frame = GoAway.encodeFrame(GoAwayCode.NORMAL, "x".repeat(2000));
+
+    assertThat(GoAway.decode(body(frame)).reason()).isEqualTo("x".repeat(1024));
+  }
+
+  @Test
+  void cutsBeforeAFourByteCharacterThatWouldCrossTheLimit() throws ProtocolException {
+    String reason = "x".repeat(1022) + "𝄞"; // 1022 + 4 bytes: the clef does not fit
+
+    byte[] frame = GoAway.encodeFrame(GoAwayCode.NORMAL, reason);
+
+    assertThat(GoAway.decode(body(frame)).reason()).isEqualTo("x".repeat(1022));
+  }
+
+  @Test
+  void acceptsAReceivedReasonLongerThan1024Bytes() throws ProtocolException {
+    ByteBuffer body = ByteBuffer.allocate(2 + 2000);
+    body.putShort((short) 1).put("y".repeat(2000).getBytes(StandardCharsets.US_ASCII)).flip();
+
+    assertThat(GoAway.decode(body).reason()).hasSize(2000);
+  }
+}

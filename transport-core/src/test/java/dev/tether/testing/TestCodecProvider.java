@@ -1,0 +1,80 @@
+package dev.tether.testing;
+
+import dev.tether.MessageTypes;
+import dev.tether.codec.Codec;
+import dev.tether.codec.CodecException;
+import dev.tether.codec.CodecProvider;
+import dev.tether.codec.EncodeBuffer;
+import java.nio.BufferUnderflowException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Codec {@code test}: a hand-written binary encoding of {@link Msg} and {@link Blob}, so that
+ * transport-core's tests run without a codec module. Not for production use.
+ */
+public final class TestCodecProvider implements CodecProvider {
+  @Override
+  public String name() {
+    return "test";
+  }
+
+  @Override
+  public Codec create(MessageTypes types) {
+    return new Codec() {
+      @Override
+      public String name() {
+        return "test";
+      }
+
+      @Override
+      public void encode(Object message, EncodeBuffer out) {
+        if (message instanceof Msg m) {
+          byte[] text = m.text().getBytes(StandardCharsets.UTF_8);
+          writeLong(out, m.seq());
+          writeInt(out, text.length);
+          out.write(text, 0, text.length);
+        } else if (message instanceof Blob b) {
+          writeLong(out, b.seq());
+          writeInt(out, b.data().length);
+          out.write(b.data(), 0, b.data().length);
+        } else {
+          throw new CodecException("codec test cannot encode " + message.getClass());
+        }
+      }
+
+      @Override
+      public <T> T decode(Class<T> type, ByteBuffer in) {
+        try {
+          long seq = in.getLong();
+          int length = in.getInt();
+          if (length < 0 || length > in.remaining()) {
+            throw new CodecException("codec test: length " + length + " exceeds the payload");
+          }
+          byte[] bytes = new byte[length];
+          in.get(bytes);
+          if (type == Msg.class) {
+            return type.cast(new Msg(new String(bytes, StandardCharsets.UTF_8), seq));
+          } else if (type == Blob.class) {
+            return type.cast(new Blob(seq, bytes));
+          }
+          throw new CodecException("codec test cannot decode " + type);
+        } catch (BufferUnderflowException e) {
+          throw new CodecException("codec test: truncated " + type.getSimpleName(), e);
+        }
+      }
+    };
+  }
+
+  private static void writeLong(EncodeBuffer out, long v) {
+    for (int i = 56; i >= 0; i -= 8) {
+      out.write((int) (v >>> i));
+    }
+  }
+
+  private static void writeInt(EncodeBuffer out, int v) {
+    for (int i = 24; i >= 0; i -= 8) {
+      out.write(v >>> i);
+    }
+  }
+}

@@ -1,0 +1,345 @@
+package dev.tether.testing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.tether.Connection;
+import dev.tether.ConnectionClosedException;
+import dev.tether.GoAwayCode;
+import dev.tether.MessageTooLargeException;
+import dev.tether.RequestErrorCode;
+import dev.tether.RequestFailedException;
+import dev.tether.SendResult;
+import dev.tether.Server;
+import dev.tether.Tether;
+import dev.tether.TetherConfig;
+import dev.tether.TetherTimeoutException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * The transport's end-to-end behaviour over real sockets, for one codec and every {@link
+ * Transport}. Each codec module runs it unchanged by extending it and naming its codec.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+public abstract class TransportContract {
+  private static final Duration WAIT = Duration.ofSeconds(20);
+
+  private final List<AutoCloseable> resources = new ArrayList<>();
+
+  /** Returns the codec under test, e.g. {@code json}. */
+  protected abstract String codec();
+
+  protected TetherConfig config() {
+    return TetherConfig.builder().codecs(codec()).build();
+  }
+
+  @AfterEach
+  void closeResources() throws Exception {
+    for (int i = resources.size() - 1; i >= 0; i--) {
+      resources.get(i).close();
+    }
+  }
+
+  private <T extends AutoCloseable> T track(T resource) {
+    resources.add(resource);
+    return resource;
+  }
+
+  private Server<Object, Object> echoServer(Transport transport) {
+    return track(
+        Tether.server(TestTypes.TYPES)
+            .config(config())
+            .onMessage((c, m) -> c.send(m))
+            .onRequest(
+                (c, m) -> {
+                  if (m instanceof Msg msg && msg.text().startsWith("fail:")) {
+                    throw new IllegalStateException(msg.text().substring(5));
+                  }
+                  return m;
+                })
+            .bind(transport.bindAddress()));
+  }
+
+  private Connection<Object, Object> client(Server<?, ?> server) {
+    return track(Tether.client(TestTypes.TYPES).config(config()).connect(server.address()));
+  }
+
+  @ParameterizedTest
+  @EnumSource(Transport.class)
+  void sentMessageIsEchoedBackWithTheNegotiatedCodec(Transport transport) throws Exception {
+    Server<Object, Object> server = echoServer(transport);
+    Connection<Object, Object> client = client(server);
+
+    client.send(new Msg("héllo 𝄞", 42));
+
+    assertThat(client.receive(WAIT)).isEqualTo(new Msg("héllo 𝄞", 42));
+    assertThat(client.peer().codec()).isEqualTo(codec());
+    assertThat(client.peer().appProtocol()).isEqualTo("tether-test");
+  }
+
+  @ParameterizedTest
+  @EnumSource(Transport.class)
+  void requestGetsItsResponseAndHandlerFailureComesBackAsError(Transport transport)
+      throws Exception {
+    Server<Object, Object> server = echoServer(transport);
+    Connection<Object, Object> client = client(server);
+
+    Object response = client.request(new Msg("question", 7)).get(20, TimeUnit.SECONDS);
+    CompletableFuture<Object> failed = client.request(new Msg("fail:disk on fire", 8));
+
+    assertThat(response).isEqualTo(new Msg("question", 7));
+    assertThatThrownBy(() -> failed.get(20, TimeUnit.SECONDS))
+        .isInstanceOf(ExecutionException.class)
+        .cause()
+        .isInstanceOfSatisfying(
+            RequestFailedException.class,
+            e -> {
+              assertThat(e.code()).isEqualTo(RequestErrorCode.HANDLER_FAILED);
+              assertThat(e.remoteMessage()).contains("disk on fire");
+            });
+    assertThat(client.request(new Msg("still up", 9)).get(20, TimeUnit.SECONDS))
+        .isEqualTo(new Msg("still up", 9));
+  }
+
+  @ParameterizedTest
+  @EnumSource(Transport.class)
+  void manyConcurrentRequestsAreEachAnsweredWithTheirOwnResponse(Transport transport)
+      throws Exception {
+    Server<Object, Object> server =
+        track(
+            Tether.server(TestTypes.TYPES)
+                .config(config())
+                .onRequestAsync(
+                    (c, m) ->
+                        CompletableFuture.supplyAsync(
+                            () -> new Msg("re:" + ((Msg) m).text(), ((Msg) m).seq())))
+                .bind(transport.bindAddress()));
+    Connection<Object, Object> client = client(server);
+
+    List<CompletableFuture<Object>> futures = new ArrayList<>();
+    for (int i = 0; i < 1000; i++) {
+      futures.add(client.request(new Msg("q" + i, i)));
+    }
+
+    for (int i = 0; i < 1000; i++) {
+      assertThat(futures.get(i).get(20, TimeUnit.SECONDS)).isEqualTo(new Msg("re:q" + i, i));
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(Transport.class)
+  void requestWithoutAnswerTimesOutAndOutstandingRequestsFailOnClose(Transport transport)
+      throws Exception {
+    Server<Object, Object> server =
+        track(
+            Tether.server(TestTypes.TYPES)
+                .config(config())
+                .onRequestAsync((c, m) -> new CompletableFuture<>())
+                .bind(transport.bindAddress()));
+    Connection<Object, Object> client = client(server);
+
+    CompletableFuture<Object> timesOut = client.request(new Msg("a", 1), Duration.ofMillis(200));
+    CompletableFuture<Object> failsOnClose = client.request(new Msg("b", 2));
+    assertThatThrownBy(() -> timesOut.get(20, TimeUnit.SECONDS))
+        .cause()
+        .isInstanceOf(TetherTimeoutException.class)
+        .hasMessageContaining("200 ms");
+    client.close();
+
+    assertThatThrownBy(() -> failsOnClose.get(20, TimeUnit.SECONDS))
+        .cause()
+        .isInstanceOf(ConnectionClosedException.class);
+  }
+
+  @ParameterizedTest
+  @EnumSource(Transport.class)
+  void everyMessageSentBeforeCloseArrivesInOrder(Transport transport) throws Exception {
+    int count = 100_000;
+    AtomicLong expected = new AtomicLong();
+    AtomicReference<String> disorder = new AtomicReference<>();
+    AtomicReference<ConnectionClosedException> serverSawClose = new AtomicReference<>();
+    Server<Object, Object> server =
+        track(
+            Tether.server(TestTypes.TYPES)
+                .config(config())
+                .onMessage(
+                    (c, m) -> {
+                      long seq = ((Msg) m).seq();
+                      if (seq != expected.get() && disorder.get() == null) {
+                        disorder.set("expected " + expected.get() + " but got " + seq);
+                      }
+                      expected.set(seq + 1);
+                    })
+                .onClose((c, cause) -> serverSawClose.set(cause))
+                .bind(transport.bindAddress()));
+    Connection<Object, Object> client =
+        Tether.client(TestTypes.TYPES).config(config()).connect(server.address());
+
+    for (int i = 0; i < count; i++) {
+      client.send(new Msg("m", i));
+    }
+    client.close();
+
+    ConnectionClosedException clientCause =
+        client.onClose().toCompletableFuture().get(20, TimeUnit.SECONDS);
+    assertThat(clientCause.code()).isEqualTo(GoAwayCode.NORMAL);
+    await().atMost(WAIT).until(() -> serverSawClose.get() != null);
+    assertThat(expected.get()).isEqualTo(count);
+    assertThat(disorder.get()).isNull();
+    assertThat(serverSawClose.get().code()).isEqualTo(GoAwayCode.NORMAL);
+    assertThat(serverSawClose.get().isRemote()).isTrue();
+  }
+
+  @ParameterizedTest
+  @EnumSource(Transport.class)
+  void slowConsumerBlocksTheProducerWithBoundedQueuesAndLosesNothing(Transport transport)
+      throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    AtomicLong received = new AtomicLong();
+    TetherConfig small =
+        config().toBuilder()
+            .maxQueuedOutboundBytes(256 * 1024)
+            .maxQueuedInboundMessages(64)
+            .sendTimeout(Duration.ofMillis(200))
+            .build();
+    Server<Object, Object> server =
+        track(
+            Tether.server(TestTypes.TYPES)
+                .config(small)
+                .onMessage(
+                    (c, m) -> {
+                      release.await();
+                      received.incrementAndGet();
+                    })
+                .bind(transport.bindAddress()));
+    Connection<Object, Object> client =
+        track(Tether.client(TestTypes.TYPES).config(small).connect(server.address()));
+    byte[] payload = new byte[1024];
+
+    long heapBefore = usedHeapAfterGc();
+
+    long accepted = 0;
+    int refused = 0;
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
+    while (System.nanoTime() < deadline) {
+      if (client.trySend(new Blob(accepted, payload)) == SendResult.ACCEPTED) {
+        accepted++;
+        continue;
+      }
+      refused++;
+      try {
+        client.send(new Blob(accepted, payload), Duration.ofMillis(50));
+        accepted++;
+      } catch (TetherTimeoutException expected) {
+        assertThat(expected).hasMessageContaining("outbound queue stayed full");
+      }
+    }
+
+    assertThat(usedHeapAfterGc() - heapBefore)
+        .as("heap growth while flooding a stalled consumer")
+        .isLessThan(64L * 1024 * 1024);
+    assertThat(refused).as("the producer must be pushed back").isPositive();
+    assertThat(client.metrics().queuedOutboundBytes()).isLessThanOrEqualTo(256 * 1024);
+    Connection<Object, Object> serverSide = server.connections().get(0);
+    // the loop stops reading at 64 queued messages; one socket read of 64 KiB may overshoot
+    assertThat(serverSide.metrics().queuedInboundMessages()).isLessThanOrEqualTo(64 + 64);
+    assertThat(client.isOpen()).isTrue();
+
+    release.countDown();
+    long total = accepted;
+    await().atMost(WAIT).until(() -> received.get() == total);
+  }
+
+  private static long usedHeapAfterGc() {
+    System.gc();
+    var heap = java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
+    return heap.getUsed();
+  }
+
+  @ParameterizedTest
+  @EnumSource(Transport.class)
+  void messageLargerThanThePeerAcceptsIsRefusedLocallyAndTheConnectionStaysUp(Transport transport)
+      throws Exception {
+    Server<Object, Object> server =
+        track(
+            Tether.server(TestTypes.TYPES)
+                .config(config().toBuilder().maxFrameBytes(64 * 1024).build())
+                .onMessage((c, m) -> c.send(m))
+                .bind(transport.bindAddress()));
+    Connection<Object, Object> client = client(server);
+
+    assertThatThrownBy(() -> client.send(new Blob(1, new byte[100 * 1024])))
+        .isInstanceOf(MessageTooLargeException.class)
+        .hasMessageContaining("65536");
+    client.send(new Blob(2, new byte[10]));
+
+    Object echoed = client.receive(WAIT);
+    assertThat(echoed).isInstanceOf(Blob.class);
+    assertThat(((Blob) echoed).seq()).isEqualTo(2);
+  }
+
+  @ParameterizedTest
+  @EnumSource(Transport.class)
+  void largeMessagesArriveIntact(Transport transport) throws Exception {
+    Server<Object, Object> server = echoServer(transport);
+    Connection<Object, Object> client = client(server);
+    byte[] data = new byte[4 * 1024 * 1024];
+    new java.util.Random(1).nextBytes(data);
+
+    client.send(new Blob(5, data));
+
+    Blob echoed = (Blob) client.receive(WAIT);
+    assertThat(echoed.seq()).isEqualTo(5);
+    assertThat(echoed.data()).isEqualTo(data);
+  }
+
+  @ParameterizedTest
+  @EnumSource(Transport.class)
+  void heartbeatsMeasureRoundTripTime(Transport transport) throws Exception {
+    TetherConfig fast = config().toBuilder().heartbeatInterval(Duration.ofMillis(50)).build();
+    Server<Object, Object> server =
+        track(Tether.server(TestTypes.TYPES).config(fast).bind(transport.bindAddress()));
+    Connection<Object, Object> client =
+        track(Tether.client(TestTypes.TYPES).config(fast).connect(server.address()));
+
+    await().atMost(WAIT).until(() -> client.metrics().pings() >= 2);
+    assertThat(client.metrics().rtt()).isPositive();
+  }
+
+  @ParameterizedTest
+  @EnumSource(Transport.class)
+  void serverCloseTellsClientsShuttingDownAfterDeliveringWhatWasSent(Transport transport)
+      throws Exception {
+    Server<Object, Object> server =
+        Tether.server(TestTypes.TYPES)
+            .config(config())
+            .onConnection(c -> c.send(new Msg("welcome", 1)))
+            .bind(transport.bindAddress());
+    Connection<Object, Object> client = client(server);
+    assertThat(client.receive(WAIT)).isEqualTo(new Msg("welcome", 1));
+
+    server.close();
+
+    ConnectionClosedException cause =
+        client.onClose().toCompletableFuture().get(20, TimeUnit.SECONDS);
+    assertThat(cause.code()).isEqualTo(GoAwayCode.SHUTTING_DOWN);
+    assertThat(cause.isRemote()).isTrue();
+    assertThatThrownBy(() -> client.send(new Msg("late", 2)))
+        .isInstanceOf(ConnectionClosedException.class)
+        .hasMessageContaining("SHUTTING_DOWN");
+    assertThat(server.connections()).isEmpty();
+  }
+}
