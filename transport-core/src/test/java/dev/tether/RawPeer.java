@@ -19,9 +19,9 @@ import java.util.List;
 
 /**
  * A Tether client written by hand over a blocking {@link Socket}, to check the server's bytes
- * independently of the engine's own encoders and decoders. Every read is strict ({@code
- * readFully}) and bounded by {@link #READ_TIMEOUT_MILLIS}, so a missing byte fails the test instead
- * of hanging it.
+ * independently of the engine's own encoders and decoders. Every read is strict ({@code readFully})
+ * and bounded by {@link #READ_TIMEOUT_MILLIS}, so a missing byte fails the test instead of hanging
+ * it.
  *
  * <p>Not thread safe: one test thread drives it.
  */
@@ -135,8 +135,7 @@ final class RawPeer implements AutoCloseable {
 
   /** Writes GOAWAY: u16 code, then the UTF-8 reason. */
   void writeGoAway(int code, String reason) throws IOException {
-    writeFrame(
-        GOAWAY, concat(ByteBuffer.allocate(2).putShort((short) code).array(), utf8(reason)));
+    writeFrame(GOAWAY, concat(ByteBuffer.allocate(2).putShort((short) code).array(), utf8(reason)));
   }
 
   // ------------------------------------------------------------------ reading
@@ -270,7 +269,15 @@ final class RawPeer implements AutoCloseable {
         byte[] extensions = new byte[in.readUnsignedShort()];
         in.readFully(extensions);
         return new Welcome(
-            minor, nodeId, app, fingerprint, codec, serverName, maxFrameSize, heartbeat, idle,
+            minor,
+            nodeId,
+            app,
+            fingerprint,
+            codec,
+            serverName,
+            maxFrameSize,
+            heartbeat,
+            idle,
             extensions);
       } catch (IOException e) {
         throw new UncheckedIOException("WELCOME body is truncated: " + Hex.encode(body), e);

@@ -19,12 +19,15 @@ final class OutboundBuffer {
   static final int BACK_PRESSURED = 1;
   static final int CLOSED = 2;
 
+  /** The ring starts empty, so idle connections hold no buffer; it grows from this size. */
   private static final int INITIAL_CAPACITY = 16 * 1024;
+
+  private static final byte[] EMPTY = new byte[0];
 
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition notFull = lock.newCondition();
   private final int limit;
-  private byte[] ring = new byte[INITIAL_CAPACITY];
+  private byte[] ring = EMPTY;
   private int head;
   private int size;
   private int waiters;
@@ -105,7 +108,7 @@ final class OutboundBuffer {
       discarded = true;
       size = 0;
       head = 0;
-      ring = new byte[0];
+      ring = EMPTY;
       notFull.signalAll();
     } finally {
       lock.unlock();
@@ -128,6 +131,9 @@ final class OutboundBuffer {
     if (size + length > ring.length) {
       grow(size + length);
     }
+    if (length == 0) {
+      return;
+    }
     int tail = (head + size) % ring.length;
     int first = Math.min(length, ring.length - tail);
     System.arraycopy(frame, 0, ring, tail, first);
@@ -138,7 +144,7 @@ final class OutboundBuffer {
   }
 
   private void grow(int needed) {
-    byte[] bigger = new byte[Math.max(needed, ring.length * 2)];
+    byte[] bigger = new byte[Math.max(needed, Math.max(INITIAL_CAPACITY, ring.length * 2))];
     copyOut(bigger, 0, size);
     ring = bigger;
     head = 0;
@@ -198,8 +204,8 @@ final class OutboundBuffer {
   void trim() {
     lock.lock();
     try {
-      if (size == 0 && ring.length > INITIAL_CAPACITY && !discarded) {
-        ring = new byte[INITIAL_CAPACITY];
+      if (size == 0 && ring.length > 0) {
+        ring = EMPTY;
         head = 0;
       }
     } finally {

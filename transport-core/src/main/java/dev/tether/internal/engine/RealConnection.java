@@ -72,6 +72,7 @@ final class RealConnection<O, I> extends RealConnectionBase<O, I>
   private boolean goAwayReceived;
   private boolean closed;
   private boolean preambleSent;
+  private boolean handshakeFailureReported;
 
   /** Told about handshake completion and close; the server's registry or the client's future. */
   interface ConnectionListener {
@@ -200,7 +201,7 @@ final class RealConnection<O, I> extends RealConnectionBase<O, I>
         if (written > 0) {
           outbound.consume(written);
           bytesSent += written;
-          lastWriteNanos = System.nanoTime();
+          lastWriteNanos = lastActivityNanos = System.nanoTime();
         }
         if (written < queued) {
           interest(SelectionKey.OP_WRITE, true);
@@ -504,6 +505,10 @@ final class RealConnection<O, I> extends RealConnectionBase<O, I>
     WireStrings.need(body, 9, "RESPONSE id and status");
     long requestId = body.getLong();
     int status = body.get() & 0xFF;
+    if (status > 1) {
+      throw new ProtocolException(
+          GoAwayCode.PROTOCOL_ERROR, "RESPONSE with unknown status " + status);
+    }
     messagesReceived++;
     CompletableFuture<Object> future = pendingRequests.remove(requestId);
     if (future == null) {
@@ -524,14 +529,11 @@ final class RealConnection<O, I> extends RealConnectionBase<O, I>
       } catch (CodecException e) {
         completeExceptionally(future, e);
       }
-    } else if (status == 1) {
+    } else {
       WireStrings.need(body, 2, "RESPONSE error code");
       int errorCode = body.getShort() & 0xFFFF;
       completeExceptionally(
           future, new RequestFailedException(errorCode, WireStrings.lenientUtf8(body)));
-    } else {
-      throw new ProtocolException(
-          GoAwayCode.PROTOCOL_ERROR, "RESPONSE with unknown status " + status);
     }
   }
 
@@ -657,7 +659,8 @@ final class RealConnection<O, I> extends RealConnectionBase<O, I>
 
   /** Tells whoever waits for the handshake that it failed; the caller closes. */
   private void failHandshake(TetherException cause) {
-    if (!open) {
+    if (!open && !handshakeFailureReported) {
+      handshakeFailureReported = true;
       listener.onHandshakeFailed(this, cause);
     }
   }
@@ -692,9 +695,7 @@ final class RealConnection<O, I> extends RealConnectionBase<O, I>
     }
     outbound.discard();
     failPendingRequests(closeCause);
-    if (!open) {
-      listener.onHandshakeFailed(this, closeCause);
-    }
+    failHandshake(closeCause);
     listener.onClosed(this);
     finishInbound();
   }
@@ -749,6 +750,9 @@ final class RealConnection<O, I> extends RealConnectionBase<O, I>
       return Long.MAX_VALUE;
     }
     long next = Math.min(connectDeadline, Math.min(handshakeDeadline, drainDeadline));
+    if (readPaused) {
+      lastReadNanos = now; // our own consumer is slow, not the peer silent
+    }
     if (open && !goAwaySent) {
       if (idleNanos > 0) {
         if (now - lastReadNanos >= idleNanos) {
@@ -836,6 +840,9 @@ final class RealConnection<O, I> extends RealConnectionBase<O, I>
   @Override
   public void close() {
     closeAsync();
+    if (isDispatchThread()) {
+      return; // the close completes after this handler returns; waiting here would deadlock
+    }
     try {
       onClose()
           .toCompletableFuture()

@@ -81,6 +81,7 @@ abstract class RealConnectionBase<O, I> implements Connection<O, I> {
   volatile boolean goAwaySent;
   volatile ConnectionClosedException closeCause;
   private volatile boolean inboundFinished;
+  private volatile Thread dispatchThread;
 
   final LongAdder messagesSent = new LongAdder();
   volatile long messagesReceived;
@@ -396,23 +397,38 @@ abstract class RealConnectionBase<O, I> implements Connection<O, I> {
     }
   }
 
+  /** Returns true on the thread that is delivering this connection's messages right now. */
+  final boolean isDispatchThread() {
+    return dispatchThread == Thread.currentThread();
+  }
+
   private void dispatch() {
-    int budget = DISPATCH_BUDGET;
-    while (true) {
+    boolean more;
+    dispatchThread = Thread.currentThread();
+    try {
+      more = dispatchBatch();
+    } finally {
+      dispatchThread = null;
+    }
+    if (more) {
+      executor.execute(dispatchTask); // yield the thread to other connections, stay scheduled
+    }
+  }
+
+  /** Delivers queued items; returns true if the budget ran out with items left. */
+  private boolean dispatchBatch() {
+    for (int budget = DISPATCH_BUDGET; budget > 0; budget--) {
       Object item = inbound.poll();
       if (item == null) {
         dispatchScheduled.set(false);
         if (inbound.isEmpty() || !dispatchScheduled.compareAndSet(false, true)) {
-          return;
+          return false;
         }
         continue;
       }
       deliver(item);
-      if (--budget == 0) {
-        executor.execute(dispatchTask);
-        return;
-      }
     }
+    return true;
   }
 
   @SuppressWarnings("unchecked")

@@ -15,13 +15,23 @@ import java.nio.ByteBuffer;
 public record GoAway(int code, String reason) {
   public static final int MAX_REASON_BYTES = 1024;
 
+  /**
+   * The longest reason this side sends: 1021 bytes, so that the whole frame (type byte, u16 code,
+   * reason) is at most 1024 bytes and fits the smallest {@code maxFrameSize} a peer may announce. A
+   * side never sends a frame longer than the peer's limit, not even its last one.
+   */
+  public static final int MAX_SENT_REASON_BYTES = Handshake.MIN_MAX_FRAME_SIZE - 1 - 2;
+
   public GoAwayCode knownCode() {
     return GoAwayCode.of(code);
   }
 
-  /** Encodes a whole frame, header included, with the reason cut to 1024 bytes. */
+  /**
+   * Encodes a whole frame, header included, with the reason cut to {@link #MAX_SENT_REASON_BYTES}
+   * on a UTF-8 character boundary.
+   */
   public static byte[] encodeFrame(GoAwayCode code, String reason) {
-    byte[] text = WireStrings.truncatedUtf8(reason, MAX_REASON_BYTES);
+    byte[] text = WireStrings.truncatedUtf8(reason, MAX_SENT_REASON_BYTES);
     ByteBuffer frame = Frames.allocate(FrameType.GOAWAY, 2 + text.length);
     frame.putShort((short) code.code()).put(text);
     return frame.array();

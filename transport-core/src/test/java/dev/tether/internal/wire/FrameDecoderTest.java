@@ -32,8 +32,7 @@ class FrameDecoderTest {
           + "41"; // type 0x41
 
   private static final List<Frame> EXPECTED_THREE =
-      List.of(
-          new Frame(0x03, "016869"), new Frame(0x06, "0102030405060708"), new Frame(0x41, ""));
+      List.of(new Frame(0x03, "016869"), new Frame(0x06, "0102030405060708"), new Frame(0x41, ""));
 
   /** A delivered frame: its type and the hex of its body. */
   record Frame(int type, String body) {}
@@ -186,8 +185,7 @@ class FrameDecoderTest {
                     Hex.buffer("00000000" + "03"), // length 0, then what would be a type byte
                     new Recorder()))
         .isInstanceOfSatisfying(
-            ProtocolException.class,
-            e -> assertThat(e.code()).isEqualTo(GoAwayCode.PROTOCOL_ERROR))
+            ProtocolException.class, e -> assertThat(e.code()).isEqualTo(GoAwayCode.PROTOCOL_ERROR))
         .hasMessage("frame length 0: a frame holds at least its type byte");
   }
 
@@ -368,7 +366,8 @@ class FrameDecoderTest {
           }
         };
 
-    assertThatThrownBy(() -> decoder.decode(Hex.buffer("474554202f204854" + THREE_FRAMES), rejecting))
+    assertThatThrownBy(
+            () -> decoder.decode(Hex.buffer("474554202f204854" + THREE_FRAMES), rejecting))
         .isInstanceOf(IllegalStateException.class)
         .hasMessage("rejected GET / HT");
     assertThat(rejecting.frames).isEmpty();

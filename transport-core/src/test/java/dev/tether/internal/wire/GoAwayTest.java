@@ -44,7 +44,7 @@ class GoAwayTest {
         GoAway.decode(
             Hex.buffer(
                 "000d" // code 13, CODEC_ERROR
-                    + "74797065203920e28093206e6f"));  // "type 9 – no" (with an en dash)
+                    + "74797065203920e28093206e6f")); // "type 9 – no" (with an en dash)
 
     assertThat(goAway.code()).isEqualTo(13);
     assertThat(goAway.knownCode()).isEqualTo(GoAwayCode.CODEC_ERROR);
@@ -64,20 +64,22 @@ class GoAwayTest {
   void rejectsABodyTooShortForTheCode() {
     assertThatThrownBy(() -> GoAway.decode(Hex.buffer("00"))) // one byte of a u16
         .isInstanceOfSatisfying(
-            ProtocolException.class,
-            e -> assertThat(e.code()).isEqualTo(GoAwayCode.PROTOCOL_ERROR))
+            ProtocolException.class, e -> assertThat(e.code()).isEqualTo(GoAwayCode.PROTOCOL_ERROR))
         .hasMessage("truncated frame: GOAWAY code needs 2 bytes, 1 remain");
   }
 
   @Test
-  void cutsA2000ByteReasonTo1024BytesAtACharacterBoundary() throws Exception {
+  void cutsA2000ByteReasonAtACharacterBoundarySoTheFrameFitsTheSmallestPeerLimit()
+      throws Exception {
     String reason = "ab" + "€".repeat(666); // 2 + 666 × 3 = 2000 bytes of UTF-8
     assertThat(reason.getBytes(StandardCharsets.UTF_8)).hasSize(2000);
 
     byte[] frame = GoAway.encodeFrame(GoAwayCode.PROTOCOL_ERROR, reason);
 
-    // 1024 would split the 341st "€"; the cut falls before it: 2 + 340 × 3 = 1022 bytes.
-    assertThat(ByteBuffer.wrap(frame).getInt()).isEqualTo(1 + 2 + 1022);
+    // Sent reasons are cut to 1021 bytes, so that type + code + reason fit a peer's minimum
+    // maxFrameSize of 1024. Byte 1021 falls inside the 340th "€" (bytes 1019..1021), so the cut
+    // comes before it: 2 + 339 × 3 = 1019 bytes.
+    assertThat(ByteBuffer.wrap(frame).getInt()).isEqualTo(1 + 2 + 1019);
     byte[] text = java.util.Arrays.copyOfRange(frame, Frames.HEADER_BYTES + 2, frame.length);
     String strict =
         StandardCharsets.UTF_8
@@ -85,24 +87,32 @@ class GoAwayTest {
             .onMalformedInput(CodingErrorAction.REPORT)
             .decode(ByteBuffer.wrap(text))
             .toString();
-    assertThat(strict).isEqualTo("ab" + "€".repeat(340));
+    assertThat(strict).isEqualTo("ab" + "€".repeat(339));
     assertThat(GoAway.decode(body(frame)).reason()).isEqualTo(strict);
   }
 
   @Test
-  void cutsAnAsciiReasonAtExactly1024Bytes() throws ProtocolException {
+  void cutsAnAsciiReasonSoTheFrameLengthIsExactly1024() throws ProtocolException {
     byte[] frame = GoAway.encodeFrame(GoAwayCode.NORMAL, "x".repeat(2000));
 
-    assertThat(GoAway.decode(body(frame)).reason()).isEqualTo("x".repeat(1024));
+    assertThat(ByteBuffer.wrap(frame).getInt()).isEqualTo(Handshake.MIN_MAX_FRAME_SIZE);
+    assertThat(GoAway.decode(body(frame)).reason()).isEqualTo("x".repeat(1021));
+  }
+
+  @Test
+  void keepsAReasonThatFitsWhole() throws ProtocolException {
+    byte[] frame = GoAway.encodeFrame(GoAwayCode.NORMAL, "x".repeat(1021));
+
+    assertThat(GoAway.decode(body(frame)).reason()).isEqualTo("x".repeat(1021));
   }
 
   @Test
   void cutsBeforeAFourByteCharacterThatWouldCrossTheLimit() throws ProtocolException {
-    String reason = "x".repeat(1022) + "𝄞"; // 1022 + 4 bytes: the clef does not fit
+    String reason = "x".repeat(1019) + "𝄞"; // 1019 + 4 bytes: the clef does not fit in 1021
 
     byte[] frame = GoAway.encodeFrame(GoAwayCode.NORMAL, reason);
 
-    assertThat(GoAway.decode(body(frame)).reason()).isEqualTo("x".repeat(1022));
+    assertThat(GoAway.decode(body(frame)).reason()).isEqualTo("x".repeat(1019));
   }
 
   @Test

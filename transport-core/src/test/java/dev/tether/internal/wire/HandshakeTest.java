@@ -176,8 +176,7 @@ class HandshakeTest {
   void rejectsAHelloOfferingNoCodec() {
     assertThatThrownBy(() -> decodeHello(HELLO_HEAD + "00" /* 0 codecs */ + HELLO_TAIL))
         .isInstanceOfSatisfying(
-            ProtocolException.class,
-            e -> assertThat(e.code()).isEqualTo(GoAwayCode.PROTOCOL_ERROR))
+            ProtocolException.class, e -> assertThat(e.code()).isEqualTo(GoAwayCode.PROTOCOL_ERROR))
         .hasMessage("HELLO must offer 1..16 codecs, offered 0");
   }
 
@@ -209,8 +208,7 @@ class HandshakeTest {
                         + HELLO_CODECS
                         + HELLO_TAIL))
         .isInstanceOfSatisfying(
-            ProtocolException.class,
-            e -> assertThat(e.code()).isEqualTo(GoAwayCode.PROTOCOL_ERROR))
+            ProtocolException.class, e -> assertThat(e.code()).isEqualTo(GoAwayCode.PROTOCOL_ERROR))
         .hasMessage("HELLO appProtocol must be 1..255 bytes, was 0");
   }
 
@@ -236,8 +234,8 @@ class HandshakeTest {
     String app255 = "00ff" + "61".repeat(255);
 
     Handshake decoded =
-        decodeHello("0000" + "0000000000000000" + app255 + "1122334455667788" + HELLO_CODECS
-            + HELLO_TAIL);
+        decodeHello(
+            "0000" + "0000000000000000" + app255 + "1122334455667788" + HELLO_CODECS + HELLO_TAIL);
 
     assertThat(decoded.appProtocol()).hasSize(255);
   }
@@ -255,8 +253,7 @@ class HandshakeTest {
                         + "00000000" // idleTimeoutMillis
                         + "0000")) // extensions
         .isInstanceOfSatisfying(
-            ProtocolException.class,
-            e -> assertThat(e.code()).isEqualTo(GoAwayCode.PROTOCOL_ERROR))
+            ProtocolException.class, e -> assertThat(e.code()).isEqualTo(GoAwayCode.PROTOCOL_ERROR))
         .hasMessage("HELLO maxFrameSize 1023 is below the minimum of 1024");
   }
 
@@ -270,8 +267,7 @@ class HandshakeTest {
                         + "00ff" // appProtocol claims 255 bytes...
                         + "746574")) // ...but only 3 follow
         .isInstanceOfSatisfying(
-            ProtocolException.class,
-            e -> assertThat(e.code()).isEqualTo(GoAwayCode.PROTOCOL_ERROR))
+            ProtocolException.class, e -> assertThat(e.code()).isEqualTo(GoAwayCode.PROTOCOL_ERROR))
         .hasMessage("truncated frame: HELLO appProtocol needs 255 bytes, 3 remain");
   }
 
@@ -331,8 +327,7 @@ class HandshakeTest {
                         + HELLO_CODECS
                         + HELLO_TAIL))
         .isInstanceOfSatisfying(
-            ProtocolException.class,
-            e -> assertThat(e.code()).isEqualTo(GoAwayCode.PROTOCOL_ERROR))
+            ProtocolException.class, e -> assertThat(e.code()).isEqualTo(GoAwayCode.PROTOCOL_ERROR))
         .hasMessage("HELLO appProtocol is not valid UTF-8");
   }
 
@@ -352,12 +347,11 @@ class HandshakeTest {
   @Test
   void roundTripsThroughItsOwnEncoder() throws ProtocolException {
     byte[] frame = hello().encodeHello();
-    ByteBuffer body = ByteBuffer.wrap(frame, Frames.HEADER_BYTES, frame.length - Frames.HEADER_BYTES);
+    ByteBuffer body =
+        ByteBuffer.wrap(frame, Frames.HEADER_BYTES, frame.length - Frames.HEADER_BYTES);
 
     Handshake decoded = Handshake.decodeHello(body);
 
-    assertThat(decoded)
-        .usingRecursiveComparison()
-        .isEqualTo(hello());
+    assertThat(decoded).usingRecursiveComparison().isEqualTo(hello());
   }
 }

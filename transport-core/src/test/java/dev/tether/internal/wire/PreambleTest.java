@@ -47,8 +47,7 @@ class PreambleTest {
     byte[] tls = Hex.decode("16 0301 0200 01 0001"); // handshake record, TLS 1.0, length, hello
 
     assertThat(Preamble.describe(tls, tls.length))
-        .isEqualTo(
-            "\"\\x16\\x03\\x01\\x02\\x00\\x01\\x00\\x01\" (16 03 01 02 00 01 00 01)");
+        .isEqualTo("\"\\x16\\x03\\x01\\x02\\x00\\x01\\x00\\x01\" (16 03 01 02 00 01 00 01)");
   }
 
   @Test

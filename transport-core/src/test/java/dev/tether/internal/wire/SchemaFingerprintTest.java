@@ -39,8 +39,7 @@ class SchemaFingerprintTest {
 
   @Test
   void hashesNonAsciiNamesAsUtf8() throws Exception {
-    MessageTypes types =
-        MessageTypes.builder("échange").register(1, "Grüße", byte[].class).build();
+    MessageTypes types = MessageTypes.builder("échange").register(1, "Grüße", byte[].class).build();
 
     assertThat(types.fingerprint()).isEqualTo(first8BytesOfSha256("échange\n1=Grüße\n"));
   }

@@ -53,8 +53,7 @@ class VarintTest {
   void rejectsMalformedEncodingsWithProtocolError(String hex, String message) {
     assertThatThrownBy(() -> Varint.read(Hex.buffer(hex)))
         .isInstanceOfSatisfying(
-            ProtocolException.class,
-            e -> assertThat(e.code()).isEqualTo(GoAwayCode.PROTOCOL_ERROR))
+            ProtocolException.class, e -> assertThat(e.code()).isEqualTo(GoAwayCode.PROTOCOL_ERROR))
         .hasMessage(message);
   }
 
