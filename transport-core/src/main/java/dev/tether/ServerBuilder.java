@@ -58,7 +58,10 @@ public final class ServerBuilder<O, I> {
     return this;
   }
 
-  /** Tells {@code handler} when a connection has closed and why. */
+  /**
+   * Tells {@code handler} when a connection has closed and why; only for connections that completed
+   * their handshake (refused ones are logged instead).
+   */
   public ServerBuilder<O, I> onClose(CloseHandler<O, I> handler) {
     handlers.onClose = handler;
     return this;

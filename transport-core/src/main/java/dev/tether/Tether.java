@@ -8,6 +8,7 @@ import java.util.List;
  *
  * <pre>{@code
  * MessageTypes types = MessageTypes.builder("tether-echo").register(1, "echo.Echo", Echo.class).build();
+ * // in a method that throws InterruptedException (receive waits)
  * try (Server<Echo, Echo> server = Tether.<Echo, Echo>server(types)
  *         .onMessage((connection, echo) -> connection.send(echo))
  *         .bind(new InetSocketAddress("127.0.0.1", 0));
@@ -33,5 +34,13 @@ public final class Tether {
   /** Returns the names of the codecs found on the class path, in alphabetical order. */
   public static List<String> availableCodecs() {
     return CodecRegistry.availableNames();
+  }
+
+  /**
+   * Returns the names of the codecs found on the class path that can carry every message type of
+   * {@code types}, in alphabetical order; these are the ones offered when none are configured.
+   */
+  public static List<String> availableCodecs(MessageTypes types) {
+    return CodecRegistry.availableNames(types);
   }
 }

@@ -1,22 +1,23 @@
 package dev.tether;
 
-import static dev.tether.RawPeer.DATA;
-import static dev.tether.RawPeer.PING;
-import static dev.tether.RawPeer.PONG;
-import static dev.tether.RawPeer.RESPONSE;
-import static dev.tether.RawPeer.concat;
-import static dev.tether.RawPeer.utf8;
-import static dev.tether.RawPeer.varint;
+import static dev.tether.testing.RawPeer.DATA;
+import static dev.tether.testing.RawPeer.PING;
+import static dev.tether.testing.RawPeer.PONG;
+import static dev.tether.testing.RawPeer.RESPONSE;
+import static dev.tether.testing.RawPeer.concat;
+import static dev.tether.testing.RawPeer.utf8;
+import static dev.tether.testing.RawPeer.varint;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.tether.RawPeer.Frame;
-import dev.tether.RawPeer.GoAway;
-import dev.tether.RawPeer.Hello;
-import dev.tether.RawPeer.Welcome;
+import dev.tether.testing.RawPeer.Frame;
+import dev.tether.testing.RawPeer.GoAway;
+import dev.tether.testing.RawPeer.Hello;
+import dev.tether.testing.RawPeer.Welcome;
 import dev.tether.internal.wire.Preamble;
 import dev.tether.testing.Hex;
+import dev.tether.testing.RawPeer;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -564,7 +565,7 @@ class WireLevelServerTest {
       peer.assertEndOfStream(); // not one byte came back before the close
 
       String expected =
-          "closing connection from /127.0.0.1:"
+          "closing connection from 127.0.0.1:"
               + peer.localPort()
               + ": not a Tether client, it sent \"GET / HT\" (47 45 54 20 2f 20 48 54)";
       await().atMost(Duration.ofSeconds(5)).until(() -> output.text().contains(expected));
@@ -582,7 +583,7 @@ class WireLevelServerTest {
       peer.assertEndOfStream();
 
       String expected =
-          "closing connection from /127.0.0.1:"
+          "closing connection from 127.0.0.1:"
               + peer.localPort()
               + ": it speaks Tether protocol major version 2, not 1";
       await().atMost(Duration.ofSeconds(5)).until(() -> output.text().contains(expected));
@@ -603,7 +604,7 @@ class WireLevelServerTest {
     assertThat(goAway.code()).isEqualTo(12); // HANDSHAKE_TIMEOUT
     assertThat(goAway.reason())
         .isEqualTo(
-            "no complete HELLO from /127.0.0.1:"
+            "no complete HELLO from 127.0.0.1:"
                 + peer.localPort()
                 + " within the handshake timeout of 300 ms");
   }
@@ -636,7 +637,7 @@ class WireLevelServerTest {
     assertThat(goAway.code()).isEqualTo(7); // IDLE_TIMEOUT
     assertThat(goAway.reason())
         .matches(
-            "no frame received from /127\\.0\\.0\\.1:"
+            "no frame received from 127\\.0\\.0\\.1:"
                 + peer.localPort()
                 + " for \\d+ ms \\(idle timeout 300 ms\\)");
     peer.assertEndOfStream();

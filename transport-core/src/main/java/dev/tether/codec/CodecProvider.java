@@ -17,6 +17,15 @@ public interface CodecProvider {
   }
 
   /**
+   * Returns whether this codec can carry every message type of {@code types}. A codec that cannot is
+   * left out when no codecs are configured, and refused with a clear error when one is. The default
+   * is true; the pass-through {@code bytes} codec carries only {@code byte[]}.
+   */
+  default boolean supports(MessageTypes types) {
+    return true;
+  }
+
+  /**
    * Creates a codec for the given message types. The codec may derive class registrations from
    * {@code types} (messages in ascending id, then {@link MessageTypes#nestedClasses()}), so both
    * sides agree by construction. Called once per registry and codec; the result is shared.

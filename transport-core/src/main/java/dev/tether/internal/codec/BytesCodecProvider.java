@@ -21,6 +21,11 @@ public final class BytesCodecProvider implements CodecProvider {
   }
 
   @Override
+  public boolean supports(MessageTypes types) {
+    return types.entries().stream().allMatch(e -> e.type() == byte[].class);
+  }
+
+  @Override
   public Codec create(MessageTypes types) {
     return new BytesCodec();
   }

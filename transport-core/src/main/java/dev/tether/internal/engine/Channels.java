@@ -44,6 +44,19 @@ final class Channels {
     }
   }
 
+  /** Renders an address for messages: {@code 127.0.0.1:7878}, {@code [::1]:7878} or a socket path. */
+  static String describe(SocketAddress address) {
+    if (address instanceof InetSocketAddress inet) {
+      String host = inet.getHostString();
+      return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + inet.getPort();
+    }
+    if (address instanceof UnixDomainSocketAddress uds) {
+      String path = uds.getPath().toString();
+      return path.isEmpty() ? "unix socket peer" : path;
+    }
+    return String.valueOf(address);
+  }
+
   static void configure(SocketChannel channel) throws IOException {
     channel.configureBlocking(false);
     if (channel.supportedOptions().contains(StandardSocketOptions.TCP_NODELAY)) {

@@ -72,17 +72,31 @@ public final class CodecRegistry {
     return names;
   }
 
+  /** Returns the wire names of the codecs that can carry {@code types}, in alphabetical order. */
+  public static List<String> availableNames(MessageTypes types) {
+    List<String> names = new ArrayList<>();
+    for (String name : availableNames()) {
+      if (providers().get(name).supports(types)) {
+        names.add(name);
+      }
+    }
+    return List.copyOf(names);
+  }
+
   /**
-   * Resolves configured names (aliases allowed) to wire names; empty means all available.
+   * Resolves configured names (aliases allowed) to wire names; empty means every available codec
+   * that can carry {@code types}.
    *
-   * @throws IllegalArgumentException naming the unknown codec and the available ones
+   * @throws IllegalArgumentException naming the unknown or unsuitable codec and the available ones
    */
-  static List<String> resolve(List<String> configured) {
+  static List<String> resolve(List<String> configured, MessageTypes types) {
     if (configured.isEmpty()) {
-      List<String> all = availableNames();
+      List<String> all = availableNames(types);
       if (all.isEmpty()) {
         throw new IllegalArgumentException(
-            "no codec on the class path: add a codec module such as dev.tether:codec-jackson");
+            "no codec on the class path can carry "
+                + types
+                + ": add a codec module such as dev.tether:codec-jackson");
       }
       return all;
     }
@@ -96,6 +110,10 @@ public final class CodecRegistry {
                 + "' is not on the class path; available: "
                 + availableNames()
                 + " (add its module, e.g. dev.tether:codec-jackson for json and cbor)");
+      }
+      if (!provider.supports(types)) {
+        throw new IllegalArgumentException(
+            "codec '" + name + "' cannot carry the message types of " + types);
       }
       if (!names.contains(provider.name())) {
         names.add(provider.name());

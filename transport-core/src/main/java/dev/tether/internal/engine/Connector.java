@@ -27,7 +27,7 @@ public final class Connector {
     CompletableFuture<Connection<O, I>> result = new CompletableFuture<>();
     List<String> codecs;
     try {
-      codecs = CodecRegistry.resolve(config.codecs());
+      codecs = CodecRegistry.resolve(config.codecs(), types);
     } catch (IllegalArgumentException e) {
       result.completeExceptionally(e);
       return result;
@@ -37,7 +37,7 @@ public final class Connector {
       channel = Channels.openClient(address);
     } catch (IOException e) {
       result.completeExceptionally(
-          new TetherException("cannot open a socket for " + address + ": " + e.getMessage(), e));
+          new TetherException("cannot open a socket for " + Channels.describe(address) + ": " + e.getMessage(), e));
       return result;
     }
     EventLoopGroup group = EventLoopGroup.shared();
@@ -80,7 +80,7 @@ public final class Connector {
           } catch (IOException e) {
             closeQuietly(channel);
             result.completeExceptionally(
-                new TetherException("cannot connect to " + address + ": " + e.getMessage(), e));
+                new TetherException("cannot connect to " + Channels.describe(address) + ": " + e.getMessage(), e));
           }
         });
     return result;

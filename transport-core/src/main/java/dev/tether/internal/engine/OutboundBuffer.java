@@ -1,6 +1,8 @@
 package dev.tether.internal.engine;
 
+import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.WritableByteChannel;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -62,6 +64,35 @@ final class OutboundBuffer {
       }
       put(frame, length);
       return ACCEPTED;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Writes a frame straight to {@code channel} if nothing is queued, so that an isolated send needs
+   * no event-loop wake-up. Whatever the socket does not take is queued ahead of any later frame.
+   * The lock is held across the (non-blocking) write, so no frame can slip in between.
+   *
+   * @return the bytes written, or -1 if the queue was not empty or is closed (nothing done)
+   */
+  int writeDirect(byte[] frame, int length, WritableByteChannel channel) throws IOException {
+    lock.lock();
+    try {
+      if (size != 0 || closed) {
+        return -1;
+      }
+      int written = channel.write(ByteBuffer.wrap(frame, 0, length));
+      if (written < length) {
+        int rest = length - written;
+        if (rest > ring.length) {
+          grow(rest);
+        }
+        System.arraycopy(frame, written, ring, 0, rest);
+        head = 0;
+        size = rest;
+      }
+      return written;
     } finally {
       lock.unlock();
     }

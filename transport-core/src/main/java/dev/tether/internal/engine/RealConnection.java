@@ -61,7 +61,7 @@ final class RealConnection<O, I> extends RealConnectionBase<O, I>
   private long heartbeatNanos;
   private final long idleNanos;
   private long lastReadNanos;
-  private long lastWriteNanos;
+  private volatile long lastWriteNanos;
   private long lastActivityNanos;
   private long drainBytesRead;
 
@@ -169,7 +169,7 @@ final class RealConnection<O, I> extends RealConnectionBase<O, I>
         sendHello();
       }
     } catch (IOException e) {
-      String why = "cannot connect to " + remoteAddress + ": " + e.getMessage();
+      String why = "cannot connect to " + peerName + ": " + e.getMessage();
       failHandshake(new TetherException(why, e));
       closeNow(new ConnectionClosedException(GoAwayCode.UNKNOWN, -1, why, false, e), why);
     }
@@ -217,6 +217,39 @@ final class RealConnection<O, I> extends RealConnectionBase<O, I>
     } catch (IOException e) {
       connectionLost("write failed: " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * Sends closer than this to the previous one form a burst: they are queued for the loop to write
+   * in batches, since a system call per message would cost more than the loop's wake-up.
+   */
+  private static final long BURST_NANOS = 20_000;
+
+  private volatile long lastSendNanos;
+
+  @Override
+  boolean tryWriteDirect(byte[] frame, int length) {
+    long now = System.nanoTime();
+    long previous = lastSendNanos;
+    lastSendNanos = now;
+    if (now - previous < BURST_NANOS || loop.inLoop() || closed) {
+      return false;
+    }
+    int written;
+    try {
+      written = outbound.writeDirect(frame, length, channel);
+    } catch (IOException e) {
+      return false; // the loop sees the failure on its next read or write
+    }
+    if (written < 0) {
+      return false;
+    }
+    bytesSent += written;
+    lastWriteNanos = now;
+    if (written < length) {
+      scheduleFlush();
+    }
+    return true;
   }
 
   private void interest(int op, boolean on) {
@@ -306,7 +339,7 @@ final class RealConnection<O, I> extends RealConnectionBase<O, I>
       HandshakeException cause =
           new HandshakeException(
               GoAwayCode.PROTOCOL_ERROR,
-              remoteAddress + " is not a Tether endpoint: it answered " + seen,
+              peerName + " is not a Tether endpoint: it answered " + seen,
               false);
       failHandshake(cause);
       closeNow(cause, "bad preamble");
@@ -315,7 +348,7 @@ final class RealConnection<O, I> extends RealConnectionBase<O, I>
           Preamble.isOtherVersion(preamble)
               ? "it speaks Tether protocol major version " + (preamble[7] & 0xFF) + ", not 1"
               : "not a Tether client, it sent " + seen;
-      log.warn("closing connection from {}: {}", remoteAddress, why);
+      log.warn("closing connection from {}: {}", peerName, why);
       closeNow(
           new ConnectionClosedException(GoAwayCode.PROTOCOL_ERROR, why, false),
           "bad preamble");
@@ -369,7 +402,7 @@ final class RealConnection<O, I> extends RealConnectionBase<O, I>
           new HandshakeException(
               goAway.knownCode(),
               goAway.code(),
-              (client ? "server " + remoteAddress + " refused the handshake: " : "")
+              (client ? "server " + peerName + " refused the handshake: " : "")
                   + goAway.reason(),
               true,
               null);
@@ -569,7 +602,7 @@ final class RealConnection<O, I> extends RealConnectionBase<O, I>
     if (closeCause == null) {
       closeCause = cause;
     }
-    log.debug("{} sent GOAWAY {}: {}", remoteAddress, goAway.code(), goAway.reason());
+    log.debug("{} sent GOAWAY {}: {}", peerName, goAway.code(), goAway.reason());
     failPendingRequests(cause);
     if (!goAwaySent) {
       startClose(GoAwayCode.NORMAL, "answering the peer's GOAWAY", false);
@@ -582,8 +615,8 @@ final class RealConnection<O, I> extends RealConnectionBase<O, I>
     if (!goAwayReceived && !goAwaySent) {
       String why =
           open
-              ? "peer " + remoteAddress + " closed the connection without GOAWAY"
-              : "peer " + remoteAddress + " closed the connection during the handshake";
+              ? "peer " + peerName + " closed the connection without GOAWAY"
+              : "peer " + peerName + " closed the connection during the handshake";
       ConnectionClosedException cause =
           open
               ? new ConnectionClosedException(GoAwayCode.UNKNOWN, -1, why, true, null)
@@ -635,7 +668,7 @@ final class RealConnection<O, I> extends RealConnectionBase<O, I>
     if (!open) {
       sendServerPreamble(); // a refused client still learns why from a Tether server
     }
-    log.warn("closing connection with {}: {} ({})", remoteAddress, reason, code);
+    log.warn("closing connection with {}: {} ({})", peerName, reason, code);
     ConnectionClosedException cause = new ConnectionClosedException(code, reason, false);
     if (!open) {
       cause = new HandshakeException(code, reason, false);
@@ -683,7 +716,7 @@ final class RealConnection<O, I> extends RealConnectionBase<O, I>
     if (closeCause == null) {
       closeCause = cause;
     }
-    log.debug("connection with {} closed: {}", remoteAddress, why);
+    log.debug("connection with {} closed: {}", peerName, why);
     loop.removeTicker(this);
     if (key != null) {
       key.cancel();
@@ -709,7 +742,7 @@ final class RealConnection<O, I> extends RealConnectionBase<O, I>
       failHandshake(
           new TetherTimeoutException(
               "connect to "
-                  + remoteAddress
+                  + peerName
                   + " timed out after "
                   + config.connectTimeout().toMillis()
                   + " ms"));
@@ -720,7 +753,7 @@ final class RealConnection<O, I> extends RealConnectionBase<O, I>
     }
     if (now >= handshakeDeadline) {
       String why =
-          (client ? "no WELCOME from " + remoteAddress : "no complete HELLO from " + remoteAddress)
+          (client ? "no WELCOME from " + peerName : "no complete HELLO from " + peerName)
               + " within the handshake timeout of "
               + config.handshakeTimeout().toMillis()
               + " ms";
@@ -759,7 +792,7 @@ final class RealConnection<O, I> extends RealConnectionBase<O, I>
           protocolError(
               GoAwayCode.IDLE_TIMEOUT,
               "no frame received from "
-                  + remoteAddress
+                  + peerName
                   + " for "
                   + TimeUnit.NANOSECONDS.toMillis(now - lastReadNanos)
                   + " ms (idle timeout "
@@ -848,7 +881,7 @@ final class RealConnection<O, I> extends RealConnectionBase<O, I>
           .toCompletableFuture()
           .get(config.drainTimeout().toMillis() + 1000, TimeUnit.MILLISECONDS);
     } catch (TimeoutException e) {
-      log.warn("close of connection with {} did not finish within the drain timeout", remoteAddress);
+      log.warn("close of connection with {} did not finish within the drain timeout", peerName);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (java.util.concurrent.ExecutionException e) {
@@ -858,7 +891,7 @@ final class RealConnection<O, I> extends RealConnectionBase<O, I>
 
   @Override
   public String toString() {
-    return (client ? "client" : "server") + " connection with " + remoteAddress;
+    return (client ? "client" : "server") + " connection with " + peerName;
   }
 
 }

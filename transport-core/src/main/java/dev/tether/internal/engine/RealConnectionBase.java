@@ -69,6 +69,8 @@ abstract class RealConnectionBase<O, I> implements Connection<O, I> {
   final TetherConfig config;
   final Handlers<O, I> handlers;
   final SocketAddress remoteAddress;
+  /** The peer's address as messages show it. */
+  final String peerName;
   final OutboundBuffer outbound;
   final InboundQueue inbound;
   private final Executor executor;
@@ -110,6 +112,7 @@ abstract class RealConnectionBase<O, I> implements Connection<O, I> {
     this.config = config;
     this.handlers = handlers;
     this.remoteAddress = remoteAddress;
+    this.peerName = Channels.describe(remoteAddress);
     this.outbound = new OutboundBuffer(config.maxQueuedOutboundBytes());
     Runnable resume = this::resumeReading;
     this.inbound =
@@ -128,6 +131,12 @@ abstract class RealConnectionBase<O, I> implements Connection<O, I> {
           flush();
         };
   }
+
+  /**
+   * Writes a whole frame from the sender's thread, bypassing the loop, when that is safe and cheap;
+   * returns false to queue it instead.
+   */
+  abstract boolean tryWriteDirect(byte[] frame, int length);
 
   /** Writes what is queued; loop thread only (elsewhere it schedules itself). */
   abstract void flush();
@@ -207,7 +216,7 @@ abstract class RealConnectionBase<O, I> implements Connection<O, I> {
                               + " ("
                               + what
                               + ") from "
-                              + remoteAddress
+                              + peerName
                               + " within "
                               + timeout.toMillis()
                               + " ms"));
@@ -257,7 +266,7 @@ abstract class RealConnectionBase<O, I> implements Connection<O, I> {
               + " encodes to a frame of "
               + frameLength
               + " bytes, but "
-              + remoteAddress
+              + peerName
               + " accepts at most "
               + peerMaxFrameBytes
               + " (its maxFrameBytes); the message was not sent and the connection stays up");
@@ -273,6 +282,10 @@ abstract class RealConnectionBase<O, I> implements Connection<O, I> {
       bytes[position++] = 0; // status OK
     }
     Varint.write(bytes, position, entry.id());
+    if (tryWriteDirect(bytes, total)) {
+      messagesSent.increment();
+      return SendResult.ACCEPTED;
+    }
     int result;
     try {
       result = outbound.append(bytes, total, waitNanos);
@@ -292,7 +305,7 @@ abstract class RealConnectionBase<O, I> implements Connection<O, I> {
     ConnectionClosedException cause = closeCause;
     if (cause == null) {
       return new ConnectionClosedException(
-          GoAwayCode.NORMAL, "connection with " + remoteAddress + " is closing", false);
+          GoAwayCode.NORMAL, "connection with " + peerName + " is closing", false);
     }
     return new ConnectionClosedException(
         cause.code(), cause.rawCode(), cause.reason(), cause.isRemote(), cause);
@@ -301,7 +314,7 @@ abstract class RealConnectionBase<O, I> implements Connection<O, I> {
   private TetherTimeoutException backPressureTimeout(long waitNanos) {
     return new TetherTimeoutException(
         "send to "
-            + remoteAddress
+            + peerName
             + " timed out after "
             + TimeUnit.NANOSECONDS.toMillis(waitNanos)
             + " ms: the outbound queue stayed full ("
@@ -434,7 +447,7 @@ abstract class RealConnectionBase<O, I> implements Connection<O, I> {
   @SuppressWarnings("unchecked")
   private void deliver(Object item) {
     if (item == CLOSED) {
-      if (handlers.onClose != null) {
+      if (handlers.onClose != null && peer != null) { // only connections the application saw
         try {
           handlers.onClose.onClose(this, closeCause);
         } catch (RuntimeException e) {

@@ -69,12 +69,12 @@ public final class RealServer<O, I>
       TetherConfig config,
       String name,
       Handlers<O, I> handlers) {
-    List<String> codecs = CodecRegistry.resolve(config.codecs());
+    List<String> codecs = CodecRegistry.resolve(config.codecs(), types);
     ServerSocketChannel channel;
     try {
       channel = Channels.openServer(address);
     } catch (IOException e) {
-      throw new TetherException("cannot bind " + address + ": " + e.getMessage(), e);
+      throw new TetherException("cannot bind " + Channels.describe(address) + ": " + e.getMessage(), e);
     }
     RealServer<O, I> server;
     try {
@@ -150,7 +150,7 @@ public final class RealServer<O, I>
 
   @Override
   public void onHandshakeFailed(RealConnection<?, ?> connection, TetherException cause) {
-    log.info("handshake with {} failed: {}", connection.remoteAddress, cause.getMessage());
+    log.info("handshake with {} failed: {}", connection.peerName, cause.getMessage());
   }
 
   @Override

@@ -1,8 +1,7 @@
-package dev.tether;
+package dev.tether.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.tether.testing.Hex;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
@@ -25,24 +24,25 @@ import java.util.List;
  *
  * <p>Not thread safe: one test thread drives it.
  */
-final class RawPeer implements AutoCloseable {
+public final class RawPeer implements AutoCloseable {
   /** The longest any single read waits; a test never hangs longer than this per read. */
-  static final int READ_TIMEOUT_MILLIS = 5000;
+  public static final int READ_TIMEOUT_MILLIS = 5000;
 
   /** ASCII "TETHER", a zero byte, protocol major version 1 (PROTOCOL.md §2). */
-  static final byte[] PREAMBLE = Hex.decode("544554484552 00 01");
+  public static final byte[] PREAMBLE = Hex.decode("544554484552 00 01");
 
   /** The largest frame this peer agrees to read; a bigger length means the server is broken. */
   private static final int SANITY_LIMIT = 1 << 20;
 
-  static final int HELLO = 0x01;
-  static final int WELCOME = 0x02;
-  static final int DATA = 0x03;
-  static final int REQUEST = 0x04;
-  static final int RESPONSE = 0x05;
-  static final int PING = 0x06;
-  static final int PONG = 0x07;
-  static final int GOAWAY = 0x08;
+  // Frame types (PROTOCOL.md §3).
+  public static final int HELLO = 0x01;
+  public static final int WELCOME = 0x02;
+  public static final int DATA = 0x03;
+  public static final int REQUEST = 0x04;
+  public static final int RESPONSE = 0x05;
+  public static final int PING = 0x06;
+  public static final int PONG = 0x07;
+  public static final int GOAWAY = 0x08;
 
   private final Socket socket;
   private final DataInputStream in;
@@ -55,7 +55,7 @@ final class RawPeer implements AutoCloseable {
   }
 
   /** Connects to {@code address} with reads bounded by {@link #READ_TIMEOUT_MILLIS}. */
-  static RawPeer connect(SocketAddress address) throws IOException {
+  public static RawPeer connect(SocketAddress address) throws IOException {
     Socket socket = new Socket();
     socket.connect(address, READ_TIMEOUT_MILLIS);
     socket.setSoTimeout(READ_TIMEOUT_MILLIS);
@@ -64,34 +64,35 @@ final class RawPeer implements AutoCloseable {
   }
 
   /** Changes the bound on each read, e.g. to assert that something arrives sooner. */
-  void readTimeout(int millis) throws IOException {
+  public void readTimeout(int millis) throws IOException {
     socket.setSoTimeout(millis);
   }
 
   /** Returns this side's port, which the server names in its log lines and reasons. */
-  int localPort() {
+  public int localPort() {
     return socket.getLocalPort();
   }
 
   // ------------------------------------------------------------------ writing
 
   /** Writes the bytes as they are, in one write call. */
-  void write(byte[] bytes) throws IOException {
+  public void write(byte[] bytes) throws IOException {
     out.write(bytes);
     out.flush();
   }
 
   /** Writes the bytes spelled in hex; whitespace is ignored. */
-  void writeHex(String hex) throws IOException {
+  public void writeHex(String hex) throws IOException {
     write(Hex.decode(hex));
   }
 
   /** Writes one frame: u32 length (type byte + body), u8 type, body. */
-  void writeFrame(int type, byte[] body) throws IOException {
+  public void writeFrame(int type, byte[] body) throws IOException {
     write(frame(type, body));
   }
 
-  static byte[] frame(int type, byte[] body) {
+  /** Returns one frame's bytes: u32 length (type byte + body), u8 type, body. */
+  public static byte[] frame(int type, byte[] body) {
     return ByteBuffer.allocate(5 + body.length)
         .putInt(1 + body.length)
         .put((byte) type)
@@ -100,7 +101,7 @@ final class RawPeer implements AutoCloseable {
   }
 
   /** Writes the preamble and the HELLO in one go, as a client does (PROTOCOL.md §2). */
-  void writePreambleAndHello(Hello hello) throws IOException {
+  public void writePreambleAndHello(Hello hello) throws IOException {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     bytes.writeBytes(PREAMBLE);
     bytes.writeBytes(frame(HELLO, hello.body()));
@@ -111,7 +112,7 @@ final class RawPeer implements AutoCloseable {
    * Completes a handshake the server must accept: writes preamble and HELLO, checks the preamble
    * that comes back and returns the WELCOME.
    */
-  Welcome handshake(Hello hello) throws IOException {
+  public Welcome handshake(Hello hello) throws IOException {
     writePreambleAndHello(hello);
     assertThat(readBytes(PREAMBLE.length)).as("server preamble").isEqualTo(PREAMBLE);
     Frame frame = readFrame();
@@ -122,53 +123,66 @@ final class RawPeer implements AutoCloseable {
   }
 
   /** Writes DATA: varint type id, then the payload. */
-  void writeData(int typeId, byte[] payload) throws IOException {
+  public void writeData(int typeId, byte[] payload) throws IOException {
     writeFrame(DATA, concat(varint(typeId), payload));
   }
 
   /** Writes REQUEST: u64 request id, varint type id, then the payload. */
-  void writeRequest(long requestId, int typeId, byte[] payload) throws IOException {
+  public void writeRequest(long requestId, int typeId, byte[] payload) throws IOException {
     writeFrame(
         REQUEST,
         concat(ByteBuffer.allocate(8).putLong(requestId).array(), varint(typeId), payload));
   }
 
   /** Writes GOAWAY: u16 code, then the UTF-8 reason. */
-  void writeGoAway(int code, String reason) throws IOException {
+  public void writeGoAway(int code, String reason) throws IOException {
     writeFrame(GOAWAY, concat(ByteBuffer.allocate(2).putShort((short) code).array(), utf8(reason)));
   }
 
   // ------------------------------------------------------------------ reading
 
   /** Reads exactly {@code n} bytes. */
-  byte[] readBytes(int n) throws IOException {
+  public byte[] readBytes(int n) throws IOException {
     byte[] bytes = new byte[n];
     in.readFully(bytes);
     return bytes;
   }
 
   /** Reads the 8-byte preamble and asserts that it is Tether's. */
-  void readPreamble() throws IOException {
+  public void readPreamble() throws IOException {
     assertThat(readBytes(PREAMBLE.length)).as("server preamble").isEqualTo(PREAMBLE);
   }
 
   /** Reads one whole frame. */
-  Frame readFrame() throws IOException {
+  public Frame readFrame() throws IOException {
     long length = in.readInt() & 0xFFFF_FFFFL;
     assertThat(length).as("frame length").isBetween(1L, (long) SANITY_LIMIT);
     int type = in.readUnsignedByte();
     return new Frame(type, readBytes((int) length - 1));
   }
 
+  /**
+   * Reads frames until one that is not a PING, answering each PING with its PONG, so that a test
+   * waiting for an answer is not tripped by a heartbeat that happens to fall in between.
+   */
+  public Frame readFrameAnsweringPings() throws IOException {
+    Frame frame = readFrame();
+    while (frame.type() == PING) {
+      writeFrame(PONG, frame.body());
+      frame = readFrame();
+    }
+    return frame;
+  }
+
   /** Reads one frame and asserts that it is a GOAWAY. */
-  GoAway readGoAway() throws IOException {
+  public GoAway readGoAway() throws IOException {
     Frame frame = readFrame();
     assertThat(frame.type()).as("expected GOAWAY, got %s", frame.describe()).isEqualTo(GOAWAY);
     return GoAway.parse(frame.body());
   }
 
   /** Reads the refusal of a handshake: preamble, GOAWAY, then end of stream. */
-  GoAway readRefusal() throws IOException {
+  public GoAway readRefusal() throws IOException {
     readPreamble();
     GoAway goAway = readGoAway();
     assertEndOfStream();
@@ -176,7 +190,7 @@ final class RawPeer implements AutoCloseable {
   }
 
   /** Asserts that the server has closed its side: the next read finds end of stream. */
-  void assertEndOfStream() throws IOException {
+  public void assertEndOfStream() throws IOException {
     assertThat(in.read()).as("end of stream").isEqualTo(-1);
   }
 
@@ -188,7 +202,7 @@ final class RawPeer implements AutoCloseable {
   // ------------------------------------------------------------------ encodings, by hand
 
   /** Unsigned LEB128 (PROTOCOL.md §1), written here independently of the engine's Varint. */
-  static byte[] varint(int value) {
+  public static byte[] varint(int value) {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     int v = value;
     while (v >= 0x80) {
@@ -199,11 +213,13 @@ final class RawPeer implements AutoCloseable {
     return bytes.toByteArray();
   }
 
-  static byte[] utf8(String s) {
+  /** Returns the UTF-8 bytes of {@code s}. */
+  public static byte[] utf8(String s) {
     return s.getBytes(StandardCharsets.UTF_8);
   }
 
-  static byte[] concat(byte[]... parts) {
+  /** Returns the parts one after another. */
+  public static byte[] concat(byte[]... parts) {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     for (byte[] part : parts) {
       bytes.writeBytes(part);
@@ -212,7 +228,7 @@ final class RawPeer implements AutoCloseable {
   }
 
   /** The schema fingerprint of PROTOCOL.md §5, computed from its text. */
-  static long fingerprint(String text) {
+  public static long fingerprint(String text) {
     try {
       byte[] digest = MessageDigest.getInstance("SHA-256").digest(utf8(text));
       return ByteBuffer.wrap(digest, 0, 8).getLong();
@@ -222,19 +238,19 @@ final class RawPeer implements AutoCloseable {
   }
 
   /** One received frame. */
-  record Frame(int type, byte[] body) {
-    ByteBuffer buffer() {
+  public record Frame(int type, byte[] body) {
+    public ByteBuffer buffer() {
       return ByteBuffer.wrap(body);
     }
 
-    String describe() {
+    public String describe() {
       return String.format("frame type 0x%02x with body %s", type, Hex.encode(body));
     }
   }
 
   /** A GOAWAY body: u16 code, UTF-8 reason. */
-  record GoAway(int code, String reason) {
-    static GoAway parse(byte[] body) {
+  public record GoAway(int code, String reason) {
+    public static GoAway parse(byte[] body) {
       assertThat(body.length).as("GOAWAY body length").isGreaterThanOrEqualTo(2);
       ByteBuffer buffer = ByteBuffer.wrap(body);
       int code = buffer.getShort() & 0xFFFF;
@@ -243,7 +259,7 @@ final class RawPeer implements AutoCloseable {
   }
 
   /** A WELCOME body, parsed field by field (PROTOCOL.md §4). */
-  record Welcome(
+  public record Welcome(
       int minorVersion,
       long nodeId,
       String appProtocol,
@@ -254,7 +270,7 @@ final class RawPeer implements AutoCloseable {
       long heartbeatMillis,
       long idleTimeoutMillis,
       byte[] extensions) {
-    static Welcome parse(byte[] body) {
+    public static Welcome parse(byte[] body) {
       try {
         DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(body));
         int minor = in.readUnsignedShort();
@@ -292,54 +308,61 @@ final class RawPeer implements AutoCloseable {
   }
 
   /** A HELLO body built field by field (PROTOCOL.md §4); starts as the echo profile's. */
-  static final class Hello {
-    int minorVersion = 0;
-    long nodeId = 0;
-    String appProtocol = "tether-echo";
-    long schemaFingerprint = fingerprint("tether-echo\n1=echo.Echo\n");
-    List<String> codecs = List.of("bytes");
-    String serverName = "";
-    long maxFrameSize = 1 << 20;
-    long heartbeatMillis = 0;
-    long idleTimeoutMillis = 0;
-    byte[] extensions = new byte[0];
+  public static final class Hello {
+    private int minorVersion = 0;
+    private long nodeId = 0;
+    private String appProtocol = "tether-echo";
+    private long schemaFingerprint = fingerprint("tether-echo\n1=echo.Echo\n");
+    private List<String> codecs = List.of("bytes");
+    private String serverName = "";
+    private long maxFrameSize = 1 << 20;
+    private long heartbeatMillis = 0;
+    private long idleTimeoutMillis = 0;
+    private byte[] extensions = new byte[0];
 
-    Hello appProtocol(String appProtocol) {
+    /** Returns a HELLO for {@code types}: its app protocol, and the fingerprint computed here. */
+    public static Hello forTypes(dev.tether.MessageTypes types) {
+      return new Hello()
+          .appProtocol(types.appProtocol())
+          .schemaFingerprint(fingerprint(types.fingerprintText()));
+    }
+
+    public Hello appProtocol(String appProtocol) {
       this.appProtocol = appProtocol;
       return this;
     }
 
-    Hello schemaFingerprint(long schemaFingerprint) {
+    public Hello schemaFingerprint(long schemaFingerprint) {
       this.schemaFingerprint = schemaFingerprint;
       return this;
     }
 
-    Hello codecs(String... codecs) {
+    public Hello codecs(String... codecs) {
       this.codecs = List.of(codecs);
       return this;
     }
 
-    Hello serverName(String serverName) {
+    public Hello serverName(String serverName) {
       this.serverName = serverName;
       return this;
     }
 
-    Hello maxFrameSize(long maxFrameSize) {
+    public Hello maxFrameSize(long maxFrameSize) {
       this.maxFrameSize = maxFrameSize;
       return this;
     }
 
-    Hello heartbeatMillis(long heartbeatMillis) {
+    public Hello heartbeatMillis(long heartbeatMillis) {
       this.heartbeatMillis = heartbeatMillis;
       return this;
     }
 
-    Hello idleTimeoutMillis(long idleTimeoutMillis) {
+    public Hello idleTimeoutMillis(long idleTimeoutMillis) {
       this.idleTimeoutMillis = idleTimeoutMillis;
       return this;
     }
 
-    byte[] body() {
+    public byte[] body() {
       try {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         DataOutputStream out = new DataOutputStream(bytes);

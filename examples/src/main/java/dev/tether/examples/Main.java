@@ -1,0 +1,104 @@
+package dev.tether.examples;
+
+import dev.tether.TetherException;
+import dev.tether.examples.Args.UsageException;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.util.List;
+import java.util.Set;
+
+/** The entry point of {@code tether-examples.jar}: dispatches to a subcommand. */
+public final class Main {
+  static final String USAGE =
+      """
+      usage: java -jar tether-examples.jar COMMAND [--flag value ...]
+
+      commands:
+        demo          run an echo server in this JVM and an echo client in a second JVM
+        echo-server   serve the echo protocol until stopped with SIGTERM or Ctrl-C;
+                      prints "listening on HOST:PORT" on stdout once bound
+            --host H       address to bind (default 127.0.0.1)
+            --port P       TCP port; 0 picks a free one (default 7878)
+            --codecs a,b   codecs to accept (default: all available)
+            --name N       server name announced to clients (default echo)
+        echo-client   exchange echoes and two requests with an echo server, then close
+            --host H       server host (default 127.0.0.1)
+            --port P       server port (default 7878)
+            --codecs a,b   codecs to offer, most preferred first (default: all available,
+                           alphabetical)
+            --count N      DATA echoes to send (default 3)
+        help          print this text
+
+      exit status: 0 success, 1 failure, 2 bad command line
+      """;
+
+  private Main() {}
+
+  /** Runs the command named by {@code args[0]} and exits with its status. */
+  public static void main(String[] args) {
+    System.exit(run(args, System.out, System.err));
+  }
+
+  /**
+   * Runs one command, writing its results to {@code out} and problems to {@code err}.
+   *
+   * @return the exit status: 0 success, 1 failure, 2 bad command line
+   */
+  static int run(String[] args, PrintStream out, PrintStream err) {
+    try {
+      if (args.length == 0) {
+        throw new UsageException("no command given");
+      }
+      List<String> flags = List.of(args).subList(1, args.length);
+      return switch (args[0]) {
+        case "demo" -> {
+          Args.parse(flags, Set.of());
+          yield Demo.run(out);
+        }
+        case "echo-server" -> EchoServer.run(Args.parse(flags, EchoServer.FLAGS), out);
+        case "echo-client" -> EchoClient.run(Args.parse(flags, EchoClient.FLAGS), out, err);
+        case "help", "-h", "--help" -> {
+          out.print(USAGE);
+          yield 0;
+        }
+        default -> throw new UsageException("unknown command '" + args[0] + "'");
+      };
+    } catch (UsageException e) {
+      err.println("tether-examples: " + e.getMessage());
+      err.print(USAGE);
+      return 2;
+    } catch (TetherException e) {
+      err.println("tether-examples: " + e.getMessage());
+      return 1;
+    } catch (IOException e) {
+      err.println("tether-examples: " + e);
+      return 1;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      err.println("tether-examples: interrupted");
+      return 1;
+    }
+  }
+
+  /**
+   * Returns the {@code --codecs} of a command, or if none were given every codec on the class path
+   * that can carry {@link Echo}, in alphabetical order.
+   *
+   * @throws UsageException if a named codec is not on the class path or cannot carry {@link Echo}
+   * @throws TetherException if no codec at all can carry {@link Echo}
+   */
+  static List<String> codecs(Args args) {
+    List<String> available = EchoProtocol.availableCodecs();
+    if (available.isEmpty()) {
+      throw new TetherException(
+          "no codec for records on the class path; add codec-jackson, codec-kryo or codec-fury");
+    }
+    List<String> codecs = args.list("codecs");
+    for (String codec : codecs) {
+      if (!available.contains(codec)) {
+        throw new UsageException("unknown codec '" + codec + "'; available: " + available);
+      }
+    }
+    return codecs.isEmpty() ? available : codecs;
+  }
+}

@@ -1,0 +1,121 @@
+package dev.tether.examples;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Runs echo-server and echo-client as real, separate JVMs, the way a user runs them. */
+class EchoProgramsTest {
+  /** Generous: a cold JVM on a loaded CI machine can take seconds to start. */
+  private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
+
+  private static final Duration CLIENT_TIMEOUT = Duration.ofSeconds(60);
+  private static final Duration STOP_TIMEOUT = Duration.ofSeconds(15);
+  private static final Pattern LISTENING = Pattern.compile("listening on 127\\.0\\.0\\.1:(\\d+)");
+
+  @TempDir Path dir;
+
+  private final List<Process> started = new ArrayList<>();
+
+  @AfterEach
+  void killLeftovers() {
+    started.forEach(Process::destroyForcibly);
+  }
+
+  @Test
+  void echoClientExchangesWithEchoServerAndServerStopsWithStatusZeroOnSigterm() throws Exception {
+    Path serverOut = dir.resolve("server.stdout");
+    Path serverLog = dir.resolve("server.stderr");
+    Process server =
+        javaMain("echo-server", "--port", "0")
+            .redirectOutput(serverOut.toFile())
+            .redirectError(serverLog.toFile())
+            .start();
+    started.add(server);
+
+    String firstLine =
+        await()
+            .atMost(START_TIMEOUT)
+            .pollInterval(Duration.ofMillis(50))
+            .failFast("echo-server exited", () -> !server.isAlive())
+            .until(() -> read(serverOut), text -> text.endsWith("\n"))
+            .strip();
+    Matcher listening = LISTENING.matcher(firstLine);
+    assertThat(listening.matches()).as("'%s' matches %s", firstLine, LISTENING).isTrue();
+    int port = Integer.parseInt(listening.group(1));
+
+    Path clientOut = dir.resolve("client.stdout");
+    Path clientErr = dir.resolve("client.stderr");
+    Process client =
+        javaMain("echo-client", "--port", Integer.toString(port), "--count", "3")
+            .redirectOutput(clientOut.toFile())
+            .redirectError(clientErr.toFile())
+            .start();
+    started.add(client);
+    assertThat(client.waitFor(CLIENT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS))
+        .as("client finished within %s", CLIENT_TIMEOUT)
+        .isTrue();
+    String output = read(clientOut);
+    assertThat(client.exitValue())
+        .as("client exit; stdout: %s stderr: %s", output, read(clientErr))
+        .isZero();
+    assertThat(output.lines())
+        .first()
+        .asString()
+        .startsWith("connected to 127.0.0.1:" + port + " (server 'echo'), codec ");
+    assertThat(output.lines())
+        .contains(
+            "echo     Echo[text=hello 1, seq=1]",
+            "echo     Echo[text=hello 2, seq=2]",
+            "echo     Echo[text=hello 3, seq=3]",
+            "closed gracefully")
+        .anyMatch(
+            line ->
+                line.startsWith(
+                    "request  Echo[text=ping, seq=4] -> response Echo[text=ping, seq=4] in "))
+        .anyMatch(
+            line ->
+                line.startsWith(
+                        "request  Echo[text=fail:failing on purpose, seq=5] -> failed as expected")
+                    && line.contains("HANDLER_FAILED")
+                    && line.endsWith("failing on purpose"))
+        .anyMatch(line -> line.matches("rtt {6}\\d+\\.\\d{3} ms \\(heartbeat PING/PONG\\)"));
+
+    server.destroy(); // SIGTERM
+    await().atMost(STOP_TIMEOUT).pollInterval(Duration.ofMillis(50)).until(() -> !server.isAlive());
+    assertThat(server.exitValue()).as("server exit; stderr: %s", read(serverLog)).isZero();
+    assertThat(read(serverOut)).as("server stdout: one line only").isEqualTo(firstLine + "\n");
+    assertThat(read(serverLog)).contains("stopped");
+  }
+
+  private static ProcessBuilder javaMain(String... args) {
+    List<String> command = new ArrayList<>();
+    command.add(
+        ProcessHandle.current()
+            .info()
+            .command()
+            .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+    command.add("-cp");
+    command.add(System.getProperty("java.class.path"));
+    command.add(Main.class.getName());
+    command.addAll(List.of(args));
+    return new ProcessBuilder(command);
+  }
+
+  private static String read(Path file) throws IOException {
+    return Files.readString(file, StandardCharsets.UTF_8);
+  }
+}

@@ -1,0 +1,99 @@
+package dev.tether.examples;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** The command line: dispatch, usage errors and exit statuses, run in this JVM. */
+class MainTest {
+  private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+  private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+  private int run(String... args) {
+    return Main.run(
+        args,
+        new PrintStream(out, true, StandardCharsets.UTF_8),
+        new PrintStream(err, true, StandardCharsets.UTF_8));
+  }
+
+  private String out() {
+    return out.toString(StandardCharsets.UTF_8);
+  }
+
+  private String err() {
+    return err.toString(StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void noCommandPrintsUsageAndExitsTwo() {
+    assertThat(run()).isEqualTo(2);
+    assertThat(err()).contains("no command given", "usage: java -jar tether-examples.jar");
+    assertThat(out()).isEmpty();
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "serve                                | unknown command 'serve'",
+        "echo-client --verbose 1              | unknown flag --verbose",
+        "echo-client --verbose                | unknown flag --verbose",
+        "echo-client --port                   | --port needs a value",
+        "echo-client --port 70000             | --port must be an integer in 1..65535, was '70000'",
+        "echo-client --port=x                 | --port must be an integer in 1..65535, was 'x'",
+        "echo-client --count 1 --count 2      | --count given twice",
+        "echo-client 7878                     | unexpected argument '7878'",
+        "echo-client --codecs nosuchcodec     | unknown codec 'nosuchcodec'; available: [",
+        "echo-server --port -1                | --port must be an integer in 0..65535, was '-1'",
+        "demo --port 1                        | unknown flag --port",
+      })
+  void badCommandLinePrintsReasonAndUsageAndExitsTwo(String commandLine, String reason) {
+    assertThat(run(commandLine.split(" "))).isEqualTo(2);
+    assertThat(err()).contains(reason).contains("usage: java -jar tether-examples.jar");
+    assertThat(out()).isEmpty();
+  }
+
+  @Test
+  void helpPrintsUsageOnStdoutAndExitsZero() {
+    assertThat(run("help")).isZero();
+    assertThat(out()).contains("echo-server", "echo-client", "demo");
+    assertThat(err()).isEmpty();
+  }
+
+  @Test
+  void echoClientReportsRefusedConnectionAndExitsOne() throws IOException {
+    int port;
+    try (ServerSocket socket = new ServerSocket(0)) {
+      port = socket.getLocalPort(); // free now, and nothing listens once the socket is closed
+    }
+
+    assertThat(run("echo-client", "--port", Integer.toString(port))).isEqualTo(1);
+    assertThat(err()).startsWith("echo-client: ").contains("127.0.0.1:" + port);
+    assertThat(out()).isEmpty();
+  }
+
+  @Test
+  void echoServerReportsPortInUseAndExitsOne() throws IOException {
+    try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      String port = Integer.toString(taken.getLocalPort());
+
+      int status =
+          assertTimeoutPreemptively(
+              Duration.ofSeconds(10), () -> run("echo-server", "--port", port));
+
+      assertThat(status).isEqualTo(1);
+      assertThat(err()).startsWith("tether-examples: ").contains(port);
+      assertThat(out()).isEmpty();
+    }
+  }
+}

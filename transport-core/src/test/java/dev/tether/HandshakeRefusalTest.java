@@ -1,0 +1,112 @@
+package dev.tether;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.tether.testing.Msg;
+import dev.tether.testing.TestTypes;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.Test;
+
+/** What a user of the Java API sees when a handshake is refused, on both sides. */
+class HandshakeRefusalTest {
+  private static final MessageTypes OTHER_SCHEMA =
+      MessageTypes.builder("tether-test").register(1, "test.Other", Msg.class).build();
+
+  @Test
+  void schemaMismatchFailsTheConnectNamingBothFingerprintsAndNeverReachesTheServersHandlers() {
+    List<Connection<Object, Object>> closed = new CopyOnWriteArrayList<>();
+    try (Server<Object, Object> server =
+        Tether.server(TestTypes.TYPES)
+            .codecs("test")
+            .onClose((c, cause) -> closed.add(c))
+            .bind(new InetSocketAddress("127.0.0.1", 0))) {
+
+      assertThatThrownBy(() -> Tether.client(OTHER_SCHEMA).codecs("test").connect(server.address()))
+          .isInstanceOfSatisfying(
+              HandshakeException.class,
+              e -> {
+                assertThat(e.code()).isEqualTo(GoAwayCode.APP_PROTOCOL_MISMATCH);
+                assertThat(e.isRemote()).isTrue();
+              })
+          .hasMessageContaining(String.format("%016x", TestTypes.TYPES.fingerprint()))
+          .hasMessageContaining(String.format("%016x", OTHER_SCHEMA.fingerprint()));
+
+      Connection<Object, Object> good =
+          Tether.client(TestTypes.TYPES).codecs("test").connect(server.address());
+      good.close();
+      await().atMost(Duration.ofSeconds(10)).until(() -> !closed.isEmpty());
+      assertThat(closed).hasSize(1);
+      assertThat(closed.get(0).peer()).isNotNull();
+    }
+  }
+
+  @Test
+  void serverNameMismatchIsRefusedWithBothNames() {
+    try (Server<Object, Object> server =
+        Tether.server(TestTypes.TYPES)
+            .codecs("test")
+            .name("alpha")
+            .bind(new InetSocketAddress("127.0.0.1", 0))) {
+
+      assertThatThrownBy(
+              () ->
+                  Tether.client(TestTypes.TYPES)
+                      .codecs("test")
+                      .expectServerName("beta")
+                      .connect(server.address()))
+          .isInstanceOfSatisfying(
+              HandshakeException.class,
+              e -> assertThat(e.code()).isEqualTo(GoAwayCode.SERVER_NAME_MISMATCH))
+          .hasMessageContaining("'beta'")
+          .hasMessageContaining("'alpha'");
+    }
+  }
+
+  @Test
+  void connectingToSomethingThatIsNotTetherSaysSoAndShowsWhatItSent() throws Exception {
+    try (ServerSocket http = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      Thread responder =
+          new Thread(
+              () -> {
+                try (var socket = http.accept()) {
+                  socket.getOutputStream().write("HTTP/1.1 400 Bad Request\r\n\r\n".getBytes());
+                  socket.getInputStream().readAllBytes();
+                } catch (java.io.IOException ignored) {
+                  // the client hung up
+                }
+              });
+      responder.start();
+
+      assertThatThrownBy(
+              () ->
+                  Tether.client(TestTypes.TYPES)
+                      .codecs("test")
+                      .connect(new InetSocketAddress("127.0.0.1", http.getLocalPort())))
+          .isInstanceOf(HandshakeException.class)
+          .hasMessageContaining("is not a Tether endpoint")
+          .hasMessageContaining("HTTP/1.1");
+      responder.join(10_000);
+    }
+  }
+
+  @Test
+  void connectionRefusedNamesTheAddress() throws Exception {
+    int port;
+    try (ServerSocket probe = new ServerSocket(0)) {
+      port = probe.getLocalPort();
+    }
+    assertThatThrownBy(
+            () ->
+                Tether.client(TestTypes.TYPES)
+                    .codecs("test")
+                    .connect(new InetSocketAddress("127.0.0.1", port)))
+        .isInstanceOf(TetherException.class)
+        .hasMessageContaining("cannot connect to 127.0.0.1:" + port);
+  }
+}
