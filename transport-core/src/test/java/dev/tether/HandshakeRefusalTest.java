@@ -109,4 +109,57 @@ class HandshakeRefusalTest {
         .isInstanceOf(TetherException.class)
         .hasMessageContaining("cannot connect to 127.0.0.1:" + port);
   }
+
+  @Test
+  void serverThatAcceptsButNeverAnswersFailsTheConnectWithHandshakeTimeout() throws Exception {
+    try (ServerSocket silent = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      TetherConfig config =
+          TetherConfig.builder().codecs("test").handshakeTimeout(Duration.ofMillis(300)).build();
+      long start = System.nanoTime();
+
+      assertThatThrownBy(
+              () ->
+                  Tether.client(TestTypes.TYPES)
+                      .config(config)
+                      .connect(new InetSocketAddress("127.0.0.1", silent.getLocalPort())))
+          .isInstanceOfSatisfying(
+              HandshakeException.class,
+              e -> assertThat(e.code()).isEqualTo(GoAwayCode.HANDSHAKE_TIMEOUT))
+          .hasMessageContaining("no WELCOME from 127.0.0.1:" + silent.getLocalPort())
+          .hasMessageContaining("300 ms");
+      assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+    }
+  }
+
+  @Test
+  void connectThatGetsNoAnswerFailsAfterTheConnectTimeout() throws Exception {
+    // a listener that never accepts, with its backlog filled: further SYNs are dropped, so a
+    // connect neither succeeds nor is refused
+    try (ServerSocket full = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      List<java.nio.channels.SocketChannel> fillers = new java.util.ArrayList<>();
+      try {
+        for (int i = 0; i < 8; i++) {
+          java.nio.channels.SocketChannel filler = java.nio.channels.SocketChannel.open();
+          filler.configureBlocking(false);
+          filler.connect(new InetSocketAddress("127.0.0.1", full.getLocalPort()));
+          fillers.add(filler);
+        }
+        TetherConfig config =
+            TetherConfig.builder().codecs("test").connectTimeout(Duration.ofMillis(300)).build();
+
+        assertThatThrownBy(
+                () ->
+                    Tether.client(TestTypes.TYPES)
+                        .config(config)
+                        .connect(new InetSocketAddress("127.0.0.1", full.getLocalPort())))
+            .isInstanceOf(TetherTimeoutException.class)
+            .hasMessage(
+                "connect to 127.0.0.1:" + full.getLocalPort() + " timed out after 300 ms");
+      } finally {
+        for (var filler : fillers) {
+          filler.close();
+        }
+      }
+    }
+  }
 }

@@ -11,13 +11,13 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.tether.internal.wire.Preamble;
+import dev.tether.testing.Hex;
+import dev.tether.testing.RawPeer;
 import dev.tether.testing.RawPeer.Frame;
 import dev.tether.testing.RawPeer.GoAway;
 import dev.tether.testing.RawPeer.Hello;
 import dev.tether.testing.RawPeer.Welcome;
-import dev.tether.internal.wire.Preamble;
-import dev.tether.testing.Hex;
-import dev.tether.testing.RawPeer;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;

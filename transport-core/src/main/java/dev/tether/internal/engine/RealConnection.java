@@ -114,7 +114,7 @@ final class RealConnection<O, I> extends RealConnectionBase<O, I>
     loop.addTicker(this);
     if (client && !connected) {
       connectDeadline = now + OutboundBuffer.nanos(config.connectTimeout());
-      handshakeDeadline += connectDeadline - now;
+      handshakeDeadline = Long.MAX_VALUE; // starts once connected
       key = channel.register(loop.selector(), SelectionKey.OP_CONNECT, this);
     } else {
       key = channel.register(loop.selector(), SelectionKey.OP_READ, this);
@@ -127,6 +127,8 @@ final class RealConnection<O, I> extends RealConnectionBase<O, I>
 
   private void sendHello() {
     connectDeadline = Long.MAX_VALUE;
+    handshakeDeadline = System.nanoTime() + OutboundBuffer.nanos(config.handshakeTimeout());
+    loop.scheduleTick(handshakeDeadline);
     Handshake hello =
         new Handshake(
             Handshake.MINOR_VERSION,
