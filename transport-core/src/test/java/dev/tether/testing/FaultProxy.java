@@ -1,0 +1,137 @@
+package dev.tether.testing;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketAddress;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A small in-process TCP proxy on loopback that forwards both directions and can misbehave on
+ * demand: fragment every write into single bytes, delay each chunk, black-hole the traffic (stop
+ * forwarding without closing), or reset both connections. One blocking thread per direction; for
+ * tests only.
+ */
+public final class FaultProxy implements AutoCloseable {
+  /** How the proxy treats the bytes it forwards. */
+  public enum Mode {
+    PASS,
+    FRAGMENT,
+    BLACK_HOLE
+  }
+
+  private final ServerSocket listener;
+  private final SocketAddress target;
+  private final List<Socket> sockets = new CopyOnWriteArrayList<>();
+  private volatile Mode mode = Mode.PASS;
+  private volatile long delayMillis;
+  private volatile boolean closed;
+
+  /** Starts forwarding from a free loopback port to {@code target}. */
+  public FaultProxy(SocketAddress target) throws IOException {
+    this.target = target;
+    this.listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+    Thread acceptor = new Thread(this::accept, "fault-proxy-accept");
+    acceptor.setDaemon(true);
+    acceptor.start();
+  }
+
+  /** Returns the address clients should connect to. */
+  public InetSocketAddress address() {
+    return new InetSocketAddress(InetAddress.getLoopbackAddress(), listener.getLocalPort());
+  }
+
+  public FaultProxy mode(Mode mode) {
+    this.mode = mode;
+    return this;
+  }
+
+  /** Delays every forwarded chunk by this long. */
+  public FaultProxy delayMillis(long millis) {
+    this.delayMillis = millis;
+    return this;
+  }
+
+  /** Resets every proxied connection (RST on both sides) at once. */
+  public void resetAll() throws IOException {
+    for (Socket socket : sockets) {
+      socket.setSoLinger(true, 0);
+      socket.close();
+    }
+  }
+
+  private void accept() {
+    while (!closed) {
+      try {
+        Socket client = listener.accept();
+        Socket server = new Socket();
+        server.connect(target, 5000);
+        client.setTcpNoDelay(true);
+        server.setTcpNoDelay(true);
+        sockets.add(client);
+        sockets.add(server);
+        pump(client, server, "up");
+        pump(server, client, "down");
+      } catch (IOException e) {
+        return; // closed
+      }
+    }
+  }
+
+  private void pump(Socket from, Socket to, String direction) {
+    Thread thread =
+        new Thread(
+            () -> {
+              byte[] buffer = new byte[16 * 1024];
+              try (InputStream in = from.getInputStream()) {
+                OutputStream out = to.getOutputStream();
+                int n;
+                while ((n = in.read(buffer)) >= 0) {
+                  while (mode == Mode.BLACK_HOLE && !closed) {
+                    TimeUnit.MILLISECONDS.sleep(5); // hold the bytes: nothing moves, nothing closes
+                  }
+                  if (delayMillis > 0) {
+                    TimeUnit.MILLISECONDS.sleep(delayMillis);
+                  }
+                  if (mode == Mode.FRAGMENT) {
+                    for (int i = 0; i < n; i++) {
+                      out.write(buffer[i]);
+                      out.flush();
+                    }
+                  } else {
+                    out.write(buffer, 0, n);
+                  }
+                }
+                to.shutdownOutput();
+              } catch (IOException | InterruptedException e) {
+                closeQuietly(to);
+              }
+            },
+            "fault-proxy-" + direction);
+    thread.setDaemon(true);
+    thread.start();
+  }
+
+  private static void closeQuietly(Socket socket) {
+    try {
+      socket.close();
+    } catch (IOException ignored) {
+      // already gone
+    }
+  }
+
+  @Override
+  public void close() throws IOException {
+    closed = true;
+    listener.close();
+    for (Socket socket : sockets) {
+      closeQuietly(socket);
+    }
+  }
+}
