@@ -5,7 +5,7 @@ import java.time.Duration;
 /**
  * A snapshot of one connection's counters.
  *
- * @param messagesSent DATA, REQUEST and RESPONSE frames written to the socket
+ * @param messagesSent DATA, REQUEST and RESPONSE messages accepted for sending
  * @param messagesReceived DATA, REQUEST and RESPONSE frames read from the socket
  * @param bytesSent bytes written to the socket, framing included
  * @param bytesReceived bytes read from the socket, framing included

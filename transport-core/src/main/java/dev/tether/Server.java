@@ -18,6 +18,9 @@ public interface Server<O, I> extends AutoCloseable {
   /** Returns the connections that have completed their handshake and are not yet closed. */
   List<Connection<O, I>> connections();
 
+  /** Returns a snapshot of the server's counters, over open and closed connections. */
+  ServerMetrics metrics();
+
   /** Returns the name this server announces, and that clients may ask to check. */
   String name();
 

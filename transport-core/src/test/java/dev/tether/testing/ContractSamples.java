@@ -255,7 +255,11 @@ public final class ContractSamples {
 
   @SafeVarargs
   private static <T> Set<T> linkedSet(T... elements) {
-    return new LinkedHashSet<>(Arrays.asList(elements));
+    Set<T> set = new LinkedHashSet<>();
+    for (T element : elements) {
+      set.add(element);
+    }
+    return set;
   }
 
   private static Map<String, Long> linkedMap(Object... keysAndValues) {

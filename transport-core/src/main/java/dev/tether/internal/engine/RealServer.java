@@ -2,7 +2,9 @@ package dev.tether.internal.engine;
 
 import dev.tether.Connection;
 import dev.tether.MessageTypes;
+import dev.tether.ConnectionMetrics;
 import dev.tether.Server;
+import dev.tether.ServerMetrics;
 import dev.tether.TetherConfig;
 import dev.tether.TetherException;
 import java.io.IOException;
@@ -20,6 +22,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,6 +46,14 @@ public final class RealServer<O, I>
   private final Set<RealConnection<?, ?>> all = ConcurrentHashMap.newKeySet();
   private final Set<RealConnection<?, ?>> open = ConcurrentHashMap.newKeySet();
   private volatile boolean closing;
+  private final LongAdder acceptedCount = new LongAdder();
+  private final LongAdder refused = new LongAdder();
+  /** Counters of connections that have closed: messages and bytes sent and received. */
+  private final LongAdder closedMessagesSent = new LongAdder();
+
+  private final LongAdder closedMessagesReceived = new LongAdder();
+  private final LongAdder closedBytesSent = new LongAdder();
+  private final LongAdder closedBytesReceived = new LongAdder();
 
   private RealServer(
       ServerSocketChannel channel,
@@ -129,6 +140,7 @@ public final class RealServer<O, I>
         new RealConnection<>(
             loop, accepted, false, types, config, codecs, name, handlers.copy(), remote, this);
     all.add(connection);
+    acceptedCount.increment();
     loop.execute(
         () -> {
           try {
@@ -155,8 +167,38 @@ public final class RealServer<O, I>
 
   @Override
   public void onClosed(RealConnection<?, ?> connection) {
-    open.remove(connection);
+    if (!open.remove(connection)) {
+      refused.increment();
+    }
+    ConnectionMetrics m = connection.metrics();
+    closedMessagesSent.add(m.messagesSent());
+    closedMessagesReceived.add(m.messagesReceived());
+    closedBytesSent.add(m.bytesSent());
+    closedBytesReceived.add(m.bytesReceived());
     all.remove(connection);
+  }
+
+  @Override
+  public ServerMetrics metrics() {
+    long messagesSent = closedMessagesSent.sum();
+    long messagesReceived = closedMessagesReceived.sum();
+    long bytesSent = closedBytesSent.sum();
+    long bytesReceived = closedBytesReceived.sum();
+    for (RealConnection<?, ?> c : all) {
+      ConnectionMetrics m = c.metrics();
+      messagesSent += m.messagesSent();
+      messagesReceived += m.messagesReceived();
+      bytesSent += m.bytesSent();
+      bytesReceived += m.bytesReceived();
+    }
+    return new ServerMetrics(
+        open.size(),
+        acceptedCount.sum(),
+        refused.sum(),
+        messagesSent,
+        messagesReceived,
+        bytesSent,
+        bytesReceived);
   }
 
   @Override
