@@ -48,7 +48,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * 0.0}), decoded from a heap buffer, a direct buffer, and each of those with the payload embedded
  * between other bytes (position not 0, limit before capacity, a backing array with an offset). The
  * codec must not write to the buffer it decodes. Encoding must be deterministic and must append at
- * the {@link EncodeBuffer}'s position, since Tether writes the frame header in front first.
+ * the {@link EncodeBuffer}'s position, since Tether writes the frame header in front first. One
+ * codec instance serves every thread at once, as {@link Codec} requires.
  *
  * <p>A codec that cannot carry {@link Instant} and {@link UUID} says so by overriding {@link
  * #supportsTemporal()}; the {@link Temporal} samples are then reported as skipped, with the reason,
@@ -332,8 +333,9 @@ public abstract class CodecContract {
 
   /** Returns every byte of the buffer, 0 to capacity, without moving it. */
   private static byte[] contents(ByteBuffer buffer) {
-    byte[] all = new byte[buffer.capacity()];
-    buffer.get(0, all);
+    ByteBuffer whole = buffer.duplicate().clear();
+    byte[] all = new byte[whole.remaining()];
+    whole.get(all);
     return all;
   }
 }

@@ -196,7 +196,8 @@ public final class ContractSamples {
         new Sample(
             "Collections: all empty",
             new Collections(List.of(), Set.of(), Map.of(), List.of())));
-    samples.add(new Sample("Collections: every field null", new Collections(null, null, null, null)));
+    samples.add(
+        new Sample("Collections: every field null", new Collections(null, null, null, null)));
     samples.add(new Sample("Collections: 10,000 elements each", largeCollections()));
 
     samples.add(new Sample("Circle: sealed member", new Circle(1.5)));

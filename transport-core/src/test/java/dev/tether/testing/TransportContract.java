@@ -315,8 +315,14 @@ public abstract class TransportContract {
     Connection<Object, Object> client =
         track(Tether.client(TestTypes.TYPES).config(fast).connect(server.address()));
 
+    await().atMost(WAIT).until(() -> server.connections().size() == 1);
+    Connection<Object, Object> serverSide = server.connections().get(0);
+
+    // both sides ping and measure, even though each also answers the other's PINGs
     await().atMost(WAIT).until(() -> client.metrics().pings() >= 2);
+    await().atMost(WAIT).until(() -> serverSide.metrics().pings() >= 2);
     assertThat(client.metrics().rtt()).isPositive();
+    assertThat(serverSide.metrics().rtt()).isPositive();
   }
 
   @ParameterizedTest

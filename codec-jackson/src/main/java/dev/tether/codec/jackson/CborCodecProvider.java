@@ -13,9 +13,11 @@ import dev.tether.codec.CodecProvider;
  * Jackson streams its fields without counting them first; lists, arrays and {@code Map}s have a
  * definite length. Both forms are read, so any conforming CBOR encoder can produce messages.
  *
- * <p>Field order, unknown and missing fields, {@code java.time}, security and limits are as
- * described for {@link JsonCodecProvider}. A declared length larger than what the payload holds
- * fails without allocating that length.
+ * <p>Field order, unknown and missing fields, {@code java.time}, the types it cannot carry,
+ * security and limits are as described for {@link JsonCodecProvider}: in short, no field declared
+ * as an interface or abstract type, no non-scalar map keys, no zone or offset on date-times, no
+ * unpaired surrogates in strings (the send fails), and no shared or cyclic references. A declared
+ * length larger than what the payload holds fails without allocating that length.
  *
  * <p>This class is thread safe. Every {@link #create} returns the same codec, whose mapper is built
  * on first use.

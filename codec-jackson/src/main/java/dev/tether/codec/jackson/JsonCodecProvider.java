@@ -25,6 +25,37 @@ import dev.tether.codec.CodecProvider;
  *       strings {@code "NaN"}, {@code "Infinity"} and {@code "-Infinity"} and read back as such.
  * </ul>
  *
+ * <p>What the two codecs cannot carry, so that a message does not come back as it was sent (the
+ * rest of the data model passes core's {@code CodecContract} and {@code HostileInputContract},
+ * {@code Instant} and {@code UUID} included):
+ *
+ * <ul>
+ *   <li>A field declared as an interface or abstract class, a sealed interface included (a {@code
+ *       Shape shape} component): decoding fails, since nothing in the payload says which class to
+ *       build, unless the user annotates the type with {@code @JsonTypeInfo(use = Id.NAME)} and
+ *       {@code @JsonSubTypes}. A sealed hierarchy whose members are each registered as a message
+ *       type is fine: the frame's type id names the class.
+ *   <li>A field typed {@code Object} comes back as the JSON data model's own types: {@code 5L} as
+ *       an {@code Integer}, an {@code int[]} as a {@code List}, a record as a {@code
+ *       LinkedHashMap}.
+ *   <li>A map key that is not a scalar (a record as key): decoding fails. Strings, numbers, enums
+ *       and {@code UUID}s are fine.
+ *   <li>{@code ZonedDateTime} and {@code OffsetDateTime} arrive as the same instant in UTC: the
+ *       zone or offset is lost. {@code Instant}, {@code LocalDateTime} and {@code Duration} are
+ *       exact.
+ *   <li>A string or {@code char} with an unpaired surrogate, which is not Unicode text: {@code
+ *       cbor} refuses to encode it (RFC 8949 text must be valid UTF-8), so the send fails with a
+ *       {@link dev.tether.codec.CodecException}; {@code json} writes an escape such as <code>
+ *       &#92;uD800</code> that Java reads back but other languages' parsers may reject.
+ *   <li>Shared and cyclic references: an object referenced twice arrives as two equal copies; a
+ *       cycle fails to encode at the depth limit.
+ *   <li>Collections arrive as the default implementation of the declared type ({@code List} as
+ *       {@code ArrayList}, {@code Set} as {@code HashSet}, {@code Map} as {@code LinkedHashMap});
+ *       a declared {@code TreeSet} or {@code EnumSet} is kept.
+ *   <li>In {@code json}, a {@code BigDecimal} or {@code BigInteger} of more than 256 digits (the
+ *       number limit below); {@code cbor} carries numbers in binary and has no such limit.
+ * </ul>
+ *
  * <p>Security: the codec decodes only the class the frame's type id names; polymorphic ("default")
  * typing is never enabled, so a payload cannot choose a class to instantiate. An abstract or
  * interface message type decodes only through the user's own Jackson annotations

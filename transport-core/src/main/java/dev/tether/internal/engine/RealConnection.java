@@ -63,6 +63,7 @@ final class RealConnection<O, I> extends RealConnectionBase<O, I>
   private long lastReadNanos;
   private volatile long lastWriteNanos;
   private long lastActivityNanos;
+  private long lastPingNanos;
   private long drainBytesRead;
 
   private boolean readPaused;
@@ -109,7 +110,8 @@ final class RealConnection<O, I> extends RealConnectionBase<O, I>
   /** Registers the channel; loop thread only. For a client, {@code connected} says if connect is done. */
   void register(boolean connected) throws IOException {
     long now = System.nanoTime();
-    lastReadNanos = lastWriteNanos = lastActivityNanos = now;
+    lastReadNanos = lastWriteNanos = lastActivityNanos = lastPingNanos = now;
+    lastSendNanos = now - BURST_NANOS;
     handshakeDeadline = now + OutboundBuffer.nanos(config.handshakeTimeout());
     loop.addTicker(this);
     if (client && !connected) {
@@ -470,6 +472,7 @@ final class RealConnection<O, I> extends RealConnectionBase<O, I>
             HandshakeJudge.heartbeatMillis(
                 config.heartbeatInterval().toMillis(), peerHandshake.idleTimeoutMillis()));
     handshakeDeadline = Long.MAX_VALUE;
+    lastPingNanos = System.nanoTime();
     open = true;
     if (handlers.onConnection != null) {
       deliverEvent(CONNECTED);
@@ -805,13 +808,21 @@ final class RealConnection<O, I> extends RealConnectionBase<O, I>
         next = Math.min(next, lastReadNanos + idleNanos);
       }
       if (heartbeatNanos > 0) {
-        if (now - lastWriteNanos >= heartbeatNanos && outbound.size() == 0) {
-          ByteBuffer ping = Frames.allocate(FrameType.PING, 8);
-          ping.putLong(now);
-          outbound.appendControl(ping.array());
-          flush();
+        // PONGs do not count as sent here, so that both sides measure the round trip even when
+        // each answers the other's PINGs
+        long lastSent = lastSendNanos - lastPingNanos > 0 ? lastSendNanos : lastPingNanos;
+        long due = lastSent + heartbeatNanos;
+        if (now - due >= 0) {
+          if (outbound.size() == 0) {
+            ByteBuffer ping = Frames.allocate(FrameType.PING, 8);
+            ping.putLong(now);
+            outbound.appendControl(ping.array());
+            lastPingNanos = now;
+            flush();
+          }
+          due = now + heartbeatNanos;
         }
-        next = Math.min(next, Math.max(lastWriteNanos, now) + heartbeatNanos);
+        next = Math.min(next, due);
       }
       if (now - lastActivityNanos > TimeUnit.SECONDS.toNanos(1) && outbound.size() == 0) {
         outbound.trim();

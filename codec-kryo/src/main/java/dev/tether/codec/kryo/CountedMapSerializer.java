@@ -1,0 +1,94 @@
+package dev.tether.codec.kryo;
+
+import com.esotericsoftware.kryo.Kryo;
+import com.esotericsoftware.kryo.KryoException;
+import com.esotericsoftware.kryo.Serializer;
+import com.esotericsoftware.kryo.io.Input;
+import com.esotericsoftware.kryo.io.Output;
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.function.Function;
+import java.util.function.IntFunction;
+
+/**
+ * Writes a {@link Map} as its size and then every key and value with its class, and reads it back
+ * with the size checked against the payload first. Replaces Kryo's {@code MapSerializer}, which
+ * sizes a {@code HashMap} by the declared count before reading a single entry.
+ *
+ * <pre>
+ * +---------------------+--------------------------------------------------+
+ * | size + 1 : varint   | size × (key, value), each class id varint + value |
+ * +---------------------+--------------------------------------------------+
+ *   0 = null map          class id 0 = null key or value
+ * </pre>
+ *
+ * <p>Every entry costs at least two bytes, so a size larger than half the bytes left is refused
+ * before the map is created. A {@link SortedMap} must use natural ordering.
+ *
+ * <p>This class is thread safe if its factory and finisher are; it keeps no state.
+ */
+final class CountedMapSerializer extends Serializer<Map<?, ?>> {
+  private final IntFunction<Map<Object, Object>> factory;
+  private final Function<Map<Object, Object>, Map<?, ?>> finisher;
+
+  /**
+   * @param factory creates an empty, mutable map for the given number of entries
+   * @param finisher turns the filled map into the one handed out, e.g. {@code Map::copyOf}
+   */
+  CountedMapSerializer(
+      IntFunction<Map<Object, Object>> factory, Function<Map<Object, Object>, Map<?, ?>> finisher) {
+    super(true, false);
+    this.factory = factory;
+    this.finisher = finisher;
+  }
+
+  /** A serializer that hands out the map its factory made. */
+  CountedMapSerializer(IntFunction<Map<Object, Object>> factory) {
+    this(factory, m -> m);
+  }
+
+  @Override
+  public void write(Kryo kryo, Output output, Map<?, ?> map) {
+    if (map == null) {
+      output.writeVarInt(0, true);
+      return;
+    }
+    if (map instanceof SortedMap<?, ?> sorted && sorted.comparator() != null) {
+      throw new KryoException(
+          map.getClass().getName()
+              + " with a comparator cannot be encoded: only natural ordering is supported");
+    }
+    int size = map.size();
+    output.writeVarInt(size + 1, true);
+    int written = 0;
+    for (Map.Entry<?, ?> entry : map.entrySet()) {
+      kryo.writeClassAndObject(output, entry.getKey());
+      kryo.writeClassAndObject(output, entry.getValue());
+      written++;
+    }
+    if (written != size) {
+      throw new KryoException(
+          map.getClass().getName()
+              + " changed while being encoded: size "
+              + size
+              + ", iterated "
+              + written);
+    }
+  }
+
+  @Override
+  public Map<?, ?> read(Kryo kryo, Input input, Class<? extends Map<?, ?>> type) {
+    int declared = input.readVarInt(true);
+    if (declared == 0) {
+      return null;
+    }
+    int size = declared - 1;
+    PayloadBounds.check(input, size, 2, type.getName());
+    Map<Object, Object> map = factory.apply(size);
+    for (int i = 0; i < size; i++) {
+      Object key = kryo.readClassAndObject(input);
+      map.put(key, kryo.readClassAndObject(input));
+    }
+    return finisher.apply(map);
+  }
+}
