@@ -1,0 +1,371 @@
+package dev.tether.codec.fury;
+
+import dev.tether.MessageTypes;
+import java.lang.reflect.GenericArrayType;
+import java.lang.reflect.Modifier;
+import java.lang.reflect.ParameterizedType;
+import java.lang.reflect.RecordComponent;
+import java.lang.reflect.Type;
+import java.lang.reflect.WildcardType;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Predicate;
+import org.apache.fory.BaseFory;
+import org.apache.fory.Fory;
+import org.apache.fory.ThreadSafeFory;
+import org.apache.fory.config.CompatibleMode;
+import org.apache.fory.config.ForyBuilder;
+import org.apache.fory.config.Int64Encoding;
+import org.apache.fory.config.Language;
+import org.apache.fory.config.UnknownEnumValueStrategy;
+
+/**
+ * The Fory configuration behind the {@code fury} codec: every setting that matters to the wire,
+ * to safety or to speed, and the class registrations derived from a {@link MessageTypes}. Each
+ * setting is made explicitly, even where it equals Fory 1.6's default, so that a change of default
+ * in a later Fory release cannot change the wire format or open a hole.
+ *
+ * <p>Registration ids: each message type is registered under its own {@link MessageTypes} id, so
+ * the id Fory writes for a message equals the frame's type id; then each of {@link
+ * MessageTypes#nestedClasses()}, in order, under the largest message id plus 1, plus 2, and so on;
+ * then the classes discovered from those, under the ids that follow. Both peers that build the same
+ * registry therefore agree on every id by construction. Fory keeps user ids apart from its own ids
+ * for JDK types, so they cannot collide; a class Fory registers itself ({@code String}, {@code
+ * byte[]}, {@code ArrayList}…) keeps Fory's id and its own id goes unused.
+ *
+ * <p>Discovery, the same rule as the {@code kryo} codec's, so that a registry either codec accepts
+ * the other accepts too: starting from every message type and nested class in that order, record
+ * components (in declaration order), their type arguments ({@code List<Point>}), array element
+ * types and the permitted subclasses of sealed types (sorted by name) are walked depth first; each
+ * enum and record met on the way that is not yet registered is registered next. Arrays need no
+ * registration of their own: Fory accepts an array whose element class is registered. Fields of
+ * non-record classes are not walked: list what a bean holds in {@code nested(...)}.
+ *
+ * <p>Instances are immutable and thread safe.
+ */
+final class FuryRegistrations {
+  /**
+   * Deepest nesting of objects a payload may hold; deeper fails with a {@code CodecException}
+   * instead of a {@link StackOverflowError}. Fory counts one level per object inside another;
+   * {@code Deep(Deep(...))} 200 deep decodes, 201 does not. Fory's default of 50 is within reach of
+   * real messages (a tree, a linked list of records); 200 matches the {@code kryo} codec, and
+   * decoding 200 levels fits in a 64 KiB thread stack. Encoding has no such limit in Fory: a
+   * message nested deeper than this encodes, and its receiver refuses it.
+   */
+  static final int MAX_DEPTH = 200;
+
+  /**
+   * Fory's estimate of the heap one payload may build: collections, maps, arrays and objects,
+   * without strings and byte arrays (those are checked against the bytes present instead). Fory's
+   * default of 128 MiB leaves room for every message a default 16 MiB frame can hold (measured: 32
+   * MiB of small records, 4 million of them, and 16 million enum values both decode) while
+   * refusing a payload that would expand far more than that.
+   */
+  static final long MAX_GRAPH_MEMORY_BYTES = 128L * 1024 * 1024;
+
+  /**
+   * Collection elements and map entries a payload may declare without one byte each behind them
+   * (such as a list of empty records); Fory's default. A count beyond this must be backed by that
+   * many bytes, so a few bytes cannot declare two billion elements.
+   */
+  static final int MAX_UNBACKED_CONTAINER_ITEMS = 8192;
+
+  /**
+   * Fory instances in the pool. A call holds one for microseconds, so only threads inside encode or
+   * decode at the same moment compete; twice the processors means a caller almost never waits.
+   * Each instance costs about 150 KiB and 2 ms to build, and 10-20 ms on its first use of the
+   * registered classes (the generated serializer classes themselves are shared by the whole pool).
+   */
+  static final int POOL_SIZE = Math.max(4, 2 * Runtime.getRuntime().availableProcessors());
+
+  /** Largest registration id Fory accepts for a user class: 0xFFFFFFFE. */
+  private static final long MAX_FORY_ID = 0xFFFF_FFFEL;
+
+  /** Where a registration comes from. */
+  enum Source {
+    /** A message type of the registry. */
+    MESSAGE,
+    /** A class from {@link MessageTypes#nestedClasses()}. */
+    NESTED,
+    /** Found by walking the record components of the classes above. */
+    DISCOVERED
+  }
+
+  /** One class, the Fory id it is registered under, and where it comes from. */
+  record Registration(Class<?> type, long foryId, Source source) {}
+
+  private final MessageTypes types;
+  private final List<Registration> entries;
+
+  private FuryRegistrations(MessageTypes types, List<Registration> entries) {
+    this.types = types;
+    this.entries = entries;
+  }
+
+  /**
+   * Derives the registrations of {@code types}: message types in ascending id, then nested classes.
+   *
+   * @throws IllegalArgumentException if a nested class is also a message type, or the ids would run
+   *     past 0xFFFFFFFE
+   */
+  static FuryRegistrations of(MessageTypes types) {
+    List<Registration> entries = new ArrayList<>();
+    Set<Class<?>> registered = new HashSet<>();
+    long largestId = 0;
+    for (MessageTypes.Entry entry : types.entries()) {
+      entries.add(new Registration(entry.type(), entry.id(), Source.MESSAGE));
+      registered.add(entry.type());
+      largestId = Math.max(largestId, entry.id());
+    }
+    long next = largestId + 1;
+    for (Class<?> nested : types.nestedClasses()) {
+      MessageTypes.Entry asMessage = types.entryFor(nested);
+      if (asMessage != null) {
+        throw new IllegalArgumentException(
+            nested.getName()
+                + " is registered both as message type "
+                + asMessage.id()
+                + " and as a nested class; list it once");
+      }
+      entries.add(new Registration(nested, checkId(nested, next++), Source.NESTED));
+      registered.add(nested);
+    }
+    Discovery discovery = new Discovery(registered);
+    for (Registration registration : List.copyOf(entries)) {
+      discovery.walkMembers(registration.type());
+    }
+    for (Class<?> found : discovery.found) {
+      entries.add(new Registration(found, checkId(found, next++), Source.DISCOVERED));
+    }
+    return new FuryRegistrations(types, List.copyOf(entries));
+  }
+
+  private static long checkId(Class<?> type, long id) {
+    if (id > MAX_FORY_ID) {
+      throw new IllegalArgumentException(
+          "fury codec cannot register "
+              + type.getName()
+              + ": its id would be "
+              + id
+              + ", past Fory's largest 0xFFFFFFFE; use smaller message type ids");
+    }
+    return id;
+  }
+
+  /** Returns the registrations in the order they are made. */
+  List<Registration> entries() {
+    return entries;
+  }
+
+  /** Returns the registry these registrations were derived from. */
+  MessageTypes types() {
+    return types;
+  }
+
+  /**
+   * Returns a pool of {@link #POOL_SIZE} Fory instances with these registrations, whose serializers
+   * for the registered classes are already generated.
+   *
+   * <p>A pool rather than {@code ThreadLocalFory}: senders may be any number of threads, virtual
+   * threads included, and a Fory per thread would cost 2 ms and 150 KiB for each new one.
+   *
+   * @throws IllegalArgumentException if Fory cannot register or serialize one of the classes
+   */
+  ThreadSafeFory newThreadSafeFory() {
+    ThreadSafeFory fory = configure(Fory.builder()).buildThreadSafeForyPool(POOL_SIZE);
+    registerAll(fory, type -> fory.execute(f -> f.getTypeResolver().isRegistered(type)));
+    // Generate the serializers now, once for the whole pool (they are shared), rather than on
+    // the first message of each type, where the tens of milliseconds each one takes would stall
+    // an event loop and every connection on it.
+    fory.execute(
+        f -> {
+          for (Registration registration : entries) {
+            compile(f, registration.type());
+          }
+          return null;
+        });
+    return fory;
+  }
+
+  /**
+   * Registers these classes with a single Fory, built from {@link #configure} or otherwise, and
+   * returns it. Tests use it to build a Fory that writes what this codec reads.
+   */
+  Fory registerWith(Fory fory) {
+    registerAll(fory, type -> fory.getTypeResolver().isRegistered(type));
+    return fory;
+  }
+
+  /**
+   * Registers every class with {@code fory} under its id, except those Fory already registers
+   * itself (such as {@code String}, {@code byte[]} or {@code ArrayList}): they are carried under
+   * Fory's own ids, the same in every Fory of this version.
+   */
+  private void registerAll(BaseFory fory, Predicate<Class<?>> knownToFory) {
+    for (Registration registration : entries) {
+      Class<?> type = registration.type();
+      try {
+        if (!knownToFory.test(type)) {
+          fory.register(type, (int) registration.foryId());
+        }
+      } catch (RuntimeException e) {
+        throw new IllegalArgumentException(
+            "fury codec cannot register "
+                + type.getName()
+                + " with id "
+                + registration.foryId()
+                + ": "
+                + e.getMessage(),
+            e);
+      }
+    }
+  }
+
+  private static void compile(Fory fory, Class<?> type) {
+    if (type.isInterface() || (Modifier.isAbstract(type.getModifiers()) && !type.isArray())) {
+      return; // no instances, so no serializer of its own
+    }
+    try {
+      fory.getSerializer(type);
+    } catch (RuntimeException e) {
+      throw new IllegalArgumentException(
+          "fury codec cannot serialize " + type.getName() + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Applies every setting to {@code builder}. Each line says why; the numbers are for a record of
+   * ten fields holding a list of five records (the module's README has the whole table), measured
+   * on a single Fory with OpenJDK 17.
+   */
+  static ForyBuilder configure(ForyBuilder builder) {
+    return builder
+        // Java-native format: Tether's fury is Java to Java (PROTOCOL.md §9). Fory 1.6 defaults to
+        // cross-language mode, which here was 295 bytes instead of 244, about 50% slower to encode
+        // and 40-60% slower to decode.
+        .withLanguage(Language.JAVA)
+        // Both peers hold the same classes, so fields are written in a fixed order, with no names
+        // and no type definitions: 244 bytes, against 341 in COMPATIBLE mode (which sends each
+        // struct's field list with the message and parses received ones), and 25% faster to encode.
+        .withCompatibleMode(CompatibleMode.SCHEMA_CONSISTENT)
+        // A 4-byte hash of each struct's fields, checked on read: a peer whose record has a field
+        // more or less fails with "version ... is not consistent" instead of misreading bytes. The
+        // handshake fingerprint covers type names and ids, not fields, so this is the check that
+        // remains. It cost 24 bytes (6 structs) and no time we could measure.
+        .withClassVersionCheck(true)
+        // No type definitions travel, and none may be accepted: a class that is not here is an
+        // error, never a stand-in object.
+        .withMetaShare(false)
+        .withScopedMetaShare(false)
+        .withDeserializeUnknownClass(false)
+        // Only registered classes, and the JDK types Fory registers itself, are ever read or
+        // written. Must stay on.
+        .requireClassRegistration(true)
+        // With registration required there is nothing to warn about; not suppressed, so that a
+        // warning, should one ever appear, is seen.
+        .suppressClassRegistrationWarnings(false)
+        // Guava is not a dependency; registering its internal classes would only widen what a
+        // payload may name.
+        .registerGuavaTypes(false)
+        .withJdkClassSerializableCheck(true)
+        // The loader of this codec, not whichever thread's context loader happens to create it.
+        // Registered classes are passed as Class objects; the loader only resolves the names of
+        // the JDK interfaces Fory allows by name.
+        .withClassLoader(FuryRegistrations.class.getClassLoader())
+        // Messages are trees of records: a shared object is written once per use, and a cycle
+        // fails on encode. Tracking costs an identity map per message: 40% slower to encode, 20%
+        // slower to decode.
+        .withRefTracking(false)
+        .ignoreStringRef(true)
+        .ignoreTimeRef(true)
+        .withMaxDepth(MAX_DEPTH)
+        .withMaxGraphMemoryBytes(MAX_GRAPH_MEMORY_BYTES)
+        .withMaxUnbackedContainerItems(MAX_UNBACKED_CONTAINER_ITEMS)
+        // Generated serializers: 3x faster than Fory's interpreter both ways. Compiled
+        // synchronously, and for the registered classes when the codec is created; asynchronous
+        // compilation serves first messages from the interpreter while a background thread
+        // compiles, which made the first message of each type no faster here.
+        .withCodegen(true)
+        .withAsyncCompilation(false)
+        // int as varint; long "tagged": 4 bytes when it fits in 31 bits, else 9. Java mode's
+        // default, between fixed width (6% larger, 5-10% faster) and varint (7% smaller, 25%
+        // slower to encode).
+        .withIntCompressed(true)
+        .withLongCompressed(Int64Encoding.TAGGED)
+        .withIntArrayCompressed(false)
+        .withLongArrayCompressed(false)
+        // Latin-1 strings are already one byte a character; turning it on changed neither size nor
+        // speed measurably, for Latin-1 or Cyrillic text.
+        .withStringCompressed(false)
+        // Java mode's default: a UTF-8 string carries its UTF-16 size, so decoding allocates once.
+        .withWriteNumUtf16BytesForUtf8Encoding(true)
+        // Enums by ordinal, and an ordinal the reader does not have is an error, never null.
+        .serializeEnumByName(false)
+        .withUnknownEnumValueStrategy(UnknownEnumValueStrategy.NOT_ALLOWED)
+        // Fory's own scratch buffer; the codec writes into Tether's buffer, so keep it small.
+        .withBufferSizeLimitBytes(64 * 1024);
+  }
+
+  /** The depth-first walk that finds the enums and records a registry's classes hold. */
+  private static final class Discovery {
+    private final Set<Class<?>> registered;
+    private final Set<Class<?>> walked = new HashSet<>();
+    final List<Class<?>> found = new ArrayList<>();
+
+    Discovery(Set<Class<?>> registered) {
+      this.registered = registered;
+    }
+
+    /** Walks what {@code type} holds, without registering {@code type} itself. */
+    void walkMembers(Class<?> type) {
+      if (!walked.add(type)) {
+        return;
+      }
+      if (type.isRecord()) {
+        for (RecordComponent component : type.getRecordComponents()) {
+          visit(component.getGenericType());
+        }
+      }
+      if (type.isSealed()) {
+        Class<?>[] permitted = type.getPermittedSubclasses();
+        Arrays.sort(permitted, Comparator.comparing(Class::getName));
+        for (Class<?> subclass : permitted) {
+          visit(subclass);
+        }
+      }
+      if (type.isArray()) {
+        visit(type.getComponentType());
+      }
+    }
+
+    private void visit(Type type) {
+      if (type instanceof Class<?> c) {
+        if (c.isArray()) {
+          walkMembers(c);
+        } else if (c.isEnum() || c.isRecord()) {
+          if (registered.add(c)) {
+            found.add(c);
+          }
+          walkMembers(c);
+        } else if (c.isSealed()) {
+          walkMembers(c);
+        }
+      } else if (type instanceof ParameterizedType p) {
+        visit(p.getRawType());
+        for (Type argument : p.getActualTypeArguments()) {
+          visit(argument);
+        }
+      } else if (type instanceof GenericArrayType a) {
+        visit(a.getGenericComponentType());
+      } else if (type instanceof WildcardType w) {
+        for (Type bound : w.getUpperBounds()) {
+          visit(bound);
+        }
+      }
+    }
+  }
+}
