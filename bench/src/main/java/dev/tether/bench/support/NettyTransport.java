@@ -60,24 +60,7 @@ public final class NettyTransport implements AutoCloseable {
             .channel(NioServerSocketChannel.class)
             .childOption(ChannelOption.TCP_NODELAY, true)
             .childOption(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
-            .childHandler(
-                new ChannelInitializer<SocketChannel>() {
-                  @Override
-                  protected void initChannel(SocketChannel ch) {
-                    ch.pipeline()
-                        .addLast(new FlushConsolidationHandler(256, true))
-                        .addLast(new LengthFieldBasedFrameDecoder(MAX_FRAME, 0, 4, 0, 4))
-                        .addLast(new Decoder())
-                        .addLast(new Encoder())
-                        .addLast(
-                            new SimpleChannelInboundHandler<Object>() {
-                              @Override
-                              protected void channelRead0(ChannelHandlerContext ctx, Object msg) {
-                                onMessage.accept(ctx.channel(), msg);
-                              }
-                            });
-                  }
-                });
+            .childHandler(pipeline(onMessage));
     serverChannel = bootstrap.bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
   }
 
@@ -92,25 +75,29 @@ public final class NettyTransport implements AutoCloseable {
             .option(
                 ChannelOption.WRITE_BUFFER_WATER_MARK,
                 new WriteBufferWaterMark(1024 * 1024, 4 * 1024 * 1024))
-            .handler(
-                new ChannelInitializer<SocketChannel>() {
+            .handler(pipeline(onMessage));
+    return bootstrap.connect(serverChannel.localAddress()).sync().channel();
+  }
+
+  /** The same pipeline on both ends: framing, codec, and the handler. */
+  private ChannelInitializer<SocketChannel> pipeline(BiConsumer<Channel, Object> onMessage) {
+    return new ChannelInitializer<SocketChannel>() {
+      @Override
+      protected void initChannel(SocketChannel ch) {
+        ch.pipeline()
+            .addLast(new FlushConsolidationHandler(256, true))
+            .addLast(new LengthFieldBasedFrameDecoder(MAX_FRAME, 0, 4, 0, 4))
+            .addLast(new Decoder())
+            .addLast(new Encoder())
+            .addLast(
+                new SimpleChannelInboundHandler<Object>() {
                   @Override
-                  protected void initChannel(SocketChannel ch) {
-                    ch.pipeline()
-                        .addLast(new FlushConsolidationHandler(256, true))
-                        .addLast(new LengthFieldBasedFrameDecoder(MAX_FRAME, 0, 4, 0, 4))
-                        .addLast(new Decoder())
-                        .addLast(new Encoder())
-                        .addLast(
-                            new SimpleChannelInboundHandler<Object>() {
-                              @Override
-                              protected void channelRead0(ChannelHandlerContext ctx, Object msg) {
-                                onMessage.accept(ctx.channel(), msg);
-                              }
-                            });
+                  protected void channelRead0(ChannelHandlerContext ctx, Object msg) {
+                    onMessage.accept(ctx.channel(), msg);
                   }
                 });
-    return bootstrap.connect(serverChannel.localAddress()).sync().channel();
+      }
+    };
   }
 
   /** Waits, flushing, until {@code channel} accepts writes again: Netty's backpressure. */
