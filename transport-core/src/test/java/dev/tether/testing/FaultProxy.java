@@ -48,8 +48,18 @@ public final class FaultProxy implements AutoCloseable {
   }
 
   public FaultProxy mode(Mode mode) {
-    this.mode = mode;
+    synchronized (this) {
+      this.mode = mode;
+      notifyAll();
+    }
     return this;
+  }
+
+  /** Holds the calling pump while the route is black-holed: nothing moves, nothing closes. */
+  private synchronized void awaitRoute() throws InterruptedException {
+    while (mode == Mode.BLACK_HOLE && !closed) {
+      wait();
+    }
   }
 
   /** Delays every forwarded chunk by this long. */
@@ -93,11 +103,9 @@ public final class FaultProxy implements AutoCloseable {
                 OutputStream out = to.getOutputStream();
                 int n;
                 while ((n = in.read(buffer)) >= 0) {
-                  while (mode == Mode.BLACK_HOLE && !closed) {
-                    TimeUnit.MILLISECONDS.sleep(5); // hold the bytes: nothing moves, nothing closes
-                  }
+                  awaitRoute();
                   if (delayMillis > 0) {
-                    TimeUnit.MILLISECONDS.sleep(delayMillis);
+                    TimeUnit.MILLISECONDS.sleep(delayMillis); // the injected fault itself
                   }
                   if (mode == Mode.FRAGMENT) {
                     for (int i = 0; i < n; i++) {
@@ -128,7 +136,10 @@ public final class FaultProxy implements AutoCloseable {
 
   @Override
   public void close() throws IOException {
-    closed = true;
+    synchronized (this) {
+      closed = true;
+      notifyAll();
+    }
     listener.close();
     for (Socket socket : sockets) {
       closeQuietly(socket);
