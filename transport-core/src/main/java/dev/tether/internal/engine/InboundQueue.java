@@ -85,6 +85,33 @@ final class InboundQueue {
     return item;
   }
 
+  /**
+   * Moves up to {@code into.length} of the oldest items into {@code into}, under one lock, and
+   * returns how many; the dispatcher delivers in batches so that the event loop's offers and the
+   * consumer rarely contend for the lock.
+   */
+  int drain(Object[] into) {
+    boolean room;
+    int n;
+    lock.lock();
+    try {
+      n = Math.min(count, into.length);
+      for (int i = 0; i < n; i++) {
+        into[i] = take();
+      }
+      room = full && count <= maxMessages / 2 && bytes <= maxBytes / 2;
+      if (room) {
+        full = false;
+      }
+    } finally {
+      lock.unlock();
+    }
+    if (room) {
+      onRoom.run();
+    }
+    return n;
+  }
+
   /** Takes the oldest item, waiting up to {@code timeoutNanos}; null if none arrived or if stopped. */
   Object poll(long timeoutNanos, java.util.function.BooleanSupplier stop)
       throws InterruptedException {

@@ -100,6 +100,8 @@ abstract class RealConnectionBase<O, I> implements Connection<O, I> {
   private final Runnable flushTask;
   private final AtomicBoolean dispatchScheduled = new AtomicBoolean();
   private final Runnable dispatchTask = this::dispatch;
+  /** Items taken from the inbound queue in one go; only the dispatching thread touches it. */
+  private final Object[] dispatchBatch = new Object[64];
 
   RealConnectionBase(
       EventLoop loop,
@@ -430,16 +432,22 @@ abstract class RealConnectionBase<O, I> implements Connection<O, I> {
 
   /** Delivers queued items; returns true if the budget ran out with items left. */
   private boolean dispatchBatch() {
-    for (int budget = DISPATCH_BUDGET; budget > 0; budget--) {
-      Object item = inbound.poll();
-      if (item == null) {
+    Object[] batch = dispatchBatch;
+    for (int budget = DISPATCH_BUDGET; budget > 0; ) {
+      int n = inbound.drain(batch);
+      if (n == 0) {
         dispatchScheduled.set(false);
         if (inbound.isEmpty() || !dispatchScheduled.compareAndSet(false, true)) {
           return false;
         }
         continue;
       }
-      deliver(item);
+      for (int i = 0; i < n; i++) {
+        Object item = batch[i];
+        batch[i] = null;
+        deliver(item);
+      }
+      budget -= n;
     }
     return true;
   }
