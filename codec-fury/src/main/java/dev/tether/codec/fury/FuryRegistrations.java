@@ -1,15 +1,10 @@
 package dev.tether.codec.fury;
 
 import dev.tether.MessageTypes;
-import java.lang.reflect.GenericArrayType;
+import dev.tether.codec.TypeDiscovery;
 import java.lang.reflect.Modifier;
-import java.lang.reflect.ParameterizedType;
-import java.lang.reflect.RecordComponent;
-import java.lang.reflect.Type;
-import java.lang.reflect.WildcardType;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -134,11 +129,8 @@ final class FuryRegistrations {
       entries.add(new Registration(nested, checkId(nested, next++), Source.NESTED));
       registered.add(nested);
     }
-    Discovery discovery = new Discovery(registered);
-    for (Registration registration : List.copyOf(entries)) {
-      discovery.walkMembers(registration.type());
-    }
-    for (Class<?> found : discovery.found) {
+    List<Class<?>> roots = entries.stream().<Class<?>>map(Registration::type).toList();
+    for (Class<?> found : TypeDiscovery.discover(roots, registered, false)) {
       entries.add(new Registration(found, checkId(found, next++), Source.DISCOVERED));
     }
     return new FuryRegistrations(types, List.copyOf(entries));
@@ -308,64 +300,5 @@ final class FuryRegistrations {
         .withUnknownEnumValueStrategy(UnknownEnumValueStrategy.NOT_ALLOWED)
         // Fory's own scratch buffer; the codec writes into Tether's buffer, so keep it small.
         .withBufferSizeLimitBytes(64 * 1024);
-  }
-
-  /** The depth-first walk that finds the enums and records a registry's classes hold. */
-  private static final class Discovery {
-    private final Set<Class<?>> registered;
-    private final Set<Class<?>> walked = new HashSet<>();
-    final List<Class<?>> found = new ArrayList<>();
-
-    Discovery(Set<Class<?>> registered) {
-      this.registered = registered;
-    }
-
-    /** Walks what {@code type} holds, without registering {@code type} itself. */
-    void walkMembers(Class<?> type) {
-      if (!walked.add(type)) {
-        return;
-      }
-      if (type.isRecord()) {
-        for (RecordComponent component : type.getRecordComponents()) {
-          visit(component.getGenericType());
-        }
-      }
-      if (type.isSealed()) {
-        Class<?>[] permitted = type.getPermittedSubclasses();
-        Arrays.sort(permitted, Comparator.comparing(Class::getName));
-        for (Class<?> subclass : permitted) {
-          visit(subclass);
-        }
-      }
-      if (type.isArray()) {
-        visit(type.getComponentType());
-      }
-    }
-
-    private void visit(Type type) {
-      if (type instanceof Class<?> c) {
-        if (c.isArray()) {
-          walkMembers(c);
-        } else if (c.isEnum() || c.isRecord()) {
-          if (registered.add(c)) {
-            found.add(c);
-          }
-          walkMembers(c);
-        } else if (c.isSealed()) {
-          walkMembers(c);
-        }
-      } else if (type instanceof ParameterizedType p) {
-        visit(p.getRawType());
-        for (Type argument : p.getActualTypeArguments()) {
-          visit(argument);
-        }
-      } else if (type instanceof GenericArrayType a) {
-        visit(a.getGenericComponentType());
-      } else if (type instanceof WildcardType w) {
-        for (Type bound : w.getUpperBounds()) {
-          visit(bound);
-        }
-      }
-    }
   }
 }

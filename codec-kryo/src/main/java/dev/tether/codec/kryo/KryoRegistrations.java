@@ -30,11 +30,7 @@ import com.esotericsoftware.kryo.serializers.TimeSerializers.OffsetDateTimeSeria
 import com.esotericsoftware.kryo.serializers.TimeSerializers.ZonedDateTimeSerializer;
 import com.esotericsoftware.kryo.util.DefaultInstantiatorStrategy;
 import dev.tether.MessageTypes;
-import java.lang.reflect.GenericArrayType;
-import java.lang.reflect.ParameterizedType;
-import java.lang.reflect.RecordComponent;
-import java.lang.reflect.Type;
-import java.lang.reflect.WildcardType;
+import dev.tether.codec.TypeDiscovery;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.time.Duration;
@@ -49,7 +45,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.Collections;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -274,11 +269,7 @@ final class KryoRegistrations {
         roots.add(nested);
       }
     }
-    Discovery discovery = new Discovery(registered);
-    for (Class<?> root : roots) {
-      discovery.walkMembers(root);
-    }
-    for (Class<?> found : discovery.found) {
+    for (Class<?> found : TypeDiscovery.discover(roots, registered, true)) {
       entries.add(new Entry(next++, found, Source.DISCOVERED));
     }
     return new KryoRegistrations(entries);
@@ -400,67 +391,5 @@ final class KryoRegistrations {
         id,
         type,
         kryo -> new CountedMapSerializer(size -> new HashMap<>(hashCapacity(size)), Map::copyOf));
-  }
-
-  /** The depth-first walk that finds the enums, records and arrays a registry's classes hold. */
-  private static final class Discovery {
-    private final Set<Class<?>> registered;
-    private final Set<Class<?>> walked = new HashSet<>();
-    final List<Class<?>> found = new ArrayList<>();
-
-    Discovery(Set<Class<?>> registered) {
-      this.registered = registered;
-    }
-
-    /** Walks what {@code type} holds, without registering {@code type} itself. */
-    void walkMembers(Class<?> type) {
-      if (!walked.add(type)) {
-        return;
-      }
-      if (type.isRecord()) {
-        for (RecordComponent component : type.getRecordComponents()) {
-          visit(component.getGenericType());
-        }
-      }
-      if (type.isSealed()) {
-        Class<?>[] permitted = type.getPermittedSubclasses();
-        Arrays.sort(permitted, Comparator.comparing(Class::getName));
-        for (Class<?> subclass : permitted) {
-          visit(subclass);
-        }
-      }
-      if (type.isArray()) {
-        visit(type.getComponentType());
-      }
-    }
-
-    private void visit(Type type) {
-      if (type instanceof Class<?> c) {
-        if (c.isArray()) {
-          walkMembers(c);
-          if (registered.contains(c.getComponentType()) && registered.add(c)) {
-            found.add(c);
-          }
-        } else if (c.isEnum() || c.isRecord()) {
-          if (registered.add(c)) {
-            found.add(c);
-          }
-          walkMembers(c);
-        } else if (c.isSealed()) {
-          walkMembers(c);
-        }
-      } else if (type instanceof ParameterizedType p) {
-        visit(p.getRawType());
-        for (Type argument : p.getActualTypeArguments()) {
-          visit(argument);
-        }
-      } else if (type instanceof GenericArrayType a) {
-        visit(a.getGenericComponentType());
-      } else if (type instanceof WildcardType w) {
-        for (Type bound : w.getUpperBounds()) {
-          visit(bound);
-        }
-      }
-    }
   }
 }
