@@ -9,15 +9,15 @@ import java.util.concurrent.CompletionStage;
  * One open, handshaken connection to a peer, carrying messages of type {@code O} out and {@code I}
  * in. Messages are delivered in the order they were sent.
  *
- * <p>All methods are thread safe. Sends encode the message on the calling thread and queue the bytes;
- * an event loop writes them. The outbound queue is bounded by {@link
+ * <p>All methods are thread safe. Sends encode the message on the calling thread and queue the
+ * bytes; an event loop writes them. The outbound queue is bounded by {@link
  * TetherConfig#maxQueuedOutboundBytes()}: when it is full, {@link #send} waits and {@link #trySend}
  * returns {@link SendResult#BACK_PRESSURED}.
  *
  * <p>Incoming messages go to the {@link MessageHandler} given when the connection was made or, if
  * there is none, wait for {@link #receive}. Either way, once {@link
- * TetherConfig#maxQueuedInboundMessages()} are waiting the connection stops reading from the socket,
- * so a slow consumer pushes back on the sender instead of growing memory.
+ * TetherConfig#maxQueuedInboundMessages()} are waiting the connection stops reading from the
+ * socket, so a slow consumer pushes back on the sender instead of growing memory.
  *
  * @param <O> the type of messages this side sends
  * @param <I> the type of messages this side receives
@@ -42,8 +42,8 @@ public interface Connection<O, I> extends AutoCloseable {
   /**
    * Queues a message if there is room, without ever blocking.
    *
-   * @return {@link SendResult#ACCEPTED}, or why not: {@link SendResult#BACK_PRESSURED} (retry later)
-   *     or {@link SendResult#CLOSED}
+   * @return {@link SendResult#ACCEPTED}, or why not: {@link SendResult#BACK_PRESSURED} (retry
+   *     later) or {@link SendResult#CLOSED}
    * @throws MessageTooLargeException if the encoding exceeds the peer's frame limit
    * @throws dev.tether.codec.CodecException if the message cannot be encoded
    */
@@ -51,8 +51,8 @@ public interface Connection<O, I> extends AutoCloseable {
 
   /**
    * Sends a request and returns its response, which fails after {@link
-   * TetherConfig#requestTimeout()} with {@link TetherTimeoutException}. The future fails with {@link
-   * RequestFailedException} if the peer answered with an error, and with {@link
+   * TetherConfig#requestTimeout()} with {@link TetherTimeoutException}. The future fails with
+   * {@link RequestFailedException} if the peer answered with an error, and with {@link
    * ConnectionClosedException} if the connection ends first. Blocks like {@link #send} while the
    * outbound queue is full.
    */
@@ -93,7 +93,9 @@ public interface Connection<O, I> extends AutoCloseable {
   @Override
   void close();
 
-  /** Starts a graceful close, like {@link #close()}, without waiting; returns {@link #onClose()}. */
+  /**
+   * Starts a graceful close, like {@link #close()}, without waiting; returns {@link #onClose()}.
+   */
   CompletionStage<ConnectionClosedException> closeAsync();
 
   /**

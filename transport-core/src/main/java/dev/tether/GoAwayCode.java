@@ -3,8 +3,8 @@ package dev.tether;
 /**
  * Why a connection was closed, as carried by a GOAWAY frame (PROTOCOL.md §8).
  *
- * <p>Codes the peer sends that this version does not know are reported as {@link #UNKNOWN}, with the
- * numeric value kept in {@link ConnectionClosedException#rawCode()}.
+ * <p>Codes the peer sends that this version does not know are reported as {@link #UNKNOWN}, with
+ * the numeric value kept in {@link ConnectionClosedException#rawCode()}.
  */
 public enum GoAwayCode {
   /** Graceful close. */

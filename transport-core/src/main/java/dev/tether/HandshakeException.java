@@ -2,8 +2,8 @@ package dev.tether;
 
 /**
  * The handshake failed: the peers do not agree on the application protocol, schema, codec or server
- * name, the peer is not a Tether endpoint, or the handshake timed out. The message names both sides'
- * values.
+ * name, the peer is not a Tether endpoint, or the handshake timed out. The message names both
+ * sides' values.
  */
 public class HandshakeException extends ConnectionClosedException {
   private static final long serialVersionUID = 1L;

@@ -20,8 +20,8 @@ import java.util.concurrent.Executor;
  * @param drainTimeout how long a graceful close waits for queued messages and the peer's GOAWAY
  * @param sendTimeout how long {@link Connection#send} waits while the outbound queue is full
  * @param requestTimeout how long {@link Connection#request} waits for the response
- * @param maxQueuedOutboundBytes the outbound queue's size; a single message larger than this is still
- *     accepted when the queue is empty
+ * @param maxQueuedOutboundBytes the outbound queue's size; a single message larger than this is
+ *     still accepted when the queue is empty
  * @param maxQueuedInboundMessages received messages waiting for the handler before reading stops
  * @param maxQueuedInboundBytes received bytes waiting for the handler before reading stops
  * @param handlerExecutor where handlers run; null means a shared pool of daemon threads. Each
@@ -74,7 +74,8 @@ public record TetherConfig(
       throw new IllegalArgumentException("at most 16 codecs can be offered, not " + codecs.size());
     }
     if (maxFrameBytes < 1024) {
-      throw new IllegalArgumentException("maxFrameBytes must be at least 1024, was " + maxFrameBytes);
+      throw new IllegalArgumentException(
+          "maxFrameBytes must be at least 1024, was " + maxFrameBytes);
     }
     checkWireMillis("heartbeatInterval", heartbeatInterval);
     checkWireMillis("idleTimeout", idleTimeout);

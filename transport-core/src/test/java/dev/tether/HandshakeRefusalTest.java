@@ -153,8 +153,7 @@ class HandshakeRefusalTest {
                         .config(config)
                         .connect(new InetSocketAddress("127.0.0.1", full.getLocalPort())))
             .isInstanceOf(TetherTimeoutException.class)
-            .hasMessage(
-                "connect to 127.0.0.1:" + full.getLocalPort() + " timed out after 300 ms");
+            .hasMessage("connect to 127.0.0.1:" + full.getLocalPort() + " timed out after 300 ms");
       } finally {
         for (var filler : fillers) {
           filler.close();

@@ -30,17 +30,25 @@ class TetherMetersTest {
           assertThat(client.receive(Duration.ofSeconds(10))).isNotNull();
         }
         assertThat(registry.get("tether.connections").gauge().value()).isEqualTo(1.0);
-        assertThat(registry.get("tether.messages").tag("direction", "received").functionCounter().count())
+        assertThat(
+                registry
+                    .get("tether.messages")
+                    .tag("direction", "received")
+                    .functionCounter()
+                    .count())
             .isEqualTo(10.0);
-        assertThat(registry.get("tether.messages").tag("direction", "sent").functionCounter().count())
+        assertThat(
+                registry.get("tether.messages").tag("direction", "sent").functionCounter().count())
             .isEqualTo(10.0);
       }
       await()
           .atMost(Duration.ofSeconds(10))
           .until(() -> registry.get("tether.connections").gauge().value() == 0.0);
-      assertThat(registry.get("tether.bytes").tag("direction", "received").functionCounter().count())
+      assertThat(
+              registry.get("tether.bytes").tag("direction", "received").functionCounter().count())
           .isGreaterThan(10 * 5);
-      assertThat(registry.get("tether.connections.accepted").functionCounter().count()).isEqualTo(1.0);
+      assertThat(registry.get("tether.connections.accepted").functionCounter().count())
+          .isEqualTo(1.0);
       assertThat(registry.get("tether.handshakes.refused").functionCounter().count()).isZero();
     }
   }

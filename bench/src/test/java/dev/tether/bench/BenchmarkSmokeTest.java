@@ -70,18 +70,29 @@ class BenchmarkSmokeTest {
     assertThat(codec).hasSize(2 * 3 * 4 * 2);
     assertThat(names(codec))
         .containsExactly(
-            "CodecBenchmark.decode", "CodecBenchmark.encode", "CodecBenchmark.roundTrip",
-            "LibraryBenchmark.decode", "LibraryBenchmark.encode", "LibraryBenchmark.roundTrip");
+            "CodecBenchmark.decode",
+            "CodecBenchmark.encode",
+            "CodecBenchmark.roundTrip",
+            "LibraryBenchmark.decode",
+            "LibraryBenchmark.encode",
+            "LibraryBenchmark.roundTrip");
     assertThat(names(transport))
         .containsExactly(
-            "NettyLatency.roundTrip", "NettyThroughput.oneWay", "RawLatency.roundTrip",
-            "RawThroughput.oneWay", "TetherLatency.roundTrip", "TetherThroughput.oneWay");
+            "NettyLatency.roundTrip",
+            "NettyThroughput.oneWay",
+            "RawLatency.roundTrip",
+            "RawThroughput.oneWay",
+            "TetherLatency.roundTrip",
+            "TetherThroughput.oneWay");
     for (RunResult r : transport) {
       assertThat(r.getPrimaryResult().getScore()).as(r.getParams().getBenchmark()).isPositive();
     }
 
     Path out = dir.resolve("report");
-    Report.main(new String[] {out.toString(), "test machine", codecJson.toString(), transportJson.toString()});
+    Report.main(
+        new String[] {
+          out.toString(), "test machine", codecJson.toString(), transportJson.toString()
+        });
 
     String summary = Files.readString(out.resolve("summary.md"));
     assertThat(summary)

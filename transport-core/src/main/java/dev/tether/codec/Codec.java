@@ -21,8 +21,9 @@ public interface Codec {
   void encode(Object message, EncodeBuffer out);
 
   /**
-   * Decodes one message of {@code type} from the bytes between {@code payload}'s position and limit.
-   * The buffer is only valid during the call and may be direct or heap; the codec must not keep it.
+   * Decodes one message of {@code type} from the bytes between {@code payload}'s position and
+   * limit. The buffer is only valid during the call and may be direct or heap; the codec must not
+   * keep it.
    *
    * @throws CodecException if the bytes are not a valid encoding of {@code type}, whatever the
    *     reason; never another exception type

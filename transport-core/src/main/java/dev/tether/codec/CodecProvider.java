@@ -4,22 +4,25 @@ import dev.tether.MessageTypes;
 import java.util.List;
 
 /**
- * Creates codecs of one kind; found through {@link java.util.ServiceLoader}. A provider is listed in
- * {@code META-INF/services/dev.tether.codec.CodecProvider} of its module.
+ * Creates codecs of one kind; found through {@link java.util.ServiceLoader}. A provider is listed
+ * in {@code META-INF/services/dev.tether.codec.CodecProvider} of its module.
  */
 public interface CodecProvider {
   /** Returns the codec's wire name, such as {@code json}: lower case, 1 to 255 bytes of ASCII. */
   String name();
 
-  /** Returns other names a user may configure for this codec; the wire always carries {@link #name()}. */
+  /**
+   * Returns other names a user may configure for this codec; the wire always carries {@link
+   * #name()}.
+   */
   default List<String> aliases() {
     return List.of();
   }
 
   /**
-   * Returns whether this codec can carry every message type of {@code types}. A codec that cannot is
-   * left out when no codecs are configured, and refused with a clear error when one is. The default
-   * is true; the pass-through {@code bytes} codec carries only {@code byte[]}.
+   * Returns whether this codec can carry every message type of {@code types}. A codec that cannot
+   * is left out when no codecs are configured, and refused with a clear error when one is. The
+   * default is true; the pass-through {@code bytes} codec carries only {@code byte[]}.
    */
   default boolean supports(MessageTypes types) {
     return true;

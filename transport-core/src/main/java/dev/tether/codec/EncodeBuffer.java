@@ -36,8 +36,7 @@ public final class EncodeBuffer extends OutputStream {
    */
   public void position(int newPosition) {
     if (newPosition < 0 || newPosition > array.length) {
-      throw new IllegalArgumentException(
-          "position " + newPosition + " outside 0.." + array.length);
+      throw new IllegalArgumentException("position " + newPosition + " outside 0.." + array.length);
     }
     position = newPosition;
   }

@@ -11,9 +11,9 @@ import io.micrometer.core.instrument.binder.MeterBinder;
 import java.util.function.ToDoubleFunction;
 
 /**
- * Publishes a {@link Server}'s counters to Micrometer: {@code tether.connections} (gauge),
- * {@code tether.connections.accepted}, {@code tether.handshakes.refused}, {@code tether.messages}
- * and {@code tether.bytes} (function counters, tagged {@code direction=sent|received}); every meter is
+ * Publishes a {@link Server}'s counters to Micrometer: {@code tether.connections} (gauge), {@code
+ * tether.connections.accepted}, {@code tether.handshakes.refused}, {@code tether.messages} and
+ * {@code tether.bytes} (function counters, tagged {@code direction=sent|received}); every meter is
  * tagged {@code server=<address>}. Values are read from {@link Server#metrics()} when the registry
  * asks, so nothing is added to the message path.
  *
@@ -42,18 +42,41 @@ public final class TetherMeters implements MeterBinder {
         .description("connections that completed their handshake and are open")
         .tags(tags)
         .register(registry);
-    counter(registry, "tether.connections.accepted", "sockets accepted", null,
+    counter(
+        registry,
+        "tether.connections.accepted",
+        "sockets accepted",
+        null,
         ServerMetrics::acceptedConnections);
-    counter(registry, "tether.handshakes.refused",
-        "connections closed before their handshake completed", null,
+    counter(
+        registry,
+        "tether.handshakes.refused",
+        "connections closed before their handshake completed",
+        null,
         ServerMetrics::refusedHandshakes);
-    counter(registry, "tether.messages", "messages sent and received", "sent",
+    counter(
+        registry,
+        "tether.messages",
+        "messages sent and received",
+        "sent",
         ServerMetrics::messagesSent);
-    counter(registry, "tether.messages", "messages sent and received", "received",
+    counter(
+        registry,
+        "tether.messages",
+        "messages sent and received",
+        "received",
         ServerMetrics::messagesReceived);
-    counter(registry, "tether.bytes", "bytes written to and read from sockets", "sent",
+    counter(
+        registry,
+        "tether.bytes",
+        "bytes written to and read from sockets",
+        "sent",
         ServerMetrics::bytesSent);
-    counter(registry, "tether.bytes", "bytes written to and read from sockets", "received",
+    counter(
+        registry,
+        "tether.bytes",
+        "bytes written to and read from sockets",
+        "received",
         ServerMetrics::bytesReceived);
   }
 

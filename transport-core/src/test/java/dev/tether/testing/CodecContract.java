@@ -43,13 +43,13 @@ import org.junit.jupiter.params.provider.MethodSource;
  *
  * <p>The codec is found the way Tether finds it, through {@link java.util.ServiceLoader}, and
  * created for {@link ContractTypes#TYPES}. Every message of {@link ContractSamples} must come back
- * equal after a round trip (records compare {@code double} and {@code float} components with
- * {@link Double#compare}, so {@code NaN} equals {@code NaN} and {@code -0.0} does not equal {@code
- * 0.0}), decoded from a heap buffer, a direct buffer, and each of those with the payload embedded
- * between other bytes (position not 0, limit before capacity, a backing array with an offset). The
- * codec must not write to the buffer it decodes. Encoding must be deterministic and must append at
- * the {@link EncodeBuffer}'s position, since Tether writes the frame header in front first. One
- * codec instance serves every thread at once, as {@link Codec} requires.
+ * equal after a round trip (records compare {@code double} and {@code float} components with {@link
+ * Double#compare}, so {@code NaN} equals {@code NaN} and {@code -0.0} does not equal {@code 0.0}),
+ * decoded from a heap buffer, a direct buffer, and each of those with the payload embedded between
+ * other bytes (position not 0, limit before capacity, a backing array with an offset). The codec
+ * must not write to the buffer it decodes. Encoding must be deterministic and must append at the
+ * {@link EncodeBuffer}'s position, since Tether writes the frame header in front first. One codec
+ * instance serves every thread at once, as {@link Codec} requires.
  *
  * <p>A codec that cannot carry {@link Instant} and {@link UUID} says so by overriding {@link
  * #supportsTemporal()}; the {@link Temporal} samples are then reported as skipped, with the reason,

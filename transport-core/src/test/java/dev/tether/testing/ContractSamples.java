@@ -115,19 +115,36 @@ public final class ContractSamples {
         new Sample(
             "Scalars: float NaN, smallest double, boxed NaN",
             new Scalars(
-                true, (byte) 0, (short) 0, '\ud7ff', 0, 0L, Float.NaN, Double.MIN_VALUE, 0, 0L,
+                true,
+                (byte) 0,
+                (short) 0,
+                '\ud7ff',
+                0,
+                0L,
+                Float.NaN,
+                Double.MIN_VALUE,
+                0,
+                0L,
                 Double.NaN)));
     samples.add(
         new Sample(
             "Scalars: float -Infinity, boxed nulls",
             new Scalars(
-                false, (byte) 0, (short) 0, '0', 0, 0L, Float.NEGATIVE_INFINITY, 0.0, null, null,
+                false,
+                (byte) 0,
+                (short) 0,
+                '0',
+                0,
+                0L,
+                Float.NEGATIVE_INFINITY,
+                0.0,
+                null,
+                null,
                 null)));
 
     samples.add(new Sample("Text: empty string and null", new Text("", null)));
     samples.add(new Sample("Text: ASCII", new Text("hello, contract", "")));
-    samples.add(
-        new Sample("Text: non-ASCII in the BMP", new Text("grüße, 你好, Привет, ☃ ﬃ", "é")));
+    samples.add(new Sample("Text: non-ASCII in the BMP", new Text("grüße, 你好, Привет, ☃ ﬃ", "é")));
     samples.add(new Sample("Text: astral-plane characters alone", new Text("𝄞", "😀")));
     samples.add(
         new Sample(
@@ -194,8 +211,7 @@ public final class ContractSamples {
             new Collections(List.of("only"), Set.of(42), Map.of("one", 1L), List.of(Color.RED))));
     samples.add(
         new Sample(
-            "Collections: all empty",
-            new Collections(List.of(), Set.of(), Map.of(), List.of())));
+            "Collections: all empty", new Collections(List.of(), Set.of(), Map.of(), List.of())));
     samples.add(
         new Sample("Collections: every field null", new Collections(null, null, null, null)));
     samples.add(new Sample("Collections: 10,000 elements each", largeCollections()));
@@ -222,8 +238,7 @@ public final class ContractSamples {
         new Sample(
             "Temporal: Instant.MAX",
             new Temporal(Instant.MAX, new UUID(Long.MIN_VALUE, Long.MAX_VALUE))));
-    samples.add(
-        new Sample("Temporal: Instant.MIN", new Temporal(Instant.MIN, new UUID(1L, 2L))));
+    samples.add(new Sample("Temporal: Instant.MIN", new Temporal(Instant.MIN, new UUID(1L, 2L))));
     samples.add(new Sample("Temporal: null fields", new Temporal(null, null)));
 
     samples.add(new Sample("Deep: one level", new Deep(null)));

@@ -25,9 +25,9 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DynamicTest;
@@ -55,11 +55,11 @@ import org.junit.jupiter.params.provider.MethodSource;
  * around one, with a message that names the message type, as {@link CodecException} asks.
  *
  * <p>Every decode is bounded preemptively, as {@link
- * org.junit.jupiter.api.Assertions#assertTimeoutPreemptively} bounds it: it runs on a worker
- * thread and the test fails, naming the payload, if it has not finished within {@link #QUICKLY}.
- * The worker is reused from one decode to the next, because JUnit's starts a thread per call and
- * would spend thirty times longer on that than on the forty thousand decodes here. Where the
- * payload is small, the decode's allocation is measured with {@link
+ * org.junit.jupiter.api.Assertions#assertTimeoutPreemptively} bounds it: it runs on a worker thread
+ * and the test fails, naming the payload, if it has not finished within {@link #QUICKLY}. The
+ * worker is reused from one decode to the next, because JUnit's starts a thread per call and would
+ * spend thirty times longer on that than on the forty thousand decodes here. Where the payload is
+ * small, the decode's allocation is measured with {@link
  * com.sun.management.ThreadMXBean#getThreadAllocatedBytes(long)}: a codec must check a declared
  * length against the bytes remaining before it allocates. Random payloads come from fixed seeds,
  * and a failure prints the seed, the index and the payload in hex.
@@ -81,8 +81,8 @@ public abstract class HostileInputContract {
   private static final long SEED = 0x7E7E_C0DEL;
 
   /**
-   * Encodings up to this size are cut at every length; longer ones at their first and last 16
-   * bytes and 16 seeded places between, since each cut of a 4 MiB message costs milliseconds.
+   * Encodings up to this size are cut at every length; longer ones at their first and last 16 bytes
+   * and 16 seeded places between, since each cut of a 4 MiB message costs milliseconds.
    */
   private static final int CUT_EVERYWHERE_BELOW = 4096;
 
@@ -139,9 +139,7 @@ public abstract class HostileInputContract {
   }
 
   static List<Class<?>> messageTypes() {
-    return ContractTypes.TYPES.entries().stream()
-        .<Class<?>>map(MessageTypes.Entry::type)
-        .toList();
+    return ContractTypes.TYPES.entries().stream().<Class<?>>map(MessageTypes.Entry::type).toList();
   }
 
   // ---------------------------------------------------------------- truncated and random bytes
@@ -156,8 +154,7 @@ public abstract class HostileInputContract {
 
     for (int length : cutPoints(whole.length)) {
       byte[] cut = Arrays.copyOf(whole, length);
-      assertRejected(
-          sample.type(), cut, "%s cut to %d of %d bytes", sample, length, whole.length);
+      assertRejected(sample.type(), cut, "%s cut to %d of %d bytes", sample, length, whole.length);
     }
   }
 
@@ -327,8 +324,9 @@ public abstract class HostileInputContract {
               what, type.getSimpleName(), where, outcome.decodedClass(), hexHead(payload))
           .isNotNull();
       assertThat(outcome.thrown())
-          .as("decoding %s as %s from a %s; payload %s", what, type.getSimpleName(), where,
-              hexHead(payload))
+          .as(
+              "decoding %s as %s from a %s; payload %s",
+              what, type.getSimpleName(), where, hexHead(payload))
           .isExactlyInstanceOf(CodecException.class);
       assertThat(outcome.thrown().getMessage())
           .as("the CodecException should name the type")

@@ -19,7 +19,9 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
-/** A Tether codec, as the transport calls it: encode into an {@link EncodeBuffer}, decode a view. */
+/**
+ * A Tether codec, as the transport calls it: encode into an {@link EncodeBuffer}, decode a view.
+ */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)

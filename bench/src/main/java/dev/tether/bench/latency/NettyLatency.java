@@ -21,8 +21,8 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Netty: {@code writeAndFlush} a message, the server's handler writes it back on its event loop, the
- * client's handler completes a future the benchmark thread waits on.
+ * Netty: {@code writeAndFlush} a message, the server's handler writes it back on its event loop,
+ * the client's handler completes a future the benchmark thread waits on.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.SampleTime)

@@ -18,8 +18,8 @@ import org.knowm.xchart.CategoryChartBuilder;
 import org.knowm.xchart.internal.chartpart.Chart;
 
 /**
- * Writes {@code summary.md} and {@code summary.png} from a JMH JSON result file: every Tether figure
- * next to the raw limit and Netty from the same run, as ratios.
+ * Writes {@code summary.md} and {@code summary.png} from a JMH JSON result file: every Tether
+ * figure next to the raw limit and Netty from the same run, as ratios.
  *
  * <p>Usage: {@code Report <output-dir> <machine description> <jmh.json>...}; the JSON files of
  * several JMH runs (codec and transport) are read together.
@@ -62,8 +62,12 @@ public final class Report {
 
   void write(Path out) throws IOException {
     md.append("# Tether benchmark summary\n\n")
-        .append("Machine: ").append(machine).append(".  \n")
-        .append("Run: ").append(results.runSettings()).append(".\n\n")
+        .append("Machine: ")
+        .append(machine)
+        .append(".  \n")
+        .append("Run: ")
+        .append(results.runSettings())
+        .append(".\n\n")
         .append("Every ratio compares figures taken in this one run. On a shared machine the")
         .append(" absolute numbers move from run to run; the ratios move less. `±` is JMH's 99.9%")
         .append(" error.\n\n");
@@ -104,18 +108,19 @@ public final class Report {
               Results.with("codec", t.param("codec"))
                   .and(Results.with("connections", conns))
                   .and(Results.with("size", size)));
-      md.append(String.format(
-          Locale.ROOT,
-          "| %s | %s | %s | %s | %.1f | %s | %s | %s | %s |%n",
-          t.param("codec"),
-          conns,
-          size,
-          withError(t),
-          t.score() * Integer.parseInt(size) / 1e6,
-          raw.map(r -> count(r.score())).orElse("–"),
-          netty.map(r -> count(r.score())).orElse("–"),
-          raw.map(r -> ratio(t.score(), r.score())).orElse("–"),
-          netty.map(r -> ratio(t.score(), r.score())).orElse("–")));
+      md.append(
+          String.format(
+              Locale.ROOT,
+              "| %s | %s | %s | %s | %.1f | %s | %s | %s | %s |%n",
+              t.param("codec"),
+              conns,
+              size,
+              withError(t),
+              t.score() * Integer.parseInt(size) / 1e6,
+              raw.map(r -> count(r.score())).orElse("–"),
+              netty.map(r -> count(r.score())).orElse("–"),
+              raw.map(r -> ratio(t.score(), r.score())).orElse("–"),
+              netty.map(r -> ratio(t.score(), r.score())).orElse("–")));
     }
     md.append('\n');
   }
@@ -130,11 +135,17 @@ public final class Report {
         .append("Microseconds, one request at a time, 64-byte body. *handlers*: `pool` is the")
         .append(" default (handlers and response futures on Tether's handler pool), `loop` runs")
         .append(" them on the event loop (`handlerExecutor(Runnable::run)`), as Netty does.")
-        .append(raw.map(r -> String.format(
-            Locale.ROOT,
-            " Raw limit (blocking sockets, echo thread): p50 %.1f, p90 %.1f, p99 %.1f, p99.9 %.1f.",
-            r.percentile("50.0"), r.percentile("90.0"), r.percentile("99.0"),
-            r.percentile("99.9"))).orElse(""))
+        .append(
+            raw.map(
+                    r ->
+                        String.format(
+                            Locale.ROOT,
+                            " Raw limit (blocking sockets, echo thread): p50 %.1f, p90 %.1f, p99 %.1f, p99.9 %.1f.",
+                            r.percentile("50.0"),
+                            r.percentile("90.0"),
+                            r.percentile("99.0"),
+                            r.percentile("99.9")))
+                .orElse(""))
         .append("\n\n| codec | handlers | p50 | p90 | p99 | p99.9 | Netty p50 | Netty p99 |")
         .append(" p50 Tether / raw | p50 Tether / Netty |\n")
         .append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
@@ -142,19 +153,20 @@ public final class Report {
       Optional<Result> netty =
           results.find("NettyLatency.roundTrip", Results.with("codec", t.param("codec")));
       double p50 = t.percentile("50.0");
-      md.append(String.format(
-          Locale.ROOT,
-          "| %s | %s | %.1f | %.1f | %.1f | %.1f | %s | %s | %s | %s |%n",
-          t.param("codec"),
-          t.param("handlers"),
-          p50,
-          t.percentile("90.0"),
-          t.percentile("99.0"),
-          t.percentile("99.9"),
-          netty.map(n -> String.format(Locale.ROOT, "%.1f", n.percentile("50.0"))).orElse("–"),
-          netty.map(n -> String.format(Locale.ROOT, "%.1f", n.percentile("99.0"))).orElse("–"),
-          raw.map(r -> ratio(p50, r.percentile("50.0"))).orElse("–"),
-          netty.map(n -> ratio(p50, n.percentile("50.0"))).orElse("–")));
+      md.append(
+          String.format(
+              Locale.ROOT,
+              "| %s | %s | %.1f | %.1f | %.1f | %.1f | %s | %s | %s | %s |%n",
+              t.param("codec"),
+              t.param("handlers"),
+              p50,
+              t.percentile("90.0"),
+              t.percentile("99.0"),
+              t.percentile("99.9"),
+              netty.map(n -> String.format(Locale.ROOT, "%.1f", n.percentile("50.0"))).orElse("–"),
+              netty.map(n -> String.format(Locale.ROOT, "%.1f", n.percentile("99.0"))).orElse("–"),
+              raw.map(r -> ratio(p50, r.percentile("50.0"))).orElse("–"),
+              netty.map(n -> ratio(p50, n.percentile("50.0"))).orElse("–")));
     }
     md.append('\n');
   }
@@ -180,17 +192,19 @@ public final class Report {
       Optional<Result> library =
           results.find(
               "LibraryBenchmark." + op,
-              Results.with("codec", t.param("codec")).and(Results.with("message", t.param("message"))));
-      md.append(String.format(
-          Locale.ROOT,
-          "| %s | %s | %s | %s | %s | %s | %s |%n",
-          t.param("codec"),
-          t.param("message"),
-          op,
-          withError(t),
-          library.map(l -> String.format(Locale.ROOT, "%.0f", l.score())).orElse("–"),
-          library.map(l -> ratio(t.score(), l.score())).orElse("–"),
-          encodedSize(t.param("codec"), t.param("message"))));
+              Results.with("codec", t.param("codec"))
+                  .and(Results.with("message", t.param("message"))));
+      md.append(
+          String.format(
+              Locale.ROOT,
+              "| %s | %s | %s | %s | %s | %s | %s |%n",
+              t.param("codec"),
+              t.param("message"),
+              op,
+              withError(t),
+              library.map(l -> String.format(Locale.ROOT, "%.0f", l.score())).orElse("–"),
+              library.map(l -> ratio(t.score(), l.score())).orElse("–"),
+              encodedSize(t.param("codec"), t.param("message"))));
     }
     md.append('\n');
   }
@@ -208,13 +222,14 @@ public final class Report {
         .append(" receiver together (both ends run in the benchmark JVM), codec included.\n\n")
         .append("| codec | conns | body | bytes / message |\n|---|---:|---:|---:|\n");
     for (Result r : measured) {
-      md.append(String.format(
-          Locale.ROOT,
-          "| %s | %s | %s | %.1f |%n",
-          r.param("codec"),
-          r.param("connections"),
-          r.param("size"),
-          r.allocBytesPerOp()));
+      md.append(
+          String.format(
+              Locale.ROOT,
+              "| %s | %s | %s | %.1f |%n",
+              r.param("codec"),
+              r.param("connections"),
+              r.param("size"),
+              r.allocBytesPerOp()));
     }
     md.append('\n');
   }

@@ -1,6 +1,8 @@
 package dev.tether.bench.support;
 
-/** The thread count both transports get: Tether's own default, so the comparison is like for like. */
+/**
+ * The thread count both transports get: Tether's own default, so the comparison is like for like.
+ */
 public final class Loops {
   private Loops() {}
 

@@ -65,7 +65,8 @@ public class NettyThroughput {
     // writes its share and flushes once, rather than a cross-thread task per message.
     for (int c = 0; c < connections; c++) {
       Channel channel = clients.get(c);
-      int share = TetherThroughput.BATCH / connections + (c < TetherThroughput.BATCH % connections ? 1 : 0);
+      int share =
+          TetherThroughput.BATCH / connections + (c < TetherThroughput.BATCH % connections ? 1 : 0);
       if (!channel.isWritable()) {
         NettyTransport.awaitWritable(channel);
       }

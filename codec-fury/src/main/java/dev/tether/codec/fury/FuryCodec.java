@@ -128,7 +128,9 @@ final class FuryCodec implements Codec {
     return type.cast(message);
   }
 
-  /** Lets the JVM's own failures through; a codec has no business hiding an {@link InternalError}. */
+  /**
+   * Lets the JVM's own failures through; a codec has no business hiding an {@link InternalError}.
+   */
   private static void rethrowIfFatal(Throwable e) {
     if (e instanceof VirtualMachineError
         && !(e instanceof StackOverflowError)
@@ -137,8 +139,7 @@ final class FuryCodec implements Codec {
     }
   }
 
-  private static CodecException failure(
-      Class<?> type, int length, String reason, Throwable cause) {
+  private static CodecException failure(Class<?> type, int length, String reason, Throwable cause) {
     String message =
         FuryCodecProvider.NAME
             + " codec cannot decode "

@@ -8,8 +8,8 @@ import java.util.List;
 /**
  * Provides the {@code fury} codec (also configurable as {@code fory}): Apache Fory's Java-native
  * binary form of each message, for Java peers only. With {@code kryo} it is the fastest of Tether's
- * codecs; it is built on {@code org.apache.fory:fory-core}, the maintained successor of the
- * {@code fury-core} artifacts, which have unfixed deserialization vulnerabilities.
+ * codecs; it is built on {@code org.apache.fory:fory-core}, the maintained successor of the {@code
+ * fury-core} artifacts, which have unfixed deserialization vulnerabilities.
  *
  * <p>Both peers must build the same {@link MessageTypes}, nested classes and their order included,
  * from the same class definitions. Fory registration ids are derived from the registry: each
@@ -18,14 +18,15 @@ import java.util.List;
  * kryo} codec finds them. Every class used inside a message must be one of those or one of the JDK
  * types Fory knows (strings, boxed primitives, arrays, {@code java.util} collections including
  * {@code List.of}, {@code Set.of} and {@code Map.of}, {@code java.time}, {@code UUID}, {@code
- * BigInteger}, {@code BigDecimal}); a bean's classes must be listed in {@code nested(...)}. Each struct carries a hash of its fields,
- * so a peer whose record differs fails to decode with a message saying so, rather than misreading.
+ * BigInteger}, {@code BigDecimal}); a bean's classes must be listed in {@code nested(...)}. Each
+ * struct carries a hash of its fields, so a peer whose record differs fails to decode with a
+ * message saying so, rather than misreading.
  *
  * <p>Settings, each made explicitly (see the module README for the measurements): Java mode,
- * schema-consistent (no field names or type definitions on the wire), class version check on,
- * class registration required, no reference tracking, depth limit {@value
- * FuryRegistrations#MAX_DEPTH}, generated serializers compiled when the codec is created, ints as
- * varints and longs tagged, strings uncompressed, enums by ordinal.
+ * schema-consistent (no field names or type definitions on the wire), class version check on, class
+ * registration required, no reference tracking, depth limit {@value FuryRegistrations#MAX_DEPTH},
+ * generated serializers compiled when the codec is created, ints as varints and longs tagged,
+ * strings uncompressed, enums by ordinal.
  *
  * <p>Security: only registered classes are ever decoded; a payload naming any other class fails
  * before an instance is made. Nesting is limited to {@value FuryRegistrations#MAX_DEPTH} levels;
@@ -61,8 +62,8 @@ public final class FuryCodecProvider implements CodecProvider {
   /**
    * Returns a {@code fury} codec whose registrations are derived from {@code types}.
    *
-   * @throws IllegalArgumentException if Fory cannot register or serialize one of the classes, or
-   *     a class is both a message type and a nested class
+   * @throws IllegalArgumentException if Fory cannot register or serialize one of the classes, or a
+   *     class is both a message type and a nested class
    */
   @Override
   public Codec create(MessageTypes types) {

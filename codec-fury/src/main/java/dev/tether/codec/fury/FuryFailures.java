@@ -91,8 +91,6 @@ final class FuryFailures {
             + (message == null || message.isBlank() ? "" : ": " + message.strip());
     // One line; without the identity of Fory's internal objects, which only varies between runs.
     text = text.replaceAll("\\s*\\R\\s*", " ").replaceAll(":? \\S+@\\p{XDigit}+$", "");
-    return text.length() <= MAX_REASON_CHARS
-        ? text
-        : text.substring(0, MAX_REASON_CHARS - 1) + "…";
+    return text.length() <= MAX_REASON_CHARS ? text : text.substring(0, MAX_REASON_CHARS - 1) + "…";
   }
 }

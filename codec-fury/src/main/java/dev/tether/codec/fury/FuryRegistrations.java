@@ -4,7 +4,6 @@ import dev.tether.MessageTypes;
 import dev.tether.codec.TypeDiscovery;
 import java.lang.reflect.Modifier;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -19,10 +18,10 @@ import org.apache.fory.config.Language;
 import org.apache.fory.config.UnknownEnumValueStrategy;
 
 /**
- * The Fory configuration behind the {@code fury} codec: every setting that matters to the wire,
- * to safety or to speed, and the class registrations derived from a {@link MessageTypes}. Each
- * setting is made explicitly, even where it equals Fory 1.6's default, so that a change of default
- * in a later Fory release cannot change the wire format or open a hole.
+ * The Fory configuration behind the {@code fury} codec: every setting that matters to the wire, to
+ * safety or to speed, and the class registrations derived from a {@link MessageTypes}. Each setting
+ * is made explicitly, even where it equals Fory 1.6's default, so that a change of default in a
+ * later Fory release cannot change the wire format or open a hole.
  *
  * <p>Registration ids: each message type is registered under its own {@link MessageTypes} id, so
  * the id Fory writes for a message equals the frame's type id; then each of {@link
@@ -57,8 +56,8 @@ final class FuryRegistrations {
    * Fory's estimate of the heap one payload may build: collections, maps, arrays and objects,
    * without strings and byte arrays (those are checked against the bytes present instead). Fory's
    * default of 128 MiB leaves room for every message a default 16 MiB frame can hold (measured: 32
-   * MiB of small records, 4 million of them, and 16 million enum values both decode) while
-   * refusing a payload that would expand far more than that.
+   * MiB of small records, 4 million of them, and 16 million enum values both decode) while refusing
+   * a payload that would expand far more than that.
    */
   static final long MAX_GRAPH_MEMORY_BYTES = 128L * 1024 * 1024;
 
@@ -71,9 +70,9 @@ final class FuryRegistrations {
 
   /**
    * Fory instances in the pool. A call holds one for microseconds, so only threads inside encode or
-   * decode at the same moment compete; twice the processors means a caller almost never waits.
-   * Each instance costs about 150 KiB and 2 ms to build, and 10-20 ms on its first use of the
-   * registered classes (the generated serializer classes themselves are shared by the whole pool).
+   * decode at the same moment compete; twice the processors means a caller almost never waits. Each
+   * instance costs about 150 KiB and 2 ms to build, and 10-20 ms on its first use of the registered
+   * classes (the generated serializer classes themselves are shared by the whole pool).
    */
   static final int POOL_SIZE = Math.max(4, 2 * Runtime.getRuntime().availableProcessors());
 

@@ -205,7 +205,8 @@ final class ForyPayloads {
   static byte[] deep(int levels) {
     byte[] prefix = prefix(Deep.class);
     byte[] level = concat(bytes(NOT_NULL), Arrays.copyOfRange(prefix, 4, 8));
-    ByteArrayOutputStream out = new ByteArrayOutputStream(prefix.length + levels * level.length + 1);
+    ByteArrayOutputStream out =
+        new ByteArrayOutputStream(prefix.length + levels * level.length + 1);
     out.writeBytes(prefix); // the root Deep
     for (int i = 1; i < levels; i++) {
       out.writeBytes(level); // inner: another Deep
@@ -223,8 +224,8 @@ final class ForyPayloads {
   }
 
   /**
-   * Returns a Fory with this codec's settings and the registrations of {@link
-   * ContractTypes#TYPES}, but with class registration not required: it reads and writes any class.
+   * Returns a Fory with this codec's settings and the registrations of {@link ContractTypes#TYPES},
+   * but with class registration not required: it reads and writes any class.
    */
   static Fory openFory() {
     Fory open =

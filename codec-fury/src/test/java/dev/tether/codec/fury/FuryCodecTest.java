@@ -111,10 +111,8 @@ class FuryCodecTest {
 
     assertThat(entries)
         .containsExactly(
-            new FuryRegistrations.Registration(
-                Nested.class, 7, FuryRegistrations.Source.MESSAGE),
-            new FuryRegistrations.Registration(
-                Point.class, 8, FuryRegistrations.Source.DISCOVERED),
+            new FuryRegistrations.Registration(Nested.class, 7, FuryRegistrations.Source.MESSAGE),
+            new FuryRegistrations.Registration(Point.class, 8, FuryRegistrations.Source.DISCOVERED),
             new FuryRegistrations.Registration(
                 Color.class, 9, FuryRegistrations.Source.DISCOVERED));
     Nested nested = new Nested("n", new Point(1, 2, Color.BLUE), List.of(), null);
@@ -169,7 +167,8 @@ class FuryCodecTest {
     ArrayList<?> list =
         codec.decode(
             ArrayList.class, ByteBuffer.wrap(encode(codec, new ArrayList<>(List.of(1, "a")))));
-    assertThat(list).asInstanceOf(org.assertj.core.api.InstanceOfAssertFactories.LIST)
+    assertThat(list)
+        .asInstanceOf(org.assertj.core.api.InstanceOfAssertFactories.LIST)
         .containsExactly(1, "a");
   }
 
@@ -224,7 +223,8 @@ class FuryCodecTest {
     byte[] small = encode(codec, new Text("small", null));
     assertThat(out.position()).isEqualTo(2 + alone.length + small.length);
     assertThat(Arrays.copyOfRange(out.array(), 2, 2 + alone.length)).isEqualTo(alone);
-    assertThat(codec.decode(Text.class, ByteBuffer.wrap(out.array(), 2 + alone.length, small.length)))
+    assertThat(
+            codec.decode(Text.class, ByteBuffer.wrap(out.array(), 2 + alone.length, small.length)))
         .isEqualTo(new Text("small", null));
   }
 }

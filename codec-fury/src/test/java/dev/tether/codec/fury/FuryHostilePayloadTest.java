@@ -80,8 +80,7 @@ class FuryHostilePayloadTest {
         .isEqualTo(new ContractTypes.Collections(null, null, Map.of("a", 1L), null));
     assertThat(decode(ContractTypes.Collections.class, ForyPayloads.ids(3)))
         .isEqualTo(
-            new ContractTypes.Collections(
-                null, new LinkedHashSet<>(List.of(1, 2, 3)), null, null));
+            new ContractTypes.Collections(null, new LinkedHashSet<>(List.of(1, 2, 3)), null, null));
     assertThat(decode(Deep.class, ForyPayloads.deep(3)))
         .isEqualTo(new Deep(new Deep(new Deep(null))));
   }
@@ -92,8 +91,7 @@ class FuryHostilePayloadTest {
         .isEqualTo(
             ContractCodecs.encode(
                 CODEC,
-                new ContractTypes.Collections(
-                    new ArrayList<>(List.of("a")), null, null, null)));
+                new ContractTypes.Collections(new ArrayList<>(List.of("a")), null, null, null)));
     assertThat(ForyPayloads.ids(1))
         .isEqualTo(
             ContractCodecs.encode(
@@ -139,7 +137,8 @@ class FuryHostilePayloadTest {
       System.out.printf(
           "fury: %-22s declaring %,13d with %d bytes present: %,d bytes allocated%n",
           c.what(), declared, c.payload().length, allocated);
-      assertThat(allocated).as("bytes allocated for %s declaring %d", c.what(), declared)
+      assertThat(allocated)
+          .as("bytes allocated for %s declaring %d", c.what(), declared)
           .isLessThan(MAX_ALLOCATED_BYTES);
     }
   }
@@ -173,8 +172,11 @@ class FuryHostilePayloadTest {
     byte[] atLimit = ForyPayloads.deep(FuryRegistrations.MAX_DEPTH);
     Object[] result = new Object[1];
     Thread small =
-        new Thread(null, () -> result[0] = decodeOrNull(Deep.class, ByteBuffer.wrap(atLimit)),
-            "small-stack", 128 * 1024);
+        new Thread(
+            null,
+            () -> result[0] = decodeOrNull(Deep.class, ByteBuffer.wrap(atLimit)),
+            "small-stack",
+            128 * 1024);
 
     small.start();
     small.join();

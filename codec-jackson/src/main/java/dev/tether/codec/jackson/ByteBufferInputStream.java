@@ -5,8 +5,8 @@ import java.nio.ByteBuffer;
 
 /**
  * Reads the bytes between a buffer's position and limit without copying them first and without
- * moving the buffer's position. Used for direct buffers, which have no array Jackson could parse
- * in place.
+ * moving the buffer's position. Used for direct buffers, which have no array Jackson could parse in
+ * place.
  *
  * <p>This class is not thread safe; it lives for one decode call.
  */

@@ -65,12 +65,7 @@ final class JacksonCodec implements Codec {
     } catch (RuntimeException e) {
       out.position(start);
       throw new CodecException(
-          name
-              + " codec cannot encode "
-              + message.getClass().getName()
-              + ": "
-              + e.getMessage(),
-          e);
+          name + " codec cannot encode " + message.getClass().getName() + ": " + e.getMessage(), e);
     }
   }
 
@@ -78,8 +73,8 @@ final class JacksonCodec implements Codec {
    * {@inheritDoc}
    *
    * <p>A heap buffer is parsed in place; a direct one is streamed without a copy. The buffer's
-   * position and limit are not changed. A payload that is the literal {@code null} is refused, so
-   * a decoded message is never null.
+   * position and limit are not changed. A payload that is the literal {@code null} is refused, so a
+   * decoded message is never null.
    */
   @Override
   public <T> T decode(Class<T> type, ByteBuffer payload) {
@@ -89,8 +84,7 @@ final class JacksonCodec implements Codec {
       ObjectReader reader = readers.get(type);
       if (payload.hasArray()) {
         message =
-            reader.readValue(
-                payload.array(), payload.arrayOffset() + payload.position(), length);
+            reader.readValue(payload.array(), payload.arrayOffset() + payload.position(), length);
       } else {
         message = reader.readValue(new ByteBufferInputStream(payload));
       }

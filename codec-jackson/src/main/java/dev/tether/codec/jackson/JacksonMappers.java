@@ -27,8 +27,8 @@ final class JacksonMappers {
    * Deepest nesting of arrays and objects accepted on read and produced on write. Each level costs
    * a handful of stack frames in databind; 500 stays far inside a small thread stack, so a hostile
    * {@code [[[[…} fails with a clear error instead of a {@link StackOverflowError}. Writing is held
-   * to the same depth so that we never encode what a peer would refuse, and so that a cyclic
-   * object graph fails fast.
+   * to the same depth so that we never encode what a peer would refuse, and so that a cyclic object
+   * graph fails fast.
    */
   static final int MAX_NESTING_DEPTH = 500;
 

@@ -50,8 +50,8 @@ import dev.tether.codec.CodecProvider;
  *   <li>Shared and cyclic references: an object referenced twice arrives as two equal copies; a
  *       cycle fails to encode at the depth limit.
  *   <li>Collections arrive as the default implementation of the declared type ({@code List} as
- *       {@code ArrayList}, {@code Set} as {@code HashSet}, {@code Map} as {@code LinkedHashMap});
- *       a declared {@code TreeSet} or {@code EnumSet} is kept.
+ *       {@code ArrayList}, {@code Set} as {@code HashSet}, {@code Map} as {@code LinkedHashMap}); a
+ *       declared {@code TreeSet} or {@code EnumSet} is kept.
  *   <li>In {@code json}, a {@code BigDecimal} or {@code BigInteger} of more than 256 digits (the
  *       number limit below); {@code cbor} carries numbers in binary and has no such limit.
  * </ul>
@@ -60,10 +60,9 @@ import dev.tether.codec.CodecProvider;
  * typing is never enabled, so a payload cannot choose a class to instantiate. An abstract or
  * interface message type decodes only through the user's own Jackson annotations
  * ({@code @JsonTypeInfo(use = NAME)} with {@code @JsonSubTypes}). Reads are limited to 500 levels
- * of nesting, strings of 16 MiB characters, names of 50,000 characters and numbers of 256 digits;
- * a payload past any limit fails with a {@link dev.tether.codec.CodecException} naming it. A
- * connection configured for frames over 16 MiB still cannot carry a single string longer than
- * that.
+ * of nesting, strings of 16 MiB characters, names of 50,000 characters and numbers of 256 digits; a
+ * payload past any limit fails with a {@link dev.tether.codec.CodecException} naming it. A
+ * connection configured for frames over 16 MiB still cannot carry a single string longer than that.
  *
  * <p>This class is thread safe. Every {@link #create} returns the same codec, whose mapper is built
  * on first use.

@@ -13,9 +13,7 @@ import org.junit.jupiter.api.Test;
 
 class CodecProviderLookupTest {
   private static final MessageTypes TYPES =
-      MessageTypes.builder("tether-echo")
-          .register(1, "echo.Echo", Messages.Echo.class)
-          .build();
+      MessageTypes.builder("tether-echo").register(1, "echo.Echo", Messages.Echo.class).build();
 
   @Test
   void serviceLoaderShouldFindJsonAndCborByName() {

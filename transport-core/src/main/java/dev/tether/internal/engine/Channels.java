@@ -44,7 +44,9 @@ final class Channels {
     }
   }
 
-  /** Renders an address for messages: {@code 127.0.0.1:7878}, {@code [::1]:7878} or a socket path. */
+  /**
+   * Renders an address for messages: {@code 127.0.0.1:7878}, {@code [::1]:7878} or a socket path.
+   */
   static String describe(SocketAddress address) {
     if (address instanceof InetSocketAddress inet) {
       String host = inet.getHostString();

@@ -37,7 +37,8 @@ public final class Connector {
       channel = Channels.openClient(address);
     } catch (IOException e) {
       result.completeExceptionally(
-          new TetherException("cannot open a socket for " + Channels.describe(address) + ": " + e.getMessage(), e));
+          new TetherException(
+              "cannot open a socket for " + Channels.describe(address) + ": " + e.getMessage(), e));
       return result;
     }
     EventLoopGroup group = EventLoopGroup.shared();
@@ -80,7 +81,8 @@ public final class Connector {
           } catch (IOException e) {
             closeQuietly(channel);
             result.completeExceptionally(
-                new TetherException("cannot connect to " + Channels.describe(address) + ": " + e.getMessage(), e));
+                new TetherException(
+                    "cannot connect to " + Channels.describe(address) + ": " + e.getMessage(), e));
           }
         });
     return result;

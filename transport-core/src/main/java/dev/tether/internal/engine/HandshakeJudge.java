@@ -45,7 +45,10 @@ final class HandshakeJudge {
     if (chosen == null) {
       throw new ProtocolException(
           GoAwayCode.NO_COMMON_CODEC,
-          "codec mismatch: client offers " + hello.codecs() + ", server supports " + supportedCodecs);
+          "codec mismatch: client offers "
+              + hello.codecs()
+              + ", server supports "
+              + supportedCodecs);
     }
     if (!hello.serverName().isEmpty() && !hello.serverName().equals(serverName)) {
       throw new ProtocolException(

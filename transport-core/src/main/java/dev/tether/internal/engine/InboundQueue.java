@@ -5,9 +5,9 @@ import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Received items waiting for the handler or for {@code receive}: a growable ring of items with
- * their sizes in bytes. The event loop offers; one consumer at a time polls. {@link #isFull()} tells
- * the loop to stop reading from the socket; the consumer calls {@code onRoom} once the queue has
- * fallen to half of its limits, so that reading resumes.
+ * their sizes in bytes. The event loop offers; one consumer at a time polls. {@link #isFull()}
+ * tells the loop to stop reading from the socket; the consumer calls {@code onRoom} once the queue
+ * has fallen to half of its limits, so that reading resumes.
  */
 final class InboundQueue {
   private final ReentrantLock lock = new ReentrantLock();
@@ -112,7 +112,9 @@ final class InboundQueue {
     return n;
   }
 
-  /** Takes the oldest item, waiting up to {@code timeoutNanos}; null if none arrived or if stopped. */
+  /**
+   * Takes the oldest item, waiting up to {@code timeoutNanos}; null if none arrived or if stopped.
+   */
   Object poll(long timeoutNanos, java.util.function.BooleanSupplier stop)
       throws InterruptedException {
     lock.lock();

@@ -107,7 +107,10 @@ final class RealConnection<O, I> extends RealConnectionBase<O, I>
 
   // ---------------------------------------------------------------- registration and connect
 
-  /** Registers the channel; loop thread only. For a client, {@code connected} says if connect is done. */
+  /**
+   * Registers the channel; loop thread only. For a client, {@code connected} says if connect is
+   * done.
+   */
   void register(boolean connected) throws IOException {
     long now = System.nanoTime();
     lastReadNanos = lastWriteNanos = lastActivityNanos = lastPingNanos = now;
@@ -354,8 +357,7 @@ final class RealConnection<O, I> extends RealConnectionBase<O, I>
               : "not a Tether client, it sent " + seen;
       log.warn("closing connection from {}: {}", peerName, why);
       closeNow(
-          new ConnectionClosedException(GoAwayCode.PROTOCOL_ERROR, why, false),
-          "bad preamble");
+          new ConnectionClosedException(GoAwayCode.PROTOCOL_ERROR, why, false), "bad preamble");
     }
     throw new ProtocolException(GoAwayCode.PROTOCOL_ERROR, "bad preamble");
   }
@@ -390,8 +392,7 @@ final class RealConnection<O, I> extends RealConnectionBase<O, I>
       default -> {
         if (!FrameType.isAncillary(type)) {
           throw new ProtocolException(
-              GoAwayCode.PROTOCOL_ERROR,
-              "unknown critical frame type " + FrameType.name(type));
+              GoAwayCode.PROTOCOL_ERROR, "unknown critical frame type " + FrameType.name(type));
         }
       }
     }
@@ -406,8 +407,7 @@ final class RealConnection<O, I> extends RealConnectionBase<O, I>
           new HandshakeException(
               goAway.knownCode(),
               goAway.code(),
-              (client ? "server " + peerName + " refused the handshake: " : "")
-                  + goAway.reason(),
+              (client ? "server " + peerName + " refused the handshake: " : "") + goAway.reason(),
               true,
               null);
       failHandshake(cause);
@@ -878,9 +878,7 @@ final class RealConnection<O, I> extends RealConnectionBase<O, I>
   /** Forces the socket closed from any thread, e.g. past a server's close deadline. */
   void abort(String why) {
     loop.execute(
-        () ->
-            closeNow(
-                new ConnectionClosedException(GoAwayCode.SHUTTING_DOWN, why, false), why));
+        () -> closeNow(new ConnectionClosedException(GoAwayCode.SHUTTING_DOWN, why, false), why));
   }
 
   @Override
@@ -906,5 +904,4 @@ final class RealConnection<O, I> extends RealConnectionBase<O, I>
   public String toString() {
     return (client ? "client" : "server") + " connection with " + peerName;
   }
-
 }

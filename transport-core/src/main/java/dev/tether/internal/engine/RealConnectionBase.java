@@ -69,8 +69,10 @@ abstract class RealConnectionBase<O, I> implements Connection<O, I> {
   final TetherConfig config;
   final Handlers<O, I> handlers;
   final SocketAddress remoteAddress;
+
   /** The peer's address as messages show it. */
   final String peerName;
+
   final OutboundBuffer outbound;
   final InboundQueue inbound;
   private final Executor executor;
@@ -94,12 +96,14 @@ abstract class RealConnectionBase<O, I> implements Connection<O, I> {
 
   final Map<Long, CompletableFuture<Object>> pendingRequests = new ConcurrentHashMap<>();
   private final AtomicLong nextRequestId = new AtomicLong();
-  private final CompletableFuture<ConnectionClosedException> closeFuture = new CompletableFuture<>();
+  private final CompletableFuture<ConnectionClosedException> closeFuture =
+      new CompletableFuture<>();
 
   private final AtomicBoolean flushScheduled = new AtomicBoolean();
   private final Runnable flushTask;
   private final AtomicBoolean dispatchScheduled = new AtomicBoolean();
   private final Runnable dispatchTask = this::dispatch;
+
   /** Items taken from the inbound queue in one go; only the dispatching thread touches it. */
   private final Object[] dispatchBatch = new Object[64];
 
@@ -349,7 +353,9 @@ abstract class RealConnectionBase<O, I> implements Connection<O, I> {
       }
     } catch (TetherException | IllegalArgumentException e) {
       respondError(
-          requestId, RequestErrorCode.HANDLER_FAILED, "response could not be sent: " + e.getMessage());
+          requestId,
+          RequestErrorCode.HANDLER_FAILED,
+          "response could not be sent: " + e.getMessage());
     }
   }
 

@@ -1,8 +1,8 @@
 package dev.tether.internal.engine;
 
 import dev.tether.Connection;
-import dev.tether.MessageTypes;
 import dev.tether.ConnectionMetrics;
+import dev.tether.MessageTypes;
 import dev.tether.Server;
 import dev.tether.ServerMetrics;
 import dev.tether.TetherConfig;
@@ -48,6 +48,7 @@ public final class RealServer<O, I>
   private volatile boolean closing;
   private final LongAdder acceptedCount = new LongAdder();
   private final LongAdder refused = new LongAdder();
+
   /** Counters of connections that have closed: messages and bytes sent and received. */
   private final LongAdder closedMessagesSent = new LongAdder();
 
@@ -85,7 +86,8 @@ public final class RealServer<O, I>
     try {
       channel = Channels.openServer(address);
     } catch (IOException e) {
-      throw new TetherException("cannot bind " + Channels.describe(address) + ": " + e.getMessage(), e);
+      throw new TetherException(
+          "cannot bind " + Channels.describe(address) + ": " + e.getMessage(), e);
     }
     RealServer<O, I> server;
     try {
@@ -259,7 +261,10 @@ public final class RealServer<O, I>
       CompletableFuture.allOf(closes.toArray(CompletableFuture[]::new))
           .get(deadline.toMillis(), TimeUnit.MILLISECONDS);
     } catch (java.util.concurrent.TimeoutException e) {
-      log.warn("{} connections did not close within {} ms; closing them now", all.size(), deadline.toMillis());
+      log.warn(
+          "{} connections did not close within {} ms; closing them now",
+          all.size(),
+          deadline.toMillis());
       for (RealConnection<?, ?> c : all) {
         c.abort("server close deadline passed");
       }

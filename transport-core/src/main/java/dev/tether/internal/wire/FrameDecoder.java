@@ -28,6 +28,7 @@ public final class FrameDecoder {
 
   private static final int LENGTH_FIELD_BYTES = 4;
   private static final int HEADER_BYTES = LENGTH_FIELD_BYTES + 1;
+
   /** Gathering buffers up to this size are kept for reuse; larger ones are dropped after use. */
   private static final int RETAINED_CAPACITY = 64 * 1024;
 
@@ -48,6 +49,7 @@ public final class FrameDecoder {
   private int maxFrameLength;
   private byte[] preamble;
   private int preambleRead;
+
   /** Bytes received but not consumed, in read mode; empty (limit 0) when none. */
   private ByteBuffer pending = ByteBuffer.allocate(0);
 
@@ -67,7 +69,8 @@ public final class FrameDecoder {
   /** Changes the length limit, e.g. once the handshake has completed. */
   public void maxFrameLength(int maxFrameLength) {
     if (maxFrameLength < 1) {
-      throw new IllegalArgumentException("maxFrameLength must be at least 1, was " + maxFrameLength);
+      throw new IllegalArgumentException(
+          "maxFrameLength must be at least 1, was " + maxFrameLength);
     }
     this.maxFrameLength = maxFrameLength;
   }

@@ -9,9 +9,7 @@ public final class Frames {
 
   private Frames() {}
 
-  /**
-   * Allocates a heap buffer for one frame with its header written and the position at the body.
-   */
+  /** Allocates a heap buffer for one frame with its header written and the position at the body. */
   public static ByteBuffer allocate(int type, int bodyLength) {
     ByteBuffer frame = ByteBuffer.allocate(HEADER_BYTES + bodyLength);
     frame.putInt(bodyLength + 1).put((byte) type);

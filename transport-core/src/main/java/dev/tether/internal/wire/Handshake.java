@@ -119,8 +119,7 @@ public record Handshake(
     int appBytes = WireStrings.utf8(app).length;
     if (appBytes < 1 || appBytes > MAX_APP_PROTOCOL_BYTES) {
       throw new ProtocolException(
-          GoAwayCode.PROTOCOL_ERROR,
-          frame + " appProtocol must be 1..255 bytes, was " + appBytes);
+          GoAwayCode.PROTOCOL_ERROR, frame + " appProtocol must be 1..255 bytes, was " + appBytes);
     }
     WireStrings.need(body, 8, frame + " schemaFingerprint");
     long fingerprint = body.getLong();

@@ -53,7 +53,9 @@ public final class WireStrings {
     }
   }
 
-  /** Decodes the rest of the buffer as UTF-8, replacing malformed input (for reasons and messages). */
+  /**
+   * Decodes the rest of the buffer as UTF-8, replacing malformed input (for reasons and messages).
+   */
   public static String lenientUtf8(ByteBuffer src) {
     byte[] bytes = new byte[src.remaining()];
     src.get(bytes);
