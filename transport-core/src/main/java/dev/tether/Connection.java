@@ -54,7 +54,9 @@ public interface Connection<O, I> extends AutoCloseable {
    * TetherConfig#requestTimeout()} with {@link TetherTimeoutException}. The future fails with
    * {@link RequestFailedException} if the peer answered with an error, and with {@link
    * ConnectionClosedException} if the connection ends first. Blocks like {@link #send} while the
-   * outbound queue is full.
+   * outbound queue is full. A thread waiting in {@code get} is woken straight from the event loop;
+   * dependent actions ({@code thenApply}, {@code whenComplete}, ...) always run on the handler
+   * executor, never on an event loop, so they may block.
    */
   CompletableFuture<I> request(O message);
 

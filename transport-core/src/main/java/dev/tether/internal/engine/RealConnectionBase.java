@@ -196,7 +196,7 @@ abstract class RealConnectionBase<O, I> implements Connection<O, I> {
   public CompletableFuture<I> request(O message, Duration timeout) {
     Objects.requireNonNull(timeout, "timeout");
     long id = nextRequestId.incrementAndGet();
-    CompletableFuture<Object> future = new CompletableFuture<>();
+    ResponseFuture<Object> future = new ResponseFuture<>(executor);
     pendingRequests.put(id, future);
     SendResult result;
     try {
@@ -230,7 +230,7 @@ abstract class RealConnectionBase<O, I> implements Connection<O, I> {
               },
               timeout.toNanos(),
               TimeUnit.NANOSECONDS);
-      future.whenComplete((r, e) -> timer.cancel(false));
+      future.whenCompleteInline((r, e) -> timer.cancel(false));
     }
     return (CompletableFuture<I>) future;
   }
@@ -533,13 +533,16 @@ abstract class RealConnectionBase<O, I> implements Connection<O, I> {
     return null;
   }
 
-  /** Completes a response future off the event loop, so user callbacks never block it. */
+  /**
+   * Completes a response future; on the event loop, directly: a {@link ResponseFuture} runs its
+   * dependents on the handler executor, so only threads waiting in {@code get} are woken here.
+   */
   final void complete(CompletableFuture<Object> future, Object value) {
-    executor.execute(() -> future.complete(value));
+    future.complete(value);
   }
 
   final void completeExceptionally(CompletableFuture<Object> future, Throwable failure) {
-    executor.execute(() -> future.completeExceptionally(failure));
+    future.completeExceptionally(failure);
   }
 
   final void failPendingRequests(ConnectionClosedException cause) {

@@ -1,0 +1,113 @@
+package dev.tether.internal.engine;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import java.util.function.BiConsumer;
+import java.util.function.BiFunction;
+import java.util.function.Consumer;
+import java.util.function.Function;
+
+/**
+ * The future a request returns. The event loop completes it directly, so a thread waiting in {@code
+ * get} or {@code join} wakes without a hand-off; but every dependent action, asynchronous or not,
+ * runs on the connection's handler executor, so user code never runs on (or blocks) an event loop.
+ */
+final class ResponseFuture<T> extends CompletableFuture<T> {
+  private final Executor executor;
+
+  ResponseFuture(Executor executor) {
+    this.executor = executor;
+  }
+
+  @Override
+  public <U> CompletableFuture<U> newIncompleteFuture() {
+    return new ResponseFuture<>(executor);
+  }
+
+  @Override
+  public Executor defaultExecutor() {
+    return executor;
+  }
+
+  /** Registers an action that is cheap and never blocks, to run wherever the future completes. */
+  void whenCompleteInline(BiConsumer<? super T, ? super Throwable> action) {
+    super.whenComplete(action);
+  }
+
+  @Override
+  public <U> CompletableFuture<U> thenApply(Function<? super T, ? extends U> fn) {
+    return thenApplyAsync(fn);
+  }
+
+  @Override
+  public CompletableFuture<Void> thenAccept(Consumer<? super T> action) {
+    return thenAcceptAsync(action);
+  }
+
+  @Override
+  public CompletableFuture<Void> thenRun(Runnable action) {
+    return thenRunAsync(action);
+  }
+
+  @Override
+  public <U, V> CompletableFuture<V> thenCombine(
+      CompletionStage<? extends U> other, BiFunction<? super T, ? super U, ? extends V> fn) {
+    return thenCombineAsync(other, fn);
+  }
+
+  @Override
+  public <U> CompletableFuture<Void> thenAcceptBoth(
+      CompletionStage<? extends U> other, BiConsumer<? super T, ? super U> action) {
+    return thenAcceptBothAsync(other, action);
+  }
+
+  @Override
+  public CompletableFuture<Void> runAfterBoth(CompletionStage<?> other, Runnable action) {
+    return runAfterBothAsync(other, action);
+  }
+
+  @Override
+  public <U> CompletableFuture<U> applyToEither(
+      CompletionStage<? extends T> other, Function<? super T, U> fn) {
+    return applyToEitherAsync(other, fn);
+  }
+
+  @Override
+  public CompletableFuture<Void> acceptEither(
+      CompletionStage<? extends T> other, Consumer<? super T> action) {
+    return acceptEitherAsync(other, action);
+  }
+
+  @Override
+  public CompletableFuture<Void> runAfterEither(CompletionStage<?> other, Runnable action) {
+    return runAfterEitherAsync(other, action);
+  }
+
+  @Override
+  public <U> CompletableFuture<U> thenCompose(
+      Function<? super T, ? extends CompletionStage<U>> fn) {
+    return thenComposeAsync(fn);
+  }
+
+  @Override
+  public <U> CompletableFuture<U> handle(BiFunction<? super T, Throwable, ? extends U> fn) {
+    return handleAsync(fn);
+  }
+
+  @Override
+  public CompletableFuture<T> whenComplete(BiConsumer<? super T, ? super Throwable> action) {
+    return whenCompleteAsync(action);
+  }
+
+  @Override
+  public CompletableFuture<T> exceptionally(Function<Throwable, ? extends T> fn) {
+    return exceptionallyAsync(fn);
+  }
+
+  @Override
+  public CompletableFuture<T> exceptionallyCompose(
+      Function<Throwable, ? extends CompletionStage<T>> fn) {
+    return exceptionallyComposeAsync(fn);
+  }
+}
