@@ -7,6 +7,8 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Configures and opens client connections; obtained from {@link Tether#client}. Not thread safe;
@@ -17,6 +19,7 @@ public final class ClientBuilder<O, I> {
   private TetherConfig config = TetherConfig.defaults();
   private String expectedServerName = "";
   private final Handlers<O, I> handlers = new Handlers<>();
+  private TetherRuntime runtime = TetherRuntime.shared();
 
   ClientBuilder(MessageTypes types) {
     this.types = Objects.requireNonNull(types, "types");
@@ -31,6 +34,18 @@ public final class ClientBuilder<O, I> {
   /** Offers these codecs, most preferred first; shorthand for the config's codecs. */
   public ClientBuilder<O, I> codecs(String... names) {
     this.config = config.toBuilder().codecs(names).build();
+    return this;
+  }
+
+  /** Runs connections on {@code runtime}; {@link TetherRuntime#shared()} by default. */
+  public ClientBuilder<O, I> runtime(TetherRuntime runtime) {
+    this.runtime = Objects.requireNonNull(runtime, "runtime");
+    return this;
+  }
+
+  /** Tells {@code handler} about the connection once its handshake has completed. */
+  public ClientBuilder<O, I> onConnection(ConnectionHandler<O, I> handler) {
+    handlers.onConnection = handler;
     return this;
   }
 
@@ -65,33 +80,49 @@ public final class ClientBuilder<O, I> {
   }
 
   /**
-   * Connects and completes the handshake, waiting up to the connect timeout plus the handshake
-   * timeout.
+   * Connects and completes the handshake, waiting at most the connect timeout plus the handshake
+   * timeout, whatever happens (an unresolvable name, a silent server). A connect that times out or
+   * is interrupted leaves no connection behind.
    *
-   * @param address an {@link java.net.InetSocketAddress} for TCP or a {@link
-   *     java.net.UnixDomainSocketAddress}
+   * @param address an {@link java.net.InetSocketAddress} for TCP (an unresolved one is resolved
+   *     first) or a {@link java.net.UnixDomainSocketAddress}
    * @throws HandshakeException if the server refused this client, or is not a Tether endpoint
    * @throws TetherTimeoutException if the connect or the handshake timed out
    * @throws TetherException if the connection failed otherwise, with the I/O error as its cause
    */
   public Connection<O, I> connect(SocketAddress address) {
+    CompletableFuture<Connection<O, I>> future = connectAsync(address);
+    long waitMillis =
+        config.connectTimeout().toMillis() + config.handshakeTimeout().toMillis() + 1000;
     try {
-      return connectAsync(address).get();
+      return future.get(waitMillis, TimeUnit.MILLISECONDS);
     } catch (ExecutionException | CompletionException e) {
       Throwable cause = e.getCause();
       if (cause instanceof TetherException te) {
         throw te;
       }
+      if (cause instanceof IllegalArgumentException iae) {
+        throw iae;
+      }
       throw new TetherException("connect to " + address + " failed: " + cause, cause);
+    } catch (TimeoutException e) {
+      future.cancel(false);
+      throw new TetherTimeoutException(
+          "connect to " + address + " did not complete within " + waitMillis + " ms");
     } catch (InterruptedException e) {
+      future.cancel(false);
       Thread.currentThread().interrupt();
       throw new TetherException("interrupted while connecting to " + address, e);
     }
   }
 
-  /** Like {@link #connect} without blocking; the future fails with the same exceptions. */
+  /**
+   * Like {@link #connect} without blocking; the future fails with the same exceptions. Cancelling
+   * it closes the connection it would have delivered.
+   */
   public CompletableFuture<Connection<O, I>> connectAsync(SocketAddress address) {
     Objects.requireNonNull(address, "address");
-    return Connector.connect(address, types, config, expectedServerName, handlers.copy());
+    return Connector.connect(
+        address, types, config, expectedServerName, handlers.copy(), runtime.group());
   }
 }

@@ -11,8 +11,10 @@ import java.util.concurrent.CompletionStage;
  *
  * <p>All methods are thread safe. Sends encode the message on the calling thread and queue the
  * bytes; an event loop writes them. The outbound queue is bounded by {@link
- * TetherConfig#maxQueuedOutboundBytes()}: when it is full, {@link #send} waits and {@link #trySend}
- * returns {@link SendResult#BACK_PRESSURED}.
+ * TetherConfig#maxQueuedOutboundBytes()}: when it is full, {@link #send} waits, {@link #trySend}
+ * returns {@link SendResult#BACK_PRESSURED} and {@link #sendAsync} completes later. On an
+ * event-loop thread (handlers configured with {@link TetherConfig.Builder#handlersOnEventLoop()})
+ * nothing ever waits: see {@link #send(Object)}.
  *
  * <p>Incoming messages go to the {@link MessageHandler} given when the connection was made or, if
  * there is none, wait for {@link #receive}. Either way, once {@link
@@ -24,11 +26,21 @@ import java.util.concurrent.CompletionStage;
  */
 public interface Connection<O, I> extends AutoCloseable {
   /**
-   * Queues a message, waiting up to {@link TetherConfig#sendTimeout()} while the outbound queue is
-   * full.
+   * Queues a message, waiting while the outbound queue is full; gives up once {@link
+   * TetherConfig#sendTimeout()} has passed without the queue making progress (no byte written), so
+   * a slow but steady peer never times a sender out.
+   *
+   * <p>On an event-loop thread it never waits: the message is queued if the queue is under twice
+   * its bound, and otherwise refused at once with {@link TetherTimeoutException}. A handler running
+   * on the loop is not called while its connection's queue is over its bound, so a handler that
+   * sends one reply per message never meets that refusal.
+   *
+   * <p>While the connection is closing, the handler may still send while it processes what was
+   * received before the close (replies are part of work already started); other sends are
+   * refused.
    *
    * @throws ConnectionClosedException if the connection is closing or closed
-   * @throws TetherTimeoutException if the queue stayed full for the whole send timeout
+   * @throws TetherTimeoutException if the queue stayed full for the send timeout without progress
    * @throws MessageTooLargeException if the encoding exceeds the peer's frame limit; the connection
    *     stays up
    * @throws dev.tether.codec.CodecException if the message cannot be encoded
@@ -48,6 +60,22 @@ public interface Connection<O, I> extends AutoCloseable {
    * @throws dev.tether.codec.CodecException if the message cannot be encoded
    */
   SendResult trySend(O message);
+
+  /**
+   * Queues a message without ever blocking, and tells when it is in the queue: the stage completes
+   * at once if there is room, or else once room frees up, in order with the other sends. Sends
+   * waiting for room are bounded like the queue itself; beyond that the stage fails at once with
+   * {@link TetherTimeoutException}. Encoding failures, a message too large for the peer and a
+   * closed connection also fail the stage. Dependent actions run on the handler executor.
+   */
+  CompletionStage<Void> sendAsync(O message);
+
+  /**
+   * Returns true while the connection is open and its outbound queue is under its bound, so that
+   * {@link #trySend} would accept a message: the writability signal of Netty's {@code
+   * Channel.isWritable()}.
+   */
+  boolean isWritable();
 
   /**
    * Sends a request and returns its response, which fails after {@link
@@ -88,9 +116,17 @@ public interface Connection<O, I> extends AutoCloseable {
   boolean isOpen();
 
   /**
-   * Closes gracefully and waits for it: refuses new sends, writes every message already accepted,
-   * sends GOAWAY(NORMAL), then waits up to {@link TetherConfig#drainTimeout()} for the peer to
-   * finish. Messages the peer sent before its GOAWAY are still delivered. Idempotent.
+   * Closes gracefully (PROTOCOL.md §8) and waits for it: refuses new sends from the application,
+   * lets the handler finish the messages and requests already received (what it sends while doing
+   * so is written), writes every message already accepted, then GOAWAY(NORMAL), and waits up to
+   * {@link TetherConfig#drainTimeout()} for the peer to finish. Responses to this side's requests
+   * that arrive meanwhile complete them. Idempotent; on an event-loop or handler thread it starts
+   * the close without waiting.
+   *
+   * @throws ConnectionClosedException if the close this call started did not end gracefully (the
+   *     drain deadline passed, the peer died): its reason says what was lost or not confirmed, and
+   *     {@link ConnectionClosedException#messagesNotSent()} how many accepted messages were never
+   *     written
    */
   @Override
   void close();

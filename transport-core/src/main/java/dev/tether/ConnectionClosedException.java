@@ -11,6 +11,8 @@ public class ConnectionClosedException extends TetherException {
   private final int rawCode;
   private final String reason;
   private final boolean remote;
+  private final long messagesNotSent;
+  private final boolean graceful;
 
   /**
    * Creates the exception.
@@ -23,11 +25,31 @@ public class ConnectionClosedException extends TetherException {
    */
   public ConnectionClosedException(
       GoAwayCode code, int rawCode, String reason, boolean remote, Throwable cause) {
+    this(code, rawCode, reason, remote, cause, 0, false);
+  }
+
+  /**
+   * Creates the exception that describes how a connection ended.
+   *
+   * @param messagesNotSent messages that {@code send} had accepted and that were never written
+   * @param graceful true if the close went through PROTOCOL.md §8 to its end
+   * @see #isGraceful()
+   */
+  public ConnectionClosedException(
+      GoAwayCode code,
+      int rawCode,
+      String reason,
+      boolean remote,
+      Throwable cause,
+      long messagesNotSent,
+      boolean graceful) {
     super(describe(code, rawCode, reason, remote), cause);
     this.code = code;
     this.rawCode = rawCode;
     this.reason = reason;
     this.remote = remote;
+    this.messagesNotSent = messagesNotSent;
+    this.graceful = graceful;
   }
 
   /** Creates the exception for a known code. */
@@ -59,5 +81,25 @@ public class ConnectionClosedException extends TetherException {
   /** Returns true if the peer closed the connection, false if this side did. */
   public boolean isRemote() {
     return remote;
+  }
+
+  /**
+   * Returns how many messages {@code send} (or {@code sendAsync}, {@code request}) had accepted
+   * that were never written to the socket: 0 after a graceful close. Meaningful on the exception
+   * that {@link Connection#onClose()} completes with.
+   */
+  public long messagesNotSent() {
+    return messagesNotSent;
+  }
+
+  /**
+   * Returns true if the connection ended gracefully (PROTOCOL.md §8): every accepted message was
+   * written before this side's GOAWAY and the peer ended its side with GOAWAY or end of stream.
+   * Then every message accepted before the close reached the peer, and the peer's handler has it
+   * unless the peer itself failed. When false, the reason says what could not be confirmed.
+   * Meaningful on the exception that {@link Connection#onClose()} completes with.
+   */
+  public boolean isGraceful() {
+    return graceful;
   }
 }

@@ -11,6 +11,8 @@ public final class ServerBuilder<O, I> {
   private TetherConfig config = TetherConfig.defaults();
   private String name = "";
   private final Handlers<O, I> handlers = new Handlers<>();
+  private TetherRuntime runtime = TetherRuntime.shared();
+  private int maxConnections = Integer.MAX_VALUE;
 
   ServerBuilder(MessageTypes types) {
     this.types = Objects.requireNonNull(types, "types");
@@ -25,6 +27,27 @@ public final class ServerBuilder<O, I> {
   /** Accepts these codecs; shorthand for the config's codecs. */
   public ServerBuilder<O, I> codecs(String... names) {
     this.config = config.toBuilder().codecs(names).build();
+    return this;
+  }
+
+  /** Runs the server and its connections on {@code runtime}; {@link TetherRuntime#shared()} by default. */
+  public ServerBuilder<O, I> runtime(TetherRuntime runtime) {
+    this.runtime = Objects.requireNonNull(runtime, "runtime");
+    return this;
+  }
+
+  /**
+   * Limits the connections the server holds at once (handshaking or open); unlimited by default.
+   * A client beyond the limit is refused with GOAWAY(INTERNAL_ERROR) whose reason names the limit,
+   * and its connect fails with a {@link HandshakeException} saying so.
+   *
+   * @throws IllegalArgumentException if {@code max} is below 1
+   */
+  public ServerBuilder<O, I> maxConnections(int max) {
+    if (max < 1) {
+      throw new IllegalArgumentException("maxConnections must be at least 1, was " + max);
+    }
+    this.maxConnections = max;
     return this;
   }
 
@@ -73,10 +96,13 @@ public final class ServerBuilder<O, I> {
    * @param address an {@link java.net.InetSocketAddress} (port 0 picks a free port) or a {@link
    *     java.net.UnixDomainSocketAddress} whose file must not exist yet
    * @throws TetherException if the address cannot be bound, with the I/O error as its cause
-   * @throws IllegalArgumentException if a configured codec is not on the class path
+   * @throws IllegalArgumentException if a configured codec is not on the class path or fails to
+   *     initialise
+   * @throws IllegalStateException if the runtime is closed
    */
   public Server<O, I> bind(SocketAddress address) {
     Objects.requireNonNull(address, "address");
-    return RealServer.bind(address, types, config, name, handlers.copy());
+    return RealServer.bind(
+        address, types, config, name, handlers.copy(), runtime.group(), maxConnections);
   }
 }

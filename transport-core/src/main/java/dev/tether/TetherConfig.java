@@ -18,14 +18,18 @@ import java.util.concurrent.Executor;
  * @param handshakeTimeout how long a connection may take to complete its handshake
  * @param connectTimeout how long a client waits for the TCP or UDS connect itself
  * @param drainTimeout how long a graceful close waits for queued messages and the peer's GOAWAY
- * @param sendTimeout how long {@link Connection#send} waits while the outbound queue is full
+ * @param sendTimeout how long {@link Connection#send} waits while the outbound queue is full and
+ *     nothing of it is written: the time runs from the last progress, so a slow but steady peer
+ *     never times a sender out
  * @param requestTimeout how long {@link Connection#request} waits for the response
  * @param maxQueuedOutboundBytes the outbound queue's size; a single message larger than this is
  *     still accepted when the queue is empty
  * @param maxQueuedInboundMessages received messages waiting for the handler before reading stops
  * @param maxQueuedInboundBytes received bytes waiting for the handler before reading stops
- * @param handlerExecutor where handlers run; null means a shared pool of daemon threads. Each
+ * @param handlerExecutor where handlers run; null means the runtime's handler pool (see {@link
+ *     TetherRuntime}); {@link #EVENT_LOOP} runs them on the connection's event loop. Each
  *     connection's handler calls are serialised whichever executor is used
+ * @param handlerFailurePolicy what a connection does when its message or connection handler throws
  */
 public record TetherConfig(
     List<String> codecs,
@@ -41,13 +45,46 @@ public record TetherConfig(
     int maxQueuedOutboundBytes,
     int maxQueuedInboundMessages,
     int maxQueuedInboundBytes,
-    Executor handlerExecutor) {
+    Executor handlerExecutor,
+    HandlerFailurePolicy handlerFailurePolicy) {
+
+  /**
+   * Runs handlers on the connection's event loop, as Netty does: no thread hand-off per message, so
+   * the lowest latency, but a handler must then never block. On an event-loop thread {@link
+   * Connection#send} never waits: it queues the message when the queue has room, and the
+   * connection stops delivering to the handler (and so stops reading) while its outbound queue is
+   * over its bound; a send that finds the queue more than twice over its bound fails at once.
+   * Request handlers' responses are always queued. Use it through {@link
+   * Builder#handlersOnEventLoop()}; it is not a general-purpose executor.
+   */
+  public static final Executor EVENT_LOOP =
+      new Executor() {
+        @Override
+        public void execute(Runnable command) {
+          command.run();
+        }
+
+        @Override
+        public String toString() {
+          return "TetherConfig.EVENT_LOOP";
+        }
+      };
 
   /** 16 MiB: large enough for most messages, small enough that a bad peer cannot hurt. */
   public static final int DEFAULT_MAX_FRAME_BYTES = 16 * 1024 * 1024;
 
-  public static final Duration DEFAULT_HEARTBEAT_INTERVAL = Duration.ofSeconds(5);
-  public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(30);
+  /** The largest frame limit: the whole frame, length field included, must fit a Java array. */
+  public static final int MAX_FRAME_BYTES_LIMIT = Integer.MAX_VALUE - 16;
+
+  /**
+   * 2 s: with the 6 s idle timeout, a frozen or unreachable peer is noticed within 6 s, while an
+   * idle connection costs one PING and one PONG every 2 s (a received PING's PONG counts as this
+   * side's sign of life, so usually only one side pings).
+   */
+  public static final Duration DEFAULT_HEARTBEAT_INTERVAL = Duration.ofSeconds(2);
+
+  /** 6 s: three heartbeats' worth of silence; long enough for ordinary GC pauses. */
+  public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(6);
   public static final Duration DEFAULT_HANDSHAKE_TIMEOUT = Duration.ofSeconds(10);
   public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(10);
   public static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(5);
@@ -73,10 +110,11 @@ public record TetherConfig(
     if (codecs.size() > 16) {
       throw new IllegalArgumentException("at most 16 codecs can be offered, not " + codecs.size());
     }
-    if (maxFrameBytes < 1024) {
+    if (maxFrameBytes < 1024 || maxFrameBytes > MAX_FRAME_BYTES_LIMIT) {
       throw new IllegalArgumentException(
-          "maxFrameBytes must be at least 1024, was " + maxFrameBytes);
+          "maxFrameBytes must be 1024.." + MAX_FRAME_BYTES_LIMIT + ", was " + maxFrameBytes);
     }
+    Objects.requireNonNull(handlerFailurePolicy, "handlerFailurePolicy");
     checkWireMillis("heartbeatInterval", heartbeatInterval);
     checkWireMillis("idleTimeout", idleTimeout);
     checkPositive("handshakeTimeout", handshakeTimeout);
@@ -137,6 +175,7 @@ public record TetherConfig(
     private int maxQueuedInboundMessages = DEFAULT_MAX_QUEUED_INBOUND_MESSAGES;
     private int maxQueuedInboundBytes = DEFAULT_MAX_QUEUED_INBOUND_BYTES;
     private Executor handlerExecutor;
+    private HandlerFailurePolicy handlerFailurePolicy = HandlerFailurePolicy.CLOSE_CONNECTION;
 
     private Builder() {}
 
@@ -155,6 +194,7 @@ public record TetherConfig(
       maxQueuedInboundMessages = c.maxQueuedInboundMessages;
       maxQueuedInboundBytes = c.maxQueuedInboundBytes;
       handlerExecutor = c.handlerExecutor;
+      handlerFailurePolicy = c.handlerFailurePolicy;
     }
 
     /** See {@link TetherConfig#codecs()}. */
@@ -248,6 +288,21 @@ public record TetherConfig(
     }
 
     /**
+     * Runs handlers on the connection's event loop; for handlers that never block. See {@link
+     * TetherConfig#EVENT_LOOP}.
+     */
+    public Builder handlersOnEventLoop() {
+      this.handlerExecutor = EVENT_LOOP;
+      return this;
+    }
+
+    /** See {@link TetherConfig#handlerFailurePolicy()}. */
+    public Builder handlerFailurePolicy(HandlerFailurePolicy policy) {
+      this.handlerFailurePolicy = Objects.requireNonNull(policy, "policy");
+      return this;
+    }
+
+    /**
      * Returns the configuration.
      *
      * @throws IllegalArgumentException if a value is out of range
@@ -267,7 +322,8 @@ public record TetherConfig(
           maxQueuedOutboundBytes,
           maxQueuedInboundMessages,
           maxQueuedInboundBytes,
-          handlerExecutor);
+          handlerExecutor,
+          handlerFailurePolicy);
     }
   }
 }

@@ -59,6 +59,14 @@ final class Channels {
     return String.valueOf(address);
   }
 
+  static void closeQuietly(java.nio.channels.Channel channel) {
+    try {
+      channel.close();
+    } catch (IOException ignored) {
+      // closing anyway
+    }
+  }
+
   static void configure(SocketChannel channel) throws IOException {
     channel.configureBlocking(false);
     if (channel.supportedOptions().contains(StandardSocketOptions.TCP_NODELAY)) {

@@ -122,6 +122,36 @@ public final class CodecRegistry {
     return List.copyOf(names);
   }
 
+  /**
+   * Resolves configured names like {@link #resolve} and creates each codec now, so that a codec
+   * that cannot start (a missing class, a library that fails on this JDK) is found at bind or
+   * connect time rather than by the first peer. A codec named in the configuration that fails is
+   * an error; one taken by default is left out, with a warning.
+   *
+   * @throws IllegalArgumentException naming the codec and why it failed
+   */
+  static List<String> startable(List<String> configured, MessageTypes types) {
+    List<String> names = resolve(configured, types);
+    List<String> started = new ArrayList<>();
+    for (String name : names) {
+      try {
+        codec(name, types);
+        started.add(name);
+      } catch (Throwable t) {
+        if (!configured.isEmpty()) {
+          throw new IllegalArgumentException(
+              "codec '" + name + "' failed to initialise: " + t, t);
+        }
+        log.warn("codec '{}' failed to initialise and is left out: {}", name, t.toString());
+      }
+    }
+    if (started.isEmpty()) {
+      throw new IllegalArgumentException(
+          "no codec on the class path could be initialised for " + types);
+    }
+    return List.copyOf(started);
+  }
+
   /** Returns the shared codec of this name for a registry, creating it on first use. */
   static Codec codec(String name, MessageTypes types) {
     Map<String, Codec> perTypes = codecs.computeIfAbsent(types, t -> new ConcurrentHashMap<>());

@@ -5,94 +5,181 @@ import dev.tether.MessageTypes;
 import dev.tether.TetherConfig;
 import dev.tether.TetherException;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.nio.channels.SocketChannel;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicReference;
 
-/** Opens client connections: connect, handshake, then hand the connection to the caller. */
+/**
+ * Opens client connections: resolve, connect, handshake, then hand the connection to the caller.
+ * Every failure completes the future, whatever it is; a future the caller cancels (or gives up on)
+ * closes the connection it would have delivered, so nothing is left behind.
+ */
 public final class Connector {
   private Connector() {}
 
   /**
    * Starts connecting; the future completes once the handshake has completed, or fails with the
-   * reason.
+   * reason. Resolving a host name happens on the handler executor, never on an event loop.
    */
   public static <O, I> CompletableFuture<Connection<O, I>> connect(
       SocketAddress address,
       MessageTypes types,
       TetherConfig config,
       String expectedServerName,
-      Handlers<O, I> handlers) {
+      Handlers<O, I> handlers,
+      LoopGroup group) {
     CompletableFuture<Connection<O, I>> result = new CompletableFuture<>();
     List<String> codecs;
     try {
-      codecs = CodecRegistry.resolve(config.codecs(), types);
+      codecs = CodecRegistry.startable(config.codecs(), types);
     } catch (IllegalArgumentException e) {
       result.completeExceptionally(e);
       return result;
     }
-    SocketChannel channel;
-    try {
-      channel = Channels.openClient(address);
-    } catch (IOException e) {
-      result.completeExceptionally(
-          new TetherException(
-              "cannot open a socket for " + Channels.describe(address) + ": " + e.getMessage(), e));
-      return result;
+    Attempt<O, I> attempt =
+        new Attempt<>(result, types, config, codecs, expectedServerName, handlers, group);
+    if (address instanceof InetSocketAddress inet && inet.isUnresolved()) {
+      try {
+        group.handlerExecutor().execute(() -> attempt.resolveAndStart(inet));
+      } catch (RuntimeException e) {
+        result.completeExceptionally(
+            new TetherException("cannot resolve " + inet.getHostString() + ": " + e, e));
+      }
+    } else {
+      attempt.start(address);
     }
-    EventLoopGroup group = EventLoopGroup.shared();
-    EventLoop loop = group.next();
-    RealConnection.ConnectionListener listener =
-        new RealConnection.ConnectionListener() {
-          @Override
-          @SuppressWarnings("unchecked")
-          public void onOpen(RealConnection<?, ?> connection) {
-            group.handlerPool().execute(() -> result.complete((Connection<O, I>) connection));
-          }
-
-          @Override
-          public void onHandshakeFailed(RealConnection<?, ?> connection, TetherException cause) {
-            if (!result.isDone()) {
-              group.handlerPool().execute(() -> result.completeExceptionally(cause));
-            }
-          }
-
-          @Override
-          public void onClosed(RealConnection<?, ?> connection) {}
-        };
-    loop.execute(
-        () -> {
-          RealConnection<O, I> connection =
-              new RealConnection<>(
-                  loop,
-                  channel,
-                  true,
-                  types,
-                  config,
-                  codecs,
-                  expectedServerName,
-                  handlers,
-                  address,
-                  listener);
-          try {
-            boolean connected = channel.connect(address);
-            connection.register(connected);
-          } catch (IOException e) {
-            closeQuietly(channel);
-            result.completeExceptionally(
-                new TetherException(
-                    "cannot connect to " + Channels.describe(address) + ": " + e.getMessage(), e));
-          }
-        });
     return result;
   }
 
-  private static void closeQuietly(SocketChannel channel) {
-    try {
-      channel.close();
-    } catch (IOException ignored) {
-      // nothing more to do: the connect already failed
+  /** One connect attempt and what it created, so that a cancel can undo it. */
+  private static final class Attempt<O, I> implements RealConnection.Listener {
+    private final CompletableFuture<Connection<O, I>> result;
+    private final MessageTypes types;
+    private final TetherConfig config;
+    private final List<String> codecs;
+    private final String expectedServerName;
+    private final Handlers<O, I> handlers;
+    private final LoopGroup group;
+    private final Executor executor;
+    private final AtomicReference<RealConnection<O, I>> connection = new AtomicReference<>();
+
+    Attempt(
+        CompletableFuture<Connection<O, I>> result,
+        MessageTypes types,
+        TetherConfig config,
+        List<String> codecs,
+        String expectedServerName,
+        Handlers<O, I> handlers,
+        LoopGroup group) {
+      this.result = result;
+      this.types = types;
+      this.config = config;
+      this.codecs = codecs;
+      this.expectedServerName = expectedServerName;
+      this.handlers = handlers;
+      this.group = group;
+      this.executor = group.handlerExecutor();
+      result.whenComplete(
+          (c, e) -> {
+            RealConnection<O, I> created = connection.get();
+            if (result.isCancelled() && created != null) {
+              created.abortSoon("the connect was cancelled");
+            }
+          });
     }
+
+    void resolveAndStart(InetSocketAddress unresolved) {
+      if (result.isDone()) {
+        return;
+      }
+      InetSocketAddress resolved = new InetSocketAddress(unresolved.getHostString(), unresolved.getPort());
+      if (resolved.isUnresolved()) {
+        result.completeExceptionally(
+            new TetherException(
+                "cannot connect to "
+                    + Channels.describe(unresolved)
+                    + ": the host name does not resolve"));
+        return;
+      }
+      start(resolved);
+    }
+
+    void start(SocketAddress address) {
+      if (result.isDone()) {
+        return;
+      }
+      SocketChannel channel;
+      EventLoop loop;
+      try {
+        channel = Channels.openClient(address);
+        loop = group.next();
+      } catch (IOException | RuntimeException e) {
+        result.completeExceptionally(
+            new TetherException(
+                "cannot open a socket for " + Channels.describe(address) + ": " + e.getMessage(),
+                e));
+        return;
+      }
+      loop.execute(
+          () -> {
+            RealConnection<O, I> c =
+                new RealConnection<>(
+                    loop,
+                    channel,
+                    true,
+                    types,
+                    config,
+                    codecs,
+                    expectedServerName,
+                    handlers,
+                    address,
+                    executor,
+                    this);
+            connection.set(c);
+            if (result.isDone()) {
+              Channels.closeQuietly(channel);
+              return;
+            }
+            try {
+              boolean connected = channel.connect(address);
+              c.register(!connected);
+            } catch (IOException | RuntimeException e) {
+              Channels.closeQuietly(channel);
+              result.completeExceptionally(
+                  new TetherException(
+                      "cannot connect to " + Channels.describe(address) + ": " + describe(e), e));
+            }
+          });
+    }
+
+    private static String describe(Exception e) {
+      return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public void onOpen(RealConnection<?, ?> c) {
+      // completed on the handler executor: the caller's dependent actions never run on a loop
+      executor.execute(
+          () -> {
+            if (!result.complete((Connection<O, I>) c)) {
+              ((RealConnection<O, I>) c).abortSoon("the connect was cancelled or timed out");
+            }
+          });
+    }
+
+    @Override
+    public void onHandshakeFailed(RealConnection<?, ?> c, TetherException cause) {
+      if (!result.isDone()) {
+        executor.execute(() -> result.completeExceptionally(cause));
+      }
+    }
+
+    @Override
+    public void onClosed(RealConnection<?, ?> c) {}
   }
 }

@@ -6,50 +6,76 @@ import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.util.ArrayList;
-import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One thread with one {@link Selector}, serving many channels. Other threads hand it work with
- * {@link #execute}; the selector is woken only if it may be sleeping. Timers are not a heap but a
- * scan of the registered {@link Ticker}s at the earliest deadline any of them asked for, which
- * allocates nothing and costs little for thousands of connections.
+ * One thread with one {@link Selector}, serving many channels, and the {@link DeadlineQueue} of
+ * their timers. Other threads hand it work with {@link #execute} (the selector is woken only if it
+ * may be sleeping) and timers with {@link #addTimer}.
+ *
+ * <p>The loop never waits on anything but its selector. Whatever a channel's handler, a task or a
+ * timer throws is caught: the channel's handler is told through {@link Handler#onFailure} so that
+ * it can close its own connection, and the loop carries on with every other channel.
  */
 public final class EventLoop implements Runnable {
   private static final Logger log = LoggerFactory.getLogger(EventLoop.class);
 
-  /** Bytes moved per socket read; also bounds what a paused connection holds back. */
+  /** Bytes moved per socket read; also what one read of a paused connection may hold back. */
   static final int READ_BUFFER_BYTES = 64 * 1024;
 
   /** Bytes copied from an outbound ring into one socket write. */
   static final int WRITE_BUFFER_BYTES = 256 * 1024;
 
+  /** A timer added from another thread wakes the loop only if due this much before it would. */
+  private static final long WAKE_SLACK_NANOS = 1_000_000;
+
   /** Reacts to readiness of its channel; the selection key's attachment. */
   interface Handler {
     void onReady(SelectionKey key);
+
+    /** Told when {@link #onReady} or one of its timers threw; must close its channel. */
+    void onFailure(Throwable failure);
+
+    /** Told when the loop stops (its runtime was closed); must close its channel at once. */
+    default void onLoopStopped() {
+      onFailure(new IllegalStateException("the runtime was closed"));
+    }
   }
 
-  /** Something with deadlines, checked when the earliest of them is due. */
-  interface Ticker {
-    /** Acts on whatever is due and returns the next deadline in nanoTime, or Long.MAX_VALUE. */
-    long tick(long now);
+  /** The thread of a loop; lets any code ask cheaply whether it runs on an event loop. */
+  static final class LoopThread extends Thread {
+    final EventLoop loop;
+
+    LoopThread(EventLoop loop, String name) {
+      super(loop, name);
+      this.loop = loop;
+      setDaemon(true);
+    }
   }
 
   private final Selector selector;
-  private final Thread thread;
+  private final LoopThread thread;
   private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
   private final AtomicBoolean wakeupPending = new AtomicBoolean();
-  private final List<Ticker> tickers = new ArrayList<>();
-  private long nextDeadline = Long.MAX_VALUE;
+  private final AtomicReference<DeadlineQueue.Timer> addedTimers = new AtomicReference<>();
+  private final DeadlineQueue timers = new DeadlineQueue();
+  private final CountDownLatch stopped = new CountDownLatch(1);
+  private volatile long sleepingUntil = Long.MIN_VALUE;
+  private volatile boolean stopping;
 
   /** Shared by every connection of this loop; only touched on the loop thread. */
   final ByteBuffer readBuffer = ByteBuffer.allocateDirect(READ_BUFFER_BYTES);
 
   final ByteBuffer writeBuffer = ByteBuffer.allocateDirect(WRITE_BUFFER_BYTES);
+
+  /** For the PING and PONG frames of idle connections, written without touching their queues. */
+  final ByteBuffer controlBuffer = ByteBuffer.allocateDirect(64);
 
   EventLoop(String name) {
     try {
@@ -57,9 +83,18 @@ public final class EventLoop implements Runnable {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot open a selector", e);
     }
-    thread = new Thread(this, name);
-    thread.setDaemon(true);
+    thread = new LoopThread(this, name);
     thread.start();
+  }
+
+  /** Returns the loop whose thread is the current thread, or null. */
+  static EventLoop current() {
+    return Thread.currentThread() instanceof LoopThread t ? t.loop : null;
+  }
+
+  /** Returns true on any event-loop thread, where nothing may wait. */
+  static boolean onAnyLoop() {
+    return Thread.currentThread() instanceof LoopThread;
   }
 
   Selector selector() {
@@ -70,7 +105,11 @@ public final class EventLoop implements Runnable {
     return Thread.currentThread() == thread;
   }
 
-  /** Runs {@code task} on the loop thread, soon. */
+  String name() {
+    return thread.getName();
+  }
+
+  /** Runs {@code task} on the loop thread, soon; after {@link #shutdown}, never. */
   void execute(Runnable task) {
     tasks.add(task);
     if (!inLoop() && wakeupPending.compareAndSet(false, true)) {
@@ -78,86 +117,172 @@ public final class EventLoop implements Runnable {
     }
   }
 
-  /** Adds a ticker; loop thread only. */
-  void addTicker(Ticker ticker) {
-    tickers.add(ticker);
-    nextDeadline = Long.MIN_VALUE;
+  /** Schedules a timer; loop thread only. */
+  void schedule(DeadlineQueue.Timer timer, long deadline) {
+    timers.schedule(timer, deadline);
   }
 
-  /** Removes a ticker; loop thread only. */
-  void removeTicker(Ticker ticker) {
-    tickers.remove(ticker);
+  /** Cancels a timer; loop thread only. */
+  void cancel(DeadlineQueue.Timer timer) {
+    timers.cancel(timer);
   }
 
-  /** Makes the loop check its tickers no later than {@code deadline}; loop thread only. */
-  void scheduleTick(long deadline) {
-    if (deadline < nextDeadline) {
-      nextDeadline = deadline;
+  /**
+   * Schedules a timer from any thread, without allocating: the timer is linked into a stack that
+   * the loop moves into its queue on its next turn. The loop is woken only if it would otherwise
+   * sleep past the deadline. The timer's {@link AddedTimer#nextAdded} link must be free.
+   */
+  void addTimer(AddedTimer timer, long deadline) {
+    timer.deadline = deadline;
+    DeadlineQueue.Timer head;
+    do {
+      head = addedTimers.get();
+      timer.nextAdded = head;
+    } while (!addedTimers.compareAndSet(head, timer));
+    if (!inLoop() && sleepsPast(deadline) && wakeupPending.compareAndSet(false, true)) {
+      selector.wakeup();
     }
+  }
+
+  /**
+   * Returns true if the loop is asleep until after {@code deadline}. The loop publishes its sleep
+   * before it looks at the added timers one last time, so one of the two always sees the other.
+   */
+  private boolean sleepsPast(long deadline) {
+    long until = sleepingUntil;
+    if (until == Long.MIN_VALUE) {
+      return false; // awake: it will look at the added timers before it sleeps
+    }
+    return until == Long.MAX_VALUE || deadline - until + WAKE_SLACK_NANOS < 0;
+  }
+
+  /** A timer that may be added from another thread; it may also be dropped before it is added. */
+  abstract static class AddedTimer extends DeadlineQueue.Timer {
+    DeadlineQueue.Timer nextAdded;
+
+    /** Returns false once the timer no longer matters, so that the loop need not schedule it. */
+    abstract boolean isLive();
+  }
+
+  /** Stops the loop: closes every channel registered with it, then ends the thread. */
+  void shutdown() {
+    stopping = true;
+    selector.wakeup();
+  }
+
+  /** Waits up to {@code millis} for the thread to end; returns true if it did. */
+  boolean awaitStopped(long millis) throws InterruptedException {
+    return stopped.await(millis, java.util.concurrent.TimeUnit.MILLISECONDS);
   }
 
   @Override
   public void run() {
-    while (true) {
-      try {
-        long timeoutMillis = 0;
-        if (tasks.isEmpty()) {
-          long now = System.nanoTime();
-          if (nextDeadline == Long.MAX_VALUE) {
-            timeoutMillis = 0; // select() without timeout
-          } else {
-            timeoutMillis = Math.max(1, (nextDeadline - now + 999_999) / 1_000_000);
-          }
-          if (nextDeadline != Long.MAX_VALUE && nextDeadline <= now) {
-            selector.selectNow(this::dispatch);
-          } else {
-            selector.select(this::dispatch, timeoutMillis);
-          }
-        } else {
-          selector.selectNow(this::dispatch);
+    try {
+      while (!stopping) {
+        try {
+          turn();
+        } catch (Throwable t) {
+          log.error("event loop {} caught an unexpected error; continuing", thread.getName(), t);
         }
-        wakeupPending.set(false);
-        runTasks();
-        long now = System.nanoTime();
-        if (now >= nextDeadline) {
-          runTickers(now);
-        }
-      } catch (Throwable t) {
-        log.error("event loop {} caught an unexpected error; continuing", thread.getName(), t);
+      }
+      closeAll();
+    } finally {
+      stopped.countDown();
+    }
+  }
+
+  private void turn() throws IOException {
+    addTimers();
+    long next = timers.nextDeadline();
+    long now = System.nanoTime();
+    if (!tasks.isEmpty() || (next != Long.MAX_VALUE && next - now <= 0)) {
+      sleepingUntil = Long.MIN_VALUE;
+      selector.selectNow(this::dispatch);
+    } else {
+      sleepingUntil = next;
+      if (addedTimers.get() != null || !tasks.isEmpty()) {
+        sleepingUntil = Long.MIN_VALUE;
+        selector.selectNow(this::dispatch);
+      } else if (next == Long.MAX_VALUE) {
+        selector.select(this::dispatch);
+      } else {
+        selector.select(this::dispatch, Math.max(1, (next - now + 999_999) / 1_000_000));
+      }
+      sleepingUntil = Long.MIN_VALUE;
+    }
+    wakeupPending.set(false);
+    runTasks();
+    addTimers();
+    timers.expire(System.nanoTime());
+  }
+
+  private void addTimers() {
+    DeadlineQueue.Timer t = addedTimers.getAndSet(null);
+    while (t != null) {
+      AddedTimer timer = (AddedTimer) t;
+      t = timer.nextAdded;
+      timer.nextAdded = null;
+      if (timer.isLive()) {
+        timers.schedule(timer, timer.deadline);
       }
     }
   }
 
   private void dispatch(SelectionKey key) {
-    Object attachment = key.attachment();
-    if (attachment instanceof Handler handler) {
+    if (key.attachment() instanceof Handler handler) {
       try {
         handler.onReady(key);
-      } catch (RuntimeException e) {
-        log.error("channel handler failed", e);
+      } catch (Throwable t) {
+        fail(handler, t);
       }
+    }
+  }
+
+  /** Tells a channel's handler that it failed; if even that throws, cuts the channel off. */
+  static void fail(Handler handler, Throwable failure) {
+    try {
+      handler.onFailure(failure);
+    } catch (Throwable second) {
+      second.addSuppressed(failure);
+      log.error("handler {} failed while handling its own failure", handler, second);
     }
   }
 
   private void runTasks() {
-    Runnable task;
-    while ((task = tasks.poll()) != null) {
+    // bounded, so that tasks queued by tasks cannot starve the selector
+    for (int n = tasks.size(); n > 0; n--) {
+      Runnable task = tasks.poll();
+      if (task == null) {
+        return;
+      }
       try {
         task.run();
-      } catch (RuntimeException e) {
-        log.error("event loop task failed", e);
+      } catch (Throwable t) {
+        log.error("event loop task failed", t);
       }
     }
   }
 
-  private void runTickers(long now) {
-    long next = Long.MAX_VALUE;
-    for (int i = tickers.size() - 1; i >= 0; i--) {
-      if (i >= tickers.size()) {
-        continue; // a ticker removed others
+  private void closeAll() {
+    runTasks();
+    for (SelectionKey key : new ArrayList<>(selector.keys())) {
+      if (key.attachment() instanceof Handler handler) {
+        try {
+          handler.onLoopStopped();
+        } catch (Throwable t) {
+          log.debug("closing {} at shutdown", handler, t);
+        }
       }
-      next = Math.min(next, tickers.get(i).tick(now));
+      try {
+        key.channel().close();
+      } catch (IOException | RuntimeException e) {
+        log.debug("closing a channel at shutdown", e);
+      }
     }
-    nextDeadline = next;
+    try {
+      selector.close();
+    } catch (IOException e) {
+      log.debug("closing the selector", e);
+    }
   }
 }

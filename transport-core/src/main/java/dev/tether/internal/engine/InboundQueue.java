@@ -2,34 +2,49 @@ package dev.tether.internal.engine;
 
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BooleanSupplier;
 
 /**
- * Received items waiting for the handler or for {@code receive}: a growable ring of items with
- * their sizes in bytes. The event loop offers; one consumer at a time polls. {@link #isFull()}
- * tells the loop to stop reading from the socket; the consumer calls {@code onRoom} once the queue
- * has fallen to half of its limits, so that reading resumes.
+ * Received items waiting for a consumer: a ring of items with their sizes in bytes, bounded by a
+ * count and a byte total. The event loop offers; one consumer at a time takes. Requests that were
+ * taken but not yet answered still count against the count limit ({@link #startWork}, {@link
+ * #finishWork}), so that a handler that answers asynchronously cannot gather unbounded work.
+ *
+ * <p>{@link #offer} returns false once a limit is reached, and the loop stops reading from the
+ * socket; as soon as the consumer has made room the {@code onRoom} callback runs once, and reading
+ * resumes. Resuming at the first free slot rather than at a low-water mark keeps a steady slow
+ * consumer fed and its sender moving.
+ *
+ * <p>Thread safe. The ring's arrays are allocated on first use, so an idle connection holds none.
  */
 final class InboundQueue {
+  private static final Object[] NO_ITEMS = new Object[0];
+  private static final int[] NO_SIZES = new int[0];
+
+  /** Ring capacity kept once empty; a larger one, grown by a burst, is dropped. */
+  private static final int RETAINED_CAPACITY = 256;
+
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition notEmpty = lock.newCondition();
-  private final int maxMessages;
+  private final int maxItems;
   private final long maxBytes;
   private final Runnable onRoom;
-  private Object[] items = new Object[16];
-  private int[] sizes = new int[16];
+  private Object[] items = NO_ITEMS;
+  private int[] sizes = NO_SIZES;
   private int head;
   private int count;
+  private int working;
   private long bytes;
   private boolean full;
   private int waiters;
 
-  InboundQueue(int maxMessages, long maxBytes, Runnable onRoom) {
-    this.maxMessages = maxMessages;
+  InboundQueue(int maxItems, long maxBytes, Runnable onRoom) {
+    this.maxItems = maxItems;
     this.maxBytes = maxBytes;
     this.onRoom = onRoom;
   }
 
-  /** Adds an item; returns false if the queue is now at or over a limit. */
+  /** Adds an item whatever the limits; returns false if the queue is now at or over a limit. */
   boolean offer(Object item, int size) {
     lock.lock();
     try {
@@ -41,9 +56,7 @@ final class InboundQueue {
       sizes[tail] = size;
       count++;
       bytes += size;
-      if (count >= maxMessages || bytes >= maxBytes) {
-        full = true;
-      }
+      updateFull();
       if (waiters > 0) {
         notEmpty.signal();
       }
@@ -53,6 +66,7 @@ final class InboundQueue {
     }
   }
 
+  /** Returns true while a limit is reached and reading should stay paused. */
   boolean isFull() {
     lock.lock();
     try {
@@ -62,33 +76,9 @@ final class InboundQueue {
     }
   }
 
-  /** Takes the oldest item, or returns null if there is none. */
-  Object poll() {
-    boolean room;
-    Object item;
-    lock.lock();
-    try {
-      if (count == 0) {
-        return null;
-      }
-      item = take();
-      room = full && count <= maxMessages / 2 && bytes <= maxBytes / 2;
-      if (room) {
-        full = false;
-      }
-    } finally {
-      lock.unlock();
-    }
-    if (room) {
-      onRoom.run();
-    }
-    return item;
-  }
-
   /**
-   * Moves up to {@code into.length} of the oldest items into {@code into}, under one lock, and
-   * returns how many; the dispatcher delivers in batches so that the event loop's offers and the
-   * consumer rarely contend for the lock.
+   * Moves up to {@code into.length} of the oldest items into {@code into} under one lock and returns
+   * how many, so that the loop's offers and the consumer rarely contend.
    */
   int drain(Object[] into) {
     boolean room;
@@ -99,10 +89,7 @@ final class InboundQueue {
       for (int i = 0; i < n; i++) {
         into[i] = take();
       }
-      room = full && count <= maxMessages / 2 && bytes <= maxBytes / 2;
-      if (room) {
-        full = false;
-      }
+      room = checkRoom();
     } finally {
       lock.unlock();
     }
@@ -113,11 +100,13 @@ final class InboundQueue {
   }
 
   /**
-   * Takes the oldest item, waiting up to {@code timeoutNanos}; null if none arrived or if stopped.
+   * Takes the oldest item, waiting up to {@code timeoutNanos} for one; returns null if none came in
+   * time or once {@code stop} is true and the queue is empty.
    */
-  Object poll(long timeoutNanos, java.util.function.BooleanSupplier stop)
-      throws InterruptedException {
-    lock.lock();
+  Object poll(long timeoutNanos, BooleanSupplier stop) throws InterruptedException {
+    Object item;
+    boolean room;
+    lock.lockInterruptibly();
     try {
       while (count == 0) {
         if (timeoutNanos <= 0 || stop.getAsBoolean()) {
@@ -130,16 +119,44 @@ final class InboundQueue {
           waiters--;
         }
       }
+      item = take();
+      room = checkRoom();
     } finally {
       lock.unlock();
     }
-    return poll();
+    if (room) {
+      onRoom.run();
+    }
+    return item;
   }
 
-  /**
-   * Wakes consumers waiting in {@link #poll(long, java.util.function.BooleanSupplier)}; call after
-   * making their stop condition true.
-   */
+  /** Counts a taken request as work in progress until {@link #finishWork}. */
+  void startWork() {
+    lock.lock();
+    try {
+      working++;
+      updateFull();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Ends a piece of work started with {@link #startWork}. */
+  void finishWork() {
+    boolean room;
+    lock.lock();
+    try {
+      working--;
+      room = checkRoom();
+    } finally {
+      lock.unlock();
+    }
+    if (room) {
+      onRoom.run();
+    }
+  }
+
+  /** Wakes consumers waiting in {@link #poll}; call after making their stop condition true. */
   void wakeAll() {
     lock.lock();
     try {
@@ -162,18 +179,55 @@ final class InboundQueue {
     return size() == 0;
   }
 
+  /** Drops every queued item and returns how many there were. */
+  int clear() {
+    lock.lock();
+    try {
+      int n = count;
+      while (count > 0) {
+        take();
+      }
+      return n;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private void updateFull() {
+    if (count + working >= maxItems || bytes >= maxBytes) {
+      full = true;
+    }
+  }
+
+  /** Returns true, once, when the queue was full and has room again. Lock held. */
+  private boolean checkRoom() {
+    if (full && count + working < maxItems && bytes < maxBytes) {
+      full = false;
+      return true;
+    }
+    return false;
+  }
+
   private Object take() {
     Object item = items[head];
     items[head] = null;
     bytes -= sizes[head];
     head = (head + 1) % items.length;
     count--;
+    if (count == 0) {
+      head = 0;
+      if (items.length > RETAINED_CAPACITY) {
+        items = NO_ITEMS; // give a burst's memory back; idle connections hold no arrays
+        sizes = NO_SIZES;
+      }
+    }
     return item;
   }
 
   private void grow() {
-    Object[] biggerItems = new Object[items.length * 2];
-    int[] biggerSizes = new int[sizes.length * 2];
+    int capacity = items.length == 0 ? 16 : items.length * 2;
+    Object[] biggerItems = new Object[capacity];
+    int[] biggerSizes = new int[capacity];
     for (int i = 0; i < count; i++) {
       int from = (head + i) % items.length;
       biggerItems[i] = items[from];

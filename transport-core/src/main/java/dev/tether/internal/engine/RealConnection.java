@@ -1,25 +1,24 @@
 package dev.tether.internal.engine;
 
+import dev.tether.Connection;
 import dev.tether.ConnectionClosedException;
 import dev.tether.ConnectionMetrics;
 import dev.tether.GoAwayCode;
 import dev.tether.HandshakeException;
 import dev.tether.MessageTypes;
 import dev.tether.PeerInfo;
-import dev.tether.RequestFailedException;
+import dev.tether.RequestErrorCode;
+import dev.tether.SendResult;
 import dev.tether.TetherConfig;
 import dev.tether.TetherException;
 import dev.tether.TetherTimeoutException;
 import dev.tether.codec.Codec;
 import dev.tether.codec.CodecException;
-import dev.tether.internal.wire.FrameDecoder;
 import dev.tether.internal.wire.FrameType;
 import dev.tether.internal.wire.Frames;
 import dev.tether.internal.wire.GoAway;
 import dev.tether.internal.wire.Handshake;
-import dev.tether.internal.wire.Preamble;
 import dev.tether.internal.wire.ProtocolException;
-import dev.tether.internal.wire.Varint;
 import dev.tether.internal.wire.WireStrings;
 import java.io.IOException;
 import java.net.SocketAddress;
@@ -28,61 +27,87 @@ import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The protocol state machine of one connection on its event loop: handshake, frame dispatch,
- * heartbeats, idle and handshake timeouts, and the graceful close of PROTOCOL.md §8. Sending,
- * requests and delivery live in {@link RealConnectionBase}.
+ * One connection: the {@link Connection} the application holds, and the hub of the parts that do
+ * the work — {@link SocketIo} (bytes), {@link FrameRouter} and {@link Handshaker} (what frames
+ * mean), {@link OutboundBuffer} (the bounded queue every written frame passes through), {@link
+ * Mailbox} (the serial delivery to handlers), {@link Requests} (outstanding requests) and {@link
+ * KeepAlive} (the connection's timer). The connection owns the {@link ConnectionState} and the
+ * graceful close of PROTOCOL.md §8, which it drives from its event loop.
+ *
+ * <p>The application-facing methods are thread safe; everything else runs on the loop.
  */
-final class RealConnection<O, I> extends RealConnectionBase<O, I>
-    implements EventLoop.Handler, EventLoop.Ticker, FrameDecoder.Listener {
+final class RealConnection<O, I> implements Connection<O, I>, EventLoop.Handler {
   private static final Logger log = LoggerFactory.getLogger(RealConnection.class);
 
-  /** Bytes a closing connection still reads, beyond what the handler takes, before giving up. */
-  private static final long DRAIN_READ_LIMIT = 64L * 1024 * 1024;
-
-  private final SocketChannel channel;
-  private final boolean client;
-  private final List<String> codecNames;
-  private final String serverName;
-  private final FrameDecoder decoder;
-  private final ConnectionListener listener;
-  private SelectionKey key;
-
-  private long connectDeadline = Long.MAX_VALUE;
-  private long handshakeDeadline;
-  private long drainDeadline = Long.MAX_VALUE;
-  private long heartbeatNanos;
-  private final long idleNanos;
-  private long lastReadNanos;
-  private volatile long lastWriteNanos;
-  private long lastActivityNanos;
-  private long lastPingNanos;
-  private long drainBytesRead;
-
-  private boolean readPaused;
-  private boolean discardInput;
-  private boolean outputShutdown;
-  private boolean eof;
-  private boolean goAwayReceived;
-  private boolean closed;
-  private boolean preambleSent;
-  private boolean handshakeFailureReported;
-
-  /** Told about handshake completion and close; the server's registry or the client's future. */
-  interface ConnectionListener {
+  /** Told about the connection's handshake and end: the server's registry or the client's future. */
+  interface Listener {
     void onOpen(RealConnection<?, ?> connection);
 
     void onHandshakeFailed(RealConnection<?, ?> connection, TetherException cause);
 
     void onClosed(RealConnection<?, ?> connection);
+
+    /** Returns why a server cannot admit the connection now (e.g. a connection limit), or null. */
+    default String admissionRefusal(RealConnection<?, ?> connection) {
+      return null;
+    }
   }
+
+  final EventLoop loop;
+  final MessageTypes types;
+  final TetherConfig config;
+  final boolean client;
+  final String peerName;
+  final Listener listener;
+  final List<String> codecNames;
+  final String serverName;
+  private final SocketAddress remoteAddress;
+  private final Executor handlerExecutor;
+  private final Executor decodeExecutor;
+  private final long sendTimeoutNanos;
+
+  final OutboundBuffer outbound;
+  final SocketIo io;
+  final FrameRouter router;
+  final Mailbox mailbox;
+  final Requests requests;
+  final KeepAlive keepAlive;
+  private final Handshaker handshaker;
+
+  private volatile ConnectionState state;
+  private volatile Codec codec;
+  private volatile PeerInfo peer;
+  private volatile int peerMaxFrameBytes;
+  private volatile ConnectionClosedException closeCause;
+  private volatile boolean sendsRefused;
+  private volatile boolean peerGoAway;
+  private final AtomicBoolean closeCalled = new AtomicBoolean();
+  private final CompletableFuture<ConnectionClosedException> closeFuture =
+      new CompletableFuture<>();
+
+  // loop-only facts of the close
+  private GoAwayCode goAwayCode = GoAwayCode.NORMAL;
+  private String goAwayReason = "";
+  private boolean eof;
+  private boolean cutReached;
+  private boolean failed;
+  private boolean handshakeReported;
+  private boolean dispatchWaitsForRoom;
+
+  final LongAdder messagesSent = new LongAdder();
+  volatile long messagesReceived;
 
   RealConnection(
       EventLoop loop,
@@ -94,365 +119,113 @@ final class RealConnection<O, I> extends RealConnectionBase<O, I>
       String serverName,
       Handlers<O, I> handlers,
       SocketAddress remoteAddress,
-      ConnectionListener listener) {
-    super(loop, types, config, handlers, remoteAddress);
-    this.channel = channel;
+      Executor defaultExecutor,
+      Listener listener) {
+    this.loop = loop;
+    this.types = types;
+    this.config = config;
     this.client = client;
     this.codecNames = codecNames;
     this.serverName = serverName;
+    this.remoteAddress = remoteAddress;
+    this.peerName = Channels.describe(remoteAddress);
     this.listener = listener;
-    this.decoder = new FrameDecoder(FrameDecoder.HANDSHAKE_MAX_FRAME_LENGTH, true);
-    this.idleNanos = OutboundBuffer.nanos(config.idleTimeout());
+    this.sendTimeoutNanos = Deadlines.nanos(config.sendTimeout());
+    Executor configured = config.handlerExecutor();
+    boolean onLoop = configured == TetherConfig.EVENT_LOOP;
+    this.handlerExecutor = onLoop ? null : configured != null ? configured : defaultExecutor;
+    this.decodeExecutor = onLoop ? defaultExecutor : handlerExecutor;
+    this.outbound = new OutboundBuffer(config.maxQueuedOutboundBytes(), this::closedException);
+    this.io = new SocketIo(this, channel);
+    this.handshaker = new Handshaker(this);
+    this.router = new FrameRouter(this, handshaker);
+    this.mailbox = new Mailbox(this, handlers, handlerExecutor);
+    this.requests = new Requests(loop, onLoop ? Runnable::run : handlerExecutor, peerName);
+    this.keepAlive = new KeepAlive(this);
   }
 
-  // ---------------------------------------------------------------- registration and connect
+  // ------------------------------------------------------------------ life cycle (loop)
 
-  /**
-   * Registers the channel; loop thread only. For a client, {@code connected} says if connect is
-   * done.
-   */
-  void register(boolean connected) throws IOException {
-    long now = System.nanoTime();
-    lastReadNanos = lastWriteNanos = lastActivityNanos = lastPingNanos = now;
-    lastSendNanos = now - BURST_NANOS;
-    handshakeDeadline = now + OutboundBuffer.nanos(config.handshakeTimeout());
-    loop.addTicker(this);
-    if (client && !connected) {
-      connectDeadline = now + OutboundBuffer.nanos(config.connectTimeout());
-      handshakeDeadline = Long.MAX_VALUE; // starts once connected
-      key = channel.register(loop.selector(), SelectionKey.OP_CONNECT, this);
-    } else {
-      key = channel.register(loop.selector(), SelectionKey.OP_READ, this);
-      if (client) {
-        sendHello();
-      }
+  /** Registers the channel; for a client, {@code connecting} says the connect is in progress. */
+  void register(boolean connecting) throws IOException {
+    state = connecting ? ConnectionState.CONNECTING : ConnectionState.HANDSHAKING;
+    io.register(connecting);
+    keepAlive.start(connecting);
+    if (client && !connecting) {
+      handshaker.sendHello();
+      io.flush();
     }
-    loop.scheduleTick(Math.min(connectDeadline, handshakeDeadline));
   }
 
-  private void sendHello() {
-    connectDeadline = Long.MAX_VALUE;
-    handshakeDeadline = System.nanoTime() + OutboundBuffer.nanos(config.handshakeTimeout());
-    loop.scheduleTick(handshakeDeadline);
-    Handshake hello =
-        new Handshake(
-            Handshake.MINOR_VERSION,
-            config.nodeId(),
-            types.appProtocol(),
-            types.fingerprint(),
-            codecNames,
-            serverName,
-            config.maxFrameBytes(),
-            config.heartbeatInterval().toMillis(),
-            config.idleTimeout().toMillis(),
-            new byte[0]);
-    outbound.appendControl(Preamble.bytes());
-    outbound.appendControl(hello.encodeHello());
-    flush();
+  ConnectionState state() {
+    return state;
+  }
+
+  private void moveTo(ConnectionState next) {
+    ConnectionState current = state;
+    if (!current.canMoveTo(next)) {
+      throw new IllegalStateException(
+          "connection with " + peerName + " cannot go from " + current + " to " + next);
+    }
+    state = next;
   }
 
   @Override
-  public void onReady(SelectionKey selected) {
-    if (closed || !selected.isValid()) {
+  public void onReady(SelectionKey key) {
+    if (state == ConnectionState.CLOSED || !key.isValid()) {
       return;
     }
-    int ready = selected.readyOps();
-    if ((ready & SelectionKey.OP_CONNECT) != 0) {
-      finishConnect();
-      return;
-    }
-    if ((ready & SelectionKey.OP_WRITE) != 0) {
-      flush();
-    }
-    if (!closed && (ready & SelectionKey.OP_READ) != 0) {
-      read();
-    }
-  }
-
-  private void finishConnect() {
+    int ready = key.readyOps();
     try {
-      if (channel.finishConnect()) {
-        key.interestOps(SelectionKey.OP_READ);
-        sendHello();
+      if ((ready & SelectionKey.OP_CONNECT) != 0) {
+        if (io.finishConnect()) {
+          moveTo(ConnectionState.HANDSHAKING);
+          keepAlive.startHandshake();
+          handshaker.sendHello();
+          io.flush();
+        }
+        return;
       }
+      if ((ready & SelectionKey.OP_WRITE) != 0) {
+        io.flush();
+      }
+      if ((ready & SelectionKey.OP_READ) != 0 && state != ConnectionState.CLOSED) {
+        io.read();
+      }
+    } catch (ProtocolException e) {
+      onProtocolError(e);
     } catch (IOException e) {
-      String why = "cannot connect to " + peerName + ": " + e.getMessage();
-      failHandshake(new TetherException(why, e));
-      closeNow(new ConnectionClosedException(GoAwayCode.UNKNOWN, -1, why, false, e), why);
-    }
-  }
-
-  // ---------------------------------------------------------------- writing
-
-  @Override
-  void flush() {
-    if (closed || !loop.inLoop()) {
-      if (!closed) {
-        scheduleFlush();
-      }
-      return;
-    }
-    if (connectDeadline != Long.MAX_VALUE) {
-      return; // still connecting; the HELLO goes out once connected
-    }
-    ByteBuffer buffer = loop.writeBuffer;
-    try {
-      while (true) {
-        buffer.clear();
-        int queued = outbound.peek(buffer);
-        if (queued == 0) {
-          break;
-        }
-        buffer.flip();
-        int written = channel.write(buffer);
-        if (written > 0) {
-          outbound.consume(written);
-          bytesSent += written;
-          lastWriteNanos = lastActivityNanos = System.nanoTime();
-        }
-        if (written < queued) {
-          interest(SelectionKey.OP_WRITE, true);
-          return;
-        }
-      }
-      interest(SelectionKey.OP_WRITE, false);
-      if (goAwaySent && !outputShutdown && outbound.isClosed() && outbound.size() == 0) {
-        outputShutdown = true;
-        channel.shutdownOutput();
-        maybeFinishClose();
-      }
-    } catch (IOException e) {
-      connectionLost("write failed: " + e.getMessage(), e);
+      connectionLost(
+          (state == ConnectionState.CONNECTING ? "cannot connect to " : "connection with ")
+              + peerName
+              + ": "
+              + e.getMessage(),
+          e);
+    } finally {
+      mailbox.schedule();
     }
   }
 
   /**
-   * Sends closer than this to the previous one form a burst: they are queued for the loop to write
-   * in batches, since a system call per message would cost more than the loop's wake-up.
+   * Anything unexpected on this connection's path through the loop (a bug, a codec throwing what
+   * it should not, an {@link Error}) closes this connection alone; the stream cannot be trusted
+   * after a failure mid-frame, so nothing more is decoded.
    */
-  private static final long BURST_NANOS = 20_000;
-
-  private volatile long lastSendNanos;
-
   @Override
-  boolean tryWriteDirect(byte[] frame, int length) {
-    long now = System.nanoTime();
-    long previous = lastSendNanos;
-    lastSendNanos = now;
-    if (now - previous < BURST_NANOS || loop.inLoop() || closed) {
-      return false;
-    }
-    int written;
-    try {
-      written = outbound.writeDirect(frame, length, channel);
-    } catch (IOException e) {
-      return false; // the loop sees the failure on its next read or write
-    }
-    if (written < 0) {
-      return false;
-    }
-    bytesSent += written;
-    lastWriteNanos = now;
-    if (written < length) {
-      scheduleFlush();
-    }
-    return true;
-  }
-
-  private void interest(int op, boolean on) {
-    if (key == null || !key.isValid()) {
-      return;
-    }
-    int ops = key.interestOps();
-    int wanted = on ? ops | op : ops & ~op;
-    if (wanted != ops) {
-      key.interestOps(wanted);
-    }
-  }
-
-  // ---------------------------------------------------------------- reading
-
-  private void read() {
-    ByteBuffer buffer = loop.readBuffer;
-    try {
-      for (int i = 0; i < 16 && !closed && !readPaused; i++) {
-        buffer.clear();
-        int n = channel.read(buffer);
-        if (n < 0) {
-          onEndOfStream();
-          return;
-        }
-        if (n == 0) {
-          break;
-        }
-        bytesReceived += n;
-        lastActivityNanos = System.nanoTime();
-        if (discardInput) {
-          if ((drainBytesRead += n) > DRAIN_READ_LIMIT) {
-            closeNow(closeCause, "peer kept sending while the connection was closing");
-          }
-          continue;
-        }
-        buffer.flip();
-        decoder.decode(buffer, this);
-        if (decoder.isPaused()) {
-          pauseReading();
-        }
-      }
-    } catch (ProtocolException e) {
-      protocolError(e.code(), e.getMessage());
-    } catch (IOException e) {
-      connectionLost("read failed: " + e.getMessage(), e);
-    } finally {
-      afterDelivery();
-    }
-  }
-
-  private void pauseReading() {
-    readPaused = true;
-    interest(SelectionKey.OP_READ, false);
-  }
-
-  /** Called on the loop once the inbound queue has room again. */
-  @Override
-  void resumeReading() {
-    if (closed || !readPaused) {
-      return;
-    }
-    readPaused = false;
-    try {
-      decoder.resume(this);
-    } catch (ProtocolException e) {
-      protocolError(e.code(), e.getMessage());
-      return;
-    } finally {
-      afterDelivery();
-    }
-    if (decoder.isPaused()) {
-      pauseReading();
-    } else {
-      interest(SelectionKey.OP_READ, true);
-      read();
+  public void onFailure(Throwable failure) {
+    log.error("internal error on connection with {}; closing it", peerName, failure);
+    if (state != ConnectionState.CLOSED) {
+      fail(GoAwayCode.INTERNAL_ERROR, "internal error: " + failure);
     }
   }
 
   @Override
-  public void onPreamble(byte[] preamble) throws ProtocolException {
-    if (Preamble.matches(preamble)) {
-      return;
-    }
-    String seen = Preamble.describe(preamble, preamble.length);
-    if (client) {
-      HandshakeException cause =
-          new HandshakeException(
-              GoAwayCode.PROTOCOL_ERROR,
-              peerName + " is not a Tether endpoint: it answered " + seen,
-              false);
-      failHandshake(cause);
-      closeNow(cause, "bad preamble");
-    } else {
-      String why =
-          Preamble.isOtherVersion(preamble)
-              ? "it speaks Tether protocol major version " + (preamble[7] & 0xFF) + ", not 1"
-              : "not a Tether client, it sent " + seen;
-      log.warn("closing connection from {}: {}", peerName, why);
-      closeNow(
-          new ConnectionClosedException(GoAwayCode.PROTOCOL_ERROR, why, false), "bad preamble");
-    }
-    throw new ProtocolException(GoAwayCode.PROTOCOL_ERROR, "bad preamble");
+  public void onLoopStopped() {
+    abort("the runtime was closed");
   }
 
-  @Override
-  public boolean onFrame(int type, ByteBuffer body) throws ProtocolException {
-    if (closed || discardInput) {
-      return !closed;
-    }
-    lastReadNanos = System.nanoTime();
-    if (!open) {
-      return onHandshakeFrame(type, body);
-    }
-    if (goAwayReceived) {
-      return true; // nothing may follow GOAWAY; ignore it
-    }
-    switch (type) {
-      case FrameType.DATA -> {
-        return onData(body);
-      }
-      case FrameType.REQUEST -> {
-        return onRequest(body);
-      }
-      case FrameType.RESPONSE -> onResponse(body);
-      case FrameType.PING -> onPing(body);
-      case FrameType.PONG -> onPong(body);
-      case FrameType.GOAWAY -> onGoAway(GoAway.decode(body));
-      case FrameType.HELLO, FrameType.WELCOME ->
-          throw new ProtocolException(
-              GoAwayCode.PROTOCOL_ERROR,
-              FrameType.name(type) + " after the handshake has completed");
-      default -> {
-        if (!FrameType.isAncillary(type)) {
-          throw new ProtocolException(
-              GoAwayCode.PROTOCOL_ERROR, "unknown critical frame type " + FrameType.name(type));
-        }
-      }
-    }
-    return true;
-  }
-
-  private boolean onHandshakeFrame(int type, ByteBuffer body) throws ProtocolException {
-    if (type == FrameType.GOAWAY) {
-      GoAway goAway = GoAway.decode(body);
-      goAwayReceived = true;
-      HandshakeException cause =
-          new HandshakeException(
-              goAway.knownCode(),
-              goAway.code(),
-              (client ? "server " + peerName + " refused the handshake: " : "") + goAway.reason(),
-              true,
-              null);
-      failHandshake(cause);
-      closeNow(cause, "handshake refused");
-      return false;
-    }
-    if (client) {
-      if (type != FrameType.WELCOME) {
-        throw new ProtocolException(
-            GoAwayCode.PROTOCOL_ERROR,
-            "expected WELCOME or GOAWAY from the server, got " + FrameType.name(type));
-      }
-      Handshake welcome = Handshake.decodeWelcome(body);
-      HandshakeJudge.checkWelcome(welcome, types, codecNames, serverName);
-      becomeOpen(welcome, welcome.codecs().get(0));
-    } else {
-      if (type != FrameType.HELLO) {
-        throw new ProtocolException(
-            GoAwayCode.PROTOCOL_ERROR,
-            "expected HELLO as the client's first frame, got " + FrameType.name(type));
-      }
-      Handshake hello = Handshake.decodeHello(body);
-      String codec = HandshakeJudge.judgeHello(hello, types, codecNames, serverName);
-      Handshake welcome =
-          new Handshake(
-              Handshake.MINOR_VERSION,
-              config.nodeId(),
-              types.appProtocol(),
-              types.fingerprint(),
-              List.of(codec),
-              serverName,
-              config.maxFrameBytes(),
-              config.heartbeatInterval().toMillis(),
-              config.idleTimeout().toMillis(),
-              new byte[0]);
-      sendServerPreamble();
-      outbound.appendControl(welcome.encodeWelcome());
-      becomeOpen(hello, codec);
-      flush();
-    }
-    return true;
-  }
-
-  private void becomeOpen(Handshake peerHandshake, String codecName) {
-    Codec codec = CodecRegistry.codec(codecName, types);
+  /** The handshake completed; called by the {@link Handshaker}. */
+  void opened(Handshake peerHandshake, String codecName, Codec codec) {
     int peerMax = (int) Math.min(Integer.MAX_VALUE, peerHandshake.maxFrameSize());
     this.peer =
         new PeerInfo(
@@ -466,141 +239,487 @@ final class RealConnection<O, I> extends RealConnectionBase<O, I>
             Duration.ofMillis(peerHandshake.idleTimeoutMillis()));
     this.codec = codec;
     this.peerMaxFrameBytes = peerMax;
-    decoder.maxFrameLength(config.maxFrameBytes());
-    heartbeatNanos =
-        TimeUnit.MILLISECONDS.toNanos(
-            HandshakeJudge.heartbeatMillis(
-                config.heartbeatInterval().toMillis(), peerHandshake.idleTimeoutMillis()));
-    handshakeDeadline = Long.MAX_VALUE;
-    lastPingNanos = System.nanoTime();
-    open = true;
-    if (handlers.onConnection != null) {
-      deliverEvent(CONNECTED);
-    }
+    io.decoder.maxFrameLength(config.maxFrameBytes());
+    moveTo(ConnectionState.OPEN);
+    keepAlive.opened(
+        HandshakeJudge.heartbeatMillis(
+            config.heartbeatInterval().toMillis(), peerHandshake.idleTimeoutMillis()));
+    mailbox.offerEvent(Mailbox.Event.CONNECTED);
     listener.onOpen(this);
-    loop.scheduleTick(System.nanoTime());
+    io.flush();
   }
 
-  private boolean onData(ByteBuffer body) throws ProtocolException {
-    int frameBytes = body.remaining() + Frames.HEADER_BYTES;
-    int typeId = Varint.read(body);
-    MessageTypes.Entry entry = types.entryFor(typeId);
-    if (entry == null) {
-      throw new ProtocolException(
-          GoAwayCode.CODEC_ERROR, "DATA with type id " + typeId + ", which is not registered");
+  /** The peer refused the handshake with GOAWAY. */
+  void refusedByPeer(HandshakeException cause) {
+    peerGoAway = true;
+    reportHandshakeFailure(cause);
+    closeNow(cause);
+  }
+
+  private void reportHandshakeFailure(TetherException cause) {
+    if (peer == null && !handshakeReported) {
+      handshakeReported = true;
+      listener.onHandshakeFailed(this, cause);
     }
-    Object message;
+  }
+
+  void connectTimedOut() {
+    String why =
+        "connect to " + peerName + " timed out after " + config.connectTimeout().toMillis() + " ms";
+    reportHandshakeFailure(new TetherTimeoutException(why));
+    closeNow(new ConnectionClosedException(GoAwayCode.UNKNOWN, -1, why, false, null));
+  }
+
+  void handshakeTimedOut() {
+    fail(
+        GoAwayCode.HANDSHAKE_TIMEOUT,
+        (client ? "no WELCOME from " : "no complete HELLO from ")
+            + peerName
+            + " within the handshake timeout of "
+            + config.handshakeTimeout().toMillis()
+            + " ms");
+  }
+
+  // ------------------------------------------------------------------ sending (any thread)
+
+  @Override
+  public void send(O message) {
+    sendOrThrow(message, sendTimeoutNanos);
+  }
+
+  @Override
+  public void send(O message, Duration timeout) {
+    sendOrThrow(message, Deadlines.nanos(Objects.requireNonNull(timeout, "timeout")));
+  }
+
+  private void sendOrThrow(Object message, long waitNanos) {
+    boolean onLoop = EventLoop.onAnyLoop();
+    Mode mode = onLoop ? Mode.LOOP : Mode.WAIT;
+    SendResult result = enqueue(FrameType.DATA, 0, message, mode, waitNanos, false);
+    if (result == SendResult.CLOSED) {
+      throw closedException();
+    }
+    if (result == SendResult.BACK_PRESSURED) {
+      throw backPressure(onLoop ? 0 : waitNanos);
+    }
+  }
+
+  @Override
+  public SendResult trySend(O message) {
+    return enqueue(FrameType.DATA, 0, message, Mode.NO_WAIT, 0, false);
+  }
+
+  @Override
+  public CompletionStage<Void> sendAsync(O message) {
+    Objects.requireNonNull(message, "message");
+    ResponseFuture<Void> accepted = new ResponseFuture<>(requestsExecutor());
+    if (!sendAllowed()) {
+      accepted.completeExceptionally(closedException());
+      return accepted;
+    }
+    MessageFramer frame;
     try {
-      message = decode(entry, body);
-    } catch (CodecException e) {
-      throw new ProtocolException(
-          GoAwayCode.CODEC_ERROR,
-          "cannot decode DATA of type "
-              + typeId
-              + " ("
-              + entry.name()
-              + ") with codec "
-              + codec.name()
-              + ": "
-              + e.getMessage());
+      frame = frame(FrameType.DATA, 0, message);
+    } catch (RuntimeException e) {
+      accepted.completeExceptionally(e);
+      return accepted;
     }
-    messagesReceived++;
-    return deliverMessage(message, frameBytes);
+    int result = outbound.appendAsync(frame.array(), frame.length(), accepted);
+    if (result == OutboundBuffer.CLOSED) {
+      accepted.completeExceptionally(closedException());
+    } else if (result == OutboundBuffer.BACK_PRESSURED) {
+      accepted.completeExceptionally(
+          new TetherTimeoutException(
+              "sendAsync to "
+                  + peerName
+                  + " refused: the outbound queue and the sends waiting for it are full ("
+                  + config.maxQueuedOutboundBytes()
+                  + " bytes each); wait for earlier sendAsync stages before sending more"));
+    } else {
+      messagesSent.increment();
+      keepAlive.sent(System.nanoTime());
+      io.scheduleFlush();
+    }
+    return accepted;
   }
 
-  private boolean onRequest(ByteBuffer body) throws ProtocolException {
-    int frameBytes = body.remaining() + Frames.HEADER_BYTES;
-    WireStrings.need(body, 8, "REQUEST id");
-    long requestId = body.getLong();
-    int typeId = Varint.read(body);
-    messagesReceived++;
-    if (handlers.onRequest == null) {
-      respondError(requestId, dev.tether.RequestErrorCode.NO_HANDLER, "no request handler");
-      return true;
+  @Override
+  public CompletableFuture<I> request(O message) {
+    return request(message, config.requestTimeout());
+  }
+
+  @Override
+  @SuppressWarnings("unchecked")
+  public CompletableFuture<I> request(O message, Duration timeout) {
+    Objects.requireNonNull(message, "message");
+    Objects.requireNonNull(timeout, "timeout");
+    if (!sendAllowed()) {
+      return (CompletableFuture<I>) failedRequest(closedException());
     }
-    MessageTypes.Entry entry = types.entryFor(typeId);
-    if (entry == null) {
-      respondError(
-          requestId,
-          dev.tether.RequestErrorCode.UNKNOWN_TYPE,
-          "type id " + typeId + " is not registered");
-      return true;
-    }
-    Object message;
+    Requests.Pending pending = requests.register(message, Deadlines.nanos(timeout));
+    boolean onLoop = EventLoop.onAnyLoop();
+    SendResult result;
     try {
-      message = decode(entry, body);
-    } catch (CodecException e) {
-      respondError(
-          requestId,
-          dev.tether.RequestErrorCode.DECODE_FAILED,
-          "cannot decode " + entry.name() + " with codec " + codec.name() + ": " + e.getMessage());
-      return true;
+      result =
+          enqueue(
+              FrameType.REQUEST,
+              pending.id,
+              message,
+              onLoop ? Mode.LOOP : Mode.WAIT,
+              sendTimeoutNanos,
+              false);
+    } catch (RuntimeException e) {
+      requests.abandon(pending);
+      throw e;
     }
-    return deliverRequest(requestId, message, frameBytes);
+    if (result != SendResult.ACCEPTED) {
+      requests.abandon(pending);
+      pending.future.completeExceptionally(
+          result == SendResult.CLOSED
+              ? closedException()
+              : backPressure(onLoop ? 0 : sendTimeoutNanos));
+    }
+    return (CompletableFuture<I>) (CompletableFuture<?>) pending.future;
   }
 
-  private void onResponse(ByteBuffer body) throws ProtocolException {
-    WireStrings.need(body, 9, "RESPONSE id and status");
-    long requestId = body.getLong();
-    int status = body.get() & 0xFF;
-    if (status > 1) {
-      throw new ProtocolException(
-          GoAwayCode.PROTOCOL_ERROR, "RESPONSE with unknown status " + status);
+  private CompletableFuture<Object> failedRequest(RuntimeException cause) {
+    ResponseFuture<Object> future = new ResponseFuture<>(requestsExecutor());
+    future.completeExceptionally(cause);
+    return future;
+  }
+
+  private Executor requestsExecutor() {
+    return handlerExecutor != null ? handlerExecutor : Runnable::run;
+  }
+
+  /** The application may send while open; its handler also while finishing work in a close. */
+  private boolean sendAllowed() {
+    ConnectionState s = state;
+    if (s == ConnectionState.OPEN) {
+      return !sendsRefused || mailbox.isDispatchThread();
     }
-    messagesReceived++;
-    CompletableFuture<Object> future = pendingRequests.remove(requestId);
-    if (future == null) {
-      log.debug("ignoring a RESPONSE to unknown request #{} (timed out?)", requestId);
+    return s == ConnectionState.CLOSING && mailbox.isDispatchThread();
+  }
+
+  private MessageFramer frame(int type, long requestId, Object message) {
+    return MessageFramer.get()
+        .frame(type, requestId, message, types, codec, peerMaxFrameBytes, peerName);
+  }
+
+  /** Encodes a message into a frame on this thread and queues it (or writes it at once). */
+  private SendResult enqueue(
+      int type, long requestId, Object message, Mode mode, long waitNanos, boolean response) {
+    Objects.requireNonNull(message, "message");
+    if (!response && !sendAllowed()) {
+      return SendResult.CLOSED;
+    }
+    MessageFramer frame = frame(type, requestId, message);
+    long now = System.nanoTime();
+    keepAlive.sent(now);
+    if (mode != Mode.FORCE && io.tryWriteDirect(frame.asBuffer())) {
+      messagesSent.increment();
+      return SendResult.ACCEPTED;
+    }
+    int result;
+    try {
+      result = outbound.append(frame.array(), frame.length(), mode.buffer, waitNanos);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new TetherException(
+          "interrupted while waiting for room in the outbound queue to " + peerName, e);
+    }
+    if (result == OutboundBuffer.ACCEPTED) {
+      messagesSent.increment();
+      afterForcedAppend(mode);
+      io.scheduleFlush();
+      return SendResult.ACCEPTED;
+    }
+    return result == OutboundBuffer.CLOSED ? SendResult.CLOSED : SendResult.BACK_PRESSURED;
+  }
+
+  /** How a sender's thread treats the bound; see {@link OutboundBuffer.Mode}. */
+  private enum Mode {
+    WAIT(OutboundBuffer.Mode.WAIT),
+    NO_WAIT(OutboundBuffer.Mode.NO_WAIT),
+    LOOP(OutboundBuffer.Mode.LOOP),
+    FORCE(OutboundBuffer.Mode.FORCE);
+
+    final OutboundBuffer.Mode buffer;
+
+    Mode(OutboundBuffer.Mode buffer) {
+      this.buffer = buffer;
+    }
+  }
+
+  private void afterForcedAppend(Mode mode) {
+    if (mode == Mode.FORCE && outbound.size() >= config.maxQueuedOutboundBytes()) {
+      if (loop.inLoop()) {
+        io.pauseForOutbound();
+      } else {
+        loop.execute(io::pauseForOutbound);
+      }
+    }
+  }
+
+  /** Sends the handler's response to request {@code id}; may be called on any thread. */
+  void respond(long id, Object response) {
+    boolean onLoop = EventLoop.onAnyLoop();
+    SendResult result =
+        enqueue(
+            FrameType.RESPONSE,
+            id,
+            response,
+            onLoop ? Mode.FORCE : Mode.WAIT,
+            sendTimeoutNanos,
+            true);
+    if (result == SendResult.CLOSED) {
+      throw closedException();
+    }
+    if (result == SendResult.BACK_PRESSURED) {
+      throw backPressure(sendTimeoutNanos);
+    }
+  }
+
+  /** Sends RESPONSE ERROR for request {@code id}; may be called on any thread. */
+  void respondError(long id, RequestErrorCode code, String text) {
+    byte[] frame = errorFrame(id, code, text);
+    boolean onLoop = EventLoop.onAnyLoop();
+    Mode mode = onLoop ? Mode.FORCE : Mode.WAIT;
+    int result;
+    try {
+      result = outbound.append(frame, frame.length, mode.buffer, sendTimeoutNanos);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
       return;
     }
-    if (status == 0) {
-      int typeId = Varint.read(body);
-      MessageTypes.Entry entry = types.entryFor(typeId);
-      if (entry == null) {
-        completeExceptionally(
-            future,
-            new CodecException("response has type id " + typeId + ", which is not registered"));
-        return;
-      }
-      try {
-        complete(future, decode(entry, body));
-      } catch (CodecException e) {
-        completeExceptionally(future, e);
-      }
+    if (result == OutboundBuffer.ACCEPTED) {
+      messagesSent.increment();
+      afterForcedAppend(mode);
+      io.scheduleFlush();
     } else {
-      WireStrings.need(body, 2, "RESPONSE error code");
-      int errorCode = body.getShort() & 0xFFFF;
-      completeExceptionally(
-          future, new RequestFailedException(errorCode, WireStrings.lenientUtf8(body)));
+      log.debug("{}: error response to request #{} not sent ({})", this, id, code);
     }
   }
 
-  private void onPing(ByteBuffer body) throws ProtocolException {
-    if (body.remaining() != 8) {
-      throw new ProtocolException(
-          GoAwayCode.PROTOCOL_ERROR, "PING body must be 8 bytes, was " + body.remaining());
-    }
-    ByteBuffer pong = Frames.allocate(FrameType.PONG, 8);
-    pong.putLong(body.getLong());
-    outbound.appendControl(pong.array());
-    flush();
+  /** Answers a request the loop could not deliver (unknown type, undecodable). Loop thread. */
+  void respondOwed(long id, RequestErrorCode code, String text) {
+    appendOwed(errorFrame(id, code, text));
   }
 
-  private void onPong(ByteBuffer body) throws ProtocolException {
-    if (body.remaining() != 8) {
-      throw new ProtocolException(
-          GoAwayCode.PROTOCOL_ERROR, "PONG body must be 8 bytes, was " + body.remaining());
-    }
-    long sent = body.getLong();
-    long rtt = System.nanoTime() - sent;
-    if (rtt >= 0 && rtt < TimeUnit.MINUTES.toNanos(10)) {
-      rttNanos = rtt;
-      pings++;
+  private byte[] errorFrame(long id, RequestErrorCode code, String text) {
+    int room = Math.max(0, Math.min(peerMaxFrameBytes, 64 * 1024) - 1 - 8 - 1 - 2);
+    byte[] utf8 = WireStrings.truncatedUtf8(text, room);
+    ByteBuffer frame = Frames.allocate(FrameType.RESPONSE, 8 + 1 + 2 + utf8.length);
+    frame.putLong(id).put((byte) 1).putShort((short) code.code()).put(utf8);
+    return frame.array();
+  }
+
+  /**
+   * Queues a frame the transport owes the peer (handshake, PONG, error response) whatever the
+   * bound, and stops reading while the queue is over it: a peer that does not read cannot make it
+   * grow. Loop thread.
+   */
+  void appendOwed(byte[] frame) {
+    try {
+      if (outbound.append(frame, frame.length, OutboundBuffer.Mode.FORCE, 0)
+          == OutboundBuffer.ACCEPTED) {
+        if (outbound.size() >= config.maxQueuedOutboundBytes()) {
+          io.pauseForOutbound();
+        }
+        io.scheduleFlush();
+      }
+    } catch (InterruptedException e) {
+      throw new IllegalStateException("FORCE appends never wait", e);
     }
   }
 
-  private void onGoAway(GoAway goAway) {
-    goAwayReceived = true;
+  private TetherTimeoutException backPressure(long waitNanos) {
+    String where =
+        waitNanos == 0
+            ? "; send was called on an event-loop thread, which never waits: use trySend or"
+                + " sendAsync there, or run handlers on the handler executor"
+            : "";
+    return new TetherTimeoutException(
+        "send to "
+            + peerName
+            + " timed out after "
+            + TimeUnit.NANOSECONDS.toMillis(waitNanos)
+            + " ms without progress: the outbound queue stayed full ("
+            + outbound.size()
+            + " bytes queued, limit "
+            + config.maxQueuedOutboundBytes()
+            + "); the peer or the network is slower than this sender"
+            + where);
+  }
+
+  // ------------------------------------------------------------------ receiving
+
+  /** Decodes a payload of a registered type; any failure becomes a {@link CodecException}. */
+  Object decode(MessageTypes.Entry entry, ByteBuffer payload) {
+    Codec c = codec;
+    try {
+      return c.decode(entry.type(), payload);
+    } catch (CodecException e) {
+      throw e;
+    } catch (RuntimeException | StackOverflowError e) {
+      throw new CodecException(
+          "codec " + c.name() + " failed to decode " + entry.name() + ": " + e, e);
+    }
+  }
+
+  Object decode(int typeId, ByteBuffer payload) {
+    MessageTypes.Entry entry = types.entryFor(typeId);
+    if (entry == null) {
+      throw new CodecException("type id " + typeId + " is not registered");
+    }
+    return decode(entry, payload);
+  }
+
+  String codecName() {
+    Codec c = codec;
+    return c == null ? "(none)" : c.name();
+  }
+
+  Executor decodeExecutor() {
+    return decodeExecutor;
+  }
+
+  @Override
+  @SuppressWarnings("unchecked")
+  public I receive(Duration timeout) throws InterruptedException {
+    if (!mailbox.receiveMode()) {
+      throw new IllegalStateException(
+          "this connection delivers to its MessageHandler; receive() is for connections without"
+              + " one");
+    }
+    Object item = mailbox.receive(Deadlines.nanos(timeout));
+    if (item != null) {
+      return (I) item;
+    }
+    if (mailbox.drained()) {
+      throw closedException();
+    }
+    return null;
+  }
+
+  /** Resumes reading once the inbound queue has room; any thread. */
+  void resumeReadingSoon() {
+    loop.execute(
+        () -> {
+          if (state == ConnectionState.CLOSED) {
+            return;
+          }
+          try {
+            io.resumeFromInbound();
+          } catch (ProtocolException e) {
+            onProtocolError(e);
+          } finally {
+            mailbox.schedule();
+          }
+        });
+  }
+
+  /** The dispatcher on the loop stopped because the outbound queue is full. Loop thread. */
+  void dispatchWhenWritable() {
+    dispatchWaitsForRoom = true;
+  }
+
+  /** The outbound queue went under its bound. Loop thread. */
+  void onWritable() {
+    if (dispatchWaitsForRoom) {
+      dispatchWaitsForRoom = false;
+      mailbox.schedule();
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  Connection<Object, Object> self() {
+    return (Connection<Object, Object>) (Connection<?, ?>) this;
+  }
+
+  // ------------------------------------------------------------------ closing (loop)
+
+  @Override
+  public CompletionStage<ConnectionClosedException> closeAsync() {
+    startClose();
+    return onClose();
+  }
+
+  /** Starts the application's close; returns true if this call started it. */
+  private boolean startClose() {
+    if (!closeCalled.compareAndSet(false, true)) {
+      return false;
+    }
+    sendsRefused = true;
+    loop.execute(() -> beginClose(GoAwayCode.NORMAL, "closed by the application"));
+    return true;
+  }
+
+  @Override
+  public void close() {
+    boolean started = startClose() && !state.isClosing();
+    if (mailbox.isDispatchThread() || EventLoop.onAnyLoop()) {
+      return; // the close completes after this handler returns; waiting here would deadlock
+    }
+    ConnectionClosedException cause;
+    try {
+      cause =
+          closeFuture.get(
+              Deadlines.millis(config.drainTimeout()) + 1000, TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
+      log.warn("close of connection with {} did not finish within the drain timeout", peerName);
+      return;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return;
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw new IllegalStateException("the close future never fails", e);
+    }
+    if (started && !cause.isGraceful()) {
+      throw cause;
+    }
+  }
+
+  /** Closes for a server that is shutting down. Any thread. */
+  void shutdown() {
+    sendsRefused = true;
+    loop.execute(() -> beginClose(GoAwayCode.SHUTTING_DOWN, "the server is shutting down"));
+  }
+
+  /**
+   * Begins a graceful close by this side: the handler finishes what was received before it, then
+   * this side writes its GOAWAY (PROTOCOL.md §8).
+   */
+  void beginClose(GoAwayCode code, String reason) {
+    switch (state) {
+      case CONNECTING -> {
+        ConnectionClosedException cause = new ConnectionClosedException(code, reason, false);
+        reportHandshakeFailure(new TetherException("connection closed while connecting: " + reason));
+        closeNow(cause);
+      }
+      case HANDSHAKING -> {
+        closeCause = new ConnectionClosedException(code, reason, false);
+        reportHandshakeFailure(new HandshakeException(code, reason, false));
+        sendGoAway(code, reason);
+      }
+      case OPEN -> {
+        closeCause = new ConnectionClosedException(code, reason, false);
+        goAwayCode = code;
+        goAwayReason = reason;
+        moveTo(ConnectionState.CLOSING);
+        keepAlive.startDrain();
+        mailbox.offerEvent(Mailbox.Event.LOCAL_CUT);
+      }
+      default -> {
+        // closing already
+      }
+    }
+  }
+
+  /** The peer's GOAWAY: deliver what preceded it, answer with ours, then close. */
+  void onPeerGoAway(GoAway goAway) {
+    peerGoAway = true;
+    io.stopReading();
     ConnectionClosedException cause =
         new ConnectionClosedException(
             goAway.knownCode(), goAway.code(), goAway.reason(), true, null);
@@ -608,235 +727,259 @@ final class RealConnection<O, I> extends RealConnectionBase<O, I>
       closeCause = cause;
     }
     log.debug("{} sent GOAWAY {}: {}", peerName, goAway.code(), goAway.reason());
-    failPendingRequests(cause);
-    if (!goAwaySent) {
-      startClose(GoAwayCode.NORMAL, "answering the peer's GOAWAY", false);
+    requests.failAll(
+        id ->
+            new ConnectionClosedException(
+                cause.code(),
+                cause.rawCode(),
+                peerName
+                    + " closed the connection before answering request #"
+                    + id
+                    + ": "
+                    + cause.reason(),
+                true,
+                null));
+    switch (state) {
+      case OPEN -> {
+        goAwayCode = GoAwayCode.NORMAL;
+        goAwayReason = "answering the peer's GOAWAY";
+        moveTo(ConnectionState.CLOSING);
+        keepAlive.startDrain();
+        mailbox.offerEvent(Mailbox.Event.PEER_GOAWAY);
+      }
+      case GOAWAY_SENT -> maybeFinish();
+      default -> {
+        // CLOSING: our own cut is on its way through the mailbox
+      }
     }
-    maybeFinishClose();
   }
 
-  private void onEndOfStream() {
-    eof = true;
-    if (!goAwayReceived && !goAwaySent) {
-      String why =
-          open
-              ? "peer " + peerName + " closed the connection without GOAWAY"
-              : "peer " + peerName + " closed the connection during the handshake";
-      ConnectionClosedException cause =
-          open
-              ? new ConnectionClosedException(GoAwayCode.UNKNOWN, -1, why, true, null)
-              : new HandshakeException(GoAwayCode.UNKNOWN, -1, why, true, null);
-      closeNow(cause, why);
+  boolean peerGoAwayReceived() {
+    return peerGoAway;
+  }
+
+  /** The handler has finished what was received before the close (or a request was answered). */
+  void onCutReached() {
+    if (state != ConnectionState.CLOSING) {
       return;
     }
-    interest(SelectionKey.OP_READ, false);
-    maybeFinishClose();
+    cutReached = true;
+    if (mailbox.gate.closeIfIdle()) {
+      sendGoAway(goAwayCode, goAwayReason);
+    }
   }
 
-  // ---------------------------------------------------------------- closing
+  /** Returns true once a close has begun; a finished request then looks for the cut. */
+  boolean closeStarted() {
+    return state.isClosing();
+  }
+
+  private void sendGoAway(GoAwayCode code, String reason) {
+    if (state == ConnectionState.HANDSHAKING) {
+      handshaker.sendServerPreamble();
+    }
+    mailbox.gate.close();
+    outbound.appendFinal(GoAway.encodeFrame(code, reason));
+    moveTo(ConnectionState.GOAWAY_SENT);
+    keepAlive.startDrain();
+    io.flush();
+  }
+
+  /** The GOAWAY and everything before it are written and the output is shut. */
+  void onOutputShut() {
+    maybeFinish();
+  }
+
+  void onEndOfStream() {
+    eof = true;
+    if (peerGoAway || state == ConnectionState.GOAWAY_SENT) {
+      maybeFinish();
+      return;
+    }
+    String why =
+        state == ConnectionState.HANDSHAKING
+            ? "peer " + peerName + " closed the connection during the handshake"
+            : "peer " + peerName + " closed the connection without GOAWAY";
+    ConnectionClosedException cause =
+        state == ConnectionState.HANDSHAKING
+            ? new HandshakeException(GoAwayCode.UNKNOWN, -1, why, true, null)
+            : new ConnectionClosedException(GoAwayCode.UNKNOWN, -1, why, true, null);
+    reportHandshakeFailure(cause);
+    closeNow(cause);
+  }
+
+  private void maybeFinish() {
+    if (state == ConnectionState.GOAWAY_SENT && io.isOutputShut() && (peerGoAway || eof)) {
+      closeNow(closeCause);
+    }
+  }
 
   /**
-   * Starts a graceful close from any thread: no more sends, GOAWAY after what was accepted, then
-   * half-close and drain.
+   * Closes because something is wrong (protocol error, idle timeout, failing handler): stops
+   * delivering and decoding, fails outstanding requests, writes what is queued and GOAWAY(code),
+   * and waits, up to the drain deadline, for the peer to finish.
    */
-  @Override
-  void startClose(GoAwayCode code, String reason, boolean error) {
-    if (!outbound.appendFinal(GoAway.encodeFrame(code, reason))) {
+  void fail(GoAwayCode code, String reason) {
+    if (state == ConnectionState.CLOSED || failed) {
       return;
     }
-    goAwaySent = true;
-    if (closeCause == null) {
-      closeCause = new ConnectionClosedException(code, reason, false);
-    }
-    loop.execute(
-        () -> {
-          drainDeadline = System.nanoTime() + OutboundBuffer.nanos(config.drainTimeout());
-          if (error) {
-            discardInput = true;
-          }
-          loop.scheduleTick(drainDeadline);
-          flush();
-        });
-  }
-
-  private void sendServerPreamble() {
-    if (!client && !preambleSent) {
-      preambleSent = true;
-      outbound.appendControl(Preamble.bytes());
-    }
-  }
-
-  private void protocolError(GoAwayCode code, String reason) {
-    if (closed) {
-      return;
-    }
-    if (!open) {
-      sendServerPreamble(); // a refused client still learns why from a Tether server
-    }
+    failed = true;
+    boolean opened = peer != null;
     log.warn("closing connection with {}: {} ({})", peerName, reason, code);
-    ConnectionClosedException cause = new ConnectionClosedException(code, reason, false);
-    if (!open) {
-      cause = new HandshakeException(code, reason, false);
-      failHandshake(cause);
+    ConnectionClosedException cause =
+        opened
+            ? new ConnectionClosedException(code, reason, false)
+            : new HandshakeException(code, reason, false);
+    reportHandshakeFailure(cause);
+    closeCause = cause;
+    requests.failAll(cause);
+    int dropped = mailbox.discard();
+    if (dropped > 0) {
+      log.debug("{}: {} received messages dropped", this, dropped);
     }
-    closeCause = closeCause == null || !goAwaySent ? cause : closeCause;
-    failPendingRequests(cause);
-    discardInput = true;
-    if (!goAwaySent) {
-      startClose(code, reason, true);
+    io.discardInput();
+    if (state == ConnectionState.CONNECTING) {
+      closeNow(cause);
+    } else if (state != ConnectionState.GOAWAY_SENT) {
+      sendGoAway(code, reason);
+    } else {
+      keepAlive.startDrain();
     }
   }
 
-  private void connectionLost(String why, IOException e) {
+  private void onProtocolError(ProtocolException e) {
+    if (e.isSilent()) {
+      log.warn("closing connection from {}: {}", peerName, e.getMessage());
+      ConnectionClosedException cause =
+          new HandshakeException(e.code(), e.getMessage(), false);
+      failed = true;
+      reportHandshakeFailure(cause);
+      closeNow(cause);
+    } else {
+      fail(e.code(), e.getMessage());
+    }
+  }
+
+  /** The socket failed under us. */
+  void connectionLost(String why, IOException e) {
+    if (state == ConnectionState.CLOSED) {
+      return;
+    }
     ConnectionClosedException cause =
-        open
+        peer != null
             ? new ConnectionClosedException(GoAwayCode.UNKNOWN, -1, why, true, e)
             : new HandshakeException(GoAwayCode.UNKNOWN, -1, why, true, e);
-    closeNow(goAwaySent && outputShutdown ? closeCause : cause, why);
+    reportHandshakeFailure(cause);
+    failed = true;
+    closeNow(closeCause != null ? closeCause : cause);
   }
 
-  /** Tells whoever waits for the handshake that it failed; the caller closes. */
-  private void failHandshake(TetherException cause) {
-    if (!open && !handshakeFailureReported) {
-      handshakeFailureReported = true;
-      listener.onHandshakeFailed(this, cause);
-    }
+  /** The drain deadline passed before the close could finish. */
+  void drainExpired() {
+    String why =
+        "drain deadline of "
+            + config.drainTimeout().toMillis()
+            + " ms passed"
+            + (state == ConnectionState.CLOSING
+                ? " while the handler was still finishing what it had received ("
+                    + mailbox.gate.inProgress()
+                    + " requests unanswered)"
+                : peerGoAway || eof ? "" : " before the peer's GOAWAY");
+    failed = true;
+    closeNow(amended(closeCause, why));
   }
 
-  private void maybeFinishClose() {
-    if (closed) {
+  /** Forces the socket closed, e.g. past a server's close deadline. Loop thread. */
+  void abort(String why) {
+    if (state == ConnectionState.CLOSED) {
       return;
     }
-    if (outputShutdown && (goAwayReceived || eof)) {
-      closeNow(closeCause, "closed gracefully");
-    }
+    failed = true;
+    closeNow(
+        closeCause != null
+            ? amended(closeCause, why)
+            : new ConnectionClosedException(GoAwayCode.UNKNOWN, -1, why, false, null));
   }
 
-  /** Closes the socket at once; loop thread only. */
-  private void closeNow(ConnectionClosedException cause, String why) {
-    if (closed) {
+  /** Aborts from any thread. */
+  void abortSoon(String why) {
+    loop.execute(() -> abort(why));
+  }
+
+  private static ConnectionClosedException amended(ConnectionClosedException cause, String why) {
+    if (cause == null) {
+      return new ConnectionClosedException(GoAwayCode.UNKNOWN, -1, why, false, null);
+    }
+    return new ConnectionClosedException(
+        cause.code(), cause.rawCode(), cause.reason() + "; " + why, cause.isRemote(), null);
+  }
+
+  /** Closes the socket at once and tells everyone; the end of every path. Loop thread. */
+  private void closeNow(ConnectionClosedException cause) {
+    if (state == ConnectionState.CLOSED) {
       return;
     }
-    closed = true;
-    if (closeCause == null) {
-      closeCause = cause;
+    boolean graceful =
+        !failed
+            && state == ConnectionState.GOAWAY_SENT
+            && io.isOutputShut()
+            && (peerGoAway || eof);
+    state = ConnectionState.CLOSED;
+    keepAlive.stop();
+    io.close();
+    int unsent = outbound.discard();
+    ConnectionClosedException base = closeCause != null ? closeCause : cause;
+    String reason = base.reason();
+    if (unsent > 0) {
+      reason += "; " + unsent + " accepted messages were never written to " + peerName;
+    } else if (!graceful && peer != null && messagesSent.sum() > 0 && !base.isRemote()) {
+      reason += "; " + peerName + " did not confirm the messages written before the close";
     }
-    log.debug("connection with {} closed: {}", peerName, why);
-    loop.removeTicker(this);
-    if (key != null) {
-      key.cancel();
-    }
-    try {
-      channel.close();
-    } catch (IOException e) {
-      log.debug("closing channel", e);
-    }
-    outbound.discard();
-    failPendingRequests(closeCause);
-    failHandshake(closeCause);
+    ConnectionClosedException last =
+        base instanceof HandshakeException
+            ? base
+            : new ConnectionClosedException(
+                base.code(), base.rawCode(), reason, base.isRemote(), base.getCause(), unsent,
+                graceful);
+    closeCause = last;
+    log.debug("connection with {} closed: {}", peerName, last.getMessage());
+    requests.failAll(last);
+    reportHandshakeFailure(last);
     listener.onClosed(this);
-    finishInbound();
+    mailbox.offerEvent(Mailbox.Event.CLOSED);
   }
+
+  ConnectionClosedException closeCause() {
+    return closeCause;
+  }
+
+  /** Completes the close stage; called by the mailbox after the close handler. */
+  void completeClose() {
+    closeFuture.complete(closeCause);
+  }
+
+  /** Returns the exception for an operation refused because the connection is closing. */
+  ConnectionClosedException closedException() {
+    ConnectionClosedException cause = closeCause;
+    if (cause == null) {
+      return new ConnectionClosedException(
+          GoAwayCode.NORMAL, "connection with " + peerName + " is closing", false);
+    }
+    return new ConnectionClosedException(
+        cause.code(), cause.rawCode(), cause.reason(), cause.isRemote(), cause);
+  }
+
+  // ------------------------------------------------------------------ state and metrics
 
   @Override
-  public long tick(long now) {
-    if (closed) {
-      return Long.MAX_VALUE;
-    }
-    if (now >= connectDeadline) {
-      failHandshake(
-          new TetherTimeoutException(
-              "connect to "
-                  + peerName
-                  + " timed out after "
-                  + config.connectTimeout().toMillis()
-                  + " ms"));
-      closeNow(
-          new ConnectionClosedException(GoAwayCode.UNKNOWN, -1, "connect timed out", false, null),
-          "connect timeout");
-      return Long.MAX_VALUE;
-    }
-    if (now >= handshakeDeadline) {
-      String why =
-          (client ? "no WELCOME from " + peerName : "no complete HELLO from " + peerName)
-              + " within the handshake timeout of "
-              + config.handshakeTimeout().toMillis()
-              + " ms";
-      handshakeDeadline = Long.MAX_VALUE;
-      protocolError(GoAwayCode.HANDSHAKE_TIMEOUT, why);
-      return drainDeadline;
-    }
-    if (now >= drainDeadline) {
-      int unsent = outbound.size();
-      String why =
-          "drain deadline of "
-              + config.drainTimeout().toMillis()
-              + " ms passed"
-              + (unsent > 0 ? " with " + unsent + " bytes unsent" : "")
-              + (goAwayReceived || eof ? "" : " before the peer's GOAWAY");
-      ConnectionClosedException original = closeCause;
-      ConnectionClosedException cause =
-          unsent > 0 && original != null
-              ? new ConnectionClosedException(
-                  original.code(),
-                  original.rawCode(),
-                  original.reason() + "; " + why,
-                  original.isRemote(),
-                  null)
-              : original;
-      closeNow(cause, why);
-      return Long.MAX_VALUE;
-    }
-    long next = Math.min(connectDeadline, Math.min(handshakeDeadline, drainDeadline));
-    if (readPaused) {
-      lastReadNanos = now; // our own consumer is slow, not the peer silent
-    }
-    if (open && !goAwaySent) {
-      if (idleNanos > 0) {
-        if (now - lastReadNanos >= idleNanos) {
-          protocolError(
-              GoAwayCode.IDLE_TIMEOUT,
-              "no frame received from "
-                  + peerName
-                  + " for "
-                  + TimeUnit.NANOSECONDS.toMillis(now - lastReadNanos)
-                  + " ms (idle timeout "
-                  + config.idleTimeout().toMillis()
-                  + " ms)");
-          return drainDeadline;
-        }
-        next = Math.min(next, lastReadNanos + idleNanos);
-      }
-      if (heartbeatNanos > 0) {
-        // PONGs do not count as sent here, so that both sides measure the round trip even when
-        // each answers the other's PINGs
-        long lastSent = lastSendNanos - lastPingNanos > 0 ? lastSendNanos : lastPingNanos;
-        long due = lastSent + heartbeatNanos;
-        if (now - due >= 0) {
-          if (outbound.size() == 0) {
-            ByteBuffer ping = Frames.allocate(FrameType.PING, 8);
-            ping.putLong(now);
-            outbound.appendControl(ping.array());
-            lastPingNanos = now;
-            flush();
-          }
-          due = now + heartbeatNanos;
-        }
-        next = Math.min(next, due);
-      }
-      if (now - lastActivityNanos > TimeUnit.SECONDS.toNanos(1) && outbound.size() == 0) {
-        outbound.trim();
-      }
-    }
-    return next;
+  public PeerInfo peer() {
+    return peer;
   }
-
-  // ---------------------------------------------------------------- small accessors
 
   @Override
   public SocketAddress localAddress() {
     try {
-      return channel.getLocalAddress();
+      return io.channel.getLocalAddress();
     } catch (IOException e) {
       return null;
     }
@@ -847,57 +990,28 @@ final class RealConnection<O, I> extends RealConnectionBase<O, I>
     return new ConnectionMetrics(
         messagesSent.sum(),
         messagesReceived,
-        bytesSent,
-        bytesReceived,
+        io.bytesSent.sum(),
+        io.bytesReceived,
         outbound.size(),
-        inbound.size(),
-        pendingRequests.size(),
-        Duration.ofNanos(rttNanos),
-        pings);
+        mailbox.queuedMessages(),
+        requests.size(),
+        Duration.ofNanos(keepAlive.rttNanos()),
+        keepAlive.pongs());
   }
 
   @Override
-  public CompletionStage<ConnectionClosedException> closeAsync() {
-    startClose(GoAwayCode.NORMAL, "closed by the application", false);
-    return onClose();
-  }
-
-  /** Closes for a server shutdown. */
-  void shutdown() {
-    loop.execute(
-        () -> {
-          if (!closed) {
-            if (!open) {
-              sendServerPreamble();
-            }
-            startClose(GoAwayCode.SHUTTING_DOWN, "the server is shutting down", false);
-          }
-        });
-  }
-
-  /** Forces the socket closed from any thread, e.g. past a server's close deadline. */
-  void abort(String why) {
-    loop.execute(
-        () -> closeNow(new ConnectionClosedException(GoAwayCode.SHUTTING_DOWN, why, false), why));
+  public boolean isOpen() {
+    return state == ConnectionState.OPEN && !sendsRefused;
   }
 
   @Override
-  public void close() {
-    closeAsync();
-    if (isDispatchThread()) {
-      return; // the close completes after this handler returns; waiting here would deadlock
-    }
-    try {
-      onClose()
-          .toCompletableFuture()
-          .get(config.drainTimeout().toMillis() + 1000, TimeUnit.MILLISECONDS);
-    } catch (TimeoutException e) {
-      log.warn("close of connection with {} did not finish within the drain timeout", peerName);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    } catch (java.util.concurrent.ExecutionException e) {
-      throw new IllegalStateException("close future never fails", e);
-    }
+  public boolean isWritable() {
+    return isOpen() && outbound.isWritable();
+  }
+
+  @Override
+  public CompletionStage<ConnectionClosedException> onClose() {
+    return closeFuture.minimalCompletionStage();
   }
 
   @Override

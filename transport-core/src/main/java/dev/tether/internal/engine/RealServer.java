@@ -1,6 +1,7 @@
 package dev.tether.internal.engine;
 
 import dev.tether.Connection;
+import dev.tether.ConnectionClosedException;
 import dev.tether.ConnectionMetrics;
 import dev.tether.MessageTypes;
 import dev.tether.Server;
@@ -22,17 +23,29 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** A listening socket on one event loop that spreads accepted connections over all loops. */
+/**
+ * A listening socket on one event loop that spreads accepted connections over the loops of its
+ * runtime. When {@code accept} fails (out of file descriptors, say) it stops accepting for a
+ * moment instead of spinning, as Netty's acceptor does; past {@code maxConnections} it refuses
+ * new clients with a GOAWAY that says so.
+ */
 public final class RealServer<O, I>
-    implements Server<O, I>, EventLoop.Handler, RealConnection.ConnectionListener {
+    implements Server<O, I>, EventLoop.Handler, RealConnection.Listener {
   private static final Logger log = LoggerFactory.getLogger(RealServer.class);
 
   /** Accepts per wake-up before the acceptor lets the loop serve its other channels. */
   private static final int ACCEPTS_PER_WAKEUP = 64;
+
+  /** How long accepting pauses after a failed accept. */
+  private static final long ACCEPT_BACKOFF_NANOS = TimeUnit.SECONDS.toNanos(1);
+
+  /** Refused clients still being told why; beyond this, new ones are closed without a word. */
+  private static final int MAX_REFUSING = 256;
 
   private final ServerSocketChannel channel;
   private final SocketAddress address;
@@ -41,13 +54,18 @@ public final class RealServer<O, I>
   private final List<String> codecs;
   private final String name;
   private final Handlers<O, I> handlers;
-  private final EventLoopGroup group = EventLoopGroup.shared();
+  private final LoopGroup group;
   private final EventLoop acceptLoop;
+  private final int maxConnections;
   private final Set<RealConnection<?, ?>> all = ConcurrentHashMap.newKeySet();
   private final Set<RealConnection<?, ?>> open = ConcurrentHashMap.newKeySet();
+  private final AtomicInteger refusing = new AtomicInteger();
   private volatile boolean closing;
+  private SelectionKey acceptKey;
+  private long acceptFailures;
   private final LongAdder acceptedCount = new LongAdder();
   private final LongAdder refused = new LongAdder();
+  private final AutoCloseable unbindOnRuntimeClose = this::unbind;
 
   /** Counters of connections that have closed: messages and bytes sent and received. */
   private final LongAdder closedMessagesSent = new LongAdder();
@@ -56,13 +74,25 @@ public final class RealServer<O, I>
   private final LongAdder closedBytesSent = new LongAdder();
   private final LongAdder closedBytesReceived = new LongAdder();
 
+  private final DeadlineQueue.Timer resumeAccepting =
+      new DeadlineQueue.Timer() {
+        @Override
+        void onTimer(long now) {
+          if (!closing && acceptKey != null && acceptKey.isValid()) {
+            acceptKey.interestOps(SelectionKey.OP_ACCEPT);
+          }
+        }
+      };
+
   private RealServer(
       ServerSocketChannel channel,
       MessageTypes types,
       TetherConfig config,
       List<String> codecs,
       String name,
-      Handlers<O, I> handlers)
+      Handlers<O, I> handlers,
+      LoopGroup group,
+      int maxConnections)
       throws IOException {
     this.channel = channel;
     this.address = channel.getLocalAddress();
@@ -71,7 +101,9 @@ public final class RealServer<O, I>
     this.codecs = codecs;
     this.name = name;
     this.handlers = handlers;
+    this.group = group;
     this.acceptLoop = group.next();
+    this.maxConnections = maxConnections;
   }
 
   /** Binds and starts accepting; see {@link dev.tether.ServerBuilder#bind}. */
@@ -80,8 +112,10 @@ public final class RealServer<O, I>
       MessageTypes types,
       TetherConfig config,
       String name,
-      Handlers<O, I> handlers) {
-    List<String> codecs = CodecRegistry.resolve(config.codecs(), types);
+      Handlers<O, I> handlers,
+      LoopGroup group,
+      int maxConnections) {
+    List<String> codecs = CodecRegistry.startable(config.codecs(), types);
     ServerSocketChannel channel;
     try {
       channel = Channels.openServer(address);
@@ -91,21 +125,30 @@ public final class RealServer<O, I>
     }
     RealServer<O, I> server;
     try {
-      server = new RealServer<>(channel, types, config, codecs, name, handlers);
+      server =
+          new RealServer<>(channel, types, config, codecs, name, handlers, group, maxConnections);
     } catch (IOException e) {
+      Channels.closeQuietly(channel);
       throw new TetherException("cannot read the bound address of " + address, e);
     }
     CompletableFuture<Void> registered = new CompletableFuture<>();
     server.acceptLoop.execute(
         () -> {
           try {
-            channel.register(server.acceptLoop.selector(), SelectionKey.OP_ACCEPT, server);
+            server.acceptKey =
+                channel.register(server.acceptLoop.selector(), SelectionKey.OP_ACCEPT, server);
             registered.complete(null);
-          } catch (IOException e) {
+          } catch (IOException | RuntimeException e) {
             registered.completeExceptionally(e);
           }
         });
-    registered.join();
+    try {
+      registered.get(10, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      Channels.closeQuietly(channel);
+      throw new TetherException("cannot start accepting on " + address + ": " + e, e);
+    }
+    group.register(server.unbindOnRuntimeClose);
     log.info("listening on {} with codecs {}", server.address, codecs);
     return server;
   }
@@ -117,7 +160,7 @@ public final class RealServer<O, I>
       try {
         accepted = channel.accept();
       } catch (IOException e) {
-        log.warn("accept on {} failed: {}", address, e.getMessage());
+        backOff(e);
         return;
       }
       if (accepted == null) {
@@ -127,6 +170,32 @@ public final class RealServer<O, I>
     }
   }
 
+  /** Pauses accepting for a moment after a failure, logging once per pause rather than per try. */
+  private void backOff(IOException e) {
+    acceptFailures++;
+    log.warn(
+        "accept on {} failed ({}; {} failures so far); pausing accepts for {} ms",
+        address,
+        e.getMessage(),
+        acceptFailures,
+        TimeUnit.NANOSECONDS.toMillis(ACCEPT_BACKOFF_NANOS));
+    if (acceptKey != null && acceptKey.isValid()) {
+      acceptKey.interestOps(0);
+      acceptLoop.schedule(resumeAccepting, System.nanoTime() + ACCEPT_BACKOFF_NANOS);
+    }
+  }
+
+  @Override
+  public void onFailure(Throwable failure) {
+    log.error("acceptor of {} failed; pausing accepts", address, failure);
+    backOff(new IOException(failure.toString()));
+  }
+
+  @Override
+  public void onLoopStopped() {
+    closing = true;
+  }
+
   private void startConnection(SocketChannel accepted) {
     SocketAddress remote;
     try {
@@ -134,24 +203,53 @@ public final class RealServer<O, I>
       remote = accepted.getRemoteAddress();
     } catch (IOException e) {
       log.debug("dropping an accepted connection that failed: {}", e.getMessage());
-      closeQuietly(accepted);
+      Channels.closeQuietly(accepted);
+      return;
+    }
+    if (all.size() >= maxConnections && refusing.get() >= MAX_REFUSING) {
+      refused.increment();
+      Channels.closeQuietly(accepted); // too many even to tell; say it in the log, not per socket
       return;
     }
     EventLoop loop = group.next();
     RealConnection<O, I> connection =
         new RealConnection<>(
-            loop, accepted, false, types, config, codecs, name, handlers.copy(), remote, this);
+            loop,
+            accepted,
+            false,
+            types,
+            config,
+            codecs,
+            name,
+            handlers.copy(),
+            remote,
+            group.handlerExecutor(),
+            this);
     all.add(connection);
     acceptedCount.increment();
     loop.execute(
         () -> {
           try {
-            connection.register(true);
-          } catch (IOException e) {
+            connection.register(false);
+          } catch (IOException | RuntimeException e) {
             all.remove(connection);
-            closeQuietly(accepted);
+            Channels.closeQuietly(accepted);
           }
         });
+  }
+
+  @Override
+  public String admissionRefusal(RealConnection<?, ?> connection) {
+    if (open.size() < maxConnections) {
+      return null;
+    }
+    refusing.incrementAndGet();
+    connection.onClose().whenComplete((c, e) -> refusing.decrementAndGet());
+    return "server "
+        + address
+        + " is at its limit of "
+        + maxConnections
+        + " connections; try again later";
   }
 
   @Override
@@ -233,15 +331,61 @@ public final class RealServer<O, I>
     if (closing) {
       return;
     }
+    unbind();
+    List<RealConnection<?, ?>> connections = new ArrayList<>(all);
+    List<CompletableFuture<ConnectionClosedException>> closes = new ArrayList<>();
+    for (RealConnection<?, ?> c : connections) {
+      c.shutdown();
+      closes.add(c.onClose().toCompletableFuture());
+    }
+    try {
+      CompletableFuture.allOf(closes.toArray(CompletableFuture[]::new))
+          .get(Deadlines.millis(deadline), TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.TimeoutException e) {
+      log.warn(
+          "{} connections did not close within {} ms; closing them now",
+          all.size(),
+          deadline.toMillis());
+      for (RealConnection<?, ?> c : all) {
+        c.abortSoon("the server's close deadline passed");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw new IllegalStateException("close futures never fail", e);
+    }
+    reportLosses(connections);
+    log.info("server on {} closed", address);
+  }
+
+  /** One line per connection whose close lost or could not confirm messages. */
+  private void reportLosses(List<RealConnection<?, ?>> connections) {
+    for (RealConnection<?, ?> c : connections) {
+      ConnectionClosedException cause = c.closeCause();
+      if (cause != null && c.peer() != null && !cause.isGraceful()) {
+        log.warn("connection with {} did not close gracefully: {}", c.peerName, cause.reason());
+      }
+    }
+  }
+
+  /** Stops listening; connections carry on. */
+  private void unbind() {
+    if (closing) {
+      return;
+    }
     closing = true;
+    group.unregister(unbindOnRuntimeClose);
     CountDownLatch unbound = new CountDownLatch(1);
     acceptLoop.execute(
         () -> {
-          closeQuietly(channel);
+          acceptLoop.cancel(resumeAccepting);
+          Channels.closeQuietly(channel);
           unbound.countDown();
         });
     try {
-      unbound.await(deadline.toMillis(), TimeUnit.MILLISECONDS);
+      if (!unbound.await(5, TimeUnit.SECONDS)) {
+        Channels.closeQuietly(channel); // the loop is gone (runtime closed): close from here
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
@@ -251,36 +395,6 @@ public final class RealServer<O, I>
       } catch (IOException e) {
         log.warn("cannot delete socket file {}: {}", uds.getPath(), e.getMessage());
       }
-    }
-    List<CompletableFuture<?>> closes = new ArrayList<>();
-    for (RealConnection<?, ?> c : all) {
-      c.shutdown();
-      closes.add(c.onClose().toCompletableFuture());
-    }
-    try {
-      CompletableFuture.allOf(closes.toArray(CompletableFuture[]::new))
-          .get(deadline.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (java.util.concurrent.TimeoutException e) {
-      log.warn(
-          "{} connections did not close within {} ms; closing them now",
-          all.size(),
-          deadline.toMillis());
-      for (RealConnection<?, ?> c : all) {
-        c.abort("server close deadline passed");
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    } catch (java.util.concurrent.ExecutionException e) {
-      throw new IllegalStateException("close futures never fail", e);
-    }
-    log.info("server on {} closed", address);
-  }
-
-  private static void closeQuietly(java.nio.channels.Channel c) {
-    try {
-      c.close();
-    } catch (IOException ignored) {
-      // closing anyway
     }
   }
 }

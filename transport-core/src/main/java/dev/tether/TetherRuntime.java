@@ -1,0 +1,126 @@
+package dev.tether;
+
+import dev.tether.internal.engine.LoopGroup;
+import java.util.Objects;
+import java.util.concurrent.Executor;
+
+/**
+ * The threads Tether runs on: event loops that move bytes (one selector each) and the executor
+ * that runs handlers. Servers and clients built without a runtime share {@link #shared()}, created
+ * on first use with one loop per core (2 to 8) and a pool of daemon threads; nothing needs
+ * configuring. Build your own to size the loops, to run handlers on your executor, or to stop
+ * every thread when a component shuts down, and share it between servers and clients:
+ *
+ * <pre>{@code
+ * try (TetherRuntime runtime = TetherRuntime.builder().eventLoops(2).build()) {
+ *   Server<Msg, Msg> server = Tether.<Msg, Msg>server(types).runtime(runtime).bind(address);
+ *   Connection<Msg, Msg> peer = Tether.<Msg, Msg>client(types).runtime(runtime).connect(other);
+ *   ...
+ * } // closes the server, the connection and the threads
+ * }</pre>
+ *
+ * <p>Thread safe.
+ */
+public final class TetherRuntime implements AutoCloseable {
+  private static final TetherRuntime SHARED = new TetherRuntime(LoopGroup.shared());
+
+  private final LoopGroup group;
+
+  private TetherRuntime(LoopGroup group) {
+    this.group = group;
+  }
+
+  /** Returns the runtime used when none is given; it lives as long as the JVM. */
+  public static TetherRuntime shared() {
+    return SHARED;
+  }
+
+  /** Returns a builder for a runtime of one's own. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Returns the number of event loops. */
+  public int eventLoops() {
+    return group.loopCount();
+  }
+
+  /** Returns the executor handlers run on unless a connection's config names another. */
+  public Executor handlerExecutor() {
+    return group.handlerExecutor();
+  }
+
+  /** Returns true once {@link #close()} was called. */
+  public boolean isClosed() {
+    return group.isClosed();
+  }
+
+  /**
+   * Stops the runtime: its servers stop listening, its connections close at once (their close
+   * handlers run and their {@code onClose} stages complete), the loop threads end and the handler
+   * pool the runtime created is shut down. Waits up to 5 seconds for the threads. Closing a server
+   * or connection gracefully first is the caller's business. Idempotent.
+   *
+   * @throws IllegalStateException for {@link #shared()}, which cannot be closed
+   */
+  @Override
+  public void close() {
+    try {
+      group.close(5000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** The engine behind this runtime; for the builders. */
+  LoopGroup group() {
+    return group;
+  }
+
+  @Override
+  public String toString() {
+    return "TetherRuntime[" + group.loopCount() + " event loops" + (isClosed() ? ", closed]" : "]");
+  }
+
+  /** Builds a {@link TetherRuntime}; not thread safe. */
+  public static final class Builder {
+    private int eventLoops = LoopGroup.defaultLoopCount();
+    private Executor handlerExecutor;
+    private String threadNamePrefix = "tether";
+
+    private Builder() {}
+
+    /**
+     * Sets the number of event loops; the default is one per core, 2 to 8.
+     *
+     * @throws IllegalArgumentException if {@code count} is below 1
+     */
+    public Builder eventLoops(int count) {
+      if (count < 1) {
+        throw new IllegalArgumentException("at least one event loop is needed, not " + count);
+      }
+      this.eventLoops = count;
+      return this;
+    }
+
+    /**
+     * Runs handlers on {@code executor} instead of a pool of the runtime's own; the runtime does not
+     * shut it down. Each connection's handler calls stay serialised.
+     */
+    public Builder handlerExecutor(Executor executor) {
+      this.handlerExecutor = Objects.requireNonNull(executor, "executor");
+      return this;
+    }
+
+    /** Names the threads {@code prefix-loop-N} and {@code prefix-handler-N}. */
+    public Builder threadNamePrefix(String prefix) {
+      this.threadNamePrefix = Objects.requireNonNull(prefix, "prefix");
+      return this;
+    }
+
+    /** Starts the runtime's event loops. */
+    public TetherRuntime build() {
+      return new TetherRuntime(new LoopGroup(eventLoops, handlerExecutor, threadNamePrefix));
+    }
+  }
+}

@@ -1,0 +1,220 @@
+package dev.tether.internal.engine;
+
+import dev.tether.GoAwayCode;
+import dev.tether.MessageTypes;
+import dev.tether.RequestErrorCode;
+import dev.tether.RequestFailedException;
+import dev.tether.codec.CodecException;
+import dev.tether.internal.wire.FrameDecoder;
+import dev.tether.internal.wire.FrameType;
+import dev.tether.internal.wire.Frames;
+import dev.tether.internal.wire.GoAway;
+import dev.tether.internal.wire.Handshake;
+import dev.tether.internal.wire.ProtocolException;
+import dev.tether.internal.wire.Varint;
+import dev.tether.internal.wire.WireStrings;
+import java.nio.ByteBuffer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What each received frame means (PROTOCOL.md §3–§8): the preamble and handshake frames go to the
+ * {@link Handshaker}; DATA and REQUEST to the {@link Mailbox}; RESPONSE to the {@link Requests};
+ * PING and PONG to the keep-alive; GOAWAY to the connection's close. Small payloads are decoded
+ * here, on the event loop; a payload larger than {@link #INLINE_DECODE_BYTES} is handed on undecoded
+ * and decoded where a slow decode delays only its own connection.
+ *
+ * <p>Loop thread only.
+ */
+final class FrameRouter implements FrameDecoder.Listener {
+  private static final Logger log = LoggerFactory.getLogger(FrameRouter.class);
+
+  /**
+   * Payloads up to this size are decoded on the event loop: codecs bound their decode cost to a
+   * small multiple of the payload, so this costs at most about a millisecond. Larger ones are
+   * decoded by the connection's dispatcher (messages, requests) or on the handler executor
+   * (responses).
+   */
+  static final int INLINE_DECODE_BYTES = 64 * 1024;
+
+  private final RealConnection<?, ?> connection;
+  private final Handshaker handshaker;
+
+  FrameRouter(RealConnection<?, ?> connection, Handshaker handshaker) {
+    this.connection = connection;
+    this.handshaker = handshaker;
+  }
+
+  @Override
+  public void onPreamble(byte[] preamble) throws ProtocolException {
+    handshaker.onPreamble(preamble);
+  }
+
+  @Override
+  public boolean onFrame(int type, ByteBuffer body) throws ProtocolException {
+    ConnectionState state = connection.state();
+    if (state == ConnectionState.HANDSHAKING) {
+      return handshaker.onFrame(type, body);
+    }
+    if (state == ConnectionState.CLOSED || connection.peerGoAwayReceived()) {
+      return true; // nothing may follow GOAWAY
+    }
+    switch (type) {
+      case FrameType.DATA -> {
+        return onData(body);
+      }
+      case FrameType.REQUEST -> {
+        return onRequest(body);
+      }
+      case FrameType.RESPONSE -> onResponse(body);
+      case FrameType.PING -> onPing(body);
+      case FrameType.PONG -> onPong(body);
+      case FrameType.GOAWAY -> connection.onPeerGoAway(GoAway.decode(body));
+      case FrameType.HELLO, FrameType.WELCOME ->
+          throw new ProtocolException(
+              GoAwayCode.PROTOCOL_ERROR,
+              FrameType.name(type) + " after the handshake has completed");
+      default -> {
+        if (!FrameType.isAncillary(type)) {
+          throw new ProtocolException(
+              GoAwayCode.PROTOCOL_ERROR, "unknown critical frame type " + FrameType.name(type));
+        }
+      }
+    }
+    return true;
+  }
+
+  private boolean onData(ByteBuffer body) throws ProtocolException {
+    int frameBytes = body.remaining() + Frames.HEADER_BYTES;
+    int typeId = Varint.read(body);
+    MessageTypes.Entry entry = connection.types.entryFor(typeId);
+    if (entry == null) {
+      throw new ProtocolException(
+          GoAwayCode.CODEC_ERROR, "DATA with type id " + typeId + ", which is not registered");
+    }
+    connection.messagesReceived++;
+    Object message;
+    if (body.remaining() > INLINE_DECODE_BYTES) {
+      message = new Mailbox.Undecoded(typeId, copy(body));
+    } else {
+      try {
+        message = connection.decode(entry, body);
+      } catch (CodecException e) {
+        throw new ProtocolException(
+            GoAwayCode.CODEC_ERROR,
+            "cannot decode DATA of type "
+                + typeId
+                + " ("
+                + entry.name()
+                + ") with codec "
+                + connection.codecName()
+                + ": "
+                + e.getMessage());
+      }
+    }
+    return connection.mailbox.offerMessage(message, frameBytes);
+  }
+
+  private boolean onRequest(ByteBuffer body) throws ProtocolException {
+    int frameBytes = body.remaining() + Frames.HEADER_BYTES;
+    WireStrings.need(body, 8, "REQUEST id");
+    long requestId = body.getLong();
+    int typeId = Varint.read(body);
+    connection.messagesReceived++;
+    MessageTypes.Entry entry = connection.types.entryFor(typeId);
+    if (entry == null) {
+      connection.respondOwed(
+          requestId, RequestErrorCode.UNKNOWN_TYPE, "type id " + typeId + " is not registered");
+      return true;
+    }
+    Object message;
+    if (body.remaining() > INLINE_DECODE_BYTES) {
+      message = new Mailbox.Undecoded(typeId, copy(body));
+    } else {
+      try {
+        message = connection.decode(entry, body);
+      } catch (CodecException e) {
+        connection.respondOwed(
+            requestId,
+            RequestErrorCode.DECODE_FAILED,
+            "cannot decode "
+                + entry.name()
+                + " with codec "
+                + connection.codecName()
+                + ": "
+                + e.getMessage());
+        return true;
+      }
+    }
+    return connection.mailbox.offerRequest(requestId, message, frameBytes);
+  }
+
+  private void onResponse(ByteBuffer body) throws ProtocolException {
+    WireStrings.need(body, 9, "RESPONSE id and status");
+    long requestId = body.getLong();
+    int status = body.get() & 0xFF;
+    if (status > 1) {
+      throw new ProtocolException(
+          GoAwayCode.PROTOCOL_ERROR, "RESPONSE with unknown status " + status);
+    }
+    connection.messagesReceived++;
+    Requests.Pending pending = connection.requests.take(requestId);
+    if (pending == null) {
+      log.debug("ignoring a RESPONSE to unknown request #{} (timed out?)", requestId);
+      return;
+    }
+    if (status == 1) {
+      WireStrings.need(body, 2, "RESPONSE error code");
+      int errorCode = body.getShort() & 0xFFFF;
+      pending.future.completeExceptionally(
+          new RequestFailedException(errorCode, WireStrings.lenientUtf8(body)));
+      return;
+    }
+    int typeId = Varint.read(body);
+    MessageTypes.Entry entry = connection.types.entryFor(typeId);
+    if (entry == null) {
+      pending.future.completeExceptionally(
+          new CodecException("response has type id " + typeId + ", which is not registered"));
+      return;
+    }
+    if (body.remaining() > INLINE_DECODE_BYTES) {
+      byte[] payload = copy(body);
+      connection.decodeExecutor().execute(() -> complete(pending, entry, ByteBuffer.wrap(payload)));
+    } else {
+      complete(pending, entry, body);
+    }
+  }
+
+  private void complete(Requests.Pending pending, MessageTypes.Entry entry, ByteBuffer payload) {
+    Object value;
+    try {
+      value = connection.decode(entry, payload);
+    } catch (CodecException e) {
+      pending.future.completeExceptionally(e);
+      return;
+    }
+    pending.future.complete(value);
+  }
+
+  private void onPing(ByteBuffer body) throws ProtocolException {
+    if (body.remaining() != 8) {
+      throw new ProtocolException(
+          GoAwayCode.PROTOCOL_ERROR, "PING body must be 8 bytes, was " + body.remaining());
+    }
+    connection.io.sendPong(body.getLong());
+  }
+
+  private void onPong(ByteBuffer body) throws ProtocolException {
+    if (body.remaining() != 8) {
+      throw new ProtocolException(
+          GoAwayCode.PROTOCOL_ERROR, "PONG body must be 8 bytes, was " + body.remaining());
+    }
+    connection.keepAlive.pong(body.getLong(), System.nanoTime());
+  }
+
+  private static byte[] copy(ByteBuffer body) {
+    byte[] bytes = new byte[body.remaining()];
+    body.get(bytes);
+    return bytes;
+  }
+}

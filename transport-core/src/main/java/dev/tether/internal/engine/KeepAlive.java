@@ -1,0 +1,245 @@
+package dev.tether.internal.engine;
+
+import dev.tether.GoAwayCode;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The one timer of a connection, and the clocks it watches (PROTOCOL.md §4, §6, §8): the connect
+ * and handshake deadlines, the idle timeout, the PING schedule, a peer that stopped reading, and the
+ * drain deadline of a close. The timer is scheduled at the earliest of the deadlines that apply in
+ * the connection's state; the clocks themselves are plain fields that reads and writes update
+ * without touching the timer, and a timer that fires early just reschedules itself. An idle
+ * connection therefore costs one timer firing per heartbeat and nothing in between.
+ *
+ * <p>Loop thread only, except {@link #sent}, which senders call.
+ */
+final class KeepAlive extends DeadlineQueue.Timer {
+  private static final long RTT_SANITY_NANOS = TimeUnit.MINUTES.toNanos(10);
+
+  /** A side that only answers PINGs still sends one of its own after this many heartbeats. */
+  private static final long RTT_REFRESH_HEARTBEATS = 8;
+
+  /** After this long with nothing to write, the outbound queue gives its ring back. */
+  private static final long TRIM_AFTER_NANOS = TimeUnit.SECONDS.toNanos(1);
+
+  private final RealConnection<?, ?> connection;
+  private final long idleNanos;
+  private long heartbeatNanos;
+
+  private long connectDeadline;
+  private long handshakeDeadline;
+  private long drainDeadline;
+  private boolean drainScheduled;
+
+  private long lastReadNanos;
+  private long lastPingNanos;
+  private volatile long lastSentNanos;
+  private volatile long rttNanos;
+  private volatile long pongs;
+
+  KeepAlive(RealConnection<?, ?> connection) {
+    this.connection = connection;
+    this.idleNanos = Deadlines.nanos(connection.config.idleTimeout());
+    long now = System.nanoTime();
+    lastReadNanos = lastPingNanos = lastSentNanos = now;
+  }
+
+  /** Starts the connect deadline (clients) or the handshake deadline. */
+  void start(boolean connecting) {
+    long now = System.nanoTime();
+    if (connecting) {
+      connectDeadline = Deadlines.after(now, Deadlines.nanos(connection.config.connectTimeout()));
+    } else {
+      startHandshake();
+    }
+    reschedule(now);
+  }
+
+  /** The handshake clock starts once the connect completes, not before (see the design notes). */
+  void startHandshake() {
+    long now = System.nanoTime();
+    handshakeDeadline =
+        Deadlines.after(now, Deadlines.nanos(connection.config.handshakeTimeout()));
+    reschedule(now);
+  }
+
+  /** Arms the heartbeat once the handshake told the peer's idle timeout. */
+  void opened(long heartbeatMillis) {
+    heartbeatNanos = TimeUnit.MILLISECONDS.toNanos(heartbeatMillis);
+    long now = System.nanoTime();
+    lastPingNanos = now;
+    lastReadNanos = now;
+    reschedule(now);
+  }
+
+  /** Starts the drain deadline of a close, once. */
+  void startDrain() {
+    if (!drainScheduled) {
+      drainScheduled = true;
+      long now = System.nanoTime();
+      drainDeadline = Deadlines.after(now, Deadlines.nanos(connection.config.drainTimeout()));
+      reschedule(now);
+    }
+  }
+
+  /** A frame was read. */
+  void read(long now) {
+    lastReadNanos = now;
+  }
+
+  /** A frame was handed to the socket or the queue; any thread. */
+  void sent(long now) {
+    lastSentNanos = now;
+  }
+
+  /** A PONG answered one of our PINGs, which carried the time it was sent. */
+  void pong(long sentNanos, long now) {
+    long rtt = now - sentNanos;
+    if (rtt >= 0 && rtt < RTT_SANITY_NANOS) {
+      rttNanos = rtt;
+      pongs++;
+    }
+  }
+
+  long rttNanos() {
+    return rttNanos;
+  }
+
+  long pongs() {
+    return pongs;
+  }
+
+  void stop() {
+    connection.loop.cancel(this);
+  }
+
+  @Override
+  void onTimer(long now) {
+    ConnectionState state = connection.state();
+    switch (state) {
+      case CONNECTING -> {
+        if (now - connectDeadline >= 0) {
+          connection.connectTimedOut();
+          return;
+        }
+      }
+      case HANDSHAKING -> {
+        if (now - handshakeDeadline >= 0) {
+          connection.handshakeTimedOut();
+          return;
+        }
+      }
+      case OPEN, CLOSING, GOAWAY_SENT -> {
+        if (drainScheduled && now - drainDeadline >= 0) {
+          connection.drainExpired();
+          return;
+        }
+        if (checkPeer(now, state)) {
+          return;
+        }
+        if (state != ConnectionState.GOAWAY_SENT) {
+          heartbeat(now);
+        }
+      }
+      case CLOSED -> {
+        return;
+      }
+    }
+    reschedule(now);
+  }
+
+  /** Closes the connection if the peer went silent or stopped reading; true if it did. */
+  private boolean checkPeer(long now, ConnectionState state) {
+    if (idleNanos == 0) {
+      return false;
+    }
+    if (connection.io.isReadPaused()) {
+      lastReadNanos = now; // this side is not listening; the peer is not silent
+    }
+    if (state != ConnectionState.GOAWAY_SENT && now - lastReadNanos >= idleNanos) {
+      connection.fail(
+          GoAwayCode.IDLE_TIMEOUT,
+          "no frame received from "
+              + connection.peerName
+              + " for "
+              + TimeUnit.NANOSECONDS.toMillis(now - lastReadNanos)
+              + " ms (idle timeout "
+              + connection.config.idleTimeout().toMillis()
+              + " ms)");
+      return true;
+    }
+    OutboundBuffer out = connection.outbound;
+    int queued = out.size();
+    long stalled = now - out.lastProgressNanos();
+    if (queued > 0 && stalled >= idleNanos) {
+      connection.fail(
+          GoAwayCode.IDLE_TIMEOUT,
+          connection.peerName
+              + " has read nothing for "
+              + TimeUnit.NANOSECONDS.toMillis(stalled)
+              + " ms while "
+              + queued
+              + " bytes wait for it (idle timeout "
+              + connection.config.idleTimeout().toMillis()
+              + " ms)");
+      return true;
+    }
+    return false;
+  }
+
+  private void heartbeat(long now) {
+    if (heartbeatNanos > 0 && now - nextPing() >= 0) {
+      connection.io.sendPing(now); // skipped while frames are queued: they are signs of life
+      lastPingNanos = now;
+    }
+    if (now - connection.outbound.lastProgressNanos() > TRIM_AFTER_NANOS) {
+      connection.outbound.trim();
+    }
+  }
+
+  private void reschedule(long now) {
+    long next = Long.MAX_VALUE;
+    switch (connection.state()) {
+      case CONNECTING -> next = connectDeadline;
+      case HANDSHAKING -> next = handshakeDeadline;
+      case OPEN, CLOSING, GOAWAY_SENT -> {
+        if (drainScheduled) {
+          next = drainDeadline;
+        }
+        if (idleNanos > 0) {
+          next = earliest(next, lastReadNanos + idleNanos);
+          if (connection.outbound.size() > 0) {
+            next = earliest(next, connection.outbound.lastProgressNanos() + idleNanos);
+          }
+        }
+        if (heartbeatNanos > 0 && connection.state() != ConnectionState.GOAWAY_SENT) {
+          next = earliest(next, nextPing());
+        }
+      }
+      case CLOSED -> {
+        return;
+      }
+    }
+    if (next != Long.MAX_VALUE) {
+      // a deadline already past (a clock moved while we computed) runs on the next turn
+      connection.loop.schedule(this, next - now < 0 ? now : next);
+    }
+  }
+
+  /**
+   * Returns when the next PING is due: a heartbeat after the last frame sent, PONGs included (any
+   * frame is a sign of life, so with equal intervals only one side pings), but at least every
+   * {@link #RTT_REFRESH_HEARTBEATS} heartbeats, so that both sides measure the round trip.
+   */
+  private long nextPing() {
+    long last = lastSentNanos - lastPingNanos > 0 ? lastSentNanos : lastPingNanos;
+    return earliest(last + heartbeatNanos, lastPingNanos + RTT_REFRESH_HEARTBEATS * heartbeatNanos);
+  }
+
+  private static long earliest(long a, long b) {
+    if (a == Long.MAX_VALUE) {
+      return b;
+    }
+    return b - a < 0 ? b : a;
+  }
+}

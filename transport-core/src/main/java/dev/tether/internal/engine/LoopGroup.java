@@ -1,0 +1,130 @@
+package dev.tether.internal.engine;
+
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Event loops and a handler executor that servers and clients share: the engine behind {@link
+ * dev.tether.TetherRuntime}. Connections are spread over the loops round robin.
+ */
+public final class LoopGroup {
+  private static final LoopGroup SHARED = new LoopGroup(defaultLoopCount(), null, "tether");
+
+  private final EventLoop[] loops;
+  private final AtomicInteger next = new AtomicInteger();
+  private final Executor handlerExecutor;
+  private final ExecutorService ownedPool;
+  private final List<AutoCloseable> servers = new CopyOnWriteArrayList<>();
+  private volatile boolean closed;
+
+  /**
+   * Starts {@code loopCount} loops.
+   *
+   * @param handlerExecutor where handlers run; null creates a pool of daemon threads that {@link
+   *     #close} shuts down
+   */
+  public LoopGroup(int loopCount, Executor handlerExecutor, String threadPrefix) {
+    if (loopCount < 1) {
+      throw new IllegalArgumentException("at least one event loop is needed, not " + loopCount);
+    }
+    loops = new EventLoop[loopCount];
+    for (int i = 0; i < loopCount; i++) {
+      loops[i] = new EventLoop(threadPrefix + "-loop-" + i);
+    }
+    if (handlerExecutor == null) {
+      ownedPool = Executors.newCachedThreadPool(daemonThreads(threadPrefix + "-handler-"));
+      this.handlerExecutor = ownedPool;
+    } else {
+      ownedPool = null;
+      this.handlerExecutor = handlerExecutor;
+    }
+  }
+
+  /** One loop per core up to 8, and at least 2 so that both ends of a loopback test can overlap. */
+  public static int defaultLoopCount() {
+    return Math.max(2, Math.min(8, Runtime.getRuntime().availableProcessors()));
+  }
+
+  /** Returns the process-wide group, created on first use and never closed. */
+  public static LoopGroup shared() {
+    return SHARED;
+  }
+
+  public int loopCount() {
+    return loops.length;
+  }
+
+  public Executor handlerExecutor() {
+    return handlerExecutor;
+  }
+
+  public boolean isClosed() {
+    return closed;
+  }
+
+  EventLoop next() {
+    if (closed) {
+      throw new IllegalStateException("this Tether runtime is closed");
+    }
+    return loops[Math.floorMod(next.getAndIncrement(), loops.length)];
+  }
+
+  /** Remembers a server so that {@link #close} unbinds it. */
+  void register(AutoCloseable server) {
+    servers.add(server);
+  }
+
+  void unregister(AutoCloseable server) {
+    servers.remove(server);
+  }
+
+  /**
+   * Stops the group: servers stop listening, every connection on its loops is closed at once, the
+   * loop threads end and the handler pool this group created is shut down. Waits up to {@code
+   * waitMillis} for the threads.
+   */
+  public void close(long waitMillis) throws InterruptedException {
+    if (this == SHARED) {
+      throw new IllegalStateException("the shared runtime lives as long as the JVM");
+    }
+    if (closed) {
+      return;
+    }
+    closed = true;
+    for (AutoCloseable server : servers) {
+      try {
+        server.close();
+      } catch (Exception e) {
+        // closing anyway
+      }
+    }
+    for (EventLoop loop : loops) {
+      loop.shutdown();
+    }
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(waitMillis);
+    for (EventLoop loop : loops) {
+      loop.awaitStopped(Math.max(0, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+    }
+    if (ownedPool != null) {
+      ownedPool.shutdown();
+      ownedPool.awaitTermination(
+          Math.max(0, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())),
+          TimeUnit.MILLISECONDS);
+    }
+  }
+
+  static ThreadFactory daemonThreads(String prefix) {
+    AtomicInteger counter = new AtomicInteger();
+    return runnable -> {
+      Thread t = new Thread(runnable, prefix + counter.getAndIncrement());
+      t.setDaemon(true);
+      return t;
+    };
+  }
+}

@@ -1,0 +1,454 @@
+package dev.tether.internal.engine;
+
+import dev.tether.ConnectionClosedException;
+import dev.tether.GoAwayCode;
+import dev.tether.HandlerFailurePolicy;
+import dev.tether.RequestErrorCode;
+import dev.tether.codec.CodecException;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Everything a connection's handlers see, in order, one at a time: the connection event, messages,
+ * requests, the close markers of PROTOCOL.md §8 and the close event. A serial executor in the
+ * manner of gRPC's {@code SerializingExecutor}: received items wait in a bounded {@link
+ * InboundQueue} and one dispatcher at a time delivers them on the handler executor (or on the
+ * connection's event loop). Nothing a handler throws, {@link Error}s included, can stop it: a
+ * failing message handler closes the connection or is logged, as the {@link HandlerFailurePolicy}
+ * says; a failing request handler is answered with HANDLER_FAILED.
+ *
+ * <p>Requests take the same path as messages, whether or not there is a message handler, so they
+ * run in order and are bounded the same way; a request counts against the bound until it is
+ * answered. The {@link #gate} counts requests being answered: the connection's GOAWAY may only
+ * follow once none is, and after it no request is started.
+ *
+ * <p>Without a message handler, messages go to a second queue that {@code receive} takes from.
+ */
+final class Mailbox implements Runnable {
+  private static final Logger log = LoggerFactory.getLogger(Mailbox.class);
+
+  /** Markers delivered in order with the messages. */
+  enum Event {
+    /** The handshake completed: run the connection handler. */
+    CONNECTED,
+    /** The application closed: everything before this was received before the close. */
+    LOCAL_CUT,
+    /** The peer's GOAWAY: everything before it preceded the GOAWAY. */
+    PEER_GOAWAY,
+    /** The socket is closed: run the close handler and complete the close stage; always last. */
+    CLOSED
+  }
+
+  /** A received request, decoded or (if large) still to be decoded here. */
+  record InboundRequest(long id, Object message) {}
+
+  /** A frame too large to decode on the event loop; decoded by the dispatcher. */
+  record Undecoded(int typeId, byte[] payload) {}
+
+  /** Items delivered in one go before the dispatcher lets other connections use the thread. */
+  private static final int DISPATCH_BUDGET = 4096;
+
+  private final RealConnection<?, ?> connection;
+  private final Handlers<Object, Object> handlers;
+  private final Executor executor;
+  private final InboundQueue queue;
+  private final InboundQueue received;
+  private final AtomicBoolean scheduled = new AtomicBoolean();
+  private final Object[] batch = new Object[64];
+  private int batchPosition;
+  private int batchLength;
+  private volatile Thread dispatchThread;
+  private volatile boolean discarding;
+  private volatile boolean finished;
+
+  /** Requests being answered; bit 31 once the GOAWAY is on its way and none may start. */
+  final RequestGate gate = new RequestGate();
+
+  @SuppressWarnings("unchecked")
+  Mailbox(RealConnection<?, ?> connection, Handlers<?, ?> handlers, Executor executor) {
+    this.connection = connection;
+    this.handlers = (Handlers<Object, Object>) handlers;
+    this.executor = executor;
+    Runnable resume = connection::resumeReadingSoon;
+    int maxItems = connection.config.maxQueuedInboundMessages();
+    long maxBytes = connection.config.maxQueuedInboundBytes();
+    this.queue = new InboundQueue(maxItems, maxBytes, resume);
+    this.received =
+        handlers.onMessage == null ? new InboundQueue(maxItems, maxBytes, resume) : null;
+  }
+
+  /** Returns true if received messages wait for {@code receive} rather than a handler. */
+  boolean receiveMode() {
+    return received != null;
+  }
+
+  // ------------------------------------------------------------------ event-loop side
+
+  /** Queues a received message; returns false if reading should pause. Loop thread. */
+  boolean offerMessage(Object message, int frameBytes) {
+    if (discarding) {
+      return true;
+    }
+    return received != null
+        ? received.offer(message, frameBytes) && !queue.isFull()
+        : queue.offer(message, frameBytes);
+  }
+
+  /** Queues a received request; returns false if reading should pause. Loop thread. */
+  boolean offerRequest(long id, Object message, int frameBytes) {
+    if (discarding) {
+      return true;
+    }
+    return queue.offer(new InboundRequest(id, message), frameBytes)
+        && (received == null || !received.isFull());
+  }
+
+  /** Queues an event whatever the bounds and makes sure a dispatcher runs. */
+  void offerEvent(Event event) {
+    queue.offer(event, 0);
+    schedule();
+  }
+
+  /** Returns true while either queue is full, so reading must stay paused. */
+  boolean isFull() {
+    return queue.isFull() || (received != null && received.isFull());
+  }
+
+  /** Stops delivering messages and requests; events still run. Returns how many were dropped. */
+  int discard() {
+    discarding = true;
+    return received != null ? received.clear() : 0;
+  }
+
+  /** Starts a dispatcher if none is running or scheduled. */
+  void schedule() {
+    if (!scheduled.compareAndSet(false, true)) {
+      return;
+    }
+    if (executor != null) {
+      try {
+        executor.execute(this);
+      } catch (RuntimeException e) { // a rejecting executor must not wedge the connection
+        scheduled.set(false);
+        log.error("handler executor of {} refused work; closing the connection", connection, e);
+        connection.loop.execute(
+            () -> connection.fail(GoAwayCode.INTERNAL_ERROR, "handler executor refused: " + e));
+      }
+    } else if (connection.loop.inLoop()) {
+      run();
+    } else {
+      connection.loop.execute(this);
+    }
+  }
+
+  // ------------------------------------------------------------------ dispatcher side
+
+  /** Returns true on the thread delivering this connection's items right now. */
+  boolean isDispatchThread() {
+    return dispatchThread == Thread.currentThread();
+  }
+
+  @Override
+  public void run() {
+    if (dispatchThread == Thread.currentThread()) {
+      return; // re-entered from a handler on the loop; the running dispatcher goes on
+    }
+    boolean more;
+    dispatchThread = Thread.currentThread();
+    try {
+      more = dispatch();
+    } finally {
+      dispatchThread = null;
+    }
+    if (more) {
+      if (executor != null) {
+        executor.execute(this); // yield the thread to other connections, stay scheduled
+      } else {
+        connection.loop.execute(this);
+      }
+    }
+  }
+
+  /**
+   * Delivers queued items; returns true if the budget ran out with items left. On the event loop it
+   * stops while the outbound queue is over its bound, and the connection reschedules it once the
+   * queue drains, so a handler on the loop never sends into a full queue.
+   */
+  private boolean dispatch() {
+    for (int budget = DISPATCH_BUDGET; budget > 0; budget--) {
+      if (executor == null && !connection.outbound.isWritable() && !finished) {
+        scheduled.set(false);
+        connection.dispatchWhenWritable();
+        return false;
+      }
+      if (batchPosition == batchLength) {
+        batchPosition = 0;
+        batchLength = queue.drain(batch);
+        if (batchLength == 0) {
+          scheduled.set(false);
+          if (queue.isEmpty() || !scheduled.compareAndSet(false, true)) {
+            return false;
+          }
+          continue;
+        }
+      }
+      Object item = batch[batchPosition];
+      batch[batchPosition++] = null;
+      deliver(item);
+    }
+    return true;
+  }
+
+  private void deliver(Object item) {
+    if (item instanceof Event event) {
+      onEvent(event);
+    } else if (item instanceof InboundRequest request) {
+      if (!discarding) {
+        onRequest(request);
+      }
+    } else if (!discarding) {
+      onMessage(item);
+    }
+  }
+
+  private void onEvent(Event event) {
+    switch (event) {
+      case CONNECTED -> {
+        if (handlers.onConnection != null) {
+          try {
+            handlers.onConnection.onConnection(connection.self());
+          } catch (Throwable t) {
+            handlerFailed("connection handler", t);
+          }
+        }
+      }
+      case LOCAL_CUT, PEER_GOAWAY -> connection.loop.execute(connection::onCutReached);
+      case CLOSED -> onClosed();
+    }
+  }
+
+  private void onClosed() {
+    finished = true;
+    discarding = true;
+    if (received != null) {
+      received.wakeAll();
+    }
+    ConnectionClosedException cause = connection.closeCause();
+    try {
+      if (handlers.onClose != null && connection.peer() != null) {
+        handlers.onClose.onClose(connection.self(), cause);
+      }
+    } catch (Throwable t) {
+      log.error("close handler of {} threw; ignored", connection, t);
+    } finally {
+      connection.completeClose();
+    }
+  }
+
+  private void onMessage(Object item) {
+    Object message;
+    try {
+      message = decoded(item);
+    } catch (CodecException e) {
+      connection.loop.execute(
+          () ->
+              connection.fail(
+                  GoAwayCode.CODEC_ERROR, "cannot decode DATA: " + e.getMessage()));
+      discarding = true;
+      return;
+    }
+    try {
+      handlers.onMessage.onMessage(connection.self(), message);
+    } catch (Throwable t) {
+      handlerFailed("message handler", t);
+    }
+  }
+
+  private Object decoded(Object item) {
+    if (item instanceof Undecoded raw) {
+      return connection.decode(raw.typeId(), java.nio.ByteBuffer.wrap(raw.payload()));
+    }
+    return item;
+  }
+
+  private void onRequest(InboundRequest request) {
+    if (!gate.tryEnter()) {
+      log.debug(
+          "{}: request #{} arrived after this side's GOAWAY; not processed", connection, request.id);
+      return;
+    }
+    queue.startWork();
+    Object message;
+    try {
+      message = decoded(request.message());
+    } catch (CodecException e) {
+      answerError(request.id(), RequestErrorCode.DECODE_FAILED, e.getMessage());
+      return;
+    }
+    if (handlers.onRequest == null) {
+      answerError(request.id(), RequestErrorCode.NO_HANDLER, "no request handler");
+      return;
+    }
+    CompletionStage<?> stage;
+    try {
+      stage = handlers.onRequest.onRequest(connection.self(), message);
+    } catch (Throwable t) {
+      logRequestFailure(request.id(), t);
+      answerError(request.id(), RequestErrorCode.HANDLER_FAILED, describe(t));
+      return;
+    }
+    if (stage == null) {
+      answerError(request.id(), RequestErrorCode.HANDLER_FAILED, "request handler returned null");
+      return;
+    }
+    stage.whenComplete(
+        (response, failure) -> {
+          if (failure != null) {
+            Throwable cause =
+                failure instanceof CompletionException && failure.getCause() != null
+                    ? failure.getCause()
+                    : failure;
+            answerError(request.id(), RequestErrorCode.HANDLER_FAILED, describe(cause));
+          } else if (response == null) {
+            answerError(
+                request.id(), RequestErrorCode.HANDLER_FAILED, "request handler returned null");
+          } else {
+            answer(request.id(), response);
+          }
+        });
+  }
+
+  private void answer(long id, Object response) {
+    try {
+      connection.respond(id, response);
+    } catch (Throwable t) {
+      answerError(id, RequestErrorCode.HANDLER_FAILED, "response could not be sent: " + describe(t));
+      return;
+    }
+    finishRequest();
+  }
+
+  private void answerError(long id, RequestErrorCode code, String text) {
+    try {
+      connection.respondError(id, code, text);
+    } catch (Throwable t) {
+      log.warn("{}: could not answer request #{}: {}", connection, id, t.toString());
+    }
+    finishRequest();
+  }
+
+  private void finishRequest() {
+    queue.finishWork();
+    if (gate.exit() && connection.closeStarted()) {
+      connection.loop.execute(connection::onCutReached);
+    }
+  }
+
+  private void handlerFailed(String which, Throwable t) {
+    if (connection.config.handlerFailurePolicy() == HandlerFailurePolicy.LOG_AND_CONTINUE) {
+      log.warn("{} of {} threw; going on, as configured", which, connection, t);
+      return;
+    }
+    log.error("{} of {} threw; closing the connection (INTERNAL_ERROR)", which, connection, t);
+    discarding = true;
+    String reason = "the peer's " + which + " failed: " + describe(t);
+    connection.loop.execute(() -> connection.fail(GoAwayCode.INTERNAL_ERROR, reason));
+  }
+
+  private void logRequestFailure(long id, Throwable t) {
+    if (t instanceof Error) {
+      log.error("request handler of {} threw on request #{}; answered HANDLER_FAILED", connection, id, t);
+    } else {
+      log.debug("request handler of {} failed on request #{}", connection, id, t);
+    }
+  }
+
+  private static String describe(Throwable t) {
+    return t.getMessage() != null ? t.getMessage() : t.getClass().getName();
+  }
+
+  // ------------------------------------------------------------------ receive()
+
+  /** Takes the next message for {@code receive}, waiting up to {@code nanos}; null if none. */
+  Object receive(long nanos) throws InterruptedException {
+    Object item = received.poll(nanos, () -> finished);
+    if (item == null) {
+      return null;
+    }
+    try {
+      return decoded(item);
+    } catch (CodecException e) {
+      connection.loop.execute(
+          () ->
+              connection.fail(
+                  GoAwayCode.CODEC_ERROR, "cannot decode DATA: " + e.getMessage()));
+      throw e;
+    }
+  }
+
+  /** Returns true once the connection has closed and every received message has been taken. */
+  boolean drained() {
+    return finished && (received == null || received.isEmpty());
+  }
+
+  int queuedMessages() {
+    return queue.size() + (received != null ? received.size() : 0);
+  }
+
+  /**
+   * Counts requests being answered, and closes to new ones once the GOAWAY may go out: the state is
+   * one int whose bit 31 says "closed" and whose low bits count requests in progress.
+   */
+  static final class RequestGate {
+    private static final int CLOSED = 1 << 31;
+    private final AtomicInteger state = new AtomicInteger();
+
+    /** Starts answering a request; false once the gate is closed. */
+    boolean tryEnter() {
+      while (true) {
+        int s = state.get();
+        if ((s & CLOSED) != 0) {
+          return false;
+        }
+        if (state.compareAndSet(s, s + 1)) {
+          return true;
+        }
+      }
+    }
+
+    /** Ends answering a request; returns true if it was the last one. */
+    boolean exit() {
+      return (state.decrementAndGet() & ~CLOSED) == 0;
+    }
+
+    /** Closes the gate if no request is being answered; returns true if it is now closed. */
+    boolean closeIfIdle() {
+      while (true) {
+        int s = state.get();
+        if ((s & CLOSED) != 0) {
+          return true;
+        }
+        if (s != 0) {
+          return false;
+        }
+        if (state.compareAndSet(0, CLOSED)) {
+          return true;
+        }
+      }
+    }
+
+    /** Closes the gate whatever is in progress, e.g. when the drain deadline has passed. */
+    void close() {
+      state.updateAndGet(s -> s | CLOSED);
+    }
+
+    int inProgress() {
+      return state.get() & ~CLOSED;
+    }
+  }
+}

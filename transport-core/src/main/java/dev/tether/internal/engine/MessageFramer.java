@@ -1,0 +1,120 @@
+package dev.tether.internal.engine;
+
+import dev.tether.MessageTooLargeException;
+import dev.tether.MessageTypes;
+import dev.tether.codec.Codec;
+import dev.tether.codec.CodecException;
+import dev.tether.codec.EncodeBuffer;
+import dev.tether.internal.wire.FrameType;
+import dev.tether.internal.wire.Frames;
+import dev.tether.internal.wire.Varint;
+import java.nio.ByteBuffer;
+
+/**
+ * Encodes a message into a whole DATA, REQUEST or RESPONSE frame on the sender's thread, into a
+ * buffer that stays with the thread, so that the steady path allocates nothing beyond what the
+ * codec needs.
+ *
+ * <pre>
+ * DATA      | length u32 | 0x03 |                        varint typeId | payload |
+ * REQUEST   | length u32 | 0x04 | requestId u64 |        varint typeId | payload |
+ * RESPONSE  | length u32 | 0x05 | requestId u64 | 0x00 | varint typeId | payload |
+ * </pre>
+ */
+final class MessageFramer {
+  /** Encode buffers up to this size stay with their thread; larger ones are dropped after use. */
+  private static final int RETAINED_ENCODE_BYTES = 1024 * 1024;
+
+  private static final ThreadLocal<MessageFramer> PER_THREAD =
+      ThreadLocal.withInitial(MessageFramer::new);
+
+  private final EncodeBuffer buffer = new EncodeBuffer(4096);
+  private ByteBuffer view = ByteBuffer.allocate(0);
+
+  private MessageFramer() {}
+
+  /** Returns this thread's framer; what it returns is valid until the thread frames again. */
+  static MessageFramer get() {
+    return PER_THREAD.get();
+  }
+
+  /**
+   * Encodes {@code message} as a frame of {@code type}.
+   *
+   * @return the frame, from 0 to {@link #length()} of {@link #array()}
+   * @throws IllegalArgumentException if the message's class is not registered
+   * @throws CodecException if the codec cannot encode it
+   * @throws MessageTooLargeException if the frame would exceed the peer's limit
+   */
+  MessageFramer frame(
+      int type,
+      long requestId,
+      Object message,
+      MessageTypes types,
+      Codec codec,
+      int peerMaxFrameBytes,
+      String peerName) {
+    MessageTypes.Entry entry = types.entryFor(message.getClass());
+    if (entry == null) {
+      throw new IllegalArgumentException(
+          message.getClass().getName() + " is not registered in " + types);
+    }
+    buffer.reset(RETAINED_ENCODE_BYTES);
+    int header =
+        Frames.HEADER_BYTES
+            + (type == FrameType.DATA ? 0 : 8)
+            + (type == FrameType.RESPONSE ? 1 : 0)
+            + Varint.size(entry.id());
+    buffer.ensureWritable(header);
+    buffer.position(header);
+    try {
+      codec.encode(message, buffer);
+    } catch (CodecException e) {
+      throw e;
+    } catch (RuntimeException | StackOverflowError e) {
+      throw new CodecException(
+          "codec " + codec.name() + " failed to encode " + entry.name() + ": " + e, e);
+    }
+    long frameLength = (long) buffer.position() - 4;
+    if (frameLength > peerMaxFrameBytes) {
+      throw new MessageTooLargeException(
+          entry.name()
+              + " encodes to a frame of "
+              + frameLength
+              + " bytes, but "
+              + peerName
+              + " accepts at most "
+              + peerMaxFrameBytes
+              + " (its maxFrameBytes); the message was not sent and the connection stays up");
+    }
+    byte[] bytes = buffer.array();
+    Frames.writeHeader(bytes, 0, (int) frameLength, type);
+    int position = Frames.HEADER_BYTES;
+    if (type != FrameType.DATA) {
+      Frames.writeLong(bytes, position, requestId);
+      position += 8;
+    }
+    if (type == FrameType.RESPONSE) {
+      bytes[position++] = 0; // status OK
+    }
+    Varint.write(bytes, position, entry.id());
+    return this;
+  }
+
+  byte[] array() {
+    return buffer.array();
+  }
+
+  int length() {
+    return buffer.position();
+  }
+
+  /** Returns the frame as a buffer over the same bytes, reused while the array stays the same. */
+  ByteBuffer asBuffer() {
+    if (view.array() != buffer.array()) {
+      view = ByteBuffer.wrap(buffer.array());
+    }
+    view.limit(buffer.position()).position(0);
+    return view;
+  }
+}

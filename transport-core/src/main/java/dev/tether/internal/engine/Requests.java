@@ -1,0 +1,117 @@
+package dev.tether.internal.engine;
+
+import dev.tether.TetherTimeoutException;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The requests this side has sent and not yet seen answered: their futures by request id, each
+ * with its timeout as a timer on the connection's loop. A request's timer is added to the loop
+ * without a task or a wake-up (see {@link EventLoop#addTimer}) and removed the moment its response
+ * arrives, so completed requests leave nothing behind.
+ *
+ * <p>Thread safe: requests are added on callers' threads and completed on the loop.
+ */
+final class Requests {
+  private final EventLoop loop;
+  private final Executor executor;
+  private final String peerName;
+  private final Map<Long, Pending> pending = new ConcurrentHashMap<>();
+  private final AtomicLong nextId = new AtomicLong();
+
+  /** One outstanding request: its future and its timeout. */
+  final class Pending extends EventLoop.AddedTimer {
+    final long id;
+    final ResponseFuture<Object> future;
+    private final String what;
+    private final long timeoutMillis;
+
+    private Pending(long id, String what, long timeoutMillis) {
+      this.id = id;
+      this.what = what;
+      this.timeoutMillis = timeoutMillis;
+      this.future = new ResponseFuture<>(executor);
+    }
+
+    @Override
+    boolean isLive() {
+      return !future.isDone();
+    }
+
+    @Override
+    void onTimer(long now) {
+      if (pending.remove(id, this)) {
+        future.completeExceptionally(
+            new TetherTimeoutException(
+                "no response to request #"
+                    + id
+                    + " ("
+                    + what
+                    + ") from "
+                    + peerName
+                    + " within "
+                    + timeoutMillis
+                    + " ms"));
+      }
+    }
+  }
+
+  Requests(EventLoop loop, Executor executor, String peerName) {
+    this.loop = loop;
+    this.executor = executor;
+    this.peerName = peerName;
+  }
+
+  /** Registers a new request, with its timeout running from now; any thread. */
+  Pending register(Object message, long timeoutNanos) {
+    long id = nextId.incrementAndGet();
+    Pending p =
+        new Pending(id, message.getClass().getSimpleName(), timeoutNanos / 1_000_000);
+    pending.put(id, p);
+    loop.addTimer(p, Deadlines.after(System.nanoTime(), timeoutNanos));
+    return p;
+  }
+
+  /** Forgets a request that was never sent; any thread. */
+  void abandon(Pending p) {
+    pending.remove(p.id, p);
+    if (loop.inLoop()) {
+      loop.cancel(p);
+    }
+  }
+
+  /** Takes the request a response answers, stopping its timer; null if unknown. Loop thread. */
+  Pending take(long id) {
+    Pending p = pending.remove(id);
+    if (p != null) {
+      loop.cancel(p);
+    }
+    return p;
+  }
+
+  /** Fails every outstanding request with {@code cause}. Loop thread. */
+  void failAll(RuntimeException cause) {
+    for (Long id : pending.keySet()) {
+      Pending p = take(id);
+      if (p != null) {
+        p.future.completeExceptionally(cause);
+      }
+    }
+  }
+
+  /** Fails every outstanding request with a cause made for each. Loop thread. */
+  void failAll(java.util.function.LongFunction<RuntimeException> cause) {
+    for (Long id : pending.keySet()) {
+      Pending p = take(id);
+      if (p != null) {
+        p.future.completeExceptionally(cause.apply(id));
+      }
+    }
+  }
+
+  int size() {
+    return pending.size();
+  }
+}

@@ -1,0 +1,323 @@
+package dev.tether.internal.engine;
+
+import dev.tether.internal.wire.FrameDecoder;
+import dev.tether.internal.wire.FrameType;
+import dev.tether.internal.wire.ProtocolException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.SocketChannel;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * The bytes of one connection: reading into the loop's buffer and through the {@link FrameDecoder},
+ * writing the {@link OutboundBuffer} with the loop's buffer, direct writes from senders, PING and
+ * PONG, interest ops, read pauses and the half-close. It knows nothing of what frames mean; the
+ * {@link FrameRouter} does.
+ *
+ * <p>Loop thread only, except {@link #scheduleFlush} and {@link #tryWriteDirect}.
+ */
+final class SocketIo {
+  /** Socket reads per wake-up before the loop serves its other channels. */
+  private static final int READS_PER_WAKEUP = 16;
+
+  /** Bytes a closing connection still reads and throws away before it gives up on the peer. */
+  private static final long DISCARD_READ_LIMIT = 64L * 1024 * 1024;
+
+  /**
+   * Sends closer than this to the previous one form a burst: they are queued for the loop to write
+   * in batches, since a system call per message would cost more than the loop's wake-up.
+   */
+  private static final long BURST_NANOS = 20_000;
+
+  private final RealConnection<?, ?> connection;
+  private final EventLoop loop;
+  final SocketChannel channel;
+  final FrameDecoder decoder;
+  private SelectionKey key;
+
+  private final AtomicBoolean flushScheduled = new AtomicBoolean();
+  private final Runnable flushTask;
+  private volatile long lastSendNanos;
+
+  private boolean pausedByInbound;
+  private boolean pausedByOutbound;
+  private boolean discardInput;
+  private long discardedBytes;
+  private boolean outputShut;
+  private boolean inputDone;
+
+  final LongAdder bytesSent = new LongAdder();
+  volatile long bytesReceived;
+
+  SocketIo(RealConnection<?, ?> connection, SocketChannel channel) {
+    this.connection = connection;
+    this.loop = connection.loop;
+    this.channel = channel;
+    this.decoder = new FrameDecoder(FrameDecoder.HANDSHAKE_MAX_FRAME_LENGTH, true);
+    this.flushTask =
+        () -> {
+          flushScheduled.set(false);
+          flush();
+        };
+    this.lastSendNanos = System.nanoTime() - BURST_NANOS;
+  }
+
+  /** Registers with the loop's selector, for the connect or for reading. */
+  void register(boolean connecting) throws IOException {
+    int ops = connecting ? SelectionKey.OP_CONNECT : SelectionKey.OP_READ;
+    key = channel.register(loop.selector(), ops, connection);
+  }
+
+  /** Completes a pending connect; returns true once connected. */
+  boolean finishConnect() throws IOException {
+    if (channel.finishConnect()) {
+      key.interestOps(SelectionKey.OP_READ);
+      return true;
+    }
+    return false;
+  }
+
+  // ------------------------------------------------------------------ reading
+
+  /** Reads what the socket has, a bounded number of times, and routes the frames. */
+  void read() throws IOException, ProtocolException {
+    ByteBuffer buffer = loop.readBuffer;
+    for (int i = 0; i < READS_PER_WAKEUP && !isReadPaused() && !inputDone; i++) {
+      buffer.clear();
+      int n = channel.read(buffer);
+      if (n < 0) {
+        inputDone = true;
+        interest(SelectionKey.OP_READ, false);
+        connection.onEndOfStream();
+        return;
+      }
+      if (n == 0) {
+        return;
+      }
+      bytesReceived += n;
+      if (discardInput) {
+        if ((discardedBytes += n) > DISCARD_READ_LIMIT) {
+          connection.abort("the peer kept sending while the connection was closing");
+          return;
+        }
+        continue;
+      }
+      buffer.flip();
+      connection.keepAlive.read(System.nanoTime());
+      decoder.decode(buffer, connection.router);
+      if (decoder.isPaused()) {
+        pausedByInbound = true;
+        updateReadInterest();
+      }
+    }
+  }
+
+  /** Lifts the pause of a full inbound queue and delivers the frames held back. */
+  void resumeFromInbound() throws ProtocolException {
+    if (!pausedByInbound) {
+      return;
+    }
+    pausedByInbound = false;
+    decoder.resume(connection.router);
+    if (decoder.isPaused()) {
+      pausedByInbound = true;
+      return;
+    }
+    updateReadInterest(); // the selector reports what waits in the socket
+  }
+
+  /** Stops reading until the outbound queue is under its bound again. */
+  void pauseForOutbound() {
+    if (!pausedByOutbound) {
+      pausedByOutbound = true;
+      updateReadInterest();
+    }
+  }
+
+  /** Stops decoding: what arrives is read and dropped, up to a bound, until the peer is done. */
+  void discardInput() {
+    discardInput = true;
+    pausedByInbound = false;
+    pausedByOutbound = false;
+    updateReadInterest();
+  }
+
+  /** Stops reading for good, e.g. after the peer's GOAWAY, after which nothing may follow. */
+  void stopReading() {
+    inputDone = true;
+    updateReadInterest();
+  }
+
+  boolean isReadPaused() {
+    return pausedByInbound || pausedByOutbound;
+  }
+
+  private void updateReadInterest() {
+    interest(SelectionKey.OP_READ, !isReadPaused() && !inputDone);
+  }
+
+  // ------------------------------------------------------------------ writing
+
+  /** Writes what is queued; on another thread it schedules itself on the loop. */
+  void scheduleFlush() {
+    if (loop.inLoop()) {
+      flush();
+    } else if (flushScheduled.compareAndSet(false, true)) {
+      loop.execute(flushTask);
+    }
+  }
+
+  /** Writes what is queued, as much as the socket takes; loop thread. */
+  void flush() {
+    ConnectionState state = connection.state();
+    if (state == ConnectionState.CLOSED || state == ConnectionState.CONNECTING || outputShut) {
+      return;
+    }
+    OutboundBuffer outbound = connection.outbound;
+    ByteBuffer buffer = loop.writeBuffer;
+    try {
+      while (true) {
+        buffer.clear();
+        int queued = outbound.peek(buffer);
+        if (queued == 0) {
+          break;
+        }
+        buffer.flip();
+        int written = channel.write(buffer);
+        if (written > 0) {
+          bytesSent.add(written);
+          if (outbound.consume(written)) {
+            onWritable();
+          }
+        }
+        if (written < queued) {
+          interest(SelectionKey.OP_WRITE, true);
+          return;
+        }
+      }
+      interest(SelectionKey.OP_WRITE, false);
+      if (connection.state() == ConnectionState.GOAWAY_SENT && outbound.isClosed()) {
+        outputShut = true;
+        channel.shutdownOutput();
+        connection.onOutputShut();
+      }
+    } catch (IOException e) {
+      connection.connectionLost("write to " + connection.peerName + " failed: " + e.getMessage(), e);
+    }
+  }
+
+  private void onWritable() {
+    if (pausedByOutbound) {
+      pausedByOutbound = false;
+      updateReadInterest(); // the selector reports what waited in the socket
+    }
+    connection.onWritable();
+  }
+
+  /**
+   * Writes a whole frame from the sender's thread, bypassing the loop, when that is safe and cheap:
+   * nothing queued, the sender not in a burst, and not on this connection's loop (which writes at
+   * the end of its turn anyway).
+   *
+   * @return true if the frame was written or queued behind its written part
+   */
+  boolean tryWriteDirect(ByteBuffer frame) {
+    long now = System.nanoTime();
+    long previous = lastSendNanos;
+    lastSendNanos = now;
+    if (now - previous < BURST_NANOS || loop.inLoop() || outputShut) {
+      return false;
+    }
+    int length = frame.remaining();
+    int written;
+    try {
+      written = connection.outbound.writeDirect(frame, channel);
+    } catch (IOException e) {
+      return false; // queued instead; the loop sees the failure on its next read or write
+    }
+    if (written < 0) {
+      return false;
+    }
+    bytesSent.add(written);
+    if (written < length) {
+      scheduleFlush();
+    }
+    return true;
+  }
+
+  /**
+   * Sends a PING carrying {@code now}, straight from the loop's control buffer so that an idle
+   * connection's heartbeat allocates nothing; skipped if frames are queued (they are signs of life
+   * already).
+   */
+  boolean sendPing(long now) {
+    return writeControl(FrameType.PING, now, false);
+  }
+
+  /** Answers a PING; queued behind other frames if there are any (and then the bound applies). */
+  void sendPong(long payload) {
+    if (writeControl(FrameType.PONG, payload, true)) {
+      connection.keepAlive.sent(System.nanoTime());
+    }
+  }
+
+  private boolean writeControl(int type, long payload, boolean queueIfBusy) {
+    if (outputShut || connection.outbound.isClosed()) {
+      return false;
+    }
+    ByteBuffer frame = loop.controlBuffer;
+    frame.clear();
+    frame.putInt(9).put((byte) type).putLong(payload).flip();
+    try {
+      int written = connection.outbound.writeDirect(frame, channel);
+      if (written >= 0) {
+        bytesSent.add(written);
+        if (written < 13) {
+          interest(SelectionKey.OP_WRITE, true);
+        }
+        return true;
+      }
+    } catch (IOException e) {
+      connection.connectionLost("write to " + connection.peerName + " failed: " + e.getMessage(), e);
+      return false;
+    }
+    if (!queueIfBusy) {
+      return false;
+    }
+    byte[] copy = new byte[13];
+    frame.rewind().get(copy);
+    connection.appendOwed(copy);
+    return true;
+  }
+
+  // ------------------------------------------------------------------ state
+
+  boolean isOutputShut() {
+    return outputShut;
+  }
+
+  private void interest(int op, boolean on) {
+    if (key == null || !key.isValid()) {
+      return;
+    }
+    int ops = key.interestOps();
+    int wanted = on ? ops | op : ops & ~op;
+    if (wanted != ops) {
+      key.interestOps(wanted);
+    }
+  }
+
+  /** Closes the socket; loop thread. */
+  void close() {
+    if (key != null) {
+      key.cancel();
+    }
+    try {
+      channel.close();
+    } catch (IOException e) {
+      // closing anyway
+    }
+  }
+}
