@@ -36,8 +36,7 @@ public interface Connection<O, I> extends AutoCloseable {
    * sends one reply per message never meets that refusal.
    *
    * <p>While the connection is closing, the handler may still send while it processes what was
-   * received before the close (replies are part of work already started); other sends are
-   * refused.
+   * received before the close (replies are part of work already started); other sends are refused.
    *
    * @throws ConnectionClosedException if the connection is closing or closed
    * @throws TetherTimeoutException if the queue stayed full for the send timeout without progress

@@ -1,9 +1,9 @@
 package dev.tether;
 
 /**
- * What a connection does when its {@link MessageHandler} or {@link ConnectionHandler} throws
- * (any {@link Throwable}, {@link Error}s included). A throwing request handler is always answered
- * with {@link RequestErrorCode#HANDLER_FAILED} and the connection stays up, whatever the policy.
+ * What a connection does when its {@link MessageHandler} or {@link ConnectionHandler} throws (any
+ * {@link Throwable}, {@link Error}s included). A throwing request handler is always answered with
+ * {@link RequestErrorCode#HANDLER_FAILED} and the connection stays up, whatever the policy.
  */
 public enum HandlerFailurePolicy {
   /**

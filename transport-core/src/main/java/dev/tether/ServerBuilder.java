@@ -30,15 +30,18 @@ public final class ServerBuilder<O, I> {
     return this;
   }
 
-  /** Runs the server and its connections on {@code runtime}; {@link TetherRuntime#shared()} by default. */
+  /**
+   * Runs the server and its connections on {@code runtime}; {@link TetherRuntime#shared()} by
+   * default.
+   */
   public ServerBuilder<O, I> runtime(TetherRuntime runtime) {
     this.runtime = Objects.requireNonNull(runtime, "runtime");
     return this;
   }
 
   /**
-   * Limits the connections the server holds at once (handshaking or open); unlimited by default.
-   * A client beyond the limit is refused with GOAWAY(INTERNAL_ERROR) whose reason names the limit,
+   * Limits the connections the server holds at once (handshaking or open); unlimited by default. A
+   * client beyond the limit is refused with GOAWAY(INTERNAL_ERROR) whose reason names the limit,
    * and its connect fails with a {@link HandshakeException} saying so.
    *
    * @throws IllegalArgumentException if {@code max} is below 1

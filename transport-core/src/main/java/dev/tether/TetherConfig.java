@@ -51,11 +51,11 @@ public record TetherConfig(
   /**
    * Runs handlers on the connection's event loop, as Netty does: no thread hand-off per message, so
    * the lowest latency, but a handler must then never block. On an event-loop thread {@link
-   * Connection#send} never waits: it queues the message when the queue has room, and the
-   * connection stops delivering to the handler (and so stops reading) while its outbound queue is
-   * over its bound; a send that finds the queue more than twice over its bound fails at once.
-   * Request handlers' responses are always queued. Use it through {@link
-   * Builder#handlersOnEventLoop()}; it is not a general-purpose executor.
+   * Connection#send} never waits: it queues the message when the queue has room, and the connection
+   * stops delivering to the handler (and so stops reading) while its outbound queue is over its
+   * bound; a send that finds the queue more than twice over its bound fails at once. Request
+   * handlers' responses are always queued. Use it through {@link Builder#handlersOnEventLoop()}; it
+   * is not a general-purpose executor.
    */
   public static final Executor EVENT_LOOP =
       new Executor() {
@@ -85,6 +85,7 @@ public record TetherConfig(
 
   /** 6 s: three heartbeats' worth of silence; long enough for ordinary GC pauses. */
   public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(6);
+
   public static final Duration DEFAULT_HANDSHAKE_TIMEOUT = Duration.ofSeconds(10);
   public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(10);
   public static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(5);

@@ -5,11 +5,11 @@ import java.util.Objects;
 import java.util.concurrent.Executor;
 
 /**
- * The threads Tether runs on: event loops that move bytes (one selector each) and the executor
- * that runs handlers. Servers and clients built without a runtime share {@link #shared()}, created
- * on first use with one loop per core (2 to 8) and a pool of daemon threads; nothing needs
- * configuring. Build your own to size the loops, to run handlers on your executor, or to stop
- * every thread when a component shuts down, and share it between servers and clients:
+ * The threads Tether runs on: event loops that move bytes (one selector each) and the executor that
+ * runs handlers. Servers and clients built without a runtime share {@link #shared()}, created on
+ * first use with one loop per core (2 to 8) and a pool of daemon threads; nothing needs
+ * configuring. Build your own to size the loops, to run handlers on your executor, or to stop every
+ * thread when a component shuts down, and share it between servers and clients:
  *
  * <pre>{@code
  * try (TetherRuntime runtime = TetherRuntime.builder().eventLoops(2).build()) {
@@ -104,8 +104,8 @@ public final class TetherRuntime implements AutoCloseable {
     }
 
     /**
-     * Runs handlers on {@code executor} instead of a pool of the runtime's own; the runtime does not
-     * shut it down. Each connection's handler calls stay serialised.
+     * Runs handlers on {@code executor} instead of a pool of the runtime's own; the runtime does
+     * not shut it down. Each connection's handler calls stay serialised.
      */
     public Builder handlerExecutor(Executor executor) {
       this.handlerExecutor = Objects.requireNonNull(executor, "executor");

@@ -125,8 +125,8 @@ public final class CodecRegistry {
   /**
    * Resolves configured names like {@link #resolve} and creates each codec now, so that a codec
    * that cannot start (a missing class, a library that fails on this JDK) is found at bind or
-   * connect time rather than by the first peer. A codec named in the configuration that fails is
-   * an error; one taken by default is left out, with a warning.
+   * connect time rather than by the first peer. A codec named in the configuration that fails is an
+   * error; one taken by default is left out, with a warning.
    *
    * @throws IllegalArgumentException naming the codec and why it failed
    */
@@ -139,8 +139,7 @@ public final class CodecRegistry {
         started.add(name);
       } catch (Throwable t) {
         if (!configured.isEmpty()) {
-          throw new IllegalArgumentException(
-              "codec '" + name + "' failed to initialise: " + t, t);
+          throw new IllegalArgumentException("codec '" + name + "' failed to initialise: " + t, t);
         }
         log.warn("codec '{}' failed to initialise and is left out: {}", name, t.toString());
       }

@@ -96,7 +96,8 @@ public final class Connector {
       if (result.isDone()) {
         return;
       }
-      InetSocketAddress resolved = new InetSocketAddress(unresolved.getHostString(), unresolved.getPort());
+      InetSocketAddress resolved =
+          new InetSocketAddress(unresolved.getHostString(), unresolved.getPort());
       if (resolved.isUnresolved()) {
         result.completeExceptionally(
             new TetherException(

@@ -9,7 +9,6 @@ import dev.tether.internal.wire.FrameDecoder;
 import dev.tether.internal.wire.FrameType;
 import dev.tether.internal.wire.Frames;
 import dev.tether.internal.wire.GoAway;
-import dev.tether.internal.wire.Handshake;
 import dev.tether.internal.wire.ProtocolException;
 import dev.tether.internal.wire.Varint;
 import dev.tether.internal.wire.WireStrings;
@@ -21,8 +20,8 @@ import org.slf4j.LoggerFactory;
  * What each received frame means (PROTOCOL.md §3–§8): the preamble and handshake frames go to the
  * {@link Handshaker}; DATA and REQUEST to the {@link Mailbox}; RESPONSE to the {@link Requests};
  * PING and PONG to the keep-alive; GOAWAY to the connection's close. Small payloads are decoded
- * here, on the event loop; a payload larger than {@link #INLINE_DECODE_BYTES} is handed on undecoded
- * and decoded where a slow decode delays only its own connection.
+ * here, on the event loop; a payload larger than {@link #INLINE_DECODE_BYTES} is handed on
+ * undecoded and decoded where a slow decode delays only its own connection.
  *
  * <p>Loop thread only.
  */

@@ -64,7 +64,8 @@ final class Handshaker {
     String seen = Preamble.describe(preamble, preamble.length);
     if (connection.client) {
       throw new ProtocolException(
-          GoAwayCode.PROTOCOL_ERROR, connection.peerName + " is not a Tether endpoint: it answered " + seen);
+          GoAwayCode.PROTOCOL_ERROR,
+          connection.peerName + " is not a Tether endpoint: it answered " + seen);
     }
     String why =
         Preamble.isOtherVersion(preamble)
@@ -82,7 +83,9 @@ final class Handshaker {
           new HandshakeException(
               goAway.knownCode(),
               goAway.code(),
-              (connection.client ? "server " + connection.peerName + " refused the handshake: " : "")
+              (connection.client
+                      ? "server " + connection.peerName + " refused the handshake: "
+                      : "")
                   + goAway.reason(),
               true,
               null));

@@ -77,8 +77,8 @@ final class InboundQueue {
   }
 
   /**
-   * Moves up to {@code into.length} of the oldest items into {@code into} under one lock and returns
-   * how many, so that the loop's offers and the consumer rarely contend.
+   * Moves up to {@code into.length} of the oldest items into {@code into} under one lock and
+   * returns how many, so that the loop's offers and the consumer rarely contend.
    */
   int drain(Object[] into) {
     boolean room;

@@ -5,9 +5,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The one timer of a connection, and the clocks it watches (PROTOCOL.md §4, §6, §8): the connect
- * and handshake deadlines, the idle timeout, the PING schedule, a peer that stopped reading, and the
- * drain deadline of a close. The timer is scheduled at the earliest of the deadlines that apply in
- * the connection's state; the clocks themselves are plain fields that reads and writes update
+ * and handshake deadlines, the idle timeout, the PING schedule, a peer that stopped reading, and
+ * the drain deadline of a close. The timer is scheduled at the earliest of the deadlines that apply
+ * in the connection's state; the clocks themselves are plain fields that reads and writes update
  * without touching the timer, and a timer that fires early just reschedules itself. An idle
  * connection therefore costs one timer firing per heartbeat and nothing in between.
  *
@@ -58,8 +58,7 @@ final class KeepAlive extends DeadlineQueue.Timer {
   /** The handshake clock starts once the connect completes, not before (see the design notes). */
   void startHandshake() {
     long now = System.nanoTime();
-    handshakeDeadline =
-        Deadlines.after(now, Deadlines.nanos(connection.config.handshakeTimeout()));
+    handshakeDeadline = Deadlines.after(now, Deadlines.nanos(connection.config.handshakeTimeout()));
     reschedule(now);
   }
 

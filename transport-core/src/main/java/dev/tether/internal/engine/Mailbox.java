@@ -256,9 +256,7 @@ final class Mailbox implements Runnable {
       message = decoded(item);
     } catch (CodecException e) {
       connection.loop.execute(
-          () ->
-              connection.fail(
-                  GoAwayCode.CODEC_ERROR, "cannot decode DATA: " + e.getMessage()));
+          () -> connection.fail(GoAwayCode.CODEC_ERROR, "cannot decode DATA: " + e.getMessage()));
       discarding = true;
       return;
     }
@@ -279,7 +277,9 @@ final class Mailbox implements Runnable {
   private void onRequest(InboundRequest request) {
     if (!gate.tryEnter()) {
       log.debug(
-          "{}: request #{} arrived after this side's GOAWAY; not processed", connection, request.id);
+          "{}: request #{} arrived after this side's GOAWAY; not processed",
+          connection,
+          request.id);
       return;
     }
     queue.startWork();
@@ -327,7 +327,8 @@ final class Mailbox implements Runnable {
     try {
       connection.respond(id, response);
     } catch (Throwable t) {
-      answerError(id, RequestErrorCode.HANDLER_FAILED, "response could not be sent: " + describe(t));
+      answerError(
+          id, RequestErrorCode.HANDLER_FAILED, "response could not be sent: " + describe(t));
       return;
     }
     finishRequest();
@@ -362,7 +363,8 @@ final class Mailbox implements Runnable {
 
   private void logRequestFailure(long id, Throwable t) {
     if (t instanceof Error) {
-      log.error("request handler of {} threw on request #{}; answered HANDLER_FAILED", connection, id, t);
+      log.error(
+          "request handler of {} threw on request #{}; answered HANDLER_FAILED", connection, id, t);
     } else {
       log.debug("request handler of {} failed on request #{}", connection, id, t);
     }
@@ -384,9 +386,7 @@ final class Mailbox implements Runnable {
       return decoded(item);
     } catch (CodecException e) {
       connection.loop.execute(
-          () ->
-              connection.fail(
-                  GoAwayCode.CODEC_ERROR, "cannot decode DATA: " + e.getMessage()));
+          () -> connection.fail(GoAwayCode.CODEC_ERROR, "cannot decode DATA: " + e.getMessage()));
       throw e;
     }
   }

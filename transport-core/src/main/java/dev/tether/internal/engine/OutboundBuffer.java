@@ -20,8 +20,8 @@ import java.util.function.Supplier;
  * them, and then {@link #consume}s what the socket took.
  *
  * <p>How an append treats the bound depends on who appends ({@link Mode}): an application thread
- * waits for room, and gives up only after the send timeout has passed <em>without progress</em>
- * (no byte written), so that a slow but steady peer never times a sender out; an event-loop thread
+ * waits for room, and gives up only after the send timeout has passed <em>without progress</em> (no
+ * byte written), so that a slow but steady peer never times a sender out; an event-loop thread
  * never waits; frames the transport owes the peer (PONG, error responses) are always accepted, and
  * the connection stops reading while the queue is over its bound, so a peer that never reads cannot
  * make it grow. Whatever the mode, the queue holds at most about twice its bound plus one read's

@@ -51,7 +51,9 @@ import org.slf4j.LoggerFactory;
 final class RealConnection<O, I> implements Connection<O, I>, EventLoop.Handler {
   private static final Logger log = LoggerFactory.getLogger(RealConnection.class);
 
-  /** Told about the connection's handshake and end: the server's registry or the client's future. */
+  /**
+   * Told about the connection's handshake and end: the server's registry or the client's future.
+   */
   interface Listener {
     void onOpen(RealConnection<?, ?> connection);
 
@@ -207,9 +209,9 @@ final class RealConnection<O, I> implements Connection<O, I>, EventLoop.Handler 
   }
 
   /**
-   * Anything unexpected on this connection's path through the loop (a bug, a codec throwing what
-   * it should not, an {@link Error}) closes this connection alone; the stream cannot be trusted
-   * after a failure mid-frame, so nothing more is decoded.
+   * Anything unexpected on this connection's path through the loop (a bug, a codec throwing what it
+   * should not, an {@link Error}) closes this connection alone; the stream cannot be trusted after
+   * a failure mid-frame, so nothing more is decoded.
    */
   @Override
   public void onFailure(Throwable failure) {
@@ -664,8 +666,7 @@ final class RealConnection<O, I> implements Connection<O, I>, EventLoop.Handler 
     ConnectionClosedException cause;
     try {
       cause =
-          closeFuture.get(
-              Deadlines.millis(config.drainTimeout()) + 1000, TimeUnit.MILLISECONDS);
+          closeFuture.get(Deadlines.millis(config.drainTimeout()) + 1000, TimeUnit.MILLISECONDS);
     } catch (TimeoutException e) {
       log.warn("close of connection with {} did not finish within the drain timeout", peerName);
       return;
@@ -694,7 +695,8 @@ final class RealConnection<O, I> implements Connection<O, I>, EventLoop.Handler 
     switch (state) {
       case CONNECTING -> {
         ConnectionClosedException cause = new ConnectionClosedException(code, reason, false);
-        reportHandshakeFailure(new TetherException("connection closed while connecting: " + reason));
+        reportHandshakeFailure(
+            new TetherException("connection closed while connecting: " + reason));
         closeNow(cause);
       }
       case HANDSHAKING -> {
@@ -850,8 +852,7 @@ final class RealConnection<O, I> implements Connection<O, I>, EventLoop.Handler 
   private void onProtocolError(ProtocolException e) {
     if (e.isSilent()) {
       log.warn("closing connection from {}: {}", peerName, e.getMessage());
-      ConnectionClosedException cause =
-          new HandshakeException(e.code(), e.getMessage(), false);
+      ConnectionClosedException cause = new HandshakeException(e.code(), e.getMessage(), false);
       failed = true;
       reportHandshakeFailure(cause);
       closeNow(cause);
@@ -920,10 +921,7 @@ final class RealConnection<O, I> implements Connection<O, I>, EventLoop.Handler 
       return;
     }
     boolean graceful =
-        !failed
-            && state == ConnectionState.GOAWAY_SENT
-            && io.isOutputShut()
-            && (peerGoAway || eof);
+        !failed && state == ConnectionState.GOAWAY_SENT && io.isOutputShut() && (peerGoAway || eof);
     state = ConnectionState.CLOSED;
     keepAlive.stop();
     io.close();
@@ -939,7 +937,12 @@ final class RealConnection<O, I> implements Connection<O, I>, EventLoop.Handler 
         base instanceof HandshakeException
             ? base
             : new ConnectionClosedException(
-                base.code(), base.rawCode(), reason, base.isRemote(), base.getCause(), unsent,
+                base.code(),
+                base.rawCode(),
+                reason,
+                base.isRemote(),
+                base.getCause(),
+                unsent,
                 graceful);
     closeCause = last;
     log.debug("connection with {} closed: {}", peerName, last.getMessage());

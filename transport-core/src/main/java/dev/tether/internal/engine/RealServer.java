@@ -30,9 +30,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A listening socket on one event loop that spreads accepted connections over the loops of its
- * runtime. When {@code accept} fails (out of file descriptors, say) it stops accepting for a
- * moment instead of spinning, as Netty's acceptor does; past {@code maxConnections} it refuses
- * new clients with a GOAWAY that says so.
+ * runtime. When {@code accept} fails (out of file descriptors, say) it stops accepting for a moment
+ * instead of spinning, as Netty's acceptor does; past {@code maxConnections} it refuses new clients
+ * with a GOAWAY that says so.
  */
 public final class RealServer<O, I>
     implements Server<O, I>, EventLoop.Handler, RealConnection.Listener {

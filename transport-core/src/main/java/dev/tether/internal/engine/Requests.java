@@ -7,10 +7,10 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The requests this side has sent and not yet seen answered: their futures by request id, each
- * with its timeout as a timer on the connection's loop. A request's timer is added to the loop
- * without a task or a wake-up (see {@link EventLoop#addTimer}) and removed the moment its response
- * arrives, so completed requests leave nothing behind.
+ * The requests this side has sent and not yet seen answered: their futures by request id, each with
+ * its timeout as a timer on the connection's loop. A request's timer is added to the loop without a
+ * task or a wake-up (see {@link EventLoop#addTimer}) and removed the moment its response arrives,
+ * so completed requests leave nothing behind.
  *
  * <p>Thread safe: requests are added on callers' threads and completed on the loop.
  */
@@ -67,8 +67,7 @@ final class Requests {
   /** Registers a new request, with its timeout running from now; any thread. */
   Pending register(Object message, long timeoutNanos) {
     long id = nextId.incrementAndGet();
-    Pending p =
-        new Pending(id, message.getClass().getSimpleName(), timeoutNanos / 1_000_000);
+    Pending p = new Pending(id, message.getClass().getSimpleName(), timeoutNanos / 1_000_000);
     pending.put(id, p);
     loop.addTimer(p, Deadlines.after(System.nanoTime(), timeoutNanos));
     return p;

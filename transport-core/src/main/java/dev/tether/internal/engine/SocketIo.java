@@ -204,7 +204,8 @@ final class SocketIo {
         connection.onOutputShut();
       }
     } catch (IOException e) {
-      connection.connectionLost("write to " + connection.peerName + " failed: " + e.getMessage(), e);
+      connection.connectionLost(
+          "write to " + connection.peerName + " failed: " + e.getMessage(), e);
     }
   }
 
@@ -280,7 +281,8 @@ final class SocketIo {
         return true;
       }
     } catch (IOException e) {
-      connection.connectionLost("write to " + connection.peerName + " failed: " + e.getMessage(), e);
+      connection.connectionLost(
+          "write to " + connection.peerName + " failed: " + e.getMessage(), e);
       return false;
     }
     if (!queueIfBusy) {

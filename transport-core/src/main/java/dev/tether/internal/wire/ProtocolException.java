@@ -14,8 +14,8 @@ public final class ProtocolException extends Exception {
   }
 
   /**
-   * @param silent true if the connection must close without writing anything, as a server does
-   *     when the first bytes are not the preamble (PROTOCOL.md §2)
+   * @param silent true if the connection must close without writing anything, as a server does when
+   *     the first bytes are not the preamble (PROTOCOL.md §2)
    */
   public ProtocolException(GoAwayCode code, String message, boolean silent) {
     super(message, null, false, false);
