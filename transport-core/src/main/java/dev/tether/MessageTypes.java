@@ -94,7 +94,10 @@ public final class MessageTypes {
 
   /**
    * Returns the schema fingerprint of PROTOCOL.md §5: the first 8 bytes, big-endian, of the SHA-256
-   * of the app protocol line and one {@code id=name} line per type in ascending id.
+   * of the app protocol line, one {@code id=name} line per type in ascending id and, if any classes
+   * are registered as {@link Builder#nested nested}, one {@code nested=binaryClassName} line per
+   * such class in registration order (so that peers whose Kryo or Fory registrations differ are
+   * refused at connect time, not misread later).
    */
   public long fingerprint() {
     return fingerprint;
@@ -119,6 +122,9 @@ public final class MessageTypes {
     StringBuilder text = new StringBuilder(appProtocol).append('\n');
     for (Entry e : entries) {
       text.append(e.id()).append('=').append(e.name()).append('\n');
+    }
+    for (Class<?> nested : nestedClasses) {
+      text.append("nested=").append(nested.getName()).append('\n');
     }
     return text.toString();
   }

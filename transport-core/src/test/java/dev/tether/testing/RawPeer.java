@@ -56,7 +56,18 @@ public final class RawPeer implements AutoCloseable {
 
   /** Connects to {@code address} with reads bounded by {@link #READ_TIMEOUT_MILLIS}. */
   public static RawPeer connect(SocketAddress address) throws IOException {
+    return connect(address, 0);
+  }
+
+  /**
+   * Connects with a small receive buffer (if {@code receiveBufferBytes} is positive), so that a
+   * peer that does not read pushes back on the server after a few kilobytes rather than megabytes.
+   */
+  public static RawPeer connect(SocketAddress address, int receiveBufferBytes) throws IOException {
     Socket socket = new Socket();
+    if (receiveBufferBytes > 0) {
+      socket.setReceiveBufferSize(receiveBufferBytes);
+    }
     socket.connect(address, READ_TIMEOUT_MILLIS);
     socket.setSoTimeout(READ_TIMEOUT_MILLIS);
     socket.setTcpNoDelay(true);

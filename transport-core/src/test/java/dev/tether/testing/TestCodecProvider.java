@@ -14,6 +14,9 @@ import java.nio.charset.StandardCharsets;
  * transport-core's tests run without a codec module. Not for production use.
  */
 public final class TestCodecProvider implements CodecProvider {
+  /** A {@link Msg} whose text starts with this makes the decoder throw an {@link Error}. */
+  public static final String CODEC_BUG = "codec-bug:";
+
   @Override
   public String name() {
     return "test";
@@ -54,7 +57,12 @@ public final class TestCodecProvider implements CodecProvider {
           byte[] bytes = new byte[length];
           in.get(bytes);
           if (type == Msg.class) {
-            return type.cast(new Msg(new String(bytes, StandardCharsets.UTF_8), seq));
+            String text = new String(bytes, StandardCharsets.UTF_8);
+            if (text.startsWith(CODEC_BUG)) {
+              // what a buggy codec or a broken class path does: an Error, not a CodecException
+              throw new AssertionError("codec test has a bug: " + text);
+            }
+            return type.cast(new Msg(text, seq));
           } else if (type == Blob.class) {
             return type.cast(new Blob(seq, bytes));
           }

@@ -66,7 +66,9 @@ final class FrameRouter implements FrameDecoder.Listener {
         return onRequest(body);
       }
       case FrameType.RESPONSE -> onResponse(body);
-      case FrameType.PING -> onPing(body);
+      case FrameType.PING -> {
+        return onPing(body);
+      }
       case FrameType.PONG -> onPong(body);
       case FrameType.GOAWAY -> connection.onPeerGoAway(GoAway.decode(body));
       case FrameType.HELLO, FrameType.WELCOME ->
@@ -122,9 +124,8 @@ final class FrameRouter implements FrameDecoder.Listener {
     connection.messagesReceived++;
     MessageTypes.Entry entry = connection.types.entryFor(typeId);
     if (entry == null) {
-      connection.respondOwed(
+      return connection.respondOwed(
           requestId, RequestErrorCode.UNKNOWN_TYPE, "type id " + typeId + " is not registered");
-      return true;
     }
     Object message;
     if (body.remaining() > INLINE_DECODE_BYTES) {
@@ -133,7 +134,7 @@ final class FrameRouter implements FrameDecoder.Listener {
       try {
         message = connection.decode(entry, body);
       } catch (CodecException e) {
-        connection.respondOwed(
+        return connection.respondOwed(
             requestId,
             RequestErrorCode.DECODE_FAILED,
             "cannot decode "
@@ -142,7 +143,6 @@ final class FrameRouter implements FrameDecoder.Listener {
                 + connection.codecName()
                 + ": "
                 + e.getMessage());
-        return true;
       }
     }
     return connection.mailbox.offerRequest(requestId, message, frameBytes);
@@ -195,12 +195,12 @@ final class FrameRouter implements FrameDecoder.Listener {
     pending.future.complete(value);
   }
 
-  private void onPing(ByteBuffer body) throws ProtocolException {
+  private boolean onPing(ByteBuffer body) throws ProtocolException {
     if (body.remaining() != 8) {
       throw new ProtocolException(
           GoAwayCode.PROTOCOL_ERROR, "PING body must be 8 bytes, was " + body.remaining());
     }
-    connection.io.sendPong(body.getLong());
+    return connection.io.sendPong(body.getLong());
   }
 
   private void onPong(ByteBuffer body) throws ProtocolException {

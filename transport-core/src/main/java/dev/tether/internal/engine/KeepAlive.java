@@ -133,7 +133,8 @@ final class KeepAlive extends DeadlineQueue.Timer {
           connection.drainExpired();
           return;
         }
-        if (checkPeer(now, state)) {
+        // once closing, the drain deadline bounds everything; silence is judged only while open
+        if (state == ConnectionState.OPEN && checkPeer(now)) {
           return;
         }
         if (state != ConnectionState.GOAWAY_SENT) {
@@ -148,14 +149,14 @@ final class KeepAlive extends DeadlineQueue.Timer {
   }
 
   /** Closes the connection if the peer went silent or stopped reading; true if it did. */
-  private boolean checkPeer(long now, ConnectionState state) {
+  private boolean checkPeer(long now) {
     if (idleNanos == 0) {
       return false;
     }
     if (connection.io.isReadPaused()) {
       lastReadNanos = now; // this side is not listening; the peer is not silent
     }
-    if (state != ConnectionState.GOAWAY_SENT && now - lastReadNanos >= idleNanos) {
+    if (now - lastReadNanos >= idleNanos) {
       connection.fail(
           GoAwayCode.IDLE_TIMEOUT,
           "no frame received from "
@@ -205,7 +206,7 @@ final class KeepAlive extends DeadlineQueue.Timer {
         if (drainScheduled) {
           next = drainDeadline;
         }
-        if (idleNanos > 0) {
+        if (idleNanos > 0 && connection.state() == ConnectionState.OPEN) {
           next = earliest(next, lastReadNanos + idleNanos);
           if (connection.outbound.size() > 0) {
             next = earliest(next, connection.outbound.lastProgressNanos() + idleNanos);

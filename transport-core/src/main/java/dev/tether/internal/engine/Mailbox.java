@@ -10,6 +10,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -62,7 +63,7 @@ final class Mailbox implements Runnable {
   private final Object[] batch = new Object[64];
   private int batchPosition;
   private int batchLength;
-  private volatile Thread dispatchThread;
+  private final AtomicReference<Thread> dispatchThread = new AtomicReference<>();
   private volatile boolean discarding;
   private volatile boolean finished;
 
@@ -150,20 +151,22 @@ final class Mailbox implements Runnable {
 
   /** Returns true on the thread delivering this connection's items right now. */
   boolean isDispatchThread() {
-    return dispatchThread == Thread.currentThread();
+    return dispatchThread.get() == Thread.currentThread();
   }
 
   @Override
   public void run() {
-    if (dispatchThread == Thread.currentThread()) {
+    Thread current = Thread.currentThread();
+    if (dispatchThread.get() == current) {
       return; // re-entered from a handler on the loop; the running dispatcher goes on
     }
     boolean more;
-    dispatchThread = Thread.currentThread();
+    dispatchThread.set(current);
     try {
       more = dispatch();
     } finally {
-      dispatchThread = null;
+      // a successor may already run (scheduled the moment this one released the flag)
+      dispatchThread.compareAndSet(current, null);
     }
     if (more) {
       if (executor != null) {
@@ -346,7 +349,7 @@ final class Mailbox implements Runnable {
   private void finishRequest() {
     queue.finishWork();
     if (gate.exit() && connection.closeStarted()) {
-      connection.loop.execute(connection::onCutReached);
+      connection.loop.execute(connection::onRequestsIdle);
     }
   }
 

@@ -284,7 +284,7 @@ final class OutboundBuffer {
       boolean wasFull = size >= limit || !pendingSends.isEmpty();
       advance(n);
       lastProgressNanos = System.nanoTime();
-      while (!pendingSends.isEmpty() && hasRoom(pendingSends.peek().frame().length)) {
+      while (!pendingSends.isEmpty() && fits(pendingSends.peek().frame().length)) {
         PendingSend next = pendingSends.poll();
         pendingBytes -= next.frame().length;
         put(next.frame(), next.frame().length);
@@ -395,8 +395,13 @@ final class OutboundBuffer {
     }
   }
 
+  /** Returns true if a frame of {@code length} may be appended now, behind no waiting send. */
   private boolean hasRoom(int length) {
-    return pendingSends.isEmpty() && (size == 0 || (long) size + length <= limit);
+    return pendingSends.isEmpty() && fits(length);
+  }
+
+  private boolean fits(int length) {
+    return size == 0 || (long) size + length <= limit;
   }
 
   private static boolean isMessage(byte type) {

@@ -454,7 +454,7 @@ final class RealConnection<O, I> implements Connection<O, I>, EventLoop.Handler 
   }
 
   private void afterForcedAppend(Mode mode) {
-    if (mode == Mode.FORCE && outbound.size() >= config.maxQueuedOutboundBytes()) {
+    if (mode == Mode.FORCE && !outboundUnderBound()) {
       if (loop.inLoop()) {
         io.pauseForOutbound();
       } else {
@@ -503,9 +503,12 @@ final class RealConnection<O, I> implements Connection<O, I>, EventLoop.Handler 
     }
   }
 
-  /** Answers a request the loop could not deliver (unknown type, undecodable). Loop thread. */
-  void respondOwed(long id, RequestErrorCode code, String text) {
-    appendOwed(errorFrame(id, code, text));
+  /**
+   * Answers a request the loop could not deliver (unknown type, undecodable); returns false if
+   * reading must pause (see {@link #appendOwed}). Loop thread.
+   */
+  boolean respondOwed(long id, RequestErrorCode code, String text) {
+    return appendOwed(errorFrame(id, code, text));
   }
 
   private byte[] errorFrame(long id, RequestErrorCode code, String text) {
@@ -518,21 +521,28 @@ final class RealConnection<O, I> implements Connection<O, I>, EventLoop.Handler 
 
   /**
    * Queues a frame the transport owes the peer (handshake, PONG, error response) whatever the
-   * bound, and stops reading while the queue is over it: a peer that does not read cannot make it
-   * grow. Loop thread.
+   * bound. Returns false once the queue is over its bound: the caller, reading, then stops, so a
+   * peer that does not read cannot make the queue grow. Loop thread.
    */
-  void appendOwed(byte[] frame) {
+  boolean appendOwed(byte[] frame) {
     try {
       if (outbound.append(frame, frame.length, OutboundBuffer.Mode.FORCE, 0)
           == OutboundBuffer.ACCEPTED) {
-        if (outbound.size() >= config.maxQueuedOutboundBytes()) {
-          io.pauseForOutbound();
-        }
         io.scheduleFlush();
       }
     } catch (InterruptedException e) {
       throw new IllegalStateException("FORCE appends never wait", e);
     }
+    return outboundUnderBound();
+  }
+
+  boolean outboundUnderBound() {
+    return outbound.size() < config.maxQueuedOutboundBytes();
+  }
+
+  /** Returns true while reading may go on: room in the inbound queues and under the bound out. */
+  boolean canRead() {
+    return !mailbox.isFull() && outboundUnderBound();
   }
 
   private TetherTimeoutException backPressure(long waitNanos) {
@@ -606,19 +616,21 @@ final class RealConnection<O, I> implements Connection<O, I>, EventLoop.Handler 
 
   /** Resumes reading once the inbound queue has room; any thread. */
   void resumeReadingSoon() {
-    loop.execute(
-        () -> {
-          if (state == ConnectionState.CLOSED) {
-            return;
-          }
-          try {
-            io.resumeFromInbound();
-          } catch (ProtocolException e) {
-            onProtocolError(e);
-          } finally {
-            mailbox.schedule();
-          }
-        });
+    loop.execute(this::resumeReading);
+  }
+
+  /** Resumes reading if it was paused and there is room both ways now. Loop thread. */
+  void resumeReading() {
+    if (state == ConnectionState.CLOSED) {
+      return;
+    }
+    try {
+      io.tryResume();
+    } catch (ProtocolException e) {
+      onProtocolError(e);
+    } finally {
+      mailbox.schedule();
+    }
   }
 
   /** The dispatcher on the loop stopped because the outbound queue is full. Loop thread. */
@@ -632,6 +644,7 @@ final class RealConnection<O, I> implements Connection<O, I>, EventLoop.Handler 
       dispatchWaitsForRoom = false;
       mailbox.schedule();
     }
+    resumeReading();
   }
 
   @SuppressWarnings("unchecked")
@@ -659,7 +672,8 @@ final class RealConnection<O, I> implements Connection<O, I>, EventLoop.Handler 
 
   @Override
   public void close() {
-    boolean started = startClose() && !state.isClosing();
+    boolean wasOpen = state == ConnectionState.OPEN;
+    boolean started = startClose() && wasOpen;
     if (mailbox.isDispatchThread() || EventLoop.onAnyLoop()) {
       return; // the close completes after this handler returns; waiting here would deadlock
     }
@@ -760,13 +774,17 @@ final class RealConnection<O, I> implements Connection<O, I>, EventLoop.Handler 
     return peerGoAway;
   }
 
-  /** The handler has finished what was received before the close (or a request was answered). */
+  /** The handler has finished what was received before the close (the mailbox's marker). */
   void onCutReached() {
-    if (state != ConnectionState.CLOSING) {
-      return;
+    if (state == ConnectionState.CLOSING) {
+      cutReached = true;
+      onRequestsIdle();
     }
-    cutReached = true;
-    if (mailbox.gate.closeIfIdle()) {
+  }
+
+  /** Sends this side's GOAWAY once the cut is reached and no request is being answered. */
+  void onRequestsIdle() {
+    if (state == ConnectionState.CLOSING && cutReached && mailbox.gate.closeIfIdle()) {
       sendGoAway(goAwayCode, goAwayReason);
     }
   }
@@ -807,7 +825,8 @@ final class RealConnection<O, I> implements Connection<O, I>, EventLoop.Handler 
             ? new HandshakeException(GoAwayCode.UNKNOWN, -1, why, true, null)
             : new ConnectionClosedException(GoAwayCode.UNKNOWN, -1, why, true, null);
     reportHandshakeFailure(cause);
-    closeNow(cause);
+    failed = true;
+    closeNow(closeCause != null ? amended(closeCause, why) : cause);
   }
 
   private void maybeFinish() {
@@ -872,7 +891,7 @@ final class RealConnection<O, I> implements Connection<O, I>, EventLoop.Handler 
             : new HandshakeException(GoAwayCode.UNKNOWN, -1, why, true, e);
     reportHandshakeFailure(cause);
     failed = true;
-    closeNow(closeCause != null ? closeCause : cause);
+    closeNow(closeCause != null ? amended(closeCause, why) : cause);
   }
 
   /** The drain deadline passed before the close could finish. */
@@ -926,7 +945,7 @@ final class RealConnection<O, I> implements Connection<O, I>, EventLoop.Handler 
     keepAlive.stop();
     io.close();
     int unsent = outbound.discard();
-    ConnectionClosedException base = closeCause != null ? closeCause : cause;
+    ConnectionClosedException base = cause != null ? cause : closeCause;
     String reason = base.reason();
     if (unsent > 0) {
       reason += "; " + unsent + " accepted messages were never written to " + peerName;

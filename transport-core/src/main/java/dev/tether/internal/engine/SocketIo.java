@@ -41,8 +41,7 @@ final class SocketIo {
   private final Runnable flushTask;
   private volatile long lastSendNanos;
 
-  private boolean pausedByInbound;
-  private boolean pausedByOutbound;
+  private boolean paused;
   private boolean discardInput;
   private long discardedBytes;
   private boolean outputShut;
@@ -108,39 +107,50 @@ final class SocketIo {
       connection.keepAlive.read(System.nanoTime());
       decoder.decode(buffer, connection.router);
       if (decoder.isPaused()) {
-        pausedByInbound = true;
-        updateReadInterest();
+        pause();
       }
     }
   }
 
-  /** Lifts the pause of a full inbound queue and delivers the frames held back. */
-  void resumeFromInbound() throws ProtocolException {
-    if (!pausedByInbound) {
+  /**
+   * Stops reading: the router said there is no room, in the inbound queues for what it delivers or
+   * in the outbound queue for what it would answer. The decoder keeps what it has not delivered.
+   */
+  private void pause() {
+    paused = true;
+    updateReadInterest();
+  }
+
+  /**
+   * Resumes reading if paused and there is room both ways again, delivering what the decoder held
+   * back first; called when the inbound queues make room and when the outbound queue drains.
+   */
+  void tryResume() throws ProtocolException {
+    if (!paused || !connection.canRead()) {
       return;
     }
-    pausedByInbound = false;
-    decoder.resume(connection.router);
+    paused = false;
     if (decoder.isPaused()) {
-      pausedByInbound = true;
-      return;
+      decoder.resume(connection.router);
+      if (decoder.isPaused()) {
+        pause();
+        return;
+      }
     }
     updateReadInterest(); // the selector reports what waits in the socket
   }
 
-  /** Stops reading until the outbound queue is under its bound again. */
+  /** Stops reading until the outbound queue is under its bound again (see {@link #tryResume}). */
   void pauseForOutbound() {
-    if (!pausedByOutbound) {
-      pausedByOutbound = true;
-      updateReadInterest();
+    if (!paused && !discardInput) {
+      pause();
     }
   }
 
   /** Stops decoding: what arrives is read and dropped, up to a bound, until the peer is done. */
   void discardInput() {
     discardInput = true;
-    pausedByInbound = false;
-    pausedByOutbound = false;
+    paused = false;
     updateReadInterest();
   }
 
@@ -151,7 +161,7 @@ final class SocketIo {
   }
 
   boolean isReadPaused() {
-    return pausedByInbound || pausedByOutbound;
+    return paused;
   }
 
   private void updateReadInterest() {
@@ -210,10 +220,6 @@ final class SocketIo {
   }
 
   private void onWritable() {
-    if (pausedByOutbound) {
-      pausedByOutbound = false;
-      updateReadInterest(); // the selector reports what waited in the socket
-    }
     connection.onWritable();
   }
 
@@ -258,10 +264,11 @@ final class SocketIo {
   }
 
   /** Answers a PING; queued behind other frames if there are any (and then the bound applies). */
-  void sendPong(long payload) {
+  boolean sendPong(long payload) {
     if (writeControl(FrameType.PONG, payload, true)) {
       connection.keepAlive.sent(System.nanoTime());
     }
+    return connection.outboundUnderBound();
   }
 
   private boolean writeControl(int type, long payload, boolean queueIfBusy) {
@@ -290,7 +297,7 @@ final class SocketIo {
     }
     byte[] copy = new byte[13];
     frame.rewind().get(copy);
-    connection.appendOwed(copy);
+    connection.appendOwed(copy); // the router stops reading if this went over the bound
     return true;
   }
 

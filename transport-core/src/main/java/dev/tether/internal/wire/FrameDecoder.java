@@ -14,8 +14,10 @@ import java.nio.ByteBuffer;
  *
  * <p>A {@code length} of 0 or above the current limit is rejected before anything is allocated for
  * the body. Frames that arrive whole are handed to the listener in place, without copying; only a
- * frame split across reads is gathered into an internal buffer, which is allocated after the length
- * check. Optionally the stream starts with the 8-byte preamble.
+ * frame split across reads is gathered into an internal buffer, which grows with the bytes that
+ * actually arrive (doubling, up to the frame's length), never with what the header announces: a
+ * peer that announces 16 MiB and sends six bytes holds a few kilobytes. Optionally the stream
+ * starts with the 8-byte preamble.
  *
  * <p>The listener may ask to pause (backpressure); the bytes not yet consumed are kept, bounded by
  * the size of the last input, and handed out by {@link #resume}.
@@ -66,11 +68,14 @@ public final class FrameDecoder {
     }
   }
 
+  /** The largest limit: a whole frame, length field included, must fit in a Java array. */
+  public static final int MAX_FRAME_LENGTH = Integer.MAX_VALUE - 16;
+
   /** Changes the length limit, e.g. once the handshake has completed. */
   public void maxFrameLength(int maxFrameLength) {
-    if (maxFrameLength < 1) {
+    if (maxFrameLength < 1 || maxFrameLength > MAX_FRAME_LENGTH) {
       throw new IllegalArgumentException(
-          "maxFrameLength must be at least 1, was " + maxFrameLength);
+          "maxFrameLength must be 1.." + MAX_FRAME_LENGTH + ", was " + maxFrameLength);
     }
     this.maxFrameLength = maxFrameLength;
   }
@@ -87,6 +92,11 @@ public final class FrameDecoder {
   /** Returns how many bytes are held back, for tests and metrics. */
   public int pendingBytes() {
     return pending.remaining();
+  }
+
+  /** Returns the capacity of the gathering buffer: the memory this decoder holds. */
+  public int heldCapacity() {
+    return pending.capacity();
   }
 
   /**
@@ -177,7 +187,7 @@ public final class FrameDecoder {
           GoAwayCode.FRAME_TOO_LARGE,
           "frame length " + length + " exceeds the limit of " + maxFrameLength + " bytes");
     }
-    int total = LENGTH_FIELD_BYTES + (int) length;
+    int total = LENGTH_FIELD_BYTES + (int) length; // cannot overflow: length <= MAX_FRAME_LENGTH
     if (available < total) {
       return total;
     }
@@ -197,9 +207,13 @@ public final class FrameDecoder {
     return 0;
   }
 
-  /** Moves bytes from {@code src} into {@code pending} until it holds {@code needed} bytes. */
+  /**
+   * Moves bytes from {@code src} into {@code pending}, up to {@code needed} bytes in all; the
+   * buffer grows only as far as the bytes at hand require.
+   */
   private void topUp(ByteBuffer src, int needed) {
-    ensurePendingCapacity(needed);
+    int held = pending.remaining();
+    ensurePendingCapacity(held + Math.min(src.remaining(), needed - held), needed);
     pending.compact();
     int n = Math.min(src.remaining(), needed - pending.position());
     int limit = src.limit();
@@ -214,16 +228,22 @@ public final class FrameDecoder {
     if (!src.hasRemaining()) {
       return;
     }
-    ensurePendingCapacity(pending.remaining() + src.remaining());
+    int capacity = pending.remaining() + src.remaining();
+    ensurePendingCapacity(capacity, capacity);
     pending.compact();
     pending.put(src);
     pending.flip();
   }
 
-  private void ensurePendingCapacity(int capacity) {
+  /**
+   * Makes room for {@code capacity} bytes, doubling so that gathering a large frame costs linear
+   * time, but never past {@code max} (the frame's whole length): memory follows what arrived.
+   */
+  private void ensurePendingCapacity(int capacity, int max) {
     if (pending.capacity() < capacity) {
-      ByteBuffer bigger =
-          ByteBuffer.allocate(Math.max(capacity, Math.min(RETAINED_CAPACITY, capacity * 2)));
+      long doubled = Math.max(1024L, 2L * pending.capacity());
+      int size = (int) Math.max(capacity, Math.min(max, doubled));
+      ByteBuffer bigger = ByteBuffer.allocate(size);
       bigger.put(pending).flip();
       pending = bigger;
     }

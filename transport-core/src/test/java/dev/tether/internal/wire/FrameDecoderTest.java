@@ -265,7 +265,7 @@ class FrameDecoderTest {
   void rejectsANonPositiveLimit() {
     assertThatThrownBy(() -> new FrameDecoder(0, false))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("maxFrameLength must be at least 1, was 0");
+        .hasMessage("maxFrameLength must be 1..2147483631, was 0");
   }
 
   @Test

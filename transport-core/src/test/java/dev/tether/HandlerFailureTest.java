@@ -1,0 +1,169 @@
+package dev.tether;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.tether.testing.Msg;
+import dev.tether.testing.TestTypes;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Whatever a handler throws, {@link Error}s included, the connection ends up in a defined state.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class HandlerFailureTest {
+  private static final Duration WAIT = Duration.ofSeconds(20);
+
+  private static TetherConfig config(boolean onLoop) {
+    TetherConfig.Builder b = TetherConfig.builder().codecs("test");
+    return (onLoop ? b.handlersOnEventLoop() : b).build();
+  }
+
+  @ParameterizedTest
+  @ValueSource(booleans = {false, true})
+  void aMessageHandlerThatThrowsAnErrorClosesItsConnectionWithInternalError(boolean onLoop)
+      throws Exception {
+    try (Server<Object, Object> server =
+            Tether.server(TestTypes.TYPES)
+                .config(config(onLoop))
+                .onMessage(
+                    (c, m) -> {
+                      throw new AssertionError("handler bug on " + ((Msg) m).seq());
+                    })
+                .bind(new InetSocketAddress("127.0.0.1", 0));
+        Connection<Object, Object> client =
+            Tether.client(TestTypes.TYPES).config(config(false)).connect(server.address())) {
+      client.send(new Msg("a", 1));
+      client.send(new Msg("b", 2));
+
+      // the old engine wedged: reading stayed paused and the idle timeout was suspended
+      ConnectionClosedException cause =
+          client.onClose().toCompletableFuture().get(20, TimeUnit.SECONDS);
+      assertThat(cause.code()).isEqualTo(GoAwayCode.INTERNAL_ERROR);
+      assertThat(cause.isRemote()).isTrue();
+      assertThat(cause.reason()).contains("handler bug on 1");
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(booleans = {false, true})
+  void withLogAndContinueAFailingHandlerMissesNothingElse(boolean onLoop) throws Exception {
+    AtomicInteger calls = new AtomicInteger();
+    TetherConfig config =
+        config(onLoop).toBuilder()
+            .handlerFailurePolicy(HandlerFailurePolicy.LOG_AND_CONTINUE)
+            .build();
+    try (Server<Object, Object> server =
+            Tether.server(TestTypes.TYPES)
+                .config(config)
+                .onMessage(
+                    (c, m) -> {
+                      long seq = ((Msg) m).seq();
+                      calls.incrementAndGet();
+                      if (seq % 3 == 0) {
+                        throw new IllegalStateException("bad " + seq);
+                      }
+                      if (seq % 3 == 1) {
+                        throw new OutOfMemoryError("pretend " + seq);
+                      }
+                      c.send(m);
+                    })
+                .bind(new InetSocketAddress("127.0.0.1", 0));
+        Connection<Object, Object> client =
+            Tether.client(TestTypes.TYPES).config(config(false)).connect(server.address())) {
+      for (int i = 0; i < 300; i++) {
+        client.send(new Msg("m", i));
+      }
+      for (int i = 2; i < 300; i += 3) {
+        assertThat(client.receive(WAIT)).isEqualTo(new Msg("m", i));
+      }
+      assertThat(calls.get()).isEqualTo(300);
+      assertThat(client.isOpen()).isTrue();
+    }
+  }
+
+  @Test
+  void aThrowingCloseHandlerStillCompletesOnClose() throws Exception {
+    AtomicReference<Connection<Object, Object>> serverSide = new AtomicReference<>();
+    try (Server<Object, Object> server =
+        Tether.server(TestTypes.TYPES)
+            .codecs("test")
+            .onConnection(serverSide::set)
+            .onClose(
+                (c, cause) -> {
+                  throw new StackOverflowError("close handler bug");
+                })
+            .bind(new InetSocketAddress("127.0.0.1", 0))) {
+      Connection<Object, Object> client =
+          Tether.client(TestTypes.TYPES).codecs("test").connect(server.address());
+      await().atMost(WAIT).until(() -> serverSide.get() != null);
+
+      client.close();
+
+      ConnectionClosedException cause =
+          serverSide.get().onClose().toCompletableFuture().get(20, TimeUnit.SECONDS);
+      assertThat(cause.code()).isEqualTo(GoAwayCode.NORMAL);
+    }
+  }
+
+  @Test
+  void aConnectionHandlerThatThrowsClosesTheConnection() throws Exception {
+    try (Server<Object, Object> server =
+        Tether.server(TestTypes.TYPES)
+            .codecs("test")
+            .onConnection(
+                c -> {
+                  throw new IllegalStateException("no room for you");
+                })
+            .bind(new InetSocketAddress("127.0.0.1", 0))) {
+      Connection<Object, Object> client =
+          Tether.client(TestTypes.TYPES).codecs("test").connect(server.address());
+
+      ConnectionClosedException cause =
+          client.onClose().toCompletableFuture().get(20, TimeUnit.SECONDS);
+      assertThat(cause.code()).isEqualTo(GoAwayCode.INTERNAL_ERROR);
+      assertThat(cause.reason()).contains("no room for you");
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(booleans = {false, true})
+  void aRequestHandlerThatThrowsAnErrorIsAnsweredAndTheConnectionStaysUp(boolean onLoop)
+      throws Exception {
+    try (Server<Object, Object> server =
+            Tether.server(TestTypes.TYPES)
+                .config(config(onLoop))
+                .onRequest(
+                    (c, m) -> {
+                      if (((Msg) m).seq() == 1) {
+                        throw new NoClassDefFoundError("com/example/Missing");
+                      }
+                      return m;
+                    })
+                .bind(new InetSocketAddress("127.0.0.1", 0));
+        Connection<Object, Object> client =
+            Tether.client(TestTypes.TYPES).config(config(false)).connect(server.address())) {
+      assertThatThrownBy(() -> client.request(new Msg("x", 1)).get(20, TimeUnit.SECONDS))
+          .isInstanceOf(ExecutionException.class)
+          .cause()
+          .isInstanceOfSatisfying(
+              RequestFailedException.class,
+              e -> {
+                assertThat(e.code()).isEqualTo(RequestErrorCode.HANDLER_FAILED);
+                assertThat(e.remoteMessage()).contains("com/example/Missing");
+              });
+      assertThat(client.request(new Msg("y", 2)).get(20, TimeUnit.SECONDS))
+          .isEqualTo(new Msg("y", 2));
+    }
+  }
+}

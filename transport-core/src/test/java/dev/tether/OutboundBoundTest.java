@@ -1,0 +1,320 @@
+package dev.tether;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.tether.testing.Blob;
+import dev.tether.testing.Msg;
+import dev.tether.testing.RawPeer;
+import dev.tether.testing.TestTypes;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * The outbound bound holds for every frame, whoever writes it, and nothing ever waits on an event
+ * loop: a peer that sends but never reads cannot make a server grow, a handler on the loop cannot
+ * freeze the loop, and a slow but steady consumer never times its sender out.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class OutboundBoundTest {
+  private static final int BOUND = 64 * 1024;
+
+  private final List<AutoCloseable> resources = new ArrayList<>();
+
+  @AfterEach
+  void closeResources() throws Exception {
+    for (int i = resources.size() - 1; i >= 0; i--) {
+      try {
+        resources.get(i).close();
+      } catch (Exception e) {
+        // a test may leave a connection that cannot close gracefully; that is not what it checks
+      }
+    }
+  }
+
+  private <T extends AutoCloseable> T track(T resource) {
+    resources.add(resource);
+    return resource;
+  }
+
+  /** Frames a peer can send that make the server answer on its own. */
+  enum Provocation {
+    PING {
+      @Override
+      byte[] frame(long i) {
+        return RawPeer.frame(RawPeer.PING, ByteBuffer.allocate(8).putLong(i).array());
+      }
+    },
+    REQUEST_OF_UNKNOWN_TYPE {
+      @Override
+      byte[] frame(long i) {
+        return RawPeer.frame(
+            RawPeer.REQUEST,
+            RawPeer.concat(ByteBuffer.allocate(8).putLong(i).array(), RawPeer.varint(99)));
+      }
+    };
+
+    abstract byte[] frame(long i);
+  }
+
+  @ParameterizedTest
+  @EnumSource(Provocation.class)
+  void aPeerThatProvokesAnswersButNeverReadsCannotGrowTheServersQueue(Provocation provocation)
+      throws Exception {
+    Server<Object, Object> server =
+        track(
+            Tether.server(TestTypes.TYPES)
+                .config(
+                    TetherConfig.builder()
+                        .codecs("test")
+                        .maxQueuedOutboundBytes(BOUND)
+                        .idleTimeout(Duration.ZERO) // the flood must not be cut short here
+                        .heartbeatInterval(Duration.ZERO)
+                        .build())
+                .bind(new InetSocketAddress("127.0.0.1", 0)));
+    RawPeer peer = track(RawPeer.connect(server.address(), 8192));
+    peer.handshake(RawPeer.Hello.forTypes(TestTypes.TYPES).codecs("test"));
+    AtomicLong written = new AtomicLong();
+    Thread flooder = flood(peer, provocation, written, 64L * 1024 * 1024);
+    await().atMost(Duration.ofSeconds(20)).until(() -> server.connections().size() == 1);
+    Connection<Object, Object> serverSide = server.connections().get(0);
+
+    // answers pile up until the queue is full ...
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(() -> serverSide.metrics().queuedOutboundBytes() >= BOUND);
+    // ... and then the server stops reading instead of growing: one read's worth of answers at
+    // most beyond the bound (old engine: 32 MB against a 64 KiB bound)
+    long readWhenFull = serverSide.metrics().bytesReceived();
+    await()
+        .during(Duration.ofSeconds(2))
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> serverSide.metrics().queuedOutboundBytes() <= 2L * BOUND + 8 * 1024);
+    assertThat(serverSide.metrics().bytesReceived() - readWhenFull)
+        .as("bytes the server read after its queue was full")
+        .isLessThan(2L * 1024 * 1024);
+    assertThat(written.get()).as("the flood is held back by TCP").isLessThan(64L * 1024 * 1024);
+    peer.close();
+    flooder.join(10_000);
+  }
+
+  @Test
+  void aPeerThatStopsReadingIsClosedAfterTheIdleTimeoutNamingWhy() throws Exception {
+    AtomicReference<ConnectionClosedException> serverSaw = new AtomicReference<>();
+    Server<Object, Object> server =
+        track(
+            Tether.server(TestTypes.TYPES)
+                .config(
+                    TetherConfig.builder()
+                        .codecs("test")
+                        .maxQueuedOutboundBytes(BOUND)
+                        .idleTimeout(Duration.ofMillis(800))
+                        .drainTimeout(Duration.ofMillis(500))
+                        .build())
+                .onClose((c, cause) -> serverSaw.set(cause))
+                .bind(new InetSocketAddress("127.0.0.1", 0)));
+    RawPeer peer = track(RawPeer.connect(server.address(), 8192));
+    peer.handshake(RawPeer.Hello.forTypes(TestTypes.TYPES).codecs("test"));
+    Thread flooder = flood(peer, Provocation.PING, new AtomicLong(), 64L * 1024 * 1024);
+
+    await().atMost(Duration.ofSeconds(20)).until(() -> serverSaw.get() != null);
+
+    assertThat(serverSaw.get().code()).isEqualTo(GoAwayCode.IDLE_TIMEOUT);
+    assertThat(serverSaw.get().reason()).contains("has read nothing for");
+    peer.close();
+    flooder.join(10_000);
+  }
+
+  private static Thread flood(RawPeer peer, Provocation what, AtomicLong written, long limit) {
+    Thread t =
+        new Thread(
+            () -> {
+              byte[] one = what.frame(0);
+              byte[] batch = new byte[one.length * 1000];
+              for (int i = 0; i < 1000; i++) {
+                System.arraycopy(what.frame(i), 0, batch, i * one.length, one.length);
+              }
+              try {
+                while (written.get() < limit) {
+                  peer.write(batch);
+                  written.addAndGet(batch.length);
+                }
+              } catch (IOException e) {
+                // the test closed the socket: done
+              }
+            },
+            "flooder");
+    t.setDaemon(true);
+    t.start();
+    return t;
+  }
+
+  @Test
+  void aHandlerOnTheLoopThatSendsNeverFreezesTheLoopsOtherConnections() throws Exception {
+    TetherRuntime oneLoop = track(TetherRuntime.builder().eventLoops(1).build());
+    Server<Object, Object> server =
+        track(
+            Tether.server(TestTypes.TYPES)
+                .runtime(oneLoop)
+                .config(
+                    TetherConfig.builder()
+                        .codecs("test")
+                        .handlersOnEventLoop()
+                        .maxQueuedOutboundBytes(BOUND)
+                        .idleTimeout(Duration.ZERO)
+                        .build())
+                .onMessage((c, m) -> c.send(m))
+                .onRequest((c, m) -> m)
+                .bind(new InetSocketAddress("127.0.0.1", 0)));
+    // a peer that floods echo requests and never reads the echoes: the handler's sends fill the
+    // queue of that connection; on the old engine each further send blocked the only loop
+    RawPeer flooder = track(RawPeer.connect(server.address(), 8192));
+    flooder.handshake(RawPeer.Hello.forTypes(TestTypes.TYPES).codecs("test"));
+    byte[] echo = RawPeer.frame(RawPeer.DATA, RawPeer.concat(RawPeer.varint(1), msg("x", 1)));
+    Thread writer =
+        new Thread(
+            () -> {
+              try {
+                for (int i = 0; i < 2_000_000; i++) {
+                  flooder.write(echo);
+                }
+              } catch (IOException e) {
+                // closed by the test
+              }
+            });
+    writer.setDaemon(true);
+    writer.start();
+    await().atMost(Duration.ofSeconds(20)).until(() -> server.connections().size() == 1);
+    Connection<Object, Object> flooded = server.connections().get(0);
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(() -> flooded.metrics().queuedOutboundBytes() >= BOUND);
+
+    Connection<Object, Object> other =
+        track(Tether.client(TestTypes.TYPES).codecs("test").connect(server.address()));
+    for (int i = 0; i < 50; i++) {
+      Object answer = other.request(new Msg("ping", i)).get(2, TimeUnit.SECONDS);
+      assertThat(answer).isEqualTo(new Msg("ping", i));
+    }
+    assertThat(flooded.metrics().queuedOutboundBytes())
+        .as("the handler on the loop is not called while its queue is over the bound")
+        .isLessThanOrEqualTo(2L * BOUND + 8 * 1024);
+    flooder.close();
+  }
+
+  @Test
+  void aSteadySlowConsumerNeverTimesItsSenderOut() throws Exception {
+    AtomicLong received = new AtomicLong();
+    TetherConfig config =
+        TetherConfig.builder()
+            .codecs("test")
+            .maxQueuedInboundMessages(400)
+            .maxQueuedOutboundBytes(16 * 1024)
+            .sendTimeout(Duration.ofMillis(150))
+            .build();
+    Server<Object, Object> server =
+        track(
+            Tether.server(TestTypes.TYPES)
+                .config(config)
+                .onMessage(
+                    (c, m) -> {
+                      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1)); // a slow consumer
+                      received.incrementAndGet();
+                    })
+                .bind(new InetSocketAddress("127.0.0.1", 0)));
+    Connection<Object, Object> client =
+        track(Tether.client(TestTypes.TYPES).config(config).connect(server.address()));
+    byte[] payload = new byte[512];
+
+    // the consumer takes about 1 ms a message and never stops; the old engine resumed reading
+    // only once 200 of 400 queued messages were consumed, leaving the sender without progress
+    // for longer than its 150 ms send timeout
+    for (int i = 0; i < 3000; i++) {
+      client.send(new Blob(i, payload));
+    }
+
+    await().atMost(Duration.ofSeconds(30)).until(() -> received.get() == 3000);
+  }
+
+  @Test
+  void sendAsyncCompletesOnceThereIsRoomAndKeepsOrder() throws Exception {
+    List<Long> seen = new ArrayList<>();
+    CompletableFuture<Void> release = new CompletableFuture<>();
+    TetherConfig config =
+        TetherConfig.builder().codecs("test").maxQueuedOutboundBytes(16 * 1024).build();
+    Server<Object, Object> server =
+        track(
+            Tether.server(TestTypes.TYPES)
+                .config(config.toBuilder().maxQueuedInboundMessages(8).build())
+                .onMessage(
+                    (c, m) -> {
+                      release.join();
+                      synchronized (seen) {
+                        seen.add(((Blob) m).seq());
+                      }
+                    })
+                .bind(new InetSocketAddress("127.0.0.1", 0)));
+    Connection<Object, Object> client =
+        track(Tether.client(TestTypes.TYPES).config(config).connect(server.address()));
+
+    // fill the queue, the socket buffers and then the waiting room, until a send is refused
+    List<CompletableFuture<Void>> stages = new ArrayList<>();
+    CompletableFuture<Void> refused = null;
+    int waited = 0;
+    for (int i = 0; i < 100_000 && refused == null; i++) {
+      CompletableFuture<Void> stage =
+          client.sendAsync(new Blob(i, new byte[4096])).toCompletableFuture();
+      if (stage.isCompletedExceptionally()) {
+        refused = stage;
+      } else {
+        stages.add(stage);
+        waited += stage.isDone() ? 0 : 1;
+      }
+    }
+    assertThat(waited)
+        .as("sendAsync calls that returned before their message had room")
+        .isPositive();
+    assertThat(refused).as("a sendAsync beyond the waiting room is refused at once").isNotNull();
+    assertThat(refused.handle((v, e) -> e).get())
+        .isInstanceOf(TetherTimeoutException.class)
+        .hasMessageContaining("waiting");
+
+    release.complete(null);
+    CompletableFuture.allOf(stages.toArray(CompletableFuture[]::new)).get(20, TimeUnit.SECONDS);
+    int total = stages.size();
+    await().atMost(Duration.ofSeconds(20)).until(() -> sizeOf(seen) == total);
+    synchronized (seen) {
+      for (int i = 0; i < total; i++) {
+        assertThat(seen.get(i)).isEqualTo(i);
+      }
+    }
+    assertThat(client.isWritable()).isTrue();
+  }
+
+  private static int sizeOf(List<Long> list) {
+    synchronized (list) {
+      return list.size();
+    }
+  }
+
+  /** The {@code test} codec's encoding of a {@link Msg}: u64 seq, u32 length, UTF-8 text. */
+  static byte[] msg(String text, long seq) {
+    byte[] utf8 = text.getBytes(StandardCharsets.UTF_8);
+    return ByteBuffer.allocate(12 + utf8.length).putLong(seq).putInt(utf8.length).put(utf8).array();
+  }
+}
