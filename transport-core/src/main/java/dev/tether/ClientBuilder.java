@@ -3,6 +3,7 @@ package dev.tether;
 import dev.tether.internal.engine.Connector;
 import dev.tether.internal.engine.Handlers;
 import java.net.SocketAddress;
+import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -93,7 +94,9 @@ public final class ClientBuilder<O, I> {
   public Connection<O, I> connect(SocketAddress address) {
     CompletableFuture<Connection<O, I>> future = connectAsync(address);
     long waitMillis =
-        config.connectTimeout().toMillis() + config.handshakeTimeout().toMillis() + 1000;
+        saturatedMillis(config.connectTimeout())
+            + saturatedMillis(config.handshakeTimeout())
+            + 1000;
     try {
       return future.get(waitMillis, TimeUnit.MILLISECONDS);
     } catch (ExecutionException | CompletionException e) {
@@ -114,6 +117,11 @@ public final class ClientBuilder<O, I> {
       Thread.currentThread().interrupt();
       throw new TetherException("interrupted while connecting to " + address, e);
     }
+  }
+
+  /** Milliseconds of a duration, capped far below overflow (a century is "forever" here). */
+  private static long saturatedMillis(Duration d) {
+    return d.getSeconds() >= 3_155_760_000L ? 3_155_760_000_000L : d.toMillis();
   }
 
   /**

@@ -133,7 +133,9 @@ public record TetherConfig(
 
   private static void checkWireMillis(String name, Duration value) {
     Objects.requireNonNull(value, name);
-    if (value.isNegative() || value.toMillis() > MAX_WIRE_MILLIS) {
+    if (value.isNegative()
+        || value.getSeconds() > MAX_WIRE_MILLIS / 1000 + 1
+        || value.toMillis() > MAX_WIRE_MILLIS) {
       throw new IllegalArgumentException(name + " must be 0.." + MAX_WIRE_MILLIS + " ms: " + value);
     }
   }

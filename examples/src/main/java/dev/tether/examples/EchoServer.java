@@ -2,6 +2,7 @@ package dev.tether.examples;
 
 import dev.tether.ConnectionClosedException;
 import dev.tether.GoAwayCode;
+import dev.tether.MessageTooLargeException;
 import dev.tether.Server;
 import dev.tether.Tether;
 import java.io.PrintStream;
@@ -57,7 +58,16 @@ public final class EchoServer {
                         + hostPort(connection.peer().address())
                         + " connected, codec "
                         + connection.peer().codec()))
-        .onMessage((connection, echo) -> connection.send(echo))
+        .onMessage(
+            (connection, echo) -> {
+              try {
+                connection.send(echo);
+              } catch (MessageTooLargeException e) {
+                // PROTOCOL.md §10: an echo the client could not accept is not sent; the
+                // connection stays up and later echoes go out as usual
+                log.info("not echoing #{}: {}", echo.seq(), e.getMessage());
+              }
+            })
         .onRequest((connection, request) -> EchoProtocol.answer(request))
         .onClose(
             (connection, cause) ->

@@ -8,6 +8,7 @@ import dev.tether.RequestErrorCode;
 import dev.tether.RequestFailedException;
 import dev.tether.Server;
 import dev.tether.Tether;
+import dev.tether.TetherConfig;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
@@ -55,5 +56,23 @@ class EchoServerTest {
       assertThat(client.isOpen()).as("an error response leaves the connection up").isTrue();
     }
     assertThat(events).first().asString().contains("connected, codec " + codec);
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("codecs")
+  void anEchoTooLargeForTheClientIsSkippedAndTheConnectionStaysUp(String codec) throws Exception {
+    try (Server<Echo, Echo> server =
+            EchoServer.start(new InetSocketAddress("127.0.0.1", 0), List.of(), "test", e -> {});
+        Connection<Echo, Echo> client =
+            Tether.<Echo, Echo>client(EchoProtocol.TYPES)
+                .config(TetherConfig.builder().codecs(codec).maxFrameBytes(1024).build())
+                .connect(server.address())) {
+      client.send(new Echo("x".repeat(4000), 1)); // fits the server's limit, not the client's
+
+      client.send(new Echo("small", 2));
+
+      assertThat(client.receive(TIMEOUT)).isEqualTo(new Echo("small", 2));
+      assertThat(client.isOpen()).isTrue();
+    }
   }
 }

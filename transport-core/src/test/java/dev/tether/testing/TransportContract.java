@@ -15,6 +15,7 @@ import dev.tether.Server;
 import dev.tether.Tether;
 import dev.tether.TetherConfig;
 import dev.tether.TetherTimeoutException;
+import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,10 +25,11 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The transport's end-to-end behaviour over real sockets, for one codec and every {@link
@@ -46,6 +48,35 @@ public abstract class TransportContract {
     return TetherConfig.builder().codecs(codec()).build();
   }
 
+  /** Where handlers run in a test: on the handler pool (the default) or on the event loop. */
+  public enum Handlers {
+    POOL,
+    LOOP
+  }
+
+  /** One way of running the contract: a socket kind and where handlers run. */
+  public record Setup(Transport transport, Handlers handlers) {
+    SocketAddress bindAddress() {
+      return transport.bindAddress();
+    }
+
+    @Override
+    public String toString() {
+      return transport + ", handlers on " + handlers;
+    }
+  }
+
+  static Stream<Setup> setups() {
+    return Stream.of(Transport.values())
+        .flatMap(t -> Stream.of(Handlers.values()).map(h -> new Setup(t, h)));
+  }
+
+  /** The codec's configuration with handlers where the setup puts them. */
+  protected TetherConfig config(Setup setup) {
+    TetherConfig.Builder builder = config().toBuilder();
+    return (setup.handlers() == Handlers.LOOP ? builder.handlersOnEventLoop() : builder).build();
+  }
+
   @AfterEach
   void closeResources() throws Exception {
     for (int i = resources.size() - 1; i >= 0; i--) {
@@ -58,10 +89,10 @@ public abstract class TransportContract {
     return resource;
   }
 
-  private Server<Object, Object> echoServer(Transport transport) {
+  private Server<Object, Object> echoServer(Setup setup) {
     return track(
         Tether.server(TestTypes.TYPES)
-            .config(config())
+            .config(config(setup))
             .onMessage((c, m) -> c.send(m))
             .onRequest(
                 (c, m) -> {
@@ -70,18 +101,18 @@ public abstract class TransportContract {
                   }
                   return m;
                 })
-            .bind(transport.bindAddress()));
+            .bind(setup.bindAddress()));
   }
 
-  private Connection<Object, Object> client(Server<?, ?> server) {
-    return track(Tether.client(TestTypes.TYPES).config(config()).connect(server.address()));
+  private Connection<Object, Object> client(Setup setup, Server<?, ?> server) {
+    return track(Tether.client(TestTypes.TYPES).config(config(setup)).connect(server.address()));
   }
 
   @ParameterizedTest
-  @EnumSource(Transport.class)
-  void sentMessageIsEchoedBackWithTheNegotiatedCodec(Transport transport) throws Exception {
-    Server<Object, Object> server = echoServer(transport);
-    Connection<Object, Object> client = client(server);
+  @MethodSource("setups")
+  void sentMessageIsEchoedBackWithTheNegotiatedCodec(Setup setup) throws Exception {
+    Server<Object, Object> server = echoServer(setup);
+    Connection<Object, Object> client = client(setup, server);
 
     client.send(new Msg("héllo 𝄞", 42));
 
@@ -91,11 +122,10 @@ public abstract class TransportContract {
   }
 
   @ParameterizedTest
-  @EnumSource(Transport.class)
-  void requestGetsItsResponseAndHandlerFailureComesBackAsError(Transport transport)
-      throws Exception {
-    Server<Object, Object> server = echoServer(transport);
-    Connection<Object, Object> client = client(server);
+  @MethodSource("setups")
+  void requestGetsItsResponseAndHandlerFailureComesBackAsError(Setup setup) throws Exception {
+    Server<Object, Object> server = echoServer(setup);
+    Connection<Object, Object> client = client(setup, server);
 
     Object response = client.request(new Msg("question", 7)).get(20, TimeUnit.SECONDS);
     CompletableFuture<Object> failed = client.request(new Msg("fail:disk on fire", 8));
@@ -115,19 +145,18 @@ public abstract class TransportContract {
   }
 
   @ParameterizedTest
-  @EnumSource(Transport.class)
-  void manyConcurrentRequestsAreEachAnsweredWithTheirOwnResponse(Transport transport)
-      throws Exception {
+  @MethodSource("setups")
+  void manyConcurrentRequestsAreEachAnsweredWithTheirOwnResponse(Setup setup) throws Exception {
     Server<Object, Object> server =
         track(
             Tether.server(TestTypes.TYPES)
-                .config(config())
+                .config(config(setup))
                 .onRequestAsync(
                     (c, m) ->
                         CompletableFuture.supplyAsync(
                             () -> new Msg("re:" + ((Msg) m).text(), ((Msg) m).seq())))
-                .bind(transport.bindAddress()));
-    Connection<Object, Object> client = client(server);
+                .bind(setup.bindAddress()));
+    Connection<Object, Object> client = client(setup, server);
 
     List<CompletableFuture<Object>> futures = new ArrayList<>();
     for (int i = 0; i < 1000; i++) {
@@ -140,16 +169,15 @@ public abstract class TransportContract {
   }
 
   @ParameterizedTest
-  @EnumSource(Transport.class)
-  void requestWithoutAnswerTimesOutAndOutstandingRequestsFailOnClose(Transport transport)
-      throws Exception {
+  @MethodSource("setups")
+  void requestWithoutAnswerTimesOutAndOutstandingRequestsFailOnClose(Setup setup) throws Exception {
     Server<Object, Object> server =
         track(
             Tether.server(TestTypes.TYPES)
-                .config(config())
+                .config(config(setup))
                 .onRequestAsync((c, m) -> new CompletableFuture<>())
-                .bind(transport.bindAddress()));
-    Connection<Object, Object> client = client(server);
+                .bind(setup.bindAddress()));
+    Connection<Object, Object> client = client(setup, server);
 
     CompletableFuture<Object> timesOut = client.request(new Msg("a", 1), Duration.ofMillis(200));
     CompletableFuture<Object> failsOnClose = client.request(new Msg("b", 2));
@@ -166,8 +194,8 @@ public abstract class TransportContract {
   }
 
   @ParameterizedTest
-  @EnumSource(Transport.class)
-  void everyMessageSentBeforeCloseArrivesInOrder(Transport transport) throws Exception {
+  @MethodSource("setups")
+  void everyMessageSentBeforeCloseArrivesInOrder(Setup setup) throws Exception {
     int count = 100_000;
     AtomicLong expected = new AtomicLong();
     AtomicReference<String> disorder = new AtomicReference<>();
@@ -175,7 +203,7 @@ public abstract class TransportContract {
     Server<Object, Object> server =
         track(
             Tether.server(TestTypes.TYPES)
-                .config(config())
+                .config(config(setup))
                 .onMessage(
                     (c, m) -> {
                       long seq = ((Msg) m).seq();
@@ -185,9 +213,9 @@ public abstract class TransportContract {
                       expected.set(seq + 1);
                     })
                 .onClose((c, cause) -> serverSawClose.set(cause))
-                .bind(transport.bindAddress()));
+                .bind(setup.bindAddress()));
     Connection<Object, Object> client =
-        Tether.client(TestTypes.TYPES).config(config()).connect(server.address());
+        Tether.client(TestTypes.TYPES).config(config(setup)).connect(server.address());
 
     for (int i = 0; i < count; i++) {
       client.send(new Msg("m", i));
@@ -205,27 +233,28 @@ public abstract class TransportContract {
   }
 
   @ParameterizedTest
-  @EnumSource(Transport.class)
-  void slowConsumerBlocksTheProducerWithBoundedQueuesAndLosesNothing(Transport transport)
-      throws Exception {
+  @MethodSource("setups")
+  void slowConsumerBlocksTheProducerWithBoundedQueuesAndLosesNothing(Setup setup) throws Exception {
     CountDownLatch release = new CountDownLatch(1);
     AtomicLong received = new AtomicLong();
     TetherConfig small =
-        config().toBuilder()
+        config(setup).toBuilder()
             .maxQueuedOutboundBytes(256 * 1024)
             .maxQueuedInboundMessages(64)
             .sendTimeout(Duration.ofMillis(200))
             .build();
+    // this handler blocks to play a stalled consumer, so it runs on the pool whatever the setup;
+    // the client side runs where the setup says
     Server<Object, Object> server =
         track(
             Tether.server(TestTypes.TYPES)
-                .config(small)
+                .config(small.toBuilder().handlerExecutor(null).build())
                 .onMessage(
                     (c, m) -> {
                       release.await();
                       received.incrementAndGet();
                     })
-                .bind(transport.bindAddress()));
+                .bind(setup.bindAddress()));
     Connection<Object, Object> client =
         track(Tether.client(TestTypes.TYPES).config(small).connect(server.address()));
     byte[] payload = new byte[1024];
@@ -271,16 +300,16 @@ public abstract class TransportContract {
   }
 
   @ParameterizedTest
-  @EnumSource(Transport.class)
-  void messageLargerThanThePeerAcceptsIsRefusedLocallyAndTheConnectionStaysUp(Transport transport)
+  @MethodSource("setups")
+  void messageLargerThanThePeerAcceptsIsRefusedLocallyAndTheConnectionStaysUp(Setup setup)
       throws Exception {
     Server<Object, Object> server =
         track(
             Tether.server(TestTypes.TYPES)
-                .config(config().toBuilder().maxFrameBytes(64 * 1024).build())
+                .config(config(setup).toBuilder().maxFrameBytes(64 * 1024).build())
                 .onMessage((c, m) -> c.send(m))
-                .bind(transport.bindAddress()));
-    Connection<Object, Object> client = client(server);
+                .bind(setup.bindAddress()));
+    Connection<Object, Object> client = client(setup, server);
 
     assertThatThrownBy(() -> client.send(new Blob(1, new byte[100 * 1024])))
         .isInstanceOf(MessageTooLargeException.class)
@@ -293,10 +322,10 @@ public abstract class TransportContract {
   }
 
   @ParameterizedTest
-  @EnumSource(Transport.class)
-  void largeMessagesArriveIntact(Transport transport) throws Exception {
-    Server<Object, Object> server = echoServer(transport);
-    Connection<Object, Object> client = client(server);
+  @MethodSource("setups")
+  void largeMessagesArriveIntact(Setup setup) throws Exception {
+    Server<Object, Object> server = echoServer(setup);
+    Connection<Object, Object> client = client(setup, server);
     byte[] data = new byte[4 * 1024 * 1024];
     new java.util.Random(1).nextBytes(data);
 
@@ -308,11 +337,11 @@ public abstract class TransportContract {
   }
 
   @ParameterizedTest
-  @EnumSource(Transport.class)
-  void heartbeatsMeasureRoundTripTime(Transport transport) throws Exception {
-    TetherConfig fast = config().toBuilder().heartbeatInterval(Duration.ofMillis(50)).build();
+  @MethodSource("setups")
+  void heartbeatsMeasureRoundTripTime(Setup setup) throws Exception {
+    TetherConfig fast = config(setup).toBuilder().heartbeatInterval(Duration.ofMillis(50)).build();
     Server<Object, Object> server =
-        track(Tether.server(TestTypes.TYPES).config(fast).bind(transport.bindAddress()));
+        track(Tether.server(TestTypes.TYPES).config(fast).bind(setup.bindAddress()));
     Connection<Object, Object> client =
         track(Tether.client(TestTypes.TYPES).config(fast).connect(server.address()));
 
@@ -327,15 +356,14 @@ public abstract class TransportContract {
   }
 
   @ParameterizedTest
-  @EnumSource(Transport.class)
-  void serverCloseTellsClientsShuttingDownAfterDeliveringWhatWasSent(Transport transport)
-      throws Exception {
+  @MethodSource("setups")
+  void serverCloseTellsClientsShuttingDownAfterDeliveringWhatWasSent(Setup setup) throws Exception {
     Server<Object, Object> server =
         Tether.server(TestTypes.TYPES)
-            .config(config())
+            .config(config(setup))
             .onConnection(c -> c.send(new Msg("welcome", 1)))
-            .bind(transport.bindAddress());
-    Connection<Object, Object> client = client(server);
+            .bind(setup.bindAddress());
+    Connection<Object, Object> client = client(setup, server);
     assertThat(client.receive(WAIT)).isEqualTo(new Msg("welcome", 1));
 
     server.close();

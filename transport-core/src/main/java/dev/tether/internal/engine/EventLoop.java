@@ -65,6 +65,7 @@ public final class EventLoop implements Runnable {
   private final AtomicBoolean wakeupPending = new AtomicBoolean();
   private final AtomicReference<DeadlineQueue.Timer> addedTimers = new AtomicReference<>();
   private final DeadlineQueue timers = new DeadlineQueue();
+  private final java.util.function.Consumer<SelectionKey> dispatcher = this::dispatch;
   private final CountDownLatch stopped = new CountDownLatch(1);
   private volatile long sleepingUntil = Long.MIN_VALUE;
   private volatile boolean stopping;
@@ -164,6 +165,22 @@ public final class EventLoop implements Runnable {
     abstract boolean isLive();
   }
 
+  /** Returns how many timers the loop holds, counted on its own thread; for tests and metrics. */
+  int timerCount() throws InterruptedException {
+    java.util.concurrent.CompletableFuture<Integer> count =
+        new java.util.concurrent.CompletableFuture<>();
+    execute(
+        () -> {
+          addTimers();
+          count.complete(timers.size());
+        });
+    try {
+      return count.get(10, java.util.concurrent.TimeUnit.SECONDS);
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+      throw new IllegalStateException("event loop " + name() + " did not answer", e);
+    }
+  }
+
   /** Stops the loop: closes every channel registered with it, then ends the thread. */
   void shutdown() {
     stopping = true;
@@ -197,16 +214,16 @@ public final class EventLoop implements Runnable {
     long now = System.nanoTime();
     if (!tasks.isEmpty() || (next != Long.MAX_VALUE && next - now <= 0)) {
       sleepingUntil = Long.MIN_VALUE;
-      selector.selectNow(this::dispatch);
+      selector.selectNow(dispatcher);
     } else {
       sleepingUntil = next;
       if (addedTimers.get() != null || !tasks.isEmpty()) {
         sleepingUntil = Long.MIN_VALUE;
-        selector.selectNow(this::dispatch);
+        selector.selectNow(dispatcher);
       } else if (next == Long.MAX_VALUE) {
-        selector.select(this::dispatch);
+        selector.select(dispatcher);
       } else {
-        selector.select(this::dispatch, Math.max(1, (next - now + 999_999) / 1_000_000));
+        selector.select(dispatcher, Math.max(1, (next - now + 999_999) / 1_000_000));
       }
       sleepingUntil = Long.MIN_VALUE;
     }

@@ -75,6 +75,18 @@ public final class LoopGroup {
     return loops[Math.floorMod(next.getAndIncrement(), loops.length)];
   }
 
+  /**
+   * Returns the timers held by all loops: one per connection plus one per outstanding request, so
+   * that a test can check that completed requests leave none behind.
+   */
+  public int timerCount() throws InterruptedException {
+    int count = 0;
+    for (EventLoop loop : loops) {
+      count += loop.timerCount();
+    }
+    return count;
+  }
+
   /** Remembers a server so that {@link #close} unbinds it. */
   void register(AutoCloseable server) {
     servers.add(server);

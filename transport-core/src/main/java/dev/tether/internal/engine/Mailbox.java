@@ -67,6 +67,9 @@ final class Mailbox implements Runnable {
   private volatile boolean discarding;
   private volatile boolean finished;
 
+  /** Set by the loop when it queued something; lets it start a dispatcher once per read. */
+  private boolean offered;
+
   /** Requests being answered; bit 31 once the GOAWAY is on its way and none may start. */
   final RequestGate gate = new RequestGate();
 
@@ -95,9 +98,11 @@ final class Mailbox implements Runnable {
     if (discarding) {
       return true;
     }
-    return received != null
-        ? received.offer(message, frameBytes) && !queue.isFull()
-        : queue.offer(message, frameBytes);
+    if (received != null) {
+      return received.offer(message, frameBytes) && !queue.isFull();
+    }
+    offered = true;
+    return queue.offer(message, frameBytes);
   }
 
   /** Queues a received request; returns false if reading should pause. Loop thread. */
@@ -105,6 +110,7 @@ final class Mailbox implements Runnable {
     if (discarding) {
       return true;
     }
+    offered = true;
     return queue.offer(new InboundRequest(id, message), frameBytes)
         && (received == null || !received.isFull());
   }
@@ -124,6 +130,14 @@ final class Mailbox implements Runnable {
   int discard() {
     discarding = true;
     return received != null ? received.clear() : 0;
+  }
+
+  /** Starts a dispatcher if something was offered since the last call. Loop thread. */
+  void dispatchOffered() {
+    if (offered) {
+      offered = false;
+      schedule();
+    }
   }
 
   /** Starts a dispatcher if none is running or scheduled. */

@@ -204,7 +204,7 @@ final class RealConnection<O, I> implements Connection<O, I>, EventLoop.Handler 
               + e.getMessage(),
           e);
     } finally {
-      mailbox.schedule();
+      mailbox.dispatchOffered();
     }
   }
 
@@ -267,7 +267,11 @@ final class RealConnection<O, I> implements Connection<O, I>, EventLoop.Handler 
 
   void connectTimedOut() {
     String why =
-        "connect to " + peerName + " timed out after " + config.connectTimeout().toMillis() + " ms";
+        "connect to "
+            + peerName
+            + " timed out after "
+            + Deadlines.millis(config.connectTimeout())
+            + " ms";
     reportHandshakeFailure(new TetherTimeoutException(why));
     closeNow(new ConnectionClosedException(GoAwayCode.UNKNOWN, -1, why, false, null));
   }
@@ -278,7 +282,7 @@ final class RealConnection<O, I> implements Connection<O, I>, EventLoop.Handler 
         (client ? "no WELCOME from " : "no complete HELLO from ")
             + peerName
             + " within the handshake timeout of "
-            + config.handshakeTimeout().toMillis()
+            + Deadlines.millis(config.handshakeTimeout())
             + " ms");
   }
 
@@ -629,7 +633,7 @@ final class RealConnection<O, I> implements Connection<O, I>, EventLoop.Handler 
     } catch (ProtocolException e) {
       onProtocolError(e);
     } finally {
-      mailbox.schedule();
+      mailbox.dispatchOffered();
     }
   }
 
@@ -898,7 +902,7 @@ final class RealConnection<O, I> implements Connection<O, I>, EventLoop.Handler 
   void drainExpired() {
     String why =
         "drain deadline of "
-            + config.drainTimeout().toMillis()
+            + Deadlines.millis(config.drainTimeout())
             + " ms passed"
             + (state == ConnectionState.CLOSING
                 ? " while the handler was still finishing what it had received ("
@@ -965,10 +969,20 @@ final class RealConnection<O, I> implements Connection<O, I>, EventLoop.Handler 
                 graceful);
     closeCause = last;
     log.debug("connection with {} closed: {}", peerName, last.getMessage());
-    requests.failAll(last);
-    reportHandshakeFailure(last);
-    listener.onClosed(this);
+    // each of these must happen even if another throws (a listener, or no class file to load
+    // when the process is out of file descriptors)
+    safely(() -> requests.failAll(last));
+    safely(() -> reportHandshakeFailure(last));
+    safely(() -> listener.onClosed(this));
     mailbox.offerEvent(Mailbox.Event.CLOSED);
+  }
+
+  private void safely(Runnable step) {
+    try {
+      step.run();
+    } catch (Throwable t) {
+      log.error("closing connection with {}: a step failed", peerName, t);
+    }
   }
 
   ConnectionClosedException closeCause() {

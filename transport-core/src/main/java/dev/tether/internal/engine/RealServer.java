@@ -345,7 +345,7 @@ public final class RealServer<O, I>
       log.warn(
           "{} connections did not close within {} ms; closing them now",
           all.size(),
-          deadline.toMillis());
+          Deadlines.millis(deadline));
       for (RealConnection<?, ?> c : all) {
         c.abortSoon("the server's close deadline passed");
       }

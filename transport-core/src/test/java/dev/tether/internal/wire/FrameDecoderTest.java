@@ -372,4 +372,61 @@ class FrameDecoderTest {
         .hasMessage("rejected GET / HT");
     assertThat(rejecting.frames).isEmpty();
   }
+
+  @Test
+  void aFewBytesOfAnAnnouncedLargeFrameHoldOnlyWhatArrived() throws Exception {
+    FrameDecoder decoder = new FrameDecoder(LIMIT, false);
+    Recorder recorder = new Recorder();
+
+    // a header announcing 16 MiB, then two bytes of body: the old decoder allocated 16 MiB here
+    decoder.decode(Hex.buffer("01000000" + "03" + "01 02"), recorder);
+
+    assertThat(decoder.heldCapacity()).isLessThanOrEqualTo(4096);
+    assertThat(recorder.frames).isEmpty();
+  }
+
+  @Test
+  void aLargeFrameArrivingInSmallPiecesIsGatheredWithMemoryFollowingTheBytes() throws Exception {
+    FrameDecoder decoder = new FrameDecoder(LIMIT, false);
+    Recorder recorder = new Recorder();
+    int body = 1024 * 1024;
+    ByteBuffer frame = ByteBuffer.allocate(5 + body).putInt(1 + body).put((byte) 0x03);
+    for (int i = 0; i < body; i++) {
+      frame.put((byte) i);
+    }
+    byte[] bytes = frame.array();
+
+    int maxHeld = 0;
+    for (int at = 0; at < bytes.length; at += 1000) {
+      int end = Math.min(bytes.length, at + 1000);
+      decoder.decode(ByteBuffer.wrap(Arrays.copyOfRange(bytes, at, end)), recorder);
+      if (end < bytes.length) {
+        int arrived = end;
+        assertThat(decoder.heldCapacity()).isLessThanOrEqualTo(Math.max(2048, 2 * arrived));
+        maxHeld = Math.max(maxHeld, decoder.heldCapacity());
+      }
+    }
+
+    assertThat(recorder.frames).hasSize(1);
+    assertThat(recorder.frames.get(0).body()).hasSize(2 * body);
+    assertThat(maxHeld).isLessThanOrEqualTo(5 + body);
+  }
+
+  @Test
+  void aLimitNearTwoGiBDoesNotOverflowAndALargerOneIsRefused() throws Exception {
+    FrameDecoder decoder = new FrameDecoder(FrameDecoder.MAX_FRAME_LENGTH, false);
+    Recorder recorder = new Recorder();
+
+    decoder.decode(Hex.buffer("7fffffef" + "03" + "0102030405"), recorder); // the largest length
+
+    assertThat(recorder.frames).isEmpty();
+    assertThat(decoder.heldCapacity()).isLessThanOrEqualTo(4096);
+    assertThatThrownBy(() -> new FrameDecoder(Integer.MAX_VALUE, false))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("2147483631");
+    FrameDecoder strict = new FrameDecoder(FrameDecoder.MAX_FRAME_LENGTH, false);
+    assertThatThrownBy(() -> strict.decode(Hex.buffer("7ffffff0 03"), recorder))
+        .isInstanceOf(ProtocolException.class)
+        .hasMessage("frame length 2147483632 exceeds the limit of 2147483631 bytes");
+  }
 }

@@ -59,4 +59,27 @@ class SchemaFingerprintTest {
 
     assertThat(renamed).isNotEqualTo(echo);
   }
+
+  @Test
+  void coversNestedClassesInRegistrationOrder() throws Exception {
+    MessageTypes types =
+        MessageTypes.builder("app")
+            .register(1, "a.One", byte[].class)
+            .nested(String.class, Integer.class)
+            .build();
+    MessageTypes otherOrder =
+        MessageTypes.builder("app")
+            .register(1, "a.One", byte[].class)
+            .nested(Integer.class, String.class)
+            .build();
+    MessageTypes none = MessageTypes.builder("app").register(1, "a.One", byte[].class).build();
+
+    // the old fingerprint ignored nested classes, so Kryo/Fory registrations could differ silently
+    assertThat(types.fingerprintText())
+        .isEqualTo("app\n1=a.One\nnested=java.lang.String\nnested=java.lang.Integer\n");
+    assertThat(types.fingerprint()).isEqualTo(first8BytesOfSha256(types.fingerprintText()));
+    assertThat(types.fingerprint()).isNotEqualTo(otherOrder.fingerprint());
+    assertThat(types.fingerprint()).isNotEqualTo(none.fingerprint());
+    assertThat(none.fingerprintText()).isEqualTo("app\n1=a.One\n");
+  }
 }
