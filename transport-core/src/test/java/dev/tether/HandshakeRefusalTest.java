@@ -35,7 +35,10 @@ class HandshakeRefusalTest {
                 assertThat(e.isRemote()).isTrue();
               })
           .hasMessageContaining(String.format("%016x", TestTypes.TYPES.fingerprint()))
-          .hasMessageContaining(String.format("%016x", OTHER_SCHEMA.fingerprint()));
+          .hasMessageContaining(String.format("%016x", OTHER_SCHEMA.fingerprint()))
+          // the refusal names what differs, not just two fingerprints
+          .hasMessageContaining("id 1 is 'test.Other' on the client, 'test.Msg' on the server")
+          .hasMessageContaining("only the server has 2=test.Blob");
 
       Connection<Object, Object> good =
           Tether.client(TestTypes.TYPES).codecs("test").connect(server.address());

@@ -2,8 +2,10 @@ package dev.tether.internal.engine;
 
 import dev.tether.GoAwayCode;
 import dev.tether.MessageTypes;
+import dev.tether.internal.wire.Extensions;
 import dev.tether.internal.wire.Handshake;
 import dev.tether.internal.wire.ProtocolException;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /** The handshake's rules (PROTOCOL.md §4), free of I/O: what each side accepts. */
@@ -20,6 +22,12 @@ final class HandshakeJudge {
       throws ProtocolException {
     if (!hello.appProtocol().equals(types.appProtocol())
         || hello.schemaFingerprint() != types.fingerprint()) {
+      byte[] clientSchema = Extensions.decode(hello.extensions()).get(Extensions.SCHEMA);
+      String differences =
+          clientSchema == null
+              ? "register the same ids and names on both sides"
+              : SchemaDiff.describe(
+                  new String(clientSchema, StandardCharsets.UTF_8), types.fingerprintText());
       throw new ProtocolException(
           GoAwayCode.APP_PROTOCOL_MISMATCH,
           "app protocol mismatch: client has '"
@@ -31,8 +39,7 @@ final class HandshakeJudge {
               + "' with schema fingerprint "
               + hex(types.fingerprint())
               + (hello.appProtocol().equals(types.appProtocol())
-                  ? " (same protocol, different message types: register the same ids and names"
-                      + " on both sides)"
+                  ? " (same protocol, different message types: " + differences + ")"
                   : ""));
     }
     String chosen = null;

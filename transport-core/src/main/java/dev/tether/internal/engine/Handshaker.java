@@ -3,6 +3,7 @@ package dev.tether.internal.engine;
 import dev.tether.GoAwayCode;
 import dev.tether.HandshakeException;
 import dev.tether.codec.Codec;
+import dev.tether.internal.wire.Extensions;
 import dev.tether.internal.wire.FrameType;
 import dev.tether.internal.wire.GoAway;
 import dev.tether.internal.wire.Handshake;
@@ -44,9 +45,19 @@ final class Handshaker {
             config.maxFrameBytes(),
             config.heartbeatInterval().toMillis(),
             config.idleTimeout().toMillis(),
-            new byte[0]);
+            helloExtensions().encode());
     connection.outbound.appendPreamble(Preamble.bytes());
     connection.appendOwed(hello.encodeHello());
+  }
+
+  /**
+   * The client's extensions: its schema text, so that a server with other message types can say
+   * which ids or names differ (PROTOCOL.md §5).
+   */
+  private Extensions helloExtensions() {
+    return Extensions.NONE.with(
+        Extensions.SCHEMA,
+        connection.types.fingerprintText().getBytes(java.nio.charset.StandardCharsets.UTF_8));
   }
 
   /** Server: writes its preamble once, before its WELCOME or a refusal. */
