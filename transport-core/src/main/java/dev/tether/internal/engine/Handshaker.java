@@ -46,8 +46,13 @@ final class Handshaker {
             config.heartbeatInterval().toMillis(),
             config.idleTimeout().toMillis(),
             helloExtensions().encode());
-    connection.outbound.appendPreamble(Preamble.bytes());
-    connection.appendOwed(hello.encodeHello());
+    connection.outbound.startSocket(concat(Preamble.bytes(), hello.encodeHello()));
+  }
+
+  private static byte[] concat(byte[] a, byte[] b) {
+    byte[] both = java.util.Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, both, a.length, b.length);
+    return both;
   }
 
   /**
@@ -60,11 +65,11 @@ final class Handshaker {
         connection.types.fingerprintText().getBytes(java.nio.charset.StandardCharsets.UTF_8));
   }
 
-  /** Server: writes its preamble once, before its WELCOME or a refusal. */
+  /** Server: writes its preamble once, before a refusal. */
   void sendServerPreamble() {
     if (!connection.client && !preambleSent) {
       preambleSent = true;
-      connection.outbound.appendPreamble(Preamble.bytes());
+      connection.outbound.startSocket(Preamble.bytes());
     }
   }
 
@@ -142,8 +147,8 @@ final class Handshaker {
             config.heartbeatInterval().toMillis(),
             config.idleTimeout().toMillis(),
             new byte[0]);
-    sendServerPreamble();
-    connection.appendOwed(welcome.encodeWelcome());
+    preambleSent = true;
+    connection.outbound.startSocket(concat(Preamble.bytes(), welcome.encodeWelcome()));
     connection.opened(hello, codecName, codec);
     return true;
   }

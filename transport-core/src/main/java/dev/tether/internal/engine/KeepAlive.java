@@ -169,7 +169,7 @@ final class KeepAlive extends DeadlineQueue.Timer {
       return true;
     }
     OutboundBuffer out = connection.outbound;
-    int queued = out.size();
+    int queued = out.unwritten();
     long stalled = now - out.lastProgressNanos();
     if (queued > 0 && stalled >= idleNanos) {
       connection.fail(
@@ -208,7 +208,7 @@ final class KeepAlive extends DeadlineQueue.Timer {
         }
         if (idleNanos > 0 && connection.state() == ConnectionState.OPEN) {
           next = earliest(next, lastReadNanos + idleNanos);
-          if (connection.outbound.size() > 0) {
+          if (connection.outbound.unwritten() > 0) {
             next = earliest(next, connection.outbound.lastProgressNanos() + idleNanos);
           }
         }

@@ -1,7 +1,6 @@
 package dev.tether.internal.engine;
 
 import dev.tether.internal.wire.FrameDecoder;
-import dev.tether.internal.wire.FrameType;
 import dev.tether.internal.wire.ProtocolException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -170,12 +169,17 @@ final class SocketIo {
 
   // ------------------------------------------------------------------ writing
 
-  /** Writes what is queued; on another thread it schedules itself on the loop. */
+  /**
+   * Makes the loop write what is queued at the end of its turn, once however many frames were
+   * queued meanwhile: one system call for a batch of replies.
+   */
   void scheduleFlush() {
-    if (loop.inLoop()) {
-      flush();
-    } else if (flushScheduled.compareAndSet(false, true)) {
-      loop.execute(flushTask);
+    if (flushScheduled.compareAndSet(false, true)) {
+      if (loop.inLoop()) {
+        loop.atEndOfTurn(flushTask);
+      } else {
+        loop.execute(flushTask);
+      }
     }
   }
 
@@ -190,7 +194,7 @@ final class SocketIo {
     try {
       while (true) {
         buffer.clear();
-        int queued = outbound.peek(buffer);
+        int queued = outbound.drainTo(buffer);
         if (queued == 0) {
           break;
         }
@@ -198,8 +202,8 @@ final class SocketIo {
         int written = channel.write(buffer);
         if (written > 0) {
           bytesSent.add(written);
-          if (outbound.consume(written)) {
-            onWritable();
+          if (outbound.written(written)) {
+            connection.onWritable();
           }
         }
         if (written < queued) {
@@ -208,7 +212,7 @@ final class SocketIo {
         }
       }
       interest(SelectionKey.OP_WRITE, false);
-      if (connection.state() == ConnectionState.GOAWAY_SENT && outbound.isClosed()) {
+      if (connection.state() == ConnectionState.GOAWAY_SENT && outbound.isDrained()) {
         outputShut = true;
         channel.shutdownOutput();
         connection.onOutputShut();
@@ -219,16 +223,12 @@ final class SocketIo {
     }
   }
 
-  private void onWritable() {
-    connection.onWritable();
-  }
-
   /**
    * Writes a whole frame from the sender's thread, bypassing the loop, when that is safe and cheap:
    * nothing queued, the sender not in a burst, and not on this connection's loop (which writes at
    * the end of its turn anyway).
    *
-   * @return true if the frame was written or queued behind its written part
+   * @return true if the frame was written, or queued behind its written part
    */
   boolean tryWriteDirect(ByteBuffer frame) {
     long now = System.nanoTime();
@@ -255,50 +255,28 @@ final class SocketIo {
   }
 
   /**
-   * Sends a PING carrying {@code now}, straight from the loop's control buffer so that an idle
-   * connection's heartbeat allocates nothing; skipped if frames are queued (they are signs of life
-   * already).
+   * Sends a heartbeat PING carrying {@code now}, unless frames are waiting to be written (they are
+   * signs of life already). Written from the loop's buffer: an idle connection's heartbeat
+   * allocates nothing.
    */
-  boolean sendPing(long now) {
-    return writeControl(FrameType.PING, now, false);
+  void sendPing(long now) {
+    if (!outputShut && connection.outbound.unwritten() == 0) {
+      connection.outbound.offerPing(now);
+      flush();
+    }
   }
 
-  /** Answers a PING; queued behind other frames if there are any (and then the bound applies). */
+  /**
+   * Answers a PING, ahead of queued frames (at the next frame boundary); a newer PING replaces an
+   * unanswered one. Returns whether reading may go on.
+   */
   boolean sendPong(long payload) {
-    if (writeControl(FrameType.PONG, payload, true)) {
+    if (!outputShut) {
+      connection.outbound.offerPong(payload);
       connection.keepAlive.sent(System.nanoTime());
+      scheduleFlush();
     }
     return connection.outboundUnderBound();
-  }
-
-  private boolean writeControl(int type, long payload, boolean queueIfBusy) {
-    if (outputShut || connection.outbound.isClosed()) {
-      return false;
-    }
-    ByteBuffer frame = loop.controlBuffer;
-    frame.clear();
-    frame.putInt(9).put((byte) type).putLong(payload).flip();
-    try {
-      int written = connection.outbound.writeDirect(frame, channel);
-      if (written >= 0) {
-        bytesSent.add(written);
-        if (written < 13) {
-          interest(SelectionKey.OP_WRITE, true);
-        }
-        return true;
-      }
-    } catch (IOException e) {
-      connection.connectionLost(
-          "write to " + connection.peerName + " failed: " + e.getMessage(), e);
-      return false;
-    }
-    if (!queueIfBusy) {
-      return false;
-    }
-    byte[] copy = new byte[13];
-    frame.rewind().get(copy);
-    connection.appendOwed(copy); // the router stops reading if this went over the bound
-    return true;
   }
 
   // ------------------------------------------------------------------ state
