@@ -39,6 +39,11 @@ enum ConnectionState {
     };
   }
 
+  /** Returns true while the session is open to the application (sends are accepted). */
+  boolean isSessionOpen() {
+    return this == OPEN;
+  }
+
   /** Returns true once a close has begun, in whichever way. */
   boolean isClosing() {
     return compareTo(CLOSING) >= 0;

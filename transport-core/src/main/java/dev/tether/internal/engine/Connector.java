@@ -87,7 +87,7 @@ public final class Connector {
           (c, e) -> {
             RealConnection<O, I> created = connection.get();
             if (result.isCancelled() && created != null) {
-              created.abortSoon("the connect was cancelled");
+              created.closer.abortSoon("the connect was cancelled");
             }
           });
     }
@@ -168,7 +168,7 @@ public final class Connector {
       executor.execute(
           () -> {
             if (!result.complete((Connection<O, I>) c)) {
-              ((RealConnection<O, I>) c).abortSoon("the connect was cancelled or timed out");
+              ((RealConnection<O, I>) c).closer.abortSoon("the connect was cancelled or timed out");
             }
           });
     }

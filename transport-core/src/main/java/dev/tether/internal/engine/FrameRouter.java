@@ -55,7 +55,7 @@ final class FrameRouter implements FrameDecoder.Listener {
     if (state == ConnectionState.HANDSHAKING) {
       return handshaker.onFrame(type, body);
     }
-    if (state == ConnectionState.CLOSED || connection.peerGoAwayReceived()) {
+    if (state == ConnectionState.CLOSED || connection.closer.peerGoAwayReceived()) {
       return true; // nothing may follow GOAWAY
     }
     switch (type) {
@@ -70,7 +70,7 @@ final class FrameRouter implements FrameDecoder.Listener {
         return onPing(body);
       }
       case FrameType.PONG -> onPong(body);
-      case FrameType.GOAWAY -> connection.onPeerGoAway(GoAway.decode(body));
+      case FrameType.GOAWAY -> connection.closer.onPeerGoAway(GoAway.decode(body));
       case FrameType.HELLO, FrameType.WELCOME ->
           throw new ProtocolException(
               GoAwayCode.PROTOCOL_ERROR,
@@ -124,7 +124,7 @@ final class FrameRouter implements FrameDecoder.Listener {
     connection.messagesReceived++;
     MessageTypes.Entry entry = connection.types.entryFor(typeId);
     if (entry == null) {
-      return connection.respondOwed(
+      return connection.sender.respondOwed(
           requestId, RequestErrorCode.UNKNOWN_TYPE, "type id " + typeId + " is not registered");
     }
     Object message;
@@ -134,7 +134,7 @@ final class FrameRouter implements FrameDecoder.Listener {
       try {
         message = connection.decode(entry, body);
       } catch (CodecException e) {
-        return connection.respondOwed(
+        return connection.sender.respondOwed(
             requestId,
             RequestErrorCode.DECODE_FAILED,
             "cannot decode "
@@ -200,7 +200,7 @@ final class FrameRouter implements FrameDecoder.Listener {
       throw new ProtocolException(
           GoAwayCode.PROTOCOL_ERROR, "PING body must be 8 bytes, was " + body.remaining());
     }
-    return connection.io.sendPong(body.getLong());
+    return connection.io().sendPong(body.getLong());
   }
 
   private void onPong(ByteBuffer body) throws ProtocolException {

@@ -130,7 +130,7 @@ final class KeepAlive extends DeadlineQueue.Timer {
       }
       case OPEN, CLOSING, GOAWAY_SENT -> {
         if (drainScheduled && now - drainDeadline >= 0) {
-          connection.drainExpired();
+          connection.closer.drainExpired();
           return;
         }
         // once closing, the drain deadline bounds everything; silence is judged only while open
@@ -153,11 +153,11 @@ final class KeepAlive extends DeadlineQueue.Timer {
     if (idleNanos == 0) {
       return false;
     }
-    if (connection.io.isReadPaused()) {
+    if (connection.io().isReadPaused()) {
       lastReadNanos = now; // this side is not listening; the peer is not silent
     }
     if (now - lastReadNanos >= idleNanos) {
-      connection.fail(
+      connection.closer.fail(
           GoAwayCode.IDLE_TIMEOUT,
           "no frame received from "
               + connection.peerName
@@ -172,7 +172,7 @@ final class KeepAlive extends DeadlineQueue.Timer {
     int queued = out.unwritten();
     long stalled = now - out.lastProgressNanos();
     if (queued > 0 && stalled >= idleNanos) {
-      connection.fail(
+      connection.closer.fail(
           GoAwayCode.IDLE_TIMEOUT,
           connection.peerName
               + " has read nothing for "
@@ -189,7 +189,7 @@ final class KeepAlive extends DeadlineQueue.Timer {
 
   private void heartbeat(long now) {
     if (heartbeatNanos > 0 && now - nextPing() >= 0) {
-      connection.io.sendPing(now); // skipped while frames are queued: they are signs of life
+      connection.io().sendPing(now); // skipped while frames are queued: they are signs of life
       lastPingNanos = now;
     }
     if (now - connection.outbound.lastProgressNanos() > TRIM_AFTER_NANOS) {

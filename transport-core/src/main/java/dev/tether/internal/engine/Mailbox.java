@@ -152,7 +152,9 @@ final class Mailbox implements Runnable {
         scheduled.set(false);
         log.error("handler executor of {} refused work; closing the connection", connection, e);
         connection.loop.execute(
-            () -> connection.fail(GoAwayCode.INTERNAL_ERROR, "handler executor refused: " + e));
+            () ->
+                connection.closer.fail(
+                    GoAwayCode.INTERNAL_ERROR, "handler executor refused: " + e));
       }
     } else if (connection.loop.inLoop()) {
       run();
@@ -244,7 +246,7 @@ final class Mailbox implements Runnable {
           }
         }
       }
-      case LOCAL_CUT, PEER_GOAWAY -> connection.loop.execute(connection::onCutReached);
+      case LOCAL_CUT, PEER_GOAWAY -> connection.loop.execute(connection.closer::onCutReached);
       case CLOSED -> onClosed();
     }
   }
@@ -255,7 +257,7 @@ final class Mailbox implements Runnable {
     if (received != null) {
       received.wakeAll();
     }
-    ConnectionClosedException cause = connection.closeCause();
+    ConnectionClosedException cause = connection.closer.closeCause();
     try {
       if (handlers.onClose != null && connection.peer() != null) {
         handlers.onClose.onClose(connection.self(), cause);
@@ -263,7 +265,7 @@ final class Mailbox implements Runnable {
     } catch (Throwable t) {
       log.error("close handler of {} threw; ignored", connection, t);
     } finally {
-      connection.completeClose();
+      connection.closer.completeClose();
     }
   }
 
@@ -273,7 +275,9 @@ final class Mailbox implements Runnable {
       message = decoded(item);
     } catch (CodecException e) {
       connection.loop.execute(
-          () -> connection.fail(GoAwayCode.CODEC_ERROR, "cannot decode DATA: " + e.getMessage()));
+          () ->
+              connection.closer.fail(
+                  GoAwayCode.CODEC_ERROR, "cannot decode DATA: " + e.getMessage()));
       discarding = true;
       return;
     }
@@ -342,7 +346,7 @@ final class Mailbox implements Runnable {
 
   private void answer(long id, Object response) {
     try {
-      connection.respond(id, response);
+      connection.sender.respond(id, response);
     } catch (Throwable t) {
       answerError(
           id, RequestErrorCode.HANDLER_FAILED, "response could not be sent: " + describe(t));
@@ -353,7 +357,7 @@ final class Mailbox implements Runnable {
 
   private void answerError(long id, RequestErrorCode code, String text) {
     try {
-      connection.respondError(id, code, text);
+      connection.sender.respondError(id, code, text);
     } catch (Throwable t) {
       log.warn("{}: could not answer request #{}: {}", connection, id, t.toString());
     }
@@ -362,8 +366,8 @@ final class Mailbox implements Runnable {
 
   private void finishRequest() {
     queue.finishWork();
-    if (gate.exit() && connection.closeStarted()) {
-      connection.loop.execute(connection::onRequestsIdle);
+    if (gate.exit() && connection.closer.closeStarted()) {
+      connection.loop.execute(connection.closer::onRequestsIdle);
     }
   }
 
@@ -375,7 +379,7 @@ final class Mailbox implements Runnable {
     log.error("{} of {} threw; closing the connection (INTERNAL_ERROR)", which, connection, t);
     discarding = true;
     String reason = "the peer's " + which + " failed: " + describe(t);
-    connection.loop.execute(() -> connection.fail(GoAwayCode.INTERNAL_ERROR, reason));
+    connection.loop.execute(() -> connection.closer.fail(GoAwayCode.INTERNAL_ERROR, reason));
   }
 
   private void logRequestFailure(long id, Throwable t) {
@@ -403,7 +407,9 @@ final class Mailbox implements Runnable {
       return decoded(item);
     } catch (CodecException e) {
       connection.loop.execute(
-          () -> connection.fail(GoAwayCode.CODEC_ERROR, "cannot decode DATA: " + e.getMessage()));
+          () ->
+              connection.closer.fail(
+                  GoAwayCode.CODEC_ERROR, "cannot decode DATA: " + e.getMessage()));
       throw e;
     }
   }

@@ -256,7 +256,7 @@ public final class RealServer<O, I>
   public void onOpen(RealConnection<?, ?> connection) {
     open.add(connection);
     if (closing) {
-      connection.shutdown();
+      connection.closer.shutdown();
     }
   }
 
@@ -335,7 +335,7 @@ public final class RealServer<O, I>
     List<RealConnection<?, ?>> connections = new ArrayList<>(all);
     List<CompletableFuture<ConnectionClosedException>> closes = new ArrayList<>();
     for (RealConnection<?, ?> c : connections) {
-      c.shutdown();
+      c.closer.shutdown();
       closes.add(c.onClose().toCompletableFuture());
     }
     try {
@@ -347,7 +347,7 @@ public final class RealServer<O, I>
           all.size(),
           Deadlines.millis(deadline));
       for (RealConnection<?, ?> c : all) {
-        c.abortSoon("the server's close deadline passed");
+        c.closer.abortSoon("the server's close deadline passed");
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -361,7 +361,7 @@ public final class RealServer<O, I>
   /** One line per connection whose close lost or could not confirm messages. */
   private void reportLosses(List<RealConnection<?, ?>> connections) {
     for (RealConnection<?, ?> c : connections) {
-      ConnectionClosedException cause = c.closeCause();
+      ConnectionClosedException cause = c.closer.closeCause();
       if (cause != null && c.peer() != null && !cause.isGraceful()) {
         log.warn("connection with {} did not close gracefully: {}", c.peerName, cause.reason());
       }

@@ -88,7 +88,7 @@ final class SocketIo {
       if (n < 0) {
         inputDone = true;
         interest(SelectionKey.OP_READ, false);
-        connection.onEndOfStream();
+        connection.closer.onEndOfStream();
         return;
       }
       if (n == 0) {
@@ -97,7 +97,7 @@ final class SocketIo {
       bytesReceived += n;
       if (discardInput) {
         if ((discardedBytes += n) > DISCARD_READ_LIMIT) {
-          connection.abort("the peer kept sending while the connection was closing");
+          connection.closer.abort("the peer kept sending while the connection was closing");
           return;
         }
         continue;
@@ -215,10 +215,10 @@ final class SocketIo {
       if (connection.state() == ConnectionState.GOAWAY_SENT && outbound.isDrained()) {
         outputShut = true;
         channel.shutdownOutput();
-        connection.onOutputShut();
+        connection.closer.onOutputShut();
       }
     } catch (IOException e) {
-      connection.connectionLost(
+      connection.closer.connectionLost(
           "write to " + connection.peerName + " failed: " + e.getMessage(), e);
     }
   }
