@@ -21,6 +21,7 @@ public final class ClientBuilder<O, I> {
   private String expectedServerName = "";
   private final Handlers<O, I> handlers = new Handlers<>();
   private TetherRuntime runtime = TetherRuntime.shared();
+  private ReconnectPolicy reconnect;
 
   ClientBuilder(MessageTypes types) {
     this.types = Objects.requireNonNull(types, "types");
@@ -41,6 +42,23 @@ public final class ClientBuilder<O, I> {
   /** Runs connections on {@code runtime}; {@link TetherRuntime#shared()} by default. */
   public ClientBuilder<O, I> runtime(TetherRuntime runtime) {
     this.runtime = Objects.requireNonNull(runtime, "runtime");
+    return this;
+  }
+
+  /**
+   * Makes the connection survive the network: when its socket fails it reconnects as {@code policy}
+   * says and, if the server agrees, resumes its session so that nothing is lost or delivered twice
+   * (PROTOCOL.md §13). The first {@link #connect} is not retried: it fails as usual if the server
+   * cannot be reached. See {@link ReconnectPolicy} for what sends do meanwhile.
+   */
+  public ClientBuilder<O, I> reconnect(ReconnectPolicy policy) {
+    this.reconnect = Objects.requireNonNull(policy, "policy");
+    return this;
+  }
+
+  /** Tells {@code listener} what happens to a reconnecting connection; see {@link #reconnect}. */
+  public ClientBuilder<O, I> onReconnect(ReconnectListener<O, I> listener) {
+    handlers.onReconnect = Objects.requireNonNull(listener, "listener");
     return this;
   }
 
@@ -131,6 +149,6 @@ public final class ClientBuilder<O, I> {
   public CompletableFuture<Connection<O, I>> connectAsync(SocketAddress address) {
     Objects.requireNonNull(address, "address");
     return Connector.connect(
-        address, types, config, expectedServerName, handlers.copy(), runtime.group());
+        address, types, config, expectedServerName, handlers.copy(), runtime.group(), reconnect);
   }
 }

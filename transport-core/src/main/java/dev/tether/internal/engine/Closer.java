@@ -48,9 +48,35 @@ final class Closer {
 
   /** The peer refused the handshake with GOAWAY. */
   void refusedByPeer(HandshakeException cause) {
+    if (c.state() == ConnectionState.RESUMING) {
+      c.io().close();
+      c.moveTo(ConnectionState.DETACHED);
+      c.resumption.reconnector().attemptFailed(cause.getMessage(), Reconnector.healable(cause));
+      return;
+    }
     peerGoAway = true;
     c.reportHandshakeFailure(cause);
     closeNow(cause);
+  }
+
+  /**
+   * Closes a session that has no socket (it expired, reconnecting gave up, the application closed
+   * it meanwhile): nothing can be written any more, and the reason says what was not.
+   */
+  void abandon(String why) {
+    if (c.state() == ConnectionState.CLOSED) {
+      return;
+    }
+    failed = true;
+    long unacknowledged = c.outbound.unacknowledged();
+    String detail =
+        unacknowledged > 0
+            ? why + "; " + unacknowledged + " messages written were not acknowledged"
+            : why;
+    closeNow(
+        closeCause != null
+            ? amended(closeCause, detail)
+            : new ConnectionClosedException(GoAwayCode.UNKNOWN, -1, detail, false, null));
   }
 
   /** Returns true once the application has closed: its sends are refused from then on. */
@@ -131,6 +157,10 @@ final class Closer {
         c.moveTo(ConnectionState.CLOSING);
         c.keepAlive.startDrain();
         c.mailbox.offerEvent(Mailbox.Event.LOCAL_CUT);
+      }
+      case DETACHED, RESUMING -> {
+        closeCause = new ConnectionClosedException(code, reason, false);
+        abandon("closed while the session had no socket");
       }
       default -> {
         // closing already
@@ -222,6 +252,11 @@ final class Closer {
       maybeFinish();
       return;
     }
+    if (c.resumption.onSocketLost(
+        "peer " + c.peerName + " closed the connection without GOAWAY", null)) {
+      eof = false;
+      return;
+    }
     String why =
         c.state() == ConnectionState.HANDSHAKING
             ? "peer " + c.peerName + " closed the connection during the handshake"
@@ -248,6 +283,16 @@ final class Closer {
    */
   void fail(GoAwayCode code, String reason) {
     if (c.state() == ConnectionState.CLOSED || failed) {
+      return;
+    }
+    if (c.state() == ConnectionState.RESUMING) {
+      c.io().close();
+      c.moveTo(ConnectionState.DETACHED);
+      c.resumption.reconnector().attemptFailed(reason, code != GoAwayCode.PROTOCOL_ERROR);
+      return;
+    }
+    if (c.state() == ConnectionState.DETACHED) {
+      abandon(reason);
       return;
     }
     failed = true;
@@ -288,7 +333,7 @@ final class Closer {
 
   /** The socket failed under us. */
   void connectionLost(String why, IOException e) {
-    if (c.state() == ConnectionState.CLOSED) {
+    if (c.state() == ConnectionState.CLOSED || c.resumption.onSocketLost(why, e)) {
       return;
     }
     ConnectionClosedException cause =
@@ -376,6 +421,7 @@ final class Closer {
     log.debug("connection with {} closed: {}", c.peerName, last.getMessage());
     // each of these must happen even if another throws (a listener, or no class file to load
     // when the process is out of file descriptors)
+    safely(c.resumption::closed);
     safely(() -> c.requests.failAll(last));
     safely(() -> c.reportHandshakeFailure(last));
     safely(() -> c.listener.onClosed(c));

@@ -3,7 +3,9 @@ package dev.tether.internal.engine;
 import dev.tether.ConnectionClosedException;
 import dev.tether.GoAwayCode;
 import dev.tether.HandlerFailurePolicy;
+import dev.tether.ReconnectListener;
 import dev.tether.RequestErrorCode;
+import dev.tether.TetherException;
 import dev.tether.codec.CodecException;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -43,6 +45,30 @@ final class Mailbox implements Runnable {
     PEER_GOAWAY,
     /** The socket is closed: run the close handler and complete the close stage; always last. */
     CLOSED
+  }
+
+  /** What happened to a reconnecting client's session, for its {@code ReconnectListener}. */
+  record SessionEvent(int kind, long count, TetherException cause) {
+    static final int DISCONNECTED = 0;
+    static final int RESUMED = 1;
+    static final int LOST = 2;
+    static final int GAVE_UP = 3;
+
+    static SessionEvent disconnected(ConnectionClosedException cause) {
+      return new SessionEvent(DISCONNECTED, 0, cause);
+    }
+
+    static SessionEvent resumed(int attempts) {
+      return new SessionEvent(RESUMED, attempts, null);
+    }
+
+    static SessionEvent lost(long maybeLost, ConnectionClosedException cause) {
+      return new SessionEvent(LOST, maybeLost, cause);
+    }
+
+    static SessionEvent gaveUp(TetherException cause) {
+      return new SessionEvent(GAVE_UP, 0, cause);
+    }
   }
 
   /** A received request, decoded or (if large) still to be decoded here. */
@@ -116,7 +142,7 @@ final class Mailbox implements Runnable {
   }
 
   /** Queues an event whatever the bounds and makes sure a dispatcher runs. */
-  void offerEvent(Event event) {
+  void offerEvent(Object event) {
     queue.offer(event, 0);
     schedule();
   }
@@ -226,6 +252,8 @@ final class Mailbox implements Runnable {
   private void deliver(Object item) {
     if (item instanceof Event event) {
       onEvent(event);
+    } else if (item instanceof SessionEvent event) {
+      onSessionEvent(event);
     } else if (item instanceof InboundRequest request) {
       if (!discarding) {
         onRequest(request);
@@ -248,6 +276,26 @@ final class Mailbox implements Runnable {
       }
       case LOCAL_CUT, PEER_GOAWAY -> connection.loop.execute(connection.closer::onCutReached);
       case CLOSED -> onClosed();
+    }
+  }
+
+  private void onSessionEvent(SessionEvent event) {
+    ReconnectListener<Object, Object> listener = handlers.onReconnect;
+    if (listener == null) {
+      return;
+    }
+    try {
+      switch (event.kind()) {
+        case SessionEvent.DISCONNECTED ->
+            listener.onDisconnected(connection.self(), (ConnectionClosedException) event.cause());
+        case SessionEvent.RESUMED -> listener.onResumed(connection.self(), (int) event.count());
+        case SessionEvent.LOST ->
+            listener.onSessionLost(
+                connection.self(), event.count(), (ConnectionClosedException) event.cause());
+        default -> listener.onGaveUp(connection.self(), event.cause());
+      }
+    } catch (Throwable t) {
+      log.error("reconnect listener of {} threw; ignored", connection, t);
     }
   }
 

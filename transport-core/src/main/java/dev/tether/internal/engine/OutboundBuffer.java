@@ -82,6 +82,7 @@ final class OutboundBuffer {
 
   private int queuedMessages;
   private int waiters;
+  private boolean socketOpen;
   private boolean closed;
   private boolean discarded;
   private long lastProgressNanos = System.nanoTime();
@@ -235,6 +236,7 @@ final class OutboundBuffer {
   void startSocket(byte[] prelude) {
     lock.lock();
     try {
+      socketOpen = false;
       control = prelude.clone();
       controlStart = 0;
       controlEnd = prelude.length;
@@ -242,6 +244,21 @@ final class OutboundBuffer {
       pongDue = false;
       pingDue = false;
       ackUrgent = false;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Opens the socket to frames, once its handshake is done and any replay is queued: until then
+   * only its prelude is written (a frame written before the WELCOME would be read by a handshake
+   * that does not expect it, and numbered before the replay that must precede it), and senders do
+   * not write straight to it.
+   */
+  void socketOpen(boolean open) {
+    lock.lock();
+    try {
+      socketOpen = open;
     } finally {
       lock.unlock();
     }
@@ -316,7 +333,8 @@ final class OutboundBuffer {
     lock.lock();
     try {
       boolean boundary = headWritten == 0;
-      if (controlStart == controlEnd && boundary) {
+      boolean frames = socketOpen || closed; // closed: a refusal's GOAWAY follows the preamble
+      if (controlStart == controlEnd && boundary && socketOpen) {
         boolean writing = size > 0;
         if (pongDue) {
           addControlFrame(FrameType.PONG, pongPayload);
@@ -335,7 +353,7 @@ final class OutboundBuffer {
       int n = Math.min(controlEnd - controlStart, dst.remaining());
       dst.put(control, controlStart, n);
       lastControlCopied = n;
-      if (controlStart + n < controlEnd) {
+      if (controlStart + n < controlEnd || !frames) {
         return n;
       }
       int from = (head + headWritten) % Math.max(1, ring.length);
@@ -400,7 +418,13 @@ final class OutboundBuffer {
   int writeDirect(ByteBuffer frame, WritableByteChannel channel) throws IOException {
     lock.lock();
     try {
-      if (size != 0 || closed || controlEnd != 0 || pongDue || pingDue || !pendingSends.isEmpty()) {
+      if (!socketOpen
+          || size != 0
+          || closed
+          || controlEnd != 0
+          || pongDue
+          || pingDue
+          || !pendingSends.isEmpty()) {
         return -1;
       }
       int start = frame.position();
@@ -521,6 +545,46 @@ final class OutboundBuffer {
     } finally {
       lock.unlock();
     }
+  }
+
+  /** Returns how many message frames have been wholly written in this session. */
+  long sentSeq() {
+    lock.lock();
+    try {
+      return sentSeq;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Starts a new session after the old one was lost: drops every queued and unacknowledged frame
+   * and every waiting {@code sendAsync} (failed with the close cause), and numbers from 1 again.
+   *
+   * @return how many accepted messages were dropped unwritten
+   */
+  long dropSession() {
+    List<CompletableFuture<Void>> refused;
+    long dropped;
+    lock.lock();
+    try {
+      dropped = queuedMessages + pendingSends.size();
+      ring = EMPTY;
+      head = 0;
+      size = 0;
+      headWritten = 0;
+      queuedMessages = 0;
+      sentSeq = 0;
+      ackValue = 0;
+      ackSent = 0;
+      replay = null;
+      refused = takePending();
+      notFull.signalAll();
+    } finally {
+      lock.unlock();
+    }
+    refuse(refused);
+    return dropped;
   }
 
   /** Returns how many message frames were written and not acknowledged. */

@@ -7,6 +7,7 @@ import dev.tether.GoAwayCode;
 import dev.tether.HandshakeException;
 import dev.tether.MessageTypes;
 import dev.tether.PeerInfo;
+import dev.tether.ReconnectPolicy;
 import dev.tether.SendResult;
 import dev.tether.TetherConfig;
 import dev.tether.TetherException;
@@ -56,6 +57,14 @@ final class RealConnection<O, I> implements Connection<O, I>, EventLoop.Handler 
     default String admissionRefusal(RealConnection<?, ?> connection) {
       return null;
     }
+
+    /** Returns the server's resumable sessions, or null where sessions are not resumed. */
+    default SessionRegistry sessions() {
+      return null;
+    }
+
+    /** The connection handed its socket over to a resumed session and is gone. */
+    default void onHandedOver(RealConnection<?, ?> connection) {}
   }
 
   final EventLoop loop;
@@ -79,6 +88,7 @@ final class RealConnection<O, I> implements Connection<O, I>, EventLoop.Handler 
   final Handshaker handshaker;
   final Sender sender;
   final Closer closer;
+  final Resumption resumption;
 
   private volatile ConnectionState state;
   private volatile Codec codec;
@@ -101,7 +111,8 @@ final class RealConnection<O, I> implements Connection<O, I>, EventLoop.Handler 
       Handlers<O, I> handlers,
       SocketAddress remoteAddress,
       Executor defaultExecutor,
-      Listener listener) {
+      Listener listener,
+      ReconnectPolicy reconnect) {
     this.loop = loop;
     this.types = types;
     this.config = config;
@@ -118,12 +129,13 @@ final class RealConnection<O, I> implements Connection<O, I>, EventLoop.Handler 
     this.closer = new Closer(this);
     this.sender = new Sender(this);
     this.outbound = new OutboundBuffer(config.maxQueuedOutboundBytes(), closer::closedException);
-    this.io = new SocketIo(this, channel);
+    this.io = new SocketIo(this, channel, true);
     this.handshaker = new Handshaker(this);
     this.router = new FrameRouter(this, handshaker);
     this.mailbox = new Mailbox(this, handlers, handlerExecutor);
     this.requests = new Requests(loop, onLoop ? Runnable::run : handlerExecutor, peerName);
     this.keepAlive = new KeepAlive(this);
+    this.resumption = new Resumption(this, reconnect, listener.sessions());
   }
 
   // ------------------------------------------------------------------ life cycle (loop)
@@ -167,14 +179,16 @@ final class RealConnection<O, I> implements Connection<O, I>, EventLoop.Handler 
 
   @Override
   public void onReady(SelectionKey key) {
-    if (state == ConnectionState.CLOSED || !key.isValid()) {
-      return;
+    if (state == ConnectionState.CLOSED || !key.isValid() || key != io.key()) {
+      return; // a socket this connection has left behind
     }
     int ready = key.readyOps();
     try {
       if ((ready & SelectionKey.OP_CONNECT) != 0) {
         if (io.finishConnect()) {
-          moveTo(ConnectionState.HANDSHAKING);
+          if (state == ConnectionState.CONNECTING) {
+            moveTo(ConnectionState.HANDSHAKING);
+          }
           keepAlive.startHandshake();
           handshaker.sendHello();
           io.flush();
@@ -197,6 +211,7 @@ final class RealConnection<O, I> implements Connection<O, I>, EventLoop.Handler 
               + e.getMessage(),
           e);
     } finally {
+      resumption.afterReads();
       mailbox.dispatchOffered();
     }
   }
@@ -236,12 +251,80 @@ final class RealConnection<O, I> implements Connection<O, I>, EventLoop.Handler 
     this.peerMaxFrameBytes = peerMax;
     io.decoder.maxFrameLength(config.maxFrameBytes());
     moveTo(ConnectionState.OPEN);
+    outbound.socketOpen(true);
     keepAlive.opened(
         HandshakeJudge.heartbeatMillis(
             config.heartbeatInterval().toMillis(), peerHandshake.idleTimeoutMillis()));
+    resumption.socketOpened();
+    if (resumption.reconnector() != null) {
+      resumption.reconnector().address(remoteAddress);
+    }
     mailbox.offerEvent(Mailbox.Event.CONNECTED);
     listener.onOpen(this);
     io.flush();
+  }
+
+  /**
+   * A client's new socket completed its handshake: the session resumed, or (lost) a new one began,
+   * possibly with another codec; called by the {@link Handshaker}.
+   */
+  void reopened(Handshake welcome, String codecName, Codec codec) throws ProtocolException {
+    boolean resumed = resumption.onWelcome(welcome, true);
+    if (!resumed) {
+      this.codec = codec;
+      this.peer =
+          new PeerInfo(
+              welcome.nodeId(),
+              remoteAddress,
+              welcome.appProtocol(),
+              codecName,
+              welcome.serverName(),
+              (int) Math.min(Integer.MAX_VALUE, welcome.maxFrameSize()),
+              Duration.ofMillis(welcome.heartbeatMillis()),
+              Duration.ofMillis(welcome.idleTimeoutMillis()));
+      this.peerMaxFrameBytes = peer.maxFrameBytes();
+    }
+    io.decoder.maxFrameLength(config.maxFrameBytes());
+    moveTo(ConnectionState.OPEN);
+    outbound.socketOpen(true);
+    keepAlive.resumed();
+    resumption.socketOpened();
+    if (resumed) {
+      mailbox.offerEvent(Mailbox.SessionEvent.resumed(resumption.reconnector().attempts()));
+    }
+    io.flush();
+  }
+
+  /**
+   * Lets this server connection's socket go to the session it resumes: this connection, which has
+   * only read a HELLO, is gone without a word. Loop thread.
+   */
+  SelectionKey retire() {
+    keepAlive.stop();
+    moveTo(ConnectionState.CLOSED);
+    SelectionKey key = io.release();
+    listener.onHandedOver(this);
+    return key;
+  }
+
+  /**
+   * Gives this connection a new socket (a session resuming); loop thread. A server takes over the
+   * {@code key} of the connection that read the HELLO; a client registers its new socket.
+   */
+  void attachSocket(SocketIo next, boolean connecting, SelectionKey key) throws IOException {
+    this.io = next;
+    if (key != null) {
+      next.takeOver(key);
+    } else {
+      next.register(connecting);
+    }
+    if (client) {
+      keepAlive.startResuming(connecting);
+      if (!connecting) {
+        handshaker.sendHello();
+        next.flush();
+      }
+    }
   }
 
   /** The peer refused the handshake with GOAWAY. */

@@ -57,6 +57,7 @@ public final class RealServer<O, I>
   private final LoopGroup group;
   private final EventLoop acceptLoop;
   private final int maxConnections;
+  private final SessionRegistry sessions;
   private final Set<RealConnection<?, ?>> all = ConcurrentHashMap.newKeySet();
   private final Set<RealConnection<?, ?>> open = ConcurrentHashMap.newKeySet();
   private final AtomicInteger refusing = new AtomicInteger();
@@ -92,7 +93,8 @@ public final class RealServer<O, I>
       String name,
       Handlers<O, I> handlers,
       LoopGroup group,
-      int maxConnections)
+      int maxConnections,
+      SessionRegistry sessions)
       throws IOException {
     this.channel = channel;
     this.address = channel.getLocalAddress();
@@ -104,6 +106,7 @@ public final class RealServer<O, I>
     this.group = group;
     this.acceptLoop = group.next();
     this.maxConnections = maxConnections;
+    this.sessions = sessions;
   }
 
   /** Binds and starts accepting; see {@link dev.tether.ServerBuilder#bind}. */
@@ -114,8 +117,14 @@ public final class RealServer<O, I>
       String name,
       Handlers<O, I> handlers,
       LoopGroup group,
-      int maxConnections) {
+      int maxConnections,
+      Duration sessionTimeout,
+      long maxDetachedSessionBytes) {
     List<String> codecs = CodecRegistry.startable(config.codecs(), types);
+    SessionRegistry sessions =
+        sessionTimeout.isZero()
+            ? null
+            : new SessionRegistry(sessionTimeout, maxDetachedSessionBytes);
     ServerSocketChannel channel;
     try {
       channel = Channels.openServer(address);
@@ -126,7 +135,8 @@ public final class RealServer<O, I>
     RealServer<O, I> server;
     try {
       server =
-          new RealServer<>(channel, types, config, codecs, name, handlers, group, maxConnections);
+          new RealServer<>(
+              channel, types, config, codecs, name, handlers, group, maxConnections, sessions);
     } catch (IOException e) {
       Channels.closeQuietly(channel);
       throw new TetherException("cannot read the bound address of " + address, e);
@@ -224,7 +234,8 @@ public final class RealServer<O, I>
             handlers.copy(),
             remote,
             group.handlerExecutor(),
-            this);
+            this,
+            null);
     all.add(connection);
     acceptedCount.increment();
     loop.execute(
@@ -250,6 +261,16 @@ public final class RealServer<O, I>
         + " is at its limit of "
         + maxConnections
         + " connections; try again later";
+  }
+
+  @Override
+  public SessionRegistry sessions() {
+    return sessions;
+  }
+
+  @Override
+  public void onHandedOver(RealConnection<?, ?> connection) {
+    all.remove(connection);
   }
 
   @Override

@@ -45,15 +45,25 @@ final class SocketIo {
   private long discardedBytes;
   private boolean outputShut;
   private boolean inputDone;
+  private boolean connected;
+  private boolean released;
+  private volatile boolean closed;
 
   final LongAdder bytesSent = new LongAdder();
   volatile long bytesReceived;
 
-  SocketIo(RealConnection<?, ?> connection, SocketChannel channel) {
+  /**
+   * @param expectPreamble false for a socket whose preamble and HELLO another connection read
+   *     already (a server resuming a session on it)
+   */
+  SocketIo(RealConnection<?, ?> connection, SocketChannel channel, boolean expectPreamble) {
     this.connection = connection;
     this.loop = connection.loop;
     this.channel = channel;
-    this.decoder = new FrameDecoder(FrameDecoder.HANDSHAKE_MAX_FRAME_LENGTH, true);
+    this.decoder =
+        expectPreamble
+            ? new FrameDecoder(FrameDecoder.HANDSHAKE_MAX_FRAME_LENGTH, true)
+            : new FrameDecoder(connection.config.maxFrameBytes(), false);
     this.flushTask =
         () -> {
           flushScheduled.set(false);
@@ -66,15 +76,48 @@ final class SocketIo {
   void register(boolean connecting) throws IOException {
     int ops = connecting ? SelectionKey.OP_CONNECT : SelectionKey.OP_READ;
     key = channel.register(loop.selector(), ops, connection);
+    connected = !connecting;
+  }
+
+  /**
+   * Takes over a connected socket that another connection registered, for reading: the key is kept
+   * if it belongs to this loop's selector (a channel cannot be registered twice with one), and
+   * moved to this loop otherwise.
+   */
+  void takeOver(SelectionKey previous) throws IOException {
+    if (previous.selector() == loop.selector() && previous.isValid()) {
+      previous.attach(connection);
+      previous.interestOps(SelectionKey.OP_READ);
+      key = previous;
+    } else {
+      previous.cancel();
+      key = channel.register(loop.selector(), SelectionKey.OP_READ, connection);
+    }
+    connected = true;
   }
 
   /** Completes a pending connect; returns true once connected. */
   boolean finishConnect() throws IOException {
     if (channel.finishConnect()) {
       key.interestOps(SelectionKey.OP_READ);
+      connected = true;
       return true;
     }
     return false;
+  }
+
+  SelectionKey key() {
+    return key;
+  }
+
+  /**
+   * Lets go of the socket without closing it: another connection takes it over (a session resumed
+   * on it) with the returned key. Loop thread.
+   */
+  SelectionKey release() {
+    released = true;
+    key.interestOps(0);
+    return key;
   }
 
   // ------------------------------------------------------------------ reading
@@ -185,8 +228,7 @@ final class SocketIo {
 
   /** Writes what is queued, as much as the socket takes; loop thread. */
   void flush() {
-    ConnectionState state = connection.state();
-    if (state == ConnectionState.CLOSED || state == ConnectionState.CONNECTING || outputShut) {
+    if (!connected || outputShut || released || closed || connection.io() != this) {
       return;
     }
     OutboundBuffer outbound = connection.outbound;
@@ -234,7 +276,7 @@ final class SocketIo {
     long now = System.nanoTime();
     long previous = lastSendNanos;
     lastSendNanos = now;
-    if (now - previous < BURST_NANOS || loop.inLoop() || outputShut) {
+    if (now - previous < BURST_NANOS || loop.inLoop() || outputShut || closed) {
       return false;
     }
     int length = frame.remaining();
@@ -296,8 +338,12 @@ final class SocketIo {
     }
   }
 
-  /** Closes the socket; loop thread. */
+  /** Closes the socket, unless another connection took it over; loop thread. */
   void close() {
+    closed = true;
+    if (released) {
+      return;
+    }
     if (key != null) {
       key.cancel();
     }
