@@ -27,6 +27,15 @@ public final class Main {
             --codecs a,b   codecs to offer, most preferred first (default: all available,
                            alphabetical)
             --count N      DATA echoes to send (default 3)
+            --reconnect    stream the N echoes through whatever happens to the connection,
+                           reconnecting and resuming the session as needed; prints one line,
+                           "sent N received N duplicated 0 missing 0 out-of-order 0 resumed K",
+                           and exits 0 only if every echo came back exactly once, in order
+        chaos         an echo server, a resuming client and a proxy between them that resets the
+                      connection at random; a live progress line, then the same tally line
+            --count N      echoes to stream (default 100000)
+            --reset-ms M   the proxy resets every 0..2M ms, M on average (default 100)
+            --codecs a,b   codecs to use (default: all available)
         help          print this text
 
       exit status: 0 success, 1 failure, 2 bad command line
@@ -56,7 +65,9 @@ public final class Main {
           yield Demo.run(out);
         }
         case "echo-server" -> EchoServer.run(Args.parse(flags, EchoServer.FLAGS), out);
-        case "echo-client" -> EchoClient.run(Args.parse(flags, EchoClient.FLAGS), out, err);
+        case "echo-client" ->
+            EchoClient.run(Args.parse(flags, EchoClient.FLAGS, EchoClient.SWITCHES), out, err);
+        case "chaos" -> Chaos.run(Args.parse(flags, Chaos.FLAGS), out, err);
         case "help", "-h", "--help" -> {
           out.print(USAGE);
           yield 0;
