@@ -163,6 +163,16 @@ public record CodecLimits(int maxDepth, int maxElements, int maxSameHashElements
         + " time";
   }
 
+  /**
+   * Returns whether instances of {@code type} cost a hash table little even when their hashes
+   * collide: enum constants (one hash per constant), and JDK classes that implement {@code
+   * Comparable} of themselves, which {@link java.util.HashMap} keeps in a tree. {@link
+   * #sameHashViolation} does not count such elements.
+   */
+  public static boolean isOrderedOnCollision(Class<?> type) {
+    return HashSafety.isOrderedOnCollision(type);
+  }
+
   /** Which classes {@link java.util.HashMap} keeps in order when their hashes collide. */
   private static final class HashSafety {
     private static final ClassValue<Boolean> ORDERED =
