@@ -137,6 +137,26 @@ public final class FeatureMatrix {
     return tags;
   }
 
+  /**
+   * Returns a {@code HashSet} of {@code count} tags in groups of {@code groupSize} that share a
+   * hash code, each group another: the most collisions a set may hold within {@link
+   * CodecLimits#maxSameHashElements()}, built in linear time as {@link #tagsSharingOneHash} is.
+   */
+  public static Set<Tag> tagsInGroupsSharingAHash(int count, int groupSize) {
+    Set<Tag> tags = new HashSet<>();
+    List<List<Integer>> parts = new ArrayList<>(count);
+    for (int i = 0; i < count; i++) {
+      List<Integer> part = new ArrayList<>(List.of(i, 0));
+      parts.add(part);
+      tags.add(new Tag(part));
+    }
+    for (int i = 0; i < count; i++) {
+      // hash 31 * (31 + i) + parts[1] = 961 + 1000 * group, the same within a group
+      parts.get(i).set(1, -31 * i + 1000 * (i / groupSize));
+    }
+    return tags;
+  }
+
   /** As {@link #tagsSharingOneHash}, as the keys of a {@code HashMap} whose values are "". */
   public static Map<Tag, String> tagKeysSharingOneHash(int count) {
     Map<Tag, String> names = new HashMap<>();
