@@ -119,8 +119,9 @@ final class ContainerSerializers {
     }
 
     // Fory writes these as nothing at all, so that a payload could declare millions of them in a
-    // few bytes; Fory caps those at 8,192 per decode and then refuses its own output (a list of
-    // 8,193 Collections.emptyList() encodes to 14 bytes and fails to decode). Written as an empty
+    // few bytes; Fory allows 8,192 more elements than a payload has bytes and then refuses its own
+    // output (a list of 20,000 Collections.emptyList() encodes to 15 bytes and fails to decode).
+    // Written as an empty
     // collection instead, each is a byte (its size, 0), and the decode budget holds for every
     // element the codec writes.
     for (Collection<?> empty :

@@ -118,9 +118,10 @@ class FuryContainersTest {
 
   @Test
   void moreEmptyCollectionsThanForyItselfCanReadBackRoundTrip() {
-    // Fory writes Collections.emptyList() as no bytes at all, allows 8,192 of them per decode,
-    // and refuses its own encoding of 8,193. The codec writes each as one byte.
-    List<Object> empties = new ArrayList<>(Collections.nCopies(10_000, Collections.emptyList()));
+    // Fory writes Collections.emptyList() as no bytes at all, allows 8,192 more elements than a
+    // payload has bytes, and so refuses its own encoding of 20,000 (15 bytes). The codec writes
+    // each as one byte.
+    List<Object> empties = new ArrayList<>(Collections.nCopies(20_000, Collections.emptyList()));
     Holder many = new Holder(empties);
 
     Holder back = (Holder) roundTrip(many);
