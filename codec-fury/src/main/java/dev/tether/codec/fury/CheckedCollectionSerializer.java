@@ -81,6 +81,7 @@ final class CheckedCollectionSerializer<T extends Collection> extends Collection
 
   @Override
   public T onCollectionRead(Collection collection) {
+    // A collection the factory made hashed already holds no more than maxSameHashElements.
     if (hashed && collection.size() > limits.maxSameHashElements()) {
       Object[] elements = collection.toArray();
       String refusal = limits.sameHashViolation(elements, elements.length, type.getName());

@@ -14,8 +14,8 @@ import org.apache.fory.serializer.collection.MapSerializer;
  * Fory's map format, unchanged, with {@link CodecLimits} applied on both ends, as {@link
  * CheckedCollectionSerializer} does for collections: at most {@code maxElements} entries, the
  * payload's {@link DecodeBudget}, and for a map that hashes its keys at most {@code
- * maxSameHashElements} keys sharing a hash code, checked before any key is hashed: entries are read
- * into a {@link StagingMap} first.
+ * maxSameHashElements} keys sharing a hash code, checked before any key is hashed: the entries of a
+ * larger map than that are read into a {@link StagingMap} first.
  *
  * <p>A sorted map is carried with natural ordering only.
  *
@@ -73,7 +73,10 @@ final class CheckedMapSerializer<T extends Map> extends MapSerializer<T> {
     int count = readMapSize(context, context.getBuffer(), readDataAlwaysAdvances);
     DecodeBudget.charge(context, count, type.getName(), limits);
     setNumElements(count);
-    Map<Object, Object> map = hashed ? new StagingMap(count) : factory.apply(count);
+    // Up to maxSameHashElements entries cannot hold more keys sharing a hash code than allowed:
+    // read them straight into the map.
+    boolean staged = hashed && count > limits.maxSameHashElements();
+    Map<Object, Object> map = staged ? new StagingMap(count) : factory.apply(count);
     context.reference(map);
     return map;
   }

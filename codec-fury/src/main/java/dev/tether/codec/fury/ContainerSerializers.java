@@ -69,8 +69,23 @@ final class ContainerSerializers {
     collection(fory, LinkedList.class, n -> new LinkedList<>(), c -> c, false, limits);
     collection(fory, ArrayDeque.class, ArrayDeque::new, c -> c, false, limits);
     collection(fory, TreeSet.class, n -> new TreeSet<>(), c -> c, false, limits);
-    collection(fory, HashSet.class, ArrayList::new, HashSet::new, true, limits);
-    collection(fory, LinkedHashSet.class, ArrayList::new, LinkedHashSet::new, true, limits);
+    // A hashed set of no more elements than may share a hash code is read straight into the set;
+    // a larger one into a list, counted, then hashed (CheckedCollectionSerializer).
+    int direct = limits.maxSameHashElements();
+    collection(
+        fory,
+        HashSet.class,
+        n -> n <= direct ? new HashSet<>(capacity(n)) : new ArrayList<>(n),
+        c -> c instanceof HashSet<?> ? c : new HashSet<>(c),
+        true,
+        limits);
+    collection(
+        fory,
+        LinkedHashSet.class,
+        n -> n <= direct ? new LinkedHashSet<>(capacity(n)) : new ArrayList<>(n),
+        c -> c instanceof LinkedHashSet<?> ? c : new LinkedHashSet<>(c),
+        true,
+        limits);
     Function<Collection<Object>, Collection<?>> listOf =
         c -> c.contains(null) ? Collections.unmodifiableList((List<Object>) c) : List.copyOf(c);
     collection(fory, List.of(1).getClass(), ArrayList::new, listOf, false, limits);
