@@ -120,7 +120,7 @@ public final class RealServer<O, I>
       int maxConnections,
       Duration sessionTimeout,
       long maxDetachedSessionBytes) {
-    List<String> codecs = CodecRegistry.startable(config.codecs(), types);
+    List<String> codecs = CodecRegistry.startable(config.codecs(), types, config.codecLimits());
     SessionRegistry sessions =
         sessionTimeout.isZero()
             ? null
