@@ -32,7 +32,6 @@ class ReadPathFailureTest {
         Connection<Object, Object> bystander =
             Tether.client(TestTypes.TYPES).codecs("test").connect(server.address())) {
       victim.send(new Msg(TestCodecProvider.CODEC_BUG + " boom", 1));
-      victim.send(new Msg("after", 2));
 
       ConnectionClosedException cause =
           victim.onClose().toCompletableFuture().get(20, TimeUnit.SECONDS);

@@ -10,8 +10,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
@@ -62,14 +61,11 @@ final class OutboundBuffer {
   }
 
   private static final int INITIAL_CAPACITY = 16 * 1024;
-  private static final int CONTROL_FRAME_BYTES = 13;
   private static final byte[] EMPTY = new byte[0];
 
   /** A {@code sendAsync} frame waiting for room, in order. */
   private record PendingSend(byte[] frame, CompletableFuture<Void> accepted) {}
 
-  private final ReentrantLock lock = new ReentrantLock();
-  private final Condition notFull = lock.newCondition();
   private final int limit;
   private final Supplier<? extends RuntimeException> closedCause;
 
@@ -90,18 +86,8 @@ final class OutboundBuffer {
   private final ArrayDeque<PendingSend> pendingSends = new ArrayDeque<>(0);
   private long pendingBytes;
 
-  /** Control bytes to write before anything else: what is left of a prelude or control frame. */
-  private byte[] control = EMPTY;
-
-  private int controlStart;
-  private int controlEnd;
-  private boolean pongDue;
-  private long pongPayload;
-  private boolean pingDue;
-  private long pingPayload;
-  private long ackValue;
-  private long ackSent;
-  private boolean ackUrgent;
+  /** What the socket writes before queued frames. */
+  private final ControlLane control = new ControlLane();
 
   /** Bytes of control and ring copied by the last {@link #drainTo}. */
   private int lastControlCopied;
@@ -129,52 +115,48 @@ final class OutboundBuffer {
    * @return {@link #ACCEPTED}, {@link #BACK_PRESSURED} or {@link #CLOSED}
    * @throws InterruptedException if interrupted while waiting
    */
-  int append(byte[] frame, int length, Mode mode, long waitNanos) throws InterruptedException {
-    lock.lock();
-    try {
-      if (closed) {
-        return CLOSED;
-      }
-      switch (mode) {
-        case FORCE -> {
-          put(frame, length);
-          return ACCEPTED;
-        }
-        case LOOP -> {
-          if (held() != 0 && (long) held() + length > 2L * limit) {
-            return BACK_PRESSURED;
-          }
-        }
-        case NO_WAIT -> {
-          if (!hasRoom(length)) {
-            return BACK_PRESSURED;
-          }
-        }
-        case WAIT -> {
-          long start = System.nanoTime();
-          while (!hasRoom(length)) {
-            long since = lastProgressNanos - start > 0 ? lastProgressNanos : start;
-            long left = Deadlines.after(since, waitNanos) - System.nanoTime();
-            if (left <= 0) {
-              return BACK_PRESSURED;
-            }
-            waiters++;
-            try {
-              notFull.awaitNanos(left);
-            } finally {
-              waiters--;
-            }
-            if (closed) {
-              return CLOSED;
-            }
-          }
-        }
-      }
-      put(frame, length);
-      return ACCEPTED;
-    } finally {
-      lock.unlock();
+  synchronized int append(byte[] frame, int length, Mode mode, long waitNanos)
+      throws InterruptedException {
+    if (closed) {
+      return CLOSED;
     }
+    switch (mode) {
+      case FORCE -> {
+        put(frame, length);
+        return ACCEPTED;
+      }
+      case LOOP -> {
+        if (held() != 0 && (long) held() + length > 2L * limit) {
+          return BACK_PRESSURED;
+        }
+      }
+      case NO_WAIT -> {
+        if (!hasRoom(length)) {
+          return BACK_PRESSURED;
+        }
+      }
+      case WAIT -> {
+        long start = System.nanoTime();
+        while (!hasRoom(length)) {
+          long since = lastProgressNanos - start > 0 ? lastProgressNanos : start;
+          long left = Deadlines.after(since, waitNanos) - System.nanoTime();
+          if (left <= 0) {
+            return BACK_PRESSURED;
+          }
+          waiters++;
+          try {
+            TimeUnit.NANOSECONDS.timedWait(this, left);
+          } finally {
+            waiters--;
+          }
+          if (closed) {
+            return CLOSED;
+          }
+        }
+      }
+    }
+    put(frame, length);
+    return ACCEPTED;
   }
 
   /**
@@ -186,24 +168,21 @@ final class OutboundBuffer {
    *     room is full, or {@link #CLOSED}
    */
   int appendAsync(byte[] frame, int length, CompletableFuture<Void> accepted) {
-    lock.lock();
-    try {
+    synchronized (this) {
       if (closed) {
         return CLOSED;
       }
-      if (hasRoom(length)) {
-        put(frame, length);
-      } else if (pendingBytes + length <= limit || pendingSends.isEmpty()) {
+      if (!hasRoom(length)) {
+        if (pendingBytes + length > limit && !pendingSends.isEmpty()) {
+          return BACK_PRESSURED;
+        }
         pendingSends.add(new PendingSend(Arrays.copyOf(frame, length), accepted));
         pendingBytes += length;
         return ACCEPTED;
-      } else {
-        return BACK_PRESSURED;
       }
-    } finally {
-      lock.unlock();
+      put(frame, length);
     }
-    accepted.complete(null);
+    accepted.complete(null); // outside the lock: dependents may run here
     return ACCEPTED;
   }
 
@@ -213,17 +192,14 @@ final class OutboundBuffer {
    */
   boolean appendFinal(byte[] frame) {
     List<CompletableFuture<Void>> refused;
-    lock.lock();
-    try {
+    synchronized (this) {
       if (closed) {
         return false;
       }
       put(frame, frame.length);
       closed = true;
-      notFull.signalAll();
+      notifyAll();
       refused = takePending();
-    } finally {
-      lock.unlock();
     }
     refuse(refused);
     return true;
@@ -233,20 +209,10 @@ final class OutboundBuffer {
    * Starts a socket: {@code prelude} (its preamble and handshake frame) is written before anything
    * else, and whatever control bytes were pending for the previous socket are dropped.
    */
-  void startSocket(byte[] prelude) {
-    lock.lock();
-    try {
-      socketOpen = false;
-      control = prelude.clone();
-      controlStart = 0;
-      controlEnd = prelude.length;
-      headWritten = 0;
-      pongDue = false;
-      pingDue = false;
-      ackUrgent = false;
-    } finally {
-      lock.unlock();
-    }
+  synchronized void startSocket(byte[] prelude) {
+    socketOpen = false;
+    control.startSocket(prelude);
+    headWritten = 0;
   }
 
   /**
@@ -255,71 +221,36 @@ final class OutboundBuffer {
    * that does not expect it, and numbered before the replay that must precede it), and senders do
    * not write straight to it.
    */
-  void socketOpen(boolean open) {
-    lock.lock();
-    try {
-      socketOpen = open;
-    } finally {
-      lock.unlock();
-    }
+  synchronized void socketOpen(boolean open) {
+    socketOpen = open;
   }
 
   /** Adds bytes (a frame) to write after the prelude, e.g. a server's refusal. */
-  void appendControl(byte[] frame) {
-    lock.lock();
-    try {
-      ensureControl(controlEnd - controlStart + frame.length);
-      System.arraycopy(frame, 0, control, controlEnd, frame.length);
-      controlEnd += frame.length;
-    } finally {
-      lock.unlock();
-    }
+  synchronized void appendControl(byte[] frame) {
+    control.append(frame);
   }
 
   /** Answers a PING; only the latest unanswered one is kept. */
-  void offerPong(long payload) {
-    lock.lock();
-    try {
-      pongDue = true;
-      pongPayload = payload;
-    } finally {
-      lock.unlock();
-    }
+  synchronized void offerPong(long payload) {
+    control.offerPong(payload);
   }
 
   /** Queues a heartbeat PING unless one is queued already. */
-  void offerPing(long payload) {
-    lock.lock();
-    try {
-      pingDue = true;
-      pingPayload = payload;
-    } finally {
-      lock.unlock();
-    }
+  synchronized void offerPing(long payload) {
+    control.offerPing(payload);
   }
 
   /**
    * Records that this side has received {@code received} message frames; an ACK saying so rides
    * with the next write, or goes on its own if {@code urgent}.
    */
-  void offerAck(long received, boolean urgent) {
-    lock.lock();
-    try {
-      ackValue = received;
-      ackUrgent |= urgent;
-    } finally {
-      lock.unlock();
-    }
+  synchronized void offerAck(long received, boolean urgent) {
+    control.offerAck(received, urgent);
   }
 
   /** Returns true if an ACK must be written even though nothing else is. */
-  boolean ackUrgent() {
-    lock.lock();
-    try {
-      return ackUrgent && ackValue > ackSent;
-    } finally {
-      lock.unlock();
-    }
+  synchronized boolean ackUrgent() {
+    return control.ackUrgent();
   }
 
   // ------------------------------------------------------------------ writing (loop)
@@ -329,44 +260,24 @@ final class OutboundBuffer {
    * or of a control frame, then, at a frame boundary, PONG, PING and ACK), then frames from the
    * ring. Returns the number of bytes copied; report what the socket took with {@link #written}.
    */
-  int drainTo(ByteBuffer dst) {
-    lock.lock();
-    try {
-      boolean boundary = headWritten == 0;
-      boolean frames = socketOpen || closed; // closed: a refusal's GOAWAY follows the preamble
-      if (controlStart == controlEnd && boundary && socketOpen) {
-        boolean writing = size > 0;
-        if (pongDue) {
-          addControlFrame(FrameType.PONG, pongPayload);
-          pongDue = false;
-        }
-        if (pingDue) {
-          addControlFrame(FrameType.PING, pingPayload);
-          pingDue = false;
-        }
-        if (ackValue > ackSent && (ackUrgent || writing || controlEnd > 0)) {
-          addControlFrame(FrameType.ACK, ackValue);
-          ackSent = ackValue;
-          ackUrgent = false;
-        }
-      }
-      int n = Math.min(controlEnd - controlStart, dst.remaining());
-      dst.put(control, controlStart, n);
-      lastControlCopied = n;
-      if (controlStart + n < controlEnd || !frames) {
-        return n;
-      }
-      int from = (head + headWritten) % Math.max(1, ring.length);
-      int m = Math.min(size - headWritten, dst.remaining());
-      int first = Math.min(m, ring.length - from);
-      dst.put(ring, from, first);
-      if (first < m) {
-        dst.put(ring, 0, m - first);
-      }
-      return n + m;
-    } finally {
-      lock.unlock();
+  synchronized int drainTo(ByteBuffer dst) {
+    boolean frames = socketOpen || closed; // closed: a refusal's GOAWAY follows the preamble
+    if (headWritten == 0 && socketOpen) {
+      control.fillSlots(size > 0);
     }
+    int n = control.copyTo(dst);
+    lastControlCopied = n;
+    if (n < control.pending() || !frames) {
+      return n;
+    }
+    int from = (head + headWritten) % Math.max(1, ring.length);
+    int m = Math.min(size - headWritten, dst.remaining());
+    int first = Math.min(m, ring.length - from);
+    dst.put(ring, from, first);
+    if (first < m) {
+      dst.put(ring, 0, m - first);
+    }
+    return n + m;
   }
 
   /**
@@ -378,30 +289,20 @@ final class OutboundBuffer {
   boolean written(int n) {
     List<CompletableFuture<Void>> accepted = null;
     boolean writable;
-    lock.lock();
-    try {
+    synchronized (this) {
       if (discarded || n <= 0) {
         return false;
       }
       boolean wasFull = !isWritableLocked();
       int fromControl = Math.min(n, lastControlCopied);
-      controlStart += fromControl;
-      if (controlStart == controlEnd) {
-        controlStart = 0;
-        controlEnd = 0;
-        if (control.length > 1024) {
-          control = EMPTY;
-        }
-      }
+      control.consumed(fromControl);
       advance(n - fromControl);
       lastProgressNanos = System.nanoTime();
       accepted = admitPending();
       if (waiters > 0) {
-        notFull.signalAll();
+        notifyAll();
       }
       writable = wasFull && isWritableLocked();
-    } finally {
-      lock.unlock();
     }
     complete(accepted);
     return writable;
@@ -415,66 +316,45 @@ final class OutboundBuffer {
    * @param frame one whole frame between position and limit; consumed by the call
    * @return the bytes written, or -1 if nothing was done (something queued, or closed)
    */
-  int writeDirect(ByteBuffer frame, WritableByteChannel channel) throws IOException {
-    lock.lock();
-    try {
-      if (!socketOpen
-          || size != 0
-          || closed
-          || controlEnd != 0
-          || pongDue
-          || pingDue
-          || !pendingSends.isEmpty()) {
-        return -1;
-      }
-      int start = frame.position();
-      int length = frame.remaining();
-      int type = frame.get(start + Frames.HEADER_BYTES - 1);
-      int written = channel.write(frame);
-      if (written > 0) {
-        lastProgressNanos = System.nanoTime();
-      }
-      if (written == length) {
-        // the common case: nothing to keep, unless the session replays
-        if (isMessage(type)) {
-          sentSeq++;
-          if (replay != null) {
-            replay.add(frame.array(), frame.arrayOffset() + start, length);
-          }
-        }
-        return written;
-      }
-      frame.position(start);
-      put(frame, length);
-      advance(Math.max(0, written));
-      return Math.max(0, written);
-    } finally {
-      lock.unlock();
+  synchronized int writeDirect(ByteBuffer frame, WritableByteChannel channel) throws IOException {
+    if (!socketOpen || size != 0 || closed || !control.isIdle() || !pendingSends.isEmpty()) {
+      return -1;
     }
+    int start = frame.position();
+    int length = frame.remaining();
+    int type = frame.get(start + Frames.HEADER_BYTES - 1);
+    int written = channel.write(frame);
+    if (written > 0) {
+      lastProgressNanos = System.nanoTime();
+    }
+    if (written == length) {
+      // the common case: nothing to keep, unless the session replays
+      if (isMessage(type)) {
+        sentSeq++;
+        if (replay != null) {
+          replay.add(frame.array(), frame.arrayOffset() + start, length);
+        }
+      }
+      return written;
+    }
+    frame.position(start);
+    put(frame, length);
+    advance(Math.max(0, written));
+    return Math.max(0, written);
   }
 
   // ------------------------------------------------------------------ resumption (loop)
 
   /** Keeps written message frames until acknowledged, numbering them from the session's start. */
-  void enableReplay() {
-    lock.lock();
-    try {
-      if (replay == null) {
-        replay = new ReplayRing();
-        replay.reset(sentSeq + 1);
-      }
-    } finally {
-      lock.unlock();
+  synchronized void enableReplay() {
+    if (replay == null) {
+      replay = new ReplayRing();
+      replay.reset(sentSeq + 1);
     }
   }
 
-  boolean replayEnabled() {
-    lock.lock();
-    try {
-      return replay != null;
-    } finally {
-      lock.unlock();
-    }
+  synchronized boolean replayEnabled() {
+    return replay != null;
   }
 
   /**
@@ -486,8 +366,7 @@ final class OutboundBuffer {
   boolean acknowledge(long seq) {
     List<CompletableFuture<Void>> accepted;
     boolean writable;
-    lock.lock();
-    try {
+    synchronized (this) {
       if (replay == null) {
         return false;
       }
@@ -501,11 +380,9 @@ final class OutboundBuffer {
       }
       accepted = admitPending();
       if (waiters > 0) {
-        notFull.signalAll();
+        notifyAll();
       }
       writable = wasFull && isWritableLocked();
-    } finally {
-      lock.unlock();
     }
     complete(accepted);
     return writable;
@@ -518,43 +395,33 @@ final class OutboundBuffer {
    * @return false if the peer's position cannot be served (it claims more than was sent, or less
    *     than was already acknowledged)
    */
-  boolean rewind(long peerReceived) {
-    lock.lock();
-    try {
-      if (replay == null || peerReceived > sentSeq || peerReceived < replay.firstSeq() - 1) {
-        return false;
-      }
-      replay.acknowledge(peerReceived);
-      int replayedFrames = replay.frames();
-      byte[] again = replay.takeAll();
-      if (again.length > 0) {
-        byte[] merged = new byte[Math.max(INITIAL_CAPACITY, again.length + size)];
-        System.arraycopy(again, 0, merged, 0, again.length);
-        int first = Math.min(size, ring.length - head);
-        System.arraycopy(ring, head, merged, again.length, first);
-        System.arraycopy(ring, 0, merged, again.length + first, size - first);
-        ring = merged;
-        head = 0;
-        size += again.length;
-      }
-      queuedMessages += replayedFrames;
-      sentSeq = peerReceived;
-      replay.reset(peerReceived + 1);
-      headWritten = 0;
-      return true;
-    } finally {
-      lock.unlock();
+  synchronized boolean rewind(long peerReceived) {
+    if (replay == null || peerReceived > sentSeq || peerReceived < replay.firstSeq() - 1) {
+      return false;
     }
+    replay.acknowledge(peerReceived);
+    int replayedFrames = replay.frames();
+    byte[] again = replay.takeAll();
+    if (again.length > 0) {
+      byte[] merged = new byte[Math.max(INITIAL_CAPACITY, again.length + size)];
+      System.arraycopy(again, 0, merged, 0, again.length);
+      int first = Math.min(size, ring.length - head);
+      System.arraycopy(ring, head, merged, again.length, first);
+      System.arraycopy(ring, 0, merged, again.length + first, size - first);
+      ring = merged;
+      head = 0;
+      size += again.length;
+    }
+    queuedMessages += replayedFrames;
+    sentSeq = peerReceived;
+    replay.reset(peerReceived + 1);
+    headWritten = 0;
+    return true;
   }
 
   /** Returns how many message frames have been wholly written in this session. */
-  long sentSeq() {
-    lock.lock();
-    try {
-      return sentSeq;
-    } finally {
-      lock.unlock();
-    }
+  synchronized long sentSeq() {
+    return sentSeq;
   }
 
   /**
@@ -566,8 +433,7 @@ final class OutboundBuffer {
   long dropSession() {
     List<CompletableFuture<Void>> refused;
     long dropped;
-    lock.lock();
-    try {
+    synchronized (this) {
       dropped = queuedMessages + pendingSends.size();
       ring = EMPTY;
       head = 0;
@@ -575,26 +441,18 @@ final class OutboundBuffer {
       headWritten = 0;
       queuedMessages = 0;
       sentSeq = 0;
-      ackValue = 0;
-      ackSent = 0;
+      control.resetAcks();
       replay = null;
       refused = takePending();
-      notFull.signalAll();
-    } finally {
-      lock.unlock();
+      notifyAll();
     }
     refuse(refused);
     return dropped;
   }
 
   /** Returns how many message frames were written and not acknowledged. */
-  int unacknowledged() {
-    lock.lock();
-    try {
-      return replay == null ? 0 : replay.frames();
-    } finally {
-      lock.unlock();
-    }
+  synchronized int unacknowledged() {
+    return replay == null ? 0 : replay.frames();
   }
 
   // ------------------------------------------------------------------ state (any thread)
@@ -607,8 +465,7 @@ final class OutboundBuffer {
   int discard() {
     List<CompletableFuture<Void>> refused;
     int unsent;
-    lock.lock();
-    try {
+    synchronized (this) {
       unsent = queuedMessages + pendingSends.size();
       closed = true;
       discarded = true;
@@ -617,99 +474,56 @@ final class OutboundBuffer {
       headWritten = 0;
       ring = EMPTY;
       queuedMessages = 0;
-      controlStart = 0;
-      controlEnd = 0;
+      control.clear();
       if (replay != null) {
         replay.reset(sentSeq + 1);
       }
-      notFull.signalAll();
+      notifyAll();
       refused = takePending();
-    } finally {
-      lock.unlock();
     }
     refuse(refused);
     return unsent;
   }
 
-  boolean isClosed() {
-    lock.lock();
-    try {
-      return closed;
-    } finally {
-      lock.unlock();
-    }
+  synchronized boolean isClosed() {
+    return closed;
   }
 
   /** Returns true once the final frame and everything before it have been written. */
-  boolean isDrained() {
-    lock.lock();
-    try {
-      return closed && size == 0 && controlEnd == 0;
-    } finally {
-      lock.unlock();
-    }
+  synchronized boolean isDrained() {
+    return closed && size == 0 && control.pending() == 0;
   }
 
   /** Returns true while the buffer is under its bound and no {@code sendAsync} frame waits. */
-  boolean isWritable() {
-    lock.lock();
-    try {
-      return isWritableLocked();
-    } finally {
-      lock.unlock();
-    }
+  synchronized boolean isWritable() {
+    return isWritableLocked();
   }
 
   /** Returns the bytes held: queued, and kept for replay. */
-  int size() {
-    lock.lock();
-    try {
-      return held();
-    } finally {
-      lock.unlock();
-    }
+  synchronized int size() {
+    return held();
   }
 
   /** Returns the bytes still to be written to the socket. */
-  int unwritten() {
-    lock.lock();
-    try {
-      return size - headWritten + controlEnd - controlStart;
-    } finally {
-      lock.unlock();
-    }
+  synchronized int unwritten() {
+    return size - headWritten + control.pending();
   }
 
   /** Returns the accepted messages not yet wholly written, those waiting for room included. */
-  int queuedMessages() {
-    lock.lock();
-    try {
-      return queuedMessages + pendingSends.size();
-    } finally {
-      lock.unlock();
-    }
+  synchronized int queuedMessages() {
+    return queuedMessages + pendingSends.size();
   }
 
   /** Returns when the socket last took bytes, or the peer last acknowledged some, in nanoTime. */
-  long lastProgressNanos() {
-    lock.lock();
-    try {
-      return lastProgressNanos;
-    } finally {
-      lock.unlock();
-    }
+  synchronized long lastProgressNanos() {
+    return lastProgressNanos;
   }
 
   /** Gives the ring's memory back if it is empty. */
-  void trim() {
-    lock.lock();
-    try {
-      if (size == 0 && ring.length > 0) {
-        ring = EMPTY;
-        head = 0;
-      }
-    } finally {
-      lock.unlock();
+  synchronized void trim() {
+    if (size == 0 && ring.length > 0) {
+      ring = EMPTY;
+      head = 0;
     }
   }
 
@@ -810,27 +624,6 @@ final class OutboundBuffer {
       value = (value << 8) | (ring[(at + i) % ring.length] & 0xFF);
     }
     return value;
-  }
-
-  /**
-   * Adds a 13-byte PING, PONG or ACK frame; written by hand so that a heartbeat allocates nothing.
-   */
-  private void addControlFrame(int type, long payload) {
-    ensureControl(controlEnd - controlStart + CONTROL_FRAME_BYTES);
-    Frames.writeHeader(control, controlEnd, 9, type);
-    Frames.writeLong(control, controlEnd + Frames.HEADER_BYTES, payload);
-    controlEnd += CONTROL_FRAME_BYTES;
-  }
-
-  private void ensureControl(int needed) {
-    if (controlStart > 0) {
-      System.arraycopy(control, controlStart, control, 0, controlEnd - controlStart);
-      controlEnd -= controlStart;
-      controlStart = 0;
-    }
-    if (needed > control.length) {
-      control = Arrays.copyOf(control, Math.max(needed, Math.max(64, control.length * 2)));
-    }
   }
 
   private List<CompletableFuture<Void>> admitPending() {

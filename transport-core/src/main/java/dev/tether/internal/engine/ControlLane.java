@@ -1,0 +1,150 @@
+package dev.tether.internal.engine;
+
+import dev.tether.internal.wire.FrameType;
+import dev.tether.internal.wire.Frames;
+import java.nio.ByteBuffer;
+import java.util.Arrays;
+
+/**
+ * The bytes a socket writes ahead of queued frames: its prelude (preamble and handshake frame, or a
+ * refusal), and the latest PONG, PING and ACK, which may overtake queued frames at a frame boundary
+ * (PROTOCOL.md §8, §13). Each of the three keeps one slot: a newer PING replaces an unanswered one,
+ * a newer count an older ACK, so a peer that pings without reading costs one PONG. What a socket
+ * took only in part is written first next time, so frames never interleave.
+ *
+ * <p>This class is not thread safe; its {@link OutboundBuffer} guards it.
+ */
+final class ControlLane {
+  private static final int FRAME_BYTES = 13;
+  private static final byte[] EMPTY = new byte[0];
+
+  private byte[] bytes = EMPTY;
+  private int start;
+  private int end;
+  private boolean pongDue;
+  private long pongPayload;
+  private boolean pingDue;
+  private long pingPayload;
+  private long ackValue;
+  private long ackSent;
+  private boolean ackUrgent;
+
+  /** A new socket: {@code prelude} goes first; what was pending for the old socket is dropped. */
+  void startSocket(byte[] prelude) {
+    bytes = prelude.clone();
+    start = 0;
+    end = prelude.length;
+    pongDue = false;
+    pingDue = false;
+    ackUrgent = false;
+  }
+
+  /** Adds a whole frame to write after what is pending. */
+  void append(byte[] frame) {
+    ensure(end - start + frame.length);
+    System.arraycopy(frame, 0, bytes, end, frame.length);
+    end += frame.length;
+  }
+
+  void offerPong(long payload) {
+    pongDue = true;
+    pongPayload = payload;
+  }
+
+  void offerPing(long payload) {
+    pingDue = true;
+    pingPayload = payload;
+  }
+
+  void offerAck(long received, boolean urgent) {
+    ackValue = received;
+    ackUrgent |= urgent;
+  }
+
+  boolean ackUrgent() {
+    return ackUrgent && ackValue > ackSent;
+  }
+
+  /** Forgets what was acknowledged: a new session counts from 0. */
+  void resetAcks() {
+    ackValue = 0;
+    ackSent = 0;
+    ackUrgent = false;
+  }
+
+  /** Returns true if nothing is pending, not even a slot: a frame may go straight out. */
+  boolean isIdle() {
+    return end == 0 && !pongDue && !pingDue;
+  }
+
+  /** Returns the bytes copied out but not yet taken by the socket. */
+  int pending() {
+    return end - start;
+  }
+
+  /**
+   * At a frame boundary with nothing pending, turns the due slots into frames; an ACK rides with
+   * other bytes being written, or goes alone if urgent.
+   */
+  void fillSlots(boolean framesFollow) {
+    if (start != end) {
+      return;
+    }
+    if (pongDue) {
+      addFrame(FrameType.PONG, pongPayload);
+      pongDue = false;
+    }
+    if (pingDue) {
+      addFrame(FrameType.PING, pingPayload);
+      pingDue = false;
+    }
+    if (ackValue > ackSent && (ackUrgent || framesFollow || end > 0)) {
+      addFrame(FrameType.ACK, ackValue);
+      ackSent = ackValue;
+      ackUrgent = false;
+    }
+  }
+
+  /** Copies pending bytes into {@code dst}; returns how many. */
+  int copyTo(ByteBuffer dst) {
+    int n = Math.min(end - start, dst.remaining());
+    dst.put(bytes, start, n);
+    return n;
+  }
+
+  /** The socket took {@code n} of the pending bytes. */
+  void consumed(int n) {
+    start += n;
+    if (start == end) {
+      start = 0;
+      end = 0;
+      if (bytes.length > 1024) {
+        bytes = EMPTY;
+      }
+    }
+  }
+
+  void clear() {
+    start = 0;
+    end = 0;
+  }
+
+  /** Adds a 13-byte PING, PONG or ACK, written by hand so that a heartbeat allocates nothing. */
+  private void addFrame(int type, long payload) {
+    ensure(end - start + FRAME_BYTES);
+    Frames.writeHeader(bytes, end, 9, type);
+    Frames.writeLong(bytes, end + Frames.HEADER_BYTES, payload);
+    end += FRAME_BYTES;
+  }
+
+  private void ensure(int needed) {
+    if (start > 0) {
+      System.arraycopy(bytes, start, bytes, 0, end - start);
+      end -= start;
+      start = 0;
+    }
+    if (needed > bytes.length) {
+      bytes = Arrays.copyOf(bytes, Math.max(needed, Math.max(64, bytes.length * 2)));
+    }
+  }
+}
