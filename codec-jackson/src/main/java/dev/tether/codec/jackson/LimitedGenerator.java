@@ -144,11 +144,30 @@ final class LimitedGenerator extends JsonGeneratorDelegate {
               + " that a reader accepts");
     }
     if (exponent) {
+      if (!exponentFitsAnInt(text)) {
+        // JDK 17's BigDecimal refuses such an exponent even where the value has a valid scale
+        // (1E+2147483648 is scale Integer.MIN_VALUE); newer JDKs read it. A peer may run either.
+        throw refuse(
+            "the number "
+                + text
+                + " cannot be read back: its exponent does not fit in 32 bits, which a reader on"
+                + " JDK 17 refuses");
+      }
       try {
         NumberInput.parseBigDecimal(text, false);
       } catch (NumberFormatException e) {
         throw refuse("the number " + text + " cannot be read back: " + e.getMessage());
       }
+    }
+  }
+
+  private static boolean exponentFitsAnInt(String text) {
+    int e = Math.max(text.indexOf('E'), text.indexOf('e'));
+    try {
+      Integer.parseInt(text.substring(e + 1));
+      return true;
+    } catch (NumberFormatException tooLong) {
+      return false;
     }
   }
 
