@@ -97,6 +97,7 @@ final class OutboundBuffer {
   private int controlEnd;
   private boolean pongDue;
   private long pongPayload;
+  private int pongsSuperseded;
   private boolean pingDue;
   private long pingPayload;
   private long ackValue;
@@ -276,12 +277,18 @@ final class OutboundBuffer {
     }
   }
 
-  /** Answers a PING; only the latest unanswered one is kept. */
-  void offerPong(long payload) {
+  /**
+   * Answers a PING; only the latest unanswered one is kept.
+   *
+   * @return how many PINGs in a row this one and those before it replaced unanswered
+   */
+  int offerPong(long payload) {
     lock.lock();
     try {
+      pongsSuperseded = pongDue ? pongsSuperseded + 1 : 0;
       pongDue = true;
       pongPayload = payload;
+      return pongsSuperseded;
     } finally {
       lock.unlock();
     }
