@@ -93,9 +93,12 @@ public final class CodecFuzzing {
     if (FUZZING) {
       limit = 2 * limit + INSTRUMENTATION_ALLOWANCE;
     }
+    long maxNanos =
+        DecodeCostContract.QUICKLY.toNanos() + DecodeCostContract.NANOS_PER_BYTE * payload.length;
     Decoded decoded = Decoded.of(codecName, codec, target.type(), layout.place(payload));
-    if (decoded.allocated() > limit) {
-      // the first pass through a path of a codec links classes and fills caches: judge a second
+    if (decoded.allocated() > limit || decoded.elapsedNanos() > maxNanos) {
+      // the first pass through a path of a codec links classes and fills caches, and a shared
+      // machine may pause any pass: judge a second
       decoded = Decoded.of(codecName, codec, target.type(), layout.place(payload));
     }
     Object value = decoded.value();
@@ -111,9 +114,7 @@ public final class CodecFuzzing {
     }
     assertThat(elapsed)
         .as("nanoseconds %s took to decode %d bytes", codecName, payload.length)
-        .isLessThanOrEqualTo(
-            DecodeCostContract.QUICKLY.toNanos()
-                + DecodeCostContract.NANOS_PER_BYTE * payload.length);
+        .isLessThanOrEqualTo(maxNanos);
     if (value == null) {
       return;
     }

@@ -21,7 +21,7 @@ import java.nio.ByteBuffer;
  */
 class FrameDecoderFuzzTest {
   /** One input may take this long, whatever its size (inputs are at most a few kilobytes). */
-  private static final long MAX_NANOS = 1_000_000_000L;
+  private static final long MAX_NANOS = 2_000_000_000L;
 
   /**
    * What the decoder may allocate for each byte fed, plus a constant: the gathering buffer grows by
@@ -48,8 +48,10 @@ class FrameDecoderFuzzTest {
 
     Outcome expected = Reference.parse(stream, preamble, maxFrameLength);
     Run run = Run.of(stream, preamble, maxFrameLength, pauses, splits);
-    if (run.allocated() > ALLOCATION_PER_BYTE * stream.length + ALLOCATION_ALLOWANCE) {
-      // the first run through a path pays for class loading and linking once: judge a second
+    if (run.allocated() > ALLOCATION_PER_BYTE * stream.length + ALLOCATION_ALLOWANCE
+        || run.elapsedNanos() >= MAX_NANOS) {
+      // the first run through a path pays for class loading and linking once, and a shared
+      // machine may pause any run: judge a second
       run = Run.of(stream, preamble, maxFrameLength, pauses, splits);
     }
 

@@ -22,7 +22,7 @@ import java.util.Arrays;
  * handshake <minutes>} fuzzes for real.
  */
 class HandshakeFuzzTest {
-  private static final long MAX_NANOS = 1_000_000_000L;
+  private static final long MAX_NANOS = 2_000_000_000L;
 
   /**
    * What a decode may allocate per input byte, plus a constant: each {@code str} is copied into a
@@ -41,8 +41,10 @@ class HandshakeFuzzTest {
     byte[] body = Arrays.copyOfRange(input, 1, input.length);
 
     Decoded run = Decoded.of(target, input[0], body);
-    if (run.allocated() > ALLOCATION_PER_BYTE * body.length + ALLOCATION_ALLOWANCE) {
-      run = Decoded.of(target, input[0], body); // the first pass through a path links classes
+    if (run.allocated() > ALLOCATION_PER_BYTE * body.length + ALLOCATION_ALLOWANCE
+        || run.elapsedNanos() >= MAX_NANOS) {
+      // the first pass through a path links classes, and a shared machine may pause any pass
+      run = Decoded.of(target, input[0], body);
     }
     if (run.allocated() >= 0) {
       assertThat(run.allocated())
