@@ -23,6 +23,7 @@ final class ControlLane {
   private int end;
   private boolean pongDue;
   private long pongPayload;
+  private int pongsSuperseded;
   private boolean pingDue;
   private long pingPayload;
   private long ackValue;
@@ -46,9 +47,12 @@ final class ControlLane {
     end += frame.length;
   }
 
-  void offerPong(long payload) {
+  /** Returns how many PINGs in a row this one and those before it replaced unanswered. */
+  int offerPong(long payload) {
+    pongsSuperseded = pongDue ? pongsSuperseded + 1 : 0;
     pongDue = true;
     pongPayload = payload;
+    return pongsSuperseded;
   }
 
   void offerPing(long payload) {

@@ -230,9 +230,13 @@ final class OutboundBuffer {
     control.append(frame);
   }
 
-  /** Answers a PING; only the latest unanswered one is kept. */
-  synchronized void offerPong(long payload) {
-    control.offerPong(payload);
+  /**
+   * Answers a PING; only the latest unanswered one is kept.
+   *
+   * @return how many PINGs in a row this one and those before it replaced unanswered
+   */
+  synchronized int offerPong(long payload) {
+    return control.offerPong(payload);
   }
 
   /** Queues a heartbeat PING unless one is queued already. */

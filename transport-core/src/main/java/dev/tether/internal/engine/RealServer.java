@@ -283,6 +283,9 @@ public final class RealServer<O, I>
 
   @Override
   public void onHandshakeFailed(RealConnection<?, ?> connection, TetherException cause) {
+    if (cause instanceof ConnectionClosedException closed && !closed.isRemote()) {
+      return; // this side refused the client, and said why in its log already: one line each
+    }
     log.info("handshake with {} failed: {}", connection.peerName, cause.getMessage());
   }
 

@@ -1,5 +1,6 @@
 package dev.tether.internal.engine;
 
+import dev.tether.GoAwayCode;
 import dev.tether.internal.wire.FrameDecoder;
 import dev.tether.internal.wire.ProtocolException;
 import java.io.IOException;
@@ -29,6 +30,17 @@ final class SocketIo {
    * in batches, since a system call per message would cost more than the loop's wake-up.
    */
   private static final long BURST_NANOS = 20_000;
+
+  /**
+   * PINGs that may replace an unanswered one in a row before the peer counts as flooding. A peer
+   * that follows §8 sends at most one PING per heartbeat and lets this side answer in between; a
+   * burst of a few hundred is what a long pause here leaves queued from a peer pinging every
+   * millisecond. A peer that writes PINGs as fast as it can, and reads nothing, makes tens of
+   * thousands arrive per turn of the loop; since only the latest is answered, its unread PONGs
+   * never fill anything, so without this bound it would cost this side a loop's reading time for
+   * ever.
+   */
+  static final int MAX_SUPERSEDED_PINGS = 10_000;
 
   private final RealConnection<?, ?> connection;
   private final EventLoop loop;
@@ -312,9 +324,18 @@ final class SocketIo {
    * Answers a PING, ahead of queued frames (at the next frame boundary); a newer PING replaces an
    * unanswered one. Returns whether reading may go on.
    */
-  boolean sendPong(long payload) {
+  boolean sendPong(long payload) throws ProtocolException {
     if (!outputShut) {
-      connection.outbound.offerPong(payload);
+      int superseded = connection.outbound.offerPong(payload);
+      if (superseded >= MAX_SUPERSEDED_PINGS) {
+        throw new ProtocolException(
+            GoAwayCode.PROTOCOL_ERROR,
+            "PING flood: "
+                + superseded
+                + " PINGs in a row arrived before this side could write the PONG of the one"
+                + " before (PROTOCOL.md §8: a side PINGs only when it has sent nothing for a"
+                + " heartbeat)");
+      }
       connection.keepAlive.sent(System.nanoTime());
       scheduleFlush();
     }

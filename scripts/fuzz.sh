@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Fuzzes one target for real with Jazzer (JAZZER_FUZZ=1) for the given number of minutes.
+#
+#   scripts/fuzz.sh <target> <minutes>
+#
+# Targets: frame (FrameDecoder, arbitrary splits), handshake (HELLO, WELCOME, extensions, RESUME),
+# json, cbor, kryo, fury (each codec's decode path through the Codec SPI).
+#
+# Inputs that make a test fail are saved by Jazzer as regression inputs under the test class's
+# <Class>Inputs/<method> resource directory, where `./mvnw verify` runs them from then on; commit
+# them with the fix. The growing corpus lives in <module>/.cifuzz-corpus (ignored by git). The
+# last libFuzzer status line (executions, coverage) is printed at the end and kept in
+# <module>/target/fuzz-<target>.log.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+usage() {
+  echo "usage: $0 <frame|handshake|json|cbor|kryo|fury> <minutes>" >&2
+  exit 2
+}
+[[ $# -eq 2 && $2 =~ ^[0-9]+$ && $2 -gt 0 ]] || usage
+
+case "$1" in
+  frame) module=transport-core test=dev.tether.internal.wire.FrameDecoderFuzzTest ;;
+  handshake) module=transport-core test=dev.tether.internal.wire.HandshakeFuzzTest ;;
+  json) module=codec-jackson test=dev.tether.codec.jackson.JsonDecodeFuzzTest ;;
+  cbor) module=codec-jackson test=dev.tether.codec.jackson.CborDecodeFuzzTest ;;
+  kryo) module=codec-kryo test=dev.tether.codec.kryo.KryoDecodeFuzzTest ;;
+  fury) module=codec-fury test=dev.tether.codec.fury.FuryDecodeFuzzTest ;;
+  *) usage ;;
+esac
+
+log="$module/target/fuzz-$1.log"
+mkdir -p "$module/target"
+echo "fuzzing $1 ($test) for $2 minutes; log: $log"
+# -am builds what the module needs (the test-jar's classes come from the reactor); only the one
+# fuzz test runs, with Jazzer's hooks on.
+status=0
+JAZZER_FUZZ=1 ./mvnw -B -pl "$module" -am test \
+  -Dtest="$test" -Dsurefire.failIfNoSpecifiedTests=false \
+  -Djazzer.hooks=true -Djazzer.max_duration="$2m" \
+  -Dspotless.check.skip=true >"$log" 2>&1 || status=$?
+grep -E '^#[0-9]+' "$log" | tail -1 || true
+grep -E 'Tests run:|FAIL|Crash|crash-|ERROR\]' "$log" | tail -5 || true
+exit $status

@@ -1,0 +1,153 @@
+package dev.tether;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.tether.testing.ServerProcess;
+import dev.tether.testing.TestTypes;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Idle connections cost a server in a JVM of its own next to nothing: held with heartbeats, none is
+ * closed, no thread is spent per connection, each holds under 4 KiB of heap after a full GC, and
+ * the resident set stays flat; the CPU the server spends while idle is measured and printed.
+ *
+ * <p>CI holds 500 connections for 10 s. {@code -Dtether.idle=full} holds 10,000 for a minute and
+ * also asserts under 2% of a core; {@code -Dtether.idle.connections=N}, {@code
+ * -Dtether.idle.seconds=S} and {@code -Dtether.idle.heartbeatMillis=H} (default: the 2 s default
+ * heartbeat) change the figures. File descriptors bound what one process can hold ({@code ulimit
+ * -Hn}: 20,000 here); the client side of every connection lives in this JVM, the server side in the
+ * other.
+ */
+@Timeout(value = 30, unit = TimeUnit.MINUTES)
+class IdleScaleTest {
+  private static final boolean FULL = "full".equals(System.getProperty("tether.idle"));
+  private static final int CONNECTIONS =
+      Integer.getInteger("tether.idle.connections", FULL ? 10_000 : 500);
+  private static final int SECONDS = Integer.getInteger("tether.idle.seconds", FULL ? 60 : 10);
+  private static final Long HEARTBEAT_MILLIS = Long.getLong("tether.idle.heartbeatMillis");
+
+  private static final long MAX_HEAP_PER_CONNECTION = 4096;
+
+  @Test
+  void idleConnectionsCostNoThreadAndUnder4KiBOfHeapEachAndTheirHeartbeatsLittleCpu()
+      throws Exception {
+    Duration heartbeat = HEARTBEAT_MILLIS == null ? null : Duration.ofMillis(HEARTBEAT_MILLIS);
+    // an idle timeout of three heartbeats, as the defaults have (2 s and 6 s)
+    Duration idle = heartbeat == null ? null : heartbeat.multipliedBy(3);
+    TetherConfig clientConfig = clientConfig(heartbeat, idle);
+    List<Connection<Object, Object>> clients = Collections.synchronizedList(new ArrayList<>());
+    try (ServerProcess server = ServerProcess.start(512, heartbeat, idle);
+        TetherRuntime runtime =
+            TetherRuntime.builder().eventLoops(2).threadNamePrefix("idle-scale").build()) {
+      long heapBefore = server.ask("gc");
+      long threadsBefore = server.ask("threads");
+
+      connect(clients, server, runtime, clientConfig);
+      await().atMost(Duration.ofMinutes(2)).until(() -> server.ask("connections") == CONNECTIONS);
+      LockSupport.parkNanos(TimeUnit.SECONDS.toNanos(3)); // let the heartbeats settle in
+
+      long heapWith = server.ask("gc");
+      long threadsWith = server.ask("threads");
+      long rssBefore = server.ask("rss");
+      long cpuBefore = server.ask("cpu");
+      long wallBefore = System.nanoTime();
+      LockSupport.parkNanos(TimeUnit.SECONDS.toNanos(SECONDS)); // the idle period measured
+      long cpu = server.ask("cpu") - cpuBefore;
+      long wall = System.nanoTime() - wallBefore;
+      long rssAfter = server.ask("rss");
+      long heapAfter = server.ask("gc");
+
+      double perConnection = (heapWith - heapBefore) / (double) CONNECTIONS;
+      double coreShare = 100.0 * cpu / wall;
+      System.out.printf(
+          "idle scale: %,d connections held %d s (heartbeat %s): %,.0f bytes of heap each after a"
+              + " full GC (%,d -> %,d, %,d after the idle period); threads %d -> %d; CPU %.2f%%"
+              + " of a core while idle; RSS %,d -> %,d KiB%n",
+          CONNECTIONS,
+          SECONDS,
+          heartbeat == null ? TetherConfig.defaults().heartbeatInterval() : heartbeat,
+          perConnection,
+          heapBefore,
+          heapWith,
+          heapAfter,
+          threadsBefore,
+          threadsWith,
+          coreShare,
+          rssBefore,
+          rssAfter);
+
+      assertThat(server.ask("connections")).as("connections still open").isEqualTo(CONNECTIONS);
+      for (Connection<Object, Object> c : clients) {
+        assertThat(c.isOpen()).as("%s", c).isTrue();
+      }
+      assertThat(threadsWith - threadsBefore)
+          .as("threads the server started for %d connections", CONNECTIONS)
+          .isLessThan(8);
+      assertThat(perConnection)
+          .as("bytes of server heap per idle connection")
+          .isLessThan(MAX_HEAP_PER_CONNECTION);
+      assertThat(rssAfter - rssBefore)
+          .as("KiB the server's resident set grew while idle")
+          .isLessThan(Math.max(16 * 1024, rssBefore / 20));
+      if (FULL) {
+        assertThat(coreShare).as("%% of a core the server spent while idle").isLessThan(2.0);
+      }
+    } finally {
+      for (Connection<Object, Object> c : clients) {
+        c.closeAsync();
+      }
+    }
+  }
+
+  private static TetherConfig clientConfig(Duration heartbeat, Duration idle) {
+    TetherConfig.Builder config = TetherConfig.builder().codecs("test");
+    if (heartbeat != null) {
+      config.heartbeatInterval(heartbeat).idleTimeout(idle);
+    }
+    return config.build();
+  }
+
+  /** Connects {@link #CONNECTIONS} clients, four at a time. */
+  private static void connect(
+      List<Connection<Object, Object>> clients,
+      ServerProcess server,
+      TetherRuntime runtime,
+      TetherConfig config)
+      throws Exception {
+    ExecutorService connectors = Executors.newFixedThreadPool(4);
+    try {
+      List<Future<?>> done = new ArrayList<>();
+      for (int t = 0; t < 4; t++) {
+        int share = CONNECTIONS / 4 + (t < CONNECTIONS % 4 ? 1 : 0);
+        done.add(
+            connectors.submit(
+                () -> {
+                  for (int i = 0; i < share; i++) {
+                    clients.add(
+                        Tether.client(TestTypes.TYPES)
+                            .runtime(runtime)
+                            .config(config)
+                            .connect(server.address()));
+                  }
+                  return null;
+                }));
+      }
+      for (Future<?> f : done) {
+        f.get(10, TimeUnit.MINUTES);
+      }
+    } finally {
+      connectors.shutdownNow();
+    }
+  }
+}
