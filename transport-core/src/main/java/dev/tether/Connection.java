@@ -91,6 +91,28 @@ public interface Connection<O, I> extends AutoCloseable {
   CompletableFuture<I> request(O message, Duration timeout);
 
   /**
+   * Sends a request whose response must be of class {@code responseType}, and returns it typed as
+   * such: {@code CompletableFuture<Value> value = connection.request(new Get("k"), Value.class)}.
+   * Behaves like {@link #request(Object)}; in addition, a response of another class fails the
+   * future with a {@link TetherException} naming both classes (the connection stays up).
+   */
+  default <R extends I> CompletableFuture<R> request(O message, Class<R> responseType) {
+    return request(message, responseType, null);
+  }
+
+  /**
+   * Like {@link #request(Object, Class)} with its own timeout; a null {@code timeout} means {@link
+   * TetherConfig#requestTimeout()}.
+   */
+  default <R extends I> CompletableFuture<R> request(
+      O message, Class<R> responseType, Duration timeout) {
+    java.util.Objects.requireNonNull(responseType, "responseType");
+    CompletableFuture<I> response = timeout == null ? request(message) : request(message, timeout);
+    return response.thenApply(
+        value -> dev.tether.internal.route.ResponseTypes.cast(value, responseType, message, this));
+  }
+
+  /**
    * Takes the next received message, waiting up to {@code timeout}. Only for connections made
    * without a {@link MessageHandler}.
    *

@@ -5,6 +5,7 @@ import dev.tether.ConnectionClosedException;
 import dev.tether.ConnectionMetrics;
 import dev.tether.GoAwayCode;
 import dev.tether.HandshakeException;
+import dev.tether.MessageTooLargeException;
 import dev.tether.MessageTypes;
 import dev.tether.PeerInfo;
 import dev.tether.RequestErrorCode;
@@ -14,6 +15,7 @@ import dev.tether.TetherException;
 import dev.tether.TetherTimeoutException;
 import dev.tether.codec.Codec;
 import dev.tether.codec.CodecException;
+import dev.tether.internal.route.ResponseTypes;
 import dev.tether.internal.wire.FrameType;
 import dev.tether.internal.wire.Frames;
 import dev.tether.internal.wire.GoAway;
@@ -246,8 +248,9 @@ final class RealConnection<O, I> implements Connection<O, I>, EventLoop.Handler 
     keepAlive.opened(
         HandshakeJudge.heartbeatMillis(
             config.heartbeatInterval().toMillis(), peerHandshake.idleTimeoutMillis()));
+    listener.onOpen(
+        this); // first, so that the connection handler finds it in its server's registry
     mailbox.offerEvent(Mailbox.Event.CONNECTED);
-    listener.onOpen(this);
     io.flush();
   }
 
@@ -388,6 +391,32 @@ final class RealConnection<O, I> implements Connection<O, I>, EventLoop.Handler 
     return (CompletableFuture<I>) (CompletableFuture<?>) pending.future;
   }
 
+  /**
+   * Checks the response's class where the response arrives, so that a thread waiting on the typed
+   * future still wakes straight from the loop; dependents run on the handler executor as usual.
+   */
+  @Override
+  public <R extends I> CompletableFuture<R> request(
+      O message, Class<R> responseType, Duration timeout) {
+    Objects.requireNonNull(responseType, "responseType");
+    ResponseFuture<I> response =
+        (ResponseFuture<I>) request(message, timeout == null ? config.requestTimeout() : timeout);
+    ResponseFuture<R> typed = new ResponseFuture<>(requestsExecutor());
+    response.whenCompleteInline(
+        (value, failure) -> {
+          if (failure != null) {
+            typed.completeExceptionally(failure);
+            return;
+          }
+          try {
+            typed.complete(ResponseTypes.cast(value, responseType, message, this));
+          } catch (TetherException e) {
+            typed.completeExceptionally(e);
+          }
+        });
+    return typed;
+  }
+
   private CompletableFuture<Object> failedRequest(RuntimeException cause) {
     ResponseFuture<Object> future = new ResponseFuture<>(requestsExecutor());
     future.completeExceptionally(cause);
@@ -465,6 +494,73 @@ final class RealConnection<O, I> implements Connection<O, I>, EventLoop.Handler 
         loop.execute(io::pauseForOutbound);
       }
     }
+  }
+
+  // ------------------------------------------------------------------ pre-encoded DATA (any
+  // thread)
+
+  /**
+   * Returns the codec this connection's frames are encoded with: connections that return the same
+   * instance take the same DATA frame bytes for the same message. Null before the handshake.
+   */
+  Codec frameCodec() {
+    return codec;
+  }
+
+  /**
+   * Encodes {@code message} as a whole DATA frame with this connection's codec, into a new array
+   * that {@link #trySendFrame} may then queue on this and every connection with the same {@link
+   * #frameCodec()}. Not checked against any peer's frame limit: that is per connection.
+   *
+   * @throws IllegalArgumentException if the message's class is not registered
+   * @throws CodecException if the codec cannot encode it
+   */
+  byte[] encodeData(Object message) {
+    MessageFramer frame =
+        MessageFramer.get()
+            .frame(FrameType.DATA, 0, message, types, codec, Integer.MAX_VALUE, peerName);
+    return java.util.Arrays.copyOf(frame.array(), frame.length());
+  }
+
+  /**
+   * Queues a DATA frame made by {@link #encodeData} without ever waiting, as {@link #trySend} does
+   * with a message: through the same bounded outbound queue. The array is only read, so one array
+   * may be queued on many connections.
+   *
+   * @throws MessageTooLargeException if the frame exceeds this peer's limit; nothing is queued
+   */
+  SendResult trySendFrame(byte[] frame) {
+    if (!sendAllowed()) {
+      return SendResult.CLOSED;
+    }
+    long frameLength = frame.length - 4L;
+    if (frameLength > peerMaxFrameBytes) {
+      throw new MessageTooLargeException(
+          "a frame of "
+              + frameLength
+              + " bytes exceeds the "
+              + peerMaxFrameBytes
+              + " that "
+              + peerName
+              + " accepts (its maxFrameBytes); not sent to it, and the connection stays up");
+    }
+    keepAlive.sent(System.nanoTime());
+    if (io.tryWriteDirect(ByteBuffer.wrap(frame))) {
+      messagesSent.increment();
+      return SendResult.ACCEPTED;
+    }
+    int result;
+    try {
+      result = outbound.append(frame, frame.length, OutboundBuffer.Mode.NO_WAIT, 0);
+    } catch (InterruptedException e) {
+      throw new IllegalStateException("NO_WAIT appends never wait", e);
+    }
+    if (result == OutboundBuffer.ACCEPTED) {
+      messagesSent.increment();
+      io.scheduleFlush();
+      return SendResult.ACCEPTED;
+    }
+    return result == OutboundBuffer.CLOSED ? SendResult.CLOSED : SendResult.BACK_PRESSURED;
   }
 
   /** Sends the handler's response to request {@code id}; may be called on any thread. */
@@ -697,6 +793,16 @@ final class RealConnection<O, I> implements Connection<O, I>, EventLoop.Handler 
     if (started && !cause.isGraceful()) {
       throw cause;
     }
+  }
+
+  /**
+   * Starts a graceful close by this side whose GOAWAY carries {@code code} and {@code reason}, as
+   * {@link #closeAsync()} does with NORMAL: sends from the application are refused from now on. Any
+   * thread; idempotent once a close has begun.
+   */
+  void closeWith(GoAwayCode code, String reason) {
+    sendsRefused = true;
+    loop.execute(() -> beginClose(code, reason));
   }
 
   /** Closes for a server that is shutting down. Any thread. */
