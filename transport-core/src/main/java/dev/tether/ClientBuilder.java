@@ -21,8 +21,9 @@ public final class ClientBuilder<O, I> {
   private final MessageTypes types;
   private TetherConfig config = TetherConfig.defaults();
   private String expectedServerName = "";
-  private final Handlers<O, I> handlers = new Handlers<>();
+  private final Handlers<O, I> handlers;
   private TetherRuntime runtime = TetherRuntime.shared();
+  private ReconnectPolicy reconnect;
   private final TypeRoutes<O, I> routes;
 
   /** Time a pool's blocking connect allows its resolver, beyond the connect and handshake. */
@@ -31,6 +32,7 @@ public final class ClientBuilder<O, I> {
   ClientBuilder(MessageTypes types) {
     this.types = Objects.requireNonNull(types, "types");
     this.routes = new TypeRoutes<>(types);
+    this.handlers = new Handlers<>();
   }
 
   /** A builder with this one's settings, that later changes to this one do not affect. */
@@ -39,12 +41,9 @@ public final class ClientBuilder<O, I> {
     this.config = other.config;
     this.expectedServerName = other.expectedServerName;
     this.runtime = other.runtime;
+    this.reconnect = other.reconnect;
     this.routes = other.routes.copy();
-    Handlers<O, I> copied = other.handlers.copy();
-    this.handlers.onConnection = copied.onConnection;
-    this.handlers.onMessage = copied.onMessage;
-    this.handlers.onRequest = copied.onRequest;
-    this.handlers.onClose = copied.onClose;
+    this.handlers = other.handlers.copy();
   }
 
   /** Sets limits, timeouts and codecs; see {@link TetherConfig}. */
@@ -62,6 +61,23 @@ public final class ClientBuilder<O, I> {
   /** Runs connections on {@code runtime}; {@link TetherRuntime#shared()} by default. */
   public ClientBuilder<O, I> runtime(TetherRuntime runtime) {
     this.runtime = Objects.requireNonNull(runtime, "runtime");
+    return this;
+  }
+
+  /**
+   * Makes the connection survive the network: when its socket fails it reconnects as {@code policy}
+   * says and, if the server agrees, resumes its session so that nothing is lost or delivered twice
+   * (PROTOCOL.md §13). The first {@link #connect} is not retried: it fails as usual if the server
+   * cannot be reached. See {@link ReconnectPolicy} for what sends do meanwhile.
+   */
+  public ClientBuilder<O, I> reconnect(ReconnectPolicy policy) {
+    this.reconnect = Objects.requireNonNull(policy, "policy");
+    return this;
+  }
+
+  /** Tells {@code listener} what happens to a reconnecting connection; see {@link #reconnect}. */
+  public ClientBuilder<O, I> onReconnect(ReconnectListener<O, I> listener) {
+    handlers.onReconnect = Objects.requireNonNull(listener, "listener");
     return this;
   }
 
@@ -173,6 +189,11 @@ public final class ClientBuilder<O, I> {
    * default retry delays ({@link PeerPool#DEFAULT_FIRST_RETRY_DELAY} doubling up to {@link
    * PeerPool#DEFAULT_MAX_RETRY_DELAY}). Every connection of the pool gets this builder's settings
    * and handlers as they are now; later changes to the builder do not affect the pool.
+   *
+   * <p>With a {@link #reconnect} policy, each of the pool's connections reconnects (and resumes its
+   * session) by itself at the address it was made for, and stays the pool's connection while it
+   * does; the pool asks the resolver for a new address only once such a connection has given up and
+   * closed.
    */
   public PeerPool<O, I> peerPool(PeerResolver resolver) {
     return peerPool(resolver, PeerPool.DEFAULT_FIRST_RETRY_DELAY, PeerPool.DEFAULT_MAX_RETRY_DELAY);
@@ -217,6 +238,7 @@ public final class ClientBuilder<O, I> {
     Objects.requireNonNull(address, "address");
     Handlers<O, I> routed = handlers.copy();
     routes.applyTo(routed);
-    return Connector.connect(address, types, config, expectedServerName, routed, runtime.group());
+    return Connector.connect(
+        address, types, config, expectedServerName, routed, runtime.group(), reconnect);
   }
 }

@@ -4,6 +4,7 @@ import dev.tether.internal.engine.Handlers;
 import dev.tether.internal.engine.RealServer;
 import dev.tether.internal.route.TypeRoutes;
 import java.net.SocketAddress;
+import java.time.Duration;
 import java.util.Objects;
 
 /** Configures and binds a {@link Server}; obtained from {@link Tether#server}. Not thread safe. */
@@ -16,6 +17,17 @@ public final class ServerBuilder<O, I> {
   private int maxConnections = Integer.MAX_VALUE;
   private boolean singleClient;
   private final TypeRoutes<O, I> routes;
+  private Duration sessionTimeout = DEFAULT_SESSION_TIMEOUT;
+  private long maxDetachedSessionBytes = DEFAULT_MAX_DETACHED_SESSION_BYTES;
+
+  /**
+   * 30 s: how long a resumable session whose socket failed waits for its client by default; long
+   * enough for a restart of the network path, short enough that a dead client's memory returns.
+   */
+  public static final Duration DEFAULT_SESSION_TIMEOUT = Duration.ofSeconds(30);
+
+  /** 64 MiB: what all sessions waiting for their clients may hold together, by default. */
+  public static final long DEFAULT_MAX_DETACHED_SESSION_BYTES = 64L * 1024 * 1024;
 
   ServerBuilder(MessageTypes types) {
     this.types = Objects.requireNonNull(types, "types");
@@ -69,6 +81,27 @@ public final class ServerBuilder<O, I> {
    */
   public ServerBuilder<O, I> singleClient() {
     this.singleClient = true;
+    return this;
+  }
+
+  /**
+   * Lets clients that ask for it ({@link ClientBuilder#reconnect}) resume their session after their
+   * socket fails (PROTOCOL.md §13): the server keeps such a session, with what it sent and the
+   * client had not acknowledged, for {@code timeout}, within {@code maxDetachedBytes} for all such
+   * sessions together (past it the longest-waiting ones are let go first). While a session waits,
+   * its handler sees nothing; sends to it queue within the outbound bound. A session that times out
+   * closes, its close reason saying so. On by default (30 s, 64 MiB); {@code Duration.ZERO} turns
+   * resumption off, and clients then start a new session on each reconnect.
+   *
+   * @throws IllegalArgumentException if a value is negative
+   */
+  public ServerBuilder<O, I> sessionResumption(Duration timeout, long maxDetachedBytes) {
+    Objects.requireNonNull(timeout, "timeout");
+    if (timeout.isNegative() || maxDetachedBytes < 0) {
+      throw new IllegalArgumentException("session timeout and memory must not be negative");
+    }
+    this.sessionTimeout = timeout;
+    this.maxDetachedSessionBytes = maxDetachedBytes;
     return this;
   }
 
@@ -181,6 +214,15 @@ public final class ServerBuilder<O, I> {
     Handlers<O, I> routed = handlers.copy();
     routes.applyTo(routed);
     return RealServer.bind(
-        address, types, config, name, routed, runtime.group(), maxConnections, singleClient);
+        address,
+        types,
+        config,
+        name,
+        routed,
+        runtime.group(),
+        maxConnections,
+        sessionTimeout,
+        maxDetachedSessionBytes,
+        singleClient);
   }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.tether.testing.FaultProxy;
 import dev.tether.testing.Msg;
 import dev.tether.testing.TestTypes;
 import java.io.IOException;
@@ -258,6 +259,29 @@ class PeerPoolTest {
         .hasMessageContaining("closed");
     assertThatThrownBy(() -> pool.request(1, new Msg("late", 1)))
         .isInstanceOf(IllegalStateException.class);
+  }
+
+  @Test
+  void aConnectionThatReconnectsByItselfStaysThePoolsConnectionAcrossAReset() throws Exception {
+    Server<Object, Object> one = peer(1, "one");
+    FaultProxy proxy = closing(new FaultProxy(one.address()));
+    PeerPool<Object, Object> pool =
+        closing(
+            Tether.client(TestTypes.TYPES)
+                .config(TetherConfig.builder().codecs("test").nodeId(SELF).build())
+                .reconnect(
+                    ReconnectPolicy.builder()
+                        .backoff(Duration.ofMillis(5), Duration.ofMillis(100))
+                        .build())
+                .peerPool(new PeerAddresses().put(1, proxy.address())));
+    Connection<Object, Object> connection = pool.connection(1);
+    assertThat(ask(pool, 1, "before")).isEqualTo(new Msg("before from one", 1));
+
+    proxy.resetAll();
+
+    assertThat(ask(pool, 1, "after")).isEqualTo(new Msg("after from one", 1));
+    assertThat(pool.connection(1)).isSameAs(connection);
+    assertThat(proxy.accepted()).isGreaterThanOrEqualTo(2);
   }
 
   @Test

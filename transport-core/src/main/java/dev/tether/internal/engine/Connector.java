@@ -2,6 +2,7 @@ package dev.tether.internal.engine;
 
 import dev.tether.Connection;
 import dev.tether.MessageTypes;
+import dev.tether.ReconnectPolicy;
 import dev.tether.TetherConfig;
 import dev.tether.TetherException;
 import java.io.IOException;
@@ -31,7 +32,8 @@ public final class Connector {
       TetherConfig config,
       String expectedServerName,
       Handlers<O, I> handlers,
-      LoopGroup group) {
+      LoopGroup group,
+      ReconnectPolicy reconnect) {
     CompletableFuture<Connection<O, I>> result = new CompletableFuture<>();
     List<String> codecs;
     try {
@@ -41,7 +43,8 @@ public final class Connector {
       return result;
     }
     Attempt<O, I> attempt =
-        new Attempt<>(result, types, config, codecs, expectedServerName, handlers, group);
+        new Attempt<>(
+            result, types, config, codecs, expectedServerName, handlers, group, reconnect);
     if (address instanceof InetSocketAddress inet && inet.isUnresolved()) {
       try {
         group.handlerExecutor().execute(() -> attempt.resolveAndStart(inet));
@@ -65,6 +68,7 @@ public final class Connector {
     private final Handlers<O, I> handlers;
     private final LoopGroup group;
     private final Executor executor;
+    private final ReconnectPolicy reconnect;
     private final AtomicReference<RealConnection<O, I>> connection = new AtomicReference<>();
 
     Attempt(
@@ -74,8 +78,10 @@ public final class Connector {
         List<String> codecs,
         String expectedServerName,
         Handlers<O, I> handlers,
-        LoopGroup group) {
+        LoopGroup group,
+        ReconnectPolicy reconnect) {
       this.result = result;
+      this.reconnect = reconnect;
       this.types = types;
       this.config = config;
       this.codecs = codecs;
@@ -87,7 +93,7 @@ public final class Connector {
           (c, e) -> {
             RealConnection<O, I> created = connection.get();
             if (result.isCancelled() && created != null) {
-              created.abortSoon("the connect was cancelled");
+              created.closer.abortSoon("the connect was cancelled");
             }
           });
     }
@@ -139,7 +145,8 @@ public final class Connector {
                     handlers,
                     address,
                     executor,
-                    this);
+                    this,
+                    reconnect);
             connection.set(c);
             if (result.isDone()) {
               Channels.closeQuietly(channel);
@@ -168,7 +175,7 @@ public final class Connector {
       executor.execute(
           () -> {
             if (!result.complete((Connection<O, I>) c)) {
-              ((RealConnection<O, I>) c).abortSoon("the connect was cancelled or timed out");
+              ((RealConnection<O, I>) c).closer.abortSoon("the connect was cancelled or timed out");
             }
           });
     }

@@ -19,7 +19,7 @@ public final class EncodedFrames {
    * engine's own or has no codec yet, in which case use its {@link Connection#trySend}.
    */
   public static Object encodingKey(Connection<?, ?> connection) {
-    return connection instanceof RealConnection<?, ?> real ? real.frameCodec() : null;
+    return connection instanceof RealConnection<?, ?> real ? real.codec() : null;
   }
 
   /**
@@ -30,7 +30,7 @@ public final class EncodedFrames {
    * @throws dev.tether.codec.CodecException if the codec cannot encode it
    */
   public static byte[] encode(Connection<?, ?> connection, Object message) {
-    return ((RealConnection<?, ?>) connection).encodeData(message);
+    return ((RealConnection<?, ?>) connection).sender.encodeData(message);
   }
 
   /**
@@ -40,6 +40,6 @@ public final class EncodedFrames {
    * @throws dev.tether.MessageTooLargeException if the frame exceeds the peer's limit
    */
   public static SendResult trySend(Connection<?, ?> connection, byte[] frame) {
-    return ((RealConnection<?, ?>) connection).trySendFrame(frame);
+    return ((RealConnection<?, ?>) connection).sender.trySendFrame(frame);
   }
 }

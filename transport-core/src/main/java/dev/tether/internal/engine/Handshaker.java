@@ -9,20 +9,29 @@ import dev.tether.internal.wire.GoAway;
 import dev.tether.internal.wire.Handshake;
 import dev.tether.internal.wire.Preamble;
 import dev.tether.internal.wire.ProtocolException;
+import dev.tether.internal.wire.Resume;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The handshake of PROTOCOL.md §2 and §4 for one connection: the client's preamble and HELLO, the
- * server's judgement and WELCOME, the client's check of the WELCOME, and the creation of the codec
- * both agreed on. Every refusal is a {@link ProtocolException} with the GOAWAY code and a reason
- * naming both sides' values; the connection sends it and closes.
+ * The handshake of PROTOCOL.md §2 and §5 for one socket: the client's preamble and HELLO, the
+ * server's judgement and WELCOME, the client's check of the WELCOME, the creation of the codec both
+ * agreed on — and, for resumable sessions (§13), the RESUME entries that start, resume or report
+ * lost a session, and the hand-over of a resuming socket to the session it belongs to. Every
+ * refusal is a {@link ProtocolException} with the GOAWAY code and a reason naming both sides'
+ * values; the connection sends it and closes.
  *
  * <p>Loop thread only.
  */
 final class Handshaker {
   private static final Logger log = LoggerFactory.getLogger(Handshaker.class);
+
+  /** The minor version of a side that resumes sessions; 0 otherwise. */
+  static final int RESUMING_MINOR_VERSION = 2;
 
   private final RealConnection<?, ?> connection;
   private boolean preambleSent;
@@ -34,9 +43,16 @@ final class Handshaker {
   /** Client: writes the preamble and HELLO together, without waiting for the server. */
   void sendHello() {
     var config = connection.config;
+    Resume resume = connection.resumption.helloRequest();
+    Extensions extensions =
+        Extensions.NONE.with(
+            Extensions.SCHEMA, connection.types.fingerprintText().getBytes(StandardCharsets.UTF_8));
+    if (resume != null) {
+      extensions = extensions.with(Extensions.RESUME, resume.encode());
+    }
     Handshake hello =
         new Handshake(
-            Handshake.MINOR_VERSION,
+            resume != null ? RESUMING_MINOR_VERSION : Handshake.MINOR_VERSION,
             config.nodeId(),
             connection.types.appProtocol(),
             connection.types.fingerprint(),
@@ -45,27 +61,41 @@ final class Handshaker {
             config.maxFrameBytes(),
             config.heartbeatInterval().toMillis(),
             config.idleTimeout().toMillis(),
-            helloExtensions().encode());
-    connection.outbound.appendPreamble(Preamble.bytes());
-    connection.appendOwed(hello.encodeHello());
+            extensions.encode());
+    connection.outbound.startSocket(concat(Preamble.bytes(), hello.encodeHello()));
   }
 
-  /**
-   * The client's extensions: its schema text, so that a server with other message types can say
-   * which ids or names differ (PROTOCOL.md §5).
-   */
-  private Extensions helloExtensions() {
-    return Extensions.NONE.with(
-        Extensions.SCHEMA,
-        connection.types.fingerprintText().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+  static byte[] concat(byte[] a, byte[] b) {
+    byte[] both = Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, both, a.length, b.length);
+    return both;
   }
 
-  /** Server: writes its preamble once, before its WELCOME or a refusal. */
+  /** Server: writes its preamble once, before a refusal. */
   void sendServerPreamble() {
     if (!connection.client && !preambleSent) {
       preambleSent = true;
-      connection.outbound.appendPreamble(Preamble.bytes());
+      connection.outbound.startSocket(Preamble.bytes());
     }
+  }
+
+  /** Server: encodes a WELCOME frame choosing {@code codec}, with a RESUME entry if given. */
+  byte[] welcome(String codec, byte[] resume) {
+    var config = connection.config;
+    Extensions extensions =
+        resume == null ? Extensions.NONE : Extensions.NONE.with(Extensions.RESUME, resume);
+    return new Handshake(
+            resume == null ? Handshake.MINOR_VERSION : RESUMING_MINOR_VERSION,
+            config.nodeId(),
+            connection.types.appProtocol(),
+            connection.types.fingerprint(),
+            List.of(codec),
+            connection.serverName,
+            config.maxFrameBytes(),
+            config.heartbeatInterval().toMillis(),
+            config.idleTimeout().toMillis(),
+            extensions.encode())
+        .encodeWelcome();
   }
 
   void onPreamble(byte[] preamble) throws ProtocolException {
@@ -82,12 +112,12 @@ final class Handshaker {
         Preamble.isOtherVersion(preamble)
             ? "it speaks Tether protocol major version " + (preamble[7] & 0xFF) + ", not 1"
             : "not a Tether client, it sent " + seen;
-    preambleSent = true; // PROTOCOL.md §2: a server closes without writing a byte
+    preambleSent = true; // PROTOCOL.md §3: a server closes without writing a byte
     throw new ProtocolException(GoAwayCode.PROTOCOL_ERROR, why, true);
   }
 
   /** Routes a frame that arrived before the handshake completed; returns true to read on. */
-  boolean onFrame(int type, java.nio.ByteBuffer body) throws ProtocolException {
+  boolean onFrame(int type, ByteBuffer body) throws ProtocolException {
     if (type == FrameType.GOAWAY) {
       GoAway goAway = GoAway.decode(body);
       connection.refusedByPeer(
@@ -102,19 +132,30 @@ final class Handshaker {
               null));
       return false;
     }
-    if (connection.client) {
-      if (type != FrameType.WELCOME) {
-        throw new ProtocolException(
-            GoAwayCode.PROTOCOL_ERROR,
-            "expected WELCOME or GOAWAY from the server, got " + FrameType.name(type));
-      }
-      Handshake welcome = Handshake.decodeWelcome(body);
-      HandshakeJudge.checkWelcome(
-          welcome, connection.types, connection.codecNames, connection.serverName);
-      String codecName = welcome.codecs().get(0);
-      connection.opened(welcome, codecName, createCodec(codecName, "client"));
-      return true;
+    return connection.client ? onWelcome(type, body) : onHello(type, body);
+  }
+
+  private boolean onWelcome(int type, ByteBuffer body) throws ProtocolException {
+    if (type != FrameType.WELCOME) {
+      throw new ProtocolException(
+          GoAwayCode.PROTOCOL_ERROR,
+          "expected WELCOME or GOAWAY from the server, got " + FrameType.name(type));
     }
+    Handshake welcome = Handshake.decodeWelcome(body);
+    HandshakeJudge.checkWelcome(
+        welcome, connection.types, connection.codecNames, connection.serverName);
+    String codecName = welcome.codecs().get(0);
+    Codec codec = createCodec(codecName, "client");
+    if (connection.state() == ConnectionState.RESUMING) {
+      connection.reopened(welcome, codecName, codec);
+    } else {
+      connection.resumption.onWelcome(welcome, false);
+      connection.opened(welcome, codecName, codec);
+    }
+    return true;
+  }
+
+  private boolean onHello(int type, ByteBuffer body) throws ProtocolException {
     if (type != FrameType.HELLO) {
       throw new ProtocolException(
           GoAwayCode.PROTOCOL_ERROR,
@@ -124,28 +165,51 @@ final class Handshaker {
     String codecName =
         HandshakeJudge.judgeHello(
             hello, connection.types, connection.codecNames, connection.serverName);
+    Resume ask = resumeRequest(hello);
+    SessionRegistry sessions = connection.listener.sessions();
+    if (ask != null && ask.kind() == Resume.RESUME) {
+      RealConnection<?, ?> session = sessions.find(ask.token());
+      if (session != null && hello.codecs().contains(session.codecName())) {
+        handOver(session, ask);
+        return false;
+      }
+    }
     String overload = connection.listener.admissionRefusal(connection);
     if (overload != null) {
       throw new ProtocolException(GoAwayCode.INTERNAL_ERROR, overload);
     }
     Codec codec = createCodec(codecName, "server");
-    var config = connection.config;
-    Handshake welcome =
-        new Handshake(
-            Handshake.MINOR_VERSION,
-            config.nodeId(),
-            connection.types.appProtocol(),
-            connection.types.fingerprint(),
-            List.of(codecName),
-            connection.serverName,
-            config.maxFrameBytes(),
-            config.heartbeatInterval().toMillis(),
-            config.idleTimeout().toMillis(),
-            new byte[0]);
-    sendServerPreamble();
-    connection.appendOwed(welcome.encodeWelcome());
+    byte[] resume = null;
+    if (ask != null) {
+      byte[] token = sessions.register(connection);
+      connection.resumption.activate(token);
+      int kind = ask.kind() == Resume.START ? Resume.STARTED : Resume.LOST;
+      resume = new Resume(kind, token, 0).encode();
+    }
+    preambleSent = true;
+    connection.outbound.startSocket(concat(Preamble.bytes(), welcome(codecName, resume)));
     connection.opened(hello, codecName, codec);
     return true;
+  }
+
+  /** Returns the client's RESUME entry if it asks for resumption and this server offers it. */
+  private Resume resumeRequest(Handshake hello) throws ProtocolException {
+    if (hello.minorVersion() < RESUMING_MINOR_VERSION || connection.listener.sessions() == null) {
+      return null;
+    }
+    byte[] value = Extensions.decode(hello.extensions()).get(Extensions.RESUME);
+    return value == null ? null : Resume.decode(value, false);
+  }
+
+  /**
+   * The client resumes an existing session: this connection, which only read the HELLO, gives its
+   * socket to that session (on the session's loop) and is gone. The client sends nothing after its
+   * HELLO until the WELCOME, so nothing is left unread here.
+   */
+  private void handOver(RealConnection<?, ?> session, Resume ask) {
+    String codec = session.codecName();
+    var key = connection.retire();
+    session.loop.execute(() -> session.resumption.adopt(key, ask, codec));
   }
 
   /** Creates the agreed codec; a codec that cannot start is refused at once, saying why. */

@@ -63,6 +63,7 @@ public final class RealServer<O, I>
   private final EventLoop acceptLoop;
   private final int maxConnections;
   private final boolean singleClient;
+  private final SessionRegistry sessions;
 
   /** Open connections by their peer's node id (not 0); the newest one if several share an id. */
   private final Map<Long, RealConnection<?, ?>> byNode = new ConcurrentHashMap<>();
@@ -106,6 +107,7 @@ public final class RealServer<O, I>
       Handlers<O, I> handlers,
       LoopGroup group,
       int maxConnections,
+      SessionRegistry sessions,
       boolean singleClient)
       throws IOException {
     this.channel = channel;
@@ -118,6 +120,7 @@ public final class RealServer<O, I>
     this.group = group;
     this.acceptLoop = group.next();
     this.maxConnections = maxConnections;
+    this.sessions = sessions;
     this.singleClient = singleClient;
   }
 
@@ -130,8 +133,14 @@ public final class RealServer<O, I>
       Handlers<O, I> handlers,
       LoopGroup group,
       int maxConnections,
+      Duration sessionTimeout,
+      long maxDetachedSessionBytes,
       boolean singleClient) {
     List<String> codecs = CodecRegistry.startable(config.codecs(), types);
+    SessionRegistry sessions =
+        sessionTimeout.isZero()
+            ? null
+            : new SessionRegistry(sessionTimeout, maxDetachedSessionBytes);
     ServerSocketChannel channel;
     try {
       channel = Channels.openServer(address);
@@ -143,7 +152,16 @@ public final class RealServer<O, I>
     try {
       server =
           new RealServer<>(
-              channel, types, config, codecs, name, handlers, group, maxConnections, singleClient);
+              channel,
+              types,
+              config,
+              codecs,
+              name,
+              handlers,
+              group,
+              maxConnections,
+              sessions,
+              singleClient);
     } catch (IOException e) {
       Channels.closeQuietly(channel);
       throw new TetherException("cannot read the bound address of " + address, e);
@@ -241,7 +259,8 @@ public final class RealServer<O, I>
             handlers.copy(),
             remote,
             group.handlerExecutor(),
-            this);
+            this,
+            null);
     all.add(connection);
     acceptedCount.increment();
     loop.execute(
@@ -270,6 +289,16 @@ public final class RealServer<O, I>
   }
 
   @Override
+  public SessionRegistry sessions() {
+    return sessions;
+  }
+
+  @Override
+  public void onHandedOver(RealConnection<?, ?> connection) {
+    all.remove(connection);
+  }
+
+  @Override
   public void onOpen(RealConnection<?, ?> connection) {
     if (singleClient) {
       replaceOthers(connection);
@@ -281,7 +310,7 @@ public final class RealServer<O, I>
       byNode.put(nodeId, connection);
     }
     if (closing) {
-      connection.shutdown();
+      connection.closer.shutdown();
     }
   }
 
@@ -300,7 +329,7 @@ public final class RealServer<O, I>
       for (RealConnection<?, ?> c : open) {
         if (c != newcomer) {
           log.info("{}: {}", c, reason);
-          c.closeWith(GoAwayCode.REPLACED, reason);
+          c.closer.closeWith(GoAwayCode.REPLACED, reason);
         }
       }
     }
@@ -408,7 +437,7 @@ public final class RealServer<O, I>
     List<RealConnection<?, ?>> connections = new ArrayList<>(all);
     List<CompletableFuture<ConnectionClosedException>> closes = new ArrayList<>();
     for (RealConnection<?, ?> c : connections) {
-      c.shutdown();
+      c.closer.shutdown();
       closes.add(c.onClose().toCompletableFuture());
     }
     try {
@@ -420,7 +449,7 @@ public final class RealServer<O, I>
           all.size(),
           Deadlines.millis(deadline));
       for (RealConnection<?, ?> c : all) {
-        c.abortSoon("the server's close deadline passed");
+        c.closer.abortSoon("the server's close deadline passed");
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -434,7 +463,7 @@ public final class RealServer<O, I>
   /** One line per connection whose close lost or could not confirm messages. */
   private void reportLosses(List<RealConnection<?, ?>> connections) {
     for (RealConnection<?, ?> c : connections) {
-      ConnectionClosedException cause = c.closeCause();
+      ConnectionClosedException cause = c.closer.closeCause();
       if (cause != null && c.peer() != null && !cause.isGraceful()) {
         log.warn("connection with {} did not close gracefully: {}", c.peerName, cause.reason());
       }

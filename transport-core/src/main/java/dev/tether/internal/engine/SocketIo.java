@@ -1,7 +1,6 @@
 package dev.tether.internal.engine;
 
 import dev.tether.internal.wire.FrameDecoder;
-import dev.tether.internal.wire.FrameType;
 import dev.tether.internal.wire.ProtocolException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -46,15 +45,25 @@ final class SocketIo {
   private long discardedBytes;
   private boolean outputShut;
   private boolean inputDone;
+  private boolean connected;
+  private boolean released;
+  private volatile boolean closed;
 
   final LongAdder bytesSent = new LongAdder();
   volatile long bytesReceived;
 
-  SocketIo(RealConnection<?, ?> connection, SocketChannel channel) {
+  /**
+   * @param expectPreamble false for a socket whose preamble and HELLO another connection read
+   *     already (a server resuming a session on it)
+   */
+  SocketIo(RealConnection<?, ?> connection, SocketChannel channel, boolean expectPreamble) {
     this.connection = connection;
     this.loop = connection.loop;
     this.channel = channel;
-    this.decoder = new FrameDecoder(FrameDecoder.HANDSHAKE_MAX_FRAME_LENGTH, true);
+    this.decoder =
+        expectPreamble
+            ? new FrameDecoder(FrameDecoder.HANDSHAKE_MAX_FRAME_LENGTH, true)
+            : new FrameDecoder(connection.config.maxFrameBytes(), false);
     this.flushTask =
         () -> {
           flushScheduled.set(false);
@@ -67,15 +76,48 @@ final class SocketIo {
   void register(boolean connecting) throws IOException {
     int ops = connecting ? SelectionKey.OP_CONNECT : SelectionKey.OP_READ;
     key = channel.register(loop.selector(), ops, connection);
+    connected = !connecting;
+  }
+
+  /**
+   * Takes over a connected socket that another connection registered, for reading: the key is kept
+   * if it belongs to this loop's selector (a channel cannot be registered twice with one), and
+   * moved to this loop otherwise.
+   */
+  void takeOver(SelectionKey previous) throws IOException {
+    if (previous.selector() == loop.selector() && previous.isValid()) {
+      previous.attach(connection);
+      previous.interestOps(SelectionKey.OP_READ);
+      key = previous;
+    } else {
+      previous.cancel();
+      key = channel.register(loop.selector(), SelectionKey.OP_READ, connection);
+    }
+    connected = true;
   }
 
   /** Completes a pending connect; returns true once connected. */
   boolean finishConnect() throws IOException {
     if (channel.finishConnect()) {
       key.interestOps(SelectionKey.OP_READ);
+      connected = true;
       return true;
     }
     return false;
+  }
+
+  SelectionKey key() {
+    return key;
+  }
+
+  /**
+   * Lets go of the socket without closing it: another connection takes it over (a session resumed
+   * on it) with the returned key. Loop thread.
+   */
+  SelectionKey release() {
+    released = true;
+    key.interestOps(0);
+    return key;
   }
 
   // ------------------------------------------------------------------ reading
@@ -89,7 +131,7 @@ final class SocketIo {
       if (n < 0) {
         inputDone = true;
         interest(SelectionKey.OP_READ, false);
-        connection.onEndOfStream();
+        connection.closer.onEndOfStream();
         return;
       }
       if (n == 0) {
@@ -98,7 +140,7 @@ final class SocketIo {
       bytesReceived += n;
       if (discardInput) {
         if ((discardedBytes += n) > DISCARD_READ_LIMIT) {
-          connection.abort("the peer kept sending while the connection was closing");
+          connection.closer.abort("the peer kept sending while the connection was closing");
           return;
         }
         continue;
@@ -170,19 +212,23 @@ final class SocketIo {
 
   // ------------------------------------------------------------------ writing
 
-  /** Writes what is queued; on another thread it schedules itself on the loop. */
+  /**
+   * Makes the loop write what is queued at the end of its turn, once however many frames were
+   * queued meanwhile: one system call for a batch of replies.
+   */
   void scheduleFlush() {
-    if (loop.inLoop()) {
-      flush();
-    } else if (flushScheduled.compareAndSet(false, true)) {
-      loop.execute(flushTask);
+    if (flushScheduled.compareAndSet(false, true)) {
+      if (loop.inLoop()) {
+        loop.atEndOfTurn(flushTask);
+      } else {
+        loop.execute(flushTask);
+      }
     }
   }
 
   /** Writes what is queued, as much as the socket takes; loop thread. */
   void flush() {
-    ConnectionState state = connection.state();
-    if (state == ConnectionState.CLOSED || state == ConnectionState.CONNECTING || outputShut) {
+    if (!connected || outputShut || released || closed || connection.io() != this) {
       return;
     }
     OutboundBuffer outbound = connection.outbound;
@@ -190,7 +236,7 @@ final class SocketIo {
     try {
       while (true) {
         buffer.clear();
-        int queued = outbound.peek(buffer);
+        int queued = outbound.drainTo(buffer);
         if (queued == 0) {
           break;
         }
@@ -198,8 +244,8 @@ final class SocketIo {
         int written = channel.write(buffer);
         if (written > 0) {
           bytesSent.add(written);
-          if (outbound.consume(written)) {
-            onWritable();
+          if (outbound.written(written)) {
+            connection.onWritable();
           }
         }
         if (written < queued) {
@@ -208,19 +254,15 @@ final class SocketIo {
         }
       }
       interest(SelectionKey.OP_WRITE, false);
-      if (connection.state() == ConnectionState.GOAWAY_SENT && outbound.isClosed()) {
+      if (connection.state() == ConnectionState.GOAWAY_SENT && outbound.isDrained()) {
         outputShut = true;
         channel.shutdownOutput();
-        connection.onOutputShut();
+        connection.closer.onOutputShut();
       }
     } catch (IOException e) {
-      connection.connectionLost(
+      connection.closer.connectionLost(
           "write to " + connection.peerName + " failed: " + e.getMessage(), e);
     }
-  }
-
-  private void onWritable() {
-    connection.onWritable();
   }
 
   /**
@@ -228,13 +270,13 @@ final class SocketIo {
    * nothing queued, the sender not in a burst, and not on this connection's loop (which writes at
    * the end of its turn anyway).
    *
-   * @return true if the frame was written or queued behind its written part
+   * @return true if the frame was written, or queued behind its written part
    */
   boolean tryWriteDirect(ByteBuffer frame) {
     long now = System.nanoTime();
     long previous = lastSendNanos;
     lastSendNanos = now;
-    if (now - previous < BURST_NANOS || loop.inLoop() || outputShut) {
+    if (now - previous < BURST_NANOS || loop.inLoop() || outputShut || closed) {
       return false;
     }
     int length = frame.remaining();
@@ -255,50 +297,28 @@ final class SocketIo {
   }
 
   /**
-   * Sends a PING carrying {@code now}, straight from the loop's control buffer so that an idle
-   * connection's heartbeat allocates nothing; skipped if frames are queued (they are signs of life
-   * already).
+   * Sends a heartbeat PING carrying {@code now}, unless frames are waiting to be written (they are
+   * signs of life already). Written from the loop's buffer: an idle connection's heartbeat
+   * allocates nothing.
    */
-  boolean sendPing(long now) {
-    return writeControl(FrameType.PING, now, false);
+  void sendPing(long now) {
+    if (!outputShut && connection.outbound.unwritten() == 0) {
+      connection.outbound.offerPing(now);
+      flush();
+    }
   }
 
-  /** Answers a PING; queued behind other frames if there are any (and then the bound applies). */
+  /**
+   * Answers a PING, ahead of queued frames (at the next frame boundary); a newer PING replaces an
+   * unanswered one. Returns whether reading may go on.
+   */
   boolean sendPong(long payload) {
-    if (writeControl(FrameType.PONG, payload, true)) {
+    if (!outputShut) {
+      connection.outbound.offerPong(payload);
       connection.keepAlive.sent(System.nanoTime());
+      scheduleFlush();
     }
     return connection.outboundUnderBound();
-  }
-
-  private boolean writeControl(int type, long payload, boolean queueIfBusy) {
-    if (outputShut || connection.outbound.isClosed()) {
-      return false;
-    }
-    ByteBuffer frame = loop.controlBuffer;
-    frame.clear();
-    frame.putInt(9).put((byte) type).putLong(payload).flip();
-    try {
-      int written = connection.outbound.writeDirect(frame, channel);
-      if (written >= 0) {
-        bytesSent.add(written);
-        if (written < 13) {
-          interest(SelectionKey.OP_WRITE, true);
-        }
-        return true;
-      }
-    } catch (IOException e) {
-      connection.connectionLost(
-          "write to " + connection.peerName + " failed: " + e.getMessage(), e);
-      return false;
-    }
-    if (!queueIfBusy) {
-      return false;
-    }
-    byte[] copy = new byte[13];
-    frame.rewind().get(copy);
-    connection.appendOwed(copy); // the router stops reading if this went over the bound
-    return true;
   }
 
   // ------------------------------------------------------------------ state
@@ -318,8 +338,12 @@ final class SocketIo {
     }
   }
 
-  /** Closes the socket; loop thread. */
+  /** Closes the socket, unless another connection took it over; loop thread. */
   void close() {
+    closed = true;
+    if (released) {
+      return;
+    }
     if (key != null) {
       key.cancel();
     }
