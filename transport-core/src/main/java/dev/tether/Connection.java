@@ -1,7 +1,9 @@
 package dev.tether;
 
+import dev.tether.internal.route.ResponseTypes;
 import java.net.SocketAddress;
 import java.time.Duration;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
@@ -106,10 +108,9 @@ public interface Connection<O, I> extends AutoCloseable {
    */
   default <R extends I> CompletableFuture<R> request(
       O message, Class<R> responseType, Duration timeout) {
-    java.util.Objects.requireNonNull(responseType, "responseType");
+    Objects.requireNonNull(responseType, "responseType");
     CompletableFuture<I> response = timeout == null ? request(message) : request(message, timeout);
-    return response.thenApply(
-        value -> dev.tether.internal.route.ResponseTypes.cast(value, responseType, message, this));
+    return response.thenApply(value -> ResponseTypes.cast(value, responseType, message, this));
   }
 
   /**

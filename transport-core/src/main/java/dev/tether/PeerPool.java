@@ -69,10 +69,10 @@ public interface PeerPool<O, I> extends AutoCloseable {
 
   /**
    * Sends {@code message} to {@code nodeId}, connecting first if needed; then as {@link
-   * Connection#send}.
+   * Connection#send}. Fails, before sending, as {@link #connection(long)} does.
    *
-   * @throws UnknownPeerException, TetherException, IllegalStateException as {@link
-   *     #connection(long)}
+   * @throws UnknownPeerException if the resolver does not know the node
+   * @throws TetherException if there is no connection to the node, or as {@link Connection#send}
    */
   void send(long nodeId, O message);
 

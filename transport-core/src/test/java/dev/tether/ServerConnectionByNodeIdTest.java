@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -47,15 +48,15 @@ class ServerConnectionByNodeIdTest {
 
   /** A relay: Msg(text, seq) from any client goes to the client whose node id is seq. */
   private Server<Object, Object> relay() {
-    Server<Object, Object>[] self = newServerHolder();
-    self[0] =
+    AtomicReference<Server<Object, Object>> self = new AtomicReference<>();
+    self.set(
         closing(
             Tether.server(TestTypes.TYPES)
                 .codecs("test")
                 .onMessage(
                     Msg.class,
                     (from, msg) ->
-                        self[0]
+                        self.get()
                             .connection(msg.seq())
                             .ifPresentOrElse(
                                 to ->
@@ -64,13 +65,8 @@ class ServerConnectionByNodeIdTest {
                                             msg.text() + " from " + from.peer().nodeId(),
                                             msg.seq())),
                                 () -> from.send(new Msg("no node " + msg.seq(), 0))))
-                .bind(new InetSocketAddress("127.0.0.1", 0)));
-    return self[0];
-  }
-
-  @SuppressWarnings("unchecked")
-  private static Server<Object, Object>[] newServerHolder() {
-    return new Server[1];
+                .bind(new InetSocketAddress("127.0.0.1", 0))));
+    return self.get();
   }
 
   @Test
@@ -104,15 +100,15 @@ class ServerConnectionByNodeIdTest {
   @Test
   void theConnectionHandlerFindsItsOwnConnectionByNodeId() throws Exception {
     BlockingQueue<Boolean> found = new LinkedBlockingQueue<>();
-    Server<Object, Object>[] self = newServerHolder();
-    self[0] =
+    AtomicReference<Server<Object, Object>> self = new AtomicReference<>();
+    self.set(
         closing(
             Tether.server(TestTypes.TYPES)
                 .codecs("test")
-                .onConnection(c -> found.add(self[0].connection(c.peer().nodeId()).isPresent()))
-                .bind(new InetSocketAddress("127.0.0.1", 0)));
+                .onConnection(c -> found.add(self.get().connection(c.peer().nodeId()).isPresent()))
+                .bind(new InetSocketAddress("127.0.0.1", 0))));
 
-    client(self[0], 5, new LinkedBlockingQueue<>());
+    client(self.get(), 5, new LinkedBlockingQueue<>());
 
     assertThat(found.poll(10, TimeUnit.SECONDS)).isTrue();
   }

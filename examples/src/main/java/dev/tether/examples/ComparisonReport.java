@@ -74,6 +74,7 @@ final class ComparisonReport {
     List<Chart<?, ?>> charts = new ArrayList<>();
 
     CategoryChart throughput = chart("one-way messages/s — " + title, "messages/s");
+    throughput.getStyler().setLegendVisible(false);
     throughput.addSeries(
         "messages/s", codecs, results.stream().map(CodecResult::messagesPerSecond).toList());
     charts.add(throughput);
@@ -86,6 +87,7 @@ final class ComparisonReport {
     charts.add(latency);
 
     CategoryChart size = chart("encoded size of one message", "bytes");
+    size.getStyler().setLegendVisible(false);
     size.addSeries("bytes", codecs, results.stream().map(r -> (double) r.encodedBytes()).toList());
     charts.add(size);
 
@@ -101,7 +103,7 @@ final class ComparisonReport {
   private static CategoryChart chart(String title, String yAxis) {
     CategoryChart chart =
         new CategoryChartBuilder().width(560).height(420).title(title).yAxisTitle(yAxis).build();
-    chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNW);
+    chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
     chart.getStyler().setChartBackgroundColor(java.awt.Color.WHITE);
     chart.getStyler().setPlotGridVerticalLinesVisible(false);
     chart.getStyler().setYAxisDecimalPattern("#,###");

@@ -32,7 +32,7 @@ final class Demo {
   static final String FLAG_HELP =
       """
       --duration-ms T   measured time per codec and workload, after a warm-up of a quarter
-                        of it (default 2000: about 30 s for five codecs)
+                        of it (default 1500: about 40 s in all for five codecs on 2 cores)
       --size B          payload bytes per message (default 100)
       --codecs a,b      codecs to compare (default: every codec on the class path)
       --transport T     tcp or uds (default tcp)
@@ -80,7 +80,7 @@ final class Demo {
   }
 
   private static CodecComparison.Options options(Args args) {
-    int durationMillis = args.integer("duration-ms", 2000, 10, 600_000);
+    int durationMillis = args.integer("duration-ms", 1500, 10, 600_000);
     int size = args.integer("size", 100, 0, 8 * 1024 * 1024);
     String transport = args.string("transport", "tcp");
     if (!transport.equals("tcp") && !transport.equals("uds")) {

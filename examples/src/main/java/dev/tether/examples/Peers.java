@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The {@code peers} example: a node that talks to its peers by node id through a {@link PeerPool}.
@@ -49,21 +50,14 @@ final class Peers {
 
   /** Starts the peer {@code node}: it answers every Ping with a Pong naming itself. */
   static Server<Pong, Ping> peer(long node, List<String> codecs) {
-    Server<Pong, Ping>[] self = newHolder();
-    self[0] =
+    AtomicInteger port = new AtomicInteger();
+    Server<Pong, Ping> server =
         Tether.<Pong, Ping>server(TYPES)
             .config(TetherConfig.builder().codecs(codecs).nodeId(node).build())
-            .onRequest(
-                Ping.class,
-                (connection, ping) ->
-                    new Pong(ping.seq(), node, ((InetSocketAddress) self[0].address()).getPort()))
+            .onRequest(Ping.class, (connection, ping) -> new Pong(ping.seq(), node, port.get()))
             .bind(new InetSocketAddress("127.0.0.1", 0));
-    return self[0];
-  }
-
-  @SuppressWarnings("unchecked")
-  private static Server<Pong, Ping>[] newHolder() {
-    return new Server[1];
+    port.set(((InetSocketAddress) server.address()).getPort());
+    return server;
   }
 
   static int run(Args args, PrintStream out, PrintStream err) throws InterruptedException {
