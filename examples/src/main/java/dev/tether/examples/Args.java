@@ -7,8 +7,8 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The flags of one subcommand, parsed from {@code --name value} or {@code --name=value}. Every flag
- * takes a value; there are no positional arguments. Immutable.
+ * The flags of one subcommand, parsed from {@code --name value} or {@code --name=value}, and
+ * switches, {@code --name} alone. There are no positional arguments. Immutable.
  */
 final class Args {
   private final Map<String, String> values;
@@ -24,6 +24,17 @@ final class Args {
    *     flag
    */
   static Args parse(List<String> args, Set<String> known) {
+    return parse(args, known, Set.of());
+  }
+
+  /**
+   * Parses {@code args} allowing the flags in {@code known}, which take a value, and the switches
+   * in {@code switches}, which take none.
+   *
+   * @throws UsageException if a flag is unknown, repeated, or has no value, or an argument is not a
+   *     flag
+   */
+  static Args parse(List<String> args, Set<String> known, Set<String> switches) {
     Map<String, String> values = new HashMap<>();
     for (int i = 0; i < args.size(); i++) {
       String arg = args.get(i);
@@ -32,6 +43,12 @@ final class Args {
       }
       int equals = arg.indexOf('=');
       String name = arg.substring(2, equals < 0 ? arg.length() : equals);
+      if (switches.contains(name) && equals < 0) {
+        if (values.put(name, "true") != null) {
+          throw new UsageException("--" + name + " given twice");
+        }
+        continue;
+      }
       if (!known.contains(name)) {
         throw new UsageException("unknown flag --" + name);
       }
@@ -48,6 +65,11 @@ final class Args {
       }
     }
     return new Args(values);
+  }
+
+  /** Returns true if the switch was given. */
+  boolean has(String name) {
+    return values.containsKey(name);
   }
 
   /** Returns the flag's value, or {@code defaultValue} if it was not given. */

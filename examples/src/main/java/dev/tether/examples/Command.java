@@ -10,10 +10,22 @@ import java.util.Set;
  * @param name what the user types, such as {@code chat}
  * @param summary one line for the command list
  * @param flagHelp one line per flag, {@code --name VALUE what it does (default ...)}
- * @param flags the flag names the command accepts, without dashes
+ * @param flags the names of the flags the command accepts that take a value, without dashes
+ * @param switches the names of the flags that take no value
  * @param runner runs the command
  */
-record Command(String name, String summary, String flagHelp, Set<String> flags, Runner runner) {
+record Command(
+    String name,
+    String summary,
+    String flagHelp,
+    Set<String> flags,
+    Set<String> switches,
+    Runner runner) {
+  /** A command whose flags all take a value. */
+  Command(String name, String summary, String flagHelp, Set<String> flags, Runner runner) {
+    this(name, summary, flagHelp, flags, Set.of(), runner);
+  }
+
   /** Runs a command with its parsed flags. */
   @FunctionalInterface
   interface Runner {
@@ -30,7 +42,7 @@ record Command(String name, String summary, String flagHelp, Set<String> flags, 
     StringBuilder text =
         new StringBuilder("usage: java -jar tether-examples.jar ")
             .append(name)
-            .append(flags.isEmpty() ? "" : " [--flag value ...]")
+            .append(flags.isEmpty() && switches.isEmpty() ? "" : " [--flag value ...]")
             .append("\n\n")
             .append(summary)
             .append('\n');

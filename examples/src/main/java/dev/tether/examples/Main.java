@@ -59,9 +59,27 @@ public final class Main {
                 --codecs a,b      codecs to offer, most preferred first (default: all available,
                                   alphabetical)
                 --count N         DATA echoes to send (default 3)
+                --reconnect       stream the N echoes through whatever happens to the connection,
+                                  reconnecting and resuming the session as needed; prints one
+                                  line, "sent N received N duplicated 0 missing 0 out-of-order 0
+                                  resumed K", and exits 0 only if every echo came back exactly
+                                  once, in order
                 """,
                 EchoClient.FLAGS,
+                EchoClient.SWITCHES,
                 EchoClient::run),
+            new Command(
+                "chaos",
+                "an echo server, a resuming client and a proxy between them that resets the"
+                    + " connection at\nrandom; a live progress line, then a tally of every echo"
+                    + " exactly once",
+                """
+                --count N         echoes to stream (default 100000)
+                --reset-ms M      the proxy resets every 0..2M ms, M on average (default 100)
+                --codecs a,b      codecs to use (default: all available)
+                """,
+                Chaos.FLAGS,
+                Chaos::run),
             new Command(
                 "rpc",
                 "a key-value service with a handler per message type: typed requests, many in"
@@ -179,7 +197,7 @@ public final class Main {
     }
     String prefix = "tether-examples " + command.name() + ": ";
     try {
-      return command.runner().run(Args.parse(flags, command.flags()), out, err);
+      return command.runner().run(Args.parse(flags, command.flags(), command.switches()), out, err);
     } catch (UsageException e) {
       err.println(prefix + e.getMessage() + " (see " + command.name() + " --help)");
       return 2;

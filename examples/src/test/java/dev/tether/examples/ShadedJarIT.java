@@ -101,9 +101,9 @@ class ShadedJarIT {
   }
 
   @Test
-  void theReadmeHasACommandForEveryClusterExample() throws IOException {
+  void theReadmeHasACommandForEveryExample() throws IOException {
     assertThat(readmeExamples())
-        .containsExactlyInAnyOrder("rpc", "chat", "partitioned", "peers", "single-client");
+        .containsExactlyInAnyOrder("rpc", "chat", "partitioned", "peers", "single-client", "chaos");
   }
 
   @ParameterizedTest
