@@ -10,6 +10,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -76,7 +77,7 @@ final class Gathering<K, R> {
     synchronized (gathering) {
       gathering.timer =
           Timer.INSTANCE.schedule(
-              () -> executor.execute(gathering::onTimeout),
+              () -> gathering.endOn(executor),
               Math.max(0, timeout.toNanos()),
               TimeUnit.NANOSECONDS);
     }
@@ -105,6 +106,15 @@ final class Gathering<K, R> {
       replies = end(false);
     }
     result.complete(replies);
+  }
+
+  /** Ends the gathering on {@code executor}, or here if the executor refuses (it was shut down). */
+  private void endOn(Executor executor) {
+    try {
+      executor.execute(this::onTimeout);
+    } catch (RejectedExecutionException e) {
+      onTimeout();
+    }
   }
 
   private void onTimeout() {

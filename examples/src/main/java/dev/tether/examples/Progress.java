@@ -1,5 +1,6 @@
 package dev.tether.examples;
 
+import java.io.Console;
 import java.io.PrintStream;
 import java.time.Duration;
 import me.tongfei.progressbar.ConsoleProgressBarConsumer;
@@ -29,7 +30,7 @@ final class Progress implements AutoCloseable {
 
   /** Returns a bar on {@code out} if stdout is a terminal, or one that draws nothing. */
   static Progress start(PrintStream out, Duration expected) {
-    if (System.console() == null) {
+    if (!stdoutIsTerminal()) {
       return new Progress(null);
     }
     ProgressBar bar =
@@ -43,6 +44,25 @@ final class Progress implements AutoCloseable {
             .hideEta()
             .build();
     return new Progress(bar);
+  }
+
+  /**
+   * Returns true if the standard streams are a terminal. JDK 22 and later return a console even
+   * when they are redirected, and say whether it is a terminal with {@code Console.isTerminal()};
+   * earlier ones return none.
+   */
+  static boolean stdoutIsTerminal() {
+    Console console = System.console();
+    if (console == null) {
+      return false;
+    }
+    try {
+      return (Boolean) Console.class.getMethod("isTerminal").invoke(console);
+    } catch (NoSuchMethodException e) {
+      return true; // before JDK 22: a console means a terminal
+    } catch (ReflectiveOperationException e) {
+      return false;
+    }
   }
 
   /** Names what is measured now, such as {@code json one-way}. */
