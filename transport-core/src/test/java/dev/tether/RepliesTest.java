@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -82,6 +83,24 @@ class RepliesTest {
         Replies.gather(calls, Quorum.all(), Duration.ofMinutes(1)).get(5, TimeUnit.SECONDS);
 
     assertThat(done.failures().get("a")).isSameAs(cause);
+  }
+
+  @Test
+  void aGatheringEndsAtItsTimeoutEvenWhenItsExecutorWasShutDown() throws Exception {
+    call("a");
+
+    Replies<String, Integer> done =
+        Replies.gather(
+                calls,
+                Quorum.all(),
+                Duration.ofMillis(50),
+                task -> {
+                  throw new RejectedExecutionException("shut down");
+                })
+            .get(5, TimeUnit.SECONDS);
+
+    assertThat(done.timedOut()).isTrue();
+    assertThat(done.unanswered()).containsExactly("a");
   }
 
   @Test
