@@ -37,7 +37,7 @@ public final class Connector {
     CompletableFuture<Connection<O, I>> result = new CompletableFuture<>();
     List<String> codecs;
     try {
-      codecs = CodecRegistry.startable(config.codecs(), types);
+      codecs = CodecRegistry.startable(config.codecs(), types, config.codecLimits());
     } catch (IllegalArgumentException e) {
       result.completeExceptionally(e);
       return result;

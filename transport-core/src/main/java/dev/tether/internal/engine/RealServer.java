@@ -136,7 +136,7 @@ public final class RealServer<O, I>
       Duration sessionTimeout,
       long maxDetachedSessionBytes,
       boolean singleClient) {
-    List<String> codecs = CodecRegistry.startable(config.codecs(), types);
+    List<String> codecs = CodecRegistry.startable(config.codecs(), types, config.codecLimits());
     SessionRegistry sessions =
         sessionTimeout.isZero()
             ? null
