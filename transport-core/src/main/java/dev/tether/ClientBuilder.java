@@ -1,7 +1,9 @@
 package dev.tether;
 
+import dev.tether.internal.cluster.RealPeerPool;
 import dev.tether.internal.engine.Connector;
 import dev.tether.internal.engine.Handlers;
+import dev.tether.internal.route.TypeRoutes;
 import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.Objects;
@@ -19,12 +21,29 @@ public final class ClientBuilder<O, I> {
   private final MessageTypes types;
   private TetherConfig config = TetherConfig.defaults();
   private String expectedServerName = "";
-  private final Handlers<O, I> handlers = new Handlers<>();
+  private final Handlers<O, I> handlers;
   private TetherRuntime runtime = TetherRuntime.shared();
   private ReconnectPolicy reconnect;
+  private final TypeRoutes<O, I> routes;
+
+  /** Time a pool's blocking connect allows its resolver, beyond the connect and handshake. */
+  private static final long RESOLVE_ALLOWANCE_MILLIS = 5000;
 
   ClientBuilder(MessageTypes types) {
     this.types = Objects.requireNonNull(types, "types");
+    this.routes = new TypeRoutes<>(types);
+    this.handlers = new Handlers<>();
+  }
+
+  /** A builder with this one's settings, that later changes to this one do not affect. */
+  private ClientBuilder(ClientBuilder<O, I> other) {
+    this.types = other.types;
+    this.config = other.config;
+    this.expectedServerName = other.expectedServerName;
+    this.runtime = other.runtime;
+    this.reconnect = other.reconnect;
+    this.routes = other.routes.copy();
+    this.handlers = other.handlers.copy();
   }
 
   /** Sets limits, timeouts and codecs; see {@link TetherConfig}. */
@@ -74,19 +93,47 @@ public final class ClientBuilder<O, I> {
     return this;
   }
 
-  /** Delivers received messages to {@code handler}; without one, use {@link Connection#receive}. */
+  /**
+   * Delivers received messages to {@code handler}, except those of a type routed with {@link
+   * #onMessage(Class, TypedMessageHandler)}; without any message handler, use {@link
+   * Connection#receive}.
+   */
   public ClientBuilder<O, I> onMessage(MessageHandler<O, I> handler) {
     handlers.onMessage = handler;
     return this;
   }
 
-  /** Answers the server's requests. */
+  /**
+   * Delivers received messages of class {@code type} (or of its registered subtypes) to {@code
+   * handler}; routed as {@link ServerBuilder#onMessage(Class, TypedMessageHandler)} describes.
+   *
+   * @throws IllegalArgumentException if {@code type} is not registered, or is routed already
+   */
+  public <M extends I> ClientBuilder<O, I> onMessage(
+      Class<M> type, TypedMessageHandler<O, I, ? super M> handler) {
+    routes.message(type, handler);
+    return this;
+  }
+
+  /**
+   * Answers the server's requests of class {@code type} (or of its registered subtypes) with {@code
+   * handler}; routed as {@link ServerBuilder#onRequest(Class, TypedRequestHandler)} describes.
+   *
+   * @throws IllegalArgumentException if {@code type} is not registered, or is routed already
+   */
+  public <Q extends I> ClientBuilder<O, I> onRequest(
+      Class<Q> type, TypedRequestHandler<O, I, ? super Q> handler) {
+    routes.request(type, handler);
+    return this;
+  }
+
+  /** Answers the server's requests, except those of a type routed by class. */
   public ClientBuilder<O, I> onRequest(RequestHandler<O, I> handler) {
     handlers.onRequest = Handlers.async(handler);
     return this;
   }
 
-  /** Answers the server's requests asynchronously. */
+  /** Answers the server's requests asynchronously, except those of a type routed by class. */
   public ClientBuilder<O, I> onRequestAsync(AsyncRequestHandler<O, I> handler) {
     handlers.onRequest = handler;
     return this;
@@ -137,6 +184,47 @@ public final class ClientBuilder<O, I> {
     }
   }
 
+  /**
+   * Returns a pool of connections to peers by node id, with addresses from {@code resolver} and the
+   * default retry delays ({@link PeerPool#DEFAULT_FIRST_RETRY_DELAY} doubling up to {@link
+   * PeerPool#DEFAULT_MAX_RETRY_DELAY}). Every connection of the pool gets this builder's settings
+   * and handlers as they are now; later changes to the builder do not affect the pool.
+   *
+   * <p>With a {@link #reconnect} policy, each of the pool's connections reconnects (and resumes its
+   * session) by itself at the address it was made for, and stays the pool's connection while it
+   * does; the pool asks the resolver for a new address only once such a connection has given up and
+   * closed.
+   */
+  public PeerPool<O, I> peerPool(PeerResolver resolver) {
+    return peerPool(resolver, PeerPool.DEFAULT_FIRST_RETRY_DELAY, PeerPool.DEFAULT_MAX_RETRY_DELAY);
+  }
+
+  /**
+   * Like {@link #peerPool(PeerResolver)}, with the delay before the first retry after a failed
+   * connect, doubled (with jitter) after each further failure in a row up to {@code maxRetryDelay}.
+   *
+   * @throws IllegalArgumentException if {@code firstRetryDelay} is not positive or {@code
+   *     maxRetryDelay} is shorter
+   */
+  public PeerPool<O, I> peerPool(
+      PeerResolver resolver, Duration firstRetryDelay, Duration maxRetryDelay) {
+    Objects.requireNonNull(resolver, "resolver");
+    ClientBuilder<O, I> snapshot = new ClientBuilder<>(this);
+    Duration connectWait =
+        Duration.ofMillis(
+            saturatedMillis(config.connectTimeout())
+                + saturatedMillis(config.handshakeTimeout())
+                + RESOLVE_ALLOWANCE_MILLIS);
+    return new RealPeerPool<>(
+        resolver,
+        snapshot::connectAsync,
+        runtime.handlerExecutor(),
+        Objects.requireNonNull(firstRetryDelay, "firstRetryDelay"),
+        Objects.requireNonNull(maxRetryDelay, "maxRetryDelay"),
+        connectWait,
+        config.drainTimeout().plusSeconds(1));
+  }
+
   /** Milliseconds of a duration, capped far below overflow (a century is "forever" here). */
   private static long saturatedMillis(Duration d) {
     return d.getSeconds() >= 3_155_760_000L ? 3_155_760_000_000L : d.toMillis();
@@ -148,7 +236,9 @@ public final class ClientBuilder<O, I> {
    */
   public CompletableFuture<Connection<O, I>> connectAsync(SocketAddress address) {
     Objects.requireNonNull(address, "address");
+    Handlers<O, I> routed = handlers.copy();
+    routes.applyTo(routed);
     return Connector.connect(
-        address, types, config, expectedServerName, handlers.copy(), runtime.group(), reconnect);
+        address, types, config, expectedServerName, routed, runtime.group(), reconnect);
   }
 }

@@ -1,7 +1,9 @@
 package dev.tether;
 
+import dev.tether.internal.route.ResponseTypes;
 import java.net.SocketAddress;
 import java.time.Duration;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
@@ -89,6 +91,27 @@ public interface Connection<O, I> extends AutoCloseable {
 
   /** Like {@link #request(Object)} with its own timeout. */
   CompletableFuture<I> request(O message, Duration timeout);
+
+  /**
+   * Sends a request whose response must be of class {@code responseType}, and returns it typed as
+   * such: {@code CompletableFuture<Value> value = connection.request(new Get("k"), Value.class)}.
+   * Behaves like {@link #request(Object)}; in addition, a response of another class fails the
+   * future with a {@link TetherException} naming both classes (the connection stays up).
+   */
+  default <R extends I> CompletableFuture<R> request(O message, Class<R> responseType) {
+    return request(message, responseType, null);
+  }
+
+  /**
+   * Like {@link #request(Object, Class)} with its own timeout; a null {@code timeout} means {@link
+   * TetherConfig#requestTimeout()}.
+   */
+  default <R extends I> CompletableFuture<R> request(
+      O message, Class<R> responseType, Duration timeout) {
+    Objects.requireNonNull(responseType, "responseType");
+    CompletableFuture<I> response = timeout == null ? request(message) : request(message, timeout);
+    return response.thenApply(value -> ResponseTypes.cast(value, responseType, message, this));
+  }
 
   /**
    * Takes the next received message, waiting up to {@code timeout}. Only for connections made

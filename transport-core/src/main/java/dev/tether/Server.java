@@ -3,6 +3,7 @@ package dev.tether;
 import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * A bound, listening server. Every accepted connection gets the handlers given to its {@link
@@ -17,6 +18,17 @@ public interface Server<O, I> extends AutoCloseable {
 
   /** Returns the connections that have completed their handshake and are not yet closed. */
   List<Connection<O, I>> connections();
+
+  /**
+   * Returns the open connection whose client announced {@code nodeId} in its handshake ({@link
+   * TetherConfig#nodeId()}), so that a handler can address a message to another client by its id:
+   * {@code server.connection(replicaId).ifPresent(c -> c.send(update))}. If several open
+   * connections announced the same id, the newest is returned. Empty once that client's connection
+   * starts closing. A constant-time lookup.
+   *
+   * @throws IllegalArgumentException if {@code nodeId} is 0, the id of anonymous clients
+   */
+  Optional<Connection<O, I>> connection(long nodeId);
 
   /** Returns a snapshot of the server's counters, over open and closed connections. */
   ServerMetrics metrics();

@@ -2,6 +2,7 @@ package dev.tether;
 
 import dev.tether.internal.engine.Handlers;
 import dev.tether.internal.engine.RealServer;
+import dev.tether.internal.route.TypeRoutes;
 import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.Objects;
@@ -14,6 +15,8 @@ public final class ServerBuilder<O, I> {
   private final Handlers<O, I> handlers = new Handlers<>();
   private TetherRuntime runtime = TetherRuntime.shared();
   private int maxConnections = Integer.MAX_VALUE;
+  private boolean singleClient;
+  private final TypeRoutes<O, I> routes;
   private Duration sessionTimeout = DEFAULT_SESSION_TIMEOUT;
   private long maxDetachedSessionBytes = DEFAULT_MAX_DETACHED_SESSION_BYTES;
 
@@ -28,6 +31,7 @@ public final class ServerBuilder<O, I> {
 
   ServerBuilder(MessageTypes types) {
     this.types = Objects.requireNonNull(types, "types");
+    this.routes = new TypeRoutes<>(types);
   }
 
   /** Sets limits, timeouts and codecs; see {@link TetherConfig}. */
@@ -67,6 +71,20 @@ public final class ServerBuilder<O, I> {
   }
 
   /**
+   * Serves one client at a time: once a new client has completed its handshake, the current one is
+   * closed with GOAWAY({@link GoAwayCode#REPLACED}) and a reason naming the newcomer's address and
+   * node id. The close is graceful (PROTOCOL.md §8): the replaced client's messages already
+   * received are still handled and its requests answered, and its own {@link Connection#onClose()}
+   * (and every send it tries afterwards) reports {@link ConnectionClosedException#code()} {@code
+   * REPLACED}. For a primary that streams to one replica or a WAL receiver, where a reconnecting
+   * sender must take over from its stale predecessor at once, without waiting for the idle timeout.
+   */
+  public ServerBuilder<O, I> singleClient() {
+    this.singleClient = true;
+    return this;
+  }
+
+  /**
    * Lets clients that ask for it ({@link ClientBuilder#reconnect}) resume their session after their
    * socket fails (PROTOCOL.md §13): the server keeps such a session, with what it sent and the
    * client had not acknowledged, for {@code timeout}, within {@code maxDetachedBytes} for all such
@@ -99,19 +117,74 @@ public final class ServerBuilder<O, I> {
     return this;
   }
 
-  /** Delivers every connection's messages to {@code handler}; without one, use receive. */
+  /**
+   * Delivers every connection's messages to {@code handler}, except those of a type routed with
+   * {@link #onMessage(Class, TypedMessageHandler)}; without any message handler, use {@link
+   * Connection#receive}.
+   */
   public ServerBuilder<O, I> onMessage(MessageHandler<O, I> handler) {
     handlers.onMessage = handler;
     return this;
   }
 
-  /** Answers requests. */
+  /**
+   * Delivers every connection's messages of class {@code type} (or, for an interface or superclass,
+   * of its registered subtypes) to {@code handler}, instead of the general {@link
+   * #onMessage(MessageHandler)} handler, so that each type gets its own typed handler:
+   *
+   * <pre>{@code
+   * Tether.<KvMessage, KvMessage>server(types)
+   *     .onMessage(Put.class, (connection, put) -> store.put(put.key(), put.value()))
+   *     .onMessage(Delete.class, (connection, delete) -> store.remove(delete.key()))
+   * }</pre>
+   *
+   * <p>A message goes to the route of its exact class, else to the first route added for one of its
+   * supertypes, else to the general handler. A message that none of these takes is a handler
+   * failure, handled as {@link TetherConfig#handlerFailurePolicy()} says (by default the connection
+   * closes with INTERNAL_ERROR, its reason naming the type). Ordering and threading are those of
+   * {@link MessageHandler}: one connection's messages are handled one at a time, in order, whatever
+   * their type.
+   *
+   * @throws IllegalArgumentException if {@code type} is not registered in the {@link MessageTypes}
+   *     (nor a supertype of a registered type), or is routed already
+   */
+  public <M extends I> ServerBuilder<O, I> onMessage(
+      Class<M> type, TypedMessageHandler<O, I, ? super M> handler) {
+    routes.message(type, handler);
+    return this;
+  }
+
+  /**
+   * Answers requests of class {@code type} (or of its registered subtypes) with {@code handler},
+   * instead of the general request handler:
+   *
+   * <pre>{@code
+   * .onRequest(Get.class, (connection, get) -> new Value(get.key(), store.get(get.key())))
+   * }</pre>
+   *
+   * <p>Routed like {@link #onMessage(Class, TypedMessageHandler)}. A request that no route and no
+   * general handler takes is answered with {@link RequestErrorCode#NO_HANDLER}, its message naming
+   * the type; the connection stays up. The requester can name the response type it expects with
+   * {@link Connection#request(Object, Class)}.
+   *
+   * @throws IllegalArgumentException if {@code type} is not registered, or is routed already
+   */
+  public <Q extends I> ServerBuilder<O, I> onRequest(
+      Class<Q> type, TypedRequestHandler<O, I, ? super Q> handler) {
+    routes.request(type, handler);
+    return this;
+  }
+
+  /**
+   * Answers requests, except those of a type routed with {@link #onRequest(Class,
+   * TypedRequestHandler)}.
+   */
   public ServerBuilder<O, I> onRequest(RequestHandler<O, I> handler) {
     handlers.onRequest = Handlers.async(handler);
     return this;
   }
 
-  /** Answers requests asynchronously. */
+  /** Answers requests asynchronously, except those of a type routed by class. */
   public ServerBuilder<O, I> onRequestAsync(AsyncRequestHandler<O, I> handler) {
     handlers.onRequest = handler;
     return this;
@@ -138,15 +211,18 @@ public final class ServerBuilder<O, I> {
    */
   public Server<O, I> bind(SocketAddress address) {
     Objects.requireNonNull(address, "address");
+    Handlers<O, I> routed = handlers.copy();
+    routes.applyTo(routed);
     return RealServer.bind(
         address,
         types,
         config,
         name,
-        handlers.copy(),
+        routed,
         runtime.group(),
         maxConnections,
         sessionTimeout,
-        maxDetachedSessionBytes);
+        maxDetachedSessionBytes,
+        singleClient);
   }
 }

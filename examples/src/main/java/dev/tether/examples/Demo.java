@@ -1,6 +1,7 @@
 package dev.tether.examples;
 
 import dev.tether.Server;
+import dev.tether.examples.Args.UsageException;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -12,20 +13,94 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The {@code demo} command: an echo server in this JVM and an echo client in a second, real JVM,
- * talking over loopback TCP. Prints what each side does, prefixed {@code [server]}, {@code
- * [client]} or {@code [demo]}.
+ * The {@code demo} command, in two parts. First, one connection's life: an echo server in this JVM
+ * and an echo client in a second, real JVM, talking over loopback TCP, each printing what it does
+ * ({@code [server]}, {@code [client]}, {@code [demo]}). Then, to answer "which codec should I
+ * pick?", every codec on the class path runs the same short workload ({@link CodecComparison}), and
+ * the results are printed as a table and drawn as a PNG chart.
  */
 final class Demo {
   /** How long the client JVM may take, start-up included, before the demo gives up on it. */
   static final Duration CLIENT_TIMEOUT = Duration.ofSeconds(60);
 
+  static final Set<String> FLAGS = Set.of("duration-ms", "size", "codecs", "transport", "chart");
+
+  static final String FLAG_HELP =
+      """
+      --duration-ms T   measured time per codec and workload, after a warm-up of a quarter
+                        of it (default 1500: about 40 s in all for five codecs on 2 cores)
+      --size B          payload bytes per message (default 100)
+      --codecs a,b      codecs to compare (default: every codec on the class path)
+      --transport T     tcp or uds (default tcp)
+      --chart FILE      where to write the chart (default tether-codecs.png)
+      """;
+
   private Demo() {}
 
-  /** Runs the demo; returns the client's exit status, or 1 if it did not finish in time. */
+  /**
+   * Runs both parts; returns 0 if the client of the first part succeeded and the comparison ran.
+   *
+   * @throws UsageException if a flag is out of range or names an unknown codec or transport
+   */
+  static int run(Args args, PrintStream out) throws IOException, InterruptedException {
+    CodecComparison.Options options = options(args);
+    Path chart = Path.of(args.string("chart", "tether-codecs.png"));
+    int status = run(out);
+    if (status != 0) {
+      return status;
+    }
+    out.println();
+    out.printf(
+        "[codecs] which codec should I pick? %d codecs, each %d ms one-way and %d ms of round"
+            + " trips, %d-byte payloads over %s%n",
+        options.codecs().size(),
+        options.duration().toMillis(),
+        options.duration().toMillis(),
+        options.payloadBytes(),
+        options.uds() ? "a Unix domain socket" : "loopback TCP");
+    List<CodecResult> results;
+    try (Progress progress = Progress.start(out, options.total())) {
+      results = CodecComparison.run(options, progress);
+    }
+    out.println();
+    out.print(ComparisonReport.table(results));
+    String title = options.payloadBytes() + "-byte payloads, " + (options.uds() ? "UDS" : "TCP");
+    Path written = ComparisonReport.chart(results, title, chart);
+    out.println();
+    out.println("[codecs] chart written to " + written.toAbsolutePath());
+    out.println(
+        "[codecs] bytes is the transport alone; json and cbor speak to any language; kryo and"
+            + " fury are Java only. Both ends share this machine's cores: compare rows, not"
+            + " machines.");
+    return 0;
+  }
+
+  private static CodecComparison.Options options(Args args) {
+    int durationMillis = args.integer("duration-ms", 1500, 10, 600_000);
+    int size = args.integer("size", 100, 0, 8 * 1024 * 1024);
+    String transport = args.string("transport", "tcp");
+    if (!transport.equals("tcp") && !transport.equals("uds")) {
+      throw new UsageException("--transport must be tcp or uds, was '" + transport + "'");
+    }
+    List<String> available = CodecComparison.availableCodecs();
+    List<String> codecs = args.list("codecs");
+    for (String codec : codecs) {
+      if (!available.contains(codec)) {
+        throw new UsageException("unknown codec '" + codec + "'; available: " + available);
+      }
+    }
+    return new CodecComparison.Options(
+        Duration.ofMillis(durationMillis),
+        size,
+        codecs.isEmpty() ? available : codecs,
+        transport.equals("uds"));
+  }
+
+  /** Runs the first part; returns the client's exit status, or 1 if it did not finish in time. */
   static int run(PrintStream out) throws IOException, InterruptedException {
     out.println("[demo]   starting an echo server in this JVM");
     Server<Echo, Echo> server =

@@ -10,9 +10,11 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /** The command line: dispatch, usage errors and exit statuses, run in this JVM. */
 class MainTest {
@@ -45,7 +47,6 @@ class MainTest {
   @CsvSource(
       delimiter = '|',
       value = {
-        "serve                                | unknown command 'serve'",
         "echo-client --verbose 1              | unknown flag --verbose",
         "echo-client --verbose                | unknown flag --verbose",
         "echo-client --port                   | --port needs a value",
@@ -56,17 +57,57 @@ class MainTest {
         "echo-client --codecs nosuchcodec     | unknown codec 'nosuchcodec'; available: [",
         "echo-server --port -1                | --port must be an integer in 0..65535, was '-1'",
         "demo --port 1                        | unknown flag --port",
+        "demo --transport quic                | --transport must be tcp or uds, was 'quic'",
+        "rpc --concurrency 0                  | --concurrency must be an integer in 1..10000",
+        "chat --verbose 1                     | unknown flag --verbose",
+        "partitioned --servers 0              | --servers must be an integer in 1..64",
+        "peers --codecs nosuchcodec           | unknown codec 'nosuchcodec'",
+        "single-client --records x            | --records must be an integer",
       })
-  void badCommandLinePrintsReasonAndUsageAndExitsTwo(String commandLine, String reason) {
+  void aBadFlagPrintsOneLineNamingItAndExitsTwo(String commandLine, String reason) {
+    String command = commandLine.split(" ")[0];
+
     assertThat(run(commandLine.split(" "))).isEqualTo(2);
-    assertThat(err()).contains(reason).contains("usage: java -jar tether-examples.jar");
+
+    assertThat(err().lines())
+        .singleElement()
+        .asString()
+        .startsWith("tether-examples " + command + ": ")
+        .contains(reason)
+        .endsWith("(see " + command + " --help)");
     assertThat(out()).isEmpty();
   }
 
   @Test
-  void helpPrintsUsageOnStdoutAndExitsZero() {
+  void anUnknownCommandPrintsTheCommandsAndExitsTwo() {
+    assertThat(run("serve")).isEqualTo(2);
+    assertThat(err()).contains("unknown command 'serve'", "usage: java -jar tether-examples.jar");
+    assertThat(out()).isEmpty();
+  }
+
+  static Stream<String> commands() {
+    return Main.COMMANDS.keySet().stream();
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("commands")
+  void helpOfEachCommandPrintsItsUsageOnStdoutAndExitsZero(String command) {
+    assertThat(run(command, "--help")).isZero();
+
+    assertThat(out())
+        .startsWith("usage: java -jar tether-examples.jar " + command)
+        .contains(Main.COMMANDS.get(command).summary())
+        .contains("exit status: 0 success, 1 failure, 2 bad command line");
+    for (String flag : Main.COMMANDS.get(command).flags()) {
+      assertThat(out()).contains("--" + flag + " ");
+    }
+    assertThat(err()).isEmpty();
+  }
+
+  @Test
+  void helpListsEveryCommandOnStdoutAndExitsZero() {
     assertThat(run("help")).isZero();
-    assertThat(out()).contains("echo-server", "echo-client", "demo");
+    assertThat(out()).contains(Main.COMMANDS.keySet());
     assertThat(err()).isEmpty();
   }
 
@@ -92,7 +133,7 @@ class MainTest {
               Duration.ofSeconds(10), () -> run("echo-server", "--port", port));
 
       assertThat(status).isEqualTo(1);
-      assertThat(err()).startsWith("tether-examples: ").contains(port);
+      assertThat(err()).startsWith("tether-examples echo-server: ").contains(port);
       assertThat(out()).isEmpty();
     }
   }

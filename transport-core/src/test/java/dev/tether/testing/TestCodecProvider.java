@@ -8,6 +8,7 @@ import dev.tether.codec.EncodeBuffer;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Codec {@code test}: a hand-written binary encoding of {@link Msg} and {@link Blob}, so that
@@ -16,6 +17,9 @@ import java.nio.charset.StandardCharsets;
 public final class TestCodecProvider implements CodecProvider {
   /** A {@link Msg} whose text starts with this makes the decoder throw an {@link Error}. */
   public static final String CODEC_BUG = "codec-bug:";
+
+  /** Messages encoded by every instance of this codec so far, for tests that count encodings. */
+  public static final AtomicLong ENCODED = new AtomicLong();
 
   @Override
   public String name() {
@@ -32,6 +36,7 @@ public final class TestCodecProvider implements CodecProvider {
 
       @Override
       public void encode(Object message, EncodeBuffer out) {
+        ENCODED.incrementAndGet();
         if (message instanceof Msg m) {
           byte[] text = m.text().getBytes(StandardCharsets.UTF_8);
           writeLong(out, m.seq());

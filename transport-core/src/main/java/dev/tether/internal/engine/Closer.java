@@ -127,6 +127,16 @@ final class Closer {
     }
   }
 
+  /**
+   * Starts a graceful close by this side whose GOAWAY carries {@code code} and {@code reason}, as
+   * {@link #closeAsync()} does with NORMAL: sends from the application are refused from now on. Any
+   * thread; idempotent once a close has begun.
+   */
+  void closeWith(GoAwayCode code, String reason) {
+    sendsRefused = true;
+    c.loop.execute(() -> beginClose(code, reason));
+  }
+
   /** Closes for a server that is shutting down. Any thread. */
   void shutdown() {
     sendsRefused = true;

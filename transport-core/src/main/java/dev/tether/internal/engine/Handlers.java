@@ -26,6 +26,18 @@ public final class Handlers<O, I> {
     return copy;
   }
 
+  /**
+   * Thrown by a request handler that has no answer for a request's type: the request is answered
+   * with NO_HANDLER and this exception's message, as if there were no request handler at all.
+   */
+  public static final class NoHandlerException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    public NoHandlerException(String message) {
+      super(message);
+    }
+  }
+
   /** Adapts a synchronous request handler. */
   public static <O, I> AsyncRequestHandler<O, I> async(RequestHandler<O, I> handler) {
     if (handler == null) {

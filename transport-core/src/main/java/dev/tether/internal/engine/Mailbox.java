@@ -366,6 +366,9 @@ final class Mailbox implements Runnable {
     CompletionStage<?> stage;
     try {
       stage = handlers.onRequest.onRequest(connection.self(), message);
+    } catch (Handlers.NoHandlerException e) {
+      answerError(request.id(), RequestErrorCode.NO_HANDLER, e.getMessage());
+      return;
     } catch (Throwable t) {
       logRequestFailure(request.id(), t);
       answerError(request.id(), RequestErrorCode.HANDLER_FAILED, describe(t));

@@ -14,6 +14,7 @@ import dev.tether.TetherException;
 import dev.tether.TetherTimeoutException;
 import dev.tether.codec.Codec;
 import dev.tether.codec.CodecException;
+import dev.tether.internal.route.ResponseTypes;
 import dev.tether.internal.wire.Handshake;
 import dev.tether.internal.wire.ProtocolException;
 import java.io.IOException;
@@ -23,6 +24,7 @@ import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
@@ -259,8 +261,9 @@ final class RealConnection<O, I> implements Connection<O, I>, EventLoop.Handler 
     if (resumption.reconnector() != null) {
       resumption.reconnector().address(remoteAddress);
     }
+    listener.onOpen(
+        this); // first, so that the connection handler finds it in its server's registry
     mailbox.offerEvent(Mailbox.Event.CONNECTED);
-    listener.onOpen(this);
     io.flush();
   }
 
@@ -391,6 +394,33 @@ final class RealConnection<O, I> implements Connection<O, I>, EventLoop.Handler 
   @SuppressWarnings("unchecked")
   public CompletableFuture<I> request(O message, Duration timeout) {
     return (CompletableFuture<I>) sender.request(message, timeout);
+  }
+
+  /**
+   * Checks the response's class where the response arrives, so that a thread waiting on the typed
+   * future still wakes straight from the loop; dependents run on the handler executor as usual.
+   */
+  @Override
+  public <R extends I> CompletableFuture<R> request(
+      O message, Class<R> responseType, Duration timeout) {
+    Objects.requireNonNull(responseType, "responseType");
+    ResponseFuture<Object> response =
+        (ResponseFuture<Object>)
+            sender.request(message, timeout == null ? config.requestTimeout() : timeout);
+    ResponseFuture<R> typed = new ResponseFuture<>(callbackExecutor());
+    response.whenCompleteInline(
+        (value, failure) -> {
+          if (failure != null) {
+            typed.completeExceptionally(failure);
+            return;
+          }
+          try {
+            typed.complete(ResponseTypes.cast(value, responseType, message, this));
+          } catch (TetherException e) {
+            typed.completeExceptionally(e);
+          }
+        });
+    return typed;
   }
 
   /** Where response futures run their dependents: the handler executor, or inline on the loop. */

@@ -3,7 +3,9 @@ package dev.tether.internal.engine;
 import dev.tether.Connection;
 import dev.tether.ConnectionClosedException;
 import dev.tether.ConnectionMetrics;
+import dev.tether.GoAwayCode;
 import dev.tether.MessageTypes;
+import dev.tether.PeerInfo;
 import dev.tether.Server;
 import dev.tether.ServerMetrics;
 import dev.tether.TetherConfig;
@@ -18,6 +20,8 @@ import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -32,7 +36,8 @@ import org.slf4j.LoggerFactory;
  * A listening socket on one event loop that spreads accepted connections over the loops of its
  * runtime. When {@code accept} fails (out of file descriptors, say) it stops accepting for a moment
  * instead of spinning, as Netty's acceptor does; past {@code maxConnections} it refuses new clients
- * with a GOAWAY that says so.
+ * with a GOAWAY that says so. It indexes open connections by the node id their peer announced, and
+ * in single-client mode closes the current client with GOAWAY(REPLACED) when a new one opens.
  */
 public final class RealServer<O, I>
     implements Server<O, I>, EventLoop.Handler, RealConnection.Listener {
@@ -57,7 +62,15 @@ public final class RealServer<O, I>
   private final LoopGroup group;
   private final EventLoop acceptLoop;
   private final int maxConnections;
+  private final boolean singleClient;
   private final SessionRegistry sessions;
+
+  /** Open connections by their peer's node id (not 0); the newest one if several share an id. */
+  private final Map<Long, RealConnection<?, ?>> byNode = new ConcurrentHashMap<>();
+
+  /** Orders single-client replacements, so that of two clients opening at once the later wins. */
+  private final Object replacing = new Object();
+
   private final Set<RealConnection<?, ?>> all = ConcurrentHashMap.newKeySet();
   private final Set<RealConnection<?, ?>> open = ConcurrentHashMap.newKeySet();
   private final AtomicInteger refusing = new AtomicInteger();
@@ -94,7 +107,8 @@ public final class RealServer<O, I>
       Handlers<O, I> handlers,
       LoopGroup group,
       int maxConnections,
-      SessionRegistry sessions)
+      SessionRegistry sessions,
+      boolean singleClient)
       throws IOException {
     this.channel = channel;
     this.address = channel.getLocalAddress();
@@ -107,6 +121,7 @@ public final class RealServer<O, I>
     this.acceptLoop = group.next();
     this.maxConnections = maxConnections;
     this.sessions = sessions;
+    this.singleClient = singleClient;
   }
 
   /** Binds and starts accepting; see {@link dev.tether.ServerBuilder#bind}. */
@@ -119,7 +134,8 @@ public final class RealServer<O, I>
       LoopGroup group,
       int maxConnections,
       Duration sessionTimeout,
-      long maxDetachedSessionBytes) {
+      long maxDetachedSessionBytes,
+      boolean singleClient) {
     List<String> codecs = CodecRegistry.startable(config.codecs(), types, config.codecLimits());
     SessionRegistry sessions =
         sessionTimeout.isZero()
@@ -136,7 +152,16 @@ public final class RealServer<O, I>
     try {
       server =
           new RealServer<>(
-              channel, types, config, codecs, name, handlers, group, maxConnections, sessions);
+              channel,
+              types,
+              config,
+              codecs,
+              name,
+              handlers,
+              group,
+              maxConnections,
+              sessions,
+              singleClient);
     } catch (IOException e) {
       Channels.closeQuietly(channel);
       throw new TetherException("cannot read the bound address of " + address, e);
@@ -275,9 +300,38 @@ public final class RealServer<O, I>
 
   @Override
   public void onOpen(RealConnection<?, ?> connection) {
-    open.add(connection);
+    if (singleClient) {
+      replaceOthers(connection);
+    } else {
+      open.add(connection);
+    }
+    long nodeId = connection.peer().nodeId();
+    if (nodeId != 0) {
+      byNode.put(nodeId, connection);
+    }
     if (closing) {
       connection.closer.shutdown();
+    }
+  }
+
+  /** Closes every other open connection with REPLACED, naming the newcomer. */
+  private void replaceOthers(RealConnection<?, ?> newcomer) {
+    long nodeId = newcomer.peer().nodeId();
+    String reason =
+        "replaced by a newer client, "
+            + newcomer.peerName
+            + (nodeId != 0 ? " (node " + nodeId + ")" : " (anonymous)")
+            + ": server "
+            + address
+            + " serves one client at a time";
+    synchronized (replacing) {
+      open.add(newcomer);
+      for (RealConnection<?, ?> c : open) {
+        if (c != newcomer) {
+          log.info("{}: {}", c, reason);
+          c.closer.closeWith(GoAwayCode.REPLACED, reason);
+        }
+      }
     }
   }
 
@@ -294,12 +348,39 @@ public final class RealServer<O, I>
     if (!open.remove(connection)) {
       refused.increment();
     }
+    unindex(connection);
     ConnectionMetrics m = connection.metrics();
     closedMessagesSent.add(m.messagesSent());
     closedMessagesReceived.add(m.messagesReceived());
     closedBytesSent.add(m.bytesSent());
     closedBytesReceived.add(m.bytesReceived());
     all.remove(connection);
+  }
+
+  /** Drops a closed connection from the node index, falling back to another with the same id. */
+  private void unindex(RealConnection<?, ?> connection) {
+    PeerInfo peer = connection.peer();
+    if (peer == null || peer.nodeId() == 0 || !byNode.remove(peer.nodeId(), connection)) {
+      return;
+    }
+    for (RealConnection<?, ?> other : open) {
+      if (other.peer().nodeId() == peer.nodeId() && other.isOpen()) {
+        byNode.putIfAbsent(peer.nodeId(), other);
+        return;
+      }
+    }
+  }
+
+  @Override
+  @SuppressWarnings("unchecked")
+  public Optional<Connection<O, I>> connection(long nodeId) {
+    if (nodeId == 0) {
+      throw new IllegalArgumentException(
+          "node id 0 is anonymous and names no client; clients announce their id with"
+              + " TetherConfig.nodeId");
+    }
+    RealConnection<?, ?> c = byNode.get(nodeId);
+    return c != null && c.isOpen() ? Optional.of((Connection<O, I>) c) : Optional.empty();
   }
 
   @Override

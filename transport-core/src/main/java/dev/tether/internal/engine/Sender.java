@@ -1,5 +1,6 @@
 package dev.tether.internal.engine;
 
+import dev.tether.MessageTooLargeException;
 import dev.tether.RequestErrorCode;
 import dev.tether.SendResult;
 import dev.tether.TetherException;
@@ -202,6 +203,64 @@ final class Sender {
         c.loop.execute(c.io()::pauseForOutbound);
       }
     }
+  }
+
+  /**
+   * Encodes {@code message} as a whole DATA frame with this connection's codec, into a new array
+   * that {@link #trySendFrame} may then queue on this and every connection with the same codec
+   * instance ({@link RealConnection#codec()}). Not checked against any peer's frame limit: that is
+   * per connection.
+   *
+   * @throws IllegalArgumentException if the message's class is not registered
+   * @throws dev.tether.codec.CodecException if the codec cannot encode it
+   */
+  byte[] encodeData(Object message) {
+    Objects.requireNonNull(message, "message");
+    MessageFramer frame =
+        MessageFramer.get()
+            .frame(FrameType.DATA, 0, message, c.types, c.codec(), Integer.MAX_VALUE, c.peerName);
+    return java.util.Arrays.copyOf(frame.array(), frame.length());
+  }
+
+  /**
+   * Queues a DATA frame made by {@link #encodeData} without ever waiting, as {@link #trySend} does
+   * with a message: through the same bounded outbound queue. The array is only read, so one array
+   * may be queued on many connections.
+   *
+   * @throws MessageTooLargeException if the frame exceeds this peer's limit; nothing is queued
+   */
+  SendResult trySendFrame(byte[] frame) {
+    if (!sendAllowed()) {
+      return SendResult.CLOSED;
+    }
+    long frameLength = frame.length - 4L;
+    if (frameLength > c.peerMaxFrameBytes()) {
+      throw new MessageTooLargeException(
+          "a frame of "
+              + frameLength
+              + " bytes exceeds the "
+              + c.peerMaxFrameBytes()
+              + " that "
+              + c.peerName
+              + " accepts (its maxFrameBytes); not sent to it, and the connection stays up");
+    }
+    c.keepAlive.sent(System.nanoTime());
+    if (c.io().tryWriteDirect(ByteBuffer.wrap(frame))) {
+      c.messagesSent.increment();
+      return SendResult.ACCEPTED;
+    }
+    int result;
+    try {
+      result = c.outbound.append(frame, frame.length, OutboundBuffer.Mode.NO_WAIT, 0);
+    } catch (InterruptedException e) {
+      throw new IllegalStateException("NO_WAIT appends never wait", e);
+    }
+    if (result == OutboundBuffer.ACCEPTED) {
+      c.messagesSent.increment();
+      c.io().scheduleFlush();
+      return SendResult.ACCEPTED;
+    }
+    return result == OutboundBuffer.CLOSED ? SendResult.CLOSED : SendResult.BACK_PRESSURED;
   }
 
   /** Sends the handler's response to request {@code id}; may be called on any thread. */

@@ -1,0 +1,228 @@
+package dev.tether.internal.cluster;
+
+import dev.tether.Connection;
+import dev.tether.PeerResolver;
+import dev.tether.TetherException;
+import dev.tether.UnknownPeerException;
+import java.net.SocketAddress;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The connection to one peer, made on use: resolve the node's address, connect, check that the
+ * server there is the node asked for. A connection that has closed is replaced on the next use;
+ * after a failed connect, uses fail fast until the {@link RetryDelay} has passed.
+ *
+ * <p>Thread safe: the state is guarded by this object's monitor, which is never held while
+ * connecting or resolving.
+ */
+final class OnDemandLink<O, I> implements PeerLink<O, I> {
+  private static final Logger log = LoggerFactory.getLogger(OnDemandLink.class);
+
+  private final long nodeId;
+  private final PeerResolver resolver;
+  private final Function<SocketAddress, CompletableFuture<Connection<O, I>>> connector;
+  private final Executor executor;
+  private final RetryDelay retryDelay;
+
+  private CompletableFuture<Connection<O, I>> current;
+  private int failuresInARow;
+  private long retryAtNanos;
+  private Throwable lastFailure;
+  private volatile SocketAddress lastAddress;
+  private boolean closed;
+
+  /**
+   * @param connector opens a connection to an address, as {@link
+   *     dev.tether.ClientBuilder#connectAsync} does
+   * @param executor where the resolver runs: never an event loop
+   */
+  OnDemandLink(
+      long nodeId,
+      PeerResolver resolver,
+      Function<SocketAddress, CompletableFuture<Connection<O, I>>> connector,
+      Executor executor,
+      RetryDelay retryDelay) {
+    this.nodeId = nodeId;
+    this.resolver = resolver;
+    this.connector = connector;
+    this.executor = executor;
+    this.retryDelay = retryDelay;
+  }
+
+  @Override
+  public CompletableFuture<Connection<O, I>> connection() {
+    synchronized (this) {
+      if (closed) {
+        return CompletableFuture.failedFuture(
+            new IllegalStateException("the peer pool is closed; node " + nodeId + " not used"));
+      }
+      if (current != null && !current.isDone()) {
+        return current.copy(); // a connect in flight: share it
+      }
+      if (current != null && !current.isCompletedExceptionally() && current.join().isOpen()) {
+        return current.copy();
+      }
+      long waitNanos = retryAtNanos - System.nanoTime();
+      if (failuresInARow > 0 && waitNanos > 0) {
+        return CompletableFuture.failedFuture(backingOff(waitNanos));
+      }
+      current = attempt();
+      return current.copy();
+    }
+  }
+
+  @Override
+  public synchronized Optional<Connection<O, I>> ifOpen() {
+    if (current == null || !current.isDone() || current.isCompletedExceptionally()) {
+      return Optional.empty();
+    }
+    Connection<O, I> c = current.join();
+    return c.isOpen() ? Optional.of(c) : Optional.empty();
+  }
+
+  @Override
+  public CompletionStage<Void> close() {
+    CompletableFuture<Connection<O, I>> last;
+    synchronized (this) {
+      closed = true;
+      last = current;
+    }
+    if (last == null) {
+      return CompletableFuture.completedFuture(null);
+    }
+    // a connect in flight is closed once it completes (see attempted)
+    return last.handle((c, e) -> c).thenCompose(c -> c == null ? done() : closeQuietly(c));
+  }
+
+  private static CompletionStage<Void> done() {
+    return CompletableFuture.completedFuture(null);
+  }
+
+  private static <O, I> CompletionStage<Void> closeQuietly(Connection<O, I> c) {
+    return c.closeAsync().handle((cause, e) -> null);
+  }
+
+  /** Starts one connect: resolve on the executor, connect, check the node id. */
+  private CompletableFuture<Connection<O, I>> attempt() {
+    CompletableFuture<Connection<O, I>> attempt;
+    try {
+      attempt =
+          CompletableFuture.supplyAsync(this::resolve, executor)
+              .thenCompose(connector)
+              .thenApply(this::checked);
+    } catch (RuntimeException e) { // the executor refused: the runtime is closed
+      attempt = CompletableFuture.failedFuture(e);
+    }
+    attempt.whenComplete(this::attempted);
+    return attempt;
+  }
+
+  private SocketAddress resolve() {
+    Optional<SocketAddress> address;
+    try {
+      address = resolver.resolve(nodeId);
+    } catch (Exception e) {
+      throw new TetherException(
+          "cannot resolve node " + nodeId + " with " + resolver + ": " + e.getMessage(), e);
+    }
+    if (address == null || address.isEmpty()) {
+      throw new UnknownPeerException(
+          nodeId,
+          "unknown peer: node "
+              + nodeId
+              + " has no address in "
+              + resolver
+              + "; register it with the resolver before using it");
+    }
+    lastAddress = address.get();
+    return address.get();
+  }
+
+  /** Returns the connection if the server reached is the node asked for; closes it otherwise. */
+  private Connection<O, I> checked(Connection<O, I> connection) {
+    long announced = connection.peer().nodeId();
+    if (announced == nodeId) {
+      return connection;
+    }
+    connection.closeAsync();
+    throw new TetherException(
+        "expected node "
+            + nodeId
+            + " at "
+            + connection.peer().address()
+            + ", but the server there announced node "
+            + announced
+            + (announced == 0 ? " (anonymous: set TetherConfig.nodeId on that server)" : "")
+            + "; the resolver's address for node "
+            + nodeId
+            + " is out of date, or that server has the wrong node id");
+  }
+
+  private void attempted(Connection<O, I> connection, Throwable failure) {
+    boolean closeIt;
+    synchronized (this) {
+      closeIt = closed && connection != null;
+      if (failure == null) {
+        failuresInARow = 0;
+        lastFailure = null;
+      } else {
+        Throwable cause = unwrap(failure);
+        lastFailure = cause;
+        if (!(cause instanceof UnknownPeerException)) { // nothing was dialled: no need to back off
+          failuresInARow++;
+          retryAtNanos = System.nanoTime() + retryDelay.nanosAfter(failuresInARow);
+        }
+        log.debug(
+            "connect to node {} failed ({} in a row): {}",
+            nodeId,
+            failuresInARow,
+            cause.toString());
+      }
+    }
+    if (closeIt) {
+      connection.closeAsync();
+    }
+  }
+
+  private TetherException backingOff(long waitNanos) {
+    SocketAddress address = lastAddress;
+    return new TetherException(
+        "node "
+            + nodeId
+            + (address != null ? " (last tried at " + address + ")" : "")
+            + " is unreachable: "
+            + failuresInARow
+            + (failuresInARow == 1 ? " connect" : " connects")
+            + " failed in a row, the last with: "
+            + describe(lastFailure)
+            + "; not trying again for "
+            + Math.max(1, TimeUnit.NANOSECONDS.toMillis(waitNanos))
+            + " ms",
+        lastFailure);
+  }
+
+  private static String describe(Throwable t) {
+    return t == null ? "(none)" : t.getMessage() != null ? t.getMessage() : t.toString();
+  }
+
+  static Throwable unwrap(Throwable failure) {
+    Throwable t = failure;
+    while (t instanceof CompletionException && t.getCause() != null) {
+      t = t.getCause();
+    }
+    return t;
+  }
+
+  @Override
+  public String toString() {
+    return "link to node " + nodeId;
+  }
+}

@@ -1,0 +1,295 @@
+package dev.tether;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.tether.testing.FaultProxy;
+import dev.tether.testing.Msg;
+import dev.tether.testing.TestTypes;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** The peer pool over real sockets: lazy, one connection per peer, reconnect with backoff. */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class PeerPoolTest {
+  private static final Duration WAIT = Duration.ofSeconds(20);
+  private static final long SELF = 100;
+
+  private final List<AutoCloseable> closeAfter = new ArrayList<>();
+
+  @AfterEach
+  void closeAll() throws Exception {
+    for (int i = closeAfter.size() - 1; i >= 0; i--) {
+      closeAfter.get(i).close();
+    }
+  }
+
+  private <T extends AutoCloseable> T closing(T resource) {
+    closeAfter.add(resource);
+    return resource;
+  }
+
+  /** A peer that answers Msg(text) with Msg(text + " from " + name). */
+  private Server<Object, Object> peer(long nodeId, String name) {
+    return closing(
+        Tether.server(TestTypes.TYPES)
+            .config(TetherConfig.builder().codecs("test").nodeId(nodeId).build())
+            .name(name)
+            .onRequest(Msg.class, (c, msg) -> new Msg(msg.text() + " from " + name, msg.seq()))
+            .bind(new InetSocketAddress("127.0.0.1", 0)));
+  }
+
+  private PeerPool<Object, Object> pool(PeerResolver resolver) {
+    return pool(resolver, PeerPool.DEFAULT_FIRST_RETRY_DELAY);
+  }
+
+  private PeerPool<Object, Object> pool(PeerResolver resolver, Duration firstRetryDelay) {
+    return closing(
+        Tether.client(TestTypes.TYPES)
+            .config(TetherConfig.builder().codecs("test").nodeId(SELF).build())
+            .peerPool(resolver, firstRetryDelay, firstRetryDelay.multipliedBy(8)));
+  }
+
+  private static Msg ask(PeerPool<Object, Object> pool, long nodeId, String text) throws Exception {
+    return pool.request(nodeId, new Msg(text, nodeId), Msg.class).get(10, TimeUnit.SECONDS);
+  }
+
+  private static InetSocketAddress deadAddress() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return new InetSocketAddress("127.0.0.1", socket.getLocalPort()); // nothing listens after
+    }
+  }
+
+  @Test
+  void concurrentFirstUsesOfAPeerShareOneConnection() throws Exception {
+    Server<Object, Object> one = peer(1, "one");
+    PeerPool<Object, Object> pool = pool(new PeerAddresses().put(1, one.address()));
+    ExecutorService threads = Executors.newFixedThreadPool(16);
+    try {
+      CountDownLatch go = new CountDownLatch(1);
+      List<Future<Connection<Object, Object>>> uses = new ArrayList<>();
+      for (int i = 0; i < 16; i++) {
+        uses.add(
+            threads.submit(
+                () -> {
+                  go.await();
+                  return pool.connection(1);
+                }));
+      }
+      go.countDown();
+      Set<Connection<Object, Object>> distinct = new HashSet<>();
+      for (Future<Connection<Object, Object>> use : uses) {
+        distinct.add(use.get(20, TimeUnit.SECONDS));
+      }
+
+      assertThat(distinct).hasSize(1);
+      assertThat(one.metrics().acceptedConnections()).isEqualTo(1);
+      assertThat(ask(pool, 1, "hi")).isEqualTo(new Msg("hi from one", 1));
+      assertThat(one.metrics().acceptedConnections()).isEqualTo(1);
+    } finally {
+      threads.shutdownNow();
+    }
+  }
+
+  @Test
+  void aPeerIsConnectedOnlyWhenFirstUsed() throws Exception {
+    Server<Object, Object> one = peer(1, "one");
+    PeerPool<Object, Object> pool = pool(new PeerAddresses().put(1, one.address()));
+
+    assertThat(pool.openConnection(1)).isEmpty();
+    assertThat(one.metrics().acceptedConnections()).isZero();
+
+    pool.send(1, new Msg("first use", 1));
+
+    assertThat(pool.openConnection(1)).isPresent();
+    assertThat(one.metrics().acceptedConnections()).isEqualTo(1);
+  }
+
+  @Test
+  void aPeerTheResolverDoesNotKnowFailsWithAnErrorNamingItsNodeId() {
+    PeerPool<Object, Object> pool = pool(new PeerAddresses().put(1, new InetSocketAddress(1)));
+
+    assertThatThrownBy(() -> pool.connection(42))
+        .isInstanceOfSatisfying(
+            UnknownPeerException.class, e -> assertThat(e.nodeId()).isEqualTo(42))
+        .hasMessageContaining("node 42")
+        .hasMessageContaining("PeerAddresses{1=");
+  }
+
+  @Test
+  void aPeerWhoseConnectionClosedIsReconnectedOnTheNextUse() throws Exception {
+    Server<Object, Object> one = peer(1, "one");
+    PeerPool<Object, Object> pool = pool(new PeerAddresses().put(1, one.address()));
+    Connection<Object, Object> first = pool.connection(1);
+    await().atMost(WAIT).until(() -> one.connection(SELF).isPresent());
+
+    one.connection(SELF).get().close(); // the peer ends the connection
+
+    await().atMost(WAIT).until(() -> !first.isOpen());
+    assertThat(pool.openConnection(1)).isEmpty();
+    assertThat(ask(pool, 1, "again")).isEqualTo(new Msg("again from one", 1));
+    assertThat(pool.connection(1)).isNotSameAs(first);
+    assertThat(one.metrics().acceptedConnections()).isEqualTo(2);
+  }
+
+  @Test
+  void aDownPeerIsNotDialledAgainUntilItsRetryDelayHasPassed() throws Exception {
+    InetSocketAddress dead = deadAddress();
+    AtomicInteger resolves = new AtomicInteger();
+    PeerAddresses peers = new PeerAddresses().put(1, dead);
+    PeerResolver counting =
+        nodeId -> {
+          resolves.incrementAndGet();
+          return peers.resolve(nodeId);
+        };
+    PeerPool<Object, Object> pool = pool(counting, Duration.ofSeconds(2));
+
+    assertThatThrownBy(() -> pool.connection(1)).hasMessageContaining(dead.getPort() + "");
+    long failedAt = System.nanoTime();
+    int fastFailures = 0;
+    while (System.nanoTime() - failedAt < TimeUnit.MILLISECONDS.toNanos(500)) {
+      assertThatThrownBy(() -> pool.connection(1))
+          .isInstanceOf(TetherException.class)
+          .hasMessageContaining("node 1 (last tried at " + dead)
+          .hasMessageContaining("1 connect failed in a row")
+          .hasMessageContaining("not trying again for");
+      fastFailures++;
+    }
+
+    assertThat(resolves).as("connect attempts").hasValue(1);
+    assertThat(fastFailures).isPositive();
+
+    Server<Object, Object> one = peer(1, "one");
+    peers.put(1, one.address()); // the peer is back, somewhere else
+    Msg answer =
+        await()
+            .atMost(WAIT)
+            .pollInterval(Duration.ofMillis(100))
+            .ignoreExceptions()
+            .until(() -> ask(pool, 1, "back?"), m -> m != null);
+    assertThat(answer).isEqualTo(new Msg("back? from one", 1));
+    assertThat(resolves).hasValue(2);
+  }
+
+  @Test
+  void aPeerRegisteredAgainAtANewAddressIsReachedThereFromItsNextConnect() throws Exception {
+    Server<Object, Object> before = peer(1, "before");
+    PeerAddresses peers = new PeerAddresses().put(1, before.address());
+    PeerPool<Object, Object> pool = pool(peers);
+    assertThat(ask(pool, 1, "hello")).isEqualTo(new Msg("hello from before", 1));
+
+    Server<Object, Object> after = peer(1, "after");
+    peers.put(1, after.address());
+    assertThat(ask(pool, 1, "still"))
+        .as("the open connection is kept until it closes")
+        .isEqualTo(new Msg("still from before", 1));
+    Connection<Object, Object> old = pool.connection(1);
+    before.close();
+    await().atMost(WAIT).until(() -> !old.isOpen());
+
+    assertThat(ask(pool, 1, "moved")).isEqualTo(new Msg("moved from after", 1));
+  }
+
+  @Test
+  void theServerReachedMustAnnounceTheNodeIdAskedFor() {
+    Server<Object, Object> one = peer(1, "one");
+    PeerPool<Object, Object> pool = pool(new PeerAddresses().put(2, one.address()));
+
+    assertThatThrownBy(() -> pool.connection(2))
+        .isInstanceOf(TetherException.class)
+        .hasMessageContaining("expected node 2")
+        .hasMessageContaining("announced node 1");
+    await().atMost(WAIT).until(() -> one.connections().isEmpty());
+  }
+
+  @Test
+  void aHostNameIsLookedUpAgainAtEachConnect() throws Exception {
+    Server<Object, Object> one = peer(1, "one");
+    int port = ((InetSocketAddress) one.address()).getPort();
+    PeerAddresses peers = new PeerAddresses().putHost(1, "localhost", port);
+    AtomicInteger resolves = new AtomicInteger();
+    PeerPool<Object, Object> pool =
+        pool(
+            nodeId -> {
+              resolves.incrementAndGet();
+              return peers.resolve(nodeId);
+            });
+
+    Connection<Object, Object> first = pool.connection(1);
+    assertThat(((InetSocketAddress) first.peer().address()).isUnresolved()).isFalse();
+    pool.disconnect(1);
+    await().atMost(WAIT).until(() -> !first.isOpen());
+    assertThat(ask(pool, 1, "again")).isEqualTo(new Msg("again from one", 1));
+
+    assertThat(resolves).hasValue(2);
+    assertThat(peers.resolve(1).get())
+        .isEqualTo(InetSocketAddress.createUnresolved("localhost", port));
+  }
+
+  @Test
+  void aClosedPoolClosesItsConnectionsAndRefusesUse() throws Exception {
+    Server<Object, Object> one = peer(1, "one");
+    PeerPool<Object, Object> pool = pool(new PeerAddresses().put(1, one.address()));
+    Connection<Object, Object> connection = pool.connection(1);
+
+    pool.close();
+
+    ConnectionClosedException cause =
+        connection.onClose().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    assertThat(cause.code()).isEqualTo(GoAwayCode.NORMAL);
+    assertThatThrownBy(() -> pool.connection(1))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("closed");
+    assertThatThrownBy(() -> pool.request(1, new Msg("late", 1)))
+        .isInstanceOf(IllegalStateException.class);
+  }
+
+  @Test
+  void aConnectionThatReconnectsByItselfStaysThePoolsConnectionAcrossAReset() throws Exception {
+    Server<Object, Object> one = peer(1, "one");
+    FaultProxy proxy = closing(new FaultProxy(one.address()));
+    PeerPool<Object, Object> pool =
+        closing(
+            Tether.client(TestTypes.TYPES)
+                .config(TetherConfig.builder().codecs("test").nodeId(SELF).build())
+                .reconnect(
+                    ReconnectPolicy.builder()
+                        .backoff(Duration.ofMillis(5), Duration.ofMillis(100))
+                        .build())
+                .peerPool(new PeerAddresses().put(1, proxy.address())));
+    Connection<Object, Object> connection = pool.connection(1);
+    assertThat(ask(pool, 1, "before")).isEqualTo(new Msg("before from one", 1));
+
+    proxy.resetAll();
+
+    assertThat(ask(pool, 1, "after")).isEqualTo(new Msg("after from one", 1));
+    assertThat(pool.connection(1)).isSameAs(connection);
+    assertThat(proxy.accepted()).isGreaterThanOrEqualTo(2);
+  }
+
+  @Test
+  void nodeIdZeroIsRefused() {
+    PeerPool<Object, Object> pool = pool(new PeerAddresses());
+
+    assertThatThrownBy(() -> pool.connection(0)).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> new PeerAddresses().put(0, new InetSocketAddress(1)))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+}
