@@ -2,6 +2,7 @@ package dev.tether;
 
 import dev.tether.internal.engine.Connector;
 import dev.tether.internal.engine.Handlers;
+import dev.tether.internal.engine.Security;
 import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.Objects;
@@ -21,6 +22,9 @@ public final class ClientBuilder<O, I> {
   private String expectedServerName = "";
   private final Handlers<O, I> handlers = new Handlers<>();
   private TetherRuntime runtime = TetherRuntime.shared();
+  private TlsConfig tls;
+  private Authorizer authorizer;
+  private Credentials credentials;
 
   ClientBuilder(MessageTypes types) {
     this.types = Objects.requireNonNull(types, "types");
@@ -41,6 +45,36 @@ public final class ClientBuilder<O, I> {
   /** Runs connections on {@code runtime}; {@link TetherRuntime#shared()} by default. */
   public ClientBuilder<O, I> runtime(TetherRuntime runtime) {
     this.runtime = Objects.requireNonNull(runtime, "runtime");
+    return this;
+  }
+
+  /**
+   * Connects with TLS: checks the server's certificate against the trust material of {@code tls}
+   * and the host name (see {@link TlsConfig}), and presents this side's certificate if it has one.
+   * A server that does not use TLS fails the connect with a {@link HandshakeException} saying so.
+   * TCP only.
+   */
+  public ClientBuilder<O, I> tls(TlsConfig tls) {
+    this.tls = Objects.requireNonNull(tls, "tls");
+    return this;
+  }
+
+  /**
+   * Sends these credentials in the HELLO, for the server's {@link Authorizer}. Without TLS they
+   * cross the network in the clear; see {@link Credentials}.
+   */
+  public ClientBuilder<O, I> credentials(Credentials credentials) {
+    this.credentials = Objects.requireNonNull(credentials, "credentials");
+    return this;
+  }
+
+  /**
+   * Checks the server once its handshake is complete, beyond what TLS checks (say, which node's
+   * certificate it presents); a refused server is sent GOAWAY(UNAUTHORIZED) and the connect fails
+   * with a {@link HandshakeException}. See {@link Authorizer}.
+   */
+  public ClientBuilder<O, I> authorizer(Authorizer authorizer) {
+    this.authorizer = Objects.requireNonNull(authorizer, "authorizer");
     return this;
   }
 
@@ -131,6 +165,12 @@ public final class ClientBuilder<O, I> {
   public CompletableFuture<Connection<O, I>> connectAsync(SocketAddress address) {
     Objects.requireNonNull(address, "address");
     return Connector.connect(
-        address, types, config, expectedServerName, handlers.copy(), runtime.group());
+        address,
+        types,
+        config,
+        expectedServerName,
+        handlers.copy(),
+        runtime.group(),
+        new Security(tls, authorizer, credentials));
   }
 }

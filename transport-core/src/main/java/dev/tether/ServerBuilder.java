@@ -2,6 +2,7 @@ package dev.tether;
 
 import dev.tether.internal.engine.Handlers;
 import dev.tether.internal.engine.RealServer;
+import dev.tether.internal.engine.Security;
 import java.net.SocketAddress;
 import java.util.Objects;
 
@@ -13,6 +14,8 @@ public final class ServerBuilder<O, I> {
   private final Handlers<O, I> handlers = new Handlers<>();
   private TetherRuntime runtime = TetherRuntime.shared();
   private int maxConnections = Integer.MAX_VALUE;
+  private TlsConfig tls;
+  private Authorizer authorizer;
 
   ServerBuilder(MessageTypes types) {
     this.types = Objects.requireNonNull(types, "types");
@@ -60,6 +63,27 @@ public final class ServerBuilder<O, I> {
     return this;
   }
 
+  /**
+   * Accepts TLS connections only, presenting the certificate of {@code tls} and, if it {@linkplain
+   * TlsConfig#clientCertificateRequired() requires client certificates}, checking the clients'. A
+   * client that connects without TLS is refused with GOAWAY(PROTOCOL_ERROR) saying that this server
+   * requires TLS. TCP only.
+   */
+  public ServerBuilder<O, I> tls(TlsConfig tls) {
+    this.tls = Objects.requireNonNull(tls, "tls");
+    return this;
+  }
+
+  /**
+   * Admits or refuses each client once its handshake is complete, from its verified certificate
+   * chain, its credentials and its HELLO; see {@link Authorizer}. Without one, every client that
+   * completes the handshake (and TLS, if configured) is admitted.
+   */
+  public ServerBuilder<O, I> authorizer(Authorizer authorizer) {
+    this.authorizer = Objects.requireNonNull(authorizer, "authorizer");
+    return this;
+  }
+
   /** Tells {@code handler} about each connection once its handshake has completed. */
   public ServerBuilder<O, I> onConnection(ConnectionHandler<O, I> handler) {
     handlers.onConnection = handler;
@@ -100,12 +124,19 @@ public final class ServerBuilder<O, I> {
    *     java.net.UnixDomainSocketAddress} whose file must not exist yet
    * @throws TetherException if the address cannot be bound, with the I/O error as its cause
    * @throws IllegalArgumentException if a configured codec is not on the class path or fails to
-   *     initialise
+   *     initialise, or if TLS is configured for a Unix domain socket or without a certificate
    * @throws IllegalStateException if the runtime is closed
    */
   public Server<O, I> bind(SocketAddress address) {
     Objects.requireNonNull(address, "address");
     return RealServer.bind(
-        address, types, config, name, handlers.copy(), runtime.group(), maxConnections);
+        address,
+        types,
+        config,
+        name,
+        handlers.copy(),
+        runtime.group(),
+        maxConnections,
+        new Security(tls, authorizer, null));
   }
 }

@@ -31,17 +31,19 @@ public final class Connector {
       TetherConfig config,
       String expectedServerName,
       Handlers<O, I> handlers,
-      LoopGroup group) {
+      LoopGroup group,
+      Security security) {
     CompletableFuture<Connection<O, I>> result = new CompletableFuture<>();
     List<String> codecs;
     try {
+      security.check(address, false);
       codecs = CodecRegistry.startable(config.codecs(), types);
     } catch (IllegalArgumentException e) {
       result.completeExceptionally(e);
       return result;
     }
     Attempt<O, I> attempt =
-        new Attempt<>(result, types, config, codecs, expectedServerName, handlers, group);
+        new Attempt<>(result, types, config, codecs, expectedServerName, handlers, group, security);
     if (address instanceof InetSocketAddress inet && inet.isUnresolved()) {
       try {
         group.handlerExecutor().execute(() -> attempt.resolveAndStart(inet));
@@ -64,6 +66,7 @@ public final class Connector {
     private final String expectedServerName;
     private final Handlers<O, I> handlers;
     private final LoopGroup group;
+    private final Security security;
     private final Executor executor;
     private final AtomicReference<RealConnection<O, I>> connection = new AtomicReference<>();
 
@@ -74,7 +77,8 @@ public final class Connector {
         List<String> codecs,
         String expectedServerName,
         Handlers<O, I> handlers,
-        LoopGroup group) {
+        LoopGroup group,
+        Security security) {
       this.result = result;
       this.types = types;
       this.config = config;
@@ -82,6 +86,7 @@ public final class Connector {
       this.expectedServerName = expectedServerName;
       this.handlers = handlers;
       this.group = group;
+      this.security = security;
       this.executor = group.handlerExecutor();
       result.whenComplete(
           (c, e) -> {
@@ -139,7 +144,8 @@ public final class Connector {
                     handlers,
                     address,
                     executor,
-                    this);
+                    this,
+                    security);
             connection.set(c);
             if (result.isDone()) {
               Channels.closeQuietly(channel);

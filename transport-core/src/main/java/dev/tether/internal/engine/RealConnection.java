@@ -42,9 +42,10 @@ import org.slf4j.LoggerFactory;
  * One connection: the {@link Connection} the application holds, and the hub of the parts that do
  * the work — {@link SocketIo} (bytes), {@link FrameRouter} and {@link Handshaker} (what frames
  * mean), {@link OutboundBuffer} (the bounded queue every written frame passes through), {@link
- * Mailbox} (the serial delivery to handlers), {@link Requests} (outstanding requests) and {@link
- * KeepAlive} (the connection's timer). The connection owns the {@link ConnectionState} and the
- * graceful close of PROTOCOL.md §8, which it drives from its event loop.
+ * Mailbox} (the serial delivery to handlers), {@link Requests} (outstanding requests), {@link
+ * KeepAlive} (the connection's timer) and {@link AccessCheck} (whether the peer stays admitted).
+ * The connection owns the {@link ConnectionState} and the graceful close of PROTOCOL.md §8, which
+ * it drives from its event loop.
  *
  * <p>The application-facing methods are thread safe; everything else runs on the loop.
  */
@@ -75,7 +76,8 @@ final class RealConnection<O, I> implements Connection<O, I>, EventLoop.Handler 
   final Listener listener;
   final List<String> codecNames;
   final String serverName;
-  private final SocketAddress remoteAddress;
+  final SocketAddress remoteAddress;
+  final Security security;
   private final Executor handlerExecutor;
   private final Executor decodeExecutor;
   private final long sendTimeoutNanos;
@@ -86,6 +88,7 @@ final class RealConnection<O, I> implements Connection<O, I>, EventLoop.Handler 
   final Mailbox mailbox;
   final Requests requests;
   final KeepAlive keepAlive;
+  final AccessCheck access;
   private final Handshaker handshaker;
 
   private volatile ConnectionState state;
@@ -122,7 +125,8 @@ final class RealConnection<O, I> implements Connection<O, I>, EventLoop.Handler 
       Handlers<O, I> handlers,
       SocketAddress remoteAddress,
       Executor defaultExecutor,
-      Listener listener) {
+      Listener listener,
+      Security security) {
     this.loop = loop;
     this.types = types;
     this.config = config;
@@ -130,6 +134,7 @@ final class RealConnection<O, I> implements Connection<O, I>, EventLoop.Handler 
     this.codecNames = codecNames;
     this.serverName = serverName;
     this.remoteAddress = remoteAddress;
+    this.security = security;
     this.peerName = Channels.describe(remoteAddress);
     this.listener = listener;
     this.sendTimeoutNanos = Deadlines.nanos(config.sendTimeout());
@@ -138,12 +143,13 @@ final class RealConnection<O, I> implements Connection<O, I>, EventLoop.Handler 
     this.handlerExecutor = onLoop ? null : configured != null ? configured : defaultExecutor;
     this.decodeExecutor = onLoop ? defaultExecutor : handlerExecutor;
     this.outbound = new OutboundBuffer(config.maxQueuedOutboundBytes(), this::closedException);
-    this.io = new SocketIo(this, channel);
+    this.io = new SocketIo(this, channel, security.tls(), defaultExecutor);
     this.handshaker = new Handshaker(this);
     this.router = new FrameRouter(this, handshaker);
     this.mailbox = new Mailbox(this, handlers, handlerExecutor);
     this.requests = new Requests(loop, onLoop ? Runnable::run : handlerExecutor, peerName);
     this.keepAlive = new KeepAlive(this);
+    this.access = new AccessCheck(this, security.authorizer(), decodeExecutor);
   }
 
   // ------------------------------------------------------------------ life cycle (loop)
@@ -177,7 +183,17 @@ final class RealConnection<O, I> implements Connection<O, I>, EventLoop.Handler 
     if (state == ConnectionState.CLOSED || !key.isValid()) {
       return;
     }
-    int ready = key.readyOps();
+    doIo(key.readyOps());
+  }
+
+  /**
+   * Does the I/O that {@code ready} (selection-key ops) allows; also called from the loop when TLS
+   * holds records the selector cannot see, or after a TLS task. Loop thread.
+   */
+  void doIo(int ready) {
+    if (state == ConnectionState.CLOSED) {
+      return;
+    }
     try {
       if ((ready & SelectionKey.OP_CONNECT) != 0) {
         if (io.finishConnect()) {
@@ -238,7 +254,9 @@ final class RealConnection<O, I> implements Connection<O, I>, EventLoop.Handler 
             client ? peerHandshake.serverName() : serverName,
             peerMax,
             Duration.ofMillis(peerHandshake.heartbeatMillis()),
-            Duration.ofMillis(peerHandshake.idleTimeoutMillis()));
+            Duration.ofMillis(peerHandshake.idleTimeoutMillis()),
+            io.tlsProtocol(),
+            io.peerCertificates());
     this.codec = codec;
     this.peerMaxFrameBytes = peerMax;
     io.decoder.maxFrameLength(config.maxFrameBytes());
@@ -246,6 +264,7 @@ final class RealConnection<O, I> implements Connection<O, I>, EventLoop.Handler 
     keepAlive.opened(
         HandshakeJudge.heartbeatMillis(
             config.heartbeatInterval().toMillis(), peerHandshake.idleTimeoutMillis()));
+    access.opened(peer.certificates());
     mailbox.offerEvent(Mailbox.Event.CONNECTED);
     listener.onOpen(this);
     io.flush();
@@ -637,6 +656,12 @@ final class RealConnection<O, I> implements Connection<O, I>, EventLoop.Handler 
     }
   }
 
+  /** Lets reading go on after the handshake held it for an authorizer. Loop thread. */
+  void releaseReading() {
+    io.release();
+    resumeReading();
+  }
+
   /** The dispatcher on the loop stopped because the outbound queue is full. Loop thread. */
   void dispatchWhenWritable() {
     dispatchWaitsForRoom = true;
@@ -884,6 +909,23 @@ final class RealConnection<O, I> implements Connection<O, I>, EventLoop.Handler 
     }
   }
 
+  /**
+   * TLS failed: a certificate was refused, the peer does not speak TLS, or a record was bad.
+   * Nothing can be sent the peer could read, so the connection closes at once.
+   */
+  void tlsFailed(TlsFailure e) {
+    if (state == ConnectionState.CLOSED) {
+      return;
+    }
+    ConnectionClosedException cause =
+        peer != null
+            ? new ConnectionClosedException(e.code(), -1, e.getMessage(), e.isRemote(), e)
+            : new HandshakeException(e.code(), -1, e.getMessage(), e.isRemote(), e);
+    reportHandshakeFailure(cause);
+    failed = true;
+    closeNow(closeCause != null ? amended(closeCause, e.getMessage()) : cause);
+  }
+
   /** The socket failed under us. */
   void connectionLost(String why, IOException e) {
     if (state == ConnectionState.CLOSED) {
@@ -947,6 +989,7 @@ final class RealConnection<O, I> implements Connection<O, I>, EventLoop.Handler 
         !failed && state == ConnectionState.GOAWAY_SENT && io.isOutputShut() && (peerGoAway || eof);
     state = ConnectionState.CLOSED;
     keepAlive.stop();
+    access.stop();
     io.close();
     int unsent = outbound.discard();
     ConnectionClosedException base = cause != null ? cause : closeCause;

@@ -57,6 +57,7 @@ public final class RealServer<O, I>
   private final LoopGroup group;
   private final EventLoop acceptLoop;
   private final int maxConnections;
+  private final Security security;
   private final Set<RealConnection<?, ?>> all = ConcurrentHashMap.newKeySet();
   private final Set<RealConnection<?, ?>> open = ConcurrentHashMap.newKeySet();
   private final AtomicInteger refusing = new AtomicInteger();
@@ -92,7 +93,8 @@ public final class RealServer<O, I>
       String name,
       Handlers<O, I> handlers,
       LoopGroup group,
-      int maxConnections)
+      int maxConnections,
+      Security security)
       throws IOException {
     this.channel = channel;
     this.address = channel.getLocalAddress();
@@ -104,6 +106,7 @@ public final class RealServer<O, I>
     this.group = group;
     this.acceptLoop = group.next();
     this.maxConnections = maxConnections;
+    this.security = security;
   }
 
   /** Binds and starts accepting; see {@link dev.tether.ServerBuilder#bind}. */
@@ -114,7 +117,9 @@ public final class RealServer<O, I>
       String name,
       Handlers<O, I> handlers,
       LoopGroup group,
-      int maxConnections) {
+      int maxConnections,
+      Security security) {
+    security.check(address, true);
     List<String> codecs = CodecRegistry.startable(config.codecs(), types);
     ServerSocketChannel channel;
     try {
@@ -126,7 +131,8 @@ public final class RealServer<O, I>
     RealServer<O, I> server;
     try {
       server =
-          new RealServer<>(channel, types, config, codecs, name, handlers, group, maxConnections);
+          new RealServer<>(
+              channel, types, config, codecs, name, handlers, group, maxConnections, security);
     } catch (IOException e) {
       Channels.closeQuietly(channel);
       throw new TetherException("cannot read the bound address of " + address, e);
@@ -149,7 +155,11 @@ public final class RealServer<O, I>
       throw new TetherException("cannot start accepting on " + address + ": " + e, e);
     }
     group.register(server.unbindOnRuntimeClose);
-    log.info("listening on {} with codecs {}", server.address, codecs);
+    log.info(
+        "listening on {} with codecs {}{}",
+        server.address,
+        codecs,
+        security.tls() == null ? "" : ", TLS " + security.tls().protocols());
     return server;
   }
 
@@ -224,7 +234,8 @@ public final class RealServer<O, I>
             handlers.copy(),
             remote,
             group.handlerExecutor(),
-            this);
+            this,
+            security);
     all.add(connection);
     acceptedCount.increment();
     loop.execute(
