@@ -26,8 +26,8 @@ import tlschannel.ClientTlsChannel;
 import tlschannel.TlsChannel;
 
 /**
- * The lossless close of PROTOCOL.md §9 over TLS: the half-close is close_notify after everything
- * is written, and reading goes on until the peer's GOAWAY.
+ * The lossless close of PROTOCOL.md §9 over TLS: the half-close is close_notify after everything is
+ * written, and reading goes on until the peer's GOAWAY.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class TlsCloseTest {

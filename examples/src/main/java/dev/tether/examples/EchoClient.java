@@ -9,6 +9,7 @@ import dev.tether.RequestFailedException;
 import dev.tether.Tether;
 import dev.tether.TetherConfig;
 import dev.tether.TetherException;
+import dev.tether.TlsConfig;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -22,7 +23,9 @@ import java.util.concurrent.CompletionException;
  * gracefully.
  */
 final class EchoClient {
-  static final Set<String> FLAGS = Set.of("host", "port", "codecs", "count");
+  static final Set<String> FLAGS =
+      EchoServer.union(Set.of("host", "port", "codecs", "count"), TlsOptions.CLIENT_FLAGS);
+  static final Set<String> SWITCHES = TlsOptions.CLIENT_SWITCHES;
 
   /** How long any one step may take before the client gives up. */
   static final Duration STEP_TIMEOUT = Duration.ofSeconds(10);
@@ -61,13 +64,15 @@ final class EchoClient {
             .connectTimeout(STEP_TIMEOUT)
             .requestTimeout(STEP_TIMEOUT)
             .build();
+    TlsConfig tls = TlsOptions.client(args);
 
     Connection<Echo, Echo> connection;
     try {
-      connection =
-          Tether.<Echo, Echo>client(EchoProtocol.TYPES)
-              .config(config)
-              .connect(new InetSocketAddress(host, port));
+      var builder = Tether.<Echo, Echo>client(EchoProtocol.TYPES).config(config);
+      if (tls != null) {
+        builder.tls(tls);
+      }
+      connection = builder.connect(new InetSocketAddress(host, port));
     } catch (TetherException e) {
       err.println("echo-client: " + describe(e));
       return 1;
@@ -80,6 +85,16 @@ final class EchoClient {
               + connection.peer().serverName()
               + "'), codec "
               + connection.peer().codec());
+      if (tls != null) {
+        var server = connection.peer().certificates().get(0);
+        out.println(
+            "tls      "
+                + connection.peer().tlsProtocol()
+                + ", server certificate "
+                + server.getSubjectX500Principal().getName()
+                + ", sha256 "
+                + ThrowawayCertificate.fingerprint(server));
+      }
       exchange(connection, count, out);
     } catch (TetherException | EchoMismatch e) {
       err.println("echo-client: " + describe(e));

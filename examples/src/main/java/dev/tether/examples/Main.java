@@ -15,18 +15,41 @@ public final class Main {
 
       commands:
         demo          run an echo server in this JVM and an echo client in a second JVM
+            --tls          over TLS: the server makes a throwaway certificate, the client pins it
+            --mtls         over mutual TLS: the client presents a throwaway certificate too
         echo-server   serve the echo protocol until stopped with SIGTERM or Ctrl-C;
                       prints "listening on HOST:PORT" on stdout once bound
             --host H       address to bind (default 127.0.0.1)
             --port P       TCP port; 0 picks a free one (default 7878)
             --codecs a,b   codecs to accept (default: all available)
             --name N       server name announced to clients (default echo)
+            --tls          accept TLS connections only; without --key/--cert or --keystore,
+                           make a throwaway self-signed certificate and print its fingerprint
+                           ("certificate sha256 AB:CD:...") before the listening line
+            --key F        PEM private key (PKCS#8, unencrypted) to present; implies --tls
+            --cert F       PEM certificate chain that goes with --key
+            --keystore F   PKCS#12 or JKS key store with the key and chain, instead of --key/--cert
+            --keystore-password P   its password
+            --trust F      PEM certificates of the CA that client certificates must lead to
+            --truststore F PKCS#12 or JKS trust store, instead of --trust
+            --truststore-password P its password
+            --mtls         require a client certificate, checked against --trust or --truststore
         echo-client   exchange echoes and two requests with an echo server, then close
             --host H       server host (default 127.0.0.1)
             --port P       server port (default 7878)
             --codecs a,b   codecs to offer, most preferred first (default: all available,
                            alphabetical)
             --count N      DATA echoes to send (default 3)
+            --tls          connect with TLS; without --pin, --trust or --truststore the server's
+                           certificate must lead to one of the JDK's default CAs and name --host
+            --pin SHA256   trust exactly the server certificate with this SHA-256 fingerprint
+                           (as echo-server --tls prints it; colons optional); implies --tls
+            --trust F      PEM certificates of the CA the server's certificate must lead to
+            --truststore F PKCS#12 or JKS trust store, instead of --trust
+            --truststore-password P its password
+            --server-name N  the host name the server's certificate must name (default --host)
+            --key F, --cert F, --keystore F, --keystore-password P
+                           the client certificate to present to an echo-server --mtls
         help          print this text
 
       exit status: 0 success, 1 failure, 2 bad command line
@@ -51,12 +74,11 @@ public final class Main {
       }
       List<String> flags = List.of(args).subList(1, args.length);
       return switch (args[0]) {
-        case "demo" -> {
-          Args.parse(flags, Set.of());
-          yield Demo.run(out);
-        }
-        case "echo-server" -> EchoServer.run(Args.parse(flags, EchoServer.FLAGS), out);
-        case "echo-client" -> EchoClient.run(Args.parse(flags, EchoClient.FLAGS), out, err);
+        case "demo" -> Demo.run(Args.parse(flags, Set.of(), Demo.SWITCHES), out);
+        case "echo-server" ->
+            EchoServer.run(Args.parse(flags, EchoServer.FLAGS, EchoServer.SWITCHES), out);
+        case "echo-client" ->
+            EchoClient.run(Args.parse(flags, EchoClient.FLAGS, EchoClient.SWITCHES), out, err);
         case "help", "-h", "--help" -> {
           out.print(USAGE);
           yield 0;

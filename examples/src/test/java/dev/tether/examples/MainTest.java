@@ -56,6 +56,13 @@ class MainTest {
         "echo-client --codecs nosuchcodec     | unknown codec 'nosuchcodec'; available: [",
         "echo-server --port -1                | --port must be an integer in 0..65535, was '-1'",
         "demo --port 1                        | unknown flag --port",
+        "demo --tls=1                         | --tls takes no value",
+        "echo-server --mtls                   | --mtls needs the CA of the clients",
+        "echo-server --key a.key --cert no.crt | cannot read no.crt",
+        "echo-client --tls --tls              | --tls given twice",
+        "echo-client --pin abc                | --pin must be a SHA-256 fingerprint",
+        "echo-client --key k.pem              | --key and --cert go together",
+        "echo-client --pin abababababababababababababababababababababababababababababababab --trust ca.pem | --pin trusts one certificate",
       })
   void badCommandLinePrintsReasonAndUsageAndExitsTwo(String commandLine, String reason) {
     assertThat(run(commandLine.split(" "))).isEqualTo(2);

@@ -78,6 +78,23 @@ class ShadedJarIT {
     assertThat(read(clientOut)).contains("codec " + codec).contains("closed gracefully");
   }
 
+  @Test
+  void demoRunsOverMutualTls() throws Exception {
+    Path out = dir.resolve("demo.out");
+    Process demo =
+        java("demo", "--mtls").redirectErrorStream(true).redirectOutput(out.toFile()).start();
+    started.add(demo);
+
+    assertThat(demo.waitFor(120, TimeUnit.SECONDS)).isTrue();
+    assertThat(demo.exitValue()).as(read(out)).isZero();
+    assertThat(read(out))
+        .contains("[demo]   mutual TLS: the client presents a throwaway certificate too")
+        .contains("[server] client 127.0.0.1:")
+        .contains("certificate CN=echo-client")
+        .contains("[client] tls      TLSv1.3, server certificate CN=tether-echo")
+        .contains("[demo]   done");
+  }
+
   private static ProcessBuilder java(String... args) {
     List<String> command = new ArrayList<>();
     command.add(

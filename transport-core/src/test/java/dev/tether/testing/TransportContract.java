@@ -57,7 +57,9 @@ public abstract class TransportContract {
     LOOP
   }
 
-  /** One way of running the contract: a socket kind, with or without TLS, and where handlers run. */
+  /**
+   * One way of running the contract: a socket kind, with or without TLS, and where handlers run.
+   */
   public record Setup(Transport transport, Handlers handlers, boolean tls) {
     SocketAddress bindAddress() {
       return transport.bindAddress();
