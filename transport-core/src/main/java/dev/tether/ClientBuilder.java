@@ -22,6 +22,7 @@ public final class ClientBuilder<O, I> {
   private String expectedServerName = "";
   private final Handlers<O, I> handlers = new Handlers<>();
   private TetherRuntime runtime = TetherRuntime.shared();
+  private ReconnectPolicy reconnect;
   private TlsConfig tls;
   private Authorizer authorizer;
   private Credentials credentials;
@@ -49,10 +50,27 @@ public final class ClientBuilder<O, I> {
   }
 
   /**
+   * Makes the connection survive the network: when its socket fails it reconnects as {@code policy}
+   * says and, if the server agrees, resumes its session so that nothing is lost or delivered twice
+   * (PROTOCOL.md §13). The first {@link #connect} is not retried: it fails as usual if the server
+   * cannot be reached. See {@link ReconnectPolicy} for what sends do meanwhile.
+   */
+  public ClientBuilder<O, I> reconnect(ReconnectPolicy policy) {
+    this.reconnect = Objects.requireNonNull(policy, "policy");
+    return this;
+  }
+
+  /** Tells {@code listener} what happens to a reconnecting connection; see {@link #reconnect}. */
+  public ClientBuilder<O, I> onReconnect(ReconnectListener<O, I> listener) {
+    handlers.onReconnect = Objects.requireNonNull(listener, "listener");
+    return this;
+  }
+
+  /**
    * Connects with TLS: checks the server's certificate against the trust material of {@code tls}
    * and the host name (see {@link TlsConfig}), and presents this side's certificate if it has one.
    * A server that does not use TLS fails the connect with a {@link HandshakeException} saying so.
-   * TCP only.
+   * TCP only. A reconnect (see {@link #reconnect}) makes a new TLS handshake on its new socket.
    */
   public ClientBuilder<O, I> tls(TlsConfig tls) {
     this.tls = Objects.requireNonNull(tls, "tls");
@@ -171,6 +189,7 @@ public final class ClientBuilder<O, I> {
         expectedServerName,
         handlers.copy(),
         runtime.group(),
+        reconnect,
         new Security(tls, authorizer, credentials));
   }
 }

@@ -4,6 +4,7 @@ import dev.tether.internal.engine.Handlers;
 import dev.tether.internal.engine.RealServer;
 import dev.tether.internal.engine.Security;
 import java.net.SocketAddress;
+import java.time.Duration;
 import java.util.Objects;
 
 /** Configures and binds a {@link Server}; obtained from {@link Tether#server}. Not thread safe. */
@@ -14,8 +15,19 @@ public final class ServerBuilder<O, I> {
   private final Handlers<O, I> handlers = new Handlers<>();
   private TetherRuntime runtime = TetherRuntime.shared();
   private int maxConnections = Integer.MAX_VALUE;
+  private Duration sessionTimeout = DEFAULT_SESSION_TIMEOUT;
+  private long maxDetachedSessionBytes = DEFAULT_MAX_DETACHED_SESSION_BYTES;
   private TlsConfig tls;
   private Authorizer authorizer;
+
+  /**
+   * 30 s: how long a resumable session whose socket failed waits for its client by default; long
+   * enough for a restart of the network path, short enough that a dead client's memory returns.
+   */
+  public static final Duration DEFAULT_SESSION_TIMEOUT = Duration.ofSeconds(30);
+
+  /** 64 MiB: what all sessions waiting for their clients may hold together, by default. */
+  public static final long DEFAULT_MAX_DETACHED_SESSION_BYTES = 64L * 1024 * 1024;
 
   ServerBuilder(MessageTypes types) {
     this.types = Objects.requireNonNull(types, "types");
@@ -57,6 +69,27 @@ public final class ServerBuilder<O, I> {
     return this;
   }
 
+  /**
+   * Lets clients that ask for it ({@link ClientBuilder#reconnect}) resume their session after their
+   * socket fails (PROTOCOL.md §13): the server keeps such a session, with what it sent and the
+   * client had not acknowledged, for {@code timeout}, within {@code maxDetachedBytes} for all such
+   * sessions together (past it the longest-waiting ones are let go first). While a session waits,
+   * its handler sees nothing; sends to it queue within the outbound bound. A session that times out
+   * closes, its close reason saying so. On by default (30 s, 64 MiB); {@code Duration.ZERO} turns
+   * resumption off, and clients then start a new session on each reconnect.
+   *
+   * @throws IllegalArgumentException if a value is negative
+   */
+  public ServerBuilder<O, I> sessionResumption(Duration timeout, long maxDetachedBytes) {
+    Objects.requireNonNull(timeout, "timeout");
+    if (timeout.isNegative() || maxDetachedBytes < 0) {
+      throw new IllegalArgumentException("session timeout and memory must not be negative");
+    }
+    this.sessionTimeout = timeout;
+    this.maxDetachedSessionBytes = maxDetachedBytes;
+    return this;
+  }
+
   /** Sets the name the server announces and that clients may check; empty by default. */
   public ServerBuilder<O, I> name(String name) {
     this.name = Objects.requireNonNull(name, "name");
@@ -77,7 +110,8 @@ public final class ServerBuilder<O, I> {
   /**
    * Admits or refuses each client once its handshake is complete, from its verified certificate
    * chain, its credentials and its HELLO; see {@link Authorizer}. Without one, every client that
-   * completes the handshake (and TLS, if configured) is admitted.
+   * completes the handshake (and TLS, if configured) is admitted. A client resuming a session
+   * (PROTOCOL.md §13) is admitted again on its new socket.
    */
   public ServerBuilder<O, I> authorizer(Authorizer authorizer) {
     this.authorizer = Objects.requireNonNull(authorizer, "authorizer");
@@ -124,7 +158,7 @@ public final class ServerBuilder<O, I> {
    *     java.net.UnixDomainSocketAddress} whose file must not exist yet
    * @throws TetherException if the address cannot be bound, with the I/O error as its cause
    * @throws IllegalArgumentException if a configured codec is not on the class path or fails to
-   *     initialise, or if TLS is configured for a Unix domain socket or without a certificate
+   *     initialise
    * @throws IllegalStateException if the runtime is closed
    */
   public Server<O, I> bind(SocketAddress address) {
@@ -137,6 +171,8 @@ public final class ServerBuilder<O, I> {
         handlers.copy(),
         runtime.group(),
         maxConnections,
+        sessionTimeout,
+        maxDetachedSessionBytes,
         new Security(tls, authorizer, null));
   }
 }

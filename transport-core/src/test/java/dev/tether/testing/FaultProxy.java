@@ -32,6 +32,7 @@ public final class FaultProxy implements AutoCloseable {
   private volatile Mode mode = Mode.PASS;
   private volatile long delayMillis;
   private volatile boolean closed;
+  private volatile int accepted;
 
   /** Starts forwarding from a free loopback port to {@code target}. */
   public FaultProxy(SocketAddress target) throws IOException {
@@ -71,17 +72,33 @@ public final class FaultProxy implements AutoCloseable {
   /** Resets every proxied connection (RST on both sides) at once. */
   public void resetAll() throws IOException {
     for (Socket socket : sockets) {
-      socket.setSoLinger(true, 0);
+      sockets.remove(socket);
+      try {
+        socket.setSoLinger(true, 0);
+      } catch (IOException e) {
+        // closed already: closing it again is all that is left to do
+      }
       socket.close();
     }
+  }
+
+  /** Returns how many connections the proxy has accepted so far. */
+  public int accepted() {
+    return accepted;
   }
 
   private void accept() {
     while (!closed) {
       try {
         Socket client = listener.accept();
+        accepted++;
         Socket server = new Socket();
-        server.connect(target, 5000);
+        try {
+          server.connect(target, 5000);
+        } catch (IOException e) {
+          closeQuietly(client); // the target is down: the client sees its connection close
+          continue;
+        }
         client.setTcpNoDelay(true);
         server.setTcpNoDelay(true);
         sockets.add(client);

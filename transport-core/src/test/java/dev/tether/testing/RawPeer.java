@@ -217,6 +217,22 @@ public final class RawPeer implements AutoCloseable {
     return frame;
   }
 
+  /**
+   * Reads frames until one that is neither PING (answered) nor ancillary (skipped, as PROTOCOL.md
+   * §4 says a receiver that does not need it may), so that heartbeats and ACKs do not get in the
+   * way of what a test waits for.
+   */
+  public Frame readFrameSkippingControl() throws IOException {
+    Frame frame = readFrame();
+    while (frame.type() == PING || frame.type() >= 0x40) {
+      if (frame.type() == PING) {
+        writeFrame(PONG, frame.body());
+      }
+      frame = readFrame();
+    }
+    return frame;
+  }
+
   /** Reads one frame and asserts that it is a GOAWAY. */
   public GoAway readGoAway() throws IOException {
     Frame frame = readFrame();
@@ -235,6 +251,12 @@ public final class RawPeer implements AutoCloseable {
   /** Asserts that the server has closed its side: the next read finds end of stream. */
   public void assertEndOfStream() throws IOException {
     assertThat(in.read()).as("end of stream").isEqualTo(-1);
+  }
+
+  /** Closes with a TCP reset, without GOAWAY: as a crashed process or a broken route would. */
+  public void resetAbruptly() throws IOException {
+    tcp.setSoLinger(true, 0); // beneath TLS if there is TLS: no close_notify either
+    tcp.close();
   }
 
   @Override
@@ -400,14 +422,19 @@ public final class RawPeer implements AutoCloseable {
       return this;
     }
 
-    /** Sets the raw extensions field (PROTOCOL.md §5): kind/length/value entries. */
-    public Hello extensions(byte[] extensions) {
-      this.extensions = extensions.clone();
+    public Hello idleTimeoutMillis(long idleTimeoutMillis) {
+      this.idleTimeoutMillis = idleTimeoutMillis;
       return this;
     }
 
-    public Hello idleTimeoutMillis(long idleTimeoutMillis) {
-      this.idleTimeoutMillis = idleTimeoutMillis;
+    public Hello minorVersion(int minorVersion) {
+      this.minorVersion = minorVersion;
+      return this;
+    }
+
+    /** Sets the raw extensions field (PROTOCOL.md §5). */
+    public Hello extensions(byte[] extensions) {
+      this.extensions = extensions.clone();
       return this;
     }
 

@@ -35,6 +35,9 @@ final class AccessCheck extends DeadlineQueue.Timer {
   private final Executor executor;
   private final String peerSide;
 
+  /** What an admission granted: the facts it was given and until when it holds (null: always). */
+  record Grant(AccessRequest request, Instant admittedUntil) {}
+
   private AccessRequest request;
   private Instant admittedUntil;
   private X509Certificate firstToExpire;
@@ -69,12 +72,13 @@ final class AccessCheck extends DeadlineQueue.Timer {
             return; // closed meanwhile, e.g. by the handshake timeout
           }
           if (!admission.isAdmitted()) {
-            connection.fail(GoAwayCode.UNAUTHORIZED, "access refused: " + admission.reason());
+            connection.closer.fail(
+                GoAwayCode.UNAUTHORIZED, "access refused: " + admission.reason());
             return;
           }
           Instant expiry = admission.expiry().orElse(null);
           if (expiry != null && !expiry.isAfter(Instant.now())) {
-            connection.fail(
+            connection.closer.fail(
                 GoAwayCode.UNAUTHORIZED, "access refused: the credentials expired at " + expiry);
             return;
           }
@@ -92,6 +96,23 @@ final class AccessCheck extends DeadlineQueue.Timer {
     reschedule();
   }
 
+  /** Returns what the authorizer granted this connection, or null if there is no authorizer. */
+  Grant grant() {
+    return authorizer == null || request == null ? null : new Grant(request, admittedUntil);
+  }
+
+  /**
+   * A session resumed on a socket whose peer was admitted again ({@code grant}, null without an
+   * authorizer): from now on that admission and the new socket's certificates are watched.
+   */
+  void resumed(Grant grant, List<X509Certificate> peerCertificates) {
+    if (grant != null) {
+      request = grant.request();
+      admittedUntil = grant.admittedUntil();
+    }
+    opened(peerCertificates);
+  }
+
   @Override
   void onTimer(long now) {
     if (stopped || connection.state() == ConnectionState.CLOSED) {
@@ -99,7 +120,7 @@ final class AccessCheck extends DeadlineQueue.Timer {
     }
     Instant wall = Instant.now();
     if (firstToExpire != null && !wall.isBefore(firstToExpire.getNotAfter().toInstant())) {
-      connection.fail(
+      connection.closer.fail(
           GoAwayCode.UNAUTHORIZED,
           "the "
               + peerSide
@@ -128,14 +149,14 @@ final class AccessCheck extends DeadlineQueue.Timer {
             return;
           }
           if (!admission.isAdmitted()) {
-            connection.fail(
+            connection.closer.fail(
                 GoAwayCode.UNAUTHORIZED,
                 "access expired at " + expired + " and was refused again: " + admission.reason());
             return;
           }
           Instant next = admission.expiry().orElse(null);
           if (next != null && !next.isAfter(Instant.now())) {
-            connection.fail(
+            connection.closer.fail(
                 GoAwayCode.UNAUTHORIZED,
                 "access expired at " + expired + " and the authorizer did not renew it");
             return;
@@ -187,7 +208,7 @@ final class AccessCheck extends DeadlineQueue.Timer {
       return;
     }
     log.error("the authorizer failed on the connection with {}", connection.peerName, failure);
-    connection.fail(GoAwayCode.INTERNAL_ERROR, "the authorizer failed: " + failure);
+    connection.closer.fail(GoAwayCode.INTERNAL_ERROR, "the authorizer failed: " + failure);
   }
 
   private void reschedule() {

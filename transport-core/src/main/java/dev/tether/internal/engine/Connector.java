@@ -2,6 +2,7 @@ package dev.tether.internal.engine;
 
 import dev.tether.Connection;
 import dev.tether.MessageTypes;
+import dev.tether.ReconnectPolicy;
 import dev.tether.TetherConfig;
 import dev.tether.TetherException;
 import java.io.IOException;
@@ -32,6 +33,7 @@ public final class Connector {
       String expectedServerName,
       Handlers<O, I> handlers,
       LoopGroup group,
+      ReconnectPolicy reconnect,
       Security security) {
     CompletableFuture<Connection<O, I>> result = new CompletableFuture<>();
     List<String> codecs;
@@ -43,7 +45,16 @@ public final class Connector {
       return result;
     }
     Attempt<O, I> attempt =
-        new Attempt<>(result, types, config, codecs, expectedServerName, handlers, group, security);
+        new Attempt<>(
+            result,
+            types,
+            config,
+            codecs,
+            expectedServerName,
+            handlers,
+            group,
+            reconnect,
+            security);
     if (address instanceof InetSocketAddress inet && inet.isUnresolved()) {
       try {
         group.handlerExecutor().execute(() -> attempt.resolveAndStart(inet));
@@ -66,8 +77,9 @@ public final class Connector {
     private final String expectedServerName;
     private final Handlers<O, I> handlers;
     private final LoopGroup group;
-    private final Security security;
     private final Executor executor;
+    private final ReconnectPolicy reconnect;
+    private final Security security;
     private final AtomicReference<RealConnection<O, I>> connection = new AtomicReference<>();
 
     Attempt(
@@ -78,21 +90,23 @@ public final class Connector {
         String expectedServerName,
         Handlers<O, I> handlers,
         LoopGroup group,
+        ReconnectPolicy reconnect,
         Security security) {
       this.result = result;
+      this.reconnect = reconnect;
+      this.security = security;
       this.types = types;
       this.config = config;
       this.codecs = codecs;
       this.expectedServerName = expectedServerName;
       this.handlers = handlers;
       this.group = group;
-      this.security = security;
       this.executor = group.handlerExecutor();
       result.whenComplete(
           (c, e) -> {
             RealConnection<O, I> created = connection.get();
             if (result.isCancelled() && created != null) {
-              created.abortSoon("the connect was cancelled");
+              created.closer.abortSoon("the connect was cancelled");
             }
           });
     }
@@ -145,6 +159,7 @@ public final class Connector {
                     address,
                     executor,
                     this,
+                    reconnect,
                     security);
             connection.set(c);
             if (result.isDone()) {
@@ -174,7 +189,7 @@ public final class Connector {
       executor.execute(
           () -> {
             if (!result.complete((Connection<O, I>) c)) {
-              ((RealConnection<O, I>) c).abortSoon("the connect was cancelled or timed out");
+              ((RealConnection<O, I>) c).closer.abortSoon("the connect was cancelled or timed out");
             }
           });
     }

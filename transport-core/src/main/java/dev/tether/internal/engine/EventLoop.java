@@ -66,6 +66,10 @@ public final class EventLoop implements Runnable {
   private final AtomicReference<DeadlineQueue.Timer> addedTimers = new AtomicReference<>();
   private final DeadlineQueue timers = new DeadlineQueue();
   private final java.util.function.Consumer<SelectionKey> dispatcher = this::dispatch;
+
+  /** Work for the end of this turn, added on the loop thread without allocating. */
+  private final ArrayList<Runnable> endOfTurn = new ArrayList<>();
+
   private final CountDownLatch stopped = new CountDownLatch(1);
   private volatile long sleepingUntil = Long.MIN_VALUE;
   private volatile boolean stopping;
@@ -74,9 +78,6 @@ public final class EventLoop implements Runnable {
   final ByteBuffer readBuffer = ByteBuffer.allocateDirect(READ_BUFFER_BYTES);
 
   final ByteBuffer writeBuffer = ByteBuffer.allocateDirect(WRITE_BUFFER_BYTES);
-
-  /** For the PING and PONG frames of idle connections, written without touching their queues. */
-  final ByteBuffer controlBuffer = ByteBuffer.allocateDirect(64);
 
   EventLoop(String name) {
     try {
@@ -116,6 +117,14 @@ public final class EventLoop implements Runnable {
     if (!inLoop() && wakeupPending.compareAndSet(false, true)) {
       selector.wakeup();
     }
+  }
+
+  /**
+   * Runs {@code task} at the end of the current turn, after every ready channel was served: writes
+   * queued by many reads go out in one system call. Loop thread only; allocates nothing.
+   */
+  void atEndOfTurn(Runnable task) {
+    endOfTurn.add(task);
   }
 
   /** Schedules a timer; loop thread only. */
@@ -212,7 +221,7 @@ public final class EventLoop implements Runnable {
     addTimers();
     long next = timers.nextDeadline();
     long now = System.nanoTime();
-    if (!tasks.isEmpty() || (next != Long.MAX_VALUE && next - now <= 0)) {
+    if (!tasks.isEmpty() || !endOfTurn.isEmpty() || (next != Long.MAX_VALUE && next - now <= 0)) {
       sleepingUntil = Long.MIN_VALUE;
       selector.selectNow(dispatcher);
     } else {
@@ -231,6 +240,19 @@ public final class EventLoop implements Runnable {
     runTasks();
     addTimers();
     timers.expire(System.nanoTime());
+    runEndOfTurn();
+  }
+
+  private void runEndOfTurn() {
+    // by index: a task may add another, which then runs in this same pass
+    for (int i = 0; i < endOfTurn.size(); i++) {
+      try {
+        endOfTurn.get(i).run();
+      } catch (Throwable t) {
+        log.error("event loop task failed", t);
+      }
+    }
+    endOfTurn.clear();
   }
 
   private void addTimers() {

@@ -52,10 +52,10 @@ final class FrameRouter implements FrameDecoder.Listener {
   @Override
   public boolean onFrame(int type, ByteBuffer body) throws ProtocolException {
     ConnectionState state = connection.state();
-    if (state == ConnectionState.HANDSHAKING) {
+    if (state.isHandshaking()) {
       return handshaker.onFrame(type, body);
     }
-    if (state == ConnectionState.CLOSED || connection.peerGoAwayReceived()) {
+    if (state == ConnectionState.CLOSED || connection.closer.peerGoAwayReceived()) {
       return true; // nothing may follow GOAWAY
     }
     switch (type) {
@@ -70,7 +70,8 @@ final class FrameRouter implements FrameDecoder.Listener {
         return onPing(body);
       }
       case FrameType.PONG -> onPong(body);
-      case FrameType.GOAWAY -> connection.onPeerGoAway(GoAway.decode(body));
+      case FrameType.GOAWAY -> connection.closer.onPeerGoAway(GoAway.decode(body));
+      case FrameType.ACK -> connection.resumption.onAck(body);
       case FrameType.HELLO, FrameType.WELCOME ->
           throw new ProtocolException(
               GoAwayCode.PROTOCOL_ERROR,
@@ -94,6 +95,7 @@ final class FrameRouter implements FrameDecoder.Listener {
           GoAwayCode.CODEC_ERROR, "DATA with type id " + typeId + ", which is not registered");
     }
     connection.messagesReceived++;
+    connection.resumption.receivedMessage();
     Object message;
     if (body.remaining() > INLINE_DECODE_BYTES) {
       message = new Mailbox.Undecoded(typeId, copy(body));
@@ -122,9 +124,10 @@ final class FrameRouter implements FrameDecoder.Listener {
     long requestId = body.getLong();
     int typeId = Varint.read(body);
     connection.messagesReceived++;
+    connection.resumption.receivedMessage();
     MessageTypes.Entry entry = connection.types.entryFor(typeId);
     if (entry == null) {
-      return connection.respondOwed(
+      return connection.sender.respondOwed(
           requestId, RequestErrorCode.UNKNOWN_TYPE, "type id " + typeId + " is not registered");
     }
     Object message;
@@ -134,7 +137,7 @@ final class FrameRouter implements FrameDecoder.Listener {
       try {
         message = connection.decode(entry, body);
       } catch (CodecException e) {
-        return connection.respondOwed(
+        return connection.sender.respondOwed(
             requestId,
             RequestErrorCode.DECODE_FAILED,
             "cannot decode "
@@ -157,6 +160,7 @@ final class FrameRouter implements FrameDecoder.Listener {
           GoAwayCode.PROTOCOL_ERROR, "RESPONSE with unknown status " + status);
     }
     connection.messagesReceived++;
+    connection.resumption.receivedMessage();
     Requests.Pending pending = connection.requests.take(requestId);
     if (pending == null) {
       log.debug("ignoring a RESPONSE to unknown request #{} (timed out?)", requestId);
@@ -200,7 +204,7 @@ final class FrameRouter implements FrameDecoder.Listener {
       throw new ProtocolException(
           GoAwayCode.PROTOCOL_ERROR, "PING body must be 8 bytes, was " + body.remaining());
     }
-    return connection.io.sendPong(body.getLong());
+    return connection.io().sendPong(body.getLong());
   }
 
   private void onPong(ByteBuffer body) throws ProtocolException {

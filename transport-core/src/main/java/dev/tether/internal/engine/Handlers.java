@@ -4,6 +4,7 @@ import dev.tether.AsyncRequestHandler;
 import dev.tether.CloseHandler;
 import dev.tether.ConnectionHandler;
 import dev.tether.MessageHandler;
+import dev.tether.ReconnectListener;
 import dev.tether.RequestHandler;
 import java.util.concurrent.CompletableFuture;
 
@@ -13,6 +14,7 @@ public final class Handlers<O, I> {
   public MessageHandler<O, I> onMessage;
   public AsyncRequestHandler<O, I> onRequest;
   public CloseHandler<O, I> onClose;
+  public ReconnectListener<O, I> onReconnect;
 
   public Handlers<O, I> copy() {
     Handlers<O, I> copy = new Handlers<>();
@@ -20,6 +22,7 @@ public final class Handlers<O, I> {
     copy.onMessage = onMessage;
     copy.onRequest = onRequest;
     copy.onClose = onClose;
+    copy.onReconnect = onReconnect;
     return copy;
   }
 

@@ -28,6 +28,7 @@ final class KeepAlive extends DeadlineQueue.Timer {
 
   private long connectDeadline;
   private long handshakeDeadline;
+  private long resumeDeadline;
   private long drainDeadline;
   private boolean drainScheduled;
 
@@ -59,6 +60,26 @@ final class KeepAlive extends DeadlineQueue.Timer {
   void startHandshake() {
     long now = System.nanoTime();
     handshakeDeadline = Deadlines.after(now, Deadlines.nanos(connection.config.handshakeTimeout()));
+    reschedule(now);
+  }
+
+  /** A client's resuming socket: connect and handshake together are bounded. */
+  void startResuming(boolean connecting) {
+    long now = System.nanoTime();
+    resumeDeadline =
+        Deadlines.after(
+            now,
+            Deadlines.nanos(connection.config.connectTimeout())
+                + Deadlines.nanos(connection.config.handshakeTimeout()));
+    reschedule(now);
+  }
+
+  /** A session resumed on a new socket: the clocks start again, with the same heartbeat. */
+  void resumed() {
+    long now = System.nanoTime();
+    lastPingNanos = now;
+    lastReadNanos = now;
+    lastSentNanos = now;
     reschedule(now);
   }
 
@@ -128,9 +149,22 @@ final class KeepAlive extends DeadlineQueue.Timer {
           return;
         }
       }
+      case RESUMING -> {
+        if (now - resumeDeadline >= 0) {
+          connection.resumption.onSocketLost(
+              "no WELCOME from "
+                  + connection.peerName
+                  + " within the connect and handshake timeouts",
+              null);
+          return;
+        }
+      }
+      case DETACHED -> {
+        return; // the session's own timers run while it has no socket
+      }
       case OPEN, CLOSING, GOAWAY_SENT -> {
         if (drainScheduled && now - drainDeadline >= 0) {
-          connection.drainExpired();
+          connection.closer.drainExpired();
           return;
         }
         // once closing, the drain deadline bounds everything; silence is judged only while open
@@ -153,12 +187,11 @@ final class KeepAlive extends DeadlineQueue.Timer {
     if (idleNanos == 0) {
       return false;
     }
-    if (connection.io.isReadPaused()) {
+    if (connection.io().isReadPaused()) {
       lastReadNanos = now; // this side is not listening; the peer is not silent
     }
     if (now - lastReadNanos >= idleNanos) {
-      connection.fail(
-          GoAwayCode.IDLE_TIMEOUT,
+      silent(
           "no frame received from "
               + connection.peerName
               + " for "
@@ -169,11 +202,10 @@ final class KeepAlive extends DeadlineQueue.Timer {
       return true;
     }
     OutboundBuffer out = connection.outbound;
-    int queued = out.size();
+    int queued = out.unwritten();
     long stalled = now - out.lastProgressNanos();
     if (queued > 0 && stalled >= idleNanos) {
-      connection.fail(
-          GoAwayCode.IDLE_TIMEOUT,
+      silent(
           connection.peerName
               + " has read nothing for "
               + TimeUnit.NANOSECONDS.toMillis(stalled)
@@ -187,9 +219,19 @@ final class KeepAlive extends DeadlineQueue.Timer {
     return false;
   }
 
+  /**
+   * The peer went silent, or stopped reading: a resumable session drops the socket and waits for
+   * (or makes) a new one; anything else closes with IDLE_TIMEOUT.
+   */
+  private void silent(String why) {
+    if (!connection.resumption.onSocketLost(why, null)) {
+      connection.closer.fail(GoAwayCode.IDLE_TIMEOUT, why);
+    }
+  }
+
   private void heartbeat(long now) {
     if (heartbeatNanos > 0 && now - nextPing() >= 0) {
-      connection.io.sendPing(now); // skipped while frames are queued: they are signs of life
+      connection.io().sendPing(now); // skipped while frames are queued: they are signs of life
       lastPingNanos = now;
     }
     if (now - connection.outbound.lastProgressNanos() > TRIM_AFTER_NANOS) {
@@ -202,13 +244,17 @@ final class KeepAlive extends DeadlineQueue.Timer {
     switch (connection.state()) {
       case CONNECTING -> next = connectDeadline;
       case HANDSHAKING -> next = handshakeDeadline;
+      case RESUMING -> next = resumeDeadline;
+      case DETACHED -> {
+        return;
+      }
       case OPEN, CLOSING, GOAWAY_SENT -> {
         if (drainScheduled) {
           next = drainDeadline;
         }
         if (idleNanos > 0 && connection.state() == ConnectionState.OPEN) {
           next = earliest(next, lastReadNanos + idleNanos);
-          if (connection.outbound.size() > 0) {
+          if (connection.outbound.unwritten() > 0) {
             next = earliest(next, connection.outbound.lastProgressNanos() + idleNanos);
           }
         }

@@ -3,7 +3,9 @@ package dev.tether.internal.engine;
 import dev.tether.ConnectionClosedException;
 import dev.tether.GoAwayCode;
 import dev.tether.HandlerFailurePolicy;
+import dev.tether.ReconnectListener;
 import dev.tether.RequestErrorCode;
+import dev.tether.TetherException;
 import dev.tether.codec.CodecException;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -43,6 +45,30 @@ final class Mailbox implements Runnable {
     PEER_GOAWAY,
     /** The socket is closed: run the close handler and complete the close stage; always last. */
     CLOSED
+  }
+
+  /** What happened to a reconnecting client's session, for its {@code ReconnectListener}. */
+  record SessionEvent(int kind, long count, TetherException cause) {
+    static final int DISCONNECTED = 0;
+    static final int RESUMED = 1;
+    static final int LOST = 2;
+    static final int GAVE_UP = 3;
+
+    static SessionEvent disconnected(ConnectionClosedException cause) {
+      return new SessionEvent(DISCONNECTED, 0, cause);
+    }
+
+    static SessionEvent resumed(int attempts) {
+      return new SessionEvent(RESUMED, attempts, null);
+    }
+
+    static SessionEvent lost(long maybeLost, ConnectionClosedException cause) {
+      return new SessionEvent(LOST, maybeLost, cause);
+    }
+
+    static SessionEvent gaveUp(TetherException cause) {
+      return new SessionEvent(GAVE_UP, 0, cause);
+    }
   }
 
   /** A received request, decoded or (if large) still to be decoded here. */
@@ -116,7 +142,7 @@ final class Mailbox implements Runnable {
   }
 
   /** Queues an event whatever the bounds and makes sure a dispatcher runs. */
-  void offerEvent(Event event) {
+  void offerEvent(Object event) {
     queue.offer(event, 0);
     schedule();
   }
@@ -152,7 +178,9 @@ final class Mailbox implements Runnable {
         scheduled.set(false);
         log.error("handler executor of {} refused work; closing the connection", connection, e);
         connection.loop.execute(
-            () -> connection.fail(GoAwayCode.INTERNAL_ERROR, "handler executor refused: " + e));
+            () ->
+                connection.closer.fail(
+                    GoAwayCode.INTERNAL_ERROR, "handler executor refused: " + e));
       }
     } else if (connection.loop.inLoop()) {
       run();
@@ -224,6 +252,8 @@ final class Mailbox implements Runnable {
   private void deliver(Object item) {
     if (item instanceof Event event) {
       onEvent(event);
+    } else if (item instanceof SessionEvent event) {
+      onSessionEvent(event);
     } else if (item instanceof InboundRequest request) {
       if (!discarding) {
         onRequest(request);
@@ -244,8 +274,28 @@ final class Mailbox implements Runnable {
           }
         }
       }
-      case LOCAL_CUT, PEER_GOAWAY -> connection.loop.execute(connection::onCutReached);
+      case LOCAL_CUT, PEER_GOAWAY -> connection.loop.execute(connection.closer::onCutReached);
       case CLOSED -> onClosed();
+    }
+  }
+
+  private void onSessionEvent(SessionEvent event) {
+    ReconnectListener<Object, Object> listener = handlers.onReconnect;
+    if (listener == null) {
+      return;
+    }
+    try {
+      switch (event.kind()) {
+        case SessionEvent.DISCONNECTED ->
+            listener.onDisconnected(connection.self(), (ConnectionClosedException) event.cause());
+        case SessionEvent.RESUMED -> listener.onResumed(connection.self(), (int) event.count());
+        case SessionEvent.LOST ->
+            listener.onSessionLost(
+                connection.self(), event.count(), (ConnectionClosedException) event.cause());
+        default -> listener.onGaveUp(connection.self(), event.cause());
+      }
+    } catch (Throwable t) {
+      log.error("reconnect listener of {} threw; ignored", connection, t);
     }
   }
 
@@ -255,7 +305,7 @@ final class Mailbox implements Runnable {
     if (received != null) {
       received.wakeAll();
     }
-    ConnectionClosedException cause = connection.closeCause();
+    ConnectionClosedException cause = connection.closer.closeCause();
     try {
       if (handlers.onClose != null && connection.peer() != null) {
         handlers.onClose.onClose(connection.self(), cause);
@@ -263,7 +313,7 @@ final class Mailbox implements Runnable {
     } catch (Throwable t) {
       log.error("close handler of {} threw; ignored", connection, t);
     } finally {
-      connection.completeClose();
+      connection.closer.completeClose();
     }
   }
 
@@ -273,7 +323,9 @@ final class Mailbox implements Runnable {
       message = decoded(item);
     } catch (CodecException e) {
       connection.loop.execute(
-          () -> connection.fail(GoAwayCode.CODEC_ERROR, "cannot decode DATA: " + e.getMessage()));
+          () ->
+              connection.closer.fail(
+                  GoAwayCode.CODEC_ERROR, "cannot decode DATA: " + e.getMessage()));
       discarding = true;
       return;
     }
@@ -342,7 +394,7 @@ final class Mailbox implements Runnable {
 
   private void answer(long id, Object response) {
     try {
-      connection.respond(id, response);
+      connection.sender.respond(id, response);
     } catch (Throwable t) {
       answerError(
           id, RequestErrorCode.HANDLER_FAILED, "response could not be sent: " + describe(t));
@@ -353,7 +405,7 @@ final class Mailbox implements Runnable {
 
   private void answerError(long id, RequestErrorCode code, String text) {
     try {
-      connection.respondError(id, code, text);
+      connection.sender.respondError(id, code, text);
     } catch (Throwable t) {
       log.warn("{}: could not answer request #{}: {}", connection, id, t.toString());
     }
@@ -362,8 +414,8 @@ final class Mailbox implements Runnable {
 
   private void finishRequest() {
     queue.finishWork();
-    if (gate.exit() && connection.closeStarted()) {
-      connection.loop.execute(connection::onRequestsIdle);
+    if (gate.exit() && connection.closer.closeStarted()) {
+      connection.loop.execute(connection.closer::onRequestsIdle);
     }
   }
 
@@ -375,7 +427,7 @@ final class Mailbox implements Runnable {
     log.error("{} of {} threw; closing the connection (INTERNAL_ERROR)", which, connection, t);
     discarding = true;
     String reason = "the peer's " + which + " failed: " + describe(t);
-    connection.loop.execute(() -> connection.fail(GoAwayCode.INTERNAL_ERROR, reason));
+    connection.loop.execute(() -> connection.closer.fail(GoAwayCode.INTERNAL_ERROR, reason));
   }
 
   private void logRequestFailure(long id, Throwable t) {
@@ -403,7 +455,9 @@ final class Mailbox implements Runnable {
       return decoded(item);
     } catch (CodecException e) {
       connection.loop.execute(
-          () -> connection.fail(GoAwayCode.CODEC_ERROR, "cannot decode DATA: " + e.getMessage()));
+          () ->
+              connection.closer.fail(
+                  GoAwayCode.CODEC_ERROR, "cannot decode DATA: " + e.getMessage()));
       throw e;
     }
   }

@@ -57,6 +57,7 @@ public final class RealServer<O, I>
   private final LoopGroup group;
   private final EventLoop acceptLoop;
   private final int maxConnections;
+  private final SessionRegistry sessions;
   private final Security security;
   private final Set<RealConnection<?, ?>> all = ConcurrentHashMap.newKeySet();
   private final Set<RealConnection<?, ?>> open = ConcurrentHashMap.newKeySet();
@@ -94,6 +95,7 @@ public final class RealServer<O, I>
       Handlers<O, I> handlers,
       LoopGroup group,
       int maxConnections,
+      SessionRegistry sessions,
       Security security)
       throws IOException {
     this.channel = channel;
@@ -106,6 +108,7 @@ public final class RealServer<O, I>
     this.group = group;
     this.acceptLoop = group.next();
     this.maxConnections = maxConnections;
+    this.sessions = sessions;
     this.security = security;
   }
 
@@ -118,9 +121,15 @@ public final class RealServer<O, I>
       Handlers<O, I> handlers,
       LoopGroup group,
       int maxConnections,
+      Duration sessionTimeout,
+      long maxDetachedSessionBytes,
       Security security) {
     security.check(address, true);
     List<String> codecs = CodecRegistry.startable(config.codecs(), types);
+    SessionRegistry sessions =
+        sessionTimeout.isZero()
+            ? null
+            : new SessionRegistry(sessionTimeout, maxDetachedSessionBytes);
     ServerSocketChannel channel;
     try {
       channel = Channels.openServer(address);
@@ -132,7 +141,16 @@ public final class RealServer<O, I>
     try {
       server =
           new RealServer<>(
-              channel, types, config, codecs, name, handlers, group, maxConnections, security);
+              channel,
+              types,
+              config,
+              codecs,
+              name,
+              handlers,
+              group,
+              maxConnections,
+              sessions,
+              security);
     } catch (IOException e) {
       Channels.closeQuietly(channel);
       throw new TetherException("cannot read the bound address of " + address, e);
@@ -235,6 +253,7 @@ public final class RealServer<O, I>
             remote,
             group.handlerExecutor(),
             this,
+            null,
             security);
     all.add(connection);
     acceptedCount.increment();
@@ -264,10 +283,20 @@ public final class RealServer<O, I>
   }
 
   @Override
+  public SessionRegistry sessions() {
+    return sessions;
+  }
+
+  @Override
+  public void onHandedOver(RealConnection<?, ?> connection) {
+    all.remove(connection);
+  }
+
+  @Override
   public void onOpen(RealConnection<?, ?> connection) {
     open.add(connection);
     if (closing) {
-      connection.shutdown();
+      connection.closer.shutdown();
     }
   }
 
@@ -346,7 +375,7 @@ public final class RealServer<O, I>
     List<RealConnection<?, ?>> connections = new ArrayList<>(all);
     List<CompletableFuture<ConnectionClosedException>> closes = new ArrayList<>();
     for (RealConnection<?, ?> c : connections) {
-      c.shutdown();
+      c.closer.shutdown();
       closes.add(c.onClose().toCompletableFuture());
     }
     try {
@@ -358,7 +387,7 @@ public final class RealServer<O, I>
           all.size(),
           Deadlines.millis(deadline));
       for (RealConnection<?, ?> c : all) {
-        c.abortSoon("the server's close deadline passed");
+        c.closer.abortSoon("the server's close deadline passed");
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -372,7 +401,7 @@ public final class RealServer<O, I>
   /** One line per connection whose close lost or could not confirm messages. */
   private void reportLosses(List<RealConnection<?, ?>> connections) {
     for (RealConnection<?, ?> c : connections) {
-      ConnectionClosedException cause = c.closeCause();
+      ConnectionClosedException cause = c.closer.closeCause();
       if (cause != null && c.peer() != null && !cause.isGraceful()) {
         log.warn("connection with {} did not close gracefully: {}", c.peerName, cause.reason());
       }

@@ -2,7 +2,6 @@ package dev.tether.internal.engine;
 
 import dev.tether.TlsConfig;
 import dev.tether.internal.wire.FrameDecoder;
-import dev.tether.internal.wire.FrameType;
 import dev.tether.internal.wire.ProtocolException;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -13,7 +12,6 @@ import java.nio.channels.SocketChannel;
 import java.nio.channels.WritableByteChannel;
 import java.security.cert.X509Certificate;
 import java.util.List;
-import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -69,30 +67,61 @@ final class SocketIo {
   private long discardedBytes;
   private boolean outputShut;
   private boolean inputDone;
+  private boolean connected;
+  private boolean released;
+  private volatile boolean closed;
 
   final LongAdder bytesSent = new LongAdder();
   volatile long bytesReceived;
 
   /**
-   * @param tlsConfig TLS for this connection, or null for none
-   * @param taskExecutor where the TLS engine's delegated tasks run; never an event loop
+   * A new socket, with TLS if the connection's security asks for it.
+   *
+   * @param expectPreamble false for a socket whose preamble and HELLO another connection read
+   *     already (a server resuming a session on it)
    */
-  SocketIo(
+  SocketIo(RealConnection<?, ?> connection, SocketChannel channel, boolean expectPreamble) {
+    this(connection, channel, expectPreamble, null, null);
+  }
+
+  /**
+   * The socket that {@code previous} (another connection, which read a HELLO on it and {@linkplain
+   * #release() released} it) leaves to this connection, with its key and its TLS session, for
+   * reading frames after the handshake. Call {@link #takeOver()} on the loop to make it live.
+   */
+  SocketIo(RealConnection<?, ?> connection, SocketIo previous) {
+    this(connection, previous.channel, false, previous.key, previous.tls);
+  }
+
+  private SocketIo(
       RealConnection<?, ?> connection,
       SocketChannel channel,
-      TlsConfig tlsConfig,
-      Executor taskExecutor) {
+      boolean expectPreamble,
+      SelectionKey previousKey,
+      TlsStream previousTls) {
     this.connection = connection;
     this.loop = connection.loop;
     this.channel = channel;
-    this.decoder = new FrameDecoder(FrameDecoder.HANDSHAKE_MAX_FRAME_LENGTH, true);
-    this.tls = tlsConfig == null ? null : newTlsStream(tlsConfig, taskExecutor);
-    this.in = this.tls != null ? this.tls : channel;
-    this.out = this.tls != null ? this.tls : channel;
+    this.key = previousKey;
+    this.decoder =
+        expectPreamble
+            ? new FrameDecoder(FrameDecoder.HANDSHAKE_MAX_FRAME_LENGTH, true)
+            : new FrameDecoder(connection.config.maxFrameBytes(), false);
+    TlsConfig tlsConfig = connection.security.tls();
+    if (previousTls != null) {
+      this.tls = previousTls;
+      previousTls.moveTo(loop, this::afterTlsTask);
+    } else {
+      this.tls = tlsConfig == null ? null : newTlsStream(tlsConfig);
+    }
+    this.in = tls != null ? tls : channel;
+    this.out = tls != null ? tls : channel;
     this.readTask =
         () -> {
           readScheduled = false;
-          connection.doIo(SelectionKey.OP_READ);
+          if (connection.io() == this) {
+            connection.doIo(SelectionKey.OP_READ);
+          }
         };
     this.flushTask =
         () -> {
@@ -106,7 +135,7 @@ final class SocketIo {
    * A client checks the server's certificate against the host it connects to (or the configured
    * name), and sends that name as SNI; a server has no such name.
    */
-  private TlsStream newTlsStream(TlsConfig config, Executor taskExecutor) {
+  private TlsStream newTlsStream(TlsConfig config) {
     String host = null;
     int port = -1;
     if (connection.client) {
@@ -126,7 +155,7 @@ final class SocketIo {
         port,
         connection.peerName,
         loop,
-        taskExecutor,
+        connection.tlsTaskExecutor,
         this::afterTlsTask);
   }
 
@@ -134,15 +163,48 @@ final class SocketIo {
   void register(boolean connecting) throws IOException {
     int ops = connecting ? SelectionKey.OP_CONNECT : SelectionKey.OP_READ;
     key = channel.register(loop.selector(), ops, connection);
+    connected = !connecting;
+  }
+
+  /**
+   * Takes over the connected socket that another connection registered, for reading: the key is
+   * kept if it belongs to this loop's selector (a channel cannot be registered twice with one), and
+   * moved to this loop otherwise.
+   */
+  void takeOver() throws IOException {
+    SelectionKey previous = key;
+    if (previous.selector() == loop.selector() && previous.isValid()) {
+      previous.attach(connection);
+      previous.interestOps(SelectionKey.OP_READ);
+    } else {
+      previous.cancel();
+      key = channel.register(loop.selector(), SelectionKey.OP_READ, connection);
+    }
+    connected = true;
+    readBufferedSoon(); // the TLS layer may hold bytes that arrived behind the HELLO
   }
 
   /** Completes a pending connect; returns true once connected. */
   boolean finishConnect() throws IOException {
     if (channel.finishConnect()) {
       key.interestOps(SelectionKey.OP_READ);
+      connected = true;
       return true;
     }
     return false;
+  }
+
+  SelectionKey key() {
+    return key;
+  }
+
+  /**
+   * Lets go of the socket without closing it: another connection takes it over (a session resumed
+   * on it), making a {@link SocketIo} of its own from this one. Loop thread.
+   */
+  void release() {
+    released = true;
+    key.interestOps(0);
   }
 
   // ------------------------------------------------------------------ reading
@@ -152,7 +214,7 @@ final class SocketIo {
     try {
       readFrames();
     } catch (TlsFailure e) {
-      connection.tlsFailed(e);
+      connection.closer.tlsFailed(e);
     }
   }
 
@@ -167,7 +229,7 @@ final class SocketIo {
       if (n < 0) {
         inputDone = true;
         interest(SelectionKey.OP_READ, false);
-        connection.onEndOfStream();
+        connection.closer.onEndOfStream();
         return;
       }
       if (n == 0) {
@@ -176,7 +238,7 @@ final class SocketIo {
       bytesReceived += n;
       if (discardInput) {
         if ((discardedBytes += n) > DISCARD_READ_LIMIT) {
-          connection.abort("the peer kept sending while the connection was closing");
+          connection.closer.abort("the peer kept sending while the connection was closing");
           return;
         }
         continue;
@@ -202,65 +264,6 @@ final class SocketIo {
       readScheduled = true;
       loop.execute(readTask);
     }
-  }
-
-  // ------------------------------------------------------------------ TLS handshake
-
-  /**
-   * Advances the TLS handshake, if there is one still going, and sets the interest ops to what it
-   * waits for; returns true once frames may flow. On the client, the preamble and HELLO queued at
-   * connect are written as soon as TLS is up.
-   */
-  private boolean tlsReady() throws IOException {
-    if (tls == null || tls.isEstablished()) {
-      return true;
-    }
-    switch (tls.handshake()) {
-      case DONE -> {
-        interest(SelectionKey.OP_WRITE, false);
-        updateReadInterest();
-        flush();
-        return connection.state() != ConnectionState.CLOSED;
-      }
-      case NEED_READ -> {
-        interest(SelectionKey.OP_WRITE, false);
-        interest(SelectionKey.OP_READ, true);
-      }
-      case NEED_WRITE -> {
-        interest(SelectionKey.OP_READ, false);
-        interest(SelectionKey.OP_WRITE, true);
-      }
-      case NEED_TASK -> {
-        interest(SelectionKey.OP_READ, false);
-        interest(SelectionKey.OP_WRITE, false);
-      }
-      case END_OF_STREAM -> {
-        inputDone = true;
-        interest(SelectionKey.OP_READ, false);
-        connection.onEndOfStream();
-      }
-    }
-    return false;
-  }
-
-  /** A delegated TLS task finished: carry on where it stopped. Loop thread. */
-  private void afterTlsTask() {
-    connection.doIo(SelectionKey.OP_READ | SelectionKey.OP_WRITE);
-  }
-
-  /** Returns true on a TLS server whose client sent plaintext where TLS belongs. */
-  boolean plaintextOnTlsPort() {
-    return tls != null && tls.isPlaintext();
-  }
-
-  /** Returns the negotiated TLS protocol, or an empty string without TLS. */
-  String tlsProtocol() {
-    return tls == null ? "" : tls.protocol();
-  }
-
-  /** Returns the peer's verified certificate chain; empty without TLS or without one. */
-  List<X509Certificate> peerCertificates() {
-    return tls == null ? List.of() : tls.peerCertificates();
   }
 
   /**
@@ -293,15 +296,15 @@ final class SocketIo {
   }
 
   /**
-   * Keeps reading paused, whatever room there is, until {@link #release()}: while an authorizer
+   * Keeps reading paused, whatever room there is, until {@link #endHold()}: while an authorizer
    * judges the peer's handshake, nothing more the peer sent is handled.
    */
-  void hold() {
+  void holdReading() {
     held = true;
   }
 
-  /** Ends {@link #hold()}; the caller then resumes reading with {@link #tryResume()}. */
-  void release() {
+  /** Ends {@link #holdReading()}; the caller then resumes reading with {@link #tryResume()}. */
+  void endHold() {
     held = false;
   }
 
@@ -333,25 +336,90 @@ final class SocketIo {
     interest(SelectionKey.OP_READ, !isReadPaused() && !inputDone);
   }
 
+  // ------------------------------------------------------------------ TLS handshake
+
+  /**
+   * Advances the TLS handshake, if there is one still going, and sets the interest ops to what it
+   * waits for; returns true once frames may flow. On the client, the preamble and HELLO queued at
+   * connect are written as soon as TLS is up.
+   */
+  private boolean tlsReady() throws IOException {
+    if (tls == null || tls.isEstablished()) {
+      return true;
+    }
+    switch (tls.handshake()) {
+      case DONE -> {
+        interest(SelectionKey.OP_WRITE, false);
+        updateReadInterest();
+        flush();
+        return connection.state() != ConnectionState.CLOSED && connection.io() == this;
+      }
+      case NEED_READ -> {
+        interest(SelectionKey.OP_WRITE, false);
+        interest(SelectionKey.OP_READ, true);
+      }
+      case NEED_WRITE -> {
+        interest(SelectionKey.OP_READ, false);
+        interest(SelectionKey.OP_WRITE, true);
+      }
+      case NEED_TASK -> {
+        interest(SelectionKey.OP_READ, false);
+        interest(SelectionKey.OP_WRITE, false);
+      }
+      case END_OF_STREAM -> {
+        inputDone = true;
+        interest(SelectionKey.OP_READ, false);
+        connection.closer.onEndOfStream();
+      }
+    }
+    return false;
+  }
+
+  /** A delegated TLS task finished: carry on where it stopped. Loop thread. */
+  private void afterTlsTask() {
+    if (connection.io() == this) {
+      connection.doIo(SelectionKey.OP_READ | SelectionKey.OP_WRITE);
+    }
+  }
+
+  /** Returns true on a TLS server whose client sent plaintext where TLS belongs. */
+  boolean plaintextOnTlsPort() {
+    return tls != null && tls.isPlaintext();
+  }
+
+  /** Returns the negotiated TLS protocol, or an empty string without TLS. */
+  String tlsProtocol() {
+    return tls == null ? "" : tls.protocol();
+  }
+
+  /** Returns the peer's verified certificate chain; empty without TLS or without one. */
+  List<X509Certificate> peerCertificates() {
+    return tls == null ? List.of() : tls.peerCertificates();
+  }
+
   // ------------------------------------------------------------------ writing
 
-  /** Writes what is queued; on another thread it schedules itself on the loop. */
+  /**
+   * Makes the loop write what is queued at the end of its turn, once however many frames were
+   * queued meanwhile: one system call for a batch of replies.
+   */
   void scheduleFlush() {
-    if (loop.inLoop()) {
-      flush();
-    } else if (flushScheduled.compareAndSet(false, true)) {
-      loop.execute(flushTask);
+    if (flushScheduled.compareAndSet(false, true)) {
+      if (loop.inLoop()) {
+        loop.atEndOfTurn(flushTask);
+      } else {
+        loop.execute(flushTask);
+      }
     }
   }
 
   /** Writes what is queued, as much as the socket takes; loop thread. */
   void flush() {
-    ConnectionState state = connection.state();
-    if (state == ConnectionState.CLOSED || state == ConnectionState.CONNECTING || outputShut) {
+    if (!connected || outputShut || released || closed || connection.io() != this) {
       return;
     }
     if (tls != null && !tls.isEstablished()) {
-      flushBeforeTls(state);
+      flushBeforeTls();
       return;
     }
     OutboundBuffer outbound = connection.outbound;
@@ -359,7 +427,7 @@ final class SocketIo {
     try {
       while (true) {
         buffer.clear();
-        int queued = outbound.peek(buffer);
+        int queued = outbound.drainTo(buffer);
         if (queued == 0) {
           break;
         }
@@ -367,8 +435,8 @@ final class SocketIo {
         int written = out.write(buffer);
         if (written > 0) {
           bytesSent.add(written);
-          if (outbound.consume(written)) {
-            onWritable();
+          if (outbound.written(written)) {
+            connection.onWritable();
           }
         }
         if (written < queued) {
@@ -381,19 +449,19 @@ final class SocketIo {
         return;
       }
       interest(SelectionKey.OP_WRITE, false);
-      if (connection.state() == ConnectionState.GOAWAY_SENT && outbound.isClosed()) {
+      if (connection.state() == ConnectionState.GOAWAY_SENT && outbound.isDrained()) {
         if (tls != null && !tls.closeOutput()) {
           interest(SelectionKey.OP_WRITE, true); // close_notify waits for room
           return;
         }
         outputShut = true;
         channel.shutdownOutput();
-        connection.onOutputShut();
+        connection.closer.onOutputShut();
       }
     } catch (TlsFailure e) {
-      connection.tlsFailed(e);
+      connection.closer.tlsFailed(e);
     } catch (IOException e) {
-      connection.connectionLost(
+      connection.closer.connectionLost(
           "write to " + connection.peerName + " failed: " + e.getMessage(), e);
     }
   }
@@ -403,23 +471,20 @@ final class SocketIo {
    * that gave up (its GOAWAY is queued: a handshake timeout, say) cannot send anything the peer
    * could read, so it closes now.
    */
-  private void flushBeforeTls(ConnectionState state) {
-    if (state == ConnectionState.GOAWAY_SENT) {
-      connection.abort("the TLS handshake with " + connection.peerName + " had not completed");
+  private void flushBeforeTls() {
+    if (connection.state() == ConnectionState.GOAWAY_SENT) {
+      connection.closer.abort(
+          "the TLS handshake with " + connection.peerName + " had not completed");
       return;
     }
     try {
       tlsReady();
     } catch (TlsFailure e) {
-      connection.tlsFailed(e);
+      connection.closer.tlsFailed(e);
     } catch (IOException e) {
-      connection.connectionLost(
+      connection.closer.connectionLost(
           "TLS handshake with " + connection.peerName + " failed: " + e.getMessage(), e);
     }
-  }
-
-  private void onWritable() {
-    connection.onWritable();
   }
 
   /**
@@ -427,13 +492,13 @@ final class SocketIo {
    * nothing queued, the sender not in a burst, and not on this connection's loop (which writes at
    * the end of its turn anyway).
    *
-   * @return true if the frame was written or queued behind its written part
+   * @return true if the frame was written, or queued behind its written part
    */
   boolean tryWriteDirect(ByteBuffer frame) {
     long now = System.nanoTime();
     long previous = lastSendNanos;
     lastSendNanos = now;
-    if (now - previous < BURST_NANOS || loop.inLoop() || outputShut) {
+    if (now - previous < BURST_NANOS || loop.inLoop() || outputShut || closed) {
       return false;
     }
     int length = frame.remaining();
@@ -454,53 +519,47 @@ final class SocketIo {
   }
 
   /**
-   * Sends a PING carrying {@code now}, straight from the loop's control buffer so that an idle
-   * connection's heartbeat allocates nothing; skipped if frames are queued (they are signs of life
-   * already).
+   * Sends a heartbeat PING carrying {@code now}, unless frames are waiting to be written (they are
+   * signs of life already). Written from the loop's buffer: an idle connection's heartbeat
+   * allocates nothing.
    */
-  boolean sendPing(long now) {
-    return writeControl(FrameType.PING, now, false);
+  void sendPing(long now) {
+    if (!outputShut && connection.outbound.unwritten() == 0) {
+      connection.outbound.offerPing(now);
+      flush();
+    }
   }
 
-  /** Answers a PING; queued behind other frames if there are any (and then the bound applies). */
+  /**
+   * Answers a PING, ahead of queued frames (at the next frame boundary); a newer PING replaces an
+   * unanswered one. Returns whether reading may go on.
+   */
   boolean sendPong(long payload) {
-    if (writeControl(FrameType.PONG, payload, true)) {
+    if (!outputShut) {
+      connection.outbound.offerPong(payload);
       connection.keepAlive.sent(System.nanoTime());
+      scheduleFlush();
     }
     return connection.outboundUnderBound();
   }
 
-  private boolean writeControl(int type, long payload, boolean queueIfBusy) {
-    if (outputShut || connection.outbound.isClosed()) {
-      return false;
-    }
-    ByteBuffer frame = loop.controlBuffer;
-    frame.clear();
-    frame.putInt(9).put((byte) type).putLong(payload).flip();
+  /**
+   * Writes a refusal ({@code bytes}: preamble and GOAWAY) to a socket nothing else will use and
+   * closes it, through TLS if there is TLS: a few bytes into an empty socket buffer, best effort.
+   */
+  void refuseAndClose(byte[] bytes) {
     try {
-      int written = connection.outbound.writeDirect(frame, out);
-      if (written >= 0) {
-        bytesSent.add(written);
-        if (written < 13 || tls != null && tls.hasPendingOutput()) {
-          interest(SelectionKey.OP_WRITE, true);
-        }
-        return true;
+      ByteBuffer refusal = ByteBuffer.wrap(bytes);
+      out.write(refusal);
+      if (tls != null) {
+        tls.closeOutput();
       }
-    } catch (TlsFailure e) {
-      connection.tlsFailed(e);
-      return false;
+      channel.shutdownOutput();
     } catch (IOException e) {
-      connection.connectionLost(
-          "write to " + connection.peerName + " failed: " + e.getMessage(), e);
-      return false;
+      // the peer learns it from the close instead
     }
-    if (!queueIfBusy) {
-      return false;
-    }
-    byte[] copy = new byte[13];
-    frame.rewind().get(copy);
-    connection.appendOwed(copy); // the router stops reading if this went over the bound
-    return true;
+    released = false;
+    close();
   }
 
   // ------------------------------------------------------------------ state
@@ -520,8 +579,12 @@ final class SocketIo {
     }
   }
 
-  /** Closes the socket; loop thread. */
+  /** Closes the socket, unless another connection took it over; loop thread. */
   void close() {
+    closed = true;
+    if (released) {
+      return;
+    }
     if (key != null) {
       key.cancel();
     }

@@ -79,8 +79,8 @@ final class TlsStream implements ByteChannel {
   private final int peerPort;
   private final String peerName;
   private final Executor taskExecutor;
-  private final EventLoop loop;
-  private final Runnable afterTask;
+  private volatile EventLoop loop;
+  private volatile Runnable afterTask;
 
   /** Held around every write and every change of {@link #pendingOutput}; never across a wait. */
   private final ReentrantLock writeLock = new ReentrantLock();
@@ -257,15 +257,17 @@ final class TlsStream implements ByteChannel {
       return;
     }
     taskRunning = true;
+    EventLoop owner = loop;
+    Runnable then = afterTask;
     Runnable run =
         () -> {
           try {
             task.run();
           } finally {
-            loop.execute(
+            owner.execute(
                 () -> {
                   taskRunning = false;
-                  afterTask.run();
+                  then.run();
                 });
           }
         };
@@ -274,6 +276,15 @@ final class TlsStream implements ByteChannel {
     } catch (RejectedExecutionException e) {
       run.run(); // the runtime is closing: finish here rather than leave the handshake hanging
     }
+  }
+
+  /**
+   * Serves another connection from now on (a session resumed on this socket): delegated tasks end
+   * on {@code loop}, with {@code afterTask}.
+   */
+  void moveTo(EventLoop loop, Runnable afterTask) {
+    this.loop = loop;
+    this.afterTask = afterTask;
   }
 
   /** Returns true once bytes may flow: TLS established, or a plaintext client to be refused. */

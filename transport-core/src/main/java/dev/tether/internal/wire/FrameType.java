@@ -16,6 +16,12 @@ public final class FrameType {
 
   public static final int FIRST_ANCILLARY = 0x40;
 
+  /**
+   * ACK (PROTOCOL.md §13): {@code u64} message frames received so far. Ancillary, and sent only on
+   * sessions that negotiated resumption.
+   */
+  public static final int ACK = 0x40;
+
   private FrameType() {}
 
   public static boolean isAncillary(int type) {
@@ -32,6 +38,7 @@ public final class FrameType {
       case PING -> "PING";
       case PONG -> "PONG";
       case GOAWAY -> "GOAWAY";
+      case ACK -> "ACK";
       default -> String.format("0x%02x", type);
     };
   }

@@ -1,0 +1,490 @@
+package dev.tether.internal.engine;
+
+import dev.tether.ConnectionClosedException;
+import dev.tether.GoAwayCode;
+import dev.tether.HandshakeException;
+import dev.tether.TetherException;
+import dev.tether.internal.wire.GoAway;
+import dev.tether.internal.wire.ProtocolException;
+import java.io.IOException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * How a connection ends: the graceful close of PROTOCOL.md §9 started by either side (the handler
+ * finishes what was received, the GOAWAY follows only then, the output is half-closed, the peer is
+ * drained), the closes that are not graceful (protocol error, idle timeout, failing handler, lost
+ * socket, drain deadline), and the one place where every path ends, {@link #closeNow}, which says
+ * in the close reason what was not delivered.
+ *
+ * <p>Loop thread only, except {@link #closeAsync}, {@link #close} and {@link #shutdown}.
+ */
+final class Closer {
+  private static final Logger log = LoggerFactory.getLogger(Closer.class);
+
+  private final RealConnection<?, ?> c;
+  private final AtomicBoolean closeCalled = new AtomicBoolean();
+  private final CompletableFuture<ConnectionClosedException> closeFuture =
+      new CompletableFuture<>();
+  private volatile ConnectionClosedException closeCause;
+  private volatile boolean sendsRefused;
+  private volatile boolean peerGoAway;
+
+  // loop-only facts of the close
+  private GoAwayCode goAwayCode = GoAwayCode.NORMAL;
+  private String goAwayReason = "";
+  private boolean eof;
+  private boolean cutReached;
+  private boolean failed;
+
+  Closer(RealConnection<?, ?> connection) {
+    this.c = connection;
+  }
+
+  /** The peer refused the handshake with GOAWAY. */
+  void refusedByPeer(HandshakeException cause) {
+    if (c.state() == ConnectionState.RESUMING) {
+      c.io().close();
+      c.moveTo(ConnectionState.DETACHED);
+      c.resumption.reconnector().attemptFailed(cause.getMessage(), Reconnector.healable(cause));
+      return;
+    }
+    peerGoAway = true;
+    c.reportHandshakeFailure(cause);
+    closeNow(cause);
+  }
+
+  /**
+   * Closes a session that has no socket (it expired, reconnecting gave up, the application closed
+   * it meanwhile): nothing can be written any more, and the reason says what was not.
+   */
+  void abandon(String why) {
+    if (c.state() == ConnectionState.CLOSED) {
+      return;
+    }
+    failed = true;
+    long unacknowledged = c.outbound.unacknowledged();
+    String detail =
+        unacknowledged > 0
+            ? why + "; " + unacknowledged + " messages written were not acknowledged"
+            : why;
+    closeNow(
+        closeCause != null
+            ? amended(closeCause, detail)
+            : new ConnectionClosedException(GoAwayCode.UNKNOWN, -1, detail, false, null));
+  }
+
+  /** Returns true once the application has closed: its sends are refused from then on. */
+  boolean sendsRefused() {
+    return sendsRefused;
+  }
+
+  CompletionStage<ConnectionClosedException> onClose() {
+    return closeFuture.minimalCompletionStage();
+  }
+
+  CompletionStage<ConnectionClosedException> closeAsync() {
+    startClose();
+    return onClose();
+  }
+
+  /** Starts the application's close; returns true if this call started it. */
+  private boolean startClose() {
+    if (!closeCalled.compareAndSet(false, true)) {
+      return false;
+    }
+    sendsRefused = true;
+    c.loop.execute(() -> beginClose(GoAwayCode.NORMAL, "closed by the application"));
+    return true;
+  }
+
+  void close() {
+    boolean wasOpen = c.state() == ConnectionState.OPEN;
+    boolean started = startClose() && wasOpen;
+    if (c.mailbox.isDispatchThread() || EventLoop.onAnyLoop()) {
+      return; // the close completes after this handler returns; waiting here would deadlock
+    }
+    ConnectionClosedException cause;
+    try {
+      cause =
+          closeFuture.get(Deadlines.millis(c.config.drainTimeout()) + 1000, TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
+      log.warn("close of connection with {} did not finish within the drain timeout", c.peerName);
+      return;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return;
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw new IllegalStateException("the close future never fails", e);
+    }
+    if (started && !cause.isGraceful()) {
+      throw cause;
+    }
+  }
+
+  /** Closes for a server that is shutting down. Any thread. */
+  void shutdown() {
+    sendsRefused = true;
+    c.loop.execute(() -> beginClose(GoAwayCode.SHUTTING_DOWN, "the server is shutting down"));
+  }
+
+  /**
+   * Begins a graceful close by this side: the handler finishes what was received before it, then
+   * this side writes its GOAWAY (PROTOCOL.md §8).
+   */
+  void beginClose(GoAwayCode code, String reason) {
+    switch (c.state()) {
+      case CONNECTING -> {
+        ConnectionClosedException cause = new ConnectionClosedException(code, reason, false);
+        c.reportHandshakeFailure(
+            new TetherException("connection closed while connecting: " + reason));
+        closeNow(cause);
+      }
+      case HANDSHAKING -> {
+        closeCause = new ConnectionClosedException(code, reason, false);
+        c.reportHandshakeFailure(new HandshakeException(code, reason, false));
+        sendGoAway(code, reason);
+      }
+      case OPEN -> {
+        closeCause = new ConnectionClosedException(code, reason, false);
+        goAwayCode = code;
+        goAwayReason = reason;
+        c.moveTo(ConnectionState.CLOSING);
+        c.keepAlive.startDrain();
+        c.mailbox.offerEvent(Mailbox.Event.LOCAL_CUT);
+      }
+      case DETACHED, RESUMING -> {
+        closeCause = new ConnectionClosedException(code, reason, false);
+        abandon("closed while the session had no socket");
+      }
+      default -> {
+        // closing already
+      }
+    }
+  }
+
+  /** The peer's GOAWAY: deliver what preceded it, answer with ours, then close. */
+  void onPeerGoAway(GoAway goAway) {
+    peerGoAway = true;
+    c.io().stopReading();
+    ConnectionClosedException cause =
+        new ConnectionClosedException(
+            goAway.knownCode(), goAway.code(), goAway.reason(), true, null);
+    if (closeCause == null) {
+      closeCause = cause;
+    }
+    log.debug("{} sent GOAWAY {}: {}", c.peerName, goAway.code(), goAway.reason());
+    c.requests.failAll(
+        id ->
+            new ConnectionClosedException(
+                cause.code(),
+                cause.rawCode(),
+                c.peerName
+                    + " closed the connection before answering request #"
+                    + id
+                    + ": "
+                    + cause.reason(),
+                true,
+                null));
+    switch (c.state()) {
+      case OPEN -> {
+        goAwayCode = GoAwayCode.NORMAL;
+        goAwayReason = "answering the peer's GOAWAY";
+        c.moveTo(ConnectionState.CLOSING);
+        c.keepAlive.startDrain();
+        c.mailbox.offerEvent(Mailbox.Event.PEER_GOAWAY);
+      }
+      case GOAWAY_SENT -> maybeFinish();
+      default -> {
+        // CLOSING: our own cut is on its way through the mailbox
+      }
+    }
+  }
+
+  boolean peerGoAwayReceived() {
+    return peerGoAway;
+  }
+
+  /** The handler has finished what was received before the close (the mailbox's marker). */
+  void onCutReached() {
+    if (c.state() == ConnectionState.CLOSING) {
+      cutReached = true;
+      onRequestsIdle();
+    }
+  }
+
+  /** Sends this side's GOAWAY once the cut is reached and no request is being answered. */
+  void onRequestsIdle() {
+    if (c.state() == ConnectionState.CLOSING && cutReached && c.mailbox.gate.closeIfIdle()) {
+      sendGoAway(goAwayCode, goAwayReason);
+    }
+  }
+
+  /** Returns true once a close has begun; a finished request then looks for the cut. */
+  boolean closeStarted() {
+    return c.state().isClosing();
+  }
+
+  private void sendGoAway(GoAwayCode code, String reason) {
+    if (c.state() == ConnectionState.HANDSHAKING) {
+      c.handshaker.sendServerPreamble();
+    }
+    c.mailbox.gate.close();
+    c.outbound.appendFinal(GoAway.encodeFrame(code, reason));
+    c.moveTo(ConnectionState.GOAWAY_SENT);
+    c.keepAlive.startDrain();
+    c.io().flush();
+  }
+
+  /** The GOAWAY and everything before it are written and the output is shut. */
+  void onOutputShut() {
+    maybeFinish();
+  }
+
+  void onEndOfStream() {
+    eof = true;
+    if (peerGoAway || c.state() == ConnectionState.GOAWAY_SENT) {
+      maybeFinish();
+      return;
+    }
+    if (c.resumption.onSocketLost(
+        "peer " + c.peerName + " closed the connection without GOAWAY", null)) {
+      eof = false;
+      return;
+    }
+    String why =
+        c.state() == ConnectionState.HANDSHAKING
+            ? "peer " + c.peerName + " closed the connection during the handshake"
+            : "peer " + c.peerName + " closed the connection without GOAWAY";
+    ConnectionClosedException cause =
+        c.state() == ConnectionState.HANDSHAKING
+            ? new HandshakeException(GoAwayCode.UNKNOWN, -1, why, true, null)
+            : new ConnectionClosedException(GoAwayCode.UNKNOWN, -1, why, true, null);
+    c.reportHandshakeFailure(cause);
+    failed = true;
+    closeNow(closeCause != null ? amended(closeCause, why) : cause);
+  }
+
+  private void maybeFinish() {
+    if (c.state() == ConnectionState.GOAWAY_SENT && c.io().isOutputShut() && (peerGoAway || eof)) {
+      closeNow(closeCause);
+    }
+  }
+
+  /**
+   * Closes because something is wrong (protocol error, idle timeout, failing handler): stops
+   * delivering and decoding, fails outstanding requests, writes what is queued and GOAWAY(code),
+   * and waits, up to the drain deadline, for the peer to finish.
+   */
+  void fail(GoAwayCode code, String reason) {
+    if (c.state() == ConnectionState.CLOSED || failed) {
+      return;
+    }
+    if (c.state() == ConnectionState.RESUMING) {
+      c.io().close();
+      c.moveTo(ConnectionState.DETACHED);
+      c.resumption.reconnector().attemptFailed(reason, code != GoAwayCode.PROTOCOL_ERROR);
+      return;
+    }
+    if (c.state() == ConnectionState.DETACHED) {
+      abandon(reason);
+      return;
+    }
+    failed = true;
+    boolean opened = c.peer() != null;
+    log.warn("closing connection with {}: {} ({})", c.peerName, reason, code);
+    ConnectionClosedException cause =
+        opened
+            ? new ConnectionClosedException(code, reason, false)
+            : new HandshakeException(code, reason, false);
+    c.reportHandshakeFailure(cause);
+    closeCause = cause;
+    c.requests.failAll(cause);
+    int dropped = c.mailbox.discard();
+    if (dropped > 0) {
+      log.debug("{}: {} received messages dropped", this, dropped);
+    }
+    c.io().discardInput();
+    if (c.state() == ConnectionState.CONNECTING) {
+      closeNow(cause);
+    } else if (c.state() != ConnectionState.GOAWAY_SENT) {
+      sendGoAway(code, reason);
+    } else {
+      c.keepAlive.startDrain();
+    }
+  }
+
+  void onProtocolError(ProtocolException e) {
+    if (e.isSilent()) {
+      log.warn("closing connection from {}: {}", c.peerName, e.getMessage());
+      ConnectionClosedException cause = new HandshakeException(e.code(), e.getMessage(), false);
+      failed = true;
+      c.reportHandshakeFailure(cause);
+      closeNow(cause);
+    } else {
+      fail(e.code(), e.getMessage());
+    }
+  }
+
+  /**
+   * TLS failed: a certificate was refused, the peer does not speak TLS, or a record was bad.
+   * Nothing can be sent that the peer could read, so the socket closes at once; a session that can
+   * be resumed is kept, as for any lost socket.
+   */
+  void tlsFailed(TlsFailure e) {
+    ConnectionState state = c.state();
+    if (state == ConnectionState.CLOSED || state == ConnectionState.DETACHED) {
+      return;
+    }
+    if (state == ConnectionState.RESUMING) {
+      c.io().close();
+      c.moveTo(ConnectionState.DETACHED);
+      c.resumption
+          .reconnector()
+          .attemptFailed(e.getMessage(), e.code() == GoAwayCode.UNKNOWN); // a certificate or
+      // a plaintext server does not heal by itself
+      return;
+    }
+    if (state == ConnectionState.OPEN && c.resumption.onSocketLost(e.getMessage(), e)) {
+      return;
+    }
+    ConnectionClosedException cause =
+        c.peer() != null
+            ? new ConnectionClosedException(e.code(), -1, e.getMessage(), e.isRemote(), e)
+            : new HandshakeException(e.code(), -1, e.getMessage(), e.isRemote(), e);
+    c.reportHandshakeFailure(cause);
+    failed = true;
+    closeNow(closeCause != null ? amended(closeCause, e.getMessage()) : cause);
+  }
+
+  /** The socket failed under us. */
+  void connectionLost(String why, IOException e) {
+    if (c.state() == ConnectionState.CLOSED || c.resumption.onSocketLost(why, e)) {
+      return;
+    }
+    ConnectionClosedException cause =
+        c.peer() != null
+            ? new ConnectionClosedException(GoAwayCode.UNKNOWN, -1, why, true, e)
+            : new HandshakeException(GoAwayCode.UNKNOWN, -1, why, true, e);
+    c.reportHandshakeFailure(cause);
+    failed = true;
+    closeNow(closeCause != null ? amended(closeCause, why) : cause);
+  }
+
+  /** The drain deadline passed before the close could finish. */
+  void drainExpired() {
+    String why =
+        "drain deadline of "
+            + Deadlines.millis(c.config.drainTimeout())
+            + " ms passed"
+            + (c.state() == ConnectionState.CLOSING
+                ? " while the handler was still finishing what it had received ("
+                    + c.mailbox.gate.inProgress()
+                    + " requests unanswered)"
+                : peerGoAway || eof ? "" : " before the peer's GOAWAY");
+    failed = true;
+    closeNow(amended(closeCause, why));
+  }
+
+  /** Forces the socket closed, e.g. past a server's close deadline. Loop thread. */
+  void abort(String why) {
+    if (c.state() == ConnectionState.CLOSED) {
+      return;
+    }
+    failed = true;
+    closeNow(
+        closeCause != null
+            ? amended(closeCause, why)
+            : new ConnectionClosedException(GoAwayCode.UNKNOWN, -1, why, false, null));
+  }
+
+  /** Aborts from any thread. */
+  void abortSoon(String why) {
+    c.loop.execute(() -> abort(why));
+  }
+
+  private static ConnectionClosedException amended(ConnectionClosedException cause, String why) {
+    if (cause == null) {
+      return new ConnectionClosedException(GoAwayCode.UNKNOWN, -1, why, false, null);
+    }
+    return new ConnectionClosedException(
+        cause.code(), cause.rawCode(), cause.reason() + "; " + why, cause.isRemote(), null);
+  }
+
+  /** Closes the socket at once and tells everyone; the end of every path. Loop thread. */
+  void closeNow(ConnectionClosedException cause) {
+    if (c.state() == ConnectionState.CLOSED) {
+      return;
+    }
+    boolean graceful =
+        !failed
+            && c.state() == ConnectionState.GOAWAY_SENT
+            && c.io().isOutputShut()
+            && (peerGoAway || eof);
+    c.moveTo(ConnectionState.CLOSED);
+    c.keepAlive.stop();
+    c.access.stop();
+    c.io().close();
+    int unsent = c.outbound.discard();
+    ConnectionClosedException base = cause != null ? cause : closeCause;
+    String reason = base.reason();
+    if (unsent > 0) {
+      reason += "; " + unsent + " accepted messages were never written to " + c.peerName;
+    } else if (!graceful && c.peer() != null && c.messagesSent.sum() > 0 && !base.isRemote()) {
+      reason += "; " + c.peerName + " did not confirm the messages written before the close";
+    }
+    ConnectionClosedException last =
+        base instanceof HandshakeException
+            ? base
+            : new ConnectionClosedException(
+                base.code(),
+                base.rawCode(),
+                reason,
+                base.isRemote(),
+                base.getCause(),
+                unsent,
+                graceful);
+    closeCause = last;
+    log.debug("connection with {} closed: {}", c.peerName, last.getMessage());
+    // each of these must happen even if another throws (a listener, or no class file to load
+    // when the process is out of file descriptors)
+    safely(c.resumption::closed);
+    safely(() -> c.requests.failAll(last));
+    safely(() -> c.reportHandshakeFailure(last));
+    safely(() -> c.listener.onClosed(c));
+    c.mailbox.offerEvent(Mailbox.Event.CLOSED);
+  }
+
+  private void safely(Runnable step) {
+    try {
+      step.run();
+    } catch (Throwable t) {
+      log.error("closing connection with {}: a step failed", c.peerName, t);
+    }
+  }
+
+  ConnectionClosedException closeCause() {
+    return closeCause;
+  }
+
+  /** Completes the close stage; called by the mailbox after the close handler. */
+  void completeClose() {
+    closeFuture.complete(closeCause);
+  }
+
+  /** Returns the exception for an operation refused because the connection is closing. */
+  ConnectionClosedException closedException() {
+    ConnectionClosedException cause = closeCause;
+    if (cause == null) {
+      return new ConnectionClosedException(
+          GoAwayCode.NORMAL, "connection with " + c.peerName + " is closing", false);
+    }
+    return new ConnectionClosedException(
+        cause.code(), cause.rawCode(), cause.reason(), cause.isRemote(), cause);
+  }
+}

@@ -1,0 +1,133 @@
+package dev.tether.internal.engine;
+
+import dev.tether.internal.wire.Frames;
+
+/**
+ * The message frames a resumable connection has written and the peer has not yet acknowledged
+ * (PROTOCOL.md §13), whole and in order, so that they can be written again on a new socket. Frame
+ * {@code i} of the ring has the sequence number {@code firstSeq + i}; an acknowledgement drops
+ * frames from the front.
+ *
+ * <p>This class is not thread safe; its {@link OutboundBuffer} guards it.
+ */
+final class ReplayRing {
+  private static final byte[] EMPTY = new byte[0];
+
+  private byte[] ring = EMPTY;
+  private int head;
+  private int size;
+  private int frames;
+
+  /** The sequence number of the oldest frame held; one past the last acknowledged. */
+  private long firstSeq = 1;
+
+  /** Appends one whole frame, the next in sequence. */
+  void add(byte[] src, int offset, int length) {
+    if (size + length > ring.length) {
+      grow(size + length);
+    }
+    int tail = (head + size) % ring.length;
+    int first = Math.min(length, ring.length - tail);
+    System.arraycopy(src, offset, ring, tail, first);
+    System.arraycopy(src, offset + first, ring, 0, length - first);
+    size += length;
+    frames++;
+  }
+
+  /** Appends one whole frame that lies in a ring buffer, starting at {@code from}. */
+  void addFromRing(byte[] src, int from, int length) {
+    int first = Math.min(length, src.length - from);
+    if (size + length > ring.length) {
+      grow(size + length);
+    }
+    int tail = (head + size) % ring.length;
+    copyIn(src, from, tail, first);
+    copyIn(src, 0, (tail + first) % ring.length, length - first);
+    size += length;
+    frames++;
+  }
+
+  private void copyIn(byte[] src, int from, int at, int length) {
+    int first = Math.min(length, ring.length - at);
+    System.arraycopy(src, from, ring, at, first);
+    System.arraycopy(src, from + first, ring, 0, length - first);
+  }
+
+  /** Drops every frame up to and including sequence number {@code seq}; returns bytes freed. */
+  int acknowledge(long seq) {
+    int freed = 0;
+    while (frames > 0 && firstSeq <= seq) {
+      int length = Frames.HEADER_BYTES - 1 + readInt(head);
+      head = (head + length) % ring.length;
+      size -= length;
+      freed += length;
+      frames--;
+      firstSeq++;
+    }
+    if (frames == 0) {
+      firstSeq = Math.max(firstSeq, seq + 1);
+      head = 0;
+      if (ring.length > 64 * 1024) {
+        ring = EMPTY;
+      }
+    }
+    return freed;
+  }
+
+  /** Returns the held frames as one array, oldest first, and empties the ring. */
+  byte[] takeAll() {
+    byte[] out = new byte[size];
+    int first = Math.min(size, ring.length - head);
+    System.arraycopy(ring, head, out, 0, first);
+    System.arraycopy(ring, 0, out, first, size - first);
+    firstSeq += frames;
+    head = 0;
+    size = 0;
+    frames = 0;
+    ring = EMPTY;
+    return out;
+  }
+
+  /** Forgets everything and starts the sequence at {@code nextSeq}. */
+  void reset(long nextSeq) {
+    ring = EMPTY;
+    head = 0;
+    size = 0;
+    frames = 0;
+    firstSeq = nextSeq;
+  }
+
+  int size() {
+    return size;
+  }
+
+  int frames() {
+    return frames;
+  }
+
+  long firstSeq() {
+    return firstSeq;
+  }
+
+  private int readInt(int at) {
+    int value = 0;
+    for (int i = 0; i < 4; i++) {
+      value = (value << 8) | (ring[(at + i) % ring.length] & 0xFF);
+    }
+    return value;
+  }
+
+  private void grow(int needed) {
+    byte[] bigger = new byte[Math.max(needed, Math.max(16 * 1024, ring.length * 2))];
+    int first = Math.min(size, ring.length - head);
+    System.arraycopy(ring, head, bigger, 0, first);
+    System.arraycopy(ring, 0, bigger, first, size - first);
+    ring = bigger;
+    head = 0;
+  }
+
+  @Override
+  public String toString() {
+    return "ReplayRing[frames=" + frames + ", bytes=" + size + ", firstSeq=" + firstSeq + "]";
+  }
+}

@@ -1,0 +1,397 @@
+package dev.tether.internal.engine;
+
+import dev.tether.ConnectionClosedException;
+import dev.tether.GoAwayCode;
+import dev.tether.ReconnectPolicy;
+import dev.tether.internal.wire.Extensions;
+import dev.tether.internal.wire.GoAway;
+import dev.tether.internal.wire.Handshake;
+import dev.tether.internal.wire.Preamble;
+import dev.tether.internal.wire.ProtocolException;
+import dev.tether.internal.wire.Resume;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.security.cert.X509Certificate;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A connection's session across sockets (PROTOCOL.md §13): its token, the message frames received
+ * so far (which ACK frames tell the peer, so that it can drop them from its replay ring), and what
+ * happens when the socket fails — the session is kept, detached, until the client comes back on a
+ * new socket (the server adopts that socket) or reconnects (the client, through its {@link
+ * Reconnector}); then both sides write again what the other had not received, and nothing is lost
+ * or delivered twice.
+ *
+ * <p>Loop thread only, except where said.
+ */
+final class Resumption {
+  private static final Logger log = LoggerFactory.getLogger(Resumption.class);
+
+  /** ACK at once after this many unacknowledged message frames. */
+  private static final int ACK_EVERY_FRAMES = 32;
+
+  /** Otherwise ACK within this long of the first unacknowledged one. */
+  private static final long ACK_DELAY_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
+
+  private final RealConnection<?, ?> c;
+  private final ReconnectPolicy policy;
+  private final SessionRegistry registry;
+  private final Reconnector reconnector;
+
+  private byte[] token;
+  private boolean active;
+
+  /** Message frames received in this session: DATA, REQUEST and RESPONSE. */
+  private long received;
+
+  private long ackedUrgently;
+
+  /** Message frames this side had written when the current socket started. */
+  private long sentAtSocketStart;
+
+  private final DeadlineQueue.Timer ackTimer =
+      new DeadlineQueue.Timer() {
+        @Override
+        void onTimer(long now) {
+          if (active && c.state() == ConnectionState.OPEN) {
+            c.outbound.offerAck(received, true);
+            c.io().scheduleFlush();
+          }
+        }
+      };
+
+  private final DeadlineQueue.Timer expiry =
+      new DeadlineQueue.Timer() {
+        @Override
+        void onTimer(long now) {
+          if (c.state() == ConnectionState.DETACHED) {
+            expire(
+                "the client did not resume its session within "
+                    + registry.timeout().toMillis()
+                    + " ms");
+          }
+        }
+      };
+
+  /**
+   * @param policy the client's reconnect policy, or null
+   * @param registry the server's sessions, or null
+   */
+  Resumption(RealConnection<?, ?> connection, ReconnectPolicy policy, SessionRegistry registry) {
+    this.c = connection;
+    this.policy = policy;
+    this.registry = registry;
+    this.reconnector = policy == null ? null : new Reconnector(connection, policy);
+  }
+
+  boolean isActive() {
+    return active;
+  }
+
+  long received() {
+    return received;
+  }
+
+  Reconnector reconnector() {
+    return reconnector;
+  }
+
+  // ------------------------------------------------------------------ handshake
+
+  /** The client's RESUME entry for its HELLO, or null if it does not ask for resumption. */
+  Resume helloRequest() {
+    if (policy == null || !policy.resume()) {
+      return null;
+    }
+    return token == null ? Resume.start() : new Resume(Resume.RESUME, token, received);
+  }
+
+  /** Starts counting and replaying: the session has a token both sides know. */
+  void activate(byte[] sessionToken) {
+    token = sessionToken;
+    active = true;
+    received = 0;
+    ackedUrgently = 0;
+    c.outbound.enableReplay();
+  }
+
+  byte[] token() {
+    return token;
+  }
+
+  /**
+   * Client: judges the WELCOME of the first socket, or of a resuming one. Returns true if the
+   * session resumed (what the server had not received is queued again); false if this is the first
+   * socket, or if the session was lost (and a new one may have begun).
+   */
+  boolean onWelcome(Handshake welcome, boolean resuming) throws ProtocolException {
+    byte[] value =
+        welcome.minorVersion() >= 2
+            ? Extensions.decode(welcome.extensions()).get(Extensions.RESUME)
+            : null;
+    Resume granted = value == null ? null : Resume.decode(value, true);
+    if (!resuming) {
+      if (granted != null
+          && granted.kind() == Resume.STARTED
+          && policy != null
+          && policy.resume()) {
+        activate(granted.token());
+      }
+      return false;
+    }
+    if (granted != null
+        && granted.kind() == Resume.RESUMED
+        && active
+        && java.util.Arrays.equals(granted.token(), token)
+        && welcome.codecs().get(0).equals(c.codec().name())) {
+      if (!c.outbound.rewind(granted.received())) {
+        throw new ProtocolException(
+            GoAwayCode.PROTOCOL_ERROR,
+            "the server says it received "
+                + granted.received()
+                + " messages of this session, which this side cannot replay from");
+      }
+      c.outbound.offerAck(received, false);
+      return true;
+    }
+    String why =
+        granted == null
+            ? "the server does not resume sessions"
+            : granted.kind() == Resume.RESUMED
+                ? "the server resumed a session this side does not have"
+                : "the server no longer had the session (it expired, or the server restarted)";
+    sessionLost(why);
+    if (granted != null && granted.kind() != Resume.RESUMED && policy.resume()) {
+      activate(granted.token());
+    }
+    return false;
+  }
+
+  /** A socket completed its handshake: messages written from here on are on it. */
+  void socketOpened() {
+    sentAtSocketStart = c.outbound.sentSeq();
+  }
+
+  /**
+   * Client: the session is gone; what was sent and not acknowledged, and what was never written, is
+   * dropped and counted, and requests outstanding fail.
+   */
+  private void sessionLost(String why) {
+    long unacknowledged =
+        active ? c.outbound.unacknowledged() : c.outbound.sentSeq() - sentAtSocketStart;
+    long dropped = c.outbound.dropSession();
+    long maybeLost = unacknowledged + dropped;
+    ConnectionClosedException cause =
+        new ConnectionClosedException(
+            GoAwayCode.UNKNOWN,
+            -1,
+            "session with "
+                + c.peerName
+                + " lost: "
+                + why
+                + "; "
+                + maybeLost
+                + " accepted messages may not have reached it",
+            true,
+            null);
+    log.warn("{}", cause.getMessage());
+    c.requests.failAll(cause);
+    active = false;
+    token = null;
+    received = 0;
+    c.mailbox.offerEvent(Mailbox.SessionEvent.lost(maybeLost, cause));
+  }
+
+  // ------------------------------------------------------------------ acknowledgements
+
+  /** Counts a received message frame. */
+  void receivedMessage() {
+    received++;
+  }
+
+  /** After a batch of reads: ACK at once past a few frames, else soon. */
+  void afterReads() {
+    if (!active || received == 0) {
+      return;
+    }
+    if (received - ackedUrgently >= ACK_EVERY_FRAMES) {
+      ackedUrgently = received;
+      c.outbound.offerAck(received, true);
+      c.io().scheduleFlush();
+      c.loop.cancel(ackTimer);
+    } else {
+      c.outbound.offerAck(received, false); // rides with the next frame written anyway
+      if (!ackTimer.isScheduled()) {
+        c.loop.schedule(ackTimer, System.nanoTime() + ACK_DELAY_NANOS);
+      }
+    }
+  }
+
+  /** The peer's ACK: it has received {@code seq} of our message frames. */
+  void onAck(ByteBuffer body) throws ProtocolException {
+    if (body.remaining() != 8) {
+      throw new ProtocolException(
+          GoAwayCode.PROTOCOL_ERROR, "ACK body must be 8 bytes, was " + body.remaining());
+    }
+    long seq = body.getLong();
+    if (!active) {
+      return; // ancillary: a peer that did not negotiate resumption has nothing to say here
+    }
+    try {
+      if (c.outbound.acknowledge(seq)) {
+        c.onWritable();
+      }
+    } catch (IllegalArgumentException e) {
+      throw new ProtocolException(GoAwayCode.PROTOCOL_ERROR, e.getMessage());
+    }
+  }
+
+  // ------------------------------------------------------------------ losing and regaining a
+  // socket
+
+  /**
+   * The socket failed (end of stream without GOAWAY, an I/O error, silence): keeps the session if
+   * it can be resumed or the client reconnects. Returns false if the connection must close.
+   */
+  boolean onSocketLost(String why, Throwable failure) {
+    ConnectionState state = c.state();
+    if (state == ConnectionState.DETACHED) {
+      return true; // news from the socket already left behind
+    }
+    if (state == ConnectionState.RESUMING) {
+      c.io().close();
+      c.moveTo(ConnectionState.DETACHED);
+      reconnector.attemptFailed(why, true);
+      return true;
+    }
+    boolean keep = state == ConnectionState.OPEN && (active || reconnector != null);
+    if (!keep) {
+      return false;
+    }
+    c.outbound.socketOpen(false);
+    c.io().close();
+    c.moveTo(ConnectionState.DETACHED);
+    c.keepAlive.stop();
+    c.loop.cancel(ackTimer);
+    ConnectionClosedException cause =
+        new ConnectionClosedException(GoAwayCode.UNKNOWN, -1, why, true, failure);
+    if (reconnector != null) {
+      log.info("connection with {} lost ({}); reconnecting", c.peerName, why);
+      c.mailbox.offerEvent(Mailbox.SessionEvent.disconnected(cause));
+      reconnector.onDisconnected();
+    } else {
+      log.info(
+          "connection with {} lost ({}); keeping its session for {} ms",
+          c.peerName,
+          why,
+          registry.timeout().toMillis());
+      c.loop.schedule(expiry, System.nanoTime() + Deadlines.nanos(registry.timeout()));
+      registry.onDetached(c);
+    }
+    return true;
+  }
+
+  /** The client's next socket connected (or is connecting): sends the resuming HELLO once up. */
+  void startSocket(SocketChannel channel, boolean connected) throws IOException {
+    c.moveTo(ConnectionState.RESUMING);
+    c.attachSocket(new SocketIo(c, channel, true), !connected, false);
+  }
+
+  /** A server session's detached wait ends: it closes, saying why. */
+  void expire(String why) {
+    if (c.state() == ConnectionState.DETACHED) {
+      c.closer.abandon(why);
+    }
+  }
+
+  /**
+   * Server: the client came back on the socket {@code previous} asking to resume, having received
+   * {@code ask.received()} message frames; this session takes the socket (and its TLS) over from
+   * the connection that read the HELLO, which admitted the client again ({@code grant}; null
+   * without an authorizer).
+   */
+  void adopt(SocketIo previous, Resume ask, String welcomeCodec, AccessCheck.Grant grant) {
+    SocketChannel channel = previous.channel;
+    ConnectionState state = c.state();
+    if (state == ConnectionState.OPEN) {
+      c.io().close(); // the old socket is half-open: the client has moved on
+      c.keepAlive.stop();
+      c.moveTo(ConnectionState.DETACHED);
+    }
+    if (c.state() != ConnectionState.DETACHED) {
+      refuse(previous, GoAwayCode.INTERNAL_ERROR, "the session is closing; connect again");
+      return;
+    }
+    if (!sameCertificate(previous.peerCertificates())) {
+      refuse(
+          previous,
+          GoAwayCode.UNAUTHORIZED,
+          "cannot resume: the session was started with another client certificate");
+      return;
+    }
+    if (!c.outbound.rewind(ask.received())) {
+      refuse(
+          previous,
+          GoAwayCode.PROTOCOL_ERROR,
+          "cannot resume: the client says it received "
+              + ask.received()
+              + " messages, which this side cannot replay from");
+      c.closer.abandon("the client asked to resume from a position this side cannot serve");
+      return;
+    }
+    c.loop.cancel(expiry);
+    registry.onAttached(c);
+    byte[] welcome =
+        c.handshaker.welcome(welcomeCodec, new Resume(Resume.RESUMED, token, received).encode());
+    try {
+      c.attachSocket(new SocketIo(c, previous), false, true);
+    } catch (IOException e) {
+      log.info("could not take over the resumed socket of {}: {}", c.peerName, e.toString());
+      Channels.closeQuietly(channel);
+      c.moveTo(ConnectionState.DETACHED);
+      c.loop.schedule(expiry, System.nanoTime() + Deadlines.nanos(registry.timeout()));
+      registry.onDetached(c);
+      return;
+    }
+    c.outbound.startSocket(Handshaker.concat(Preamble.bytes(), welcome));
+    c.moveTo(ConnectionState.OPEN);
+    c.outbound.socketOpen(true);
+    c.keepAlive.resumed();
+    c.access.resumed(grant, c.io().peerCertificates());
+    c.outbound.offerAck(received, false);
+    c.io().flush();
+    log.info("resumed the session with {}", c.peerName);
+  }
+
+  /**
+   * Returns true unless the session's client presented a certificate and the resuming socket's
+   * client presents another (or none): a session token alone does not move a session to another
+   * identity.
+   */
+  private boolean sameCertificate(List<X509Certificate> resuming) {
+    List<X509Certificate> original = c.peer() == null ? List.of() : c.peer().certificates();
+    return original.isEmpty() || !resuming.isEmpty() && original.get(0).equals(resuming.get(0));
+  }
+
+  /** Tells a socket that cannot be adopted why, as a server does (preamble, GOAWAY), and closes. */
+  private static void refuse(SocketIo previous, GoAwayCode code, String reason) {
+    // the key the HELLO came in on goes with the channel when it closes
+    previous.refuseAndClose(Handshaker.concat(Preamble.bytes(), GoAway.encodeFrame(code, reason)));
+  }
+
+  /** The session ends: forget it. */
+  void closed() {
+    c.loop.cancel(ackTimer);
+    c.loop.cancel(expiry);
+    if (registry != null) {
+      registry.remove(c, token);
+    }
+    if (reconnector != null) {
+      reconnector.stop();
+    }
+  }
+}

@@ -1,0 +1,298 @@
+package dev.tether.internal.engine;
+
+import dev.tether.RequestErrorCode;
+import dev.tether.SendResult;
+import dev.tether.TetherException;
+import dev.tether.TetherTimeoutException;
+import dev.tether.internal.wire.FrameType;
+import dev.tether.internal.wire.Frames;
+import dev.tether.internal.wire.WireStrings;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The sending half of a connection, on the callers' threads: encodes each message into a frame on
+ * the sending thread ({@link MessageFramer}), writes it at once when nothing is queued and the
+ * sender is not in a burst, and otherwise queues it in the {@link OutboundBuffer} under the rule
+ * for the calling thread — an application thread waits (without progress, up to its send timeout),
+ * an event loop never does, frames the transport owes are always accepted. Also the responses a
+ * handler produces, and the error responses of requests nobody could deliver.
+ *
+ * <p>Thread safe.
+ */
+final class Sender {
+  private static final Logger log = LoggerFactory.getLogger(Sender.class);
+
+  private final RealConnection<?, ?> c;
+  private final long sendTimeoutNanos;
+
+  Sender(RealConnection<?, ?> connection) {
+    this.c = connection;
+    this.sendTimeoutNanos = Deadlines.nanos(connection.config.sendTimeout());
+  }
+
+  void send(Object message) {
+    sendOrThrow(message, sendTimeoutNanos);
+  }
+
+  void send(Object message, Duration timeout) {
+    sendOrThrow(message, Deadlines.nanos(Objects.requireNonNull(timeout, "timeout")));
+  }
+
+  private void sendOrThrow(Object message, long waitNanos) {
+    boolean onLoop = EventLoop.onAnyLoop();
+    Mode mode = onLoop ? Mode.LOOP : Mode.WAIT;
+    SendResult result = enqueue(FrameType.DATA, 0, message, mode, waitNanos, false);
+    if (result == SendResult.CLOSED) {
+      throw c.closer.closedException();
+    }
+    if (result == SendResult.BACK_PRESSURED) {
+      throw backPressure(onLoop ? 0 : waitNanos);
+    }
+  }
+
+  SendResult trySend(Object message) {
+    return enqueue(FrameType.DATA, 0, message, Mode.NO_WAIT, 0, false);
+  }
+
+  CompletionStage<Void> sendAsync(Object message) {
+    Objects.requireNonNull(message, "message");
+    ResponseFuture<Void> accepted = new ResponseFuture<>(c.callbackExecutor());
+    if (!sendAllowed()) {
+      accepted.completeExceptionally(c.closer.closedException());
+      return accepted;
+    }
+    MessageFramer frame;
+    try {
+      frame = frame(FrameType.DATA, 0, message);
+    } catch (RuntimeException e) {
+      accepted.completeExceptionally(e);
+      return accepted;
+    }
+    int result = c.outbound.appendAsync(frame.array(), frame.length(), accepted);
+    if (result == OutboundBuffer.CLOSED) {
+      accepted.completeExceptionally(c.closer.closedException());
+    } else if (result == OutboundBuffer.BACK_PRESSURED) {
+      accepted.completeExceptionally(
+          new TetherTimeoutException(
+              "sendAsync to "
+                  + c.peerName
+                  + " refused: the outbound queue and the sends waiting for it are full ("
+                  + c.config.maxQueuedOutboundBytes()
+                  + " bytes each); wait for earlier sendAsync stages before sending more"));
+    } else {
+      c.messagesSent.increment();
+      c.keepAlive.sent(System.nanoTime());
+      c.io().scheduleFlush();
+    }
+    return accepted;
+  }
+
+  CompletableFuture<Object> request(Object message, Duration timeout) {
+    Objects.requireNonNull(message, "message");
+    Objects.requireNonNull(timeout, "timeout");
+    if (!sendAllowed()) {
+      return failedRequest(c.closer.closedException());
+    }
+    Requests.Pending pending = c.requests.register(message, Deadlines.nanos(timeout));
+    boolean onLoop = EventLoop.onAnyLoop();
+    SendResult result;
+    try {
+      result =
+          enqueue(
+              FrameType.REQUEST,
+              pending.id,
+              message,
+              onLoop ? Mode.LOOP : Mode.WAIT,
+              sendTimeoutNanos,
+              false);
+    } catch (RuntimeException e) {
+      c.requests.abandon(pending);
+      throw e;
+    }
+    if (result != SendResult.ACCEPTED) {
+      c.requests.abandon(pending);
+      pending.future.completeExceptionally(
+          result == SendResult.CLOSED
+              ? c.closer.closedException()
+              : backPressure(onLoop ? 0 : sendTimeoutNanos));
+    }
+    return pending.future;
+  }
+
+  private CompletableFuture<Object> failedRequest(RuntimeException cause) {
+    ResponseFuture<Object> future = new ResponseFuture<>(c.callbackExecutor());
+    future.completeExceptionally(cause);
+    return future;
+  }
+
+  /**
+   * The application may send while the session is open (a resumable one also between sockets); its
+   * handler also while it finishes the work of a close.
+   */
+  private boolean sendAllowed() {
+    ConnectionState s = c.state();
+    if (s.isSessionOpen()) { // a session between sockets queues what is sent meanwhile
+      return !c.sendsRefused() || c.mailbox.isDispatchThread();
+    }
+    return s == ConnectionState.CLOSING && c.mailbox.isDispatchThread();
+  }
+
+  private MessageFramer frame(int type, long requestId, Object message) {
+    return MessageFramer.get()
+        .frame(type, requestId, message, c.types, c.codec(), c.peerMaxFrameBytes(), c.peerName);
+  }
+
+  /** Encodes a message into a frame on this thread and queues it (or writes it at once). */
+  private SendResult enqueue(
+      int type, long requestId, Object message, Mode mode, long waitNanos, boolean response) {
+    Objects.requireNonNull(message, "message");
+    if (!response && !sendAllowed()) {
+      return SendResult.CLOSED;
+    }
+    MessageFramer frame = frame(type, requestId, message);
+    long now = System.nanoTime();
+    c.keepAlive.sent(now);
+    if (mode != Mode.FORCE && c.io().tryWriteDirect(frame.asBuffer())) {
+      c.messagesSent.increment();
+      return SendResult.ACCEPTED;
+    }
+    int result;
+    try {
+      result = c.outbound.append(frame.array(), frame.length(), mode.buffer, waitNanos);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new TetherException(
+          "interrupted while waiting for room in the outbound queue to " + c.peerName, e);
+    }
+    if (result == OutboundBuffer.ACCEPTED) {
+      c.messagesSent.increment();
+      afterForcedAppend(mode);
+      c.io().scheduleFlush();
+      return SendResult.ACCEPTED;
+    }
+    return result == OutboundBuffer.CLOSED ? SendResult.CLOSED : SendResult.BACK_PRESSURED;
+  }
+
+  /** How a sender's thread treats the bound; see {@link OutboundBuffer.Mode}. */
+  private enum Mode {
+    WAIT(OutboundBuffer.Mode.WAIT),
+    NO_WAIT(OutboundBuffer.Mode.NO_WAIT),
+    LOOP(OutboundBuffer.Mode.LOOP),
+    FORCE(OutboundBuffer.Mode.FORCE);
+
+    final OutboundBuffer.Mode buffer;
+
+    Mode(OutboundBuffer.Mode buffer) {
+      this.buffer = buffer;
+    }
+  }
+
+  private void afterForcedAppend(Mode mode) {
+    if (mode == Mode.FORCE && !c.outboundUnderBound()) {
+      if (c.loop.inLoop()) {
+        c.io().pauseForOutbound();
+      } else {
+        c.loop.execute(c.io()::pauseForOutbound);
+      }
+    }
+  }
+
+  /** Sends the handler's response to request {@code id}; may be called on any thread. */
+  void respond(long id, Object response) {
+    boolean onLoop = EventLoop.onAnyLoop();
+    SendResult result =
+        enqueue(
+            FrameType.RESPONSE,
+            id,
+            response,
+            onLoop ? Mode.FORCE : Mode.WAIT,
+            sendTimeoutNanos,
+            true);
+    if (result == SendResult.CLOSED) {
+      throw c.closer.closedException();
+    }
+    if (result == SendResult.BACK_PRESSURED) {
+      throw backPressure(sendTimeoutNanos);
+    }
+  }
+
+  /** Sends RESPONSE ERROR for request {@code id}; may be called on any thread. */
+  void respondError(long id, RequestErrorCode code, String text) {
+    byte[] frame = errorFrame(id, code, text);
+    boolean onLoop = EventLoop.onAnyLoop();
+    Mode mode = onLoop ? Mode.FORCE : Mode.WAIT;
+    int result;
+    try {
+      result = c.outbound.append(frame, frame.length, mode.buffer, sendTimeoutNanos);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return;
+    }
+    if (result == OutboundBuffer.ACCEPTED) {
+      c.messagesSent.increment();
+      afterForcedAppend(mode);
+      c.io().scheduleFlush();
+    } else {
+      log.debug("{}: error response to request #{} not sent ({})", this, id, code);
+    }
+  }
+
+  /**
+   * Answers a request the loop could not deliver (unknown type, undecodable); returns false if
+   * reading must pause (see {@link #appendOwed}). Loop thread.
+   */
+  boolean respondOwed(long id, RequestErrorCode code, String text) {
+    return appendOwed(errorFrame(id, code, text));
+  }
+
+  private byte[] errorFrame(long id, RequestErrorCode code, String text) {
+    int room = Math.max(0, Math.min(c.peerMaxFrameBytes(), 64 * 1024) - 1 - 8 - 1 - 2);
+    byte[] utf8 = WireStrings.truncatedUtf8(text, room);
+    ByteBuffer frame = Frames.allocate(FrameType.RESPONSE, 8 + 1 + 2 + utf8.length);
+    frame.putLong(id).put((byte) 1).putShort((short) code.code()).put(utf8);
+    return frame.array();
+  }
+
+  /**
+   * Queues a frame the transport owes the peer (handshake, PONG, error response) whatever the
+   * bound. Returns false once the queue is over its bound: the caller, reading, then stops, so a
+   * peer that does not read cannot make the queue grow. Loop thread.
+   */
+  boolean appendOwed(byte[] frame) {
+    try {
+      if (c.outbound.append(frame, frame.length, OutboundBuffer.Mode.FORCE, 0)
+          == OutboundBuffer.ACCEPTED) {
+        c.io().scheduleFlush();
+      }
+    } catch (InterruptedException e) {
+      throw new IllegalStateException("FORCE appends never wait", e);
+    }
+    return c.outboundUnderBound();
+  }
+
+  private TetherTimeoutException backPressure(long waitNanos) {
+    String where =
+        waitNanos == 0
+            ? "; send was called on an event-loop thread, which never waits: use trySend or"
+                + " sendAsync there, or run handlers on the handler executor"
+            : "";
+    return new TetherTimeoutException(
+        "send to "
+            + c.peerName
+            + " timed out after "
+            + TimeUnit.NANOSECONDS.toMillis(waitNanos)
+            + " ms without progress: the outbound queue stayed full ("
+            + c.outbound.size()
+            + " bytes queued, limit "
+            + c.config.maxQueuedOutboundBytes()
+            + "); the peer or the network is slower than this sender"
+            + where);
+  }
+}

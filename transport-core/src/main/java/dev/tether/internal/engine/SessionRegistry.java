@@ -1,0 +1,110 @@
+package dev.tether.internal.engine;
+
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A server's resumable sessions by token (PROTOCOL.md §13): tokens are 16 bytes from a {@link
+ * SecureRandom}, so they cannot be guessed. Sessions whose socket failed wait here for their
+ * client, each for at most the session timeout, and all together within a memory budget: past it,
+ * the longest-waiting ones are let go first.
+ *
+ * <p>Thread safe.
+ */
+final class SessionRegistry {
+  private static final Logger log = LoggerFactory.getLogger(SessionRegistry.class);
+
+  private final SecureRandom random = new SecureRandom();
+  private final Duration timeout;
+  private final long maxDetachedBytes;
+  private final Map<String, RealConnection<?, ?>> byToken = new ConcurrentHashMap<>();
+  private final LinkedHashSet<RealConnection<?, ?>> detached = new LinkedHashSet<>();
+
+  SessionRegistry(Duration timeout, long maxDetachedBytes) {
+    this.timeout = timeout;
+    this.maxDetachedBytes = maxDetachedBytes;
+  }
+
+  /** How long a session whose socket failed is kept for its client. */
+  Duration timeout() {
+    return timeout;
+  }
+
+  /** Registers a new session and returns its token. */
+  byte[] register(RealConnection<?, ?> session) {
+    byte[] token = new byte[dev.tether.internal.wire.Resume.TOKEN_BYTES];
+    random.nextBytes(token);
+    byToken.put(key(token), session);
+    return token;
+  }
+
+  /** Returns the session with this token, or null. */
+  RealConnection<?, ?> find(byte[] token) {
+    return byToken.get(key(token));
+  }
+
+  /** Forgets a session that ended. */
+  void remove(RealConnection<?, ?> session, byte[] token) {
+    if (token != null) {
+      byToken.remove(key(token), session);
+    }
+    synchronized (detached) {
+      detached.remove(session);
+    }
+  }
+
+  /** A session lost its socket; lets the longest-waiting ones go while over the budget. */
+  void onDetached(RealConnection<?, ?> session) {
+    List<RealConnection<?, ?>> evicted = new ArrayList<>();
+    synchronized (detached) {
+      detached.add(session);
+      long total = 0;
+      for (RealConnection<?, ?> s : detached) {
+        total += s.outbound.size();
+      }
+      for (var it = detached.iterator(); it.hasNext() && total > maxDetachedBytes; ) {
+        RealConnection<?, ?> oldest = it.next();
+        total -= oldest.outbound.size();
+        it.remove();
+        evicted.add(oldest);
+      }
+    }
+    for (RealConnection<?, ?> s : evicted) {
+      log.warn(
+          "letting the session with {} go: detached sessions hold more than {} bytes",
+          s.peerName,
+          maxDetachedBytes);
+      s.loop.execute(
+          () ->
+              s.resumption.expire(
+                  "the server let the session go: its detached sessions held more than "
+                      + maxDetachedBytes
+                      + " bytes"));
+    }
+  }
+
+  /** A session got its client back. */
+  void onAttached(RealConnection<?, ?> session) {
+    synchronized (detached) {
+      detached.remove(session);
+    }
+  }
+
+  int detachedCount() {
+    synchronized (detached) {
+      return detached.size();
+    }
+  }
+
+  private static String key(byte[] token) {
+    return HexFormat.of().formatHex(token);
+  }
+}

@@ -1,0 +1,173 @@
+package dev.tether;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.tether.testing.Hex;
+import dev.tether.testing.RawPeer;
+import dev.tether.testing.TestTypes;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Session resumption byte by byte (PROTOCOL.md §13), against a real server, from a client written
+ * by hand: the RESUME entries, replay from the position the client names, a session the server no
+ * longer has, and a session that times out.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class ResumptionWireTest {
+  private static final int RESUME_KIND = 0x0003;
+
+  private static Server<Object, Object> echoServer(Duration sessionTimeout) {
+    return Tether.server(TestTypes.TYPES)
+        .codecs("test")
+        .sessionResumption(sessionTimeout, 1 << 20)
+        .onMessage((c, m) -> c.send(m))
+        .bind(new InetSocketAddress("127.0.0.1", 0));
+  }
+
+  /** The extensions field with one RESUME entry. */
+  private static byte[] resumeExtension(int kind, byte[] token, long received) {
+    return ByteBuffer.allocate(4 + 25)
+        .putShort((short) RESUME_KIND)
+        .putShort((short) 25)
+        .put((byte) kind)
+        .put(token)
+        .putLong(received)
+        .array();
+  }
+
+  /** Returns the 25-byte value of the WELCOME's RESUME entry. */
+  private static byte[] resumeEntry(RawPeer.Welcome welcome) {
+    ByteBuffer in = ByteBuffer.wrap(welcome.extensions());
+    while (in.remaining() >= 4) {
+      int kind = in.getShort() & 0xFFFF;
+      int length = in.getShort() & 0xFFFF;
+      byte[] value = new byte[length];
+      in.get(value);
+      if (kind == RESUME_KIND) {
+        return value;
+      }
+    }
+    throw new AssertionError("no RESUME entry in " + Hex.encode(welcome.extensions()));
+  }
+
+  private static byte[] echo(long seq) {
+    return OutboundBoundTest.msg("e" + seq, seq);
+  }
+
+  private static long seqOf(RawPeer.Frame data) {
+    assertThat(data.type()).as(data.describe()).isEqualTo(RawPeer.DATA);
+    return ByteBuffer.wrap(data.body(), 1, 8).getLong(); // after the 1-byte varint type id
+  }
+
+  private static RawPeer.Hello hello() {
+    return RawPeer.Hello.forTypes(TestTypes.TYPES).codecs("test").minorVersion(2);
+  }
+
+  @Test
+  void aSessionStartsBreaksAndResumesFromThePositionTheClientNames() throws Exception {
+    try (Server<Object, Object> server = echoServer(Duration.ofSeconds(30))) {
+      byte[] token;
+      try (RawPeer first = RawPeer.connect(server.address())) {
+        RawPeer.Welcome welcome =
+            first.handshake(hello().extensions(resumeExtension(0, new byte[16], 0)));
+        assertThat(welcome.minorVersion()).isEqualTo(2);
+        byte[] granted = resumeEntry(welcome);
+        assertThat(granted).hasSize(25);
+        assertThat(granted[0]).as("kind: started").isZero();
+        token = Arrays.copyOfRange(granted, 1, 17);
+        assertThat(token).as("a real token").isNotEqualTo(new byte[16]);
+        assertThat(ByteBuffer.wrap(granted, 17, 8).getLong()).isZero();
+
+        for (int i = 1; i <= 3; i++) {
+          first.writeData(1, echo(i));
+        }
+        for (int i = 1; i <= 3; i++) {
+          assertThat(seqOf(first.readFrameSkippingControl())).isEqualTo(i);
+        }
+        first.resetAbruptly(); // no GOAWAY: the session waits on the server
+      }
+
+      // the client says it got only the first echo: the server must write echoes 2 and 3 again
+      try (RawPeer second = RawPeer.connect(server.address())) {
+        RawPeer.Welcome welcome =
+            second.handshake(hello().extensions(resumeExtension(1, token, 1)));
+        byte[] resumed = resumeEntry(welcome);
+        assertThat(resumed[0]).as("kind: resumed").isEqualTo((byte) 1);
+        assertThat(Arrays.copyOfRange(resumed, 1, 17)).isEqualTo(token);
+        assertThat(ByteBuffer.wrap(resumed, 17, 8).getLong())
+            .as("message frames the server had received")
+            .isEqualTo(3);
+        assertThat(seqOf(second.readFrameSkippingControl())).isEqualTo(2);
+        assertThat(seqOf(second.readFrameSkippingControl())).isEqualTo(3);
+
+        second.writeData(1, echo(4)); // numbered 4 on both sides: no gap, no repeat
+        assertThat(seqOf(second.readFrameSkippingControl())).isEqualTo(4);
+      }
+      assertThat(server.connections()).as("still one session").hasSize(1);
+    }
+  }
+
+  @Test
+  void aSessionTheServerDoesNotHaveIsAnsweredWithANewOne() throws Exception {
+    try (Server<Object, Object> server = echoServer(Duration.ofSeconds(30));
+        RawPeer peer = RawPeer.connect(server.address())) {
+      byte[] unknown = "no such session!".getBytes(StandardCharsets.US_ASCII);
+
+      RawPeer.Welcome welcome = peer.handshake(hello().extensions(resumeExtension(1, unknown, 7)));
+
+      byte[] entry = resumeEntry(welcome);
+      assertThat(entry[0]).as("kind: lost, a new session started").isEqualTo((byte) 2);
+      assertThat(Arrays.copyOfRange(entry, 1, 17)).isNotEqualTo(unknown);
+      assertThat(ByteBuffer.wrap(entry, 17, 8).getLong()).isZero();
+      peer.writeData(1, echo(1));
+      assertThat(seqOf(peer.readFrameSkippingControl())).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void aVersionZeroClientGetsAPlainConnection() throws Exception {
+    try (Server<Object, Object> server = echoServer(Duration.ofSeconds(30));
+        RawPeer peer = RawPeer.connect(server.address())) {
+      RawPeer.Welcome welcome =
+          peer.handshake(
+              RawPeer.Hello.forTypes(TestTypes.TYPES)
+                  .codecs("test")
+                  .extensions(resumeExtension(0, new byte[16], 0))); // minor 0: ignored
+
+      assertThat(welcome.minorVersion()).isZero();
+      assertThat(welcome.extensions()).isEmpty();
+      peer.writeData(1, echo(1));
+      RawPeer.Frame frame = peer.readFrameAnsweringPings();
+      assertThat(frame.type()).as("no ACK on a plain connection").isEqualTo(RawPeer.DATA);
+    }
+  }
+
+  @Test
+  void aSessionWhoseClientDoesNotComeBackClosesSayingSo() throws Exception {
+    AtomicReference<ConnectionClosedException> closed = new AtomicReference<>();
+    try (Server<Object, Object> server =
+        Tether.server(TestTypes.TYPES)
+            .codecs("test")
+            .sessionResumption(Duration.ofMillis(300), 1 << 20)
+            .onClose((c, cause) -> closed.set(cause))
+            .bind(new InetSocketAddress("127.0.0.1", 0))) {
+      try (RawPeer peer = RawPeer.connect(server.address())) {
+        peer.handshake(hello().extensions(resumeExtension(0, new byte[16], 0)));
+        peer.resetAbruptly();
+      }
+
+      await().atMost(Duration.ofSeconds(10)).until(() -> closed.get() != null);
+      assertThat(closed.get().reason()).contains("did not resume its session within 300 ms");
+      assertThat(server.connections()).isEmpty();
+    }
+  }
+}
