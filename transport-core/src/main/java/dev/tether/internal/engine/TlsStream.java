@@ -109,7 +109,7 @@ final class TlsStream implements ByteChannel {
       Executor taskExecutor,
       Runnable afterTask) {
     this.socket = socket;
-    this.raw = new RawChannel(socket);
+    this.raw = new RawChannel(socket, client);
     this.client = client;
     this.config = config;
     this.peerHost = peerHost;
@@ -206,6 +206,7 @@ final class TlsStream implements ByteChannel {
           e);
     }
     mode = Mode.ESTABLISHED;
+    raw.stopRecording();
     return Step.DONE;
   }
 
@@ -527,15 +528,23 @@ final class TlsStream implements ByteChannel {
 
   /**
    * The socket as tls-channel sees it: first the bytes a server read to tell TLS from plaintext,
-   * then the socket; the first bytes the peer sent are recorded for error messages.
+   * then the socket. On a client, the first bytes the server sends are recorded until TLS is up, to
+   * recognise a server that does not speak TLS.
    */
   private static final class RawChannel implements ByteChannel {
+    private static final ByteBuffer NOTHING = ByteBuffer.allocate(0);
+
     private final SocketChannel socket;
     private ByteBuffer prefix;
-    private final ByteBuffer recorded = ByteBuffer.allocate(RECORDED_BYTES);
+    private ByteBuffer recorded;
 
-    RawChannel(SocketChannel socket) {
+    RawChannel(SocketChannel socket, boolean record) {
       this.socket = socket;
+      this.recorded = record ? ByteBuffer.allocate(RECORDED_BYTES) : NOTHING;
+    }
+
+    void stopRecording() {
+      recorded = NOTHING;
     }
 
     void prefix(ByteBuffer bytes) {
