@@ -1,5 +1,6 @@
 package dev.tether;
 
+import dev.tether.codec.CodecLimits;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -30,6 +31,9 @@ import java.util.concurrent.Executor;
  *     TetherRuntime}); {@link #EVENT_LOOP} runs them on the connection's event loop. Each
  *     connection's handler calls are serialised whichever executor is used
  * @param handlerFailurePolicy what a connection does when its message or connection handler throws
+ * @param codecLimits the bounds every codec applies to one message on both ends (depth, elements,
+ *     elements sharing a hash): the encoder refuses what the decoder would. Both peers must use the
+ *     same; {@link CodecLimits#defaults()} by default
  */
 public record TetherConfig(
     List<String> codecs,
@@ -46,7 +50,8 @@ public record TetherConfig(
     int maxQueuedInboundMessages,
     int maxQueuedInboundBytes,
     Executor handlerExecutor,
-    HandlerFailurePolicy handlerFailurePolicy) {
+    HandlerFailurePolicy handlerFailurePolicy,
+    CodecLimits codecLimits) {
 
   /**
    * Runs handlers on the connection's event loop, as Netty does: no thread hand-off per message, so
@@ -116,6 +121,7 @@ public record TetherConfig(
           "maxFrameBytes must be 1024.." + MAX_FRAME_BYTES_LIMIT + ", was " + maxFrameBytes);
     }
     Objects.requireNonNull(handlerFailurePolicy, "handlerFailurePolicy");
+    Objects.requireNonNull(codecLimits, "codecLimits");
     checkWireMillis("heartbeatInterval", heartbeatInterval);
     checkWireMillis("idleTimeout", idleTimeout);
     checkPositive("handshakeTimeout", handshakeTimeout);
@@ -179,6 +185,7 @@ public record TetherConfig(
     private int maxQueuedInboundBytes = DEFAULT_MAX_QUEUED_INBOUND_BYTES;
     private Executor handlerExecutor;
     private HandlerFailurePolicy handlerFailurePolicy = HandlerFailurePolicy.CLOSE_CONNECTION;
+    private CodecLimits codecLimits = CodecLimits.defaults();
 
     private Builder() {}
 
@@ -198,6 +205,7 @@ public record TetherConfig(
       maxQueuedInboundBytes = c.maxQueuedInboundBytes;
       handlerExecutor = c.handlerExecutor;
       handlerFailurePolicy = c.handlerFailurePolicy;
+      codecLimits = c.codecLimits;
     }
 
     /** See {@link TetherConfig#codecs()}. */
@@ -299,6 +307,12 @@ public record TetherConfig(
       return this;
     }
 
+    /** See {@link TetherConfig#codecLimits()}. */
+    public Builder codecLimits(CodecLimits limits) {
+      this.codecLimits = Objects.requireNonNull(limits, "limits");
+      return this;
+    }
+
     /** See {@link TetherConfig#handlerFailurePolicy()}. */
     public Builder handlerFailurePolicy(HandlerFailurePolicy policy) {
       this.handlerFailurePolicy = Objects.requireNonNull(policy, "policy");
@@ -326,7 +340,8 @@ public record TetherConfig(
           maxQueuedInboundMessages,
           maxQueuedInboundBytes,
           handlerExecutor,
-          handlerFailurePolicy);
+          handlerFailurePolicy,
+          codecLimits);
     }
   }
 }

@@ -2,22 +2,19 @@ package dev.tether.examples;
 
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
 /**
  * The flags of one subcommand, parsed from {@code --name value} or {@code --name=value}, and
- * switches, given as {@code --name} alone. There are no positional arguments. Immutable.
+ * switches, {@code --name} alone. There are no positional arguments. Immutable.
  */
 final class Args {
   private final Map<String, String> values;
-  private final Set<String> switches;
 
-  private Args(Map<String, String> values, Set<String> switches) {
+  private Args(Map<String, String> values) {
     this.values = values;
-    this.switches = switches;
   }
 
   /**
@@ -32,14 +29,13 @@ final class Args {
 
   /**
    * Parses {@code args} allowing the flags in {@code known}, which take a value, and the switches
-   * in {@code knownSwitches}, which take none.
+   * in {@code switches}, which take none.
    *
    * @throws UsageException if a flag is unknown, repeated, or has no value, a switch has one, or an
    *     argument is not a flag
    */
-  static Args parse(List<String> args, Set<String> known, Set<String> knownSwitches) {
+  static Args parse(List<String> args, Set<String> known, Set<String> switches) {
     Map<String, String> values = new HashMap<>();
-    Set<String> switches = new HashSet<>();
     for (int i = 0; i < args.size(); i++) {
       String arg = args.get(i);
       if (!arg.startsWith("--") || arg.length() == 2) {
@@ -47,11 +43,11 @@ final class Args {
       }
       int equals = arg.indexOf('=');
       String name = arg.substring(2, equals < 0 ? arg.length() : equals);
-      if (knownSwitches.contains(name)) {
-        if (equals >= 0) {
-          throw new UsageException("--" + name + " takes no value");
-        }
-        if (!switches.add(name)) {
+      if (switches.contains(name) && equals >= 0 && !known.contains(name)) {
+        throw new UsageException("--" + name + " takes no value");
+      }
+      if (switches.contains(name) && equals < 0) {
+        if (values.put(name, "true") != null) {
           throw new UsageException("--" + name + " given twice");
         }
         continue;
@@ -71,15 +67,15 @@ final class Args {
         throw new UsageException("--" + name + " given twice");
       }
     }
-    return new Args(values, switches);
+    return new Args(values);
   }
 
   /** Returns true if the switch was given. */
   boolean has(String name) {
-    return switches.contains(name);
+    return values.containsKey(name);
   }
 
-  /** Returns true if the flag was given, with whatever value. */
+  /** Returns true if the flag (or switch) was given, with whatever value. */
   boolean given(String name) {
     return values.containsKey(name);
   }

@@ -25,7 +25,10 @@ import java.util.concurrent.CompletionException;
 final class EchoClient {
   static final Set<String> FLAGS =
       EchoServer.union(Set.of("host", "port", "codecs", "count"), TlsOptions.CLIENT_FLAGS);
-  static final Set<String> SWITCHES = TlsOptions.CLIENT_SWITCHES;
+
+  /** Switches, which take no value. */
+  static final Set<String> SWITCHES =
+      EchoServer.union(Set.of("reconnect"), TlsOptions.CLIENT_SWITCHES);
 
   /** How long any one step may take before the client gives up. */
   static final Duration STEP_TIMEOUT = Duration.ofSeconds(10);
@@ -56,7 +59,14 @@ final class EchoClient {
   static int run(Args args, PrintStream out, PrintStream err) throws InterruptedException {
     String host = args.string("host", EchoServer.DEFAULT_HOST);
     int port = args.integer("port", EchoServer.DEFAULT_PORT, 1, 65535);
-    int count = args.integer("count", 3, 0, 1_000_000);
+    int count = args.integer("count", 3, 0, 100_000_000);
+    if (args.has("reconnect")) {
+      EchoStream.Tally tally =
+          new EchoStream(TlsOptions.client(args))
+              .run(new InetSocketAddress(host, port), Main.codecs(args), count, n -> {}, err);
+      out.println(tally.line());
+      return tally.perfect() ? 0 : 1;
+    }
     TetherConfig config =
         TetherConfig.builder()
             .codecs(Main.codecs(args))

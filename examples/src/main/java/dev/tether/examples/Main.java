@@ -50,6 +50,15 @@ public final class Main {
             --server-name N  the host name the server's certificate must name (default --host)
             --key F, --cert F, --keystore F, --keystore-password P
                            the client certificate to present to an echo-server --mtls
+            --reconnect    stream the N echoes through whatever happens to the connection,
+                           reconnecting and resuming the session as needed; prints one line,
+                           "sent N received N duplicated 0 missing 0 out-of-order 0 resumed K",
+                           and exits 0 only if every echo came back exactly once, in order
+        chaos         an echo server, a resuming client and a proxy between them that resets the
+                      connection at random; a live progress line, then the same tally line
+            --count N      echoes to stream (default 100000)
+            --reset-ms M   the proxy resets every 0..2M ms, M on average (default 100)
+            --codecs a,b   codecs to use (default: all available)
         help          print this text
 
       exit status: 0 success, 1 failure, 2 bad command line
@@ -79,6 +88,7 @@ public final class Main {
             EchoServer.run(Args.parse(flags, EchoServer.FLAGS, EchoServer.SWITCHES), out);
         case "echo-client" ->
             EchoClient.run(Args.parse(flags, EchoClient.FLAGS, EchoClient.SWITCHES), out, err);
+        case "chaos" -> Chaos.run(Args.parse(flags, Chaos.FLAGS), out, err);
         case "help", "-h", "--help" -> {
           out.print(USAGE);
           yield 0;

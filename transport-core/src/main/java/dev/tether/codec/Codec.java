@@ -7,7 +7,10 @@ import java.nio.ByteBuffer;
  * type id in the frame, so a codec writes no type header of its own at the top level.
  *
  * <p>Implementations must be thread safe: {@link #encode} is called on every thread that sends, and
- * {@link #decode} on the event-loop threads, concurrently.
+ * {@link #decode} on any thread that receives (event loops, handler threads), concurrently. A
+ * decode should cost little more than its payload's size in time and memory, whatever the payload
+ * holds: small payloads are decoded on the event loop, where one slow decode stalls every
+ * connection.
  */
 public interface Codec {
   /** Returns the name negotiated in the handshake, such as {@code json}. */

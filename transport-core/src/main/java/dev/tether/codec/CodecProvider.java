@@ -31,7 +31,18 @@ public interface CodecProvider {
   /**
    * Creates a codec for the given message types. The codec may derive class registrations from
    * {@code types} (messages in ascending id, then {@link MessageTypes#nestedClasses()}), so both
-   * sides agree by construction. Called once per registry and codec; the result is shared.
+   * sides agree by construction. Called once per registry and codec; the result is shared. The
+   * codec applies {@link CodecLimits#defaults()}.
    */
   Codec create(MessageTypes types);
+
+  /**
+   * Creates a codec for the given message types that applies {@code limits} on both ends: it
+   * refuses to encode a message past them, and to decode a payload past them. Both peers must use
+   * the same limits. The default ignores {@code limits} and returns {@link #create(MessageTypes)},
+   * for providers written before limits existed; Tether's own codecs honour them.
+   */
+  default Codec create(MessageTypes types, CodecLimits limits) {
+    return create(types);
+  }
 }

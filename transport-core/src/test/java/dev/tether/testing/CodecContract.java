@@ -45,11 +45,12 @@ import org.junit.jupiter.params.provider.MethodSource;
  * created for {@link ContractTypes#TYPES}. Every message of {@link ContractSamples} must come back
  * equal after a round trip (records compare {@code double} and {@code float} components with {@link
  * Double#compare}, so {@code NaN} equals {@code NaN} and {@code -0.0} does not equal {@code 0.0}),
- * decoded from a heap buffer, a direct buffer, and each of those with the payload embedded between
- * other bytes (position not 0, limit before capacity, a backing array with an offset). The codec
- * must not write to the buffer it decodes. Encoding must be deterministic and must append at the
- * {@link EncodeBuffer}'s position, since Tether writes the frame header in front first. One codec
- * instance serves every thread at once, as {@link Codec} requires.
+ * decoded from every {@link BufferLayout}: heap and direct buffers, alone and with the payload
+ * embedded between other bytes (position not 0, limit before capacity, a backing array with an
+ * offset, an odd address), writable and read-only. The codec must not write to the buffer it
+ * decodes. Encoding must be deterministic and must append at the {@link EncodeBuffer}'s position,
+ * since Tether writes the frame header in front first. One codec instance serves every thread at
+ * once, as {@link Codec} requires.
  *
  * <p>A codec that cannot carry {@link Instant} and {@link UUID} says so by overriding {@link
  * #supportsTemporal()}; the {@link Temporal} samples are then reported as skipped, with the reason,
@@ -57,9 +58,6 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 public abstract class CodecContract {
-  private static final int GARBAGE_BEFORE = 7;
-  private static final int GARBAGE_AFTER = 11;
-
   /** Returns the name (or an alias) under which the codec under test is registered. */
   protected abstract String codecName();
 
@@ -102,14 +100,14 @@ public abstract class CodecContract {
     assumeCarried(sample);
     byte[] payload = ContractCodecs.encode(codec(), sample.message());
 
-    for (Layout layout : Layout.values()) {
+    for (BufferLayout layout : BufferLayout.values()) {
       ByteBuffer buffer = layout.place(payload);
-      byte[] before = contents(buffer);
+      byte[] before = BufferLayout.contents(buffer);
 
       Object decoded = codec().decode(sample.type(), buffer);
 
       assertThat(decoded).as("%s decoded from %s", sample, layout).isEqualTo(sample.message());
-      assertThat(contents(buffer))
+      assertThat(BufferLayout.contents(buffer))
           .as("the codec must not write to the buffer it decodes (%s)", layout)
           .isEqualTo(before);
     }
@@ -269,73 +267,10 @@ public abstract class CodecContract {
     return decoded;
   }
 
-  // ---------------------------------------------------------------- buffer layouts
-
-  /** Where the payload sits in the buffer handed to {@link Codec#decode}. */
-  enum Layout {
-    /** A heap buffer holding exactly the payload. */
-    HEAP {
-      @Override
-      ByteBuffer place(byte[] payload) {
-        return ByteBuffer.wrap(payload.clone());
-      }
-    },
-    /** A direct buffer holding exactly the payload. */
-    DIRECT {
-      @Override
-      ByteBuffer place(byte[] payload) {
-        return ByteBuffer.allocateDirect(payload.length).put(payload).flip();
-      }
-    },
-    /** A heap buffer with other bytes before and after: position 7, limit before capacity. */
-    HEAP_EMBEDDED {
-      @Override
-      ByteBuffer place(byte[] payload) {
-        byte[] array = embed(payload);
-        return ByteBuffer.wrap(array, GARBAGE_BEFORE, payload.length);
-      }
-    },
-    /** A slice of a heap buffer: its array offset is 5 and its position 2. */
-    HEAP_SLICE_WITH_ARRAY_OFFSET {
-      @Override
-      ByteBuffer place(byte[] payload) {
-        byte[] array = embed(payload);
-        ByteBuffer slice = ByteBuffer.wrap(array).position(GARBAGE_BEFORE - 2).slice();
-        return slice.position(2).limit(2 + payload.length);
-      }
-    },
-    /** A direct buffer with other bytes before and after: position 7, limit before capacity. */
-    DIRECT_EMBEDDED {
-      @Override
-      ByteBuffer place(byte[] payload) {
-        byte[] array = embed(payload);
-        ByteBuffer direct = ByteBuffer.allocateDirect(array.length).put(array).clear();
-        return direct.position(GARBAGE_BEFORE).limit(GARBAGE_BEFORE + payload.length);
-      }
-    };
-
-    /** Returns a buffer whose remaining bytes are exactly {@code payload}. */
-    abstract ByteBuffer place(byte[] payload);
-
-    private static byte[] embed(byte[] payload) {
-      byte[] array = garbage(GARBAGE_BEFORE + payload.length + GARBAGE_AFTER, payload.length);
-      System.arraycopy(payload, 0, array, GARBAGE_BEFORE, payload.length);
-      return array;
-    }
-  }
-
   /** Seeded bytes, so a codec that reads outside position..limit fails the same way each run. */
   private static byte[] garbage(int length, long seed) {
     byte[] bytes = new byte[length];
     new Random(seed).nextBytes(bytes);
     return bytes;
-  }
-
-  /** Returns every byte of the buffer, 0 to capacity, without moving it. */
-  private static byte[] contents(ByteBuffer buffer) {
-    ByteBuffer whole = buffer.duplicate().clear();
-    byte[] all = new byte[whole.remaining()];
-    whole.get(all);
-    return all;
   }
 }

@@ -1,6 +1,8 @@
 package dev.tether.testing;
 
+import dev.tether.MessageTypes;
 import dev.tether.codec.Codec;
+import dev.tether.codec.CodecLimits;
 import dev.tether.codec.CodecProvider;
 import dev.tether.codec.EncodeBuffer;
 import java.util.Arrays;
@@ -16,6 +18,9 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class ContractCodecs {
   private static final Map<String, Codec> CODECS = new ConcurrentHashMap<>();
+  private static final Map<Key, Codec> CONFIGURED = new ConcurrentHashMap<>();
+
+  private record Key(String name, MessageTypes types, CodecLimits limits) {}
 
   private ContractCodecs() {}
 
@@ -43,6 +48,15 @@ public final class ContractCodecs {
   /** Returns the codec named {@code name}, created for {@link ContractTypes#TYPES}. */
   public static Codec codec(String name) {
     return CODECS.computeIfAbsent(name, n -> provider(n).create(ContractTypes.TYPES));
+  }
+
+  /**
+   * Returns the codec named {@code name}, created for {@code types} with {@code limits}; one per
+   * combination, shared like the others.
+   */
+  public static Codec codec(String name, MessageTypes types, CodecLimits limits) {
+    return CONFIGURED.computeIfAbsent(
+        new Key(name, types, limits), k -> provider(k.name()).create(k.types(), k.limits()));
   }
 
   /** Encodes {@code message} into a fresh buffer and returns exactly the bytes written. */

@@ -12,7 +12,6 @@ import dev.tether.testing.ContractTypes.Collections;
 import dev.tether.testing.ContractTypes.Deep;
 import dev.tether.testing.ContractTypes.Nested;
 import dev.tether.testing.ContractTypes.Text;
-import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -372,14 +371,14 @@ public abstract class HostileInputContract {
     Codec codec = codec();
     return withinQuickly(
         () -> {
-          long before = Allocation.current();
+          long before = Allocations.current();
           try {
             Object decoded = codec.decode(type, buffer);
-            long allocated = Allocation.since(before);
+            long allocated = Allocations.since(before);
             return new Outcome(
                 null, decoded == null ? "null" : decoded.getClass().getName(), allocated);
           } catch (Throwable t) {
-            return new Outcome(t, null, Allocation.since(before));
+            return new Outcome(t, null, Allocations.since(before));
           }
         },
         () ->
@@ -445,29 +444,5 @@ public abstract class HostileInputContract {
     int shown = Math.min(payload.length, 64);
     return Hex.encode(Arrays.copyOf(payload, shown))
         + (shown < payload.length ? "… (" + payload.length + " bytes)" : "");
-  }
-
-  /** The calling thread's allocation counter, where the JVM offers one. */
-  private static final class Allocation {
-    private static final com.sun.management.ThreadMXBean THREADS = threads();
-
-    private static com.sun.management.ThreadMXBean threads() {
-      if (ManagementFactory.getThreadMXBean() instanceof com.sun.management.ThreadMXBean bean
-          && bean.isThreadAllocatedMemorySupported()) {
-        bean.setThreadAllocatedMemoryEnabled(true);
-        return bean;
-      }
-      return null;
-    }
-
-    /** Returns the bytes this thread has allocated so far, or -1 if that cannot be measured. */
-    static long current() {
-      return THREADS == null ? -1 : THREADS.getThreadAllocatedBytes(Thread.currentThread().getId());
-    }
-
-    /** Returns the bytes allocated since {@code before}, or -1 if that cannot be measured. */
-    static long since(long before) {
-      return before < 0 ? -1 : current() - before;
-    }
   }
 }

@@ -37,10 +37,12 @@ final class FuryCodec implements Codec {
 
   private final FuryRegistrations registrations;
   private final ThreadSafeFory fory;
+  private final DepthProbe depth;
 
   FuryCodec(FuryRegistrations registrations) {
     this.registrations = registrations;
     this.fory = registrations.newThreadSafeFory();
+    this.depth = new DepthProbe(registrations.limits().maxDepth());
   }
 
   @Override
@@ -67,6 +69,7 @@ final class FuryCodec implements Codec {
     }
     int start = out.position();
     try {
+      depth.check(message); // Fory checks depth only on read
       out.ensureWritable(ENCODE_HEADROOM);
       byte[] array = out.array();
       MemoryBuffer buffer = MemoryBuffer.fromByteArray(array, 0, array.length);
@@ -87,7 +90,7 @@ final class FuryCodec implements Codec {
               + " codec cannot encode "
               + message.getClass().getName()
               + ": "
-              + FuryFailures.encodeReason(e),
+              + FuryFailures.encodeReason(e, registrations.limits()),
           e);
     }
   }
@@ -109,7 +112,7 @@ final class FuryCodec implements Codec {
       consumed = buffer.readerIndex();
     } catch (RuntimeException | Error e) {
       rethrowIfFatal(e);
-      throw failure(type, length, FuryFailures.decodeReason(e), e);
+      throw failure(type, length, FuryFailures.decodeReason(e, registrations.limits()), e);
     }
     if (message == null) {
       throw failure(type, length, "the payload is null", null);

@@ -2,6 +2,7 @@ package dev.tether.codec.fury;
 
 import dev.tether.MessageTypes;
 import dev.tether.codec.Codec;
+import dev.tether.codec.CodecLimits;
 import dev.tether.codec.CodecProvider;
 import java.util.List;
 
@@ -24,15 +25,15 @@ import java.util.List;
  *
  * <p>Settings, each made explicitly (see the module README for the measurements): Java mode,
  * schema-consistent (no field names or type definitions on the wire), class version check on, class
- * registration required, no reference tracking, depth limit {@value FuryRegistrations#MAX_DEPTH},
- * generated serializers compiled when the codec is created, ints as varints and longs tagged,
- * strings uncompressed, enums by ordinal.
+ * registration required, no reference tracking, depth limit from {@link CodecLimits}, generated
+ * serializers compiled when the codec is created, ints as varints and longs tagged, strings
+ * uncompressed, enums by ordinal.
  *
  * <p>Security: only registered classes are ever decoded; a payload naming any other class fails
- * before an instance is made. Nesting is limited to {@value FuryRegistrations#MAX_DEPTH} levels;
- * every declared length of a string, array or collection is checked against the bytes remaining
- * before anything is allocated, and the heap one payload may build is capped. Every failure is a
- * {@link dev.tether.codec.CodecException}.
+ * before an instance is made. {@link CodecLimits} bound nesting, elements per collection and
+ * elements sharing a hash code, on write as on read; every declared length of a string, array or
+ * collection is checked against the bytes remaining, and all of a payload's together against its
+ * size, before anything is allocated. Every failure is a {@link dev.tether.codec.CodecException}.
  *
  * <p>This class is thread safe. Each {@link #create} returns a new codec for the given registry,
  * which takes tens of milliseconds to build (the first in a JVM, a few hundred); Tether creates one
@@ -67,6 +68,17 @@ public final class FuryCodecProvider implements CodecProvider {
    */
   @Override
   public Codec create(MessageTypes types) {
-    return new FuryCodec(FuryRegistrations.of(types));
+    return create(types, CodecLimits.defaults());
+  }
+
+  /**
+   * Returns a {@code fury} codec whose registrations are derived from {@code types} and which
+   * applies {@code limits} on both ends.
+   *
+   * @throws IllegalArgumentException as {@link #create(MessageTypes)}
+   */
+  @Override
+  public Codec create(MessageTypes types, CodecLimits limits) {
+    return new FuryCodec(FuryRegistrations.of(types, limits));
   }
 }

@@ -1,5 +1,6 @@
 package dev.tether.codec.fury;
 
+import dev.tether.codec.CodecLimits;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.fory.exception.InsecureException;
@@ -20,12 +21,16 @@ final class FuryFailures {
   private FuryFailures() {}
 
   /** Returns why encoding failed, with what to change if a class is not registered. */
-  static String encodeReason(Throwable failure) {
+  static String encodeReason(Throwable failure, CodecLimits limits) {
+    FuryLimitException limit = find(failure, FuryLimitException.class);
+    if (limit != null) {
+      return limit.getMessage();
+    }
     if (find(failure, StackOverflowError.class) != null) {
       // Fory suggests turning reference tracking on; the codec keeps it off, on purpose.
       return "StackOverflowError: the message holds a cycle or is nested too deeply (a reader"
           + " accepts "
-          + FuryRegistrations.MAX_DEPTH
+          + limits.maxDepth()
           + " levels)";
     }
     String unregistered = unregisteredClass(failure);
@@ -39,14 +44,22 @@ final class FuryFailures {
   }
 
   /** Returns why decoding failed; an unregistered class is reported as the payload naming it. */
-  static String decodeReason(Throwable failure) {
+  static String decodeReason(Throwable failure, CodecLimits limits) {
+    FuryLimitException limit = find(failure, FuryLimitException.class);
+    if (limit != null) {
+      return limit.getMessage();
+    }
     InsecureException insecure = find(failure, InsecureException.class);
     if (insecure != null
         && insecure.getMessage() != null
         && insecure.getMessage().contains("depth exceed")) {
       return "the payload nests objects deeper than the limit of "
-          + FuryRegistrations.MAX_DEPTH
-          + " levels";
+          + limits.maxDepth()
+          + " levels (CodecLimits.maxDepth)";
+    }
+    if (unknownTypeId(failure)) {
+      return "the payload names a registered type id this side does not have (a peer with other"
+          + " MessageTypes, or a corrupt payload)";
     }
     String unregistered = unregisteredClass(failure);
     if (unregistered != null) {
@@ -55,6 +68,31 @@ final class FuryFailures {
           + ", which is not registered (a peer with other MessageTypes, or a hostile one)";
     }
     return reason(failure);
+  }
+
+  /**
+   * Whether Fory failed reading a registered type id it does not know: Fory 1.6 looks the id up,
+   * gets a null {@code TypeInfo} and dereferences it (a {@code NullPointerException} saying so),
+   * or, with assertions on, fails an {@code assert} in {@code TypeResolver.readRegisteredTypeInfo}.
+   */
+  private static boolean unknownTypeId(Throwable failure) {
+    int links = 0;
+    for (Throwable t = failure; t != null && links < 32; t = t.getCause(), links++) {
+      StackTraceElement[] trace = t.getStackTrace();
+      boolean nullTypeInfo =
+          t instanceof NullPointerException
+              && t.getMessage() != null
+              && t.getMessage().contains("\"typeInfo\" is null");
+      boolean failedAssert =
+          t instanceof AssertionError
+              && trace.length > 0
+              && trace[0].getClassName().equals("org.apache.fory.resolver.TypeResolver")
+              && trace[0].getMethodName().equals("readRegisteredTypeInfo");
+      if (nullTypeInfo || failedAssert) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static String unregisteredClass(Throwable failure) {

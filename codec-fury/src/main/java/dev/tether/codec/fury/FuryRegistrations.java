@@ -1,6 +1,7 @@
 package dev.tether.codec.fury;
 
 import dev.tether.MessageTypes;
+import dev.tether.codec.CodecLimits;
 import dev.tether.codec.TypeDiscovery;
 import java.lang.reflect.Modifier;
 import java.util.ArrayList;
@@ -35,23 +36,13 @@ import org.apache.fory.config.UnknownEnumValueStrategy;
  * the other accepts too: starting from every message type and nested class in that order, record
  * components (in declaration order), their type arguments ({@code List<Point>}), array element
  * types and the permitted subclasses of sealed types (sorted by name) are walked depth first; each
- * enum and record met on the way that is not yet registered is registered next. Arrays need no
- * registration of their own: Fory accepts an array whose element class is registered. Fields of
- * non-record classes are not walked: list what a bean holds in {@code nested(...)}.
+ * enum, record, and array of a registered class met on the way that is not yet registered is
+ * registered next. Fields of non-record classes are not walked: list what a bean holds in {@code
+ * nested(...)}.
  *
  * <p>Instances are immutable and thread safe.
  */
 final class FuryRegistrations {
-  /**
-   * Deepest nesting of objects a payload may hold; deeper fails with a {@code CodecException}
-   * instead of a {@link StackOverflowError}. Fory counts one level per object inside another;
-   * {@code Deep(Deep(...))} 200 deep decodes, 201 does not. Fory's default of 50 is within reach of
-   * real messages (a tree, a linked list of records); 200 matches the {@code kryo} codec, and
-   * decoding 200 levels fits in a 64 KiB thread stack. Encoding has no such limit in Fory: a
-   * message nested deeper than this encodes, and its receiver refuses it.
-   */
-  static final int MAX_DEPTH = 200;
-
   /**
    * Fory's estimate of the heap one payload may build: collections, maps, arrays and objects,
    * without strings and byte arrays (those are checked against the bytes present instead). Fory's
@@ -62,11 +53,12 @@ final class FuryRegistrations {
   static final long MAX_GRAPH_MEMORY_BYTES = 128L * 1024 * 1024;
 
   /**
-   * Collection elements and map entries a payload may declare without one byte each behind them
-   * (such as a list of empty records); Fory's default. A count beyond this must be backed by that
-   * many bytes, so a few bytes cannot declare two billion elements.
+   * Collection elements and map entries a payload may declare without one byte each behind them.
+   * Fory's default is 8,192, for elements its serializers write as nothing; the codec writes every
+   * element as a byte at least ({@link ContainerSerializers}), so none may be unbacked, and a count
+   * past the bytes left is refused at once.
    */
-  static final int MAX_UNBACKED_CONTAINER_ITEMS = 8192;
+  static final int MAX_UNBACKED_CONTAINER_ITEMS = 0;
 
   /**
    * Fory instances in the pool. A call holds one for microseconds, so only threads inside encode or
@@ -94,10 +86,12 @@ final class FuryRegistrations {
 
   private final MessageTypes types;
   private final List<Registration> entries;
+  private final CodecLimits limits;
 
-  private FuryRegistrations(MessageTypes types, List<Registration> entries) {
+  private FuryRegistrations(MessageTypes types, List<Registration> entries, CodecLimits limits) {
     this.types = types;
     this.entries = entries;
+    this.limits = limits;
   }
 
   /**
@@ -107,6 +101,15 @@ final class FuryRegistrations {
    *     past 0xFFFFFFFE
    */
   static FuryRegistrations of(MessageTypes types) {
+    return of(types, CodecLimits.defaults());
+  }
+
+  /**
+   * Derives the registrations of {@code types}, whose serializers apply {@code limits}.
+   *
+   * @throws IllegalArgumentException as {@link #of(MessageTypes)}
+   */
+  static FuryRegistrations of(MessageTypes types, CodecLimits limits) {
     List<Registration> entries = new ArrayList<>();
     Set<Class<?>> registered = new HashSet<>();
     long largestId = 0;
@@ -129,10 +132,12 @@ final class FuryRegistrations {
       registered.add(nested);
     }
     List<Class<?>> roots = entries.stream().<Class<?>>map(Registration::type).toList();
-    for (Class<?> found : TypeDiscovery.discover(roots, registered, false)) {
+    // Arrays of registered classes too: Fory would accept them unregistered, but then writes their
+    // class name into the payload and logs a warning that the class may be a vulnerability.
+    for (Class<?> found : TypeDiscovery.discover(roots, registered, true)) {
       entries.add(new Registration(found, checkId(found, next++), Source.DISCOVERED));
     }
-    return new FuryRegistrations(types, List.copyOf(entries));
+    return new FuryRegistrations(types, List.copyOf(entries), limits);
   }
 
   private static long checkId(Class<?> type, long id) {
@@ -157,6 +162,11 @@ final class FuryRegistrations {
     return types;
   }
 
+  /** Returns the limits the codec applies. */
+  CodecLimits limits() {
+    return limits;
+  }
+
   /**
    * Returns a pool of {@link #POOL_SIZE} Fory instances with these registrations, whose serializers
    * for the registered classes are already generated.
@@ -167,8 +177,9 @@ final class FuryRegistrations {
    * @throws IllegalArgumentException if Fory cannot register or serialize one of the classes
    */
   ThreadSafeFory newThreadSafeFory() {
-    ThreadSafeFory fory = configure(Fory.builder()).buildThreadSafeForyPool(POOL_SIZE);
+    ThreadSafeFory fory = configure(Fory.builder(), limits).buildThreadSafeForyPool(POOL_SIZE);
     registerAll(fory, type -> fory.execute(f -> f.getTypeResolver().isRegistered(type)));
+    ContainerSerializers.register(fory, entries(), limits);
     // Generate the serializers now, once for the whole pool (they are shared), rather than on
     // the first message of each type, where the tens of milliseconds each one takes would stall
     // an event loop and every connection on it.
@@ -188,6 +199,7 @@ final class FuryRegistrations {
    */
   Fory registerWith(Fory fory) {
     registerAll(fory, type -> fory.getTypeResolver().isRegistered(type));
+    ContainerSerializers.register(fory, entries(), limits);
     return fory;
   }
 
@@ -234,6 +246,11 @@ final class FuryRegistrations {
    * on a single Fory with OpenJDK 17.
    */
   static ForyBuilder configure(ForyBuilder builder) {
+    return configure(builder, CodecLimits.defaults());
+  }
+
+  /** As {@link #configure(ForyBuilder)}, with the depth limit of {@code limits}. */
+  static ForyBuilder configure(ForyBuilder builder, CodecLimits limits) {
     return builder
         // Java-native format: Tether's fury is Java to Java (PROTOCOL.md §9). Fory 1.6 defaults to
         // cross-language mode, which here was 295 bytes instead of 244, about 50% slower to encode
@@ -273,7 +290,9 @@ final class FuryRegistrations {
         .withRefTracking(false)
         .ignoreStringRef(true)
         .ignoreTimeRef(true)
-        .withMaxDepth(MAX_DEPTH)
+        // Fory counts a chain of n records as n levels, as CodecLimits means them; DepthProbe
+        // refuses a deeper message on encode, which Fory itself would write.
+        .withMaxDepth(limits.maxDepth())
         .withMaxGraphMemoryBytes(MAX_GRAPH_MEMORY_BYTES)
         .withMaxUnbackedContainerItems(MAX_UNBACKED_CONTAINER_ITEMS)
         // Generated serializers: 3x faster than Fory's interpreter both ways. Compiled

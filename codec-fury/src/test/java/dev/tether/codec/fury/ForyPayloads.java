@@ -1,5 +1,6 @@
 package dev.tether.codec.fury;
 
+import dev.tether.codec.CodecLimits;
 import dev.tether.testing.ContractCodecs;
 import dev.tether.testing.ContractTypes;
 import dev.tether.testing.ContractTypes.Bytes;
@@ -9,6 +10,7 @@ import dev.tether.testing.ContractTypes.Nested;
 import dev.tether.testing.ContractTypes.Point;
 import dev.tether.testing.ContractTypes.Text;
 import dev.tether.testing.Hex;
+import dev.tether.testing.MatrixTypes;
 import java.io.ByteArrayOutputStream;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -65,18 +67,26 @@ final class ForyPayloads {
   /** Returns the 8 bytes every encoding of {@code type} starts with, taken from a real one. */
   static byte[] prefix(Class<?> type) {
     Object sample =
-        type == Text.class
-            ? new Text("", null)
-            : type == Bytes.class
-                ? new Bytes(new byte[0])
-                : type == Nested.class
-                    ? new Nested(null, null, null, null)
-                    : type == Deep.class
-                        ? new Deep(null)
-                        : new ContractTypes.Collections(null, null, null, null);
-    byte[] whole = ContractCodecs.encode(ContractCodecs.codec("fury"), sample);
+        type == MatrixTypes.UntypedList.class
+            ? new MatrixTypes.UntypedList(null)
+            : type == Text.class
+                ? new Text("", null)
+                : type == Bytes.class
+                    ? new Bytes(new byte[0])
+                    : type == Nested.class
+                        ? new Nested(null, null, null, null)
+                        : type == Deep.class
+                            ? new Deep(null)
+                            : new ContractTypes.Collections(null, null, null, null);
+    boolean matrix = type == MatrixTypes.UntypedList.class;
+    byte[] whole =
+        ContractCodecs.encode(
+            matrix
+                ? ContractCodecs.codec("fury", MatrixTypes.TYPES, CodecLimits.defaults())
+                : ContractCodecs.codec("fury"),
+            sample);
     byte[] prefix = Arrays.copyOf(whole, 8);
-    int id = ContractTypes.TYPES.entryFor(type).id();
+    int id = (matrix ? MatrixTypes.TYPES : ContractTypes.TYPES).entryFor(type).id();
     if (prefix[0] != 0 || (prefix[1] & 0xff) != NOT_NULL || prefix[2] != 0x1b || prefix[3] != id) {
       throw new AssertionError("unexpected Fory header " + Hex.encode(prefix) + " for " + type);
     }
@@ -179,6 +189,31 @@ final class ForyPayloads {
         bytes(SAME_DECLARED_TYPE), // every element an Integer
         Arrays.copyOf(Hex.decode("02 04 06"), Math.min(count, 3)), // 1, 2, 3: zigzag varints
         bytes(NULL)); // names: null
+  }
+
+  /**
+   * {@code UntypedList} whose list holds, in its first slot, a list that holds another, {@code
+   * levels} deep, {@code totalBytes} in all; each list declares as many elements as bytes remain
+   * after its header, so that each count passes Fory's check against the bytes left, and the
+   * innermost is filled with nulls. 263 KB of it made Fory reserve 134 MB before its 128 MiB
+   * graph-memory gate stopped it.
+   *
+   * <pre>
+   *   prefix of UntypedList (8 bytes), ff 5a       values: not null, an ArrayList
+   *   varint n, 0a, 5a                             n elements, some null, the others ArrayLists
+   *   ff                                           the first: not null, and then its own header…
+   *   varint m, 0a, 5e, fd × m                     the innermost: m elements, all null
+   * </pre>
+   */
+  static byte[] nestedLists(int levels, int totalBytes) {
+    byte[] prefix = concat(prefix(MatrixTypes.UntypedList.class), bytes(NOT_NULL, ARRAY_LIST));
+    int nulls = totalBytes - prefix.length - levels * 6 - 6;
+    byte[] rest = concat(size(nulls), bytes(0x0a, 0x5e), repeat(bytes(NULL), nulls));
+    for (int i = 1; i < levels; i++) {
+      byte[] body = concat(bytes(NOT_NULL), rest);
+      rest = concat(size(body.length), bytes(0x0a, ARRAY_LIST), body);
+    }
+    return concat(prefix, rest);
   }
 
   /** The oversized payloads of the hostile-input contract: 2^31-1 and 2^24, then 3 items. */

@@ -196,8 +196,7 @@ class FuryCodecTest {
 
     assertThatThrownBy(() -> encode(codec, loop))
         .isExactlyInstanceOf(CodecException.class)
-        .hasMessageContaining("StackOverflowError")
-        .hasMessageContaining("cycle");
+        .hasMessageContaining("the message nests deeper than the limit of 200 levels");
     Loop fine = new Loop(new ArrayList<>(List.of(new Loop(new ArrayList<>()))));
     assertThat(codec.decode(Loop.class, ByteBuffer.wrap(encode(codec, fine)))).isEqualTo(fine);
   }

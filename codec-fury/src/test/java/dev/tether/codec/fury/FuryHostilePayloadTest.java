@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tether.codec.Codec;
 import dev.tether.codec.CodecException;
+import dev.tether.codec.CodecLimits;
 import dev.tether.testing.ContractCodecs;
 import dev.tether.testing.ContractTypes;
 import dev.tether.testing.ContractTypes.Bytes;
@@ -158,18 +159,18 @@ class FuryHostilePayloadTest {
 
   @Test
   void decodesTheDepthLimitAndRefusesOneLevelMore() {
-    byte[] atLimit = ForyPayloads.deep(FuryRegistrations.MAX_DEPTH);
-    byte[] pastLimit = ForyPayloads.deep(FuryRegistrations.MAX_DEPTH + 1);
+    byte[] atLimit = ForyPayloads.deep(CodecLimits.DEFAULT_MAX_DEPTH);
+    byte[] pastLimit = ForyPayloads.deep(CodecLimits.DEFAULT_MAX_DEPTH + 1);
 
     assertThat(decode(Deep.class, atLimit)).isInstanceOf(Deep.class);
     assertThatThrownBy(() -> decode(Deep.class, pastLimit))
         .isExactlyInstanceOf(CodecException.class)
-        .hasMessageContaining("deeper than the limit of " + FuryRegistrations.MAX_DEPTH);
+        .hasMessageContaining("deeper than the limit of " + CodecLimits.DEFAULT_MAX_DEPTH);
   }
 
   @Test
   void decodingAtTheDepthLimitNeedsLittleStack() throws InterruptedException {
-    byte[] atLimit = ForyPayloads.deep(FuryRegistrations.MAX_DEPTH);
+    byte[] atLimit = ForyPayloads.deep(CodecLimits.DEFAULT_MAX_DEPTH);
     Object[] result = new Object[1];
     Thread small =
         new Thread(

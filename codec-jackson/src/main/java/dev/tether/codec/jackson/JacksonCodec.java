@@ -11,7 +11,9 @@ import tools.jackson.databind.ObjectWriter;
 /**
  * The {@code json} and {@code cbor} codecs: one implementation over a Jackson mapper built by
  * {@link JacksonMappers}. Encodes the message's runtime class and decodes exactly the class the
- * frame's type id names; Jackson never picks a class from the payload.
+ * frame's type id names; Jackson never picks a class from the payload. What the decoder would
+ * refuse or read back differently, the encoder refuses ({@link EncodeChecks}, {@link
+ * LimitedGenerator}).
  *
  * <p>Every failure, whatever Jackson or the message's own constructor throws, reaches the caller as
  * a {@link CodecException} whose message names the codec, the class and the cause.
@@ -20,6 +22,7 @@ import tools.jackson.databind.ObjectWriter;
  */
 final class JacksonCodec implements Codec {
   private final String name;
+  private final boolean cbor;
 
   // ObjectMapper.readerFor/writerFor build a new reader or writer each call and look the root
   // (de)serializer up again; caching one per class saves that on every message.
@@ -28,6 +31,7 @@ final class JacksonCodec implements Codec {
 
   JacksonCodec(String name, ObjectMapper mapper) {
     this.name = name;
+    this.cbor = mapper.tokenStreamFactory().getFormatName().equalsIgnoreCase("cbor");
     this.readers =
         new ClassValue<>() {
           @Override
@@ -72,26 +76,43 @@ final class JacksonCodec implements Codec {
   /**
    * {@inheritDoc}
    *
-   * <p>A heap buffer is parsed in place; a direct one is streamed without a copy. The buffer's
-   * position and limit are not changed. A payload that is the literal {@code null} is refused, so a
-   * decoded message is never null.
+   * <p>A heap buffer is parsed in place. A direct or read-only one is copied to an array first:
+   * Jackson's CBOR parser, fed from a stream, reads chunked strings wrongly where a chunk meets the
+   * end of its 8,000-byte input buffer (spurious characters, or "Invalid UTF-8 start byte 0xff" on
+   * valid input), and an array is the one input every Jackson parser reads without refilling. The
+   * copy costs one allocation of the payload's size. The buffer's position and limit are not
+   * changed. A CBOR payload's headers are walked first ({@link CborPrescan}). A payload that is the
+   * literal {@code null} is refused, so a decoded message is never null.
    */
   @Override
   public <T> T decode(Class<T> type, ByteBuffer payload) {
     int length = payload.remaining();
+    byte[] array;
+    int offset;
+    if (payload.hasArray()) {
+      array = payload.array();
+      offset = payload.arrayOffset() + payload.position();
+    } else {
+      array = new byte[length];
+      payload.get(payload.position(), array, 0, length);
+      offset = 0;
+    }
+    if (cbor) {
+      String refusal = CborPrescan.refusal(array, offset, length);
+      if (refusal != null) {
+        throw failure(type, length, refusal, null);
+      }
+    }
     T message;
     try {
-      ObjectReader reader = readers.get(type);
-      if (payload.hasArray()) {
-        message =
-            reader.readValue(payload.array(), payload.arrayOffset() + payload.position(), length);
-      } else {
-        message = reader.readValue(new ByteBufferInputStream(payload));
-      }
+      message = readers.get(type).readValue(array, offset, length);
     } catch (RuntimeException e) {
       // JacksonException for malformed or mismatched input and exceeded limits; anything else
       // (an exception from a record's compact constructor, say) is wrapped the same way.
       throw failure(type, length, e.getMessage(), e);
+    } catch (StackOverflowError e) {
+      // Not expected within maxDepth on any sane stack, but never let it escape as an Error.
+      throw failure(type, length, "StackOverflowError: the payload nests too deeply", null);
     }
     if (message == null) {
       throw failure(type, length, "the payload is null", null);

@@ -1,10 +1,11 @@
 package dev.tether.codec.jackson;
 
+import dev.tether.codec.CodecLimits;
 import tools.jackson.core.StreamReadConstraints;
 import tools.jackson.core.StreamWriteConstraints;
 import tools.jackson.core.StreamWriteFeature;
-import tools.jackson.core.TSFBuilder;
 import tools.jackson.core.TokenStreamFactory;
+import tools.jackson.core.base.DecorableTSFactory.DecorableTSFBuilder;
 import tools.jackson.core.json.JsonFactory;
 import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.MapperFeature;
@@ -13,6 +14,7 @@ import tools.jackson.databind.SerializationFeature;
 import tools.jackson.databind.cfg.DateTimeFeature;
 import tools.jackson.databind.cfg.MapperBuilder;
 import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.module.SimpleModule;
 import tools.jackson.dataformat.cbor.CBORFactory;
 import tools.jackson.dataformat.cbor.CBORMapper;
 
@@ -23,15 +25,6 @@ import tools.jackson.dataformat.cbor.CBORMapper;
  * Jackson release cannot change the wire format or open a hole.
  */
 final class JacksonMappers {
-  /**
-   * Deepest nesting of arrays and objects accepted on read and produced on write. Each level costs
-   * a handful of stack frames in databind; 500 stays far inside a small thread stack, so a hostile
-   * {@code [[[[…} fails with a clear error instead of a {@link StackOverflowError}. Writing is held
-   * to the same depth so that we never encode what a peer would refuse, and so that a cyclic object
-   * graph fails fast.
-   */
-  static final int MAX_NESTING_DEPTH = 500;
-
   /**
    * Longest string value, in characters. A default peer cannot send a longer one (frames are at
    * most 16 MiB by default), and the limit stops a declared CBOR text length from reserving memory
@@ -46,39 +39,46 @@ final class JacksonMappers {
   static final int MAX_NAME_LENGTH = 50_000;
 
   /**
-   * Longest number literal, in characters. A {@code long} needs 20, a {@code double} about 25;
-   * parsing a {@code BigInteger} or {@code BigDecimal} is superlinear in its length, so 256 keeps
-   * every real value and makes a 1 MB "number" fail at once.
+   * Most digits of a JSON number, those of its exponent included. A {@code long} needs 19, a {@code
+   * double} about 20; parsing a {@code BigInteger} or {@code BigDecimal} is superlinear in its
+   * length, so 256 keeps every real value and makes a 1 MB "number" fail at once. CBOR carries big
+   * numbers in binary, parsed in linear time, and has no such limit.
    */
   static final int MAX_NUMBER_LENGTH = 256;
 
-  private static final StreamReadConstraints READ_CONSTRAINTS =
-      StreamReadConstraints.builder()
-          .maxNestingDepth(MAX_NESTING_DEPTH)
-          .maxStringLength(MAX_STRING_LENGTH)
-          .maxNameLength(MAX_NAME_LENGTH)
-          .maxNumberLength(MAX_NUMBER_LENGTH)
-          .build();
-
-  private static final StreamWriteConstraints WRITE_CONSTRAINTS =
-      StreamWriteConstraints.builder().maxNestingDepth(MAX_NESTING_DEPTH).build();
-
   private JacksonMappers() {}
 
-  /** Returns a new mapper for UTF-8 JSON. */
-  static JsonMapper json() {
-    return configure(JsonMapper.builder(limit(JsonFactory.builder())));
+  /** Returns a new mapper for UTF-8 JSON that applies {@code limits} on both ends. */
+  static JsonMapper json(CodecLimits limits) {
+    return configure(JsonMapper.builder(limit(JsonFactory.builder(), limits, true)), limits);
   }
 
-  /** Returns a new mapper for CBOR (RFC 8949). */
-  static CBORMapper cbor() {
-    return configure(CBORMapper.builder(limit(CBORFactory.builder())));
+  /** Returns a new mapper for CBOR (RFC 8949) that applies {@code limits} on both ends. */
+  static CBORMapper cbor(CodecLimits limits) {
+    return configure(CBORMapper.builder(limit(CBORFactory.builder(), limits, false)), limits);
   }
 
-  private static <F extends TokenStreamFactory, B extends TSFBuilder<F, B>> F limit(B factory) {
+  /**
+   * The read constraints, and the same on write: nesting depth through {@code
+   * StreamWriteConstraints}, string, name and number lengths through {@link LimitedGenerator}. A
+   * level of nesting costs a handful of stack frames in databind, so {@code maxDepth} stays far
+   * inside a small thread stack and a hostile {@code [[[[…} fails with a clear error instead of a
+   * {@link StackOverflowError}; on write it also makes a cyclic object graph fail fast.
+   */
+  private static <F extends TokenStreamFactory, B extends DecorableTSFBuilder<F, B>> F limit(
+      B factory, CodecLimits limits, boolean json) {
+    StreamReadConstraints read =
+        StreamReadConstraints.builder()
+            .maxNestingDepth(limits.maxDepth())
+            .maxStringLength(MAX_STRING_LENGTH)
+            .maxNameLength(MAX_NAME_LENGTH)
+            .maxNumberLength(MAX_NUMBER_LENGTH)
+            .build();
     return factory
-        .streamReadConstraints(READ_CONSTRAINTS)
-        .streamWriteConstraints(WRITE_CONSTRAINTS)
+        .streamReadConstraints(read)
+        .streamWriteConstraints(
+            StreamWriteConstraints.builder().maxNestingDepth(limits.maxDepth()).build())
+        .addDecorator(LimitedGenerator.decorator(read, json))
         // The EncodeBuffer belongs to Tether, which reuses it; closing it is not ours to do.
         .disable(StreamWriteFeature.AUTO_CLOSE_TARGET)
         .build();
@@ -86,7 +86,8 @@ final class JacksonMappers {
 
   // Never call activateDefaultTyping here: the class of every message is named by the frame's type
   // id, and polymorphic typing driven by the payload is how Jackson gadget attacks get in.
-  private static <M extends ObjectMapper, B extends MapperBuilder<M, B>> M configure(B mapper) {
+  private static <M extends ObjectMapper, B extends MapperBuilder<M, B>> M configure(
+      B mapper, CodecLimits limits) {
     return mapper
         // Record components and bean properties in declaration order, so Echo is
         // {"text":"hi","seq":1} as PROTOCOL.md §10 expects (Jackson 3 sorts alphabetically).
@@ -95,6 +96,9 @@ final class JacksonMappers {
         .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
         // An explicit null for a primitive is a type error, not zero.
         .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+        // A fraction for an integer is an error, not a truncation: 1.5 is not 1, and 1e-999999999
+        // is not 0.
+        .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
         // A payload is exactly one value; anything after it is corruption.
         .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
         // A record without components, such as record Ping(), is a valid message: {}.
@@ -103,6 +107,15 @@ final class JacksonMappers {
         // for every language, and exact to the nanosecond.
         .disable(DateTimeFeature.WRITE_DATES_AS_TIMESTAMPS)
         .disable(DateTimeFeature.WRITE_DURATIONS_AS_TIMESTAMPS)
+        // A ZonedDateTime keeps its zone, "2024-05-01T12:00:00+02:00[Europe/Paris]", and is read
+        // back in it; an OffsetDateTime keeps its offset. Jackson's defaults turn both into UTC.
+        .enable(DateTimeFeature.WRITE_DATES_WITH_ZONE_ID)
+        .disable(DateTimeFeature.WRITE_DATES_WITH_CONTEXT_TIME_ZONE)
+        .disable(DateTimeFeature.ADJUST_DATES_TO_CONTEXT_TIME_ZONE)
+        .addModule(
+            new SimpleModule("tether-data-model")
+                .setSerializerModifier(new EncodeChecks(limits))
+                .setDeserializerModifier(new DecodeChecks(limits)))
         .build();
   }
 }

@@ -2,6 +2,7 @@ package dev.tether.codec.jackson;
 
 import dev.tether.MessageTypes;
 import dev.tether.codec.Codec;
+import dev.tether.codec.CodecLimits;
 import dev.tether.codec.CodecProvider;
 
 /**
@@ -18,51 +19,55 @@ import dev.tether.codec.CodecProvider;
  *       are missing take Java's default ({@code null}, {@code 0}, {@code false}). An explicit
  *       {@code null} for a primitive is an error.
  *   <li>{@code java.time} values are ISO-8601 strings ({@code "2024-05-01T12:00:00.5Z"}, {@code
- *       "PT1.5S"}), exact to the nanosecond; enums are their {@code name()}; {@code UUID}s are
- *       their canonical text.
+ *       "PT1.5S"}), exact to the nanosecond, read back only from strings; a {@code ZonedDateTime}
+ *       keeps its zone ({@code "2024-10-27T02:30:00+01:00[Europe/Paris]"}) and an {@code
+ *       OffsetDateTime} its offset. Enums are their {@code name()}; {@code UUID}s are their
+ *       canonical text.
  *   <li>{@code byte[]} is a base64 string in JSON and a byte string in CBOR.
  *   <li>{@code NaN} and the infinities, which JSON numbers cannot express, are written as the
  *       strings {@code "NaN"}, {@code "Infinity"} and {@code "-Infinity"} and read back as such.
+ *   <li>Collections arrive as the default implementation of the declared type ({@code List} as
+ *       {@code ArrayList}, {@code Set} as {@code HashSet}, {@code Map} as {@code LinkedHashMap}),
+ *       equal to what was sent; a declared {@code TreeSet} or {@code EnumSet} is kept.
  * </ul>
  *
- * <p>What the two codecs cannot carry, so that a message does not come back as it was sent (the
- * rest of the data model passes core's {@code CodecContract} and {@code HostileInputContract},
- * {@code Instant} and {@code UUID} included):
+ * <p>A message either comes back equal or fails to encode, on the sender's thread, with a {@link
+ * dev.tether.codec.CodecException} that says why; never a different value, and never a payload the
+ * receiver refuses. Refused, because the payload could not say what to build:
  *
  * <ul>
- *   <li>A field declared as an interface or abstract class, a sealed interface included (a {@code
- *       Shape shape} component): decoding fails, since nothing in the payload says which class to
- *       build, unless the user annotates the type with {@code @JsonTypeInfo(use = Id.NAME)} and
+ *   <li>A non-null value in a field or element declared as an interface or abstract class, a sealed
+ *       interface included, unless the type is annotated with {@code @JsonTypeInfo} and
  *       {@code @JsonSubTypes}. A sealed hierarchy whose members are each registered as a message
  *       type is fine: the frame's type id names the class.
- *   <li>A field typed {@code Object} comes back as the JSON data model's own types: {@code 5L} as
- *       an {@code Integer}, an {@code int[]} as a {@code List}, a record as a {@code
- *       LinkedHashMap}.
- *   <li>A map key that is not a scalar (a record as key): decoding fails. Strings, numbers, enums
- *       and {@code UUID}s are fine.
- *   <li>{@code ZonedDateTime} and {@code OffsetDateTime} arrive as the same instant in UTC: the
- *       zone or offset is lost. {@code Instant}, {@code LocalDateTime} and {@code Duration} are
- *       exact.
- *   <li>A string or {@code char} with an unpaired surrogate, which is not Unicode text: {@code
- *       cbor} refuses to encode it (RFC 8949 text must be valid UTF-8), so the send fails with a
- *       {@link dev.tether.codec.CodecException}; {@code json} writes an escape such as <code>
- *       &#92;uD800</code> that Java reads back but other languages' parsers may reject.
- *   <li>Shared and cyclic references: an object referenced twice arrives as two equal copies; a
- *       cycle fails to encode at the depth limit.
- *   <li>Collections arrive as the default implementation of the declared type ({@code List} as
- *       {@code ArrayList}, {@code Set} as {@code HashSet}, {@code Map} as {@code LinkedHashMap}); a
- *       declared {@code TreeSet} or {@code EnumSet} is kept.
- *   <li>In {@code json}, a {@code BigDecimal} or {@code BigInteger} of more than 256 digits (the
- *       number limit below); {@code cbor} carries numbers in binary and has no such limit.
+ *   <li>In a field or element declared {@code Object}, anything but a String, Boolean, Integer,
+ *       finite Double, or a List or String-keyed Map of those: {@code 5L} would come back as an
+ *       {@code Integer}, a record as a {@code LinkedHashMap}.
+ *   <li>A map key other than a string, number, boolean, character, enum or {@code UUID} declared as
+ *       its own class (a record as key).
+ *   <li>A null {@code Optional} field, which would come back as {@code Optional.empty()}.
+ *   <li>In {@code cbor}, a string or {@code char} with an unpaired surrogate (RFC 8949 text must be
+ *       valid UTF-8); {@code json} writes an escape such as <code>&#92;uD800</code> that Java reads
+ *       back but other languages' parsers may reject.
+ *   <li>In {@code json}, a number of more than 256 digits, and a {@code BigDecimal} whose exponent
+ *       a reader cannot hold ({@code 1E+2147483648}); {@code cbor} carries numbers in binary.
+ *   <li>Anything past {@link dev.tether.codec.CodecLimits}: more nesting than {@code maxDepth}
+ *       (each JSON object or array is a level), more elements than {@code maxElements} in a
+ *       collection, map or array, more than {@code maxSameHashElements} elements of a {@code Set}
+ *       sharing a hash code.
  * </ul>
  *
+ * <p>Shared and cyclic references: an object referenced twice arrives as two equal copies; a cycle
+ * fails to encode at the depth limit.
+ *
  * <p>Security: the codec decodes only the class the frame's type id names; polymorphic ("default")
- * typing is never enabled, so a payload cannot choose a class to instantiate. An abstract or
- * interface message type decodes only through the user's own Jackson annotations
- * ({@code @JsonTypeInfo(use = NAME)} with {@code @JsonSubTypes}). Reads are limited to 500 levels
- * of nesting, strings of 16 MiB characters, names of 50,000 characters and numbers of 256 digits; a
- * payload past any limit fails with a {@link dev.tether.codec.CodecException} naming it. A
- * connection configured for frames over 16 MiB still cannot carry a single string longer than that.
+ * typing is never enabled, so a payload cannot choose a class to instantiate. Reads are limited as
+ * writes are, plus strings of 16 MiB characters, names of 50,000 characters and JSON numbers of 256
+ * digits; a payload past any limit fails with a {@link dev.tether.codec.CodecException} naming it.
+ * A {@code java.time} value is read only from a string, never guessed from a number; a fraction is
+ * never truncated into an integer; a set of records is checked for shared hash codes before any is
+ * hashed; CBOR payloads with more than four tags on one value or with string references are refused
+ * before they are parsed. The module README has the measured cost of hostile payloads.
  *
  * <p>This class is thread safe. Every {@link #create} returns the same codec, whose mapper is built
  * on first use.
@@ -79,15 +84,26 @@ public final class JsonCodecProvider implements CodecProvider {
     return NAME;
   }
 
-  /** Returns the {@code json} codec; it needs no registration, so {@code types} is not used. */
+  /**
+   * Returns the {@code json} codec with {@link CodecLimits#defaults()}; it needs no registration,
+   * so {@code types} is not used.
+   */
   @Override
   public Codec create(MessageTypes types) {
     return Holder.CODEC;
   }
 
+  /** Returns a {@code json} codec that applies {@code limits} on both ends. */
+  @Override
+  public Codec create(MessageTypes types, CodecLimits limits) {
+    return limits.equals(CodecLimits.defaults())
+        ? Holder.CODEC
+        : new JacksonCodec(NAME, JacksonMappers.json(limits));
+  }
+
   // Building a mapper takes milliseconds; ServiceLoader instantiates every provider it finds, so
   // the mapper is built only when the codec is first asked for.
   private static final class Holder {
-    static final Codec CODEC = new JacksonCodec(NAME, JacksonMappers.json());
+    static final Codec CODEC = new JacksonCodec(NAME, JacksonMappers.json(CodecLimits.defaults()));
   }
 }

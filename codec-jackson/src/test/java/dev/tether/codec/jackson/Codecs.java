@@ -6,6 +6,9 @@ import dev.tether.codec.EncodeBuffer;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.stream.Stream;
+import tools.jackson.databind.ObjectMapper;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.dataformat.cbor.CBORMapper;
 
 /** Test helpers: the two codecs and byte-level shortcuts. */
 final class Codecs {
@@ -26,6 +29,16 @@ final class Codecs {
     EncodeBuffer out = new EncodeBuffer(16);
     codec.encode(message, out);
     return Arrays.copyOf(out.array(), out.position());
+  }
+
+  /**
+   * Encodes {@code value} with a plain Jackson mapper of the codec's format, which writes what the
+   * codec's own encoder would refuse: the payloads of a peer that is not Tether.
+   */
+  static byte[] encodePlain(Codec codec, Object value) {
+    ObjectMapper mapper =
+        codec.name().equals("cbor") ? CBORMapper.builder().build() : JsonMapper.builder().build();
+    return mapper.writeValueAsBytes(value);
   }
 
   static <T> T decode(Codec codec, Class<T> type, byte[] bytes) {

@@ -15,15 +15,23 @@ import java.nio.ByteBuffer;
  *
  * <p>This class is not thread safe; each pooled Kryo session owns one.
  */
-final class CheckedByteBufferInput extends ByteBufferInput {
+final class CheckedByteBufferInput extends ByteBufferInput implements DecodeBudget.Holder {
   /** {@code chars} grown past this many by a long string are dropped after the decode. */
   private static final int RETAINED_CHARS = 16 * 1024;
 
   // Each input has its own: ByteBufferInput moves the position of the buffer it reads.
   private final ByteBuffer empty = ByteBuffer.allocate(0);
 
-  CheckedByteBufferInput() {
+  private final DecodeBudget budget;
+
+  CheckedByteBufferInput(DecodeBudget budget) {
+    this.budget = budget;
     setBuffer(empty);
+  }
+
+  @Override
+  public DecodeBudget budget() {
+    return budget;
   }
 
   /** Forgets the payload, so that a pooled input does not keep it reachable. */

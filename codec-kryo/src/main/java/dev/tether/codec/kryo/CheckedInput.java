@@ -14,14 +14,22 @@ import com.esotericsoftware.kryo.io.KryoBufferUnderflowException;
  *
  * <p>This class is not thread safe; each pooled Kryo session owns one.
  */
-final class CheckedInput extends Input {
+final class CheckedInput extends Input implements DecodeBudget.Holder {
   /** {@code chars} grown past this many by a long string are dropped after the decode. */
   private static final int RETAINED_CHARS = 16 * 1024;
 
   private static final byte[] EMPTY = new byte[0];
 
-  CheckedInput() {
+  private final DecodeBudget budget;
+
+  CheckedInput(DecodeBudget budget) {
     super(EMPTY);
+    this.budget = budget;
+  }
+
+  @Override
+  public DecodeBudget budget() {
+    return budget;
   }
 
   /** Forgets the payload, so that a pooled input does not keep it reachable. */

@@ -5,6 +5,7 @@ import com.esotericsoftware.kryo.KryoException;
 import com.esotericsoftware.kryo.Serializer;
 import com.esotericsoftware.kryo.io.Input;
 import com.esotericsoftware.kryo.io.Output;
+import dev.tether.codec.CodecLimits;
 import java.util.Collection;
 import java.util.SortedSet;
 import java.util.function.Function;
@@ -24,30 +25,43 @@ import java.util.function.IntFunction;
  * </pre>
  *
  * <p>Every element costs at least its class id byte, so a size larger than the bytes left is
- * refused before the collection is created. A {@link SortedSet} must use natural ordering: a
- * comparator would be a class to decode, and is refused on encode.
+ * refused before the collection is created, and so is one that would take the message's declared
+ * elements past the payload's size ({@link DecodeBudget}) or past {@code maxElements}. A {@link
+ * SortedSet} must use natural ordering: a comparator would be a class to decode, and is refused on
+ * encode.
  *
  * <p>This class is thread safe if its factory and finisher are; it keeps no state.
  */
 final class CountedCollectionSerializer extends Serializer<Collection<?>> {
   private final IntFunction<Collection<Object>> factory;
   private final Function<Collection<Object>, Collection<?>> finisher;
+  private final CodecLimits limits;
+  private final boolean hashed;
 
   /**
    * @param factory creates an empty, mutable collection for the given number of elements
    * @param finisher turns the filled collection into the one handed out, e.g. {@code List::copyOf}
+   * @param limits the element limits applied on write and on read
+   * @param hashed whether the collection hashes its elements (a {@code HashSet}, {@code Set.of}):
+   *     then more than {@link CodecLimits#maxSameHashElements()} sharing a hash code are refused,
+   *     on read before any is inserted
    */
   CountedCollectionSerializer(
       IntFunction<Collection<Object>> factory,
-      Function<Collection<Object>, Collection<?>> finisher) {
+      Function<Collection<Object>, Collection<?>> finisher,
+      CodecLimits limits,
+      boolean hashed) {
     super(true, false);
     this.factory = factory;
     this.finisher = finisher;
+    this.limits = limits;
+    this.hashed = hashed;
   }
 
   /** A serializer that hands out the collection its factory made. */
-  CountedCollectionSerializer(IntFunction<Collection<Object>> factory) {
-    this(factory, c -> c);
+  CountedCollectionSerializer(
+      IntFunction<Collection<Object>> factory, CodecLimits limits, boolean hashed) {
+    this(factory, c -> c, limits, hashed);
   }
 
   @Override
@@ -62,6 +76,15 @@ final class CountedCollectionSerializer extends Serializer<Collection<?>> {
               + " with a comparator cannot be encoded: only natural ordering is supported");
     }
     int size = collection.size();
+    String name = collection.getClass().getName();
+    String refusal = limits.tooManyElements(size, name);
+    if (refusal == null && hashed && size > limits.maxSameHashElements()) {
+      Object[] elements = collection.toArray();
+      refusal = limits.sameHashViolation(elements, elements.length, name);
+    }
+    if (refusal != null) {
+      throw new KryoException(refusal);
+    }
     output.writeVarInt(size + 1, true);
     int written = 0;
     for (Object element : collection) {
@@ -86,6 +109,24 @@ final class CountedCollectionSerializer extends Serializer<Collection<?>> {
     }
     int size = declared - 1;
     PayloadBounds.check(input, size, 1, type.getName());
+    DecodeBudget.charge(input, size, 1, type.getName());
+    if (hashed && size > limits.maxSameHashElements()) {
+      // Read every element before hashing any: a hash table would insert elements that share a
+      // hash code in quadratic time, so they are counted first.
+      Object[] elements = new Object[size];
+      for (int i = 0; i < size; i++) {
+        elements[i] = kryo.readClassAndObject(input);
+      }
+      String refusal = limits.sameHashViolation(elements, size, type.getName());
+      if (refusal != null) {
+        throw new KryoException(refusal);
+      }
+      Collection<Object> collection = factory.apply(size);
+      for (Object element : elements) {
+        collection.add(element);
+      }
+      return finisher.apply(collection);
+    }
     Collection<Object> collection = factory.apply(size);
     for (int i = 0; i < size; i++) {
       collection.add(kryo.readClassAndObject(input));

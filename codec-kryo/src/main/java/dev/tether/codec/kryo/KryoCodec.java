@@ -35,7 +35,10 @@ final class KryoCodec implements Codec {
 
   KryoCodec(KryoRegistrations registrations) {
     this.registrations = registrations;
-    this.sessions = new SessionPool<>(POOLED_SESSIONS, () -> new Session(registrations.newKryo()));
+    this.sessions =
+        new SessionPool<>(
+            POOLED_SESSIONS,
+            () -> new Session(registrations.newKryo(), new DecodeBudget(registrations.limits())));
   }
 
   @Override
@@ -72,7 +75,7 @@ final class KryoCodec implements Codec {
           "kryo codec cannot encode "
               + message.getClass().getName()
               + ": "
-              + KryoFailures.reason(e),
+              + KryoFailures.reason(e, registrations.limits()),
           e);
     } finally {
       sessions.giveBack(session);
@@ -113,7 +116,7 @@ final class KryoCodec implements Codec {
       throw e;
     } catch (RuntimeException | StackOverflowError e) {
       session.failed();
-      throw failure(type, length, KryoFailures.reason(e), e);
+      throw failure(type, length, KryoFailures.reason(e, registrations.limits()), e);
     } finally {
       session.unbind();
       payload.position(position);
@@ -148,12 +151,16 @@ final class KryoCodec implements Codec {
 
     final Kryo kryo;
     final EncodeBufferOutput output = new EncodeBufferOutput();
-    private final CheckedInput heapInput = new CheckedInput();
-    private final CheckedByteBufferInput directInput = new CheckedByteBufferInput();
+    private final DecodeBudget budget;
+    private final CheckedInput heapInput;
+    private final CheckedByteBufferInput directInput;
     private byte[] scratch = new byte[256];
 
-    Session(Kryo kryo) {
+    Session(Kryo kryo, DecodeBudget budget) {
       this.kryo = kryo;
+      this.budget = budget;
+      this.heapInput = new CheckedInput(budget);
+      this.directInput = new CheckedByteBufferInput(budget);
     }
 
     /**
@@ -162,6 +169,7 @@ final class KryoCodec implements Codec {
      */
     Input bind(ByteBuffer payload) {
       int length = payload.remaining();
+      budget.reset(length);
       if (payload.hasArray()) {
         heapInput.setBuffer(payload.array(), payload.arrayOffset() + payload.position(), length);
         return heapInput;

@@ -2,6 +2,7 @@ package dev.tether.codec.kryo;
 
 import dev.tether.MessageTypes;
 import dev.tether.codec.Codec;
+import dev.tether.codec.CodecLimits;
 import dev.tether.codec.CodecProvider;
 
 /**
@@ -19,10 +20,11 @@ import dev.tether.codec.CodecProvider;
  * module's README lists them.
  *
  * <p>Security: only registered classes are ever decoded ({@code registrationRequired}); a payload
- * that names a class by name is refused before the name is looked up; nesting is limited to 200
- * levels; every length and count in the payload is checked against the bytes remaining before
- * anything is allocated for it, so a few bytes cannot make the decoder reserve gigabytes. Every
- * failure is a {@link dev.tether.codec.CodecException}.
+ * that names a class by name is refused before the name is looked up; {@link CodecLimits} bound
+ * nesting, elements per collection and elements sharing a hash code, on write as on read; every
+ * length and count in the payload is checked against the bytes remaining, and all of them together
+ * against the payload's size, before anything is allocated for it, so a decode allocates a small
+ * multiple of its payload at most. Every failure is a {@link dev.tether.codec.CodecException}.
  *
  * <p>This class is thread safe. Each {@link #create} returns a new codec for the given registry;
  * Tether creates one per registry and shares it.
@@ -46,6 +48,18 @@ public final class KryoCodecProvider implements CodecProvider {
    */
   @Override
   public Codec create(MessageTypes types) {
-    return new KryoCodec(KryoRegistrations.of(types));
+    return create(types, CodecLimits.defaults());
+  }
+
+  /**
+   * Returns a {@code kryo} codec whose registrations are derived from {@code types} and which
+   * applies {@code limits} on both ends.
+   *
+   * @throws IllegalArgumentException if Kryo cannot register one of the classes, or could write one
+   *     but not read it back (a nested collection or bean without a no-arg constructor)
+   */
+  @Override
+  public Codec create(MessageTypes types, CodecLimits limits) {
+    return new KryoCodec(KryoRegistrations.of(types, limits));
   }
 }

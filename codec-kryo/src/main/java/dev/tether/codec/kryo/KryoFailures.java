@@ -1,6 +1,7 @@
 package dev.tether.codec.kryo;
 
 import com.esotericsoftware.kryo.KryoException;
+import dev.tether.codec.CodecLimits;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -18,8 +19,10 @@ final class KryoFailures {
 
   private KryoFailures() {}
 
+  private static final String MAX_DEPTH = "Max depth exceeded: ";
+
   /** Returns the reason for {@code failure} on one line, such as {@code "… (in data (Blob))"}. */
-  static String reason(Throwable failure) {
+  static String reason(Throwable failure, CodecLimits limits) {
     String message = failure.getMessage();
     if (message == null) {
       return failure.getClass().getName();
@@ -40,7 +43,7 @@ final class KryoFailures {
       } else if (inTrace) {
         trace.add(text);
       } else {
-        reason.append(reason.length() == 0 ? "" : "; ").append(rewrite(text));
+        reason.append(reason.length() == 0 ? "" : "; ").append(rewrite(text, limits));
       }
     }
     if (trace.size() > MAX_TRACE) {
@@ -57,12 +60,26 @@ final class KryoFailures {
     return reason.toString();
   }
 
-  private static String rewrite(String text) {
+  private static String rewrite(String text, CodecLimits limits) {
+    if (text.startsWith(MAX_DEPTH)) {
+      return "the message nests deeper than the limit of "
+          + limits.maxDepth()
+          + " levels (CodecLimits.maxDepth)";
+    }
     int at = text.indexOf(UNREGISTERED);
     if (at < 0) {
       return text;
     }
     String type = text.substring(at + UNREGISTERED.length()).strip();
+    if (type.startsWith("java.") || type.startsWith("javax.") || type.startsWith("jdk.")) {
+      // Listing a JDK class in nested(...) would not help: its serializer could not read it back
+      // (RegularEnumSet, Collections.synchronizedList, ...). Say what to use instead.
+      return "class "
+          + type
+          + " is not carried by the kryo codec; use one of the JDK classes it registers (ArrayList,"
+          + " HashSet, HashMap, List.of, EnumSet, Optional, java.time, ...; see its README), or"
+          + " convert to one";
+    }
     return "class "
         + type
         + " is not registered; list it in MessageTypes.Builder.nested(...), in the same order on"

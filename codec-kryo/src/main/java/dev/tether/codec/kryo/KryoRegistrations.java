@@ -21,16 +21,20 @@ import com.esotericsoftware.kryo.serializers.DefaultSerializers.CollectionsSingl
 import com.esotericsoftware.kryo.serializers.DefaultSerializers.CollectionsSingletonMapSerializer;
 import com.esotericsoftware.kryo.serializers.DefaultSerializers.CollectionsSingletonSetSerializer;
 import com.esotericsoftware.kryo.serializers.DefaultSerializers.UUIDSerializer;
+import com.esotericsoftware.kryo.serializers.FieldSerializer;
+import com.esotericsoftware.kryo.serializers.OptionalSerializers.OptionalSerializer;
 import com.esotericsoftware.kryo.serializers.TimeSerializers.DurationSerializer;
 import com.esotericsoftware.kryo.serializers.TimeSerializers.InstantSerializer;
 import com.esotericsoftware.kryo.serializers.TimeSerializers.LocalDateSerializer;
 import com.esotericsoftware.kryo.serializers.TimeSerializers.LocalDateTimeSerializer;
 import com.esotericsoftware.kryo.serializers.TimeSerializers.LocalTimeSerializer;
 import com.esotericsoftware.kryo.serializers.TimeSerializers.OffsetDateTimeSerializer;
-import com.esotericsoftware.kryo.serializers.TimeSerializers.ZonedDateTimeSerializer;
 import com.esotericsoftware.kryo.util.DefaultInstantiatorStrategy;
 import dev.tether.MessageTypes;
+import dev.tether.codec.CodecLimits;
 import dev.tether.codec.TypeDiscovery;
+import java.lang.reflect.Constructor;
+import java.lang.reflect.Modifier;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.time.Duration;
@@ -45,6 +49,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.Collections;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -52,11 +57,14 @@ import java.util.LinkedHashSet;
 import java.util.LinkedList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.SortedMap;
+import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.UUID;
-import java.util.function.Function;
+import java.util.function.BiFunction;
 import java.util.function.IntFunction;
 import java.util.function.Supplier;
 
@@ -93,14 +101,13 @@ final class KryoRegistrations {
   static final int FIRST_APPLICATION_ID = 64;
 
   /**
-   * How deeply objects may nest: Kryo counts one level for every object it reads or writes inside
-   * another (a record, a collection, each element). A message deeper than this fails with a {@link
-   * com.esotericsoftware.kryo.KryoException} instead of a {@link StackOverflowError}. Each level of
-   * a record inside a record costs about 0.5 KiB of stack on read, so 200 levels stay within a
-   * thread stack of 256 KiB; real messages are rarely deeper than 10. A cyclic object graph fails
-   * on encode at this depth, too (references are off).
+   * Levels Kryo counts beyond a message's own nesting: it counts the top-level record, and on write
+   * the null that ends a chain, as levels of their own. Each level of a record inside a record
+   * costs about 0.5 KiB of stack on read, so the default 200 levels stay within a thread stack of
+   * 256 KiB; real messages are rarely deeper than 10. A cyclic object graph fails on encode at the
+   * limit, too (references are off).
    */
-  static final int MAX_DEPTH = 200;
+  static final int KRYO_EXTRA_LEVELS = 1;
 
   /** Where a registration comes from. */
   enum Source {
@@ -120,7 +127,13 @@ final class KryoRegistrations {
   record Entry(int id, Class<?> type, Source source) {}
 
   /** One of the fixed JDK classes, with the serializer it gets in each Kryo. */
-  private record JdkType(int id, Class<?> type, Function<Kryo, Serializer<?>> serializer) {}
+  private record JdkType(
+      int id, Class<?> type, BiFunction<Kryo, CodecLimits, Serializer<?>> serializer) {
+    /** A JDK class whose serializer needs neither the Kryo nor the limits. */
+    static JdkType of(int id, Class<?> type, Supplier<Serializer<?>> serializer) {
+      return new JdkType(id, type, (kryo, limits) -> serializer.get());
+    }
+  }
 
   /** Kryo's constructor registers these with ids 0 to 8, in this order. */
   private static final List<Class<?>> KRYO_TYPES =
@@ -153,20 +166,25 @@ final class KryoRegistrations {
           array(15, long[].class, LongArraySerializer::new, 1), // varints
           array(16, float[].class, FloatArraySerializer::new, Float.BYTES),
           array(17, double[].class, DoubleArraySerializer::new, Double.BYTES),
-          array(18, String[].class, StringArraySerializer::new, 1),
+          new JdkType(
+              18,
+              String[].class,
+              (kryo, limits) -> checked(new StringArraySerializer(), 1, limits)),
           new JdkType(
               19,
               Object[].class,
-              kryo -> checked(new ObjectArraySerializer(kryo, Object[].class), 1)),
-          collection(20, ArrayList.class, ArrayList::new),
-          collection(21, LinkedList.class, size -> new LinkedList<>()),
-          collection(22, ArrayDeque.class, ArrayDeque::new),
-          collection(23, HashSet.class, size -> new HashSet<>(hashCapacity(size))),
-          collection(24, LinkedHashSet.class, size -> new LinkedHashSet<>(hashCapacity(size))),
-          collection(25, TreeSet.class, size -> new TreeSet<>()),
-          map(26, HashMap.class, size -> new HashMap<>(hashCapacity(size))),
-          map(27, LinkedHashMap.class, size -> new LinkedHashMap<>(hashCapacity(size))),
-          map(28, TreeMap.class, size -> new TreeMap<>()),
+              (kryo, limits) ->
+                  checked(new ObjectArraySerializer(kryo, Object[].class), 1, limits)),
+          collection(20, ArrayList.class, ArrayList::new, false),
+          collection(21, LinkedList.class, size -> new LinkedList<>(), false),
+          collection(22, ArrayDeque.class, ArrayDeque::new, false),
+          collection(23, HashSet.class, size -> new HashSet<>(hashCapacity(size)), true),
+          collection(
+              24, LinkedHashSet.class, size -> new LinkedHashSet<>(hashCapacity(size)), true),
+          collection(25, TreeSet.class, size -> new TreeSet<>(), false),
+          map(26, HashMap.class, size -> new HashMap<>(hashCapacity(size)), true),
+          map(27, LinkedHashMap.class, size -> new LinkedHashMap<>(hashCapacity(size)), true),
+          map(28, TreeMap.class, size -> new TreeMap<>(), false),
           immutableList(29, List.of(1).getClass()),
           immutableList(30, List.of(1, 2, 3).getClass()),
           immutableList(31, List.of(1, 2, 3).subList(0, 2).getClass()),
@@ -174,61 +192,67 @@ final class KryoRegistrations {
           immutableSet(33, Set.of(1, 2, 3).getClass()),
           immutableMap(34, Map.of(1, 1).getClass()),
           immutableMap(35, Map.of(1, 1, 2, 2).getClass()),
-          new JdkType(
-              36, Collections.emptyList().getClass(), k -> new CollectionsEmptyListSerializer()),
-          new JdkType(
-              37, Collections.emptySet().getClass(), k -> new CollectionsEmptySetSerializer()),
-          new JdkType(
-              38, Collections.emptyMap().getClass(), k -> new CollectionsEmptyMapSerializer()),
-          new JdkType(
-              39,
-              Collections.singletonList(1).getClass(),
-              k -> new CollectionsSingletonListSerializer()),
-          new JdkType(
-              40,
-              Collections.singleton(1).getClass(),
-              k -> new CollectionsSingletonSetSerializer()),
-          new JdkType(
+          JdkType.of(36, Collections.emptyList().getClass(), CollectionsEmptyListSerializer::new),
+          JdkType.of(37, Collections.emptySet().getClass(), CollectionsEmptySetSerializer::new),
+          JdkType.of(38, Collections.emptyMap().getClass(), CollectionsEmptyMapSerializer::new),
+          JdkType.of(
+              39, Collections.singletonList(1).getClass(), CollectionsSingletonListSerializer::new),
+          JdkType.of(
+              40, Collections.singleton(1).getClass(), CollectionsSingletonSetSerializer::new),
+          JdkType.of(
               41,
               Collections.singletonMap(1, 1).getClass(),
-              k -> new CollectionsSingletonMapSerializer()),
+              CollectionsSingletonMapSerializer::new),
           new JdkType(
               42,
               Arrays.asList(1, 2).getClass(),
-              k ->
-                  new CountedCollectionSerializer(ArrayList::new, c -> Arrays.asList(c.toArray()))),
+              (kryo, limits) ->
+                  new CountedCollectionSerializer(
+                      ArrayList::new, c -> Arrays.asList(c.toArray()), limits, false)),
           new JdkType(
               43,
               Collections.unmodifiableList(new ArrayList<>()).getClass(),
-              k ->
+              (kryo, limits) ->
                   new CountedCollectionSerializer(
-                      ArrayList::new, c -> Collections.unmodifiableList((List<Object>) c))),
+                      ArrayList::new,
+                      c -> Collections.unmodifiableList((List<Object>) c),
+                      limits,
+                      false)),
           new JdkType(
               44,
               Collections.unmodifiableSet(new HashSet<>()).getClass(),
-              k ->
+              (kryo, limits) ->
                   new CountedCollectionSerializer(
                       size -> new LinkedHashSet<>(hashCapacity(size)),
-                      c -> Collections.unmodifiableSet((Set<Object>) c))),
+                      c -> Collections.unmodifiableSet((Set<Object>) c),
+                      limits,
+                      true)),
           new JdkType(
               45,
               Collections.unmodifiableMap(new HashMap<>()).getClass(),
-              k ->
+              (kryo, limits) ->
                   new CountedMapSerializer(
                       size -> new LinkedHashMap<>(hashCapacity(size)),
-                      Collections::unmodifiableMap)),
-          new JdkType(46, Instant.class, k -> new InstantSerializer()),
-          new JdkType(47, Duration.class, k -> new DurationSerializer()),
-          new JdkType(48, LocalDate.class, k -> new LocalDateSerializer()),
-          new JdkType(49, LocalTime.class, k -> new LocalTimeSerializer()),
-          new JdkType(50, LocalDateTime.class, k -> new LocalDateTimeSerializer()),
-          new JdkType(51, OffsetDateTime.class, k -> new OffsetDateTimeSerializer()),
-          new JdkType(52, ZonedDateTime.class, k -> new ZonedDateTimeSerializer()),
-          new JdkType(53, UUID.class, k -> new UUIDSerializer()),
-          new JdkType(54, BigInteger.class, k -> new BigIntegerSerializer()),
-          new JdkType(55, BigDecimal.class, k -> new BigDecimalSerializer()));
+                      Collections::unmodifiableMap,
+                      limits,
+                      true)),
+          JdkType.of(46, Instant.class, InstantSerializer::new),
+          JdkType.of(47, Duration.class, DurationSerializer::new),
+          JdkType.of(48, LocalDate.class, LocalDateSerializer::new),
+          JdkType.of(49, LocalTime.class, LocalTimeSerializer::new),
+          JdkType.of(50, LocalDateTime.class, LocalDateTimeSerializer::new),
+          JdkType.of(51, OffsetDateTime.class, OffsetDateTimeSerializer::new),
+          // Tether's own: Kryo's loses the offset in a daylight-saving overlap.
+          JdkType.of(52, ZonedDateTime.class, ZonedDateTimeSerializer::new),
+          JdkType.of(53, UUID.class, UUIDSerializer::new),
+          JdkType.of(54, BigInteger.class, BigIntegerSerializer::new),
+          JdkType.of(55, BigDecimal.class, BigDecimalSerializer::new),
+          JdkType.of(56, EnumSet.noneOf(Thread.State.class).getClass(), EnumSetSerializer::new),
+          JdkType.of(57, jumboEnumSetClass(), EnumSetSerializer::new),
+          new JdkType(58, Optional.class, (kryo, limits) -> new OptionalSerializer()));
 
-  private static final Map<Integer, Function<Kryo, Serializer<?>>> JDK_BY_ID = new HashMap<>();
+  private static final Map<Integer, BiFunction<Kryo, CodecLimits, Serializer<?>>> JDK_BY_ID =
+      new HashMap<>();
 
   static {
     for (JdkType jdk : JDK_TYPES) {
@@ -237,13 +261,25 @@ final class KryoRegistrations {
   }
 
   private final List<Entry> entries;
+  private final CodecLimits limits;
 
-  private KryoRegistrations(List<Entry> entries) {
+  private KryoRegistrations(List<Entry> entries, CodecLimits limits) {
     this.entries = List.copyOf(entries);
+    this.limits = limits;
   }
 
-  /** Derives the registrations for {@code types}. */
+  /** Derives the registrations for {@code types}, with {@link CodecLimits#defaults()}. */
   static KryoRegistrations of(MessageTypes types) {
+    return of(types, CodecLimits.defaults());
+  }
+
+  /**
+   * Derives the registrations for {@code types}; their serializers apply {@code limits}.
+   *
+   * @throws IllegalArgumentException if a nested class cannot be carried (a collection or bean
+   *     without a no-arg constructor)
+   */
+  static KryoRegistrations of(MessageTypes types, CodecLimits limits) {
     List<Entry> entries = new ArrayList<>();
     Set<Class<?>> registered = new HashSet<>();
     for (int id = 0; id < KRYO_TYPES.size(); id++) {
@@ -272,12 +308,19 @@ final class KryoRegistrations {
     for (Class<?> found : TypeDiscovery.discover(roots, registered, true)) {
       entries.add(new Entry(next++, found, Source.DISCOVERED));
     }
-    return new KryoRegistrations(entries);
+    KryoRegistrations registrations = new KryoRegistrations(entries, limits);
+    registrations.newKryo(); // fails now, not on a message, for a class Kryo cannot carry
+    return registrations;
   }
 
   /** Returns every registration, Kryo's own included, in ascending id. */
   List<Entry> entries() {
     return entries;
+  }
+
+  /** Returns the limits the serializers apply. */
+  CodecLimits limits() {
+    return limits;
   }
 
   /**
@@ -287,10 +330,11 @@ final class KryoRegistrations {
    *   <li>{@code registrationRequired = true}: a class id that is not registered fails, and no
    *       class is ever named in the payload ({@link StrictClassResolver} refuses names outright).
    *   <li>{@code references = false}: messages are trees of values, as in the JSON codec. A shared
-   *       object is written once per use, and a cycle fails at {@link #MAX_DEPTH}. Reference
-   *       tracking would cost an identity-map lookup per object on write and would let a payload
-   *       point back at objects still being built.
-   *   <li>{@code maxDepth = }{@value #MAX_DEPTH}.
+   *       object is written once per use, and a cycle fails at the depth limit. Reference tracking
+   *       would cost an identity-map lookup per object on write and would let a payload point back
+   *       at objects still being built.
+   *   <li>{@code maxDepth} = {@link CodecLimits#maxDepth()} + {@value #KRYO_EXTRA_LEVELS}, so that
+   *       a chain of {@code maxDepth} records is the deepest message, as in every codec.
    *   <li>{@code optimizedGenerics = false}: collections carry each element's class, so the bytes
    *       do not depend on declared type arguments, and no generic-type stack can be left behind by
    *       a failed decode.
@@ -302,32 +346,77 @@ final class KryoRegistrations {
     Kryo kryo = new Kryo(new StrictClassResolver(), null);
     kryo.setRegistrationRequired(true);
     kryo.setReferences(false);
-    kryo.setMaxDepth(MAX_DEPTH);
+    kryo.setMaxDepth(limits.maxDepth() + KRYO_EXTRA_LEVELS);
     kryo.setOptimizedGenerics(false);
     kryo.setInstantiatorStrategy(new DefaultInstantiatorStrategy());
     kryo.setAutoReset(true);
     for (Entry entry : entries) {
       switch (entry.source()) {
         case KRYO -> {} // registered by Kryo's constructor
-        case JDK -> kryo.register(entry.type(), JDK_BY_ID.get(entry.id()).apply(kryo), entry.id());
-        default -> kryo.register(entry.type(), serializerFor(kryo, entry.type()), entry.id());
+        case JDK ->
+            kryo.register(entry.type(), JDK_BY_ID.get(entry.id()).apply(kryo, limits), entry.id());
+        default ->
+            kryo.register(entry.type(), serializerFor(kryo, entry.type(), limits), entry.id());
       }
     }
     return kryo;
   }
 
   @SuppressWarnings("unchecked")
-  private static Serializer<?> serializerFor(Kryo kryo, Class<?> type) {
+  private static Serializer<?> serializerFor(Kryo kryo, Class<?> type, CodecLimits limits) {
     if (type.isArray() && !type.getComponentType().isPrimitive()) {
-      return checked(kryo.getDefaultSerializer(type), 1);
+      return checked(kryo.getDefaultSerializer(type), 1, limits);
     }
     if (Collection.class.isAssignableFrom(type)) {
-      return new CountedCollectionSerializer(size -> (Collection<Object>) kryo.newInstance(type));
+      requireNoArgConstructor(type, "a collection");
+      boolean hashed = Set.class.isAssignableFrom(type) && !SortedSet.class.isAssignableFrom(type);
+      return new CountedCollectionSerializer(
+          size -> (Collection<Object>) kryo.newInstance(type), limits, hashed);
     }
     if (Map.class.isAssignableFrom(type)) {
-      return new CountedMapSerializer(size -> (Map<Object, Object>) kryo.newInstance(type));
+      requireNoArgConstructor(type, "a map");
+      boolean hashed = !SortedMap.class.isAssignableFrom(type);
+      return new CountedMapSerializer(
+          size -> (Map<Object, Object>) kryo.newInstance(type), limits, hashed);
     }
-    return kryo.getDefaultSerializer(type);
+    Serializer<?> serializer = kryo.getDefaultSerializer(type);
+    if (serializer instanceof FieldSerializer<?>) {
+      requireNoArgConstructor(type, "a class written field by field");
+    }
+    return serializer;
+  }
+
+  /**
+   * Refuses, when the codec is created, a class Kryo could write but not read back: a decode would
+   * create it with its no-arg constructor, and there is none.
+   */
+  private static void requireNoArgConstructor(Class<?> type, String kind) {
+    if (type.isInterface() || Modifier.isAbstract(type.getModifiers())) {
+      return; // never instantiated: a value's class id names a concrete class
+    }
+    if (!hasUsableNoArgConstructor(type)) {
+      throw new IllegalArgumentException(
+          "kryo codec cannot carry "
+              + type.getName()
+              + ": it is "
+              + kind
+              + " without a no-arg constructor it could be read back through"
+              + (type.getName().startsWith("java.")
+                  ? "; use one of the JDK classes the codec registers itself (see its README)"
+                  : "; give it one, or make it a record"));
+    }
+  }
+
+  /** Whether Kryo's {@code DefaultInstantiatorStrategy} can call a no-arg constructor of type. */
+  private static boolean hasUsableNoArgConstructor(Class<?> type) {
+    try {
+      Constructor<?> constructor = type.getDeclaredConstructor();
+      return (Modifier.isPublic(constructor.getModifiers())
+              && Modifier.isPublic(type.getModifiers()))
+          || constructor.trySetAccessible();
+    } catch (NoSuchMethodException e) {
+      return false;
+    }
   }
 
   /** Capacity of a hash set or map that holds {@code size} entries without rehashing. */
@@ -337,29 +426,38 @@ final class KryoRegistrations {
 
   private static JdkType array(
       int id, Class<?> type, Supplier<Serializer<?>> serializer, int minBytes) {
-    return new JdkType(id, type, kryo -> checked(serializer.get(), minBytes));
+    return new JdkType(id, type, (kryo, limits) -> checked(serializer.get(), minBytes, null));
   }
 
+  /**
+   * Wraps an array serializer so that its length is checked; {@code limits} is null for arrays of
+   * primitives, which need no element limits (see {@link CheckedArraySerializer}).
+   */
   @SuppressWarnings({"unchecked", "rawtypes"})
-  private static Serializer<?> checked(Serializer<?> serializer, int minBytes) {
-    return new CheckedArraySerializer<>((Serializer) serializer, minBytes);
+  private static Serializer<?> checked(Serializer<?> serializer, int minBytes, CodecLimits limits) {
+    return new CheckedArraySerializer<>((Serializer) serializer, minBytes, limits);
   }
 
   @SuppressWarnings("unchecked")
   private static JdkType collection(
-      int id, Class<?> type, IntFunction<? extends Collection<?>> factory) {
+      int id, Class<?> type, IntFunction<? extends Collection<?>> factory, boolean hashed) {
     return new JdkType(
         id,
         type,
-        kryo -> new CountedCollectionSerializer(size -> (Collection<Object>) factory.apply(size)));
+        (kryo, limits) ->
+            new CountedCollectionSerializer(
+                size -> (Collection<Object>) factory.apply(size), limits, hashed));
   }
 
   @SuppressWarnings("unchecked")
-  private static JdkType map(int id, Class<?> type, IntFunction<? extends Map<?, ?>> factory) {
+  private static JdkType map(
+      int id, Class<?> type, IntFunction<? extends Map<?, ?>> factory, boolean hashed) {
     return new JdkType(
         id,
         type,
-        kryo -> new CountedMapSerializer(size -> (Map<Object, Object>) factory.apply(size)));
+        (kryo, limits) ->
+            new CountedMapSerializer(
+                size -> (Map<Object, Object>) factory.apply(size), limits, hashed));
   }
 
   /**
@@ -369,27 +467,110 @@ final class KryoRegistrations {
     return new JdkType(
         id,
         type,
-        kryo ->
+        (kryo, limits) ->
             new CountedCollectionSerializer(
                 ArrayList::new,
                 c ->
                     c.contains(null)
                         ? Collections.unmodifiableList((List<Object>) c)
-                        : List.copyOf(c)));
+                        : List.copyOf(c),
+                limits,
+                false));
   }
 
-  /** {@code Set.of} rejects nulls and duplicates: a payload with either fails to decode. */
+  /**
+   * {@code Set.of} rejects nulls and duplicates: a payload with either fails to decode. Its table
+   * probes linearly, so elements sharing a hash code are checked as for a {@code HashSet}.
+   */
   private static JdkType immutableSet(int id, Class<?> type) {
     return new JdkType(
         id,
         type,
-        kryo -> new CountedCollectionSerializer(ArrayList::new, c -> Set.of(c.toArray())));
+        (kryo, limits) ->
+            new CountedCollectionSerializer(
+                ArrayList::new, c -> Set.of(c.toArray()), limits, true));
   }
 
   private static JdkType immutableMap(int id, Class<?> type) {
     return new JdkType(
         id,
         type,
-        kryo -> new CountedMapSerializer(size -> new HashMap<>(hashCapacity(size)), Map::copyOf));
+        (kryo, limits) ->
+            new CountedMapSerializer(
+                size -> new HashMap<>(hashCapacity(size)), Map::copyOf, limits, true));
+  }
+
+  /** {@code JumboEnumSet}, the JDK's EnumSet for enums of more than 64 constants. */
+  private static Class<?> jumboEnumSetClass() {
+    return EnumSet.noneOf(Jumbo.class).getClass();
+  }
+
+  /** An enum of 65 constants, only to name {@code JumboEnumSet}. */
+  private enum Jumbo {
+    C00,
+    C01,
+    C02,
+    C03,
+    C04,
+    C05,
+    C06,
+    C07,
+    C08,
+    C09,
+    C10,
+    C11,
+    C12,
+    C13,
+    C14,
+    C15,
+    C16,
+    C17,
+    C18,
+    C19,
+    C20,
+    C21,
+    C22,
+    C23,
+    C24,
+    C25,
+    C26,
+    C27,
+    C28,
+    C29,
+    C30,
+    C31,
+    C32,
+    C33,
+    C34,
+    C35,
+    C36,
+    C37,
+    C38,
+    C39,
+    C40,
+    C41,
+    C42,
+    C43,
+    C44,
+    C45,
+    C46,
+    C47,
+    C48,
+    C49,
+    C50,
+    C51,
+    C52,
+    C53,
+    C54,
+    C55,
+    C56,
+    C57,
+    C58,
+    C59,
+    C60,
+    C61,
+    C62,
+    C63,
+    C64
   }
 }

@@ -62,6 +62,42 @@ final class HostilePayloads {
     return out.toBytes();
   }
 
+  /** Kryo class id of {@code HashSet} (id 23, written as 23 + 2). */
+  static final int HASH_SET_CLASS = 23 + 2;
+
+  /** Kryo class id of {@code Object[]} (id 19, written as 19 + 2). */
+  static final int OBJECT_ARRAY_CLASS = 19 + 2;
+
+  /**
+   * Containers nested {@code levels} deep, {@code totalBytes} in all, each declaring as many
+   * elements as bytes remain after its header, so that every container's own count passes the check
+   * against the bytes left, and holding the next in its first slot; the innermost is filled with
+   * null elements ({@code 00}). Decoded as a message whose first component is a field typed {@code
+   * List} or {@code Object} ({@code UntypedList}, {@code Untyped}): 263 KB of it made Kryo
+   * pre-allocate 205 MB.
+   *
+   * <pre>
+   *   16 83c010   ArrayList (class id 20 + 2), 263,170 elements + 1
+   *   16 fdbf10     ArrayList, 263,165 elements + 1, the first element of the one above
+   *   ...
+   *   00 00 00 …      null elements, filling the innermost
+   * </pre>
+   */
+  static byte[] nestedPresized(int classIdByte, int levels, int totalBytes) {
+    byte[] rest = new byte[totalBytes - levels * 4]; // nulls; a header is at most 4 bytes here
+    for (int i = 0; i < levels; i++) {
+      Output header = new Output(8);
+      header.writeVarInt(classIdByte, true);
+      header.writeVarInt(rest.length + 1, true); // every remaining byte an element
+      byte[] bytes = header.toBytes();
+      byte[] wrapped = new byte[bytes.length + rest.length];
+      System.arraycopy(bytes, 0, wrapped, 0, bytes.length);
+      System.arraycopy(rest, 0, wrapped, bytes.length, rest.length);
+      rest = wrapped;
+    }
+    return rest;
+  }
+
   /** The oversized payloads of the hostile-input contract. */
   static List<byte[]> oversizedLengths() {
     return List.of(

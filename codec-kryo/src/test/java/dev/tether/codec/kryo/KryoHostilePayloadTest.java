@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.esotericsoftware.kryo.io.Output;
 import dev.tether.codec.Codec;
 import dev.tether.codec.CodecException;
+import dev.tether.codec.CodecLimits;
 import dev.tether.codec.EncodeBuffer;
 import dev.tether.codec.kryo.KryoTestTypes.Holder;
 import dev.tether.testing.ContractCodecs;
@@ -20,7 +21,6 @@ import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
 import org.assertj.core.api.AbstractThrowableAssert;
 import org.junit.jupiter.api.Test;
@@ -220,22 +220,22 @@ class KryoHostilePayloadTest {
 
   @Test
   void nestingUpToTheDepthLimitWorksAndOneLevelMoreFailsBothWays() {
-    // Kryo counts a level for each object and one for the final null, so a chain of Deep
-    // records reaches the limit at MAX_DEPTH - 1 of them.
-    int limit = KryoRegistrations.MAX_DEPTH;
+    // A chain of CodecLimits.maxDepth records is the deepest message (Kryo itself counts one level
+    // more: the final null).
+    int limit = CodecLimits.DEFAULT_MAX_DEPTH;
 
-    Deep atLimit = ContractSamples.deep(limit - 1);
+    Deep atLimit = ContractSamples.deep(limit);
     byte[] bytes = ContractCodecs.encode(CONTRACT, atLimit);
-    assertThat(bytes).isEqualTo(HostilePayloads.deep(limit - 2)); // the outermost has no marker
+    assertThat(bytes).isEqualTo(HostilePayloads.deep(limit - 1)); // the outermost has no marker
     assertThat(CONTRACT.decode(Deep.class, ByteBuffer.wrap(bytes))).isNotNull();
 
-    assertThatThrownBy(() -> ContractCodecs.encode(CONTRACT, ContractSamples.deep(limit)))
+    assertThatThrownBy(() -> ContractCodecs.encode(CONTRACT, ContractSamples.deep(limit + 1)))
         .isExactlyInstanceOf(CodecException.class)
-        .hasMessageContaining("Max depth exceeded: " + limit);
+        .hasMessageContaining("the message nests deeper than the limit of " + limit + " levels");
     assertThatThrownBy(
-            () -> CONTRACT.decode(Deep.class, ByteBuffer.wrap(HostilePayloads.deep(limit - 1))))
+            () -> CONTRACT.decode(Deep.class, ByteBuffer.wrap(HostilePayloads.deep(limit))))
         .isExactlyInstanceOf(CodecException.class)
-        .hasMessageContaining("Max depth exceeded: " + limit)
+        .hasMessageContaining("the message nests deeper than the limit of " + limit + " levels")
         .hasMessageContaining("more"); // the trace of 200 fields is cut to its two ends
   }
 
@@ -258,7 +258,7 @@ class KryoHostilePayloadTest {
 
     assertThat(thrown.get())
         .isExactlyInstanceOf(CodecException.class)
-        .hasMessageContaining("Max depth exceeded");
+        .hasMessageContaining("nests deeper than the limit");
   }
 
   @Test
@@ -269,19 +269,23 @@ class KryoHostilePayloadTest {
     assertThatThrownBy(() -> ContractCodecs.encode(HOLDER, new Holder(cycle)))
         .isExactlyInstanceOf(CodecException.class)
         .hasMessageStartingWith("kryo codec cannot encode " + Holder.class.getName())
-        .hasMessageContaining("Max depth exceeded");
+        .hasMessageContaining("nests deeper than the limit");
   }
+
+  /** A record no registry here lists or holds. */
+  record Unlisted() {}
 
   @Test
   void unregisteredClassOnEncodeSaysWhereToRegisterItAndLeavesTheBufferAsItWas() {
     EncodeBuffer out = new EncodeBuffer(16);
     out.write(new byte[] {1, 2, 3}, 0, 3);
 
-    assertThatThrownBy(() -> HOLDER.encode(new Holder(new ConcurrentHashMap<>()), out))
+    assertThatThrownBy(() -> HOLDER.encode(new Holder(new Unlisted()), out))
         .isExactlyInstanceOf(CodecException.class)
         .hasMessageContaining(
-            "class java.util.concurrent.ConcurrentHashMap is not registered; list it in"
-                + " MessageTypes.Builder.nested(...)")
+            "class "
+                + Unlisted.class.getName()
+                + " is not registered; list it in MessageTypes.Builder.nested(...)")
         .hasMessageNotContaining("kryo.register");
     assertThat(out.position()).isEqualTo(3);
   }

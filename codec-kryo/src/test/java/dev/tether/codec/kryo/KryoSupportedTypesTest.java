@@ -3,6 +3,7 @@ package dev.tether.codec.kryo;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.tether.MessageTypes;
 import dev.tether.codec.Codec;
 import dev.tether.codec.CodecException;
 import dev.tether.codec.kryo.KryoTestTypes.Account;
@@ -34,6 +35,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.Collections;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -41,6 +43,7 @@ import java.util.LinkedHashSet;
 import java.util.LinkedList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -103,6 +106,14 @@ class KryoSupportedTypesTest {
         LocalDateTime.of(2024, 2, 29, 0, 0),
         OffsetDateTime.of(2024, 5, 1, 12, 0, 0, 1, ZoneOffset.ofHours(-7)),
         ZonedDateTime.of(2024, 3, 31, 2, 30, 0, 0, ZoneId.of("Europe/Berlin")),
+        ZonedDateTime.of(2024, 10, 27, 2, 30, 0, 0, ZoneId.of("Europe/Berlin"))
+            .withLaterOffsetAtOverlap(),
+        ZonedDateTime.of(2024, 10, 27, 2, 30, 0, 0, ZoneId.of("Europe/Berlin"))
+            .withEarlierOffsetAtOverlap(),
+        EnumSet.of(Status.OPEN, Status.CLOSED),
+        EnumSet.noneOf(Status.class),
+        Optional.of("present"),
+        Optional.empty(),
         UUID.fromString("123e4567-e89b-12d3-a456-426614174000"),
         new BigInteger("-123456789012345678901234567890"),
         new BigDecimal("-1234567890.0987654321e-300"),
@@ -230,6 +241,79 @@ class KryoSupportedTypesTest {
     assertThat(decoded.payment()).isEqualTo(new Cash(Currency.USD));
     assertThat(decoded.units()).isEqualTo(order.units());
     assertThat(roundTrip(new Holder(new Card("4111")))).isEqualTo(new Holder(new Card("4111")));
+  }
+
+  @Test
+  void zonedDateTimeKeepsItsOffsetInADaylightSavingOverlap() {
+    // 02:30 happens twice in Berlin on 27 October 2024; Kryo's own serializer kept the first.
+    ZonedDateTime later =
+        ZonedDateTime.of(2024, 10, 27, 2, 30, 0, 0, ZoneId.of("Europe/Berlin"))
+            .withLaterOffsetAtOverlap();
+
+    ZonedDateTime decoded = (ZonedDateTime) holdAndReturn(later);
+
+    assertThat(decoded).isEqualTo(later);
+    assertThat(decoded.getOffset()).isEqualTo(ZoneOffset.ofHours(1));
+    assertThat(decoded.toInstant()).isEqualTo(later.toInstant());
+  }
+
+  @Test
+  void enumSetsComeBackAsEnumSetsOfTheirEnumWithoutBeingListed() {
+    EnumSet<Unit> some = EnumSet.of(Unit.KG);
+    EnumSet<Unit> none = EnumSet.noneOf(Unit.class);
+
+    assertThat(holdAndReturn(some)).isEqualTo(some).isInstanceOf(EnumSet.class);
+    assertThat(holdAndReturn(none)).isEqualTo(none).isInstanceOf(EnumSet.class);
+    @SuppressWarnings("unchecked")
+    EnumSet<Unit> decoded = (EnumSet<Unit>) holdAndReturn(none);
+    assertThat(EnumSet.complementOf(decoded))
+        .as("an empty set keeps its enum")
+        .containsExactly(Unit.PIECE, Unit.KG);
+  }
+
+  @Test
+  void listingRegularEnumSetInNestedAsTheOldHintSaidWorksToo() {
+    // The codec used to answer an EnumSet with "list java.util.RegularEnumSet in nested(...)",
+    // after which decoding failed: the collection had no no-arg constructor to be read through.
+    MessageTypes types =
+        MessageTypes.builder("kryo-enumset")
+            .register(1, "kryo.Holder", Holder.class)
+            .nested(EnumSet.noneOf(Unit.class).getClass(), Unit.class)
+            .build();
+    Codec codec = new KryoCodecProvider().create(types);
+    Holder holder = new Holder(EnumSet.of(Unit.PIECE));
+
+    byte[] bytes = ContractCodecs.encode(codec, holder);
+
+    assertThat(codec.decode(Holder.class, ByteBuffer.wrap(bytes))).isEqualTo(holder);
+  }
+
+  @Test
+  void aNestedClassThatCouldNotBeReadBackIsRefusedWhenTheCodecIsCreated() {
+    MessageTypes types =
+        MessageTypes.builder("kryo-unreadable")
+            .register(1, "kryo.Holder", Holder.class)
+            .nested(Collections.synchronizedList(new ArrayList<>()).getClass())
+            .build();
+
+    assertThatThrownBy(() -> new KryoCodecProvider().create(types))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining(
+            "kryo codec cannot carry java.util.Collections$SynchronizedRandomAccessList")
+        .hasMessageContaining("without a no-arg constructor");
+  }
+
+  @Test
+  void anUnregisteredJdkClassIsRefusedSayingWhatToUseInstead() {
+    assertThatThrownBy(
+            () ->
+                ContractCodecs.encode(
+                    CODEC, new Holder(Collections.synchronizedList(new ArrayList<>()))))
+        .isExactlyInstanceOf(CodecException.class)
+        .hasMessageContaining(
+            "class java.util.Collections$SynchronizedRandomAccessList is not carried by the kryo"
+                + " codec; use one of the JDK classes it registers")
+        .hasMessageNotContaining("nested(");
   }
 
   @Test

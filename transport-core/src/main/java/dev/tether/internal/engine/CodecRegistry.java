@@ -2,6 +2,7 @@ package dev.tether.internal.engine;
 
 import dev.tether.MessageTypes;
 import dev.tether.codec.Codec;
+import dev.tether.codec.CodecLimits;
 import dev.tether.codec.CodecProvider;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -130,12 +131,12 @@ public final class CodecRegistry {
    *
    * @throws IllegalArgumentException naming the codec and why it failed
    */
-  static List<String> startable(List<String> configured, MessageTypes types) {
+  static List<String> startable(List<String> configured, MessageTypes types, CodecLimits limits) {
     List<String> names = resolve(configured, types);
     List<String> started = new ArrayList<>();
     for (String name : names) {
       try {
-        codec(name, types);
+        codec(name, types, limits);
         started.add(name);
       } catch (Throwable t) {
         if (!configured.isEmpty()) {
@@ -151,9 +152,10 @@ public final class CodecRegistry {
     return List.copyOf(started);
   }
 
-  /** Returns the shared codec of this name for a registry, creating it on first use. */
-  static Codec codec(String name, MessageTypes types) {
+  /** Returns the shared codec of this name for a registry and limits, creating it on first use. */
+  static Codec codec(String name, MessageTypes types, CodecLimits limits) {
     Map<String, Codec> perTypes = codecs.computeIfAbsent(types, t -> new ConcurrentHashMap<>());
-    return perTypes.computeIfAbsent(name, n -> providers().get(n).create(types));
+    String key = limits.equals(CodecLimits.defaults()) ? name : name + " " + limits;
+    return perTypes.computeIfAbsent(key, n -> providers().get(name).create(types, limits));
   }
 }

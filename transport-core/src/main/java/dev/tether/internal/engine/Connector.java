@@ -39,7 +39,7 @@ public final class Connector {
     List<String> codecs;
     try {
       security.check(address, false);
-      codecs = CodecRegistry.startable(config.codecs(), types);
+      codecs = CodecRegistry.startable(config.codecs(), types, config.codecLimits());
     } catch (IllegalArgumentException e) {
       result.completeExceptionally(e);
       return result;

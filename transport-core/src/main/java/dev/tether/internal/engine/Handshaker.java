@@ -328,7 +328,7 @@ final class Handshaker {
   /** Creates the agreed codec; a codec that cannot start is refused at once, saying why. */
   private Codec createCodec(String name, String side) throws ProtocolException {
     try {
-      return CodecRegistry.codec(name, connection.types);
+      return CodecRegistry.codec(name, connection.types, connection.config.codecLimits());
     } catch (Throwable t) {
       log.error("codec {} failed to initialise on this {}", name, side, t);
       throw new ProtocolException(

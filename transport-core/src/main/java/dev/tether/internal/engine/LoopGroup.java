@@ -3,8 +3,6 @@ package dev.tether.internal.engine;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -19,7 +17,7 @@ public final class LoopGroup {
   private final EventLoop[] loops;
   private final AtomicInteger next = new AtomicInteger();
   private final Executor handlerExecutor;
-  private final ExecutorService ownedPool;
+  private final HandlerPool ownedPool;
   private final List<AutoCloseable> servers = new CopyOnWriteArrayList<>();
   private volatile boolean closed;
 
@@ -38,7 +36,7 @@ public final class LoopGroup {
       loops[i] = new EventLoop(threadPrefix + "-loop-" + i);
     }
     if (handlerExecutor == null) {
-      ownedPool = Executors.newCachedThreadPool(daemonThreads(threadPrefix + "-handler-"));
+      ownedPool = new HandlerPool(daemonThreads(threadPrefix + "-handler-"));
       this.handlerExecutor = ownedPool;
     } else {
       ownedPool = null;
@@ -124,10 +122,7 @@ public final class LoopGroup {
       loop.awaitStopped(Math.max(0, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
     }
     if (ownedPool != null) {
-      ownedPool.shutdown();
-      ownedPool.awaitTermination(
-          Math.max(0, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())),
-          TimeUnit.MILLISECONDS);
+      ownedPool.shutdown(); // its threads are daemons and end once idle
     }
   }
 

@@ -125,7 +125,7 @@ public final class RealServer<O, I>
       long maxDetachedSessionBytes,
       Security security) {
     security.check(address, true);
-    List<String> codecs = CodecRegistry.startable(config.codecs(), types);
+    List<String> codecs = CodecRegistry.startable(config.codecs(), types, config.codecLimits());
     SessionRegistry sessions =
         sessionTimeout.isZero()
             ? null

@@ -30,6 +30,46 @@ final class ResponseFuture<T> extends CompletableFuture<T> {
     return executor;
   }
 
+  /**
+   * Waits for the response, looking for it actively for a short while before parking: a response on
+   * a fast network usually comes within that time, and a thread that has not parked wakes without a
+   * system call and a scheduler wake-up (which cost more than the wait itself).
+   */
+  @Override
+  public T get() throws InterruptedException, java.util.concurrent.ExecutionException {
+    spinUntilDone();
+    return super.get();
+  }
+
+  @Override
+  public T get(long timeout, java.util.concurrent.TimeUnit unit)
+      throws InterruptedException,
+          java.util.concurrent.ExecutionException,
+          java.util.concurrent.TimeoutException {
+    spinUntilDone();
+    return super.get(timeout, unit);
+  }
+
+  @Override
+  public T join() {
+    spinUntilDone();
+    return super.join();
+  }
+
+  private void spinUntilDone() {
+    if (isDone() || EventLoop.onAnyLoop()) {
+      return;
+    }
+    long deadline = System.nanoTime() + HandlerPool.SPIN_NANOS;
+    for (int i = 0; !isDone() && System.nanoTime() - deadline < 0; i++) {
+      if (i < 64) {
+        Thread.onSpinWait();
+      } else {
+        Thread.yield();
+      }
+    }
+  }
+
   /** Registers an action that is cheap and never blocks, to run wherever the future completes. */
   void whenCompleteInline(BiConsumer<? super T, ? super Throwable> action) {
     super.whenComplete(action);

@@ -1,0 +1,230 @@
+package dev.tether.codec.fury;
+
+import dev.tether.codec.CodecLimits;
+import dev.tether.codec.fury.FuryRegistrations.Registration;
+import java.time.ZonedDateTime;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.LinkedList;
+import java.util.List;
+import java.util.Map;
+import java.util.PriorityQueue;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.Vector;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.ConcurrentSkipListSet;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CopyOnWriteArraySet;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.function.Function;
+import java.util.function.IntFunction;
+import org.apache.fory.BaseFory;
+import org.apache.fory.serializer.ArraySerializers.ObjectArraySerializer;
+import org.apache.fory.serializer.ArraySerializers.StringArraySerializer;
+
+/**
+ * The codec's serializers for the JDK containers Fory registers itself, replacing Fory's in every
+ * Fory instance. The same wire format, with {@link CodecLimits} applied on both ends:
+ *
+ * <table>
+ *   <caption>Containers</caption>
+ *   <tr><th>classes</th><th>serializer</th></tr>
+ *   <tr><td>{@code ArrayList}, {@code LinkedList}, {@code ArrayDeque}, {@code List.of},
+ *       {@code Arrays.asList}, {@code TreeSet}, {@code TreeMap}</td>
+ *       <td>{@link CheckedCollectionSerializer}, {@link CheckedMapSerializer}: element limits
+ *       and the decode budget; sorted ones with natural ordering only</td></tr>
+ *   <tr><td>{@code HashSet}, {@code LinkedHashSet}, {@code Set.of}, {@code HashMap},
+ *       {@code LinkedHashMap}, {@code Map.of}</td>
+ *       <td>the same, and shared hash codes counted before anything is hashed</td></tr>
+ *   <tr><td>{@code Object[]}, {@code String[]}, arrays of registered classes</td>
+ *       <td>{@link CheckedArraySerializer}</td></tr>
+ *   <tr><td>{@code Collections.emptyList/emptySet/emptyMap} and the sorted and navigable kinds</td>
+ *       <td>as an empty collection or map (one byte), where Fory writes nothing</td></tr>
+ *   <tr><td>{@code CopyOnWriteArrayList}, {@code CopyOnWriteArraySet} (quadratic to fill),
+ *       {@code Vector}, {@code PriorityQueue}, {@code ConcurrentHashMap} and its key set, the
+ *       concurrent skip lists, {@code LinkedBlockingQueue}, {@code Collections.newSetFromMap}</td>
+ *       <td>{@link RefusedSerializers}: not carried</td></tr>
+ * </table>
+ *
+ * <p>The unmodifiable and synchronized wrappers, singletons, {@code EnumSet} and {@code EnumMap}
+ * keep Fory's serializers: a wrapper's contents are read by the serializers above, and the others
+ * hold at most one element per enum constant, or one.
+ */
+final class ContainerSerializers {
+  private ContainerSerializers() {}
+
+  /** Registers the codec's container serializers with {@code fory}, before its first use. */
+  static void register(BaseFory fory, List<Registration> registrations, CodecLimits limits) {
+    collection(fory, ArrayList.class, ArrayList::new, c -> (ArrayList<Object>) c, false, limits);
+    collection(fory, LinkedList.class, n -> new LinkedList<>(), c -> c, false, limits);
+    collection(fory, ArrayDeque.class, ArrayDeque::new, c -> c, false, limits);
+    collection(fory, TreeSet.class, n -> new TreeSet<>(), c -> c, false, limits);
+    // A hashed set of no more elements than may share a hash code is read straight into the set;
+    // a larger one into a list, counted, then hashed (CheckedCollectionSerializer).
+    int direct = limits.maxSameHashElements();
+    collection(
+        fory,
+        HashSet.class,
+        n -> n <= direct ? new HashSet<>(capacity(n)) : new ArrayList<>(n),
+        c -> c instanceof HashSet<?> ? c : new HashSet<>(c),
+        true,
+        limits);
+    collection(
+        fory,
+        LinkedHashSet.class,
+        n -> n <= direct ? new LinkedHashSet<>(capacity(n)) : new ArrayList<>(n),
+        c -> c instanceof LinkedHashSet<?> ? c : new LinkedHashSet<>(c),
+        true,
+        limits);
+    Function<Collection<Object>, Collection<?>> listOf =
+        c -> c.contains(null) ? Collections.unmodifiableList((List<Object>) c) : List.copyOf(c);
+    collection(fory, List.of(1).getClass(), ArrayList::new, listOf, false, limits);
+    collection(fory, List.of(1, 2, 3).getClass(), ArrayList::new, listOf, false, limits);
+    Function<Collection<Object>, Collection<?>> setOf = c -> Set.of(c.toArray());
+    collection(fory, Set.of(1).getClass(), ArrayList::new, setOf, true, limits);
+    collection(fory, Set.of(1, 2, 3).getClass(), ArrayList::new, setOf, true, limits);
+    collection(
+        fory,
+        Arrays.asList(1, 2).getClass(),
+        ArrayList::new,
+        c -> Arrays.asList(c.toArray()),
+        false,
+        limits);
+
+    map(fory, HashMap.class, n -> new HashMap<>(capacity(n)), m -> m, true, limits);
+    map(fory, LinkedHashMap.class, n -> new LinkedHashMap<>(capacity(n)), m -> m, true, limits);
+    map(fory, TreeMap.class, n -> new TreeMap<>(), m -> m, false, limits);
+    map(fory, Map.of(1, 1).getClass(), n -> new HashMap<>(capacity(n)), Map::copyOf, true, limits);
+    map(
+        fory,
+        Map.of(1, 1, 2, 2).getClass(),
+        n -> new HashMap<>(capacity(n)),
+        Map::copyOf,
+        true,
+        limits);
+
+    fory.registerSerializer(
+        Object[].class,
+        resolver ->
+            new CheckedArraySerializer(
+                resolver, new ObjectArraySerializer(resolver, Object[].class), limits));
+    fory.registerSerializer(
+        String[].class,
+        resolver ->
+            new CheckedArraySerializer(resolver, new StringArraySerializer(resolver), limits));
+    for (Registration registration : registrations) {
+      Class<?> type = registration.type();
+      if (type.isArray() && !type.getComponentType().isPrimitive()) {
+        fory.registerSerializer(
+            type,
+            resolver ->
+                new CheckedArraySerializer(
+                    resolver, new ObjectArraySerializer(resolver, type), limits));
+      }
+    }
+
+    // Fory writes these as nothing at all, so that a payload could declare millions of them in a
+    // few bytes; Fory allows 8,192 more elements than a payload has bytes and then refuses its own
+    // output (a list of 20,000 Collections.emptyList() encodes to 15 bytes and fails to decode).
+    // Written as an empty
+    // collection instead, each is a byte (its size, 0), and the decode budget holds for every
+    // element the codec writes.
+    for (Collection<?> empty :
+        List.of(Collections.emptyList(), Collections.emptySet(), Collections.emptyNavigableSet())) {
+      collection(fory, empty.getClass(), ArrayList::new, onlyEmpty(empty), false, limits);
+    }
+    for (Map<?, ?> empty : List.of(Collections.emptyMap(), Collections.emptyNavigableMap())) {
+      map(fory, empty.getClass(), HashMap::new, onlyEmpty(empty), false, limits);
+    }
+
+    // Not a container: Fory's own drops the offset, and so the hour, in a daylight-saving overlap.
+    fory.registerSerializer(ZonedDateTime.class, ZonedDateTimeSerializer::new);
+
+    refuse(fory, CopyOnWriteArrayList.class, "ArrayList (filling one costs quadratic time)");
+    refuse(fory, CopyOnWriteArraySet.class, "LinkedHashSet (filling one costs quadratic time)");
+    refuse(fory, Vector.class, "ArrayList");
+    refuse(fory, PriorityQueue.class, "a sorted List");
+    refuse(fory, ConcurrentHashMap.class, "HashMap");
+    refuse(fory, ConcurrentHashMap.newKeySet().getClass(), "HashSet");
+    refuse(fory, ConcurrentSkipListMap.class, "TreeMap");
+    refuse(fory, ConcurrentSkipListSet.class, "TreeSet");
+    refuse(fory, LinkedBlockingQueue.class, "ArrayList");
+    refuse(fory, Collections.newSetFromMap(new HashMap<>()).getClass(), "HashSet");
+  }
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private static void collection(
+      BaseFory fory,
+      Class<?> type,
+      IntFunction<? extends Collection<Object>> factory,
+      Function<Collection<Object>, ?> finisher,
+      boolean hashed,
+      CodecLimits limits) {
+    fory.registerSerializer(
+        type,
+        resolver ->
+            new CheckedCollectionSerializer(
+                resolver,
+                (Class) type,
+                (IntFunction) factory,
+                (Function) finisher,
+                hashed,
+                limits));
+  }
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private static void map(
+      BaseFory fory,
+      Class<?> type,
+      IntFunction<? extends Map<Object, Object>> factory,
+      Function<Map<Object, Object>, ?> finisher,
+      boolean hashed,
+      CodecLimits limits) {
+    fory.registerSerializer(
+        type,
+        resolver ->
+            new CheckedMapSerializer(
+                resolver,
+                (Class) type,
+                (IntFunction) factory,
+                (Function) finisher,
+                hashed,
+                limits));
+  }
+
+  /** Returns {@code empty} for an empty container read, and refuses any other. */
+  private static <C> Function<C, Object> onlyEmpty(Object empty) {
+    return read -> {
+      int size = read instanceof Map<?, ?> m ? m.size() : ((Collection<?>) read).size();
+      if (size != 0) {
+        throw new FuryLimitException(
+            "the payload holds " + size + " elements in an " + empty.getClass().getName());
+      }
+      return empty;
+    };
+  }
+
+  private static void refuse(BaseFory fory, Class<?> type, String instead) {
+    fory.registerSerializer(
+        type,
+        resolver ->
+            Map.class.isAssignableFrom(type)
+                ? new RefusedSerializers.RefusedMap(resolver, type, instead)
+                : new RefusedSerializers.RefusedCollection(resolver, type, instead));
+  }
+
+  /** Capacity of a hash map that holds {@code size} entries without rehashing. */
+  private static int capacity(int size) {
+    return (int) Math.min(1 << 30, size / 0.75 + 1);
+  }
+}

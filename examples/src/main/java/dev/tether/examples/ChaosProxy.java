@@ -1,0 +1,137 @@
+package dev.tether.examples;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketAddress;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * A TCP proxy on loopback that forwards both ways and, every now and then, resets every connection
+ * through it (RST both ways, as a crashing middlebox would). Two blocking threads per connection: a
+ * tool for the {@code chaos} example, not for production.
+ */
+final class ChaosProxy implements AutoCloseable {
+  private final ServerSocket listener;
+  private final SocketAddress target;
+  private final List<Socket> sockets = new CopyOnWriteArrayList<>();
+  private final AtomicInteger resets = new AtomicInteger();
+  private final Thread resetter;
+  private volatile boolean closed;
+
+  /**
+   * Starts forwarding from a free loopback port to {@code target}, resetting every {@code 0..2 ×
+   * meanResetMillis} ms.
+   */
+  ChaosProxy(SocketAddress target, int meanResetMillis) throws IOException {
+    this.target = target;
+    this.listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+    daemon(this::accept, "chaos-proxy-accept").start();
+    resetter =
+        daemon(
+            () -> {
+              while (!closed) {
+                long wait = ThreadLocalRandom.current().nextLong(2L * meanResetMillis + 1);
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(wait)); // the chaos itself
+                resetAll();
+              }
+            },
+            "chaos-proxy-reset");
+    resetter.start();
+  }
+
+  InetSocketAddress address() {
+    return new InetSocketAddress(InetAddress.getLoopbackAddress(), listener.getLocalPort());
+  }
+
+  /** Returns how many times the proxy has reset connections so far. */
+  int resets() {
+    return resets.get();
+  }
+
+  private void resetAll() {
+    boolean any = false;
+    for (Socket socket : sockets) {
+      sockets.remove(socket);
+      any = true;
+      try {
+        socket.setSoLinger(true, 0);
+      } catch (IOException e) {
+        // closed already
+      }
+      closeQuietly(socket);
+    }
+    if (any) {
+      resets.incrementAndGet();
+    }
+  }
+
+  private void accept() {
+    while (!closed) {
+      try {
+        Socket client = listener.accept();
+        Socket server = new Socket();
+        try {
+          server.connect(target, 5000);
+        } catch (IOException e) {
+          closeQuietly(client);
+          continue;
+        }
+        client.setTcpNoDelay(true);
+        server.setTcpNoDelay(true);
+        sockets.add(client);
+        sockets.add(server);
+        daemon(() -> pump(client, server), "chaos-proxy-up").start();
+        daemon(() -> pump(server, client), "chaos-proxy-down").start();
+      } catch (IOException e) {
+        return; // closed
+      }
+    }
+  }
+
+  private static void pump(Socket from, Socket to) {
+    byte[] buffer = new byte[64 * 1024];
+    try (InputStream in = from.getInputStream()) {
+      OutputStream out = to.getOutputStream();
+      for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
+        out.write(buffer, 0, n);
+      }
+      to.shutdownOutput();
+    } catch (IOException e) {
+      closeQuietly(to);
+    }
+  }
+
+  private static Thread daemon(Runnable body, String name) {
+    Thread t = new Thread(body, name);
+    t.setDaemon(true);
+    return t;
+  }
+
+  private static void closeQuietly(Socket socket) {
+    try {
+      socket.close();
+    } catch (IOException ignored) {
+      // gone already
+    }
+  }
+
+  @Override
+  public void close() throws IOException {
+    closed = true;
+    resetter.interrupt();
+    listener.close();
+    for (Socket socket : sockets) {
+      closeQuietly(socket);
+    }
+  }
+}
