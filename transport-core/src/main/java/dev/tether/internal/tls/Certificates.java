@@ -1,24 +1,11 @@
 package dev.tether.internal.tls;
 
 import java.security.cert.X509Certificate;
-import java.time.Instant;
 import java.util.List;
 
 /** Facts about certificate chains, for expiry checks and error messages. */
 public final class Certificates {
   private Certificates() {}
-
-  /** Returns when the first certificate of {@code chain} expires, or null for an empty chain. */
-  public static Instant earliestExpiry(List<X509Certificate> chain) {
-    Instant earliest = null;
-    for (X509Certificate c : chain) {
-      Instant notAfter = c.getNotAfter().toInstant();
-      if (earliest == null || notAfter.isBefore(earliest)) {
-        earliest = notAfter;
-      }
-    }
-    return earliest;
-  }
 
   /** Returns the certificate of {@code chain} that expires first, or null for an empty chain. */
   public static X509Certificate firstToExpire(List<X509Certificate> chain) {
