@@ -5,6 +5,7 @@
  */
 module dev.tether.core {
   requires org.slf4j;
+  requires tls.channel;
   requires static micrometer.core;
 
   exports dev.tether;

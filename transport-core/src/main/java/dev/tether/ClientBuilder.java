@@ -3,6 +3,7 @@ package dev.tether;
 import dev.tether.internal.cluster.RealPeerPool;
 import dev.tether.internal.engine.Connector;
 import dev.tether.internal.engine.Handlers;
+import dev.tether.internal.engine.Security;
 import dev.tether.internal.route.TypeRoutes;
 import java.net.SocketAddress;
 import java.time.Duration;
@@ -29,6 +30,10 @@ public final class ClientBuilder<O, I> {
   /** Time a pool's blocking connect allows its resolver, beyond the connect and handshake. */
   private static final long RESOLVE_ALLOWANCE_MILLIS = 5000;
 
+  private TlsConfig tls;
+  private Authorizer authorizer;
+  private Credentials credentials;
+
   ClientBuilder(MessageTypes types) {
     this.types = Objects.requireNonNull(types, "types");
     this.routes = new TypeRoutes<>(types);
@@ -44,6 +49,9 @@ public final class ClientBuilder<O, I> {
     this.reconnect = other.reconnect;
     this.routes = other.routes.copy();
     this.handlers = other.handlers.copy();
+    this.tls = other.tls;
+    this.authorizer = other.authorizer;
+    this.credentials = other.credentials;
   }
 
   /** Sets limits, timeouts and codecs; see {@link TetherConfig}. */
@@ -78,6 +86,36 @@ public final class ClientBuilder<O, I> {
   /** Tells {@code listener} what happens to a reconnecting connection; see {@link #reconnect}. */
   public ClientBuilder<O, I> onReconnect(ReconnectListener<O, I> listener) {
     handlers.onReconnect = Objects.requireNonNull(listener, "listener");
+    return this;
+  }
+
+  /**
+   * Connects with TLS: checks the server's certificate against the trust material of {@code tls}
+   * and the host name (see {@link TlsConfig}), and presents this side's certificate if it has one.
+   * A server that does not use TLS fails the connect with a {@link HandshakeException} saying so.
+   * TCP only. A reconnect (see {@link #reconnect}) makes a new TLS handshake on its new socket.
+   */
+  public ClientBuilder<O, I> tls(TlsConfig tls) {
+    this.tls = Objects.requireNonNull(tls, "tls");
+    return this;
+  }
+
+  /**
+   * Sends these credentials in the HELLO, for the server's {@link Authorizer}. Without TLS they
+   * cross the network in the clear; see {@link Credentials}.
+   */
+  public ClientBuilder<O, I> credentials(Credentials credentials) {
+    this.credentials = Objects.requireNonNull(credentials, "credentials");
+    return this;
+  }
+
+  /**
+   * Checks the server once its handshake is complete, beyond what TLS checks (say, which node's
+   * certificate it presents); a refused server is sent GOAWAY(UNAUTHORIZED) and the connect fails
+   * with a {@link HandshakeException}. See {@link Authorizer}.
+   */
+  public ClientBuilder<O, I> authorizer(Authorizer authorizer) {
+    this.authorizer = Objects.requireNonNull(authorizer, "authorizer");
     return this;
   }
 
@@ -239,6 +277,13 @@ public final class ClientBuilder<O, I> {
     Handlers<O, I> routed = handlers.copy();
     routes.applyTo(routed);
     return Connector.connect(
-        address, types, config, expectedServerName, routed, runtime.group(), reconnect);
+        address,
+        types,
+        config,
+        expectedServerName,
+        routed,
+        runtime.group(),
+        reconnect,
+        new Security(tls, authorizer, credentials));
   }
 }

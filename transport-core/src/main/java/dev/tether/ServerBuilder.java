@@ -2,6 +2,7 @@ package dev.tether;
 
 import dev.tether.internal.engine.Handlers;
 import dev.tether.internal.engine.RealServer;
+import dev.tether.internal.engine.Security;
 import dev.tether.internal.route.TypeRoutes;
 import java.net.SocketAddress;
 import java.time.Duration;
@@ -19,6 +20,8 @@ public final class ServerBuilder<O, I> {
   private final TypeRoutes<O, I> routes;
   private Duration sessionTimeout = DEFAULT_SESSION_TIMEOUT;
   private long maxDetachedSessionBytes = DEFAULT_MAX_DETACHED_SESSION_BYTES;
+  private TlsConfig tls;
+  private Authorizer authorizer;
 
   /**
    * 30 s: how long a resumable session whose socket failed waits for its client by default; long
@@ -108,6 +111,28 @@ public final class ServerBuilder<O, I> {
   /** Sets the name the server announces and that clients may check; empty by default. */
   public ServerBuilder<O, I> name(String name) {
     this.name = Objects.requireNonNull(name, "name");
+    return this;
+  }
+
+  /**
+   * Accepts TLS connections only, presenting the certificate of {@code tls} and, if it {@linkplain
+   * TlsConfig#clientCertificateRequired() requires client certificates}, checking the clients'. A
+   * client that connects without TLS is refused with GOAWAY(PROTOCOL_ERROR) saying that this server
+   * requires TLS. TCP only.
+   */
+  public ServerBuilder<O, I> tls(TlsConfig tls) {
+    this.tls = Objects.requireNonNull(tls, "tls");
+    return this;
+  }
+
+  /**
+   * Admits or refuses each client once its handshake is complete, from its verified certificate
+   * chain, its credentials and its HELLO; see {@link Authorizer}. Without one, every client that
+   * completes the handshake (and TLS, if configured) is admitted. A client resuming a session
+   * (PROTOCOL.md §13) is admitted again on its new socket.
+   */
+  public ServerBuilder<O, I> authorizer(Authorizer authorizer) {
+    this.authorizer = Objects.requireNonNull(authorizer, "authorizer");
     return this;
   }
 
@@ -223,6 +248,7 @@ public final class ServerBuilder<O, I> {
         maxConnections,
         sessionTimeout,
         maxDetachedSessionBytes,
-        singleClient);
+        singleClient,
+        new Security(tls, authorizer, null));
   }
 }

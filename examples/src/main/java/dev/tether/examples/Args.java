@@ -31,8 +31,8 @@ final class Args {
    * Parses {@code args} allowing the flags in {@code known}, which take a value, and the switches
    * in {@code switches}, which take none.
    *
-   * @throws UsageException if a flag is unknown, repeated, or has no value, or an argument is not a
-   *     flag
+   * @throws UsageException if a flag is unknown, repeated, or has no value, a switch has one, or an
+   *     argument is not a flag
    */
   static Args parse(List<String> args, Set<String> known, Set<String> switches) {
     Map<String, String> values = new HashMap<>();
@@ -43,6 +43,9 @@ final class Args {
       }
       int equals = arg.indexOf('=');
       String name = arg.substring(2, equals < 0 ? arg.length() : equals);
+      if (switches.contains(name) && equals >= 0 && !known.contains(name)) {
+        throw new UsageException("--" + name + " takes no value");
+      }
       if (switches.contains(name) && equals < 0) {
         if (values.put(name, "true") != null) {
           throw new UsageException("--" + name + " given twice");
@@ -69,6 +72,11 @@ final class Args {
 
   /** Returns true if the switch was given. */
   boolean has(String name) {
+    return values.containsKey(name);
+  }
+
+  /** Returns true if the flag (or switch) was given, with whatever value. */
+  boolean given(String name) {
     return values.containsKey(name);
   }
 

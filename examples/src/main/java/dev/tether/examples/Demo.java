@@ -1,6 +1,7 @@
 package dev.tether.examples;
 
 import dev.tether.Server;
+import dev.tether.TlsConfig;
 import dev.tether.examples.Args.UsageException;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -10,8 +11,10 @@ import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -19,11 +22,15 @@ import java.util.concurrent.TimeUnit;
 /**
  * The {@code demo} command, in two parts. First, one connection's life: an echo server in this JVM
  * and an echo client in a second, real JVM, talking over loopback TCP, each printing what it does
- * ({@code [server]}, {@code [client]}, {@code [demo]}). Then, to answer "which codec should I
- * pick?", every codec on the class path runs the same short workload ({@link CodecComparison}), and
- * the results are printed as a table and drawn as a PNG chart.
+ * ({@code [server]}, {@code [client]}, {@code [demo]}), with TLS if asked ({@code --tls}: the
+ * server presents a throwaway certificate that the client pins; {@code --mtls}: the client presents
+ * one too, which the server trusts). Then, to answer "which codec should I pick?", every codec on
+ * the class path runs the same short workload ({@link CodecComparison}), and the results are
+ * printed as a table and drawn as a PNG chart.
  */
 final class Demo {
+  static final Set<String> SWITCHES = Set.of("tls", "mtls");
+
   /** How long the client JVM may take, start-up included, before the demo gives up on it. */
   static final Duration CLIENT_TIMEOUT = Duration.ofSeconds(60);
 
@@ -37,6 +44,9 @@ final class Demo {
       --codecs a,b      codecs to compare (default: every codec on the class path)
       --transport T     tcp or uds (default tcp)
       --chart FILE      where to write the chart (default tether-codecs.png)
+      --tls             the first part over TLS: the server makes a throwaway certificate, the
+                        client pins it
+      --mtls            over mutual TLS: the client presents a throwaway certificate too
       """;
 
   private Demo() {}
@@ -49,7 +59,7 @@ final class Demo {
   static int run(Args args, PrintStream out) throws IOException, InterruptedException {
     CodecComparison.Options options = options(args);
     Path chart = Path.of(args.string("chart", "tether-codecs.png"));
-    int status = run(out);
+    int status = runConnection(args, out);
     if (status != 0) {
       return status;
     }
@@ -101,42 +111,76 @@ final class Demo {
   }
 
   /** Runs the first part; returns the client's exit status, or 1 if it did not finish in time. */
-  static int run(PrintStream out) throws IOException, InterruptedException {
+  static int runConnection(Args args, PrintStream out) throws IOException, InterruptedException {
+    boolean mtls = args.has("mtls");
+    boolean tls = mtls || args.has("tls");
+    List<String> clientFlags = new ArrayList<>();
+    TlsConfig serverTls = null;
+    Path keys = null;
+    if (tls) {
+      ThrowawayCertificate serverCertificate =
+          ThrowawayCertificate.generate("tether-echo", List.of());
+      TlsConfig.Builder builder = serverCertificate.presenting();
+      out.println(
+          "[demo]   TLS: the server presents a throwaway certificate, sha256 "
+              + serverCertificate.fingerprint());
+      clientFlags.addAll(List.of("--tls", "--pin", serverCertificate.fingerprint()));
+      if (mtls) {
+        keys = Files.createTempDirectory("tether-demo-");
+        ThrowawayCertificate clientCertificate =
+            ThrowawayCertificate.generate("echo-client", List.of());
+        Path[] pem = clientCertificate.writePem(keys, "client");
+        builder.trustCertificates(pem[1]).requireClientCertificate();
+        clientFlags.addAll(List.of("--key", pem[0].toString(), "--cert", pem[1].toString()));
+        out.println(
+            "[demo]   mutual TLS: the client presents a throwaway certificate too, sha256 "
+                + clientCertificate.fingerprint());
+      }
+      serverTls = builder.build();
+    }
     out.println("[demo]   starting an echo server in this JVM");
     Server<Echo, Echo> server =
         EchoServer.start(
             new InetSocketAddress(EchoServer.DEFAULT_HOST, 0),
             List.of(),
             "demo",
+            serverTls,
             event -> out.println("[server] " + event));
     int status;
     try {
       InetSocketAddress address = (InetSocketAddress) server.address();
-      out.println("[server] listening on " + EchoServer.hostPort(address));
-      status = runClient(address, out);
+      out.println(
+          "[server] listening on " + EchoServer.hostPort(address) + (tls ? " (TLS only)" : ""));
+      status = runClient(address, clientFlags, out);
     } finally {
       out.println("[demo]   stopping the server");
       server.close();
       out.println("[server] stopped");
+      deleteQuietly(keys);
     }
     out.println(status == 0 ? "[demo]   done" : "[demo]   failed: client exit status " + status);
     return status;
   }
 
-  private static int runClient(InetSocketAddress server, PrintStream out)
+  private static int runClient(InetSocketAddress server, List<String> flags, PrintStream out)
       throws IOException, InterruptedException {
     List<String> command =
-        List.of(
-            javaBinary(),
-            "-cp",
-            System.getProperty("java.class.path"),
-            Main.class.getName(),
-            "echo-client",
-            "--host",
-            server.getAddress().getHostAddress(),
-            "--port",
-            Integer.toString(server.getPort()));
-    out.println("[demo]   starting a client JVM: echo-client --port " + server.getPort());
+        new ArrayList<>(
+            List.of(
+                javaBinary(),
+                "-cp",
+                System.getProperty("java.class.path"),
+                Main.class.getName(),
+                "echo-client",
+                "--host",
+                server.getAddress().getHostAddress(),
+                "--port",
+                Integer.toString(server.getPort())));
+    command.addAll(flags);
+    out.println(
+        "[demo]   starting a client JVM: echo-client --port "
+            + server.getPort()
+            + (flags.isEmpty() ? "" : " " + String.join(" ", flags)));
     Process client = new ProcessBuilder(command).redirectErrorStream(true).start();
     Thread pump =
         new Thread(
@@ -151,6 +195,21 @@ final class Demo {
     pump.join(Duration.ofSeconds(5).toMillis());
     out.println("[demo]   client JVM exited with status " + client.exitValue());
     return client.exitValue();
+  }
+
+  /** Deletes the demo's key files; they were throwaway from the start. */
+  private static void deleteQuietly(Path dir) {
+    if (dir == null) {
+      return;
+    }
+    try (var files = Files.list(dir)) {
+      for (Path file : files.toList()) {
+        Files.deleteIfExists(file);
+      }
+      Files.deleteIfExists(dir);
+    } catch (IOException e) {
+      // temporary files: the system cleans them up eventually
+    }
   }
 
   /** Returns the java launcher running this JVM, so the client runs on the same Java. */

@@ -9,6 +9,7 @@ import dev.tether.RequestFailedException;
 import dev.tether.Tether;
 import dev.tether.TetherConfig;
 import dev.tether.TetherException;
+import dev.tether.TlsConfig;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -22,10 +23,12 @@ import java.util.concurrent.CompletionException;
  * gracefully.
  */
 final class EchoClient {
-  static final Set<String> FLAGS = Set.of("host", "port", "codecs", "count");
+  static final Set<String> FLAGS =
+      EchoServer.union(Set.of("host", "port", "codecs", "count"), TlsOptions.CLIENT_FLAGS);
 
   /** Switches, which take no value. */
-  static final Set<String> SWITCHES = Set.of("reconnect");
+  static final Set<String> SWITCHES =
+      EchoServer.union(Set.of("reconnect"), TlsOptions.CLIENT_SWITCHES);
 
   /** How long any one step may take before the client gives up. */
   static final Duration STEP_TIMEOUT = Duration.ofSeconds(10);
@@ -59,7 +62,7 @@ final class EchoClient {
     int count = args.integer("count", 3, 0, 100_000_000);
     if (args.has("reconnect")) {
       EchoStream.Tally tally =
-          new EchoStream()
+          new EchoStream(TlsOptions.client(args))
               .run(new InetSocketAddress(host, port), Main.codecs(args), count, n -> {}, err);
       out.println(tally.line());
       return tally.perfect() ? 0 : 1;
@@ -71,13 +74,15 @@ final class EchoClient {
             .connectTimeout(STEP_TIMEOUT)
             .requestTimeout(STEP_TIMEOUT)
             .build();
+    TlsConfig tls = TlsOptions.client(args);
 
     Connection<Echo, Echo> connection;
     try {
-      connection =
-          Tether.<Echo, Echo>client(EchoProtocol.TYPES)
-              .config(config)
-              .connect(new InetSocketAddress(host, port));
+      var builder = Tether.<Echo, Echo>client(EchoProtocol.TYPES).config(config);
+      if (tls != null) {
+        builder.tls(tls);
+      }
+      connection = builder.connect(new InetSocketAddress(host, port));
     } catch (TetherException e) {
       err.println("echo-client: " + describe(e));
       return 1;
@@ -90,6 +95,16 @@ final class EchoClient {
               + connection.peer().serverName()
               + "'), codec "
               + connection.peer().codec());
+      if (tls != null) {
+        var server = connection.peer().certificates().get(0);
+        out.println(
+            "tls      "
+                + connection.peer().tlsProtocol()
+                + ", server certificate "
+                + server.getSubjectX500Principal().getName()
+                + ", sha256 "
+                + ThrowawayCertificate.fingerprint(server));
+      }
       exchange(connection, count, out);
     } catch (TetherException | EchoMismatch e) {
       err.println("echo-client: " + describe(e));

@@ -5,6 +5,7 @@ import dev.tether.GoAwayCode;
 import dev.tether.MessageTooLargeException;
 import dev.tether.Server;
 import dev.tether.Tether;
+import dev.tether.TlsConfig;
 import java.io.PrintStream;
 import java.net.Inet6Address;
 import java.net.InetSocketAddress;
@@ -31,7 +32,9 @@ public final class EchoServer {
   /** The name echo-server announces when none is given. */
   public static final String DEFAULT_NAME = "echo";
 
-  static final Set<String> FLAGS = Set.of("host", "port", "codecs", "name");
+  static final Set<String> FLAGS =
+      union(Set.of("host", "port", "codecs", "name"), TlsOptions.SERVER_FLAGS);
+  static final Set<String> SWITCHES = TlsOptions.SERVER_SWITCHES;
 
   private static final Logger log = LoggerFactory.getLogger(EchoServer.class);
 
@@ -48,7 +51,25 @@ public final class EchoServer {
    */
   public static Server<Echo, Echo> start(
       SocketAddress address, List<String> codecs, String name, Consumer<String> events) {
-    return Tether.<Echo, Echo>server(EchoProtocol.TYPES)
+    return start(address, codecs, name, null, events);
+  }
+
+  /**
+   * Like {@link #start(SocketAddress, List, String, Consumer)}, with TLS when {@code tls} is not
+   * null: only TLS clients are served, and with a {@linkplain TlsConfig#clientCertificateRequired()
+   * client certificate} if it says so.
+   */
+  public static Server<Echo, Echo> start(
+      SocketAddress address,
+      List<String> codecs,
+      String name,
+      TlsConfig tls,
+      Consumer<String> events) {
+    var builder = Tether.<Echo, Echo>server(EchoProtocol.TYPES);
+    if (tls != null) {
+      builder.tls(tls);
+    }
+    return builder
         .config(EchoProtocol.serverConfig(codecs))
         .name(name)
         .onConnection(
@@ -57,7 +78,8 @@ public final class EchoServer {
                     "client "
                         + hostPort(connection.peer().address())
                         + " connected, codec "
-                        + connection.peer().codec()))
+                        + connection.peer().codec()
+                        + describeTls(connection.peer())))
         .onMessage(
             (connection, echo) -> {
               try {
@@ -86,17 +108,32 @@ public final class EchoServer {
         new InetSocketAddress(
             args.string("host", DEFAULT_HOST), args.integer("port", DEFAULT_PORT, 0, 65535));
     List<String> codecs = Main.codecs(args);
+    TlsOptions.ServerTls tls = TlsOptions.server(args, address.getHostString());
     Server<Echo, Echo> server =
-        start(address, codecs, args.string("name", DEFAULT_NAME), log::info);
+        start(
+            address,
+            codecs,
+            args.string("name", DEFAULT_NAME),
+            tls == null ? null : tls.config(),
+            log::info);
     Runtime.getRuntime()
         .addShutdownHook(new Thread(() -> stopAndHalt(server), "echo-server-shutdown"));
+    if (tls != null && tls.generated() != null) {
+      // what a client pins: echo-client --tls --pin <fingerprint>
+      out.println("certificate sha256 " + tls.generated().fingerprint());
+    }
     out.println("listening on " + hostPort(server.address()));
     out.flush();
     log.info(
-        "serving {} as '{}' with codecs {}; stop with SIGTERM or Ctrl-C",
+        "serving {} as '{}' with codecs {}{}; stop with SIGTERM or Ctrl-C",
         EchoProtocol.APP_PROTOCOL,
         server.name(),
-        codecs);
+        codecs,
+        tls == null
+            ? ""
+            : ", TLS"
+                + (tls.config().clientCertificateRequired() ? " with client certificates" : "")
+                + (tls.generated() != null ? " (throwaway self-signed certificate)" : ""));
     new CountDownLatch(1).await(); // the shutdown hook ends the JVM
     return 0;
   }
@@ -118,6 +155,24 @@ public final class EchoServer {
     System.out.flush();
     System.err.flush();
     Runtime.getRuntime().halt(status);
+  }
+
+  /** Describes the TLS of a connection for a log line: empty without TLS. */
+  static String describeTls(dev.tether.PeerInfo peer) {
+    if (peer.tlsProtocol().isEmpty()) {
+      return "";
+    }
+    return ", "
+        + peer.tlsProtocol()
+        + (peer.certificates().isEmpty()
+            ? ""
+            : ", certificate " + peer.certificates().get(0).getSubjectX500Principal().getName());
+  }
+
+  static Set<String> union(Set<String> a, Set<String> b) {
+    java.util.Set<String> all = new java.util.HashSet<>(a);
+    all.addAll(b);
+    return Set.copyOf(all);
   }
 
   /** Describes how a connection ended, for one log line. */

@@ -8,6 +8,7 @@ import dev.tether.ReconnectPolicy;
 import dev.tether.Tether;
 import dev.tether.TetherConfig;
 import dev.tether.TetherException;
+import dev.tether.TlsConfig;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -77,6 +78,17 @@ final class EchoStream {
   private final Semaphore window = new Semaphore(WINDOW);
   private final Object arrivals = new Object();
   private volatile long lastProgressNanos = System.nanoTime();
+  private final TlsConfig tls;
+
+  /** A stream without TLS. */
+  EchoStream() {
+    this(null);
+  }
+
+  /** A stream over TLS when {@code tls} is not null; every reconnect makes its own handshake. */
+  EchoStream(TlsConfig tls) {
+    this.tls = tls;
+  }
 
   /**
    * Streams {@code count} echoes to {@code address}, calling {@code progress} with the number
@@ -145,7 +157,11 @@ final class EchoStream {
     long deadline = System.nanoTime() + STALL_TIMEOUT.toNanos();
     while (true) {
       try {
-        return Tether.<Echo, Echo>client(EchoProtocol.TYPES)
+        var builder = Tether.<Echo, Echo>client(EchoProtocol.TYPES);
+        if (tls != null) {
+          builder.tls(tls);
+        }
+        return builder
             .config(TetherConfig.builder().codecs(codecs).build())
             .reconnect(ReconnectPolicy.defaults())
             .onReconnect(listener(System.err))

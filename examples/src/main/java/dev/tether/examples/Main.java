@@ -37,6 +37,7 @@ public final class Main {
                     + " and a PNG chart",
                 Demo.FLAG_HELP,
                 Demo.FLAGS,
+                Demo.SWITCHES,
                 (args, out, err) -> Demo.run(args, out)),
             new Command(
                 "echo-server",
@@ -47,8 +48,23 @@ public final class Main {
                 --port P          TCP port; 0 picks a free one (default 7878)
                 --codecs a,b      codecs to accept (default: all available)
                 --name N          server name announced to clients (default echo)
+                --tls             accept TLS connections only; without --key/--cert or
+                                  --keystore, make a throwaway self-signed certificate and print
+                                  its fingerprint ("certificate sha256 AB:CD:...") before the
+                                  listening line
+                --key F           PEM private key (PKCS#8, unencrypted) to present; implies --tls
+                --cert F          PEM certificate chain that goes with --key
+                --keystore F      PKCS#12 or JKS key store with the key and chain, instead of
+                                  --key/--cert
+                --keystore-password P    its password
+                --trust F         PEM certificates of the CA that client certificates must lead to
+                --truststore F    PKCS#12 or JKS trust store, instead of --trust
+                --truststore-password P  its password
+                --mtls            require a client certificate, checked against --trust or
+                                  --truststore
                 """,
                 EchoServer.FLAGS,
+                EchoServer.SWITCHES,
                 (args, out, err) -> EchoServer.run(args, out)),
             new Command(
                 "echo-client",
@@ -59,6 +75,19 @@ public final class Main {
                 --codecs a,b      codecs to offer, most preferred first (default: all available,
                                   alphabetical)
                 --count N         DATA echoes to send (default 3)
+                --tls             connect with TLS; without --pin, --trust or --truststore the
+                                  server's certificate must lead to one of the JDK's default CAs
+                                  and name --host
+                --pin SHA256      trust exactly the server certificate with this SHA-256
+                                  fingerprint (as echo-server --tls prints it; colons optional);
+                                  implies --tls
+                --trust F         PEM certificates of the CA the server's certificate must lead to
+                --truststore F    PKCS#12 or JKS trust store, instead of --trust
+                --truststore-password P  its password
+                --server-name N   the host name the server's certificate must name (default
+                                  --host)
+                --key F, --cert F, --keystore F, --keystore-password P
+                                  the client certificate to present to an echo-server --mtls
                 --reconnect       stream the N echoes through whatever happens to the connection,
                                   reconnecting and resuming the session as needed; prints one
                                   line, "sent N received N duplicated 0 missing 0 out-of-order 0

@@ -101,6 +101,49 @@ class EchoProgramsTest {
     assertThat(read(serverLog)).contains("stopped");
   }
 
+  @Test
+  void echoServerWithTlsPrintsItsFingerprintAndAClientPinningItEchoes() throws Exception {
+    Path serverOut = dir.resolve("server.stdout");
+    Path serverLog = dir.resolve("server.stderr");
+    Process server =
+        javaMain("echo-server", "--port", "0", "--tls")
+            .redirectOutput(serverOut.toFile())
+            .redirectError(serverLog.toFile())
+            .start();
+    started.add(server);
+
+    List<String> lines =
+        await()
+            .atMost(START_TIMEOUT)
+            .pollInterval(Duration.ofMillis(50))
+            .failFast("echo-server exited", () -> !server.isAlive())
+            .until(() -> read(serverOut).lines().toList(), l -> l.size() == 2);
+    assertThat(lines.get(0)).matches("certificate sha256 ([0-9A-F]{2}:){31}[0-9A-F]{2}");
+    String pin = lines.get(0).substring("certificate sha256 ".length());
+    Matcher listening = LISTENING.matcher(lines.get(1));
+    assertThat(listening.matches()).as(lines.get(1)).isTrue();
+
+    Path clientOut = dir.resolve("client.stdout");
+    Path clientErr = dir.resolve("client.stderr");
+    Process client =
+        javaMain("echo-client", "--port", listening.group(1), "--tls", "--pin", pin)
+            .redirectOutput(clientOut.toFile())
+            .redirectError(clientErr.toFile())
+            .start();
+    started.add(client);
+    assertThat(client.waitFor(CLIENT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+    assertThat(client.exitValue())
+        .as("client exit; stdout: %s stderr: %s", read(clientOut), read(clientErr))
+        .isZero();
+    assertThat(read(clientOut))
+        .contains("tls      TLSv1.3, server certificate CN=tether-echo, sha256 " + pin)
+        .contains("closed gracefully");
+
+    server.destroy();
+    await().atMost(STOP_TIMEOUT).pollInterval(Duration.ofMillis(50)).until(() -> !server.isAlive());
+    assertThat(server.exitValue()).as("server exit; stderr: %s", read(serverLog)).isZero();
+  }
+
   private static ProcessBuilder javaMain(String... args) {
     List<String> command = new ArrayList<>();
     command.add(

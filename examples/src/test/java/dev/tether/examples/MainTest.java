@@ -63,6 +63,13 @@ class MainTest {
         "partitioned --servers 0              | --servers must be an integer in 1..64",
         "peers --codecs nosuchcodec           | unknown codec 'nosuchcodec'",
         "single-client --records x            | --records must be an integer",
+        "demo --tls=1                         | --tls takes no value",
+        "echo-server --mtls                   | --mtls needs the CA of the clients",
+        "echo-server --key a.key --cert no.crt | cannot read no.crt",
+        "echo-client --tls --tls              | --tls given twice",
+        "echo-client --pin abc                | --pin must be a SHA-256 fingerprint",
+        "echo-client --key k.pem              | --key and --cert go together",
+        "echo-client --pin abababababababababababababababababababababababababababababababab --trust ca.pem | --pin trusts one certificate",
       })
   void aBadFlagPrintsOneLineNamingItAndExitsTwo(String commandLine, String reason) {
     String command = commandLine.split(" ")[0];

@@ -160,6 +160,34 @@ class ShadedJarIT {
     assertThat(png.length).isGreaterThan(10_000);
   }
 
+  @Test
+  void demoRunsOverMutualTls() throws Exception {
+    Path out = dir.resolve("demo-mtls.out");
+    Process demo =
+        java(
+                "demo",
+                "--mtls",
+                "--duration-ms",
+                "50",
+                "--codecs",
+                "json",
+                "--chart",
+                dir.resolve("mtls.png").toString())
+            .redirectErrorStream(true)
+            .redirectOutput(out.toFile())
+            .start();
+    started.add(demo);
+
+    assertThat(demo.waitFor(120, TimeUnit.SECONDS)).isTrue();
+    assertThat(demo.exitValue()).as(read(out)).isZero();
+    assertThat(read(out))
+        .contains("[demo]   mutual TLS: the client presents a throwaway certificate too")
+        .contains("[server] client 127.0.0.1:")
+        .contains("certificate CN=echo-client")
+        .contains("[client] tls      TLSv1.3, server certificate CN=tether-echo")
+        .contains("[demo]   done");
+  }
+
   private static ProcessBuilder java(String... args) {
     List<String> command = new ArrayList<>();
     command.add(

@@ -15,6 +15,8 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.List;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
 
 /**
  * A Tether client written by hand over a blocking {@link Socket}, to check the server's bytes
@@ -45,13 +47,43 @@ public final class RawPeer implements AutoCloseable {
   public static final int GOAWAY = 0x08;
 
   private final Socket socket;
+  private final Socket tcp;
   private final DataInputStream in;
   private final OutputStream out;
 
-  private RawPeer(Socket socket) throws IOException {
+  private RawPeer(Socket socket, Socket tcp) throws IOException {
     this.socket = socket;
+    this.tcp = tcp;
     this.in = new DataInputStream(socket.getInputStream());
     this.out = socket.getOutputStream();
+  }
+
+  /**
+   * Connects with TLS (the JDK's own {@link SSLSocket}, independent of the engine's TLS), checking
+   * the server's certificate against {@code context} and {@code hostName}; then speaks bytes as
+   * {@link #connect} does, encrypted.
+   */
+  public static RawPeer connectTls(SocketAddress address, SSLContext context, String hostName)
+      throws IOException {
+    Socket tcp = new Socket();
+    tcp.connect(address, READ_TIMEOUT_MILLIS);
+    tcp.setSoTimeout(READ_TIMEOUT_MILLIS);
+    tcp.setTcpNoDelay(true);
+    SSLSocket tls =
+        (SSLSocket)
+            context
+                .getSocketFactory()
+                .createSocket(
+                    tcp, hostName, ((java.net.InetSocketAddress) address).getPort(), true);
+    tls.setUseClientMode(true);
+    tls.startHandshake();
+    return new RawPeer(tls, tcp);
+  }
+
+  /** Writes bytes straight to the TCP socket, beneath TLS: a peer that breaks the TLS stream. */
+  public void writeBeneathTls(byte[] bytes) throws IOException {
+    tcp.getOutputStream().write(bytes);
+    tcp.getOutputStream().flush();
   }
 
   /** Connects to {@code address} with reads bounded by {@link #READ_TIMEOUT_MILLIS}. */
@@ -71,7 +103,7 @@ public final class RawPeer implements AutoCloseable {
     socket.connect(address, READ_TIMEOUT_MILLIS);
     socket.setSoTimeout(READ_TIMEOUT_MILLIS);
     socket.setTcpNoDelay(true);
-    return new RawPeer(socket);
+    return new RawPeer(socket, socket);
   }
 
   /** Changes the bound on each read, e.g. to assert that something arrives sooner. */
@@ -223,8 +255,8 @@ public final class RawPeer implements AutoCloseable {
 
   /** Closes with a TCP reset, without GOAWAY: as a crashed process or a broken route would. */
   public void resetAbruptly() throws IOException {
-    socket.setSoLinger(true, 0);
-    socket.close();
+    tcp.setSoLinger(true, 0); // beneath TLS if there is TLS: no close_notify either
+    tcp.close();
   }
 
   @Override

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.tether.ClientBuilder;
 import dev.tether.Connection;
 import dev.tether.ConnectionClosedException;
 import dev.tether.GoAwayCode;
@@ -12,9 +13,11 @@ import dev.tether.RequestErrorCode;
 import dev.tether.RequestFailedException;
 import dev.tether.SendResult;
 import dev.tether.Server;
+import dev.tether.ServerBuilder;
 import dev.tether.Tether;
 import dev.tether.TetherConfig;
 import dev.tether.TetherTimeoutException;
+import dev.tether.TlsConfig;
 import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -54,21 +57,45 @@ public abstract class TransportContract {
     LOOP
   }
 
-  /** One way of running the contract: a socket kind and where handlers run. */
-  public record Setup(Transport transport, Handlers handlers) {
+  /**
+   * One way of running the contract: a socket kind, with or without TLS, and where handlers run.
+   */
+  public record Setup(Transport transport, Handlers handlers, boolean tls) {
     SocketAddress bindAddress() {
       return transport.bindAddress();
     }
 
     @Override
     public String toString() {
-      return transport + ", handlers on " + handlers;
+      return transport + (tls ? " with TLS" : "") + ", handlers on " + handlers;
     }
   }
 
+  /** Every transport without TLS, and TCP with TLS, each with handlers on the pool and the loop. */
   static Stream<Setup> setups() {
-    return Stream.of(Transport.values())
-        .flatMap(t -> Stream.of(Handlers.values()).map(h -> new Setup(t, h)));
+    Stream<Setup> plain =
+        Stream.of(Transport.values())
+            .flatMap(t -> Stream.of(Handlers.values()).map(h -> new Setup(t, h, false)));
+    Stream<Setup> tls = Stream.of(Handlers.values()).map(h -> new Setup(Transport.TCP, h, true));
+    return Stream.concat(plain, tls);
+  }
+
+  /** TLS for the setups that use it: a server certificate from the test CA, and that CA trusted. */
+  private static final class Tls {
+    static final TlsConfig SERVER = TestPki.shared().serverTls().build();
+    static final TlsConfig CLIENT = TestPki.shared().clientTls().build();
+  }
+
+  /** A server builder for the setup: TLS if it uses TLS; the caller adds config and handlers. */
+  private static ServerBuilder<Object, Object> serverBuilder(Setup setup) {
+    ServerBuilder<Object, Object> builder = Tether.server(TestTypes.TYPES);
+    return setup.tls() ? builder.tls(Tls.SERVER) : builder;
+  }
+
+  /** A client builder for the setup: TLS if it uses TLS. */
+  private static ClientBuilder<Object, Object> clientBuilder(Setup setup) {
+    ClientBuilder<Object, Object> builder = Tether.client(TestTypes.TYPES);
+    return setup.tls() ? builder.tls(Tls.CLIENT) : builder;
   }
 
   /** The codec's configuration with handlers where the setup puts them. */
@@ -91,7 +118,7 @@ public abstract class TransportContract {
 
   private Server<Object, Object> echoServer(Setup setup) {
     return track(
-        Tether.server(TestTypes.TYPES)
+        serverBuilder(setup)
             .config(config(setup))
             .onMessage((c, m) -> c.send(m))
             .onRequest(
@@ -105,7 +132,7 @@ public abstract class TransportContract {
   }
 
   private Connection<Object, Object> client(Setup setup, Server<?, ?> server) {
-    return track(Tether.client(TestTypes.TYPES).config(config(setup)).connect(server.address()));
+    return track(clientBuilder(setup).config(config(setup)).connect(server.address()));
   }
 
   @ParameterizedTest
@@ -149,7 +176,7 @@ public abstract class TransportContract {
   void manyConcurrentRequestsAreEachAnsweredWithTheirOwnResponse(Setup setup) throws Exception {
     Server<Object, Object> server =
         track(
-            Tether.server(TestTypes.TYPES)
+            serverBuilder(setup)
                 .config(config(setup))
                 .onRequestAsync(
                     (c, m) ->
@@ -176,12 +203,12 @@ public abstract class TransportContract {
         config(setup).toBuilder().drainTimeout(Duration.ofMillis(300)).build();
     Server<Object, Object> server =
         track(
-            Tether.server(TestTypes.TYPES)
+            serverBuilder(setup)
                 .config(quickDrain)
                 .onRequestAsync((c, m) -> new CompletableFuture<>())
                 .bind(setup.bindAddress()));
     Connection<Object, Object> client =
-        track(Tether.client(TestTypes.TYPES).config(quickDrain).connect(server.address()));
+        track(clientBuilder(setup).config(quickDrain).connect(server.address()));
 
     CompletableFuture<Object> timesOut = client.request(new Msg("a", 1), Duration.ofMillis(200));
     CompletableFuture<Object> failsOnClose = client.request(new Msg("b", 2));
@@ -206,7 +233,7 @@ public abstract class TransportContract {
     AtomicReference<ConnectionClosedException> serverSawClose = new AtomicReference<>();
     Server<Object, Object> server =
         track(
-            Tether.server(TestTypes.TYPES)
+            serverBuilder(setup)
                 .config(config(setup))
                 .onMessage(
                     (c, m) -> {
@@ -219,7 +246,7 @@ public abstract class TransportContract {
                 .onClose((c, cause) -> serverSawClose.set(cause))
                 .bind(setup.bindAddress()));
     Connection<Object, Object> client =
-        Tether.client(TestTypes.TYPES).config(config(setup)).connect(server.address());
+        clientBuilder(setup).config(config(setup)).connect(server.address());
 
     for (int i = 0; i < count; i++) {
       client.send(new Msg("m", i));
@@ -251,7 +278,7 @@ public abstract class TransportContract {
     // the client side runs where the setup says
     Server<Object, Object> server =
         track(
-            Tether.server(TestTypes.TYPES)
+            serverBuilder(setup)
                 .config(small.toBuilder().handlerExecutor(null).build())
                 .onMessage(
                     (c, m) -> {
@@ -260,7 +287,7 @@ public abstract class TransportContract {
                     })
                 .bind(setup.bindAddress()));
     Connection<Object, Object> client =
-        track(Tether.client(TestTypes.TYPES).config(small).connect(server.address()));
+        track(clientBuilder(setup).config(small).connect(server.address()));
     byte[] payload = new byte[1024];
 
     long heapBefore = usedHeapAfterGc();
@@ -309,7 +336,7 @@ public abstract class TransportContract {
       throws Exception {
     Server<Object, Object> server =
         track(
-            Tether.server(TestTypes.TYPES)
+            serverBuilder(setup)
                 .config(config(setup).toBuilder().maxFrameBytes(64 * 1024).build())
                 .onMessage((c, m) -> c.send(m))
                 .bind(setup.bindAddress()));
@@ -345,9 +372,9 @@ public abstract class TransportContract {
   void heartbeatsMeasureRoundTripTime(Setup setup) throws Exception {
     TetherConfig fast = config(setup).toBuilder().heartbeatInterval(Duration.ofMillis(50)).build();
     Server<Object, Object> server =
-        track(Tether.server(TestTypes.TYPES).config(fast).bind(setup.bindAddress()));
+        track(serverBuilder(setup).config(fast).bind(setup.bindAddress()));
     Connection<Object, Object> client =
-        track(Tether.client(TestTypes.TYPES).config(fast).connect(server.address()));
+        track(clientBuilder(setup).config(fast).connect(server.address()));
 
     await().atMost(WAIT).until(() -> server.connections().size() == 1);
     Connection<Object, Object> serverSide = server.connections().get(0);
@@ -363,7 +390,7 @@ public abstract class TransportContract {
   @MethodSource("setups")
   void serverCloseTellsClientsShuttingDownAfterDeliveringWhatWasSent(Setup setup) throws Exception {
     Server<Object, Object> server =
-        Tether.server(TestTypes.TYPES)
+        serverBuilder(setup)
             .config(config(setup))
             .onConnection(c -> c.send(new Msg("welcome", 1)))
             .bind(setup.bindAddress());

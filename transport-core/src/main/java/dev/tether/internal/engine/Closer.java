@@ -341,6 +341,37 @@ final class Closer {
     }
   }
 
+  /**
+   * TLS failed: a certificate was refused, the peer does not speak TLS, or a record was bad.
+   * Nothing can be sent that the peer could read, so the socket closes at once; a session that can
+   * be resumed is kept, as for any lost socket.
+   */
+  void tlsFailed(TlsFailure e) {
+    ConnectionState state = c.state();
+    if (state == ConnectionState.CLOSED || state == ConnectionState.DETACHED) {
+      return;
+    }
+    if (state == ConnectionState.RESUMING) {
+      c.io().close();
+      c.moveTo(ConnectionState.DETACHED);
+      c.resumption
+          .reconnector()
+          .attemptFailed(e.getMessage(), e.code() == GoAwayCode.UNKNOWN); // a certificate or
+      // a plaintext server does not heal by itself
+      return;
+    }
+    if (state == ConnectionState.OPEN && c.resumption.onSocketLost(e.getMessage(), e)) {
+      return;
+    }
+    ConnectionClosedException cause =
+        c.peer() != null
+            ? new ConnectionClosedException(e.code(), -1, e.getMessage(), e.isRemote(), e)
+            : new HandshakeException(e.code(), -1, e.getMessage(), e.isRemote(), e);
+    c.reportHandshakeFailure(cause);
+    failed = true;
+    closeNow(closeCause != null ? amended(closeCause, e.getMessage()) : cause);
+  }
+
   /** The socket failed under us. */
   void connectionLost(String why, IOException e) {
     if (c.state() == ConnectionState.CLOSED || c.resumption.onSocketLost(why, e)) {
@@ -407,6 +438,7 @@ final class Closer {
             && (peerGoAway || eof);
     c.moveTo(ConnectionState.CLOSED);
     c.keepAlive.stop();
+    c.access.stop();
     c.io().close();
     int unsent = c.outbound.discard();
     ConnectionClosedException base = cause != null ? cause : closeCause;

@@ -33,10 +33,12 @@ public final class Connector {
       String expectedServerName,
       Handlers<O, I> handlers,
       LoopGroup group,
-      ReconnectPolicy reconnect) {
+      ReconnectPolicy reconnect,
+      Security security) {
     CompletableFuture<Connection<O, I>> result = new CompletableFuture<>();
     List<String> codecs;
     try {
+      security.check(address, false);
       codecs = CodecRegistry.startable(config.codecs(), types, config.codecLimits());
     } catch (IllegalArgumentException e) {
       result.completeExceptionally(e);
@@ -44,7 +46,15 @@ public final class Connector {
     }
     Attempt<O, I> attempt =
         new Attempt<>(
-            result, types, config, codecs, expectedServerName, handlers, group, reconnect);
+            result,
+            types,
+            config,
+            codecs,
+            expectedServerName,
+            handlers,
+            group,
+            reconnect,
+            security);
     if (address instanceof InetSocketAddress inet && inet.isUnresolved()) {
       try {
         group.handlerExecutor().execute(() -> attempt.resolveAndStart(inet));
@@ -69,6 +79,7 @@ public final class Connector {
     private final LoopGroup group;
     private final Executor executor;
     private final ReconnectPolicy reconnect;
+    private final Security security;
     private final AtomicReference<RealConnection<O, I>> connection = new AtomicReference<>();
 
     Attempt(
@@ -79,9 +90,11 @@ public final class Connector {
         String expectedServerName,
         Handlers<O, I> handlers,
         LoopGroup group,
-        ReconnectPolicy reconnect) {
+        ReconnectPolicy reconnect,
+        Security security) {
       this.result = result;
       this.reconnect = reconnect;
+      this.security = security;
       this.types = types;
       this.config = config;
       this.codecs = codecs;
@@ -146,7 +159,8 @@ public final class Connector {
                     address,
                     executor,
                     this,
-                    reconnect);
+                    reconnect,
+                    security);
             connection.set(c);
             if (result.isDone()) {
               Channels.closeQuietly(channel);

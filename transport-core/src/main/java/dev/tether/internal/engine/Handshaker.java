@@ -1,8 +1,11 @@
 package dev.tether.internal.engine;
 
+import dev.tether.AccessRequest;
+import dev.tether.Credentials;
 import dev.tether.GoAwayCode;
 import dev.tether.HandshakeException;
 import dev.tether.codec.Codec;
+import dev.tether.internal.wire.CredentialsField;
 import dev.tether.internal.wire.Extensions;
 import dev.tether.internal.wire.FrameType;
 import dev.tether.internal.wire.GoAway;
@@ -14,6 +17,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,7 +27,9 @@ import org.slf4j.LoggerFactory;
  * agreed on — and, for resumable sessions (§13), the RESUME entries that start, resume or report
  * lost a session, and the hand-over of a resuming socket to the session it belongs to. Every
  * refusal is a {@link ProtocolException} with the GOAWAY code and a reason naming both sides'
- * values; the connection sends it and closes.
+ * values; the connection sends it and closes. When an {@link AccessCheck} must admit the peer, the
+ * handshake waits for its decision with reading held, so that nothing the peer sends is handled
+ * before it is admitted.
  *
  * <p>Loop thread only.
  */
@@ -35,6 +41,7 @@ final class Handshaker {
 
   private final RealConnection<?, ?> connection;
   private boolean preambleSent;
+  private boolean awaitingAdmission;
 
   Handshaker(RealConnection<?, ?> connection) {
     this.connection = connection;
@@ -44,8 +51,14 @@ final class Handshaker {
   void sendHello() {
     var config = connection.config;
     Resume resume = connection.resumption.helloRequest();
-    Extensions extensions =
-        Extensions.NONE.with(
+    // credentials first: the field drops what does not fit, and the schema text is a courtesy
+    Extensions extensions = Extensions.NONE;
+    Credentials credentials = connection.security.credentials();
+    if (credentials != null) {
+      extensions = extensions.with(Extensions.CREDENTIALS, CredentialsField.encode(credentials));
+    }
+    extensions =
+        extensions.with(
             Extensions.SCHEMA, connection.types.fingerprintText().getBytes(StandardCharsets.UTF_8));
     if (resume != null) {
       extensions = extensions.with(Extensions.RESUME, resume.encode());
@@ -100,6 +113,14 @@ final class Handshaker {
 
   void onPreamble(byte[] preamble) throws ProtocolException {
     if (Preamble.matches(preamble)) {
+      if (connection.io().plaintextOnTlsPort()) {
+        // told in plaintext, which is what the client speaks (PROTOCOL.md §12 (y))
+        throw new ProtocolException(
+            GoAwayCode.PROTOCOL_ERROR,
+            "this server accepts only TLS connections and client "
+                + connection.peerName
+                + " connected without TLS: configure the client with ClientBuilder.tls");
+      }
       return;
     }
     String seen = Preamble.describe(preamble, preamble.length);
@@ -107,6 +128,15 @@ final class Handshaker {
       throw new ProtocolException(
           GoAwayCode.PROTOCOL_ERROR,
           connection.peerName + " is not a Tether endpoint: it answered " + seen);
+    }
+    if (Preamble.isTlsHandshake(preamble)) {
+      // answered with a preamble and GOAWAY, which the TLS client recognises (PROTOCOL.md §12 (y))
+      throw new ProtocolException(
+          GoAwayCode.PROTOCOL_ERROR,
+          "client "
+              + connection.peerName
+              + " started a TLS handshake, but this server does not use TLS: connect without TLS,"
+              + " or configure the server with ServerBuilder.tls");
     }
     String why =
         Preamble.isOtherVersion(preamble)
@@ -118,6 +148,11 @@ final class Handshaker {
 
   /** Routes a frame that arrived before the handshake completed; returns true to read on. */
   boolean onFrame(int type, ByteBuffer body) throws ProtocolException {
+    if (awaitingAdmission) {
+      throw new ProtocolException(
+          GoAwayCode.PROTOCOL_ERROR,
+          FrameType.name(type) + " before the handshake completed (the peer was being authorized)");
+    }
     if (type == FrameType.GOAWAY) {
       GoAway goAway = GoAway.decode(body);
       connection.refusedByPeer(
@@ -147,12 +182,18 @@ final class Handshaker {
     String codecName = welcome.codecs().get(0);
     Codec codec = createCodec(codecName, "client");
     if (connection.state() == ConnectionState.RESUMING) {
-      connection.reopened(welcome, codecName, codec);
-    } else {
-      connection.resumption.onWelcome(welcome, false);
-      connection.opened(welcome, codecName, codec);
+      connection.reopened(welcome, codecName, codec); // the server was admitted on the first
+      return true;
     }
-    return true;
+    return admitThen(
+        welcome,
+        null,
+        codecName,
+        () -> {
+          connection.resumption.onWelcome(welcome, false);
+          connection.opened(welcome, codecName, codec);
+          return true;
+        });
   }
 
   private boolean onHello(int type, ByteBuffer body) throws ProtocolException {
@@ -167,10 +208,19 @@ final class Handshaker {
             hello, connection.types, connection.codecNames, connection.serverName);
     Resume ask = resumeRequest(hello);
     SessionRegistry sessions = connection.listener.sessions();
+    Credentials credentials = credentials(hello);
     if (ask != null && ask.kind() == Resume.RESUME) {
       RealConnection<?, ?> session = sessions.find(ask.token());
       if (session != null && hello.codecs().contains(session.codecName())) {
-        handOver(session, ask);
+        String codec = session.codecName();
+        admitThen(
+            hello,
+            credentials,
+            codec,
+            () -> {
+              handOver(session, ask);
+              return false;
+            });
         return false;
       }
     }
@@ -179,6 +229,19 @@ final class Handshaker {
       throw new ProtocolException(GoAwayCode.INTERNAL_ERROR, overload);
     }
     Codec codec = createCodec(codecName, "server");
+    return admitThen(
+        hello,
+        credentials,
+        codecName,
+        () -> {
+          welcomeAndOpen(hello, ask, codecName, codec);
+          return true;
+        });
+  }
+
+  /** Server: answers an admitted HELLO with the preamble and WELCOME, and opens. */
+  private void welcomeAndOpen(Handshake hello, Resume ask, String codecName, Codec codec) {
+    SessionRegistry sessions = connection.listener.sessions();
     byte[] resume = null;
     if (ask != null) {
       byte[] token = sessions.register(connection);
@@ -189,7 +252,56 @@ final class Handshaker {
     preambleSent = true;
     connection.outbound.startSocket(concat(Preamble.bytes(), welcome(codecName, resume)));
     connection.opened(hello, codecName, codec);
-    return true;
+  }
+
+  /**
+   * Runs {@code open} now if no authorizer must admit the peer, and returns what it returns (true
+   * to read on); otherwise holds reading, asks the {@link AccessCheck}, and runs {@code open} once
+   * the peer is admitted (a refusal closes the connection), then lets reading go on if it said so.
+   */
+  private boolean admitThen(
+      Handshake peer, Credentials credentials, String codecName, Admitted open)
+      throws ProtocolException {
+    if (!connection.access.decidesAdmission()) {
+      return open.open();
+    }
+    AccessRequest request =
+        new AccessRequest(
+            connection.remoteAddress,
+            connection.io().peerCertificates(),
+            Optional.ofNullable(credentials),
+            connection.io().tlsProtocol(),
+            peer.nodeId(),
+            peer.appProtocol(),
+            peer.serverName(),
+            codecName);
+    awaitingAdmission = true;
+    connection.io().holdReading();
+    connection.access.decide(
+        request,
+        () -> {
+          awaitingAdmission = false;
+          try {
+            if (open.open()) {
+              connection.releaseReading();
+            }
+          } catch (ProtocolException e) {
+            connection.closer.onProtocolError(e);
+          }
+        });
+    return false; // the decoder keeps whatever followed, until the peer is admitted
+  }
+
+  /** What the handshake does once the peer is admitted; returns true to read on. */
+  @FunctionalInterface
+  private interface Admitted {
+    boolean open() throws ProtocolException;
+  }
+
+  /** The credentials a client sent in its HELLO, or null; ill-formed ones count as none. */
+  private static Credentials credentials(Handshake hello) {
+    byte[] field = Extensions.decode(hello.extensions()).get(Extensions.CREDENTIALS);
+    return field == null ? null : CredentialsField.decode(field);
   }
 
   /** Returns the client's RESUME entry if it asks for resumption and this server offers it. */
@@ -208,8 +320,9 @@ final class Handshaker {
    */
   private void handOver(RealConnection<?, ?> session, Resume ask) {
     String codec = session.codecName();
-    var key = connection.retire();
-    session.loop.execute(() -> session.resumption.adopt(key, ask, codec));
+    AccessCheck.Grant grant = connection.access.grant();
+    SocketIo socket = connection.retire();
+    session.loop.execute(() -> session.resumption.adopt(socket, ask, codec, grant));
   }
 
   /** Creates the agreed codec; a codec that cannot start is refused at once, saying why. */

@@ -36,9 +36,10 @@ import org.slf4j.LoggerFactory;
  * One connection: the {@link Connection} the application holds, and the hub of the parts that do
  * the work — {@link SocketIo} (bytes), {@link FrameRouter} and {@link Handshaker} (what frames
  * mean), {@link OutboundBuffer} (the bounded queue every written frame passes through), {@link
- * Mailbox} (the serial delivery to handlers), {@link Requests} (outstanding requests) and {@link
- * KeepAlive} (the connection's timer). The connection owns the {@link ConnectionState} and the
- * graceful close of PROTOCOL.md §8, which it drives from its event loop.
+ * Mailbox} (the serial delivery to handlers), {@link Requests} (outstanding requests), {@link
+ * KeepAlive} (the connection's timer) and {@link AccessCheck} (whether the peer stays admitted).
+ * The connection owns the {@link ConnectionState} and the graceful close of PROTOCOL.md §8, which
+ * it drives from its event loop.
  *
  * <p>The application-facing methods are thread safe; everything else runs on the loop.
  */
@@ -77,9 +78,13 @@ final class RealConnection<O, I> implements Connection<O, I>, EventLoop.Handler 
   final Listener listener;
   final List<String> codecNames;
   final String serverName;
-  private final SocketAddress remoteAddress;
+  final SocketAddress remoteAddress;
+  final Security security;
   private final Executor handlerExecutor;
   private final Executor decodeExecutor;
+
+  /** Where the TLS engine's delegated tasks run: the runtime's pool, never a loop. */
+  final Executor tlsTaskExecutor;
 
   final OutboundBuffer outbound;
   private volatile SocketIo io;
@@ -91,6 +96,7 @@ final class RealConnection<O, I> implements Connection<O, I>, EventLoop.Handler 
   final Sender sender;
   final Closer closer;
   final Resumption resumption;
+  final AccessCheck access;
 
   private volatile ConnectionState state;
   private volatile Codec codec;
@@ -114,7 +120,8 @@ final class RealConnection<O, I> implements Connection<O, I>, EventLoop.Handler 
       SocketAddress remoteAddress,
       Executor defaultExecutor,
       Listener listener,
-      ReconnectPolicy reconnect) {
+      ReconnectPolicy reconnect,
+      Security security) {
     this.loop = loop;
     this.types = types;
     this.config = config;
@@ -122,6 +129,7 @@ final class RealConnection<O, I> implements Connection<O, I>, EventLoop.Handler 
     this.codecNames = codecNames;
     this.serverName = serverName;
     this.remoteAddress = remoteAddress;
+    this.security = security;
     this.peerName = Channels.describe(remoteAddress);
     this.listener = listener;
     Executor configured = config.handlerExecutor();
@@ -131,6 +139,7 @@ final class RealConnection<O, I> implements Connection<O, I>, EventLoop.Handler 
     this.closer = new Closer(this);
     this.sender = new Sender(this);
     this.outbound = new OutboundBuffer(config.maxQueuedOutboundBytes(), closer::closedException);
+    this.tlsTaskExecutor = defaultExecutor;
     this.io = new SocketIo(this, channel, true);
     this.handshaker = new Handshaker(this);
     this.router = new FrameRouter(this, handshaker);
@@ -138,6 +147,7 @@ final class RealConnection<O, I> implements Connection<O, I>, EventLoop.Handler 
     this.requests = new Requests(loop, onLoop ? Runnable::run : handlerExecutor, peerName);
     this.keepAlive = new KeepAlive(this);
     this.resumption = new Resumption(this, reconnect, listener.sessions());
+    this.access = new AccessCheck(this, security.authorizer(), decodeExecutor);
   }
 
   // ------------------------------------------------------------------ life cycle (loop)
@@ -184,7 +194,17 @@ final class RealConnection<O, I> implements Connection<O, I>, EventLoop.Handler 
     if (state == ConnectionState.CLOSED || !key.isValid() || key != io.key()) {
       return; // a socket this connection has left behind
     }
-    int ready = key.readyOps();
+    doIo(key.readyOps());
+  }
+
+  /**
+   * Does the I/O that {@code ready} (selection-key ops) allows; also called from the loop when TLS
+   * holds records the selector cannot see, or after a TLS task. Loop thread.
+   */
+  void doIo(int ready) {
+    if (state == ConnectionState.CLOSED) {
+      return;
+    }
     try {
       if ((ready & SelectionKey.OP_CONNECT) != 0) {
         if (io.finishConnect()) {
@@ -248,7 +268,9 @@ final class RealConnection<O, I> implements Connection<O, I>, EventLoop.Handler 
             client ? peerHandshake.serverName() : serverName,
             peerMax,
             Duration.ofMillis(peerHandshake.heartbeatMillis()),
-            Duration.ofMillis(peerHandshake.idleTimeoutMillis()));
+            Duration.ofMillis(peerHandshake.idleTimeoutMillis()),
+            io.tlsProtocol(),
+            io.peerCertificates());
     this.codec = codec;
     this.peerMaxFrameBytes = peerMax;
     io.decoder.maxFrameLength(config.maxFrameBytes());
@@ -263,6 +285,7 @@ final class RealConnection<O, I> implements Connection<O, I>, EventLoop.Handler 
     }
     listener.onOpen(
         this); // first, so that the connection handler finds it in its server's registry
+    access.opened(peer.certificates());
     mailbox.offerEvent(Mailbox.Event.CONNECTED);
     io.flush();
   }
@@ -284,9 +307,12 @@ final class RealConnection<O, I> implements Connection<O, I>, EventLoop.Handler 
               welcome.serverName(),
               (int) Math.min(Integer.MAX_VALUE, welcome.maxFrameSize()),
               Duration.ofMillis(welcome.heartbeatMillis()),
-              Duration.ofMillis(welcome.idleTimeoutMillis()));
+              Duration.ofMillis(welcome.idleTimeoutMillis()),
+              io.tlsProtocol(),
+              io.peerCertificates());
       this.peerMaxFrameBytes = peer.maxFrameBytes();
     }
+    access.opened(io.peerCertificates()); // the new socket's certificates are the ones to watch
     io.decoder.maxFrameLength(config.maxFrameBytes());
     moveTo(ConnectionState.OPEN);
     outbound.socketOpen(true);
@@ -300,24 +326,27 @@ final class RealConnection<O, I> implements Connection<O, I>, EventLoop.Handler 
 
   /**
    * Lets this server connection's socket go to the session it resumes: this connection, which has
-   * only read a HELLO, is gone without a word. Loop thread.
+   * only read a HELLO, is gone without a word. Returns the socket, with its key and its TLS, for
+   * the session to take over. Loop thread.
    */
-  SelectionKey retire() {
+  SocketIo retire() {
     keepAlive.stop();
+    access.stop();
     moveTo(ConnectionState.CLOSED);
-    SelectionKey key = io.release();
+    io.release();
     listener.onHandedOver(this);
-    return key;
+    return io;
   }
 
   /**
    * Gives this connection a new socket (a session resuming); loop thread. A server takes over the
-   * {@code key} of the connection that read the HELLO; a client registers its new socket.
+   * socket of the connection that read the HELLO ({@code next} was made from it); a client
+   * registers its new socket.
    */
-  void attachSocket(SocketIo next, boolean connecting, SelectionKey key) throws IOException {
+  void attachSocket(SocketIo next, boolean connecting, boolean takeOver) throws IOException {
     this.io = next;
-    if (key != null) {
-      next.takeOver(key);
+    if (takeOver) {
+      next.takeOver();
     } else {
       next.register(connecting);
     }
@@ -505,6 +534,12 @@ final class RealConnection<O, I> implements Connection<O, I>, EventLoop.Handler 
     } finally {
       mailbox.dispatchOffered();
     }
+  }
+
+  /** Lets reading go on after the handshake held it for an authorizer. Loop thread. */
+  void releaseReading() {
+    io.endHold();
+    resumeReading();
   }
 
   /** The dispatcher on the loop stopped because the outbound queue is full. Loop thread. */

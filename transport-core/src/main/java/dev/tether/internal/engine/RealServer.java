@@ -71,6 +71,7 @@ public final class RealServer<O, I>
   /** Orders single-client replacements, so that of two clients opening at once the later wins. */
   private final Object replacing = new Object();
 
+  private final Security security;
   private final Set<RealConnection<?, ?>> all = ConcurrentHashMap.newKeySet();
   private final Set<RealConnection<?, ?>> open = ConcurrentHashMap.newKeySet();
   private final AtomicInteger refusing = new AtomicInteger();
@@ -108,7 +109,8 @@ public final class RealServer<O, I>
       LoopGroup group,
       int maxConnections,
       SessionRegistry sessions,
-      boolean singleClient)
+      boolean singleClient,
+      Security security)
       throws IOException {
     this.channel = channel;
     this.address = channel.getLocalAddress();
@@ -122,6 +124,7 @@ public final class RealServer<O, I>
     this.maxConnections = maxConnections;
     this.sessions = sessions;
     this.singleClient = singleClient;
+    this.security = security;
   }
 
   /** Binds and starts accepting; see {@link dev.tether.ServerBuilder#bind}. */
@@ -135,7 +138,9 @@ public final class RealServer<O, I>
       int maxConnections,
       Duration sessionTimeout,
       long maxDetachedSessionBytes,
-      boolean singleClient) {
+      boolean singleClient,
+      Security security) {
+    security.check(address, true);
     List<String> codecs = CodecRegistry.startable(config.codecs(), types, config.codecLimits());
     SessionRegistry sessions =
         sessionTimeout.isZero()
@@ -161,7 +166,8 @@ public final class RealServer<O, I>
               group,
               maxConnections,
               sessions,
-              singleClient);
+              singleClient,
+              security);
     } catch (IOException e) {
       Channels.closeQuietly(channel);
       throw new TetherException("cannot read the bound address of " + address, e);
@@ -184,7 +190,11 @@ public final class RealServer<O, I>
       throw new TetherException("cannot start accepting on " + address + ": " + e, e);
     }
     group.register(server.unbindOnRuntimeClose);
-    log.info("listening on {} with codecs {}", server.address, codecs);
+    log.info(
+        "listening on {} with codecs {}{}",
+        server.address,
+        codecs,
+        security.tls() == null ? "" : ", TLS " + security.tls().protocols());
     return server;
   }
 
@@ -260,7 +270,8 @@ public final class RealServer<O, I>
             remote,
             group.handlerExecutor(),
             this,
-            null);
+            null,
+            security);
     all.add(connection);
     acceptedCount.increment();
     loop.execute(

@@ -11,8 +11,9 @@ import dev.tether.internal.wire.ProtocolException;
 import dev.tether.internal.wire.Resume;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
+import java.security.cert.X509Certificate;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -297,7 +298,7 @@ final class Resumption {
   /** The client's next socket connected (or is connecting): sends the resuming HELLO once up. */
   void startSocket(SocketChannel channel, boolean connected) throws IOException {
     c.moveTo(ConnectionState.RESUMING);
-    c.attachSocket(new SocketIo(c, channel, true), !connected, null);
+    c.attachSocket(new SocketIo(c, channel, true), !connected, false);
   }
 
   /** A server session's detached wait ends: it closes, saying why. */
@@ -308,12 +309,13 @@ final class Resumption {
   }
 
   /**
-   * Server: the client came back on the socket of {@code key} asking to resume, having received
-   * {@code ask.received()} message frames; this session takes the socket over from the connection
-   * that read the HELLO.
+   * Server: the client came back on the socket {@code previous} asking to resume, having received
+   * {@code ask.received()} message frames; this session takes the socket (and its TLS) over from
+   * the connection that read the HELLO, which admitted the client again ({@code grant}; null
+   * without an authorizer).
    */
-  void adopt(SelectionKey key, Resume ask, String welcomeCodec) {
-    SocketChannel channel = (SocketChannel) key.channel();
+  void adopt(SocketIo previous, Resume ask, String welcomeCodec, AccessCheck.Grant grant) {
+    SocketChannel channel = previous.channel;
     ConnectionState state = c.state();
     if (state == ConnectionState.OPEN) {
       c.io().close(); // the old socket is half-open: the client has moved on
@@ -321,12 +323,19 @@ final class Resumption {
       c.moveTo(ConnectionState.DETACHED);
     }
     if (c.state() != ConnectionState.DETACHED) {
-      refuse(channel, GoAwayCode.INTERNAL_ERROR, "the session is closing; connect again");
+      refuse(previous, GoAwayCode.INTERNAL_ERROR, "the session is closing; connect again");
+      return;
+    }
+    if (!sameCertificate(previous.peerCertificates())) {
+      refuse(
+          previous,
+          GoAwayCode.UNAUTHORIZED,
+          "cannot resume: the session was started with another client certificate");
       return;
     }
     if (!c.outbound.rewind(ask.received())) {
       refuse(
-          channel,
+          previous,
           GoAwayCode.PROTOCOL_ERROR,
           "cannot resume: the client says it received "
               + ask.received()
@@ -339,7 +348,7 @@ final class Resumption {
     byte[] welcome =
         c.handshaker.welcome(welcomeCodec, new Resume(Resume.RESUMED, token, received).encode());
     try {
-      c.attachSocket(new SocketIo(c, channel, false), false, key);
+      c.attachSocket(new SocketIo(c, previous), false, true);
     } catch (IOException e) {
       log.info("could not take over the resumed socket of {}: {}", c.peerName, e.toString());
       Channels.closeQuietly(channel);
@@ -352,22 +361,26 @@ final class Resumption {
     c.moveTo(ConnectionState.OPEN);
     c.outbound.socketOpen(true);
     c.keepAlive.resumed();
+    c.access.resumed(grant, c.io().peerCertificates());
     c.outbound.offerAck(received, false);
     c.io().flush();
     log.info("resumed the session with {}", c.peerName);
   }
 
+  /**
+   * Returns true unless the session's client presented a certificate and the resuming socket's
+   * client presents another (or none): a session token alone does not move a session to another
+   * identity.
+   */
+  private boolean sameCertificate(List<X509Certificate> resuming) {
+    List<X509Certificate> original = c.peer() == null ? List.of() : c.peer().certificates();
+    return original.isEmpty() || !resuming.isEmpty() && original.get(0).equals(resuming.get(0));
+  }
+
   /** Tells a socket that cannot be adopted why, as a server does (preamble, GOAWAY), and closes. */
-  private static void refuse(SocketChannel channel, GoAwayCode code, String reason) {
+  private static void refuse(SocketIo previous, GoAwayCode code, String reason) {
     // the key the HELLO came in on goes with the channel when it closes
-    try {
-      byte[] bytes = Handshaker.concat(Preamble.bytes(), GoAway.encodeFrame(code, reason));
-      channel.write(ByteBuffer.wrap(bytes)); // a few bytes into an empty socket buffer
-      channel.shutdownOutput();
-    } catch (IOException e) {
-      // the client learns it from the close instead
-    }
-    Channels.closeQuietly(channel);
+    previous.refuseAndClose(Handshaker.concat(Preamble.bytes(), GoAway.encodeFrame(code, reason)));
   }
 
   /** The session ends: forget it. */

@@ -1,12 +1,18 @@
 package dev.tether.internal.engine;
 
 import dev.tether.GoAwayCode;
+import dev.tether.TlsConfig;
 import dev.tether.internal.wire.FrameDecoder;
 import dev.tether.internal.wire.ProtocolException;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.channels.ReadableByteChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
+import java.nio.channels.WritableByteChannel;
+import java.security.cert.X509Certificate;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -15,6 +21,11 @@ import java.util.concurrent.atomic.LongAdder;
  * writing the {@link OutboundBuffer} with the loop's buffer, direct writes from senders, PING and
  * PONG, interest ops, read pauses and the half-close. It knows nothing of what frames mean; the
  * {@link FrameRouter} does.
+ *
+ * <p>With TLS, the bytes pass through a {@link TlsStream}: reads and writes are of plaintext, the
+ * TLS handshake is driven from {@link #read} and {@link #flush} before any frame moves, the
+ * half-close is close_notify followed by the TCP half-close, and records the TLS layer holds back
+ * (which the selector cannot see) are read by a task on the loop.
  *
  * <p>Loop thread only, except {@link #scheduleFlush} and {@link #tryWriteDirect}.
  */
@@ -48,6 +59,17 @@ final class SocketIo {
   final FrameDecoder decoder;
   private SelectionKey key;
 
+  /** TLS over the socket, or null; {@link #in} and {@link #out} are it or the socket itself. */
+  private final TlsStream tls;
+
+  private final ReadableByteChannel in;
+  private final WritableByteChannel out;
+  private final Runnable readTask;
+  private boolean readScheduled;
+
+  /** While true, reading stays paused whatever room there is: the handshake is being judged. */
+  private boolean held;
+
   private final AtomicBoolean flushScheduled = new AtomicBoolean();
   private final Runnable flushTask;
   private volatile long lastSendNanos;
@@ -65,23 +87,88 @@ final class SocketIo {
   volatile long bytesReceived;
 
   /**
+   * A new socket, with TLS if the connection's security asks for it.
+   *
    * @param expectPreamble false for a socket whose preamble and HELLO another connection read
    *     already (a server resuming a session on it)
    */
   SocketIo(RealConnection<?, ?> connection, SocketChannel channel, boolean expectPreamble) {
+    this(connection, channel, expectPreamble, null, null);
+  }
+
+  /**
+   * The socket that {@code previous} (another connection, which read a HELLO on it and {@linkplain
+   * #release() released} it) leaves to this connection, with its key and its TLS session, for
+   * reading frames after the handshake. Call {@link #takeOver()} on the loop to make it live.
+   */
+  SocketIo(RealConnection<?, ?> connection, SocketIo previous) {
+    this(connection, previous.channel, false, previous.key, previous.tls);
+  }
+
+  private SocketIo(
+      RealConnection<?, ?> connection,
+      SocketChannel channel,
+      boolean expectPreamble,
+      SelectionKey previousKey,
+      TlsStream previousTls) {
     this.connection = connection;
     this.loop = connection.loop;
     this.channel = channel;
+    this.key = previousKey;
     this.decoder =
         expectPreamble
             ? new FrameDecoder(FrameDecoder.HANDSHAKE_MAX_FRAME_LENGTH, true)
             : new FrameDecoder(connection.config.maxFrameBytes(), false);
+    TlsConfig tlsConfig = connection.security.tls();
+    if (previousTls != null) {
+      this.tls = previousTls;
+      previousTls.moveTo(loop, this::afterTlsTask);
+    } else {
+      this.tls = tlsConfig == null ? null : newTlsStream(tlsConfig);
+    }
+    this.in = tls != null ? tls : channel;
+    this.out = tls != null ? tls : channel;
+    this.readTask =
+        () -> {
+          readScheduled = false;
+          if (connection.io() == this) {
+            connection.doIo(SelectionKey.OP_READ);
+          }
+        };
     this.flushTask =
         () -> {
           flushScheduled.set(false);
           flush();
         };
     this.lastSendNanos = System.nanoTime() - BURST_NANOS;
+  }
+
+  /**
+   * A client checks the server's certificate against the host it connects to (or the configured
+   * name), and sends that name as SNI; a server has no such name.
+   */
+  private TlsStream newTlsStream(TlsConfig config) {
+    String host = null;
+    int port = -1;
+    if (connection.client) {
+      host = config.serverHostName().orElse(null);
+      if (connection.remoteAddress instanceof InetSocketAddress inet) {
+        port = inet.getPort();
+        if (host == null) {
+          host = inet.getHostString();
+        }
+      }
+    }
+    return new TlsStream(
+        channel,
+        connection.client,
+        config,
+        host,
+        port,
+        connection.peerName,
+        loop,
+        connection.tlsTaskExecutor,
+        this::afterTlsTask);
   }
 
   /** Registers with the loop's selector, for the connect or for reading. */
@@ -92,20 +179,21 @@ final class SocketIo {
   }
 
   /**
-   * Takes over a connected socket that another connection registered, for reading: the key is kept
-   * if it belongs to this loop's selector (a channel cannot be registered twice with one), and
+   * Takes over the connected socket that another connection registered, for reading: the key is
+   * kept if it belongs to this loop's selector (a channel cannot be registered twice with one), and
    * moved to this loop otherwise.
    */
-  void takeOver(SelectionKey previous) throws IOException {
+  void takeOver() throws IOException {
+    SelectionKey previous = key;
     if (previous.selector() == loop.selector() && previous.isValid()) {
       previous.attach(connection);
       previous.interestOps(SelectionKey.OP_READ);
-      key = previous;
     } else {
       previous.cancel();
       key = channel.register(loop.selector(), SelectionKey.OP_READ, connection);
     }
     connected = true;
+    readBufferedSoon(); // the TLS layer may hold bytes that arrived behind the HELLO
   }
 
   /** Completes a pending connect; returns true once connected. */
@@ -124,22 +212,32 @@ final class SocketIo {
 
   /**
    * Lets go of the socket without closing it: another connection takes it over (a session resumed
-   * on it) with the returned key. Loop thread.
+   * on it), making a {@link SocketIo} of its own from this one. Loop thread.
    */
-  SelectionKey release() {
+  void release() {
     released = true;
     key.interestOps(0);
-    return key;
   }
 
   // ------------------------------------------------------------------ reading
 
   /** Reads what the socket has, a bounded number of times, and routes the frames. */
   void read() throws IOException, ProtocolException {
+    try {
+      readFrames();
+    } catch (TlsFailure e) {
+      connection.closer.tlsFailed(e);
+    }
+  }
+
+  private void readFrames() throws IOException, ProtocolException {
+    if (!tlsReady()) {
+      return;
+    }
     ByteBuffer buffer = loop.readBuffer;
     for (int i = 0; i < READS_PER_WAKEUP && !isReadPaused() && !inputDone; i++) {
       buffer.clear();
-      int n = channel.read(buffer);
+      int n = in.read(buffer);
       if (n < 0) {
         inputDone = true;
         interest(SelectionKey.OP_READ, false);
@@ -164,6 +262,20 @@ final class SocketIo {
         pause();
       }
     }
+    if (tls != null && !isReadPaused() && !inputDone) {
+      readBufferedSoon();
+    }
+  }
+
+  /**
+   * Reads again on the loop's next turn if the TLS layer may hold records: the selector reports
+   * only what waits in the socket.
+   */
+  private void readBufferedSoon() {
+    if (tls != null && tls.mayHaveBufferedInput() && !readScheduled) {
+      readScheduled = true;
+      loop.execute(readTask);
+    }
   }
 
   /**
@@ -180,7 +292,7 @@ final class SocketIo {
    * back first; called when the inbound queues make room and when the outbound queue drains.
    */
   void tryResume() throws ProtocolException {
-    if (!paused || !connection.canRead()) {
+    if (!paused || held || !connection.canRead()) {
       return;
     }
     paused = false;
@@ -192,6 +304,20 @@ final class SocketIo {
       }
     }
     updateReadInterest(); // the selector reports what waits in the socket
+    readBufferedSoon(); // but not what waits in the TLS layer
+  }
+
+  /**
+   * Keeps reading paused, whatever room there is, until {@link #endHold()}: while an authorizer
+   * judges the peer's handshake, nothing more the peer sent is handled.
+   */
+  void holdReading() {
+    held = true;
+  }
+
+  /** Ends {@link #holdReading()}; the caller then resumes reading with {@link #tryResume()}. */
+  void endHold() {
+    held = false;
   }
 
   /** Stops reading until the outbound queue is under its bound again (see {@link #tryResume}). */
@@ -222,6 +348,67 @@ final class SocketIo {
     interest(SelectionKey.OP_READ, !isReadPaused() && !inputDone);
   }
 
+  // ------------------------------------------------------------------ TLS handshake
+
+  /**
+   * Advances the TLS handshake, if there is one still going, and sets the interest ops to what it
+   * waits for; returns true once frames may flow. On the client, the preamble and HELLO queued at
+   * connect are written as soon as TLS is up.
+   */
+  private boolean tlsReady() throws IOException {
+    if (tls == null || tls.isEstablished()) {
+      return true;
+    }
+    switch (tls.handshake()) {
+      case DONE -> {
+        interest(SelectionKey.OP_WRITE, false);
+        updateReadInterest();
+        flush();
+        return connection.state() != ConnectionState.CLOSED && connection.io() == this;
+      }
+      case NEED_READ -> {
+        interest(SelectionKey.OP_WRITE, false);
+        interest(SelectionKey.OP_READ, true);
+      }
+      case NEED_WRITE -> {
+        interest(SelectionKey.OP_READ, false);
+        interest(SelectionKey.OP_WRITE, true);
+      }
+      case NEED_TASK -> {
+        interest(SelectionKey.OP_READ, false);
+        interest(SelectionKey.OP_WRITE, false);
+      }
+      case END_OF_STREAM -> {
+        inputDone = true;
+        interest(SelectionKey.OP_READ, false);
+        connection.closer.onEndOfStream();
+      }
+    }
+    return false;
+  }
+
+  /** A delegated TLS task finished: carry on where it stopped. Loop thread. */
+  private void afterTlsTask() {
+    if (connection.io() == this) {
+      connection.doIo(SelectionKey.OP_READ | SelectionKey.OP_WRITE);
+    }
+  }
+
+  /** Returns true on a TLS server whose client sent plaintext where TLS belongs. */
+  boolean plaintextOnTlsPort() {
+    return tls != null && tls.isPlaintext();
+  }
+
+  /** Returns the negotiated TLS protocol, or an empty string without TLS. */
+  String tlsProtocol() {
+    return tls == null ? "" : tls.protocol();
+  }
+
+  /** Returns the peer's verified certificate chain; empty without TLS or without one. */
+  List<X509Certificate> peerCertificates() {
+    return tls == null ? List.of() : tls.peerCertificates();
+  }
+
   // ------------------------------------------------------------------ writing
 
   /**
@@ -243,6 +430,10 @@ final class SocketIo {
     if (!connected || outputShut || released || closed || connection.io() != this) {
       return;
     }
+    if (tls != null && !tls.isEstablished()) {
+      flushBeforeTls();
+      return;
+    }
     OutboundBuffer outbound = connection.outbound;
     ByteBuffer buffer = loop.writeBuffer;
     try {
@@ -253,7 +444,7 @@ final class SocketIo {
           break;
         }
         buffer.flip();
-        int written = channel.write(buffer);
+        int written = out.write(buffer);
         if (written > 0) {
           bytesSent.add(written);
           if (outbound.written(written)) {
@@ -265,15 +456,46 @@ final class SocketIo {
           return;
         }
       }
+      if (tls != null && !tls.flushPending()) {
+        interest(SelectionKey.OP_WRITE, true); // the last record waits in the TLS layer
+        return;
+      }
       interest(SelectionKey.OP_WRITE, false);
       if (connection.state() == ConnectionState.GOAWAY_SENT && outbound.isDrained()) {
+        if (tls != null && !tls.closeOutput()) {
+          interest(SelectionKey.OP_WRITE, true); // close_notify waits for room
+          return;
+        }
         outputShut = true;
         channel.shutdownOutput();
         connection.closer.onOutputShut();
       }
+    } catch (TlsFailure e) {
+      connection.closer.tlsFailed(e);
     } catch (IOException e) {
       connection.closer.connectionLost(
           "write to " + connection.peerName + " failed: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Before TLS is up nothing queued may be written: advance the handshake instead. A connection
+   * that gave up (its GOAWAY is queued: a handshake timeout, say) cannot send anything the peer
+   * could read, so it closes now.
+   */
+  private void flushBeforeTls() {
+    if (connection.state() == ConnectionState.GOAWAY_SENT) {
+      connection.closer.abort(
+          "the TLS handshake with " + connection.peerName + " had not completed");
+      return;
+    }
+    try {
+      tlsReady();
+    } catch (TlsFailure e) {
+      connection.closer.tlsFailed(e);
+    } catch (IOException e) {
+      connection.closer.connectionLost(
+          "TLS handshake with " + connection.peerName + " failed: " + e.getMessage(), e);
     }
   }
 
@@ -294,7 +516,7 @@ final class SocketIo {
     int length = frame.remaining();
     int written;
     try {
-      written = connection.outbound.writeDirect(frame, channel);
+      written = connection.outbound.writeDirect(frame, out);
     } catch (IOException e) {
       return false; // queued instead; the loop sees the failure on its next read or write
     }
@@ -302,7 +524,7 @@ final class SocketIo {
       return false;
     }
     bytesSent.add(written);
-    if (written < length) {
+    if (written < length || tls != null && tls.hasPendingOutput()) {
       scheduleFlush();
     }
     return true;
@@ -342,6 +564,25 @@ final class SocketIo {
     return connection.outboundUnderBound();
   }
 
+  /**
+   * Writes a refusal ({@code bytes}: preamble and GOAWAY) to a socket nothing else will use and
+   * closes it, through TLS if there is TLS: a few bytes into an empty socket buffer, best effort.
+   */
+  void refuseAndClose(byte[] bytes) {
+    try {
+      ByteBuffer refusal = ByteBuffer.wrap(bytes);
+      out.write(refusal);
+      if (tls != null) {
+        tls.closeOutput();
+      }
+      channel.shutdownOutput();
+    } catch (IOException e) {
+      // the peer learns it from the close instead
+    }
+    released = false;
+    close();
+  }
+
   // ------------------------------------------------------------------ state
 
   boolean isOutputShut() {
@@ -367,6 +608,10 @@ final class SocketIo {
     }
     if (key != null) {
       key.cancel();
+    }
+    if (tls != null) {
+      tls.close();
+      return;
     }
     try {
       channel.close();

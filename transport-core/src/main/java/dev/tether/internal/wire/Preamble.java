@@ -33,6 +33,17 @@ public final class Preamble {
   }
 
   /**
+   * Returns true if the bytes begin like a TLS handshake record (content type 22, version 3.x),
+   * which is how every TLS ClientHello begins: a TLS client at a plaintext port.
+   */
+  public static boolean isTlsHandshake(byte[] received) {
+    return received.length >= 3
+        && received[0] == 0x16
+        && received[1] == 0x03
+        && (received[2] & 0xFF) <= 0x04;
+  }
+
+  /**
    * Describes bytes that are not the preamble so that a human recognises the sender: printable
    * ASCII as text, the rest as hex escapes, e.g. {@code "GET / HT" (47 45 54 20 2f 20 48 54)}.
    */

@@ -51,6 +51,15 @@ class PreambleTest {
   }
 
   @Test
+  void recognisesTheStartOfATlsHandshakeRecordAndNothingElse() {
+    assertThat(Preamble.isTlsHandshake(Hex.decode("16 0301 0200 01 0001"))).isTrue(); // TLS 1.0
+    assertThat(Preamble.isTlsHandshake(Hex.decode("16 0303 00f2 01 0000"))).isTrue(); // TLS 1.2
+    assertThat(Preamble.isTlsHandshake(Hex.decode("16 0305 0000 00 0000"))).isFalse(); // 3.5
+    assertThat(Preamble.isTlsHandshake(Hex.decode("17 0303 0010 00 0000"))).isFalse(); // app data
+    assertThat(Preamble.isTlsHandshake(Preamble.bytes())).isFalse();
+  }
+
+  @Test
   void describesOnlyTheBytesItIsToldWereReceived() {
     byte[] partial = "SSH-2.0-".getBytes(StandardCharsets.US_ASCII);
 
