@@ -27,8 +27,20 @@ final class Format {
 
   /** a / b with two decimals, or a dash. */
   static String ratio(double a, double b) {
-    return b == 0 || Double.isNaN(a) || Double.isNaN(b)
-        ? "–"
-        : String.format(Locale.ROOT, "%.2f", a / b);
+    return b == 0 || Double.isNaN(a) || Double.isNaN(b) ? "–" : ratio(a / b);
+  }
+
+  /** A ratio: two decimals, or three significant digits below 0.1, so that none reads 0.00. */
+  static String ratio(double value) {
+    if (Double.isNaN(value) || Double.isInfinite(value)) {
+      return "–";
+    }
+    if (Math.abs(value) >= 0.1 || value == 0) {
+      return String.format(Locale.ROOT, "%.2f", value);
+    }
+    return new java.math.BigDecimal(value)
+        .round(new java.math.MathContext(3))
+        .stripTrailingZeros()
+        .toPlainString();
   }
 }

@@ -73,7 +73,7 @@ record Spread(double median, double min, double max, double q1, double q3, int n
     if (isEmpty()) {
       return "–";
     }
-    String text = format(v -> String.format(Locale.ROOT, "%.2f", v));
+    String text = format(Format::ratio);
     return n == 1 ? text : text + String.format(Locale.ROOT, " ±%.0f%%", 100 * deviation());
   }
 }

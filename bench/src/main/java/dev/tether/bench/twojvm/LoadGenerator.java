@@ -1,8 +1,12 @@
 package dev.tether.bench.twojvm;
 
 import dev.tether.bench.twojvm.ClientEnd.Flow;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
 import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -13,7 +17,7 @@ import java.util.concurrent.TimeUnit;
  * latency percentiles or the rate, and what it sent and received back, checked.
  *
  * <p>Usage: {@code LoadGenerator --contender tether --workload round-trip|request|echo|one-way
- * --codec json --connections 1 --window 64 --warmup-ms 2000 --measure-ms 3000 --port <port>}.
+ * --codec json --connections 1 --window 64 --warmup-ms 2000 --measure-ms 3000 --port <port>|stdin}.
  * {@code --in-process} instead of {@code --port} starts the server inside this JVM: the one-JVM
  * control for the same code, used to study how sharing a JVM changes the figures.
  */
@@ -60,7 +64,7 @@ public final class LoadGenerator {
       }
       address = server.address();
     } else {
-      address = new InetSocketAddress("127.0.0.1", Integer.parseInt(options.require("port")));
+      address = new InetSocketAddress("127.0.0.1", port(options));
     }
     Map<String, Object> result = new LinkedHashMap<>();
     Map<String, Object> uptimes = new LinkedHashMap<>();
@@ -86,6 +90,25 @@ public final class LoadGenerator {
     }
     result.put("uptimeMillis", uptimes);
     return result;
+  }
+
+  /**
+   * Returns {@code --port}, or with {@code --port stdin} reads it from a {@code PORT <n>} line: the
+   * harness starts this JVM while the server's is still starting, and passes the port when known.
+   */
+  private static int port(Options options) throws IOException {
+    String port = options.require("port");
+    if (!port.equals("stdin")) {
+      return Integer.parseInt(port);
+    }
+    BufferedReader in =
+        new BufferedReader(new InputStreamReader(System.in, StandardCharsets.US_ASCII));
+    for (String line; (line = in.readLine()) != null; ) {
+      if (line.startsWith("PORT ")) {
+        return Integer.parseInt(line.substring(5).trim());
+      }
+    }
+    throw new IOException("standard input ended before a PORT line");
   }
 
   /** Milliseconds since this JVM started: where the time of a measurement goes. */
