@@ -23,8 +23,16 @@ final class TwoJvmResults {
    *
    * @param metrics p50, p90, p99, p999 (µs) for latency workloads; rate (messages/s) otherwise
    * @param failure why the measurement does not count, or null
+   * @param warmupMillis how long the warm-up took
+   * @param settled false if the warm-up ended at its maximum, the figure still improving
    */
-  record Sample(int round, Key key, Map<String, Double> metrics, String failure) {}
+  record Sample(
+      int round,
+      Key key,
+      Map<String, Double> metrics,
+      String failure,
+      double warmupMillis,
+      boolean settled) {}
 
   /** A point of the plan for Tether: workload, codec, connections. */
   record Point(String workload, String codec, int connections) {
@@ -84,7 +92,9 @@ final class TwoJvmResults {
               s.path("round").asInt(),
               key,
               metrics,
-              failure == null || failure.isNull() ? null : failure.asString()));
+              failure == null || failure.isNull() ? null : failure.asString(),
+              s.path("client").path("warmupMillis").asDouble(Double.NaN),
+              s.path("client").path("settled").asBoolean(true)));
     }
     return new TwoJvmResults(root.path("settings"), samples);
   }
@@ -104,6 +114,20 @@ final class TwoJvmResults {
       rounds.add(s.round());
     }
     return rounds;
+  }
+
+  /** Returns the spread of the warm-up times of the samples that did not fail, in seconds. */
+  Spread warmupSeconds() {
+    return Spread.of(
+        samples.stream()
+            .filter(s -> s.failure() == null)
+            .map(s -> s.warmupMillis() / 1e3)
+            .toList());
+  }
+
+  /** Returns the samples whose warm-up reached its maximum before the figure settled. */
+  List<Sample> unsettled() {
+    return samples.stream().filter(s -> s.failure() == null && !s.settled()).toList();
   }
 
   /** Returns the failed samples. */

@@ -41,9 +41,13 @@ final class TwoJvmSection {
             String.format(
                 Locale.ROOT,
                 "**%s**; in each round every figure is **one fork**: a fresh server JVM and"
-                    + " a fresh load-generator JVM, %s ms of warm-up, then %s ms measured. ",
+                    + " a fresh load-generator JVM, warmed up until the figure stopped improving"
+                    + " (the median of the last 1.5 s within 10%% of the 1.5 s before; at least %s"
+                    + " ms, at most %s ms: it took %s s), then %s ms measured. ",
                 rounds == 1 ? "1 round" : rounds + " rounds",
                 results.setting("warmupMillis"),
+                results.setting("maxWarmupMillis"),
+                results.warmupSeconds().format(v -> String.format(Locale.ROOT, "%.1f", v)),
                 results.setting("measureMillis")))
         .append("Within a round the contenders of a point run back to back, seconds apart, in an")
         .append(" order that rotates from round to round; ratios are computed within each round")
@@ -69,6 +73,7 @@ final class TwoJvmSection {
             + " raw writes 1000 pre-encoded frames per system call). `bytes` is the transport"
             + " alone.");
     repeatability(rounds);
+    unsettled();
     failures();
   }
 
@@ -206,6 +211,33 @@ final class TwoJvmSection {
           .append(String.join("\n", outside.stream().map(s -> "- " + s).toList()))
           .append("\n\n");
     }
+  }
+
+  private void unsettled() {
+    List<TwoJvmResults.Sample> unsettled = results.unsettled();
+    if (unsettled.isEmpty()) {
+      return;
+    }
+    md.append(
+            "These measurements reached the maximum warm-up while their figure was still"
+                + " improving, so they may be below steady state (on a busy machine the JIT gets"
+                + " little CPU); a longer `--max-warmup-ms` would tell:\n\n")
+        .append(
+            String.join(
+                "\n",
+                unsettled.stream()
+                    .map(
+                        s ->
+                            String.format(
+                                Locale.ROOT,
+                                "- round %d, %s %s ×%d, %s",
+                                s.round() + 1,
+                                s.key().workload(),
+                                s.key().codec(),
+                                s.key().connections(),
+                                Palette.of(s.key().contender()).label()))
+                    .toList()))
+        .append("\n\n");
   }
 
   private void failures() {

@@ -21,11 +21,18 @@ import java.util.Map;
  * checks fail (out of sequence, lost, duplicated, or a crash) is recorded as a failure with its
  * reason, and the run goes on.
  *
- * <p>Usage: {@code TwoJvmRun --out twojvm.json [--quick] [--rounds 5] [--warmup-ms 2000]
- * [--measure-ms 3000] [--window 64] [--connections 1,4] [--latency-codecs json] [--echo-codecs
- * json,fury] [--one-way-codecs bytes,json,fury] [--workloads round-trip,request,echo,one-way]
- * [--contenders tether,tether-loop,netty,raw] [--jvm-args "-Xms1g -Xmx1g"] [--jvms 2]}. {@code
- * --jvms 1} runs each server inside its load generator's JVM instead: the one-JVM control.
+ * <p>Every measurement warms up until its figure stops improving ({@link Warmup}), between {@code
+ * --warmup-ms} and {@code --max-warmup-ms}, then measures for {@code --measure-ms}; the warm-up it
+ * took, and whether it settled before the maximum, go into the sample.
+ *
+ * <p>Usage: {@code TwoJvmRun --out twojvm.json [--quick] [--rounds 4] [--warmup-ms 3000]
+ * [--max-warmup-ms 30000] [--measure-ms 2000] [--window 64] [--connections 1,4] [--latency-codecs
+ * json] [--echo-codecs json,fury] [--one-way-codecs bytes,json,fury] [--workloads
+ * round-trip,request,echo,one-way] [--contenders tether,tether-loop,netty,raw] [--jvm-args "-Xms1g
+ * -Xmx1g"] [--jvms 2] [--thread-stats] [--strict]}. {@code --jvms 1} runs each server inside its
+ * load generator's JVM instead: the one-JVM control. {@code --thread-stats} records per-thread CPU
+ * time and context switches over the measurement time ({@link ThreadStats}). {@code --strict} exits
+ * with status 1 if a measurement failed.
  */
 public final class TwoJvmRun {
   /** Children get the same heap, so that no contender is measured with more or less of it. */
@@ -36,9 +43,11 @@ public final class TwoJvmRun {
   private final Path logs;
   private final int rounds;
   private final int warmupMillis;
+  private final int maxWarmupMillis;
   private final int measureMillis;
   private final int window;
   private final int jvms;
+  private final boolean threadStats;
   private final List<String> jvmArgs;
   private final List<Point> points;
   private final List<Map<String, Object>> samples = new ArrayList<>();
@@ -47,11 +56,13 @@ public final class TwoJvmRun {
     boolean quick = options.flag("quick");
     this.out = Path.of(options.require("out")).toAbsolutePath();
     this.logs = out.resolveSibling("twojvm-logs");
-    this.rounds = options.getInt("rounds", quick ? 3 : 5);
-    this.warmupMillis = options.getInt("warmup-ms", quick ? 1000 : 2000);
-    this.measureMillis = options.getInt("measure-ms", quick ? 1000 : 3000);
+    this.rounds = options.getInt("rounds", quick ? 2 : 4);
+    this.warmupMillis = options.getInt("warmup-ms", quick ? 2000 : 3000);
+    this.maxWarmupMillis = options.getInt("max-warmup-ms", quick ? 10_000 : 30_000);
+    this.measureMillis = options.getInt("measure-ms", quick ? 1000 : 2000);
     this.window = options.getInt("window", 64);
     this.jvms = options.getInt("jvms", 2);
+    this.threadStats = options.flag("thread-stats");
     this.jvmArgs = split(options.get("jvm-args", DEFAULT_JVM_ARGS), " ");
     List<Contender> contenders =
         split(options.get("contenders", "tether,tether-loop,netty,raw"), ",").stream()
@@ -95,14 +106,14 @@ public final class TwoJvmRun {
     int total = perRound * rounds;
     System.out.printf(
         Locale.ROOT,
-        "two-JVM run: %d rounds × %d measurements (%d points), %d ms warm-up + %d ms each,"
-            + " about %d minutes%n",
+        "two-JVM run: %d rounds × %d measurements (%d points), each a warm-up until the figure"
+            + " settles (%d to %d ms) and %d ms measured%n",
         rounds,
         perRound,
         points.size(),
         warmupMillis,
-        measureMillis,
-        Math.round(total * (warmupMillis + measureMillis + 1500) / 60_000.0));
+        maxWarmupMillis,
+        measureMillis);
     int failures = 0;
     int done = 0;
     for (int round = 0; round < rounds; round++) {
@@ -160,10 +171,14 @@ public final class TwoJvmRun {
                   "--connections", Integer.toString(point.connections()),
                   "--window", Integer.toString(window),
                   "--warmup-ms", Integer.toString(warmupMillis),
+                  "--max-warmup-ms", Integer.toString(maxWarmupMillis),
                   "--measure-ms", Integer.toString(measureMillis)));
+      if (threadStats) {
+        load.add("--thread-stats");
+      }
       Map<String, Object> serverResult;
       Map<String, Object> clientResult;
-      long clientMillis = warmupMillis + measureMillis + 120_000L;
+      long clientMillis = maxWarmupMillis + measureMillis + 120_000L;
       if (jvms == 1) {
         load.add("--in-process");
         client = Child.start("load generator", java(LoadGenerator.class, load), log(stem, "both"));
@@ -179,8 +194,7 @@ public final class TwoJvmRun {
                         "--contender", contender.option(),
                         "--workload", point.workload().option(),
                         "--codec", point.codecOf(contender),
-                        "--warmup-ms", Integer.toString(warmupMillis),
-                        "--measure-ms", Integer.toString(measureMillis))),
+                        "--thread-stats", Boolean.toString(threadStats))),
                 log(stem, "server"));
         // both JVMs start at once, which saves most of a JVM start per measurement on 2 cores;
         // the load generator waits for the port before it connects
@@ -192,7 +206,9 @@ public final class TwoJvmRun {
         clientResult = Json.read(client.await("RESULT ", clientMillis));
         sample.put("clientDoneSeconds", (System.nanoTime() - start) / 1e9);
         Object sent = clientResult.get("sent");
-        server.send("EXPECT " + (sent == null ? 0 : sent));
+        List<?> window = clientResult.get("windowNanos") instanceof List<?> w ? w : List.of(0, 0);
+        server.send(
+            "EXPECT " + (sent == null ? 0 : sent) + " " + window.get(0) + " " + window.get(1));
         serverResult = Json.read(server.await("RESULT ", 40_000));
       }
       sample.put("client", clientResult);
@@ -236,6 +252,7 @@ public final class TwoJvmRun {
     settings.put("forksPerRound", 1);
     settings.put("jvms", jvms);
     settings.put("warmupMillis", warmupMillis);
+    settings.put("maxWarmupMillis", maxWarmupMillis);
     settings.put("measureMillis", measureMillis);
     settings.put("window", window);
     settings.put("payloadBytes", Sequenced.PAYLOAD_BYTES);

@@ -59,6 +59,8 @@ class TwoJvmSmokeTest {
                   "8",
                   "--warmup-ms",
                   "50",
+                  "--max-warmup-ms",
+                  "50",
                   "--measure-ms",
                   "100"
                 }));
@@ -76,6 +78,7 @@ class TwoJvmSmokeTest {
             "--out", json.toString(),
             "--rounds", "1",
             "--warmup-ms", "100",
+            "--max-warmup-ms", "100",
             "--measure-ms", "200",
             "--workloads", "echo",
             "--echo-codecs", "json",

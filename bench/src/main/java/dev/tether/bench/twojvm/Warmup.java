@@ -1,0 +1,81 @@
+package dev.tether.bench.twojvm;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Decides when a workload has warmed up: once the figure has stopped improving, that is when the
+ * median of the last {@value #WINDOW} intervals is within {@value #IMPROVEMENT_PERCENT}% of the
+ * median of the {@value #WINDOW} before, and at least the minimum time has passed; or when the
+ * maximum time has passed, in which case the measurement is marked as possibly not at steady state.
+ *
+ * <p>A fixed warm-up is wrong on one machine or another: on 2 busy cores the JIT needed from 1 s
+ * (raw sockets) to 20 s (Netty with JSON) before the figures stopped moving, and two JVMs need
+ * longer than one because each compiles its own copy of the code. Not thread safe.
+ */
+final class Warmup {
+  /** Length of one interval of the warm-up, over which one figure is taken. */
+  static final long INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
+
+  private static final int WINDOW = 3;
+  private static final int IMPROVEMENT_PERCENT = 10;
+
+  private final long minNanos;
+  private final long maxNanos;
+  private final boolean higherIsBetter;
+  private final List<Double> figures = new ArrayList<>();
+
+  /**
+   * @param higherIsBetter true for rates, false for latencies
+   * @throws IllegalArgumentException if the maximum is below the minimum
+   */
+  Warmup(long minNanos, long maxNanos, boolean higherIsBetter) {
+    if (maxNanos < minNanos) {
+      throw new IllegalArgumentException(
+          "maximum warm-up " + maxNanos + " ns is below the minimum " + minNanos + " ns");
+    }
+    this.minNanos = minNanos;
+    this.maxNanos = maxNanos;
+    this.higherIsBetter = higherIsBetter;
+  }
+
+  /**
+   * Records the figure of the interval that ended {@code elapsedNanos} after the warm-up began (NaN
+   * if nothing completed in it), and returns true if the warm-up is over.
+   */
+  boolean over(long elapsedNanos, double figure) {
+    figures.add(figure);
+    if (elapsedNanos >= maxNanos) {
+      return true;
+    }
+    return elapsedNanos >= minNanos && settled();
+  }
+
+  /** Returns true if the warm-up ended because the figure settled, false if it hit the maximum. */
+  boolean settled() {
+    int n = figures.size();
+    if (n < 2 * WINDOW) {
+      return false;
+    }
+    double recent = median(figures.subList(n - WINDOW, n));
+    double before = median(figures.subList(n - 2 * WINDOW, n - WINDOW));
+    if (Double.isNaN(recent) || Double.isNaN(before)) {
+      return false;
+    }
+    double gain = higherIsBetter ? recent / before : before / recent;
+    return gain <= 1 + IMPROVEMENT_PERCENT / 100.0;
+  }
+
+  /** Returns the figure of every interval so far, the warm-up's curve. */
+  List<Double> figures() {
+    return figures;
+  }
+
+  private static double median(List<Double> values) {
+    double[] v = values.stream().mapToDouble(Double::doubleValue).toArray();
+    Arrays.sort(v); // NaN sorts last
+    return v[v.length / 2];
+  }
+}
