@@ -66,6 +66,30 @@ final class Charts {
     series.setFillColor(p.color());
   }
 
+  /**
+   * Puts the y axis on a log scale, starting at the power of ten below the smallest bar but no
+   * higher than {@code highestStart} (so that a ratio of 1 still shows as a bar), if every bar is
+   * above 0 (bars start at 0, which a log axis cannot show); returns whether it did.
+   */
+  private static boolean logScale(CategoryChart chart, double highestStart) {
+    double smallest =
+        chart.getSeriesMap().values().stream()
+            .flatMap(series -> series.getYData().stream())
+            .mapToDouble(Number::doubleValue)
+            .min()
+            .orElse(0);
+    boolean log = smallest > 0;
+    chart.getStyler().setYAxisLogarithmic(log);
+    if (log) {
+      chart
+          .getStyler()
+          .setYAxisMin(Math.min(highestStart, Math.pow(10, Math.floor(Math.log10(smallest)))));
+    } else {
+      chart.setYAxisTitle(chart.getYAxisTitle().replace(" (log scale)", ""));
+    }
+    return log;
+  }
+
   /** XChart cannot draw a chart without series: an empty panel says what is missing. */
   private static CategoryChart empty(CategoryChart chart) {
     if (chart.getSeriesMap().isEmpty()) {
@@ -99,21 +123,15 @@ final class Charts {
         }
       }
     }
-    // p99 is often 10-100× p50: a log scale keeps both readable, if no bar is missing (0)
-    boolean positive =
-        !chart.getSeriesMap().isEmpty()
-            && chart.getSeriesMap().values().stream()
-                .flatMap(series -> series.getYData().stream())
-                .allMatch(y -> y.doubleValue() > 0);
-    chart.getStyler().setYAxisLogarithmic(positive);
-    if (!positive) {
+    // p99 is often 10-100× p50: a log scale keeps both readable
+    if (!logScale(chart, Double.MAX_VALUE)) {
       chart.setYAxisTitle("microseconds");
     }
     return empty(chart);
   }
 
   private CategoryChart twoJvmRatios(String baseline, String title) {
-    CategoryChart chart = chart(title, "", "× " + Palette.of(baseline).label());
+    CategoryChart chart = chart(title, "", "× " + Palette.of(baseline).label() + " (log scale)");
     List<Point> points = new ArrayList<>();
     points.addAll(twoJvm.points("ECHO"));
     points.addAll(twoJvm.points("ONE_WAY"));
@@ -140,12 +158,15 @@ final class Charts {
         add(chart, c, "", x, y);
       }
     }
+    // ratios to raw span orders of magnitude, and ratios around 1 read the same either way up
+    logScale(chart, 0.1);
     return empty(chart);
   }
 
   private CategoryChart oneJvmLatency() {
     CategoryChart chart =
-        chart("One JVM (JMH): round trip p50 (lower is better)", "codec", "microseconds");
+        chart(
+            "One JVM (JMH): round trip p50 (lower is better)", "codec", "microseconds (log scale)");
     Set<String> codecs = new LinkedHashSet<>();
     for (Result r : oneJvm.of("TetherLatency.roundTrip")) {
       codecs.add(r.param("codec"));
@@ -182,6 +203,7 @@ final class Charts {
           p50(x, c -> oneJvm.find("NettyLatency.roundTrip", Results.with("codec", c))));
       add(chart, "RAW", "", x, p50(x, c -> oneJvm.find("RawLatency.roundTrip", r -> true)));
     }
+    logScale(chart, Double.MAX_VALUE);
     return empty(chart);
   }
 
@@ -194,7 +216,7 @@ final class Charts {
 
   private CategoryChart oneJvmRatios(String baseline, String title) {
     boolean raw = baseline.startsWith("Raw");
-    CategoryChart chart = chart(title, "codec", raw ? "× raw" : "× Netty");
+    CategoryChart chart = chart(title, "codec", (raw ? "× raw" : "× Netty") + " (log scale)");
     Set<String> codecs = new LinkedHashSet<>();
     for (Result r : oneJvm.of("TetherThroughput.oneWay")) {
       if (r.param("size").equals("64") && r.param("connections").equals("1")) {
@@ -217,6 +239,8 @@ final class Charts {
         add(chart, numerator.startsWith("Tether") ? "TETHER" : "NETTY", "", x, y);
       }
     }
+    // ratios to raw span orders of magnitude, and ratios around 1 read the same either way up
+    logScale(chart, 0.1);
     return empty(chart);
   }
 

@@ -72,8 +72,9 @@ public final class Report {
         .append("Two sets of figures: **two JVMs** (a server process and a load-generator process,")
         .append(" as users deploy Tether) and **one JVM** (JMH, both ends in the benchmark's")
         .append(" process, sharing its cores, JIT and heap). They differ, and the two-JVM figures")
-        .append(" are the ones to quote; see the bench README for why. *raw* is plain blocking")
-        .append(" socket channels moving pre-encoded frames, the limit; Netty 4.2 uses the same")
+        .append(" are the ones to quote; the README's Benchmarks section says why. *raw* is plain")
+        .append(
+            " blocking socket channels moving pre-encoded frames, the limit; Netty 4.2 uses the same")
         .append(" codec as Tether.\n\n");
     if (!twoJvm.isEmpty()) {
       new TwoJvmSection(twoJvm, md).write();

@@ -58,7 +58,7 @@ public final class TwoJvmRun {
     this.logs = out.resolveSibling("twojvm-logs");
     this.rounds = options.getInt("rounds", quick ? 2 : 4);
     this.warmupMillis = options.getInt("warmup-ms", quick ? 2000 : 3000);
-    this.maxWarmupMillis = options.getInt("max-warmup-ms", quick ? 10_000 : 30_000);
+    this.maxWarmupMillis = options.getInt("max-warmup-ms", quick ? 8000 : 30_000);
     this.measureMillis = options.getInt("measure-ms", quick ? 1000 : 2000);
     this.window = options.getInt("window", 64);
     this.jvms = options.getInt("jvms", 2);
