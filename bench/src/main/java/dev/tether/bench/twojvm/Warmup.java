@@ -1,37 +1,60 @@
 package dev.tether.bench.twojvm;
 
+import java.lang.management.CompilationMXBean;
+import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 
 /**
  * Decides when a workload has warmed up: once the figure has stopped improving, that is when the
  * median of the last {@value #WINDOW} intervals is within {@value #IMPROVEMENT_PERCENT}% of the
- * median of the {@value #WINDOW} before, and at least the minimum time has passed; or when the
- * maximum time has passed, in which case the measurement is marked as possibly not at steady state.
+ * median of the {@value #WINDOW} before, and the JIT of this JVM spent less than {@value
+ * #JIT_PERCENT}% of those last intervals compiling, and at least the minimum time has passed; or
+ * when the maximum time has passed, in which case the measurement is marked as possibly not at
+ * steady state.
  *
  * <p>A fixed warm-up is wrong on one machine or another: on 2 busy cores the JIT needed from 1 s
  * (raw sockets) to 20 s (Netty with JSON) before the figures stopped moving, and two JVMs need
- * longer than one because each compiles its own copy of the code. Not thread safe.
+ * longer than one because each compiles its own copy of the code. The figure alone is not enough on
+ * a busy machine: it moves in steps as methods get compiled and jumps with the neighbours' load, so
+ * a flat stretch between two compilations looks settled; the JIT going quiet says it is. Only this
+ * JVM's JIT is watched; the other end of a two-JVM measurement runs the same amount of traffic
+ * through similar code and warms up alongside. Not thread safe.
  */
 final class Warmup {
   /** Length of one interval of the warm-up, over which one figure is taken. */
   static final long INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
 
-  private static final int WINDOW = 3;
+  private static final int WINDOW = 4;
   private static final int IMPROVEMENT_PERCENT = 10;
+  private static final int JIT_PERCENT = 10;
 
   private final long minNanos;
   private final long maxNanos;
   private final boolean higherIsBetter;
+  private final LongSupplier compileMillis;
   private final List<Double> figures = new ArrayList<>();
+  private final List<Long> compiled = new ArrayList<>();
+  private boolean settled;
 
   /**
+   * Watches this JVM's JIT.
+   *
    * @param higherIsBetter true for rates, false for latencies
    * @throws IllegalArgumentException if the maximum is below the minimum
    */
   Warmup(long minNanos, long maxNanos, boolean higherIsBetter) {
+    this(minNanos, maxNanos, higherIsBetter, jitMillis());
+  }
+
+  /**
+   * @param compileMillis the JIT's total compilation time so far, in milliseconds
+   * @throws IllegalArgumentException if the maximum is below the minimum
+   */
+  Warmup(long minNanos, long maxNanos, boolean higherIsBetter, LongSupplier compileMillis) {
     if (maxNanos < minNanos) {
       throw new IllegalArgumentException(
           "maximum warm-up " + maxNanos + " ns is below the minimum " + minNanos + " ns");
@@ -39,6 +62,15 @@ final class Warmup {
     this.minNanos = minNanos;
     this.maxNanos = maxNanos;
     this.higherIsBetter = higherIsBetter;
+    this.compileMillis = compileMillis;
+  }
+
+  private static LongSupplier jitMillis() {
+    CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+    if (jit == null || !jit.isCompilationTimeMonitoringSupported()) {
+      return () -> 0;
+    }
+    return jit::getTotalCompilationTime;
   }
 
   /**
@@ -47,14 +79,20 @@ final class Warmup {
    */
   boolean over(long elapsedNanos, double figure) {
     figures.add(figure);
+    compiled.add(compileMillis.getAsLong());
+    settled = figuresSettled() && jitQuiet();
     if (elapsedNanos >= maxNanos) {
       return true;
     }
-    return elapsedNanos >= minNanos && settled();
+    return elapsedNanos >= minNanos && settled;
   }
 
   /** Returns true if the warm-up ended because the figure settled, false if it hit the maximum. */
   boolean settled() {
+    return settled;
+  }
+
+  private boolean figuresSettled() {
     int n = figures.size();
     if (n < 2 * WINDOW) {
       return false;
@@ -68,6 +106,16 @@ final class Warmup {
     return gain <= 1 + IMPROVEMENT_PERCENT / 100.0;
   }
 
+  private boolean jitQuiet() {
+    int n = compiled.size();
+    if (n <= WINDOW) {
+      return false;
+    }
+    long spent = compiled.get(n - 1) - compiled.get(n - 1 - WINDOW);
+    long span = TimeUnit.NANOSECONDS.toMillis(INTERVAL_NANOS) * WINDOW;
+    return spent * 100 < span * JIT_PERCENT;
+  }
+
   /** Returns the figure of every interval so far, the warm-up's curve. */
   List<Double> figures() {
     return figures;
@@ -76,6 +124,6 @@ final class Warmup {
   private static double median(List<Double> values) {
     double[] v = values.stream().mapToDouble(Double::doubleValue).toArray();
     Arrays.sort(v); // NaN sorts last
-    return v[v.length / 2];
+    return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
   }
 }
