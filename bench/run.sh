@@ -2,8 +2,9 @@
 # Runs the benchmarks and writes bench/results/<timestamp>/: the two-JVM figures (twojvm.json: a
 # server JVM and a load-generator JVM per measurement, as users deploy), the one-JVM JMH figures
 # (codec.json, transport.json), summary.md and summary.png.
-#   --quick: fewer points, 2 rounds, warm-ups of at most 8 s; about 8 minutes on 2 cores.
-#   default: every point, 4 rounds, warm-ups of at most 30 s; about 35-45 minutes on 2 cores.
+#   --quick: fewer points, 2 rounds, warm-ups of at most 8 s: 10-15 minutes on a busy 2-core machine.
+#   default: every point, 4 rounds, warm-ups of at most 20 s: about 35 minutes on an idle 2-core
+#   machine (estimated), up to about 70 on a busy one.
 # Each two-JVM measurement warms up until its figure settles, so a busy machine takes longer.
 # Extra arguments after -- go to the two-JVM harness (dev.tether.bench.twojvm.TwoJvmRun), e.g.
 #   bench/run.sh -- --rounds 7 --warmup-ms 3000
@@ -42,14 +43,14 @@ if $quick; then
   codec_args=(-f 1 -wi 1 -w 1s -i 2 -r 1s -p message=small)
   transport_args=(-f 1 -wi 1 -w 1s -i 2 -r 1s -p codec=bytes,json -p connections=1 -p size=64
     -p handlers=pool,loop)
-  echo "quick run: about 8 minutes on 2 cores (two JVMs ~6, one JVM ~2)"
+  echo "quick run: about 10 minutes on 2 cores, longer when the machine is busy"
 else
   twojvm_args=()
   codec_args=(-f 1 -wi 2 -w 1s -i 2 -r 1s)
   # the codecs of the two-JVM run; cbor and kryo are measured by the codec benchmarks
   transport_args=(-f 1 -wi 3 -w 1s -i 4 -r 1s -p codec=bytes,json,fury -p connections=1,4
     -p size=64,1024 -p handlers=pool,loop)
-  echo "full run: about 35-45 minutes on 2 cores (two JVMs ~25-35, codecs ~5, one-JVM transport ~5)"
+  echo "full run: about 35 minutes on an idle 2-core machine, up to about 70 on a busy one"
 fi
 
 # The two-JVM run goes first: it is the one users should read, and the machine is freshest.

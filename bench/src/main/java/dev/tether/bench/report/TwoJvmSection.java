@@ -87,7 +87,8 @@ final class TwoJvmSection {
           .append(" (Tether `send` + `receive`, or `request().get()`; Netty `writeAndFlush` and a")
           .append(
               " queue its handler fills; raw a blocking write and read). Ratios: p50 ÷ the same")
-          .append(" round's p50, higher is slower.\n\n")
+          .append(" round's p50, higher is slower; the `request()` rows are divided by raw's and")
+          .append(" Netty's DATA round trip, as they have no request of their own.\n\n")
           .append("| contender | p50 µs | p90 µs | p99 µs | p50 ÷ raw | p50 ÷ Netty |\n")
           .append("|---|---:|---:|---:|---:|---:|\n");
       Point request = new Point("REQUEST", point.codec(), point.connections());

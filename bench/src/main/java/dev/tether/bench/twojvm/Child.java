@@ -82,6 +82,11 @@ final class Child implements AutoCloseable {
     }
   }
 
+  /** Returns the process id. */
+  long pid() {
+    return process.pid();
+  }
+
   /** Writes one line to the process's standard input. */
   void send(String line) throws IOException {
     stdin.write(line + "\n");

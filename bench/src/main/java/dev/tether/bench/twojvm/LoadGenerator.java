@@ -21,11 +21,12 @@ import java.util.concurrent.TimeUnit;
  * checked, and how the warm-up went.
  *
  * <p>Usage: {@code LoadGenerator --contender tether --workload round-trip|request|echo|one-way
- * --codec json --connections 1 --window 64 --warmup-ms 3000 --max-warmup-ms 30000 --measure-ms 3000
- * --port <port>|stdin}. {@code --in-process} instead of {@code --port} starts the server inside
- * this JVM: the one-JVM control for the same code, used to study how sharing a JVM changes the
- * figures. {@code --thread-stats} adds what every thread did during the measurement time ({@link
- * ThreadStats}).
+ * --codec json --connections 1 --window 64 --warmup-ms 3000 --max-warmup-ms 20000 --measure-ms 3000
+ * --port <port>|stdin [--server-pid <pid>]}; with the server's process id the warm-up also waits
+ * for the server's JIT to go quiet. {@code --in-process} instead of {@code --port} starts the
+ * server inside this JVM: the one-JVM control for the same code, used to study how sharing a JVM
+ * changes the figures. {@code --thread-stats} adds what every thread did during the measurement
+ * time ({@link ThreadStats}).
  */
 public final class LoadGenerator {
   private LoadGenerator() {}
@@ -56,8 +57,9 @@ public final class LoadGenerator {
     Warmup warmup =
         new Warmup(
             TimeUnit.MILLISECONDS.toNanos(options.getInt("warmup-ms", 3000)),
-            TimeUnit.MILLISECONDS.toNanos(options.getInt("max-warmup-ms", 30_000)),
-            !workload.isLatency());
+            TimeUnit.MILLISECONDS.toNanos(options.getInt("max-warmup-ms", 20_000)),
+            !workload.isLatency(),
+            Long.parseLong(options.get("server-pid", "0")));
     ServerEnd server = null;
     ServerMeter meter = null;
     InetSocketAddress address;

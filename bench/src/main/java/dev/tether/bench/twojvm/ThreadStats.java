@@ -31,8 +31,25 @@ final class ThreadStats {
 
   /** Reads every thread of this JVM now. */
   static ThreadStats snapshot() {
+    return snapshot(Path.of("/proc/self/task"));
+  }
+
+  /**
+   * Returns the CPU time, in milliseconds, that the JIT compiler threads of process {@code pid}
+   * have used so far; 0 if it cannot be read (not Linux, or the process ended).
+   */
+  static long compilerMillis(long pid) {
+    long ticks = 0;
+    for (Thread t : snapshot(Path.of("/proc", Long.toString(pid), "task")).threads.values()) {
+      if (t.name().startsWith("C1 CompilerThre") || t.name().startsWith("C2 CompilerThre")) {
+        ticks += t.cpuTicks();
+      }
+    }
+    return Math.round(ticks * 1000 / TICKS_PER_SECOND);
+  }
+
+  private static ThreadStats snapshot(Path tasks) {
     Map<String, Thread> threads = new HashMap<>();
-    Path tasks = Path.of("/proc/self/task");
     if (!Files.isDirectory(tasks)) {
       return new ThreadStats(threads);
     }

@@ -26,7 +26,7 @@ import java.util.Map;
  * took, and whether it settled before the maximum, go into the sample.
  *
  * <p>Usage: {@code TwoJvmRun --out twojvm.json [--quick] [--rounds 4] [--warmup-ms 3000]
- * [--max-warmup-ms 30000] [--measure-ms 2000] [--window 64] [--connections 1,4] [--latency-codecs
+ * [--max-warmup-ms 20000] [--measure-ms 2000] [--window 64] [--connections 1,4] [--latency-codecs
  * json] [--echo-codecs json,fury] [--one-way-codecs bytes,json,fury] [--workloads
  * round-trip,request,echo,one-way] [--contenders tether,tether-loop,netty,raw] [--jvm-args "-Xms1g
  * -Xmx1g"] [--jvms 2] [--thread-stats] [--strict]}. {@code --jvms 1} runs each server inside its
@@ -58,7 +58,7 @@ public final class TwoJvmRun {
     this.logs = out.resolveSibling("twojvm-logs");
     this.rounds = options.getInt("rounds", quick ? 2 : 4);
     this.warmupMillis = options.getInt("warmup-ms", quick ? 2000 : 3000);
-    this.maxWarmupMillis = options.getInt("max-warmup-ms", quick ? 8000 : 30_000);
+    this.maxWarmupMillis = options.getInt("max-warmup-ms", quick ? 8000 : 20_000);
     this.measureMillis = options.getInt("measure-ms", quick ? 1000 : 2000);
     this.window = options.getInt("window", 64);
     this.jvms = options.getInt("jvms", 2);
@@ -198,7 +198,7 @@ public final class TwoJvmRun {
                 log(stem, "server"));
         // both JVMs start at once, which saves most of a JVM start per measurement on 2 cores;
         // the load generator waits for the port before it connects
-        load.addAll(List.of("--port", "stdin"));
+        load.addAll(List.of("--port", "stdin", "--server-pid", Long.toString(server.pid())));
         client = Child.start("load generator", java(LoadGenerator.class, load), log(stem, "load"));
         String port = server.await("LISTENING ", 60_000).trim();
         sample.put("serverReadySeconds", (System.nanoTime() - start) / 1e9);

@@ -20,9 +20,9 @@ import java.util.function.LongSupplier;
  * (raw sockets) to 20 s (Netty with JSON) before the figures stopped moving, and two JVMs need
  * longer than one because each compiles its own copy of the code. The figure alone is not enough on
  * a busy machine: it moves in steps as methods get compiled and jumps with the neighbours' load, so
- * a flat stretch between two compilations looks settled; the JIT going quiet says it is. Only this
- * JVM's JIT is watched; the other end of a two-JVM measurement runs the same amount of traffic
- * through similar code and warms up alongside. Not thread safe.
+ * a flat stretch between two compilations looks settled; the JIT going quiet says it is, and in a
+ * two-JVM measurement that means both JITs: the server's too, since it is often the end that limits
+ * the rate (one-way: it decodes). Not thread safe.
  */
 final class Warmup {
   /** Length of one interval of the warm-up, over which one figure is taken. */
@@ -41,13 +41,13 @@ final class Warmup {
   private boolean settled;
 
   /**
-   * Watches this JVM's JIT.
+   * Watches this JVM's JIT and, if {@code peerPid} is positive, that of the process with that id.
    *
    * @param higherIsBetter true for rates, false for latencies
    * @throws IllegalArgumentException if the maximum is below the minimum
    */
-  Warmup(long minNanos, long maxNanos, boolean higherIsBetter) {
-    this(minNanos, maxNanos, higherIsBetter, jitMillis());
+  Warmup(long minNanos, long maxNanos, boolean higherIsBetter, long peerPid) {
+    this(minNanos, maxNanos, higherIsBetter, jitMillis(peerPid));
   }
 
   /**
@@ -65,12 +65,14 @@ final class Warmup {
     this.compileMillis = compileMillis;
   }
 
-  private static LongSupplier jitMillis() {
+  /** This JVM's compilation time, plus the CPU time of the peer's compiler threads. */
+  private static LongSupplier jitMillis(long peerPid) {
     CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
-    if (jit == null || !jit.isCompilationTimeMonitoringSupported()) {
-      return () -> 0;
-    }
-    return jit::getTotalCompilationTime;
+    LongSupplier own =
+        jit == null || !jit.isCompilationTimeMonitoringSupported()
+            ? () -> 0
+            : jit::getTotalCompilationTime;
+    return peerPid > 0 ? () -> own.getAsLong() + ThreadStats.compilerMillis(peerPid) : own;
   }
 
   /**

@@ -88,7 +88,7 @@ class WarmupTest {
 
   @Test
   void rejectsAMaximumBelowTheMinimum() {
-    assertThatThrownBy(() -> new Warmup(2 * SECOND, SECOND, true))
+    assertThatThrownBy(() -> new Warmup(2 * SECOND, SECOND, true, 0))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("below the minimum");
   }
