@@ -42,8 +42,9 @@ final class TwoJvmSection {
                 Locale.ROOT,
                 "**%s**; in each round every figure is **one fork**: a fresh server JVM and"
                     + " a fresh load-generator JVM, warmed up until the figure stopped improving"
-                    + " (the median of the last 1.5 s within 10%% of the 1.5 s before; at least %s"
-                    + " ms, at most %s ms: it took %s s), then %s ms measured. ",
+                    + " and both JITs went quiet (the median of the last 2 s within 10%% of the 2 s"
+                    + " before, under 10%% of those 2 s spent compiling; at least %s ms, at most %s"
+                    + " ms: it took %s s), then %s ms measured. ",
                 rounds == 1 ? "1 round" : rounds + " rounds",
                 results.setting("warmupMillis"),
                 results.setting("maxWarmupMillis"),
