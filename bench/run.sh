@@ -1,15 +1,25 @@
 #!/usr/bin/env bash
-# Runs the benchmarks and writes bench/results/<timestamp>/{codec,transport}.json, summary.md and
-# summary.png. --quick: a reduced parameter set with short iterations, a few minutes on 2 cores.
+# Runs the benchmarks and writes bench/results/<timestamp>/: the two-JVM figures (twojvm.json: a
+# server JVM and a load-generator JVM per measurement, as users deploy), the one-JVM JMH figures
+# (codec.json, transport.json), summary.md and summary.png.
+#   --quick: fewer points, 2 rounds, warm-ups of at most 8 s: 10-15 minutes on a busy 2-core machine.
+#   default: every point, 4 rounds, warm-ups of at most 20 s: about 35 minutes on an idle 2-core
+#   machine (estimated), up to about 70 on a busy one.
+# Each two-JVM measurement warms up until its figure settles, so a busy machine takes longer.
+# Extra arguments after -- go to the two-JVM harness (dev.tether.bench.twojvm.TwoJvmRun), e.g.
+#   bench/run.sh -- --rounds 7 --warmup-ms 3000
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 quick=false
-case "${1:-}" in
-  --quick) quick=true ;;
-  "") ;;
-  *) echo "usage: bench/run.sh [--quick]" >&2; exit 2 ;;
-esac
+extra=()
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --quick) quick=true; shift ;;
+    --) shift; extra=("$@"); break ;;
+    *) echo "usage: bench/run.sh [--quick] [-- two-JVM harness options]" >&2; exit 2 ;;
+  esac
+done
 
 jar=bench/target/benchmarks.jar
 if [[ ! -f $jar ]]; then
@@ -22,26 +32,39 @@ out=bench/results/$stamp
 mkdir -p "$out"
 cpu=$(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | sed 's/.*: //' || true)
 machine="$(nproc) cores${cpu:+ ($cpu)}, $(uname -s) $(uname -r), $(java -version 2>&1 | head -1)"
+load=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || true)
+started=$(date +%s)
 
-# -prof gc on every run: it reads the GC counters between iterations and costs the benchmark little;
-# the summary's allocation table comes from it.
+# -prof gc on every JMH run: it reads the GC counters between iterations and costs the benchmark
+# little; the summary's allocation table comes from it.
 common=(-prof gc -rf json)
 if $quick; then
-  codec_args=(-f 1 -wi 1 -w 1s -i 2 -r 1s -p message=small,medium)
-  transport_args=(-f 1 -wi 1 -w 1s -i 2 -r 1s -p codec=bytes,json,fury -p connections=1,4
-    -p size=64,1024 -p handlers=pool,loop)
-  echo "quick run: about 6 minutes on 2 cores"
+  twojvm_args=(--quick --echo-codecs json --one-way-codecs bytes,json)
+  codec_args=(-f 1 -wi 1 -w 1s -i 2 -r 1s -p message=small)
+  transport_args=(-f 1 -wi 1 -w 1s -i 2 -r 1s -p codec=bytes,json -p connections=1 -p size=64
+    -p handlers=pool,loop)
+  echo "quick run: about 10 minutes on 2 cores, longer when the machine is busy"
 else
-  codec_args=()
-  transport_args=()
-  echo "full run: about 40 minutes (codecs ~10, throughput ~22, latency ~5, JVM forks)"
+  twojvm_args=()
+  codec_args=(-f 1 -wi 2 -w 1s -i 2 -r 1s)
+  # the codecs of the two-JVM run; cbor and kryo are measured by the codec benchmarks
+  transport_args=(-f 1 -wi 3 -w 1s -i 4 -r 1s -p codec=bytes,json,fury -p connections=1,4
+    -p size=64,1024 -p handlers=pool,loop)
+  echo "full run: about 35 minutes on an idle 2-core machine, up to about 70 on a busy one"
 fi
 
-echo "codec benchmarks -> $out/codec.json"
+# The two-JVM run goes first: it is the one users should read, and the machine is freshest.
+echo "two-JVM benchmarks -> $out/twojvm.json"
+java -cp "$jar" dev.tether.bench.twojvm.TwoJvmRun --out "$out/twojvm.json" \
+  "${twojvm_args[@]}" ${extra[@]+"${extra[@]}"}
+echo "codec benchmarks (one JVM) -> $out/codec.json"
 java -jar "$jar" 'dev.tether.bench.codec.*' "${common[@]}" -rff "$out/codec.json" "${codec_args[@]}"
-echo "transport benchmarks -> $out/transport.json"
+echo "transport benchmarks (one JVM) -> $out/transport.json"
 java -jar "$jar" 'dev.tether.bench.(throughput|latency).*' "${common[@]}" -rff "$out/transport.json" \
   "${transport_args[@]}"
 
-java -cp "$jar" dev.tether.bench.report.Report "$out" "$machine" "$out/codec.json" "$out/transport.json"
-echo "summary: $out/summary.md"
+minutes=$(( ($(date +%s) - started + 30) / 60 ))
+java -cp "$jar" dev.tether.bench.report.Report "$out" \
+  "$machine; load average before the run $load; the run took $minutes min" \
+  "$out/twojvm.json" "$out/codec.json" "$out/transport.json"
+echo "summary: $out/summary.md ($minutes min)"

@@ -100,10 +100,11 @@ class BenchmarkSmokeTest {
     String summary = Files.readString(out.resolve("summary.md"));
     assertThat(summary)
         .contains("Machine: test machine")
-        .contains("## One-way throughput over loopback TCP")
+        .contains("## One JVM (JMH)")
+        .contains("### One JVM: one-way throughput over loopback TCP")
         .contains("| bytes | 1 | 64 |")
-        .contains("## Request/response round trip over loopback TCP")
-        .contains("## Codecs")
+        .contains("### One JVM: request/response round trip over loopback TCP")
+        .contains("### One JVM: codecs")
         .contains("| kryo | small | encode |");
     assertThat(out.resolve("summary.png")).isNotEmptyFile();
   }

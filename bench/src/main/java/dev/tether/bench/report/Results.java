@@ -1,7 +1,5 @@
 package dev.tether.bench.report;
 
-import java.io.IOException;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -10,8 +8,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Predicate;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.ObjectMapper;
-import tools.jackson.databind.json.JsonMapper;
 
 /** The rows of a JMH JSON result file, with lookups by benchmark and parameters. */
 final class Results {
@@ -23,12 +19,11 @@ final class Results {
     this.first = first;
   }
 
-  static Results read(List<Path> files) throws IOException {
-    ObjectMapper mapper = JsonMapper.builder().build();
+  /** Reads the rows of JMH JSON result files, already parsed. */
+  static Results of(List<JsonNode> roots) {
     List<Result> rows = new ArrayList<>();
     JsonNode first = null;
-    for (Path file : files) {
-      JsonNode root = mapper.readTree(file.toFile());
+    for (JsonNode root : roots) {
       if (first == null && !root.isEmpty()) {
         first = root.get(0);
       }

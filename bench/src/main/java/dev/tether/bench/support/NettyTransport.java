@@ -7,6 +7,7 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
@@ -23,9 +24,12 @@ import io.netty.handler.codec.MessageToByteEncoder;
 import io.netty.handler.codec.MessageToMessageDecoder;
 import io.netty.handler.flush.FlushConsolidationHandler;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
+import java.util.function.Supplier;
 
 /**
  * The Netty baseline, set up the way a Netty expert would: NIO transport with as many loop threads
@@ -33,39 +37,79 @@ import java.util.function.BiConsumer;
  * encoder into the frame's own buffer, decoded by LengthFieldBasedFrameDecoder), flush
  * consolidation, write-buffer water marks, and the same codec as the Tether run encoding straight
  * into the outbound {@link ByteBuf} and decoding from the frame without a copy.
+ *
+ * <p>One instance owns one event-loop group; it can bind servers, connect clients, or both (the
+ * one-JVM benchmarks). The two-JVM benchmarks use one instance per process. Thread safe.
  */
 public final class NettyTransport implements AutoCloseable {
   private static final int MAX_FRAME = 16 * 1024 * 1024;
 
   private final EventLoopGroup group =
       new MultiThreadIoEventLoopGroup(Loops.count(), NioIoHandler.newFactory());
-  private final Channel serverChannel;
+  private final List<Channel> servers = new ArrayList<>();
   private final String codecName;
   private final Codec codec;
   private final Class<?> type;
 
   /**
-   * Binds a server whose pipeline decodes each frame and hands it to {@code onMessage}.
+   * Creates the event loops for {@code codecName}, binding nothing yet.
    *
    * @param codecName a Tether codec name, or {@code bytes} for plain arrays
    */
-  public NettyTransport(String codecName, BiConsumer<Channel, Object> onMessage)
-      throws InterruptedException {
+  public NettyTransport(String codecName) {
     this.codecName = codecName;
     this.codec = Codecs.create(codecName, Payloads.types(codecName));
     this.type = Payloads.type(codecName);
+  }
+
+  /**
+   * Binds a loopback server on a free port whose pipeline decodes each frame and hands it to {@code
+   * onMessage}; {@link #connect(BiConsumer)} connects to it.
+   */
+  public NettyTransport(String codecName, BiConsumer<Channel, Object> onMessage)
+      throws InterruptedException {
+    this(codecName);
+    bind(new InetSocketAddress("127.0.0.1", 0), () -> handler(onMessage));
+  }
+
+  /**
+   * Binds a server; every accepted channel gets a fresh handler from {@code handlers} at the end of
+   * its pipeline, after framing and the codec, so the handler sees decoded messages and may write
+   * messages.
+   *
+   * @return the server channel, whose {@code localAddress()} is the bound address
+   */
+  public Channel bind(SocketAddress address, Supplier<? extends ChannelHandler> handlers)
+      throws InterruptedException {
     ServerBootstrap bootstrap =
         new ServerBootstrap()
             .group(group)
             .channel(NioServerSocketChannel.class)
             .childOption(ChannelOption.TCP_NODELAY, true)
             .childOption(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
-            .childHandler(pipeline(onMessage));
-    serverChannel = bootstrap.bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
+            .childOption(
+                ChannelOption.WRITE_BUFFER_WATER_MARK,
+                new WriteBufferWaterMark(1024 * 1024, 4 * 1024 * 1024))
+            .childHandler(pipeline(handlers));
+    Channel server = bootstrap.bind(address).sync().channel();
+    synchronized (servers) {
+      servers.add(server);
+    }
+    return server;
   }
 
-  /** Connects a client whose pipeline mirrors the server's; {@code onMessage} gets replies. */
+  /** Connects a client to the server this instance bound; {@code onMessage} gets replies. */
   public Channel connect(BiConsumer<Channel, Object> onMessage) throws InterruptedException {
+    SocketAddress address;
+    synchronized (servers) {
+      address = servers.get(0).localAddress();
+    }
+    return connect(address, handler(onMessage));
+  }
+
+  /** Connects a client whose pipeline mirrors the server's, with {@code handler} at its end. */
+  public Channel connect(SocketAddress address, ChannelHandler handler)
+      throws InterruptedException {
     Bootstrap bootstrap =
         new Bootstrap()
             .group(group)
@@ -75,12 +119,12 @@ public final class NettyTransport implements AutoCloseable {
             .option(
                 ChannelOption.WRITE_BUFFER_WATER_MARK,
                 new WriteBufferWaterMark(1024 * 1024, 4 * 1024 * 1024))
-            .handler(pipeline(onMessage));
-    return bootstrap.connect(serverChannel.localAddress()).sync().channel();
+            .handler(pipeline(() -> handler));
+    return bootstrap.connect(address).sync().channel();
   }
 
   /** The same pipeline on both ends: framing, codec, and the handler. */
-  private ChannelInitializer<SocketChannel> pipeline(BiConsumer<Channel, Object> onMessage) {
+  private ChannelInitializer<SocketChannel> pipeline(Supplier<? extends ChannelHandler> handler) {
     return new ChannelInitializer<SocketChannel>() {
       @Override
       protected void initChannel(SocketChannel ch) {
@@ -89,13 +133,16 @@ public final class NettyTransport implements AutoCloseable {
             .addLast(new LengthFieldBasedFrameDecoder(MAX_FRAME, 0, 4, 0, 4))
             .addLast(new Decoder())
             .addLast(new Encoder())
-            .addLast(
-                new SimpleChannelInboundHandler<Object>() {
-                  @Override
-                  protected void channelRead0(ChannelHandlerContext ctx, Object msg) {
-                    onMessage.accept(ctx.channel(), msg);
-                  }
-                });
+            .addLast(handler.get());
+      }
+    };
+  }
+
+  private static ChannelHandler handler(BiConsumer<Channel, Object> onMessage) {
+    return new SimpleChannelInboundHandler<Object>() {
+      @Override
+      protected void channelRead0(ChannelHandlerContext ctx, Object msg) {
+        onMessage.accept(ctx.channel(), msg);
       }
     };
   }
@@ -114,7 +161,12 @@ public final class NettyTransport implements AutoCloseable {
 
   @Override
   public void close() {
-    serverChannel.close().syncUninterruptibly();
+    synchronized (servers) {
+      for (Channel server : servers) {
+        server.close().syncUninterruptibly();
+      }
+      servers.clear();
+    }
     group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
   }
 

@@ -1,0 +1,213 @@
+package dev.tether.bench.report;
+
+import dev.tether.bench.support.BenchMessages;
+import dev.tether.bench.support.Codecs;
+import dev.tether.codec.EncodeBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * The one-JVM part of {@code summary.md}, from JMH's JSON: one-way throughput and round trips with
+ * both ends in the benchmark's JVM, the codecs next to their libraries, and allocation per message.
+ */
+final class OneJvmSection {
+  private final Results results;
+  private final StringBuilder md;
+
+  OneJvmSection(Results results, StringBuilder md) {
+    this.results = results;
+    this.md = md;
+  }
+
+  void write() {
+    if (results.isEmpty()) {
+      return;
+    }
+    md.append("## One JVM (JMH)\n\n")
+        .append("Both ends in the benchmark's JVM, sharing its cores, JIT and heap: ")
+        .append(results.runSettings())
+        .append(". Every ratio compares figures taken in this one run; `±` is JMH's 99.9% error.")
+        .append(" Read these for the codecs and allocation; for what users deploy, two processes,")
+        .append(" read the two-JVM figures.\n\n");
+    throughput();
+    latency();
+    codecs();
+    allocation();
+  }
+
+  private void throughput() {
+    List<Result> tether = results.of("TetherThroughput.oneWay");
+    if (tether.isEmpty()) {
+      return;
+    }
+    md.append("### One JVM: one-way throughput over loopback TCP\n\n")
+        .append("Messages per second, pipelined; MB/s is messages/s × body size. *raw* is plain")
+        .append(" socket channels moving pre-encoded frames (the physical limit); Netty uses the")
+        .append(" same codec.\n\n")
+        .append("| codec | conns | body | Tether msg/s | Tether MB/s | raw msg/s | Netty msg/s |")
+        .append(" Tether / raw | Tether / Netty |\n")
+        .append("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    for (Result t : tether) {
+      String conns = t.param("connections");
+      String size = t.param("size");
+      Optional<Result> raw =
+          results.find(
+              "RawThroughput.oneWay",
+              Results.with("connections", conns).and(Results.with("size", size)));
+      Optional<Result> netty =
+          results.find(
+              "NettyThroughput.oneWay",
+              Results.with("codec", t.param("codec"))
+                  .and(Results.with("connections", conns))
+                  .and(Results.with("size", size)));
+      md.append(
+          String.format(
+              Locale.ROOT,
+              "| %s | %s | %s | %s | %.1f | %s | %s | %s | %s |%n",
+              t.param("codec"),
+              conns,
+              size,
+              withError(t),
+              t.score() * Integer.parseInt(size) / 1e6,
+              raw.map(r -> count(r.score())).orElse("–"),
+              netty.map(r -> count(r.score())).orElse("–"),
+              raw.map(r -> ratio(t.score(), r.score())).orElse("–"),
+              netty.map(r -> ratio(t.score(), r.score())).orElse("–")));
+    }
+    md.append('\n');
+  }
+
+  private void latency() {
+    List<Result> tether = results.of("TetherLatency.roundTrip");
+    if (tether.isEmpty()) {
+      return;
+    }
+    Optional<Result> raw = results.find("RawLatency.roundTrip", r -> true);
+    md.append("### One JVM: request/response round trip over loopback TCP\n\n")
+        .append("Microseconds, one request at a time, 64-byte body. *handlers*: `pool` is the")
+        .append(" default (handlers and response futures on Tether's handler pool), `loop` runs")
+        .append(" them on the event loop (`handlerExecutor(Runnable::run)`), as Netty does.")
+        .append(
+            raw.map(
+                    r ->
+                        String.format(
+                            Locale.ROOT,
+                            " Raw limit (blocking sockets, echo thread): p50 %.1f, p90 %.1f, p99 %.1f, p99.9 %.1f.",
+                            r.percentile("50.0"),
+                            r.percentile("90.0"),
+                            r.percentile("99.0"),
+                            r.percentile("99.9")))
+                .orElse(""))
+        .append("\n\n| codec | handlers | p50 | p90 | p99 | p99.9 | Netty p50 | Netty p99 |")
+        .append(" p50 Tether / raw | p50 Tether / Netty |\n")
+        .append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    for (Result t : tether) {
+      Optional<Result> netty =
+          results.find("NettyLatency.roundTrip", Results.with("codec", t.param("codec")));
+      double p50 = t.percentile("50.0");
+      md.append(
+          String.format(
+              Locale.ROOT,
+              "| %s | %s | %.1f | %.1f | %.1f | %.1f | %s | %s | %s | %s |%n",
+              t.param("codec"),
+              t.param("handlers"),
+              p50,
+              t.percentile("90.0"),
+              t.percentile("99.0"),
+              t.percentile("99.9"),
+              netty.map(n -> String.format(Locale.ROOT, "%.1f", n.percentile("50.0"))).orElse("–"),
+              netty.map(n -> String.format(Locale.ROOT, "%.1f", n.percentile("99.0"))).orElse("–"),
+              raw.map(r -> ratio(p50, r.percentile("50.0"))).orElse("–"),
+              netty.map(n -> ratio(p50, n.percentile("50.0"))).orElse("–")));
+    }
+    md.append('\n');
+  }
+
+  private void codecs() {
+    List<Result> tether = new ArrayList<>();
+    for (String op : List.of("encode", "decode", "roundTrip")) {
+      tether.addAll(results.of("CodecBenchmark." + op));
+    }
+    if (tether.isEmpty()) {
+      return;
+    }
+    md.append("### One JVM: codecs\n\n")
+        .append("Nanoseconds per operation. *library* is the same library called directly, as a")
+        .append(" user would without Tether (Jackson `writeValueAsBytes`/`readValue`, Kryo")
+        .append(" `writeObject`/`readObject`, Fory `serialize`/`deserialize`); the overhead column")
+        .append(" is Tether / library. Encoded size is Tether's payload, without framing.\n\n")
+        .append("| codec | message | op | Tether ns | library ns | Tether / library |")
+        .append(" encoded bytes |\n")
+        .append("|---|---|---|---:|---:|---:|---:|\n");
+    for (Result t : tether) {
+      String op = t.benchmark().substring(t.benchmark().indexOf('.') + 1);
+      Optional<Result> library =
+          results.find(
+              "LibraryBenchmark." + op,
+              Results.with("codec", t.param("codec"))
+                  .and(Results.with("message", t.param("message"))));
+      md.append(
+          String.format(
+              Locale.ROOT,
+              "| %s | %s | %s | %s | %s | %s | %s |%n",
+              t.param("codec"),
+              t.param("message"),
+              op,
+              withError(t),
+              library.map(l -> String.format(Locale.ROOT, "%.0f", l.score())).orElse("–"),
+              library.map(l -> ratio(t.score(), l.score())).orElse("–"),
+              encodedSize(t.param("codec"), t.param("message"))));
+    }
+    md.append('\n');
+  }
+
+  private void allocation() {
+    List<Result> measured =
+        results.of("TetherThroughput.oneWay").stream()
+            .filter(r -> !Double.isNaN(r.allocBytesPerOp()))
+            .toList();
+    if (measured.isEmpty()) {
+      return;
+    }
+    md.append("### One JVM: allocation on the steady one-way path\n\n")
+        .append("`gc.alloc.rate.norm` from `-prof gc`: bytes allocated per message, sender and")
+        .append(" receiver together (both ends run in the benchmark JVM), codec included.\n\n")
+        .append("| codec | conns | body | bytes / message |\n|---|---:|---:|---:|\n");
+    for (Result r : measured) {
+      md.append(
+          String.format(
+              Locale.ROOT,
+              "| %s | %s | %s | %.1f |%n",
+              r.param("codec"),
+              r.param("connections"),
+              r.param("size"),
+              r.allocBytesPerOp()));
+    }
+    md.append('\n');
+  }
+
+  private static String encodedSize(String codec, String message) {
+    try {
+      EncodeBuffer buffer = new EncodeBuffer(1024);
+      Codecs.create(codec, BenchMessages.TYPES).encode(BenchMessages.sample(message), buffer);
+      return Integer.toString(buffer.position());
+    } catch (RuntimeException e) {
+      return "–";
+    }
+  }
+
+  private static String withError(Result r) {
+    String score = count(r.score());
+    return Double.isNaN(r.error()) ? score : score + " ± " + count(r.error());
+  }
+
+  private static String count(double value) {
+    return Format.count(value);
+  }
+
+  private static String ratio(double a, double b) {
+    return Format.ratio(a, b);
+  }
+}

@@ -1,0 +1,267 @@
+package dev.tether.bench.report;
+
+import dev.tether.bench.report.TwoJvmResults.Key;
+import dev.tether.bench.report.TwoJvmResults.Point;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * The two-JVM part of {@code summary.md}: round trips, pipelined echo and one-way throughput, each
+ * as the median over rounds with its spread, the ratios to raw and Netty computed round by round,
+ * and whether those ratios held within ±15%.
+ */
+final class TwoJvmSection {
+  /** The agreement two runs should reach on every ratio. */
+  static final double TARGET = 0.15;
+
+  private static final List<String> TETHERS = List.of("TETHER", "TETHER_LOOP");
+
+  private final TwoJvmResults results;
+  private final StringBuilder md;
+  private final List<String> checked = new ArrayList<>();
+  private final List<String> outside = new ArrayList<>();
+
+  TwoJvmSection(TwoJvmResults results, StringBuilder md) {
+    this.results = results;
+    this.md = md;
+  }
+
+  void write() {
+    int rounds = results.rounds().size();
+    md.append("## Two JVMs\n\n")
+        .append("The server in one JVM, the load generator in another, both started by the harness")
+        .append(" (`dev.tether.bench.twojvm.TwoJvmRun`) with the same `java`, class path and")
+        .append(" flags (`")
+        .append(results.setting("jvmArgs"))
+        .append("`), over loopback TCP, 64-byte payloads. ")
+        .append(
+            String.format(
+                Locale.ROOT,
+                "**%s**; in each round every figure is **one fork**: a fresh server JVM and"
+                    + " a fresh load-generator JVM, warmed up until the figure stopped improving"
+                    + " and both JITs went quiet (the median of the last 2 s within 10%% of the 2 s"
+                    + " before, under 10%% of those 2 s spent compiling; at least %s ms, at most %s"
+                    + " ms: it took %s s), then %s ms measured. ",
+                rounds == 1 ? "1 round" : rounds + " rounds",
+                results.setting("warmupMillis"),
+                results.setting("maxWarmupMillis"),
+                results.warmupSeconds().format(v -> String.format(Locale.ROOT, "%.1f", v)),
+                results.setting("measureMillis")))
+        .append("Within a round the contenders of a point run back to back, seconds apart, in an")
+        .append(" order that rotates from round to round; ratios are computed within each round")
+        .append(" and then summarised. Figures are `median [min–max]` over the rounds; a ratio's")
+        .append(" `±` is the largest distance of a round's ratio from the median. Every message")
+        .append(" carries a per-connection sequence number that the receiver checks, and the")
+        .append(" server's count must equal what the load generator sent, or the measurement is")
+        .append(" marked failed instead of reported.\n\n");
+    latency();
+    throughput(
+        "ECHO",
+        "### Two JVMs: pipelined echo throughput\n\n"
+            + "Echoes per second at the load generator, which keeps "
+            + results.setting("window")
+            + " messages in flight on every connection (each echo sends the next). Tether and Netty"
+            + " send from their handlers; raw writes back each run of echoes it reads.");
+    throughput(
+        "ONE_WAY",
+        "### Two JVMs: one-way throughput\n\n"
+            + "Messages per second counted at the server, which checks every sequence number; the"
+            + " load generator streams as fast as the transport lets it (Tether `send`, which waits"
+            + " while its queue is full; Netty writes on its loop while the channel is writable;"
+            + " raw writes 1000 pre-encoded frames per system call). `bytes` is the transport"
+            + " alone.");
+    repeatability(rounds);
+    unsettled();
+    failures();
+  }
+
+  private void latency() {
+    for (Point point : results.points("ROUND_TRIP")) {
+      md.append("### Two JVMs: round trip, one at a time, `")
+          .append(point.codec())
+          .append("`\n\n")
+          .append("Microseconds from `send` to the echo's arrival, measured by the load")
+          .append(" generator's calling thread, which waits for each echo before the next send")
+          .append(" (Tether `send` + `receive`, or `request().get()`; Netty `writeAndFlush` and a")
+          .append(
+              " queue its handler fills; raw a blocking write and read). Ratios: p50 ÷ the same")
+          .append(" round's p50, higher is slower; the `request()` rows are divided by raw's and")
+          .append(" Netty's DATA round trip, as they have no request of their own.\n\n")
+          .append("| contender | p50 µs | p90 µs | p99 µs | p50 ÷ raw | p50 ÷ Netty |\n")
+          .append("|---|---:|---:|---:|---:|---:|\n");
+      Point request = new Point("REQUEST", point.codec(), point.connections());
+      for (String c : List.of("TETHER", "TETHER_LOOP", "NETTY", "RAW")) {
+        latencyRow(point, c, Palette.of(c).label());
+      }
+      for (String c : TETHERS) {
+        if (results.has(request.of(c))) {
+          latencyRow(request, c, Palette.of(c).label() + ", `request()`");
+        }
+      }
+      md.append('\n');
+    }
+  }
+
+  private void latencyRow(Point point, String contender, String label) {
+    Key key = point.of(contender);
+    if (!results.has(key)) {
+      return;
+    }
+    md.append("| ").append(label);
+    for (String p : List.of("p50", "p90", "p99")) {
+      md.append(" | ").append(results.spread(key, p).format(Format::micros));
+    }
+    md.append(" | ")
+        .append(contender.equals("RAW") ? "–" : ratio(key, point.baseline("RAW"), "p50", label))
+        .append(" | ")
+        .append(
+            contender.startsWith("TETHER")
+                ? ratio(key, point.baseline("NETTY"), "p50", label)
+                : "–")
+        .append(" |\n");
+  }
+
+  private void throughput(String workload, String heading) {
+    List<Point> points = results.points(workload);
+    if (points.isEmpty()) {
+      return;
+    }
+    md.append(heading)
+        .append(" Ratios: msg/s ÷ the same round's, higher is faster.\n\n")
+        .append("| codec | conns | contender | msg/s | ÷ raw | ÷ Netty |\n")
+        .append("|---|---:|---|---:|---:|---:|\n");
+    Set<Integer> rawShown = new HashSet<>();
+    for (Point point : points) {
+      for (String c : List.of("TETHER", "TETHER_LOOP", "NETTY")) {
+        Key key = point.of(c);
+        if (!results.has(key)) {
+          continue;
+        }
+        String label =
+            String.format(
+                Locale.ROOT,
+                "%s %s ×%d %s",
+                workload.equals("ECHO") ? "echo" : "one-way",
+                point.codec(),
+                point.connections(),
+                Palette.of(c).label());
+        md.append("| ")
+            .append(point.codec())
+            .append(" | ")
+            .append(point.connections())
+            .append(" | ")
+            .append(Palette.of(c).label())
+            .append(" | ")
+            .append(results.spread(key, "rate").format(Format::count))
+            .append(" | ")
+            .append(ratio(key, point.of("RAW"), "rate", label))
+            .append(" | ")
+            .append(c.equals("NETTY") ? "–" : ratio(key, point.of("NETTY"), "rate", label))
+            .append(" |\n");
+      }
+      Key raw = point.of("RAW");
+      if (results.has(raw) && rawShown.add(point.connections())) {
+        md.append("| – | ")
+            .append(point.connections())
+            .append(" | raw | ")
+            .append(results.spread(raw, "rate").format(Format::count))
+            .append(" | – | – |\n");
+      }
+    }
+    md.append('\n');
+  }
+
+  /** Formats a per-round ratio and records whether it stayed within the target. */
+  private String ratio(Key a, Key b, String metric, String label) {
+    Spread spread = results.ratio(a, b, metric);
+    if (spread.n() > 1) {
+      String what =
+          label + (b.contender().equals("RAW") ? " ÷ raw" : " ÷ Netty") + " (" + metric + ")";
+      checked.add(what);
+      if (spread.deviation() > TARGET) {
+        outside.add(String.format(Locale.ROOT, "%s: ±%.0f%%", what, 100 * spread.deviation()));
+      }
+    }
+    return spread.formatRatio();
+  }
+
+  private void repeatability(int rounds) {
+    md.append("### Two JVMs: repeatability\n\n");
+    if (rounds < 2) {
+      md.append("One round only: no spread to judge. Run more rounds (`--rounds`) for that.\n\n");
+      return;
+    }
+    md.append(
+        String.format(
+            Locale.ROOT,
+            "%d rounds × 1 fork per contender and point. Of %d ratios, %d stayed within ±%.0f%%"
+                + " of their median in every round. ",
+            rounds,
+            checked.size(),
+            checked.size() - outside.size(),
+            100 * TARGET));
+    if (outside.isEmpty()) {
+      md.append(
+          "Two runs of these settings on this machine should therefore agree within ±15%.\n\n");
+    } else {
+      md.append(
+              "**On this machine the run could not give ±15%** for the others; do not read"
+                  + " differences smaller than their spread into them:\n\n")
+          .append(String.join("\n", outside.stream().map(s -> "- " + s).toList()))
+          .append("\n\n");
+    }
+  }
+
+  private void unsettled() {
+    List<TwoJvmResults.Sample> unsettled = results.unsettled();
+    if (unsettled.isEmpty()) {
+      return;
+    }
+    md.append(
+            "These measurements reached the maximum warm-up while their figure was still"
+                + " improving, so they may be below steady state (on a busy machine the JIT gets"
+                + " little CPU); a longer `--max-warmup-ms` would tell:\n\n")
+        .append(
+            String.join(
+                "\n",
+                unsettled.stream()
+                    .map(
+                        s ->
+                            String.format(
+                                Locale.ROOT,
+                                "- round %d, %s %s ×%d, %s",
+                                s.round() + 1,
+                                s.key().workload(),
+                                s.key().codec(),
+                                s.key().connections(),
+                                Palette.of(s.key().contender()).label()))
+                    .toList()))
+        .append("\n\n");
+  }
+
+  private void failures() {
+    List<TwoJvmResults.Sample> failed = results.failures();
+    if (failed.isEmpty()) {
+      return;
+    }
+    md.append("### Two JVMs: failed measurements\n\n")
+        .append("These are left out of every figure above.\n\n");
+    for (TwoJvmResults.Sample s : failed) {
+      Key k = s.key();
+      md.append(
+          String.format(
+              Locale.ROOT,
+              "- round %d, %s %s ×%d, %s: %s%n",
+              s.round() + 1,
+              k.workload(),
+              k.codec(),
+              k.connections(),
+              Palette.of(k.contender()).label(),
+              s.failure()));
+    }
+    md.append('\n');
+  }
+}

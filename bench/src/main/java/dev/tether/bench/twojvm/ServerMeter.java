@@ -1,0 +1,119 @@
+package dev.tether.bench.twojvm;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * Samples what the server received, every {@value #SAMPLE_MILLIS} ms, and with thread statistics
+ * its threads every {@value #THREAD_SAMPLE_MILLIS} ms, so that afterwards the harness can ask what
+ * arrived during the load generator's measurement time: the one-way rate is measured where it
+ * counts, at the receiver. The load generator decides when its measurement starts (after an
+ * adaptive warm-up) and reports it in {@link System#nanoTime()}, which on Linux is the system-wide
+ * monotonic clock and so the same in both JVMs.
+ *
+ * <p>One daemon thread, asleep between samples. Thread safe.
+ */
+final class ServerMeter {
+  private static final long SAMPLE_MILLIS = 100;
+  private static final long THREAD_SAMPLE_MILLIS = 500;
+
+  private record Count(long nanos, long received) {}
+
+  private record Threads(long nanos, ThreadStats stats) {}
+
+  private final List<Count> counts = new ArrayList<>();
+  private final List<Threads> threads = new ArrayList<>();
+  private final Thread sampler;
+  private volatile boolean running = true;
+
+  ServerMeter(Tally tally, boolean threadStats) {
+    sampler =
+        new Thread(
+            () -> {
+              long next = System.nanoTime();
+              long nextThreads = next;
+              while (running) {
+                long now = System.nanoTime();
+                synchronized (this) {
+                  counts.add(new Count(now, tally.received()));
+                  if (threadStats && now - nextThreads >= 0) {
+                    threads.add(new Threads(now, ThreadStats.snapshot()));
+                    nextThreads += TimeUnit.MILLISECONDS.toNanos(THREAD_SAMPLE_MILLIS);
+                  }
+                }
+                next += TimeUnit.MILLISECONDS.toNanos(SAMPLE_MILLIS);
+                LockSupport.parkNanos(next - System.nanoTime());
+              }
+              synchronized (this) {
+                // the last sample, so that the samples cover the load generator's measurement
+                counts.add(new Count(System.nanoTime(), tally.received()));
+                if (threadStats) {
+                  threads.add(new Threads(System.nanoTime(), ThreadStats.snapshot()));
+                }
+              }
+            },
+            "server-meter");
+    sampler.setDaemon(true);
+    sampler.start();
+  }
+
+  /**
+   * Returns the messages received per second between {@code fromNanos} and {@code toNanos},
+   * interpolating between samples; NaN if the samples do not cover that time.
+   */
+  synchronized double perSecond(long fromNanos, long toNanos) {
+    double from = receivedAt(fromNanos);
+    double to = receivedAt(toNanos);
+    return (to - from) * 1e9 / (toNanos - fromNanos);
+  }
+
+  private double receivedAt(long nanos) {
+    for (int i = 1; i < counts.size(); i++) {
+      Count a = counts.get(i - 1);
+      Count b = counts.get(i);
+      if (a.nanos() - nanos <= 0 && b.nanos() - nanos >= 0) {
+        double f =
+            b.nanos() == a.nanos() ? 0 : (double) (nanos - a.nanos()) / (b.nanos() - a.nanos());
+        return a.received() + f * (b.received() - a.received());
+      }
+    }
+    return Double.NaN;
+  }
+
+  /**
+   * Returns what the server's threads did between the thread samples nearest to {@code fromNanos}
+   * and {@code toNanos}, with the messages received meanwhile; empty without thread statistics.
+   */
+  synchronized Map<String, Object> threads(long fromNanos, long toNanos) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    Threads from = nearest(fromNanos);
+    Threads to = nearest(toNanos);
+    if (from == null || to == null || from == to) {
+      return out;
+    }
+    out.put("messages", Math.round(receivedAt(to.nanos()) - receivedAt(from.nanos())));
+    out.put("threads", to.stats().since(from.stats()));
+    return out;
+  }
+
+  private Threads nearest(long nanos) {
+    Threads best = null;
+    for (Threads t : threads) {
+      if (best == null || Math.abs(t.nanos() - nanos) < Math.abs(best.nanos() - nanos)) {
+        best = t;
+      }
+    }
+    return best;
+  }
+
+  /** Stops sampling, after one last sample. */
+  void stop() throws InterruptedException {
+    running = false;
+    LockSupport.unpark(sampler);
+    sampler.join(1000);
+  }
+}

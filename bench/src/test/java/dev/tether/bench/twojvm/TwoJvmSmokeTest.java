@@ -1,0 +1,115 @@
+package dev.tether.bench.twojvm;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tether.bench.report.Report;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * Keeps the two-JVM benchmarks from rotting; correctness only, no number is judged. Every workload
+ * of every contender runs briefly with its server in this JVM (fast: no JVM to start) and must pass
+ * the harness's checks; then the harness runs one point per contender for real, a server JVM and a
+ * load-generator JVM each, and the report must render it.
+ */
+class TwoJvmSmokeTest {
+  @TempDir Path dir;
+
+  @ParameterizedTest(name = "{0} {1} {2} ×{3}")
+  @CsvSource({
+    "tether,      round-trip, json,  1",
+    "tether-loop, round-trip, bytes, 1",
+    "netty,       round-trip, json,  1",
+    "raw,         round-trip, none,  1",
+    "tether,      request,    json,  1",
+    "tether-loop, request,    bytes, 1",
+    "tether,      echo,       json,  2",
+    "tether-loop, echo,       bytes, 2",
+    "netty,       echo,       json,  2",
+    "raw,         echo,       none,  2",
+    "tether,      one-way,    bytes, 2",
+    "tether-loop, one-way,    json,  2",
+    "netty,       one-way,    bytes, 2",
+    "raw,         one-way,    none,  2",
+  })
+  void everyWorkloadPassesItsChecks(
+      String contender, String workload, String codec, int connections) throws Exception {
+    Map<String, Object> client =
+        LoadGenerator.run(
+            new Options(
+                new String[] {
+                  "--in-process",
+                  "--contender",
+                  contender,
+                  "--workload",
+                  workload,
+                  "--codec",
+                  codec,
+                  "--connections",
+                  Integer.toString(connections),
+                  "--window",
+                  "8",
+                  "--warmup-ms",
+                  "50",
+                  "--max-warmup-ms",
+                  "50",
+                  "--measure-ms",
+                  "100"
+                }));
+    Map<String, Object> server = TwoJvmRun.asMap(client.remove("server"));
+
+    assertThat(Verdict.check(Workload.parse(workload), connections, client, server)).isNull();
+    assertThat((Number) server.get("received")).isEqualTo(client.get("sent"));
+  }
+
+  @Test
+  void theHarnessRunsEveryContenderInTwoJvmsAndTheReportShowsIt() throws Exception {
+    Path json = dir.resolve("twojvm.json");
+    int failures =
+        TwoJvmRun.run(
+            "--out", json.toString(),
+            "--rounds", "1",
+            "--warmup-ms", "100",
+            "--max-warmup-ms", "100",
+            "--measure-ms", "200",
+            "--workloads", "echo",
+            "--echo-codecs", "bytes", // no Jackson to start: two JVMs per contender start faster
+            "--connections", "2");
+
+    JsonNode root = Json.mapper().readTree(json.toFile());
+    Set<String> measured = new HashSet<>();
+    for (JsonNode sample : root.path("samples")) {
+      assertThat(sample.path("failure").isNull())
+          .as("%s: %s", sample.path("contender"), sample.path("failure"))
+          .isTrue();
+      assertThat(sample.path("server").path("received").asLong())
+          .isEqualTo(sample.path("client").path("sent").asLong())
+          .isPositive();
+      measured.add(sample.path("contender").asString());
+    }
+    assertThat(failures).isZero();
+    assertThat(measured).containsExactlyInAnyOrder("TETHER", "TETHER_LOOP", "NETTY", "RAW");
+
+    Path out = dir.resolve("report");
+    Report.main(new String[] {out.toString(), "test machine", json.toString()});
+    String summary = Files.readString(out.resolve("summary.md"));
+    assertThat(summary)
+        .contains("## Two JVMs")
+        .contains("**1 round**")
+        .contains("### Two JVMs: pipelined echo throughput")
+        .contains("| bytes | 2 | Tether |")
+        .contains("| bytes | 2 | Tether, handlers on loop |")
+        .contains("| bytes | 2 | Netty |")
+        .contains("| – | 2 | raw |")
+        .doesNotContain("failed measurements");
+    assertThat(out.resolve("summary.png")).isNotEmptyFile();
+  }
+}
