@@ -96,13 +96,19 @@ class HostilePeerTest {
   }
 
   @Test
-  void aTlsClientHelloIsClosedWithoutAByteWrittenAndNamedOnce() throws Exception {
+  void aTlsClientHelloIsToldThisServerDoesNotUseTlsAndNamedOnce() throws Exception {
     RawPeer peer = peer();
     // the start of a TLS 1.2 ClientHello: handshake record, version 3.1, length, ClientHello
     peer.writeHex("16 03 01 00 a5 01 00 00 a1 03 03" + " 5a".repeat(32) + " 00 00 02 c0 2f 01 00");
 
+    // PROTOCOL.md §12 (y): a plaintext server answers a TLS record with its preamble and a GOAWAY
+    // a TLS client can recognise, so its user reads the cause instead of a handshake failure
+    RawPeer.GoAway refusal = peer.readRefusal();
+    assertThat(refusal.code()).isEqualTo(GoAwayCode.PROTOCOL_ERROR.code());
+    assertThat(refusal.reason())
+        .contains("started a TLS handshake, but this server does not use TLS");
     peer.assertEndOfStream();
-    assertNamedOnce(peer, "16 03 01 00 a5 01 00 00");
+    assertNamedOnce(peer, "started a TLS handshake, but this server does not use TLS");
   }
 
   @Test
