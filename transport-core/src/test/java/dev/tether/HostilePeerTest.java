@@ -4,13 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.tether.testing.CapturedLog;
+import dev.tether.testing.Heap;
 import dev.tether.testing.Hex;
 import dev.tether.testing.Msg;
 import dev.tether.testing.RawPeer;
 import dev.tether.testing.TestTypes;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.ByteBuffer;
@@ -442,9 +442,7 @@ class HostilePeerTest {
   }
 
   static long heapAfterGc() {
-    System.gc();
-    System.gc();
-    return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+    return Heap.usedAfterGc();
   }
 
   /**

@@ -325,9 +325,7 @@ public abstract class TransportContract {
   }
 
   private static long usedHeapAfterGc() {
-    System.gc();
-    var heap = java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
-    return heap.getUsed();
+    return Heap.usedAfterGc();
   }
 
   @ParameterizedTest
