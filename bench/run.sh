@@ -42,14 +42,14 @@ if $quick; then
   twojvm_args=(--quick --echo-codecs json --one-way-codecs bytes,json)
   codec_args=(-f 1 -wi 1 -w 1s -i 2 -r 1s -p message=small)
   transport_args=(-f 1 -wi 1 -w 1s -i 2 -r 1s -p codec=bytes,json -p connections=1 -p size=64
-    -p handlers=pool,loop)
+    -p handlers=pool,loop -p session=plain,resumable)
   echo "quick run: about 10 minutes on 2 cores, longer when the machine is busy"
 else
   twojvm_args=()
   codec_args=(-f 1 -wi 2 -w 1s -i 2 -r 1s)
   # the codecs of the two-JVM run; cbor and kryo are measured by the codec benchmarks
   transport_args=(-f 1 -wi 3 -w 1s -i 4 -r 1s -p codec=bytes,json,fury -p connections=1,4
-    -p size=64,1024 -p handlers=pool,loop)
+    -p size=64,1024 -p handlers=pool,loop -p session=plain,resumable)
   echo "full run: about 35 minutes on an idle 2-core machine, up to about 70 on a busy one"
 fi
 

@@ -67,6 +67,7 @@ class BenchmarkSmokeTest {
                     .param("connections", "1")
                     .param("size", "64")
                     .param("handlers", "pool", "loop")
+                    .param("session", "plain", "resumable")
                     .build())
             .run();
 
@@ -85,6 +86,7 @@ class BenchmarkSmokeTest {
             "NettyThroughput.oneWay",
             "RawLatency.roundTrip",
             "RawThroughput.oneWay",
+            "ResumableThroughput.oneWay",
             "TetherLatency.roundTrip",
             "TetherThroughput.oneWay");
     for (RunResult r : transport) {
@@ -103,6 +105,8 @@ class BenchmarkSmokeTest {
         .contains("## One JVM (JMH)")
         .contains("### One JVM: one-way throughput over loopback TCP")
         .contains("| bytes | 1 | 64 |")
+        .contains("### One JVM: what session resumption costs")
+        .contains("| json | 64 |")
         .contains("### One JVM: request/response round trip over loopback TCP")
         .contains("### One JVM: codecs")
         .contains("| kryo | small | encode |");

@@ -32,6 +32,7 @@ final class OneJvmSection {
         .append(" Read these for the codecs and allocation; for what users deploy, two processes,")
         .append(" read the two-JVM figures.\n\n");
     throughput();
+    resumption();
     latency();
     codecs();
     allocation();
@@ -75,6 +76,41 @@ final class OneJvmSection {
               netty.map(r -> count(r.score())).orElse("–"),
               raw.map(r -> ratio(t.score(), r.score())).orElse("–"),
               netty.map(r -> ratio(t.score(), r.score())).orElse("–")));
+    }
+    md.append('\n');
+  }
+
+  /** Plain against resumable connections, from {@code ResumableThroughput}, when it ran. */
+  private void resumption() {
+    List<Result> resumable =
+        results.of("ResumableThroughput.oneWay").stream()
+            .filter(r -> "resumable".equals(r.param("session")))
+            .toList();
+    if (resumable.isEmpty()) {
+      return;
+    }
+    md.append("### One JVM: what session resumption costs\n\n")
+        .append("One-way messages per second on one connection, plain and resumable (a client")
+        .append(" with `reconnect(ReconnectPolicy.defaults())`: every message is kept for replay")
+        .append(" until the peer's ACK releases it). Nothing fails during the run.\n\n")
+        .append("| codec | body | plain msg/s | resumable msg/s | resumable / plain |\n")
+        .append("|---|---:|---:|---:|---:|\n");
+    for (Result r : resumable) {
+      Optional<Result> plain =
+          results.find(
+              "ResumableThroughput.oneWay",
+              Results.with("codec", r.param("codec"))
+                  .and(Results.with("size", r.param("size")))
+                  .and(Results.with("session", "plain")));
+      md.append(
+          String.format(
+              Locale.ROOT,
+              "| %s | %s | %s | %s | %s |%n",
+              r.param("codec"),
+              r.param("size"),
+              plain.map(OneJvmSection::withError).orElse("–"),
+              withError(r),
+              plain.map(p -> ratio(r.score(), p.score())).orElse("–")));
     }
     md.append('\n');
   }

@@ -16,9 +16,10 @@ import tools.jackson.core.util.JsonGeneratorDelegate;
  * A generator that refuses to write what the reader's {@link StreamReadConstraints} would refuse: a
  * string longer than {@code maxStringLength} characters, a property name or map key longer than
  * {@code maxNameLength}, and, in JSON, a number of more than {@code maxNumberLength} digits or a
- * decimal whose exponent the reader cannot hold. So the sender fails on its own thread, with the
- * reader's words, instead of the receiver closing the connection over a message it cannot read.
- * (Nesting depth needs no help: {@code StreamWriteConstraints} mirrors the reader's.)
+ * decimal whose exponent the reader cannot hold, and a name holding half of a surrogate pair. So
+ * the sender fails on its own thread, with the reader's words, instead of the receiver closing the
+ * connection over a message it cannot read. (Nesting depth needs no help: {@code
+ * StreamWriteConstraints} mirrors the reader's.)
  *
  * <p>CBOR carries big numbers in binary, which the reader does not limit, so only JSON numbers are
  * checked.
@@ -64,6 +65,7 @@ final class LimitedGenerator extends JsonGeneratorDelegate {
   @Override
   public JsonGenerator writeName(String name) throws JacksonException {
     checkName(name.length());
+    checkUnpairedSurrogates(name);
     return super.writeName(name);
   }
 
@@ -106,6 +108,31 @@ final class LimitedGenerator extends JsonGeneratorDelegate {
               + " characters is longer than the limit of "
               + limits.getMaxStringLength()
               + " that a reader accepts");
+    }
+  }
+
+  /**
+   * A string value with half of a surrogate pair goes out as a {@code \\uXXXX} escape in JSON,
+   * which Jackson reads back (and CBOR's generator refuses by itself); in a property name or map
+   * key, Jackson's reader refuses it whatever its form. A fuzzer found json decoding such a key
+   * leniently from bytes that are not UTF-8, then writing it where no reader would take it back.
+   */
+  private void checkUnpairedSurrogates(String name) {
+    for (int i = 0; i < name.length(); i++) {
+      char c = name.charAt(i);
+      if (Character.isSurrogate(c)) {
+        if (Character.isHighSurrogate(c)
+            && i + 1 < name.length()
+            && Character.isLowSurrogate(name.charAt(i + 1))) {
+          i++;
+          continue;
+        }
+        throw refuse(
+            String.format(
+                "a property name or map key holds an unpaired surrogate (U+%04X at index %d),"
+                    + " which a reader refuses",
+                (int) c, i));
+      }
     }
   }
 

@@ -42,6 +42,8 @@ class JacksonFidelityTest {
 
   record Numbers(BigDecimal decimal, BigInteger integer) {}
 
+  record Named(String text, java.util.Map<String, Integer> counts) {}
+
   static List<Codec> codecs() {
     return Codecs.both().toList();
   }
@@ -139,6 +141,22 @@ class JacksonFidelityTest {
     assertThatThrownBy(() -> decode(JSON, Numbers.class, json.getBytes(UTF_8)))
         .isExactlyInstanceOf(CodecException.class)
         .hasMessageContaining("Number value length (257) exceeds the maximum allowed (256");
+  }
+
+  @ParameterizedTest
+  @MethodSource("codecs")
+  void refusesToWriteAMapKeyHoldingHalfASurrogatePair(Codec codec) {
+    // a fuzzer found json decoding such a key leniently from bytes that are not UTF-8, then
+    // encoding it into bytes that its own reader refused
+    for (String key : List.of("k\uDC3D", "cut\uD83D", "\uDC00\uD800")) {
+      Named sent = new Named("x", java.util.Map.of(key, 1));
+      assertThatThrownBy(() -> encode(codec, sent))
+          .as("%s", sent)
+          .isExactlyInstanceOf(CodecException.class)
+          .hasMessageContaining("a property name or map key holds an unpaired surrogate (U+");
+    }
+    Named pairs = new Named("\uD83D\uDE00", java.util.Map.of("k\uD83D\uDE00", 1));
+    assertThat(decode(codec, Named.class, encode(codec, pairs))).isEqualTo(pairs);
   }
 
   @Test

@@ -178,7 +178,10 @@ final class TlsFailure extends IOException {
     }
     return switch (alert) {
       case "certificate_required" ->
-          "the server requires a client certificate and refused this client's";
+          // newer JDKs send no certificate whose issuer is not among the CAs the server lists
+          "the server refused this side's certificate: it requires one issued by a CA it trusts"
+              + " and this client's is not (a client sends only such a certificate); check that"
+              + " the server trusts its CA";
       case "bad_certificate", "certificate_unknown", "unknown_ca", "unsupported_certificate" ->
           peer
               + " refused this side's certificate: check that "
