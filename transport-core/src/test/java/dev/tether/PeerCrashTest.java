@@ -68,8 +68,7 @@ class PeerCrashTest {
       long stopped = System.nanoTime();
       server.signal("STOP"); // resumed and killed by close(), whatever happens here
       long failedMillis = millisUntilFailed(outstanding.get(0), stopped, idle.toSeconds() + 10);
-      // the close itself then waits up to the drain deadline (5 s) for the peer's GOAWAY, as any
-      // close that is not graceful does (PROTOCOL.md §9); the requests do not wait for it
+      // a peer silent for the idle timeout is not waited for again: no drain deadline after it
       ConnectionClosedException cause =
           client.onClose().toCompletableFuture().get(idle.toSeconds() + 20, TimeUnit.SECONDS);
       long closedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - stopped);
@@ -81,6 +80,9 @@ class PeerCrashTest {
       assertThat(failedMillis)
           .as("ms from SIGSTOP to the requests failing")
           .isBetween(idle.toMillis() - 2_500, idle.toMillis() + 1_000);
+      assertThat(closedMillis - failedMillis)
+          .as("ms from the requests failing to the connection's close")
+          .isLessThan(1_000);
       assertThat(cause.code()).isEqualTo(GoAwayCode.IDLE_TIMEOUT);
       assertThat(cause.reason()).contains("no frame received from");
       for (CompletableFuture<Object> request : outstanding) {

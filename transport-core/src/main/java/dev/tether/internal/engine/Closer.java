@@ -322,6 +322,13 @@ final class Closer {
     c.io().discardInput();
     if (c.state() == ConnectionState.CONNECTING) {
       closeNow(cause);
+    } else if (code == GoAwayCode.IDLE_TIMEOUT) {
+      // a peer silent for the whole idle timeout will not answer a GOAWAY either: write what the
+      // socket takes now, and close without waiting out the drain deadline as well
+      if (c.state() != ConnectionState.GOAWAY_SENT) {
+        sendGoAway(code, reason);
+      }
+      closeNow(cause);
     } else if (c.state() != ConnectionState.GOAWAY_SENT) {
       sendGoAway(code, reason);
     } else {
