@@ -126,9 +126,15 @@ public final class CodecFuzzing {
       return; // accepted leniently, refused on the way out: nothing wrong reaches a peer
     }
     Object back = codec.decode(target.type(), ByteBuffer.wrap(again));
-    assertThat(back)
-        .as("%s decoded from what %s encoded of a value it decoded", target.type(), codecName)
-        .isEqualTo(value);
+    if (!java.util.Objects.equals(back, value)) {
+      // a lenient decode may put an array where the type's generics say nothing (an Optional<?>
+      // or a List<Object> of kryo or fury holding an Object[]), which equals compares by identity:
+      // compare by content, field by field
+      assertThat(back)
+          .as("%s decoded from what %s encoded of a value it decoded", target.type(), codecName)
+          .usingRecursiveComparison()
+          .isEqualTo(value);
+    }
   }
 
   /** What one decode yielded (null when refused), and what it cost. */
