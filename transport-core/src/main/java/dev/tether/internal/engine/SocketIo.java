@@ -247,19 +247,26 @@ final class SocketIo {
       if (n == 0) {
         return;
       }
+      // A read that did not fill the buffer has most likely emptied the socket: stop here rather
+      // than pay a system call to hear so (the selector reports the socket again if more came).
+      // For a heartbeat or a request that is one read in two.
+      boolean drained = n < buffer.capacity();
       bytesReceived += n;
       if (discardInput) {
         if ((discardedBytes += n) > DISCARD_READ_LIMIT) {
           connection.closer.abort("the peer kept sending while the connection was closing");
           return;
         }
-        continue;
+      } else {
+        buffer.flip();
+        connection.keepAlive.read(System.nanoTime());
+        decoder.decode(buffer, connection.router);
+        if (decoder.isPaused()) {
+          pause();
+        }
       }
-      buffer.flip();
-      connection.keepAlive.read(System.nanoTime());
-      decoder.decode(buffer, connection.router);
-      if (decoder.isPaused()) {
-        pause();
+      if (drained) {
+        break;
       }
     }
     if (tls != null && !isReadPaused() && !inputDone) {
