@@ -5,6 +5,7 @@ import java.util.Map;
 import org.apache.fory.context.ReadContext;
 import org.apache.fory.context.WriteContext;
 import org.apache.fory.resolver.TypeResolver;
+import org.apache.fory.serializer.Serializer;
 import org.apache.fory.serializer.collection.CollectionSerializer;
 import org.apache.fory.serializer.collection.MapSerializer;
 
@@ -41,6 +42,29 @@ final class RefusedSerializers {
     @Override
     public Collection newCollection(ReadContext context, boolean readDataAlwaysAdvances) {
       throw new FuryLimitException("the payload holds a " + reason.substring("class ".length()));
+    }
+  }
+
+  /**
+   * Refuses a bare {@code java.lang.Object}, which Fory otherwise creates from a payload that names
+   * it (a fuzzer made it fill an untyped list with them) and then writes as bytes its own reader
+   * cannot read back. Such an object has no content a message could mean. Thread safe.
+   */
+  static final class RefusedObject extends Serializer<Object> {
+    RefusedObject(TypeResolver resolver) {
+      super(resolver.getConfig(), Object.class, true);
+    }
+
+    @Override
+    public void write(WriteContext context, Object value) {
+      throw new FuryLimitException(
+          "a bare java.lang.Object is not carried by the fury codec: it has no content to send");
+    }
+
+    @Override
+    public Object read(ReadContext context) {
+      throw new FuryLimitException(
+          "the payload holds a bare java.lang.Object, which the fury codec does not carry");
     }
   }
 

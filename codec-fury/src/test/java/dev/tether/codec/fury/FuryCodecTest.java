@@ -44,6 +44,19 @@ class FuryCodecTest {
   }
 
   @Test
+  void aBareObjectIsRefusedOnBothEnds() {
+    // Fory writes one as bytes its own reader cannot read back; a fuzzer made it decode some
+    Codec codec =
+        ContractCodecs.codec(
+            "fury", dev.tether.testing.MatrixTypes.TYPES, dev.tether.codec.CodecLimits.defaults());
+    var untyped = new dev.tether.testing.MatrixTypes.UntypedList(List.of(1, new Object()));
+
+    assertThatThrownBy(() -> encode(codec, untyped))
+        .isInstanceOf(CodecException.class)
+        .hasMessageContaining("a bare java.lang.Object is not carried by the fury codec");
+  }
+
+  @Test
   void serviceLoaderFindsFuryUnderItsNameAndTheForyAlias() {
     List<CodecProvider> providers =
         ServiceLoader.load(CodecProvider.class).stream().map(ServiceLoader.Provider::get).toList();
