@@ -43,6 +43,7 @@ if $quick; then
   codec_args=(-f 1 -wi 1 -w 1s -i 2 -r 1s -p message=small)
   transport_args=(-f 1 -wi 1 -w 1s -i 2 -r 1s -p codec=bytes,json -p connections=1 -p size=64
     -p handlers=pool,loop -p session=plain,resumable)
+  tls_args=(-f 1 -wi 1 -w 1s -i 2 -r 1s -p size=64,1024)
   echo "quick run: about 10 minutes on 2 cores, longer when the machine is busy"
 else
   twojvm_args=()
@@ -50,6 +51,7 @@ else
   # the codecs of the two-JVM run; cbor and kryo are measured by the codec benchmarks
   transport_args=(-f 1 -wi 3 -w 1s -i 4 -r 1s -p codec=bytes,json,fury -p connections=1,4
     -p size=64,1024 -p handlers=pool,loop -p session=plain,resumable)
+  tls_args=(-f 1 -wi 2 -w 1s -i 3 -r 1s)
   echo "full run: about 35 minutes on an idle 2-core machine, up to about 70 on a busy one"
 fi
 
@@ -63,8 +65,11 @@ echo "transport benchmarks (one JVM) -> $out/transport.json"
 java -jar "$jar" 'dev.tether.bench.(throughput|latency).*' "${common[@]}" -rff "$out/transport.json" \
   "${transport_args[@]}"
 
+echo "TLS benchmarks (one JVM) -> $out/tls.json"
+java -jar "$jar" 'dev.tether.bench.tls.*' "${common[@]}" -rff "$out/tls.json" "${tls_args[@]}"
+
 minutes=$(( ($(date +%s) - started + 30) / 60 ))
 java -cp "$jar" dev.tether.bench.report.Report "$out" \
   "$machine; load average before the run $load; the run took $minutes min" \
-  "$out/twojvm.json" "$out/codec.json" "$out/transport.json"
+  "$out/twojvm.json" "$out/codec.json" "$out/transport.json" "$out/tls.json"
 echo "summary: $out/summary.md ($minutes min)"

@@ -33,6 +33,7 @@ final class OneJvmSection {
         .append(" read the two-JVM figures.\n\n");
     throughput();
     resumption();
+    tls();
     latency();
     codecs();
     allocation();
@@ -113,6 +114,56 @@ final class OneJvmSection {
               plain.map(p -> ratio(r.score(), p.score())).orElse("–")));
     }
     md.append('\n');
+  }
+
+  /** Tether and Netty with and without TLS, from {@code TlsThroughput} and {@code TlsLatency}. */
+  private void tls() {
+    List<Result> tetherTls =
+        results.of("TlsThroughput.oneWay").stream()
+            .filter(r -> "tether-tls".equals(r.param("transport")))
+            .toList();
+    if (tetherTls.isEmpty()) {
+      return;
+    }
+    md.append("### One JVM: TLS\n\n")
+        .append("One-way `byte[]` messages per second on one connection, TLS 1.3 with the JDK's")
+        .append(" provider on every side; Netty with its `SslHandler`.\n\n")
+        .append("| body | Tether | Tether TLS | Netty | Netty TLS | Tether TLS / Tether |")
+        .append(" Tether TLS / Netty TLS |\n")
+        .append("|---:|---:|---:|---:|---:|---:|---:|\n");
+    for (Result t : tetherTls) {
+      String size = t.param("size");
+      Optional<Result> plain = tlsPeer("tether", size);
+      Optional<Result> netty = tlsPeer("netty", size);
+      Optional<Result> nettyTls = tlsPeer("netty-tls", size);
+      md.append(
+          String.format(
+              Locale.ROOT,
+              "| %s | %s | %s | %s | %s | %s | %s |%n",
+              size,
+              plain.map(r -> count(r.score())).orElse("–"),
+              withError(t),
+              netty.map(r -> count(r.score())).orElse("–"),
+              nettyTls.map(r -> count(r.score())).orElse("–"),
+              plain.map(r -> ratio(t.score(), r.score())).orElse("–"),
+              nettyTls.map(r -> ratio(t.score(), r.score())).orElse("–")));
+    }
+    List<Result> latency = results.of("TlsLatency.roundTrip");
+    if (!latency.isEmpty()) {
+      md.append("\nRound trip p50 (µs), 64 B, one at a time:");
+      for (Result r : latency) {
+        md.append(
+            String.format(Locale.ROOT, " %s %.1f;", r.param("transport"), r.percentile("50.0")));
+      }
+      md.append('\n');
+    }
+    md.append('\n');
+  }
+
+  private Optional<Result> tlsPeer(String transport, String size) {
+    return results.find(
+        "TlsThroughput.oneWay",
+        Results.with("transport", transport).and(Results.with("size", size)));
   }
 
   private void latency() {

@@ -2,6 +2,7 @@ package dev.tether.bench.tls;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collection;
 import java.util.Set;
@@ -55,5 +56,13 @@ class TlsBenchmarkSmokeTest {
             "TlsThroughput netty-tls",
             "TlsThroughput tether",
             "TlsThroughput tether-tls");
+
+    Path out = dir.resolve("report");
+    dev.tether.bench.report.Report.main(
+        new String[] {out.toString(), "test machine", dir.resolve("tls.json").toString()});
+    assertThat(Files.readString(out.resolve("summary.md")))
+        .contains("### One JVM: TLS")
+        .contains("| 64 |")
+        .contains("tether-tls ");
   }
 }
