@@ -50,13 +50,22 @@ final class HandlerPool implements Executor {
       throw new java.util.concurrent.RejectedExecutionException("the handler pool is shut down");
     }
     tasks.add(task);
+    signalWork();
+  }
+
+  /**
+   * Makes sure a thread will look at the queue: a spinning one will; else a parked one is woken, or
+   * a new one started. A worker that takes a task and sees more queued signals again, so that a
+   * spinner which found one of several tasks (and may block in it) never leaves the others waiting.
+   */
+  private void signalWork() {
     if (spinners.get() > 0) {
       return; // a thread looking for work will find it
     }
     Worker idle = parked.pollFirst();
     if (idle != null) {
       idle.wake();
-    } else {
+    } else if (!shutdown) {
       startWorker();
     }
   }
@@ -100,6 +109,9 @@ final class HandlerPool implements Executor {
           }
           if (task == null && (task = parkForTask()) == null) {
             return; // idle too long
+          }
+          if (!tasks.isEmpty()) {
+            signalWork(); // this task may block: another thread takes the next
           }
           try {
             task.run();

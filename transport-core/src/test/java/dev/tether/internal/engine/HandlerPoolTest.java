@@ -48,6 +48,32 @@ class HandlerPoolTest {
   }
 
   @Test
+  void aSpinningThreadThatTakesABlockingTaskLeavesTheNextToAnother() throws Exception {
+    // Found in a build: a worker spinning for work took the first of two tasks submitted at once,
+    // which blocked; the second, submitted while a spinner was counted, waited for a later task
+    // to wake a thread (20 s, a request timeout, in PartitionedRequestTest)
+    for (int round = 0; round < 200; round++) {
+      CountDownLatch warm = new CountDownLatch(1);
+      pool.execute(warm::countDown);
+      assertThat(warm.await(5, TimeUnit.SECONDS)).isTrue(); // its thread now spins for more
+      CountDownLatch release = new CountDownLatch(1);
+      CountDownLatch second = new CountDownLatch(1);
+      pool.execute(
+          () -> {
+            try {
+              release.await();
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+          });
+      pool.execute(second::countDown);
+      boolean ran = second.await(5, TimeUnit.SECONDS);
+      release.countDown();
+      assertThat(ran).as("round %d: the task after a blocking one ran", round).isTrue();
+    }
+  }
+
+  @Test
   void aFailingTaskDoesNotStopItsThread() throws Exception {
     CountDownLatch after = new CountDownLatch(1);
     pool.execute(
