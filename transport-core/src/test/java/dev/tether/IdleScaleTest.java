@@ -91,9 +91,11 @@ class IdleScaleTest {
       for (Connection<Object, Object> c : clients) {
         assertThat(c.isOpen()).as("%s", c).isTrue();
       }
+      // the handler pool grows with bursts of handler work while connections open (a thread per
+      // task that finds no free one), never with the number of connections
       assertThat(threadsWith - threadsBefore)
           .as("threads the server started for %d connections", CONNECTIONS)
-          .isLessThan(8);
+          .isLessThan(32);
       assertThat(perConnection)
           .as("bytes of server heap per idle connection")
           .isLessThan(MAX_HEAP_PER_CONNECTION);

@@ -16,8 +16,10 @@ import org.slf4j.LoggerFactory;
  * little actively for the next task before they park. In a request/response exchange the next
  * request usually arrives within one round trip; a thread that is still looking for work takes it
  * without the park and unpark — two system calls and a scheduler wake-up — that a plain pool pays
- * for every message. At most {@link #MAX_SPINNERS} threads look at a time, each for at most {@link
- * #SPIN_NANOS}, yielding the processor while they do, so an idle pool costs nothing.
+ * for every message. One thread looks at a time, for at most {@link #SPIN_NANOS}, yielding the
+ * processor while it does, so an idle pool costs nothing. A submitter that counts on the looking
+ * thread claims it, so that it is counted on for one task only: the next submitter wakes or starts
+ * another thread, and a blocking task never holds back the one after it.
  *
  * <p>Thread safe.
  */
@@ -27,15 +29,15 @@ final class HandlerPool implements Executor {
   /** How long an idle thread keeps looking for work before it parks. */
   static final long SPIN_NANOS = TimeUnit.MICROSECONDS.toNanos(100);
 
-  /** Threads that may look for work at once; the others park at once. */
-  private static final int MAX_SPINNERS = 1;
-
   /** A parked thread that gets no work for this long ends. */
   private static final long KEEP_ALIVE_NANOS = TimeUnit.SECONDS.toNanos(60);
 
   private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
   private final ConcurrentLinkedDeque<Worker> parked = new ConcurrentLinkedDeque<>();
-  private final AtomicInteger spinners = new AtomicInteger();
+
+  /** 1 while a thread looks for work and no submitter has claimed it; else 0. */
+  private final AtomicInteger spinner = new AtomicInteger();
+
   private final AtomicInteger threads = new AtomicInteger();
   private final ThreadFactory factory;
   private volatile boolean shutdown;
@@ -50,18 +52,13 @@ final class HandlerPool implements Executor {
       throw new java.util.concurrent.RejectedExecutionException("the handler pool is shut down");
     }
     tasks.add(task);
-    signalWork();
+    if (spinner.compareAndSet(1, 0)) {
+      return; // the looking thread is ours: it takes a task
+    }
+    wakeOrStart();
   }
 
-  /**
-   * Makes sure a thread will look at the queue: a spinning one will; else a parked one is woken, or
-   * a new one started. A worker that takes a task and sees more queued signals again, so that a
-   * spinner which found one of several tasks (and may block in it) never leaves the others waiting.
-   */
-  private void signalWork() {
-    if (spinners.get() > 0) {
-      return; // a thread looking for work will find it
-    }
+  private void wakeOrStart() {
     Worker idle = parked.pollFirst();
     if (idle != null) {
       idle.wake();
@@ -110,9 +107,6 @@ final class HandlerPool implements Executor {
           if (task == null && (task = parkForTask()) == null) {
             return; // idle too long
           }
-          if (!tasks.isEmpty()) {
-            signalWork(); // this task may block: another thread takes the next
-          }
           try {
             task.run();
           } catch (Throwable t) {
@@ -126,29 +120,33 @@ final class HandlerPool implements Executor {
 
     /** Looks for a task for a short while, yielding the processor between looks. */
     private Runnable spinForTask() {
-      if (spinners.incrementAndGet() > MAX_SPINNERS) {
-        spinners.decrementAndGet();
-        return null;
+      if (!spinner.compareAndSet(0, 1)) {
+        return null; // another thread is looking
       }
-      try {
-        long deadline = System.nanoTime() + SPIN_NANOS;
-        for (int i = 0; ; i++) {
-          Runnable task = tasks.poll();
-          if (task != null || System.nanoTime() - deadline > 0) {
-            return task;
+      long deadline = System.nanoTime() + SPIN_NANOS;
+      for (int i = 0; ; i++) {
+        Runnable task = tasks.poll();
+        if (task != null) {
+          if (!spinner.compareAndSet(1, 0) && !tasks.isEmpty()) {
+            // a submitter claimed this thread after it had found a task, another one: the
+            // submitter's task needs a thread of its own, as this task may block
+            wakeOrStart();
           }
-          if (i < 64) {
-            Thread.onSpinWait();
-          } else {
-            Thread.yield(); // let the threads that produce work run, on a busy machine
-          }
+          return task;
         }
-      } finally {
-        spinners.decrementAndGet();
+        if (System.nanoTime() - deadline > 0) {
+          // claimed or not: parking looks at the queue once more after the thread is visible
+          spinner.compareAndSet(1, 0);
+          return null;
+        }
+        if (i < 64) {
+          Thread.onSpinWait();
+        } else {
+          Thread.yield(); // let the threads that produce work run, on a busy machine
+        }
       }
     }
 
-    /** Parks until woken with work, or returns null after the keep-alive time. */
     private Runnable parkForTask() {
       while (true) {
         woken = false;
