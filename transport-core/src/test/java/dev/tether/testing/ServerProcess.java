@@ -169,9 +169,7 @@ public final class ServerProcess implements AutoCloseable {
     private static long answer(String command, Server<?, ?> server) {
       switch (command) {
         case "gc" -> {
-          System.gc();
-          System.gc();
-          return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+          return Heap.usedAfterGc();
         }
         case "peak" -> {
           long peak = 0;

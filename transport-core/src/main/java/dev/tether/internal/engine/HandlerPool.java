@@ -5,6 +5,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
@@ -35,8 +36,8 @@ final class HandlerPool implements Executor {
   private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
   private final ConcurrentLinkedDeque<Worker> parked = new ConcurrentLinkedDeque<>();
 
-  /** 1 while a thread looks for work and no submitter has claimed it; else 0. */
-  private final AtomicInteger spinner = new AtomicInteger();
+  /** True while a thread looks for work and no submitter has claimed it. */
+  private final AtomicBoolean spinner = new AtomicBoolean();
 
   private final AtomicInteger threads = new AtomicInteger();
   private final ThreadFactory factory;
@@ -52,7 +53,7 @@ final class HandlerPool implements Executor {
       throw new java.util.concurrent.RejectedExecutionException("the handler pool is shut down");
     }
     tasks.add(task);
-    if (spinner.compareAndSet(1, 0)) {
+    if (spinner.compareAndSet(true, false)) {
       return; // the looking thread is ours: it takes a task
     }
     wakeOrStart();
@@ -120,14 +121,14 @@ final class HandlerPool implements Executor {
 
     /** Looks for a task for a short while, yielding the processor between looks. */
     private Runnable spinForTask() {
-      if (!spinner.compareAndSet(0, 1)) {
+      if (!spinner.compareAndSet(false, true)) {
         return null; // another thread is looking
       }
       long deadline = System.nanoTime() + SPIN_NANOS;
       for (int i = 0; ; i++) {
         Runnable task = tasks.poll();
         if (task != null) {
-          if (!spinner.compareAndSet(1, 0) && !tasks.isEmpty()) {
+          if (!spinner.compareAndSet(true, false) && !tasks.isEmpty()) {
             // a submitter claimed this thread after it had found a task, another one: the
             // submitter's task needs a thread of its own, as this task may block
             wakeOrStart();
@@ -136,7 +137,7 @@ final class HandlerPool implements Executor {
         }
         if (System.nanoTime() - deadline > 0) {
           // claimed or not: parking looks at the queue once more after the thread is visible
-          spinner.compareAndSet(1, 0);
+          spinner.compareAndSet(true, false);
           return null;
         }
         if (i < 64) {
