@@ -12,6 +12,12 @@ import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
 import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,6 +29,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.LongSupplier;
 
 /**
  * A Tether server in a JVM of its own, started with this JVM's {@code java} and class path, so that
@@ -65,17 +72,41 @@ public final class ServerProcess implements AutoCloseable {
   public static ServerProcess start(
       int maxHeapMegabytes, Duration heartbeat, Duration idleTimeout, String... jvmOptions)
       throws IOException {
+    return launch(
+        maxHeapMegabytes,
+        List.of(
+            Main.class.getName(),
+            heartbeat == null ? "-" : Long.toString(heartbeat.toMillis()),
+            idleTimeout == null ? "-" : Long.toString(idleTimeout.toMillis())),
+        jvmOptions);
+  }
+
+  /**
+   * Starts the raw floor of a heartbeat: a JVM whose one thread answers every byte it reads on
+   * plain NIO socket channels with the same bytes, no protocol, no timers ({@link RawEcho}). It
+   * takes the same commands, where they apply ({@code cpu}, {@code rss}, {@code threads}, {@code
+   * connections}).
+   */
+  public static ServerProcess startRawEcho(int maxHeapMegabytes) throws IOException {
+    return launch(maxHeapMegabytes, List.of(RawEcho.class.getName()));
+  }
+
+  private static ServerProcess launch(
+      int maxHeapMegabytes, List<String> mainAndArgs, String... jvmOptions) throws IOException {
     String java = ProcessHandle.current().info().command().orElse("java");
     List<String> command = new ArrayList<>();
     command.add(java);
     command.add("-Xmx" + maxHeapMegabytes + "m");
     command.add("-XX:+UseG1GC");
     command.addAll(List.of(jvmOptions));
+    // -Dtether.server.jvmOptions="-XX:StartFlightRecording=..." profiles the server JVM
+    String extra = System.getProperty("tether.server.jvmOptions", "").trim();
+    if (!extra.isEmpty()) {
+      command.addAll(List.of(extra.split("\\s+")));
+    }
     command.add("-cp");
     command.add(System.getProperty("java.class.path"));
-    command.add(Main.class.getName());
-    command.add(heartbeat == null ? "-" : Long.toString(heartbeat.toMillis()));
-    command.add(idleTimeout == null ? "-" : Long.toString(idleTimeout.toMillis()));
+    command.addAll(mainAndArgs);
     ProcessBuilder builder = new ProcessBuilder(command);
     builder.redirectError(ProcessBuilder.Redirect.INHERIT);
     return new ServerProcess(builder.start());
@@ -159,55 +190,124 @@ public final class ServerProcess implements AutoCloseable {
       BufferedReader commands =
           new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
       for (String command = commands.readLine(); command != null; command = commands.readLine()) {
-        System.out.println(command + " " + answer(command.trim(), server));
+        System.out.println(command + " " + answer(command.trim(), server.connections()::size));
         System.out.flush();
       }
       server.close(Duration.ofSeconds(5));
       System.exit(0);
     }
+  }
 
-    private static long answer(String command, Server<?, ?> server) {
-      switch (command) {
-        case "gc" -> {
-          return Heap.usedAfterGc();
+  /**
+   * The raw heartbeat floor: one thread, one selector, every byte read written straight back. What
+   * this process spends answering N connections' pings is what the kernel and NIO cost for that
+   * traffic, with no protocol at all; a Tether server answering the same PINGs is compared with it.
+   */
+  public static final class RawEcho {
+    private RawEcho() {}
+
+    public static void main(String[] args) throws Exception {
+      Selector selector = Selector.open();
+      ServerSocketChannel listener = ServerSocketChannel.open();
+      listener.bind(new InetSocketAddress("127.0.0.1", 0), 4096);
+      listener.configureBlocking(false);
+      listener.register(selector, SelectionKey.OP_ACCEPT);
+      AtomicLong open = new AtomicLong();
+      Thread loop =
+          new Thread(
+              () -> {
+                ByteBuffer buffer = ByteBuffer.allocateDirect(64 * 1024);
+                try {
+                  while (true) {
+                    selector.select();
+                    for (SelectionKey key : selector.selectedKeys()) {
+                      if (key.isAcceptable()) {
+                        for (SocketChannel c = listener.accept();
+                            c != null;
+                            c = listener.accept()) {
+                          c.configureBlocking(false);
+                          c.setOption(StandardSocketOptions.TCP_NODELAY, true);
+                          c.register(selector, SelectionKey.OP_READ);
+                          open.incrementAndGet();
+                        }
+                        continue;
+                      }
+                      SocketChannel c = (SocketChannel) key.channel();
+                      buffer.clear();
+                      int n;
+                      try {
+                        n = c.read(buffer);
+                        buffer.flip();
+                        while (buffer.hasRemaining() && c.write(buffer) > 0) {
+                          // a ping of a few bytes goes at once; a full socket just drops the rest
+                        }
+                      } catch (IOException e) {
+                        n = -1;
+                      }
+                      if (n < 0) {
+                        key.cancel();
+                        c.close();
+                        open.decrementAndGet();
+                      }
+                    }
+                    selector.selectedKeys().clear();
+                  }
+                } catch (IOException e) {
+                  throw new UncheckedIOException(e);
+                }
+              },
+              "raw-echo");
+      loop.setDaemon(true);
+      loop.start();
+      System.out.println("port " + ((InetSocketAddress) listener.getLocalAddress()).getPort());
+      System.out.flush();
+      BufferedReader commands =
+          new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+      for (String command = commands.readLine(); command != null; command = commands.readLine()) {
+        System.out.println(command + " " + answer(command.trim(), open::get));
+        System.out.flush();
+      }
+      System.exit(0);
+    }
+  }
+
+  private static long answer(String command, LongSupplier connections) {
+    switch (command) {
+      case "gc" -> {
+        return Heap.usedAfterGc();
+      }
+      case "peak" -> {
+        long peak = 0;
+        for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+          if (pool.getType() == MemoryType.HEAP) {
+            peak += pool.getPeakUsage().getUsed();
+          }
         }
-        case "peak" -> {
-          long peak = 0;
-          for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
-            if (pool.getType() == MemoryType.HEAP) {
-              peak += pool.getPeakUsage().getUsed();
+        return peak;
+      }
+      case "threads" -> {
+        return ManagementFactory.getThreadMXBean().getThreadCount();
+      }
+      case "connections" -> {
+        return connections.getAsLong();
+      }
+      case "cpu" -> {
+        return ProcessHandle.current().info().totalCpuDuration().map(Duration::toNanos).orElse(-1L);
+      }
+      case "rss" -> {
+        try {
+          for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+            if (line.startsWith("VmRSS:")) {
+              return Long.parseLong(line.replaceAll("[^0-9]", ""));
             }
           }
-          return peak;
-        }
-        case "threads" -> {
-          return ManagementFactory.getThreadMXBean().getThreadCount();
-        }
-        case "connections" -> {
-          return server.connections().size();
-        }
-        case "cpu" -> {
-          return ProcessHandle.current()
-              .info()
-              .totalCpuDuration()
-              .map(Duration::toNanos)
-              .orElse(-1L);
-        }
-        case "rss" -> {
-          try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-              if (line.startsWith("VmRSS:")) {
-                return Long.parseLong(line.replaceAll("[^0-9]", ""));
-              }
-            }
-            return -1;
-          } catch (IOException e) {
-            throw new UncheckedIOException(e);
-          }
-        }
-        default -> {
           return -1;
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
         }
+      }
+      default -> {
+        return -1;
       }
     }
   }
