@@ -237,6 +237,7 @@ final class KeepAlive extends DeadlineQueue.Timer {
     if (now - connection.outbound.lastProgressNanos() > TRIM_AFTER_NANOS) {
       connection.outbound.trim();
     }
+    connection.mailbox.trimIfIdle();
   }
 
   private void reschedule(long now) {

@@ -112,6 +112,14 @@ final class Mailbox implements Runnable {
         handlers.onMessage == null ? new InboundQueue(maxItems, maxBytes, resume) : null;
   }
 
+  /** Gives the queues' memory back if nothing arrived since the previous call; loop thread. */
+  void trimIfIdle() {
+    queue.trimIfIdle();
+    if (received != null) {
+      received.trimIfIdle();
+    }
+  }
+
   /** Returns true if received messages wait for {@code receive} rather than a handler. */
   boolean receiveMode() {
     return received != null;
