@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.tether.testing.Allocations;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
 
 class InboundQueueTest {
@@ -51,6 +54,31 @@ class InboundQueueTest {
     queue.trimIfIdle();
     assertThat(queue.drain(batch)).isEqualTo(10);
     assertThat(batch).startsWith(0, 1, 2, 3, 4, 5, 6, 7, 8, 9);
+  }
+
+  @Test
+  void aConsumerTakesAnItemOfferedWhileItLooksOrWaits() throws Exception {
+    for (long delayMicros : new long[] {0, 20, 50_000}) {
+      CompletableFuture<Object> taken =
+          CompletableFuture.supplyAsync(
+              () -> {
+                try {
+                  return queue.poll(TimeUnit.SECONDS.toNanos(10), () -> false);
+                } catch (InterruptedException e) {
+                  throw new IllegalStateException(e);
+                }
+              });
+      LockSupport.parkNanos(TimeUnit.MICROSECONDS.toNanos(delayMicros));
+      queue.offer(delayMicros, 8);
+      assertThat(taken.get(10, TimeUnit.SECONDS)).isEqualTo(delayMicros);
+    }
+  }
+
+  @Test
+  void aStoppedConsumerGetsNothingAndDoesNotWaitOutItsTimeout() throws Exception {
+    long start = System.nanoTime();
+    assertThat(queue.poll(TimeUnit.SECONDS.toNanos(30), () -> true)).isNull();
+    assertThat(System.nanoTime() - start).isLessThan(TimeUnit.SECONDS.toNanos(10));
   }
 
   private void burst() {
