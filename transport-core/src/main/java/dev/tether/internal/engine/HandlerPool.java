@@ -22,6 +22,13 @@ import org.slf4j.LoggerFactory;
  * thread claims it, so that it is counted on for one task only: the next submitter wakes or starts
  * another thread, and a blocking task never holds back the one after it.
  *
+ * <p>One wake-up is in flight at a time: a submitter that finds a thread already woken (or started)
+ * and not yet arrived leaves its task to that thread; the thread, once it has taken a task, wakes
+ * the next one if work is still queued, since its own task may block. A burst of tasks thus wakes
+ * threads one after another, only while work waits, instead of one wake-up (a system call and a
+ * context switch) per task: under load from 1,000 connections that per-task wake-up cost a third of
+ * the server's throughput.
+ *
  * <p>Thread safe.
  */
 final class HandlerPool implements Executor {
@@ -39,6 +46,9 @@ final class HandlerPool implements Executor {
   /** True while a thread looks for work and no submitter has claimed it. */
   private final AtomicBoolean spinner = new AtomicBoolean();
 
+  /** True from a wake-up (or thread start) until the thread it woke has looked at the queue. */
+  private final AtomicBoolean waking = new AtomicBoolean();
+
   private final AtomicInteger threads = new AtomicInteger();
   private final ThreadFactory factory;
   private volatile boolean shutdown;
@@ -53,18 +63,35 @@ final class HandlerPool implements Executor {
       throw new java.util.concurrent.RejectedExecutionException("the handler pool is shut down");
     }
     tasks.add(task);
+    signal();
+  }
+
+  /** Makes sure a thread will look at the queue soon: the spinning one, or one woken for it. */
+  private void signal() {
     if (spinner.compareAndSet(true, false)) {
       return; // the looking thread is ours: it takes a task
     }
-    wakeOrStart();
-  }
-
-  private void wakeOrStart() {
+    if (waking.get() || !waking.compareAndSet(false, true)) {
+      return; // a thread is on its way; it wakes the next if work is still queued when it arrives
+    }
     Worker idle = parked.pollFirst();
     if (idle != null) {
       idle.wake();
     } else if (!shutdown) {
       startWorker();
+    } else {
+      waking.set(false);
+    }
+  }
+
+  /**
+   * A woken or started thread has looked at the queue: the next wake-up may go. If it took a task
+   * and more wait, its task may block, so another thread must come for them.
+   */
+  private void arrived(boolean tookTask) {
+    waking.set(false);
+    if (tookTask && !tasks.isEmpty()) {
+      signal();
     }
   }
 
@@ -100,8 +127,13 @@ final class HandlerPool implements Executor {
     @Override
     public void run() {
       try {
+        boolean arriving = true; // started by signal(), which counts on it
         while (!shutdown || !tasks.isEmpty()) {
           Runnable task = tasks.poll();
+          if (arriving) {
+            arriving = false;
+            arrived(task != null);
+          }
           if (task == null) {
             task = spinForTask();
           }
@@ -131,7 +163,7 @@ final class HandlerPool implements Executor {
           if (!spinner.compareAndSet(true, false) && !tasks.isEmpty()) {
             // a submitter claimed this thread after it had found a task, another one: the
             // submitter's task needs a thread of its own, as this task may block
-            wakeOrStart();
+            signal();
           }
           return task;
         }
@@ -148,34 +180,47 @@ final class HandlerPool implements Executor {
       }
     }
 
+    /**
+     * Parks until a submitter wakes this thread for work and returns a task, or returns null once
+     * the thread has been idle for the keep-alive time or the pool is shut down with nothing
+     * queued.
+     */
     private Runnable parkForTask() {
       while (true) {
         woken = false;
         parked.addFirst(this);
         Runnable task = tasks.poll(); // a task added before we were visible as parked
         if (task != null) {
-          parked.remove(this);
+          if (!parked.remove(this)) {
+            // a submitter took this thread off the list and is waking it: it counts on it
+            awaitWake();
+            arrived(true);
+          }
           return task;
         }
         long start = System.nanoTime();
         while (!woken && !shutdown && System.nanoTime() - start < KEEP_ALIVE_NANOS) {
           LockSupport.parkNanos(this, KEEP_ALIVE_NANOS);
         }
-        if (!woken) {
-          parked.remove(this);
-          Runnable last = tasks.poll();
-          if (last != null || shutdown) {
-            return last;
-          }
-          return null;
+        if (!woken && parked.remove(this)) {
+          return tasks.poll(); // idle too long, or shut down; nobody counts on this thread
         }
+        // woken, or taken off the list by a submitter whose wake-up is on its way
+        awaitWake();
         task = tasks.poll();
+        arrived(task != null);
         if (task != null) {
           return task;
         }
         if (shutdown) {
           return null;
         }
+      }
+    }
+
+    private void awaitWake() {
+      while (!woken) {
+        Thread.onSpinWait(); // the submitter that took this thread off the list wakes it next
       }
     }
   }

@@ -74,6 +74,43 @@ class HandlerPoolTest {
   }
 
   @Test
+  void aBurstOfBlockingTasksGetsAThreadEach() throws Exception {
+    // one wake-up in flight at a time: each thread that arrives and takes a task wakes the next
+    // while tasks wait, so 50 tasks that all block until all 50 run do all run
+    for (int round = 0; round < 20; round++) {
+      CountDownLatch started = new CountDownLatch(50);
+      CountDownLatch release = new CountDownLatch(1);
+      for (int i = 0; i < 50; i++) {
+        pool.execute(
+            () -> {
+              started.countDown();
+              try {
+                release.await();
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            });
+      }
+      boolean all = started.await(10, TimeUnit.SECONDS);
+      release.countDown();
+      assertThat(all).as("round %d: %d of 50 started", round, 50 - started.getCount()).isTrue();
+    }
+  }
+
+  @Test
+  void aBurstOfShortTasksDoesNotStartAThreadPerTask() throws Exception {
+    for (int round = 0; round < 10; round++) {
+      CountDownLatch done = new CountDownLatch(2000);
+      for (int i = 0; i < 2000; i++) {
+        pool.execute(done::countDown);
+      }
+      assertThat(done.await(10, TimeUnit.SECONDS)).isTrue();
+    }
+    // a wake-up per task that found no free thread started hundreds here
+    assertThat(pool.threadCount()).as("threads for bursts of 2,000 short tasks").isLessThan(32);
+  }
+
+  @Test
   void aFailingTaskDoesNotStopItsThread() throws Exception {
     CountDownLatch after = new CountDownLatch(1);
     pool.execute(
