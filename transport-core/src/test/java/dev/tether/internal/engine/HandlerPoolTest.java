@@ -29,17 +29,7 @@ class HandlerPoolTest {
   void aBlockedTaskDoesNotHoldBackTheOthers() throws Exception {
     CountDownLatch release = new CountDownLatch(1);
     CountDownLatch blocked = new CountDownLatch(3);
-    for (int i = 0; i < 3; i++) {
-      pool.execute(
-          () -> {
-            blocked.countDown();
-            try {
-              release.await();
-            } catch (InterruptedException e) {
-              Thread.currentThread().interrupt();
-            }
-          });
-    }
+    submitBlocking(3, blocked, release);
     assertThat(blocked.await(5, TimeUnit.SECONDS)).as("three blocking tasks run at once").isTrue();
     CountDownLatch other = new CountDownLatch(1);
     pool.execute(other::countDown);
@@ -58,14 +48,7 @@ class HandlerPoolTest {
       assertThat(warm.await(5, TimeUnit.SECONDS)).isTrue(); // its thread now spins for more
       CountDownLatch release = new CountDownLatch(1);
       CountDownLatch second = new CountDownLatch(1);
-      pool.execute(
-          () -> {
-            try {
-              release.await();
-            } catch (InterruptedException e) {
-              Thread.currentThread().interrupt();
-            }
-          });
+      pool.execute(() -> awaitQuietly(release));
       pool.execute(second::countDown);
       boolean ran = second.await(5, TimeUnit.SECONDS);
       release.countDown();
@@ -80,17 +63,7 @@ class HandlerPoolTest {
     for (int round = 0; round < 20; round++) {
       CountDownLatch started = new CountDownLatch(50);
       CountDownLatch release = new CountDownLatch(1);
-      for (int i = 0; i < 50; i++) {
-        pool.execute(
-            () -> {
-              started.countDown();
-              try {
-                release.await();
-              } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-              }
-            });
-      }
+      submitBlocking(50, started, release);
       boolean all = started.await(10, TimeUnit.SECONDS);
       release.countDown();
       assertThat(all).as("round %d: %d of 50 started", round, 50 - started.getCount()).isTrue();
@@ -129,5 +102,24 @@ class HandlerPoolTest {
     await().atMost(Duration.ofSeconds(5)).until(() -> pool.threadCount() == 0);
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> pool.execute(() -> {}))
         .isInstanceOf(java.util.concurrent.RejectedExecutionException.class);
+  }
+
+  /** Submits {@code n} tasks that count {@code started} down, then block until {@code release}. */
+  private void submitBlocking(int n, CountDownLatch started, CountDownLatch release) {
+    for (int i = 0; i < n; i++) {
+      pool.execute(
+          () -> {
+            started.countDown();
+            awaitQuietly(release);
+          });
+    }
+  }
+
+  private static void awaitQuietly(CountDownLatch latch) {
+    try {
+      latch.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 }
