@@ -67,16 +67,11 @@ class IdleScaleTest {
       long heapWith = server.ask("gc");
       long threadsWith = server.ask("threads");
       long rssBefore = server.ask("rss");
-      long cpuBefore = server.ask("cpu");
-      long wallBefore = System.nanoTime();
-      LockSupport.parkNanos(TimeUnit.SECONDS.toNanos(SECONDS)); // the idle period measured
-      long cpu = server.ask("cpu") - cpuBefore;
-      long wall = System.nanoTime() - wallBefore;
+      double coreShare = coreShareOverIdlePeriod(server);
       long rssAfter = server.ask("rss");
       long heapAfter = server.ask("gc");
 
       double perConnection = (heapWith - heapBefore) / (double) CONNECTIONS;
-      double coreShare = 100.0 * cpu / wall;
       System.out.printf(
           "idle scale: %,d connections held %d s (heartbeat %s): %,.0f bytes of heap each after a"
               + " full GC (%,d -> %,d, %,d after the idle period); threads %d -> %d; CPU %.2f%%"
@@ -143,12 +138,8 @@ class IdleScaleTest {
         RawHeartbeats pings = RawHeartbeats.start(raw.address(), CONNECTIONS, interval)) {
       await().atMost(Duration.ofMinutes(2)).until(() -> raw.ask("connections") == CONNECTIONS);
       LockSupport.parkNanos(TimeUnit.SECONDS.toNanos(3));
-      long cpuBefore = raw.ask("cpu");
-      long wallBefore = System.nanoTime();
       long pingsBefore = pings.pings();
-      LockSupport.parkNanos(TimeUnit.SECONDS.toNanos(SECONDS));
-      long cpu = raw.ask("cpu") - cpuBefore;
-      long wall = System.nanoTime() - wallBefore;
+      double coreShare = coreShareOverIdlePeriod(raw);
       long sent = pings.pings() - pingsBefore;
       // the floor is only a floor if it did the work: every connection pinged, every ping answered
       assertThat(sent)
@@ -156,8 +147,18 @@ class IdleScaleTest {
           .isGreaterThanOrEqualTo(CONNECTIONS * SECONDS * 1000L / interval.toMillis() * 9 / 10);
       long sentByNow = pings.pings();
       await().atMost(Duration.ofSeconds(10)).until(() -> pings.echoes() >= sentByNow);
-      return 100.0 * cpu / wall;
+      return coreShare;
     }
+  }
+
+  /** Waits out the idle period measured and returns the % of a core {@code server} spent in it. */
+  private static double coreShareOverIdlePeriod(ServerProcess server) throws Exception {
+    long cpuBefore = server.ask("cpu");
+    long wallBefore = System.nanoTime();
+    LockSupport.parkNanos(TimeUnit.SECONDS.toNanos(SECONDS));
+    long cpu = server.ask("cpu") - cpuBefore;
+    long wall = System.nanoTime() - wallBefore;
+    return 100.0 * cpu / wall;
   }
 
   private static TetherConfig clientConfig(Duration heartbeat, Duration idle) {

@@ -12,6 +12,7 @@ import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
@@ -185,14 +186,7 @@ public final class ServerProcess implements AutoCloseable {
                   })
               .onClose((connection, cause) -> handled.remove(connection))
               .bind(new InetSocketAddress("127.0.0.1", 0));
-      System.out.println("port " + ((InetSocketAddress) server.address()).getPort());
-      System.out.flush();
-      BufferedReader commands =
-          new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
-      for (String command = commands.readLine(); command != null; command = commands.readLine()) {
-        System.out.println(command + " " + answer(command.trim(), server.connections()::size));
-        System.out.flush();
-      }
+      answerCommands(server.address(), () -> server.connections().size());
       server.close(Duration.ofSeconds(5));
       System.exit(0);
     }
@@ -213,61 +207,70 @@ public final class ServerProcess implements AutoCloseable {
       listener.configureBlocking(false);
       listener.register(selector, SelectionKey.OP_ACCEPT);
       AtomicLong open = new AtomicLong();
-      Thread loop =
-          new Thread(
-              () -> {
-                ByteBuffer buffer = ByteBuffer.allocateDirect(64 * 1024);
-                try {
-                  while (true) {
-                    selector.select();
-                    for (SelectionKey key : selector.selectedKeys()) {
-                      if (key.isAcceptable()) {
-                        for (SocketChannel c = listener.accept();
-                            c != null;
-                            c = listener.accept()) {
-                          c.configureBlocking(false);
-                          c.setOption(StandardSocketOptions.TCP_NODELAY, true);
-                          c.register(selector, SelectionKey.OP_READ);
-                          open.incrementAndGet();
-                        }
-                        continue;
-                      }
-                      SocketChannel c = (SocketChannel) key.channel();
-                      buffer.clear();
-                      int n;
-                      try {
-                        n = c.read(buffer);
-                        buffer.flip();
-                        while (buffer.hasRemaining() && c.write(buffer) > 0) {
-                          // a ping of a few bytes goes at once; a full socket just drops the rest
-                        }
-                      } catch (IOException e) {
-                        n = -1;
-                      }
-                      if (n < 0) {
-                        key.cancel();
-                        c.close();
-                        open.decrementAndGet();
-                      }
-                    }
-                    selector.selectedKeys().clear();
-                  }
-                } catch (IOException e) {
-                  throw new UncheckedIOException(e);
-                }
-              },
-              "raw-echo");
+      Thread loop = new Thread(() -> echo(selector, listener, open), "raw-echo");
       loop.setDaemon(true);
       loop.start();
-      System.out.println("port " + ((InetSocketAddress) listener.getLocalAddress()).getPort());
-      System.out.flush();
-      BufferedReader commands =
-          new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
-      for (String command = commands.readLine(); command != null; command = commands.readLine()) {
-        System.out.println(command + " " + answer(command.trim(), open::get));
-        System.out.flush();
-      }
+      answerCommands(listener.getLocalAddress(), open::get);
       System.exit(0);
+    }
+
+    private static void echo(Selector selector, ServerSocketChannel listener, AtomicLong open) {
+      ByteBuffer buffer = ByteBuffer.allocateDirect(64 * 1024);
+      try {
+        while (true) {
+          selector.select();
+          for (SelectionKey key : selector.selectedKeys()) {
+            if (key.isAcceptable()) {
+              for (SocketChannel c = listener.accept(); c != null; c = listener.accept()) {
+                c.configureBlocking(false);
+                c.setOption(StandardSocketOptions.TCP_NODELAY, true);
+                c.register(selector, SelectionKey.OP_READ);
+                open.incrementAndGet();
+              }
+            } else if (!echoOnce((SocketChannel) key.channel(), buffer)) {
+              key.cancel();
+              key.channel().close();
+              open.decrementAndGet();
+            }
+          }
+          selector.selectedKeys().clear();
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+
+    /** Writes back what one read got; false once the peer has gone. */
+    private static boolean echoOnce(SocketChannel c, ByteBuffer buffer) {
+      buffer.clear();
+      try {
+        if (c.read(buffer) < 0) {
+          return false;
+        }
+        buffer.flip();
+        while (buffer.hasRemaining() && c.write(buffer) > 0) {
+          // a ping of a few bytes goes at once; a full socket just drops the rest
+        }
+        return true;
+      } catch (IOException e) {
+        return false;
+      }
+    }
+  }
+
+  /**
+   * Tells the parent the port, then answers its commands, one a line on standard input, until the
+   * parent closes it.
+   */
+  private static void answerCommands(SocketAddress address, LongSupplier connections)
+      throws IOException {
+    System.out.println("port " + ((InetSocketAddress) address).getPort());
+    System.out.flush();
+    BufferedReader commands =
+        new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+    for (String command = commands.readLine(); command != null; command = commands.readLine()) {
+      System.out.println(command + " " + answer(command.trim(), connections));
+      System.out.flush();
     }
   }
 

@@ -84,9 +84,7 @@ final class OneJvmSection {
   /** Plain against resumable connections, from {@code ResumableThroughput}, when it ran. */
   private void resumption() {
     List<Result> resumable =
-        results.of("ResumableThroughput.oneWay").stream()
-            .filter(r -> "resumable".equals(r.param("session")))
-            .toList();
+        results.of("ResumableThroughput.oneWay", Results.with("session", "resumable"));
     if (resumable.isEmpty()) {
       return;
     }
@@ -119,9 +117,7 @@ final class OneJvmSection {
   /** Tether and Netty with and without TLS, from {@code TlsThroughput} and {@code TlsLatency}. */
   private void tls() {
     List<Result> tetherTls =
-        results.of("TlsThroughput.oneWay").stream()
-            .filter(r -> "tether-tls".equals(r.param("transport")))
-            .toList();
+        results.of("TlsThroughput.oneWay", Results.with("transport", "tether-tls"));
     if (tetherTls.isEmpty()) {
       return;
     }

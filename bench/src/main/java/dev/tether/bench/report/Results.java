@@ -75,7 +75,11 @@ final class Results {
   }
 
   List<Result> of(String benchmark) {
-    return rows.stream().filter(r -> r.benchmark().equals(benchmark)).toList();
+    return of(benchmark, r -> true);
+  }
+
+  List<Result> of(String benchmark, Predicate<Result> match) {
+    return rows.stream().filter(r -> r.benchmark().equals(benchmark)).filter(match).toList();
   }
 
   Optional<Result> find(String benchmark, Predicate<Result> match) {

@@ -19,15 +19,15 @@ import org.slf4j.LoggerFactory;
  * without the park and unpark — two system calls and a scheduler wake-up — that a plain pool pays
  * for every message. One thread looks at a time, for at most {@link #SPIN_NANOS}, yielding the
  * processor while it does, so an idle pool costs nothing. A submitter that counts on the looking
- * thread claims it, so that it is counted on for one task only: the next submitter wakes or starts
- * another thread, and a blocking task never holds back the one after it.
+ * thread claims it, so that it is counted on for one task only: the next submitter needs another
+ * thread, and a blocking task never holds back the one after it.
  *
- * <p>One wake-up is in flight at a time: a submitter that finds a thread already woken (or started)
- * and not yet arrived leaves its task to that thread; the thread, once it has taken a task, wakes
- * the next one if work is still queued, since its own task may block. A burst of tasks thus wakes
- * threads one after another, only while work waits, instead of one wake-up (a system call and a
- * context switch) per task: under load from 1,000 connections that per-task wake-up cost a third of
- * the server's throughput.
+ * <p>Another thread is woken (or started) one at a time: a submitter that finds a thread already
+ * woken and not yet arrived leaves its task to that thread; the thread, once it has taken a task,
+ * wakes the next one if work is still queued, since its own task may block. A burst of tasks thus
+ * wakes threads one after another, only while work waits, instead of one wake-up (a system call and
+ * a context switch) per task: under load from 1,000 connections that per-task wake-up cost a third
+ * of the server's throughput.
  *
  * <p>Thread safe.
  */
