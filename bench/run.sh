@@ -42,7 +42,7 @@ if $quick; then
   twojvm_args=(--quick --echo-codecs json --one-way-codecs bytes,json)
   codec_args=(-f 1 -wi 1 -w 1s -i 2 -r 1s -p message=small)
   transport_args=(-f 1 -wi 1 -w 1s -i 2 -r 1s -p codec=bytes,json -p connections=1 -p size=64
-    -p handlers=pool,loop -p session=plain,resumable)
+    -p handlers=default,loop -p session=plain,resumable)
   tls_args=(-f 1 -wi 1 -w 1s -i 2 -r 1s -p size=64,1024)
   echo "quick run: about 10 minutes on 2 cores, longer when the machine is busy"
 else
@@ -50,7 +50,7 @@ else
   codec_args=(-f 1 -wi 2 -w 1s -i 2 -r 1s)
   # the codecs of the two-JVM run; cbor and kryo are measured by the codec benchmarks
   transport_args=(-f 1 -wi 3 -w 1s -i 4 -r 1s -p codec=bytes,json,fury -p connections=1,4
-    -p size=64,1024 -p handlers=pool,loop -p session=plain,resumable)
+    -p size=64,1024 -p handlers=default,loop -p session=plain,resumable)
   tls_args=(-f 1 -wi 2 -w 1s -i 3 -r 1s)
   echo "full run: about 35 minutes on an idle 2-core machine, up to about 70 on a busy one"
 fi

@@ -27,9 +27,10 @@ import java.util.concurrent.Executor;
  *     still accepted when the queue is empty
  * @param maxQueuedInboundMessages received messages waiting for the handler before reading stops
  * @param maxQueuedInboundBytes received bytes waiting for the handler before reading stops
- * @param handlerExecutor where handlers run; null means the runtime's handler pool (see {@link
- *     TetherRuntime}); {@link #EVENT_LOOP} runs them on the connection's event loop. Each
- *     connection's handler calls are serialised whichever executor is used
+ * @param handlerExecutor where handlers run. Null, the default, runs them on the connection's event
+ *     loop while they do not block, and on the runtime's handler pool once one did (see {@link
+ *     TetherRuntime}); {@link #HANDLER_POOL} always on that pool; {@link #EVENT_LOOP} always on the
+ *     loop. Each connection's handler calls are serialised whichever executor is used
  * @param handlerFailurePolicy what a connection does when its message or connection handler throws
  * @param codecLimits the bounds every codec applies to one message on both ends (depth, elements,
  *     elements sharing a hash): the encoder refuses what the decoder would. Both peers must use the
@@ -72,6 +73,31 @@ public record TetherConfig(
         @Override
         public String toString() {
           return "TetherConfig.EVENT_LOOP";
+        }
+      };
+
+  /**
+   * Always runs handlers on the runtime's handler pool, one thread hand-off per delivery: for
+   * handlers that usually block (a database call per message, say). The default ({@code null}) runs
+   * handlers on the connection's event loop, which saves that hand-off, for as long as they do not
+   * block. A handler that waits for Tether (to send into a full queue, for a response, for a
+   * message, for a close) makes the loop go on in a new thread at once; one that waits for anything
+   * else (a lock, a sleep, a future) after 2 to 4 ms; one that stays runnable (computing, or in a
+   * socket read) after about 20 ms. Its connection's handlers then run on the pool, for 10 ms the
+   * first time and twice as long each time it happens again, up to 10 s. The loop's other
+   * connections are held up that long, once; with this executor, never. Use it through {@link
+   * Builder#handlersOnPool()}; it is not a general-purpose executor.
+   */
+  public static final Executor HANDLER_POOL =
+      new Executor() {
+        @Override
+        public void execute(Runnable command) {
+          throw new UnsupportedOperationException("a marker: connections use the runtime's pool");
+        }
+
+        @Override
+        public String toString() {
+          return "TetherConfig.HANDLER_POOL";
         }
       };
 
@@ -304,6 +330,15 @@ public record TetherConfig(
      */
     public Builder handlersOnEventLoop() {
       this.handlerExecutor = EVENT_LOOP;
+      return this;
+    }
+
+    /**
+     * Runs handlers on the runtime's handler pool always; for handlers that usually block. See
+     * {@link TetherConfig#HANDLER_POOL}.
+     */
+    public Builder handlersOnPool() {
+      this.handlerExecutor = HANDLER_POOL;
       return this;
     }
 

@@ -6,10 +6,13 @@ import java.util.concurrent.Executor;
 
 /**
  * The threads Tether runs on: event loops that move bytes (one selector each) and the executor that
- * runs handlers. Servers and clients built without a runtime share {@link #shared()}, created on
- * first use with one loop per core (2 to 8) and a pool of daemon threads; nothing needs
- * configuring. Build your own to size the loops, to run handlers on your executor, or to stop every
- * thread when a component shuts down, and share it between servers and clients:
+ * runs handlers. By default a loop runs its connections' handlers itself, with no thread hand-off,
+ * until one blocks; that connection's handlers then run on the runtime's pool for a while and the
+ * loop goes on in a new thread (see {@link TetherConfig#HANDLER_POOL}). Servers and clients built
+ * without a runtime share {@link #shared()}, created on first use with one loop per core (2 to 8)
+ * and a pool of daemon threads; nothing needs configuring. Build your own to size the loops, to run
+ * handlers on your executor, or to stop every thread when a component shuts down, and share it
+ * between servers and clients:
  *
  * <pre>{@code
  * try (TetherRuntime runtime = TetherRuntime.builder().eventLoops(2).build()) {
@@ -104,7 +107,7 @@ public final class TetherRuntime implements AutoCloseable {
     }
 
     /**
-     * Runs handlers on {@code executor} instead of a pool of the runtime's own; the runtime does
+     * Runs handlers on {@code executor} instead of the runtime's loops and pool; the runtime does
      * not shut it down. Each connection's handler calls stay serialised.
      */
     public Builder handlerExecutor(Executor executor) {
@@ -112,7 +115,11 @@ public final class TetherRuntime implements AutoCloseable {
       return this;
     }
 
-    /** Names the threads {@code prefix-loop-N} and {@code prefix-handler-N}. */
+    /**
+     * Names the threads {@code prefix-loop-N}, {@code prefix-handler-N} and {@code prefix-watch}
+     * (the thread that hands a loop on when a handler blocks it); a loop thread caught in a
+     * blocking handler is renamed {@code prefix-loop-N-handler}.
+     */
     public Builder threadNamePrefix(String prefix) {
       this.threadNamePrefix = Objects.requireNonNull(prefix, "prefix");
       return this;

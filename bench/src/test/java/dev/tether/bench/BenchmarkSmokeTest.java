@@ -66,7 +66,7 @@ class BenchmarkSmokeTest {
                     .param("codec", "bytes", "json")
                     .param("connections", "1")
                     .param("size", "64")
-                    .param("handlers", "pool", "loop")
+                    .param("handlers", "default", "loop")
                     .param("session", "plain", "resumable")
                     .build())
             .run();

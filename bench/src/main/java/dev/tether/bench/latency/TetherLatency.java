@@ -24,9 +24,10 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Tether: {@code request(message).get()}. {@code handlers=pool} is the default (handlers and
- * response futures on Tether's handler pool); {@code handlers=loop} runs them on the event loop
- * ({@code handlerExecutor(Runnable::run)}), Netty's model, for handlers that never block.
+ * Tether: {@code request(message).get()}. {@code handlers=default} is the default configuration
+ * (handlers on the event loop until one blocks, response futures on Tether's handler pool); {@code
+ * handlers=loop} always runs them on the event loop ({@code handlerExecutor(Runnable::run)}),
+ * Netty's model, for handlers that never block.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.SampleTime)
@@ -38,7 +39,7 @@ public class TetherLatency {
   @Param({"bytes", "json", "cbor", "kryo", "fury"})
   public String codec;
 
-  @Param({"pool", "loop"})
+  @Param({"default", "loop"})
   public String handlers;
 
   private Server<Object, Object> server;

@@ -112,7 +112,7 @@ final class Charts {
     if (!points.isEmpty()) {
       Point point = points.get(0);
       List<String> x = List.of("p50", "p90", "p99");
-      for (String c : List.of("TETHER", "TETHER_LOOP", "NETTY", "RAW")) {
+      for (String c : List.of("TETHER", "TETHER_POOL", "TETHER_LOOP", "NETTY", "RAW")) {
         if (twoJvm.has(point.of(c))) {
           add(
               chart,
@@ -147,8 +147,8 @@ final class Charts {
     }
     List<String> contenders =
         baseline.equals("RAW")
-            ? List.of("TETHER", "TETHER_LOOP", "NETTY")
-            : List.of("TETHER", "TETHER_LOOP");
+            ? List.of("TETHER", "TETHER_POOL", "TETHER_LOOP", "NETTY")
+            : List.of("TETHER", "TETHER_POOL", "TETHER_LOOP");
     if (!points.isEmpty()) {
       for (String c : contenders) {
         List<Double> y = new ArrayList<>();
@@ -183,7 +183,7 @@ final class Charts {
               c ->
                   oneJvm.find(
                       "TetherLatency.roundTrip",
-                      Results.with("codec", c).and(Results.with("handlers", "pool")))));
+                      Results.with("codec", c).and(Results.with("handlers", "default")))));
       add(
           chart,
           "TETHER_LOOP",

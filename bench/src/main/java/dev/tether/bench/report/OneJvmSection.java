@@ -169,9 +169,10 @@ final class OneJvmSection {
     }
     Optional<Result> raw = results.find("RawLatency.roundTrip", r -> true);
     md.append("### One JVM: request/response round trip over loopback TCP\n\n")
-        .append("Microseconds, one request at a time, 64-byte body. *handlers*: `pool` is the")
-        .append(" default (handlers and response futures on Tether's handler pool), `loop` runs")
-        .append(" them on the event loop (`handlerExecutor(Runnable::run)`), as Netty does.")
+        .append("Microseconds, one request at a time, 64-byte body. *handlers*: `default` runs")
+        .append(" them on the event loop until one blocks (response futures on the handler pool),")
+        .append(
+            " `loop` always on the event loop (`handlerExecutor(Runnable::run)`), as Netty does.")
         .append(
             raw.map(
                     r ->

@@ -7,6 +7,7 @@ import java.util.Locale;
 enum Palette {
   TETHER("Tether", new Color(0x1f, 0x77, 0xb4)),
   TETHER_LOOP("Tether, handlers on loop", new Color(0x6b, 0xae, 0xd6)),
+  TETHER_POOL("Tether, handlers on pool", new Color(0x9e, 0xca, 0xe1)),
   NETTY("Netty", new Color(0xff, 0x7f, 0x0e)),
   RAW("raw", new Color(0x7f, 0x7f, 0x7f));
 

@@ -17,7 +17,7 @@ final class TwoJvmSection {
   /** The agreement two runs should reach on every ratio. */
   static final double TARGET = 0.15;
 
-  private static final List<String> TETHERS = List.of("TETHER", "TETHER_LOOP");
+  private static final List<String> TETHERS = List.of("TETHER", "TETHER_POOL", "TETHER_LOOP");
 
   private final TwoJvmResults results;
   private final StringBuilder md;
@@ -93,7 +93,7 @@ final class TwoJvmSection {
           .append("| contender | p50 µs | p90 µs | p99 µs | p50 ÷ raw | p50 ÷ Netty |\n")
           .append("|---|---:|---:|---:|---:|---:|\n");
       Point request = new Point("REQUEST", point.codec(), point.connections());
-      for (String c : List.of("TETHER", "TETHER_LOOP", "NETTY", "RAW")) {
+      for (String c : List.of("TETHER", "TETHER_POOL", "TETHER_LOOP", "NETTY", "RAW")) {
         latencyRow(point, c, Palette.of(c).label());
       }
       for (String c : TETHERS) {
@@ -135,7 +135,7 @@ final class TwoJvmSection {
         .append("|---|---:|---|---:|---:|---:|\n");
     Set<Integer> rawShown = new HashSet<>();
     for (Point point : points) {
-      for (String c : List.of("TETHER", "TETHER_LOOP", "NETTY")) {
+      for (String c : List.of("TETHER", "TETHER_POOL", "TETHER_LOOP", "NETTY")) {
         Key key = point.of(c);
         if (!results.has(key)) {
           continue;

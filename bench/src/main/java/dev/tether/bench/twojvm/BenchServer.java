@@ -13,8 +13,8 @@ import java.util.Map;
  * {@code System.nanoTime()}), it waits until n have arrived, at most 30 s, prints {@code RESULT
  * <json>} (received, out of sequence, the rate it received at during that time) and exits.
  *
- * <p>Usage: {@code BenchServer --contender tether|tether-loop|netty|raw --codec json --workload
- * round-trip|request|echo|one-way [--thread-stats]}.
+ * <p>Usage: {@code BenchServer --contender tether|tether-pool|tether-loop|netty|raw --codec json
+ * --workload round-trip|request|echo|one-way [--thread-stats]}.
  */
 public final class BenchServer {
   private BenchServer() {}

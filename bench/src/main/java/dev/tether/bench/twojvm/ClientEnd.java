@@ -38,7 +38,8 @@ interface ClientEnd extends AutoCloseable {
       Contender contender, String codec, InetSocketAddress server, int connections)
       throws Exception {
     return switch (contender) {
-      case TETHER, TETHER_LOOP -> TetherEnds.client(contender, codec, server, connections);
+      case TETHER, TETHER_LOOP, TETHER_POOL ->
+          TetherEnds.client(contender, codec, server, connections);
       case NETTY -> NettyEnds.client(codec, server, connections);
       case RAW -> RawEnds.client(server, connections);
     };

@@ -4,10 +4,12 @@ import java.util.Locale;
 
 /** A system measured in the two-JVM benchmarks: both its server and its load-generator end. */
 public enum Contender {
-  /** Tether with its default configuration: handlers on Tether's handler pool. */
+  /** Tether with its default configuration: handlers on the event loop until one blocks. */
   TETHER("Tether"),
   /** Tether with {@code handlerExecutor(Runnable::run)}: handlers on the event loop, as Netty. */
   TETHER_LOOP("Tether, handlers on loop"),
+  /** Tether with {@code handlersOnPool()}: a hand-off to the handler pool per delivery. */
+  TETHER_POOL("Tether, handlers on pool"),
   /** Netty 4.2, NIO, handlers on the event loop; see {@link NettyEnds}. */
   NETTY("Netty"),
   /** Blocking socket channels moving pre-encoded frames: the limit; see {@link RawEnds}. */
@@ -31,7 +33,7 @@ public enum Contender {
 
   /** Returns true for the Tether configurations. */
   public boolean isTether() {
-    return this == TETHER || this == TETHER_LOOP;
+    return this == TETHER || this == TETHER_LOOP || this == TETHER_POOL;
   }
 
   /** Returns whether this contender can run {@code workload}: request() is Tether's alone. */

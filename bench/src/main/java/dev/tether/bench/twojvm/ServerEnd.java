@@ -23,7 +23,7 @@ interface ServerEnd extends AutoCloseable {
    */
   static ServerEnd start(Contender contender, String codec, boolean echo) throws Exception {
     return switch (contender) {
-      case TETHER, TETHER_LOOP -> TetherEnds.server(contender, codec, echo);
+      case TETHER, TETHER_LOOP, TETHER_POOL -> TetherEnds.server(contender, codec, echo);
       case NETTY -> NettyEnds.server(codec, echo);
       case RAW -> RawEnds.server(echo);
     };

@@ -26,11 +26,13 @@ final class TetherEnds {
 
   private TetherEnds() {}
 
-  /** The contender's configuration: the defaults, or handlers on the event loop. */
+  /** The contender's configuration: the defaults, handlers on the event loop or on the pool. */
   static TetherConfig config(Contender contender, String codec) {
     TetherConfig.Builder config = TetherConfig.builder().codecs(codec);
     if (contender == Contender.TETHER_LOOP) {
       config.handlerExecutor(Runnable::run);
+    } else if (contender == Contender.TETHER_POOL) {
+      config.handlersOnPool();
     }
     return config.build();
   }

@@ -28,11 +28,11 @@ import java.util.Map;
  * <p>Usage: {@code TwoJvmRun --out twojvm.json [--quick] [--rounds 4] [--warmup-ms 3000]
  * [--max-warmup-ms 20000] [--measure-ms 2000] [--window 64] [--connections 1,4] [--latency-codecs
  * json] [--echo-codecs json,fury] [--one-way-codecs bytes,json,fury] [--workloads
- * round-trip,request,echo,one-way] [--contenders tether,tether-loop,netty,raw] [--jvm-args "-Xms1g
- * -Xmx1g"] [--jvms 2] [--thread-stats] [--strict]}. {@code --jvms 1} runs each server inside its
- * load generator's JVM instead: the one-JVM control. {@code --thread-stats} records per-thread CPU
- * time and context switches over the measurement time ({@link ThreadStats}). {@code --strict} exits
- * with status 1 if a measurement failed.
+ * round-trip,request,echo,one-way] [--contenders tether,tether-pool,tether-loop,netty,raw]
+ * [--jvm-args "-Xms1g -Xmx1g"] [--jvms 2] [--thread-stats] [--strict]}. {@code --jvms 1} runs each
+ * server inside its load generator's JVM instead: the one-JVM control. {@code --thread-stats}
+ * records per-thread CPU time and context switches over the measurement time ({@link ThreadStats}).
+ * {@code --strict} exits with status 1 if a measurement failed.
  */
 public final class TwoJvmRun {
   /** Children get the same heap, so that no contender is measured with more or less of it. */
@@ -65,7 +65,7 @@ public final class TwoJvmRun {
     this.threadStats = options.flag("thread-stats");
     this.jvmArgs = split(options.get("jvm-args", DEFAULT_JVM_ARGS), " ");
     List<Contender> contenders =
-        split(options.get("contenders", "tether,tether-loop,netty,raw"), ",").stream()
+        split(options.get("contenders", "tether,tether-pool,tether-loop,netty,raw"), ",").stream()
             .map(Contender::parse)
             .toList();
     List<Workload> workloads =

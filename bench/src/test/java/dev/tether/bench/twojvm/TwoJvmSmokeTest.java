@@ -31,8 +31,10 @@ class TwoJvmSmokeTest {
     "raw,         round-trip, none,  1",
     "tether,      request,    json,  1",
     "tether-loop, request,    bytes, 1",
+    "tether-pool, request,    json,  1",
     "tether,      echo,       json,  2",
     "tether-loop, echo,       bytes, 2",
+    "tether-pool, echo,       bytes, 2",
     "netty,       echo,       json,  2",
     "raw,         echo,       none,  2",
     "tether,      one-way,    bytes, 2",
@@ -96,7 +98,8 @@ class TwoJvmSmokeTest {
       measured.add(sample.path("contender").asString());
     }
     assertThat(failures).isZero();
-    assertThat(measured).containsExactlyInAnyOrder("TETHER", "TETHER_LOOP", "NETTY", "RAW");
+    assertThat(measured)
+        .containsExactlyInAnyOrder("TETHER", "TETHER_POOL", "TETHER_LOOP", "NETTY", "RAW");
 
     Path out = dir.resolve("report");
     Report.main(new String[] {out.toString(), "test machine", json.toString()});

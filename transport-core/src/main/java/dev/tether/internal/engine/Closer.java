@@ -109,6 +109,7 @@ final class Closer {
     if (c.mailbox.isDispatchThread() || EventLoop.onAnyLoop()) {
       return; // the close completes after this handler returns; waiting here would deadlock
     }
+    EventLoop.beforeWaiting();
     ConnectionClosedException cause;
     try {
       cause =

@@ -22,6 +22,14 @@ import org.slf4j.LoggerFactory;
  * <p>The loop never waits on anything but its selector. Whatever a channel's handler, a task or a
  * timer throws is caught: the channel's handler is told through {@link Handler#onFailure} so that
  * it can close its own connection, and the loop carries on with every other channel.
+ *
+ * <p>The loop may also run connections' message handlers, at the end of a turn ({@link
+ * #runHandlersSoon}), when its group has a {@link HandlerWatch}. While one runs, the loop's owner
+ * is a mark of the thread instead of the thread: engine code that the handler calls sees a thread
+ * like any other, which may wait. A handler that waits (or that the watch finds stuck) gives the
+ * loop to a new thread ({@link #handOff}), which finishes the turn and carries on; the old thread
+ * finishes its handler's work and ends. So the thread of a loop may change; {@link #inLoop} asks
+ * for the current one.
  */
 public final class EventLoop implements Runnable {
   private static final Logger log = LoggerFactory.getLogger(EventLoop.class);
@@ -50,7 +58,11 @@ public final class EventLoop implements Runnable {
 
   /** The thread of a loop; lets any code ask cheaply whether it runs on an event loop. */
   static final class LoopThread extends Thread {
-    final EventLoop loop;
+    /** The loop; null once the thread has handed it to another. */
+    volatile EventLoop loop;
+
+    /** The loop's owner while this thread runs a handler for it. */
+    final Object runningHandler = new Object();
 
     LoopThread(EventLoop loop, String name) {
       super(loop, name);
@@ -59,8 +71,47 @@ public final class EventLoop implements Runnable {
     }
   }
 
+  private static final java.lang.invoke.VarHandle OWNER;
+
+  static {
+    try {
+      OWNER =
+          java.lang.invoke.MethodHandles.lookup()
+              .findVarHandle(EventLoop.class, "owner", Object.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
+
   private final Selector selector;
-  private final LoopThread thread;
+  private final String name;
+
+  /**
+   * The thread serving the loop; while it runs a handler, that thread's {@link
+   * LoopThread#runningHandler} mark instead, and the loop may then be handed on.
+   */
+  @SuppressWarnings("unused") // through OWNER as well
+  private volatile Object owner;
+
+  /** Watches the handler calls of this loop; null if the loop never runs handlers. */
+  private final HandlerWatch watch;
+
+  /** Mailboxes whose handlers run at the end of this turn; those before the index have run. */
+  private final ArrayList<Mailbox> handlerRuns = new ArrayList<>();
+
+  private int handlerIndex;
+
+  /** The thread running a handler now, and its mailbox; both read by the watch. */
+  private volatile Thread handlerThread;
+
+  private volatile Mailbox handlerMailbox;
+
+  /** Counts handler calls started, so that the watch can tell a stuck one. */
+  private final java.util.concurrent.atomic.AtomicLong handlerProgress =
+      new java.util.concurrent.atomic.AtomicLong();
+
+  private final java.util.concurrent.atomic.LongAdder handOffs =
+      new java.util.concurrent.atomic.LongAdder();
   private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
   private final AtomicBoolean wakeupPending = new AtomicBoolean();
   private final AtomicReference<DeadlineQueue.Timer> addedTimers = new AtomicReference<>();
@@ -79,24 +130,44 @@ public final class EventLoop implements Runnable {
 
   final ByteBuffer writeBuffer = ByteBuffer.allocateDirect(WRITE_BUFFER_BYTES);
 
-  EventLoop(String name) {
+  /**
+   * Opens the selector; {@link #start} starts the thread.
+   *
+   * @param watch the watch of the loop's group if the loop is to run handlers itself, or null
+   */
+  EventLoop(String name, HandlerWatch watch) {
     try {
       selector = Selector.open();
     } catch (IOException e) {
       throw new UncheckedIOException("cannot open a selector", e);
     }
-    thread = new LoopThread(this, name);
+    this.name = name;
+    this.watch = watch;
+  }
+
+  void start() {
+    LoopThread thread = new LoopThread(this, name);
+    owner = thread;
     thread.start();
   }
 
-  /** Returns the loop whose thread is the current thread, or null. */
-  static EventLoop current() {
-    return Thread.currentThread() instanceof LoopThread t ? t.loop : null;
+  /** Returns true on a thread serving an event loop now, where nothing may wait. */
+  static boolean onAnyLoop() {
+    return Thread.currentThread() instanceof LoopThread t && t.loop != null && t.loop.owner == t;
   }
 
-  /** Returns true on any event-loop thread, where nothing may wait. */
-  static boolean onAnyLoop() {
-    return Thread.currentThread() instanceof LoopThread;
+  /**
+   * Called by engine code about to wait for something (room to send, a response, a message, a
+   * close): if the current thread is running a handler for a loop, it gives the loop to a new
+   * thread first, so that the wait holds up only this handler.
+   */
+  static void beforeWaiting() {
+    if (Thread.currentThread() instanceof LoopThread t) {
+      EventLoop loop = t.loop;
+      if (loop != null && loop.owner == t.runningHandler) {
+        loop.handOff();
+      }
+    }
   }
 
   Selector selector() {
@@ -104,11 +175,100 @@ public final class EventLoop implements Runnable {
   }
 
   boolean inLoop() {
-    return Thread.currentThread() == thread;
+    return Thread.currentThread() == owner;
   }
 
   String name() {
-    return thread.getName();
+    return name;
+  }
+
+  /** Returns true if this loop runs handlers itself, watched; see {@link HandlerWatch}. */
+  boolean runsHandlers() {
+    return watch != null;
+  }
+
+  /** Returns how many times the loop was handed to a new thread; for tests and metrics. */
+  long handOffs() {
+    return handOffs.sum();
+  }
+
+  /**
+   * Runs {@code mailbox}'s handlers on this loop at the end of the turn, after every ready channel
+   * was read, and before the writes of the turn go out, so that replies join them. Loop thread.
+   */
+  void runHandlersSoon(Mailbox mailbox) {
+    handlerRuns.add(mailbox);
+  }
+
+  /** Returns true while a handler runs on this loop; for the watch. */
+  boolean runsHandler() {
+    Object o = owner;
+    return o != null && !(o instanceof Thread);
+  }
+
+  /** Returns true if the thread running a handler now waits (blocked, waiting or sleeping). */
+  boolean handlerWaits() {
+    Thread runner = handlerThread;
+    return runner != null && runner.getState() != Thread.State.RUNNABLE;
+  }
+
+  /** Returns true if the current thread runs a handler for an event loop, which may hand it on. */
+  static boolean runsHandlerHere() {
+    return Thread.currentThread() instanceof LoopThread t
+        && t.loop != null
+        && t.loop.owner == t.runningHandler;
+  }
+
+  /** Returns false once the loop is stopping: handlers then run elsewhere. */
+  boolean acceptsHandlers() {
+    return !stopping;
+  }
+
+  long handlerProgress() {
+    return handlerProgress.get();
+  }
+
+  /**
+   * Counts one more handler call of {@code mailbox}'s run; returns false if the calling thread no
+   * longer runs handlers for this loop (the loop was handed on while it was in one).
+   */
+  boolean handlerCalled(Thread runner) {
+    if (handlerThread != runner) {
+      return false;
+    }
+    handlerProgress.lazySet(handlerProgress.get() + 1);
+    return true;
+  }
+
+  /**
+   * Gives the loop to a new thread, if a handler is running on it: the new thread finishes the
+   * current turn and carries on, the running handler's mailbox runs on the handler pool for a
+   * while, and the thread of the handler goes on with it without the loop. Returns false if no
+   * handler was running (it returned meanwhile).
+   */
+  boolean handOff() {
+    Object mark = owner;
+    if (mark == null || mark instanceof Thread) {
+      return false;
+    }
+    Thread runner = handlerThread;
+    Mailbox mailbox = handlerMailbox;
+    LoopThread successor = new LoopThread(this, name);
+    if (!OWNER.compareAndSet(this, mark, successor)) {
+      return false;
+    }
+    handlerThread = null;
+    handOffs.increment();
+    if (mailbox != null) {
+      mailbox.handlerBlocked();
+    }
+    if (runner instanceof LoopThread t) {
+      t.loop = null;
+      t.setName(name + "-handler");
+    }
+    log.debug("a handler of {} blocks; the loop goes on in a new thread", mailbox);
+    successor.start();
+    return true;
   }
 
   /** Runs {@code task} on the loop thread, soon; after {@link #shutdown}, never. */
@@ -203,21 +363,31 @@ public final class EventLoop implements Runnable {
 
   @Override
   public void run() {
+    Thread me = Thread.currentThread();
     try {
+      // a thread that took over finishes the turn of the one that handed the loop on
+      if (!finishTurn()) {
+        return;
+      }
       while (!stopping) {
         try {
-          turn();
+          if (!turn()) {
+            return; // handed on while in a handler
+          }
         } catch (Throwable t) {
-          log.error("event loop {} caught an unexpected error; continuing", thread.getName(), t);
+          log.error("event loop {} caught an unexpected error; continuing", name, t);
         }
       }
       closeAll();
     } finally {
-      stopped.countDown();
+      if (owner == me) {
+        stopped.countDown();
+      }
     }
   }
 
-  private void turn() throws IOException {
+  /** One turn; returns false if this thread no longer serves the loop. */
+  private boolean turn() throws IOException {
     addTimers();
     long next = timers.nextDeadline();
     long now = System.nanoTime();
@@ -240,7 +410,52 @@ public final class EventLoop implements Runnable {
     runTasks();
     addTimers();
     timers.expire(System.nanoTime());
+    return finishTurn();
+  }
+
+  private boolean finishTurn() {
+    if (!runHandlers()) {
+      return false;
+    }
     runEndOfTurn();
+    return true;
+  }
+
+  /**
+   * Runs the handlers of the mailboxes queued this turn, one mailbox at a time, without an owner
+   * meanwhile. Returns false if the loop was handed to another thread during a run: this thread
+   * must then leave it, and the new owner runs the rest.
+   */
+  private boolean runHandlers() {
+    if (handlerRuns.isEmpty()) {
+      return true;
+    }
+    LoopThread me = (LoopThread) Thread.currentThread();
+    // the loop is awake until this turn ends: what handlers queue for it needs no wake-up
+    wakeupPending.set(true);
+    while (handlerIndex < handlerRuns.size()) {
+      Mailbox mailbox = handlerRuns.get(handlerIndex);
+      handlerRuns.set(handlerIndex++, null);
+      handlerMailbox = mailbox;
+      handlerThread = me;
+      handlerProgress.lazySet(handlerProgress.get() + 1);
+      owner = me.runningHandler;
+      watch.busy();
+      try {
+        mailbox.runOnLoop();
+      } catch (Throwable t) {
+        log.error("handlers of {} failed on event loop {}", mailbox, name, t);
+      }
+      if (!OWNER.compareAndSet(this, me.runningHandler, me)) {
+        return false; // handed on meanwhile
+      }
+      handlerThread = null;
+    }
+    handlerMailbox = null;
+    handlerRuns.clear();
+    handlerIndex = 0;
+    wakeupPending.set(false);
+    return true;
   }
 
   private void runEndOfTurn() {

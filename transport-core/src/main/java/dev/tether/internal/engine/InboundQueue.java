@@ -115,6 +115,7 @@ final class InboundQueue {
         if (timeoutNanos <= 0 || stop.getAsBoolean()) {
           return null;
         }
+        EventLoop.beforeWaiting();
         waiters++;
         try {
           timeoutNanos = notEmpty.awaitNanos(timeoutNanos);

@@ -18,6 +18,7 @@ public final class LoopGroup {
   private final AtomicInteger next = new AtomicInteger();
   private final Executor handlerExecutor;
   private final HandlerPool ownedPool;
+  private final HandlerWatch watch;
   private final List<AutoCloseable> servers = new CopyOnWriteArrayList<>();
   private volatile boolean closed;
 
@@ -25,15 +26,23 @@ public final class LoopGroup {
    * Starts {@code loopCount} loops.
    *
    * @param handlerExecutor where handlers run; null creates a pool of daemon threads that {@link
-   *     #close} shuts down
+   *     #close} shuts down, and lets the loops run handlers themselves until one blocks (see {@link
+   *     HandlerWatch})
    */
   public LoopGroup(int loopCount, Executor handlerExecutor, String threadPrefix) {
     if (loopCount < 1) {
       throw new IllegalArgumentException("at least one event loop is needed, not " + loopCount);
     }
     loops = new EventLoop[loopCount];
+    watch = handlerExecutor == null ? new HandlerWatch(loops, threadPrefix + "-watch") : null;
     for (int i = 0; i < loopCount; i++) {
-      loops[i] = new EventLoop(threadPrefix + "-loop-" + i);
+      loops[i] = new EventLoop(threadPrefix + "-loop-" + i, watch);
+    }
+    for (EventLoop loop : loops) {
+      loop.start();
+    }
+    if (watch != null) {
+      watch.start();
     }
     if (handlerExecutor == null) {
       ownedPool = new HandlerPool(daemonThreads(threadPrefix + "-handler-"));
@@ -71,6 +80,15 @@ public final class LoopGroup {
       throw new IllegalStateException("this Tether runtime is closed");
     }
     return loops[Math.floorMod(next.getAndIncrement(), loops.length)];
+  }
+
+  /** Returns how many times a loop was handed to a new thread because a handler blocked it. */
+  public long handOffs() {
+    long n = 0;
+    for (EventLoop loop : loops) {
+      n += loop.handOffs();
+    }
+    return n;
   }
 
   /**
@@ -120,6 +138,9 @@ public final class LoopGroup {
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(waitMillis);
     for (EventLoop loop : loops) {
       loop.awaitStopped(Math.max(0, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+    }
+    if (watch != null) {
+      watch.stop(); // after the loops: one stuck in a handler is handed on, then stops
     }
     if (ownedPool != null) {
       ownedPool.shutdown(); // its threads are daemons and end once idle

@@ -21,7 +21,9 @@ import org.slf4j.LoggerFactory;
  * requests, the close markers of PROTOCOL.md §8 and the close event. A serial executor in the
  * manner of gRPC's {@code SerializingExecutor}: received items wait in a bounded {@link
  * InboundQueue} and one dispatcher at a time delivers them on the handler executor (or on the
- * connection's event loop). Nothing a handler throws, {@link Error}s included, can stop it: a
+ * connection's event loop). By default the loop runs them itself, at the end of its turn, until one
+ * blocks: then the loop goes on in a new thread and this mailbox uses the handler pool for a while
+ * ({@link #handlerBlocked}). Nothing a handler throws, {@link Error}s included, can stop it: a
  * failing message handler closes the connection or is logged, as the {@link HandlerFailurePolicy}
  * says; a failing request handler is answered with HANDLER_FAILED.
  *
@@ -80,6 +82,13 @@ final class Mailbox implements Runnable {
   /** Items delivered in one go before the dispatcher lets other connections use the thread. */
   private static final int DISPATCH_BUDGET = 4096;
 
+  /** How long handlers stay off the loop after one blocked it, the first time. */
+  private static final long FIRST_PENALTY_NANOS =
+      java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(10);
+
+  /** The longest they stay off: each time one blocks again the time doubles, up to this. */
+  private static final long MAX_PENALTY_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+
   private final RealConnection<?, ?> connection;
   private final Handlers<Object, Object> handlers;
   private final Executor executor;
@@ -96,14 +105,33 @@ final class Mailbox implements Runnable {
   /** Set by the loop when it queued something; lets it start a dispatcher once per read. */
   private boolean offered;
 
+  /** True if the loop runs the handlers itself while they do not block. */
+  private final boolean onLoopUntilBlocked;
+
+  private volatile boolean barredFromLoop;
+  private volatile long barredUntil;
+  private volatile long penaltyNanos = FIRST_PENALTY_NANOS;
+  private final Runnable startAgain = this::startDispatcher;
+  private final Runnable startWhenWritable = this::startWhenWritable;
+
   /** Requests being answered; bit 31 once the GOAWAY is on its way and none may start. */
   final RequestGate gate = new RequestGate();
 
+  /**
+   * @param executor where handlers run; null for the connection's event loop
+   * @param onLoopUntilBlocked if true, the event loop runs them while they do not block, and {@code
+   *     executor} when one did
+   */
   @SuppressWarnings("unchecked")
-  Mailbox(RealConnection<?, ?> connection, Handlers<?, ?> handlers, Executor executor) {
+  Mailbox(
+      RealConnection<?, ?> connection,
+      Handlers<?, ?> handlers,
+      Executor executor,
+      boolean onLoopUntilBlocked) {
     this.connection = connection;
     this.handlers = (Handlers<Object, Object>) handlers;
     this.executor = executor;
+    this.onLoopUntilBlocked = onLoopUntilBlocked && executor != null;
     Runnable resume = connection::resumeReadingSoon;
     int maxItems = connection.config.maxQueuedInboundMessages();
     long maxBytes = connection.config.maxQueuedInboundBytes();
@@ -176,10 +204,17 @@ final class Mailbox implements Runnable {
 
   /** Starts a dispatcher if none is running or scheduled. */
   void schedule() {
-    if (!scheduled.compareAndSet(false, true)) {
-      return;
+    if (scheduled.compareAndSet(false, true)) {
+      startDispatcher();
     }
-    if (executor != null) {
+  }
+
+  /** Starts the dispatcher that {@link #scheduled} stands for. */
+  private void startDispatcher() {
+    EventLoop loop = connection.loop;
+    if (onLoopUntilBlocked && loop.inLoop() && loop.acceptsHandlers() && mayRunOnLoop()) {
+      connection.loop.runHandlersSoon(this);
+    } else if (executor != null) {
       try {
         executor.execute(this);
       } catch (RuntimeException e) { // a rejecting executor must not wedge the connection
@@ -194,6 +229,37 @@ final class Mailbox implements Runnable {
       run();
     } else {
       connection.loop.execute(this);
+    }
+  }
+
+  private boolean mayRunOnLoop() {
+    if (!barredFromLoop) {
+      return true;
+    }
+    if (System.nanoTime() - barredUntil < 0) {
+      return false;
+    }
+    barredFromLoop = false;
+    return true;
+  }
+
+  /**
+   * Told by the loop that a handler of this connection blocked it: the handlers run on the pool for
+   * a while, twice as long each time it happens again.
+   */
+  void handlerBlocked() {
+    long penalty = penaltyNanos;
+    barredUntil = System.nanoTime() + penalty;
+    barredFromLoop = true;
+    penaltyNanos = Math.min(2 * penalty, MAX_PENALTY_NANOS);
+  }
+
+  /** The dispatcher stopped at a full outbound queue; starts it again once there is room. Loop. */
+  private void startWhenWritable() {
+    if (connection.outbound.isWritable()) {
+      schedule();
+    } else {
+      connection.dispatchWhenWritable();
     }
   }
 
@@ -213,17 +279,34 @@ final class Mailbox implements Runnable {
     boolean more;
     dispatchThread.set(current);
     try {
-      more = dispatch();
+      more = dispatch(false);
     } finally {
       // a successor may already run (scheduled the moment this one released the flag)
       dispatchThread.compareAndSet(current, null);
     }
     if (more) {
-      if (executor != null) {
+      if (onLoopUntilBlocked) {
+        connection.loop.execute(startAgain); // back on the loop if it may be
+      } else if (executor != null) {
         executor.execute(this); // yield the thread to other connections, stay scheduled
       } else {
         connection.loop.execute(this);
       }
+    }
+  }
+
+  /** Delivers queued items on the event loop, at the end of its turn; see {@link EventLoop}. */
+  void runOnLoop() {
+    Thread current = Thread.currentThread();
+    boolean more;
+    dispatchThread.set(current);
+    try {
+      more = dispatch(true);
+    } finally {
+      dispatchThread.compareAndSet(current, null);
+    }
+    if (more) {
+      connection.loop.execute(startAgain); // other connections' handlers first
     }
   }
 
@@ -232,11 +315,17 @@ final class Mailbox implements Runnable {
    * stops while the outbound queue is over its bound, and the connection reschedules it once the
    * queue drains, so a handler on the loop never sends into a full queue.
    */
-  private boolean dispatch() {
+  private boolean dispatch(boolean onLoop) {
+    Thread current = onLoop ? Thread.currentThread() : null;
     for (int budget = DISPATCH_BUDGET; budget > 0; budget--) {
       if (executor == null && !connection.outbound.isWritable() && !finished) {
         scheduled.set(false);
         connection.dispatchWhenWritable();
+        return false;
+      }
+      if (onLoop && !connection.outbound.isWritable() && !finished) {
+        scheduled.set(false); // a handler run by the loop does not wait for room: it waits here
+        connection.loop.execute(startWhenWritable);
         return false;
       }
       if (batchPosition == batchLength) {
@@ -252,6 +341,10 @@ final class Mailbox implements Runnable {
       }
       Object item = batch[batchPosition];
       batch[batchPosition++] = null;
+      if (onLoop) {
+        // false once the loop went on without this thread: it is then a thread like a pool's
+        onLoop = connection.loop.handlerCalled(current);
+      }
       deliver(item);
     }
     return true;

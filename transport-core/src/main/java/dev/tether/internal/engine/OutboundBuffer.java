@@ -56,6 +56,12 @@ final class OutboundBuffer {
     NO_WAIT,
     /** An event-loop thread: never waits; accepted up to twice the bound. */
     LOOP,
+    /**
+     * A handler that an event loop runs: accepted up to twice the bound without waiting, as on the
+     * loop (whose dispatcher pauses while the queue is over its bound); beyond, waits as {@link
+     * #WAIT} does, once the loop has gone on without it.
+     */
+    HANDLER,
     /** Frames the transport owes: accepted whatever the bound, unless closed. */
     FORCE
   }
@@ -135,27 +141,45 @@ final class OutboundBuffer {
           return BACK_PRESSURED;
         }
       }
+      case HANDLER -> {
+        if (held() != 0 && (long) held() + length > 2L * limit) {
+          int waited = awaitRoom(length, waitNanos);
+          if (waited != ACCEPTED) {
+            return waited;
+          }
+        }
+      }
       case WAIT -> {
-        long start = System.nanoTime();
-        while (!hasRoom(length)) {
-          long since = lastProgressNanos - start > 0 ? lastProgressNanos : start;
-          long left = Deadlines.after(since, waitNanos) - System.nanoTime();
-          if (left <= 0) {
-            return BACK_PRESSURED;
-          }
-          waiters++;
-          try {
-            TimeUnit.NANOSECONDS.timedWait(this, left);
-          } finally {
-            waiters--;
-          }
-          if (closed) {
-            return CLOSED;
-          }
+        int waited = awaitRoom(length, waitNanos);
+        if (waited != ACCEPTED) {
+          return waited;
         }
       }
     }
     put(frame, length);
+    return ACCEPTED;
+  }
+
+  /** Waits until {@code length} bytes fit, up to {@code waitNanos} without progress. */
+  private int awaitRoom(int length, long waitNanos) throws InterruptedException {
+    long start = System.nanoTime();
+    while (!hasRoom(length)) {
+      long since = lastProgressNanos - start > 0 ? lastProgressNanos : start;
+      long left = Deadlines.after(since, waitNanos) - System.nanoTime();
+      if (left <= 0) {
+        return BACK_PRESSURED;
+      }
+      EventLoop.beforeWaiting();
+      waiters++;
+      try {
+        TimeUnit.NANOSECONDS.timedWait(this, left);
+      } finally {
+        waiters--;
+      }
+      if (closed) {
+        return CLOSED;
+      }
+    }
     return ACCEPTED;
   }
 

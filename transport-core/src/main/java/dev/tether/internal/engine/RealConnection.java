@@ -134,7 +134,8 @@ final class RealConnection<O, I> implements Connection<O, I>, EventLoop.Handler 
     this.listener = listener;
     Executor configured = config.handlerExecutor();
     boolean onLoop = configured == TetherConfig.EVENT_LOOP;
-    this.handlerExecutor = onLoop ? null : configured != null ? configured : defaultExecutor;
+    boolean pool = configured == null || configured == TetherConfig.HANDLER_POOL;
+    this.handlerExecutor = onLoop ? null : pool ? defaultExecutor : configured;
     this.decodeExecutor = onLoop ? defaultExecutor : handlerExecutor;
     this.closer = new Closer(this);
     this.sender = new Sender(this);
@@ -143,7 +144,8 @@ final class RealConnection<O, I> implements Connection<O, I>, EventLoop.Handler 
     this.io = new SocketIo(this, channel, true);
     this.handshaker = new Handshaker(this);
     this.router = new FrameRouter(this, handshaker);
-    this.mailbox = new Mailbox(this, handlers, handlerExecutor);
+    this.mailbox =
+        new Mailbox(this, handlers, handlerExecutor, configured == null && loop.runsHandlers());
     this.requests = new Requests(loop, onLoop ? Runnable::run : handlerExecutor, peerName);
     this.keepAlive = new KeepAlive(this);
     this.resumption = new Resumption(this, reconnect, listener.sessions());

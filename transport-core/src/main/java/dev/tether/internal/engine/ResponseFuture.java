@@ -57,7 +57,11 @@ final class ResponseFuture<T> extends CompletableFuture<T> {
   }
 
   private void spinUntilDone() {
-    if (isDone() || EventLoop.onAnyLoop()) {
+    if (isDone()) {
+      return;
+    }
+    EventLoop.beforeWaiting();
+    if (EventLoop.onAnyLoop()) {
       return;
     }
     long deadline = System.nanoTime() + HandlerPool.SPIN_NANOS;

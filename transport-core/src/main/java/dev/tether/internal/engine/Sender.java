@@ -48,7 +48,7 @@ final class Sender {
 
   private void sendOrThrow(Object message, long waitNanos) {
     boolean onLoop = EventLoop.onAnyLoop();
-    Mode mode = onLoop ? Mode.LOOP : Mode.WAIT;
+    Mode mode = onLoop ? Mode.LOOP : waiting();
     SendResult result = enqueue(FrameType.DATA, 0, message, mode, waitNanos, false);
     if (result == SendResult.CLOSED) {
       throw c.closer.closedException();
@@ -110,7 +110,7 @@ final class Sender {
               FrameType.REQUEST,
               pending.id,
               message,
-              onLoop ? Mode.LOOP : Mode.WAIT,
+              onLoop ? Mode.LOOP : waiting(),
               sendTimeoutNanos,
               false);
     } catch (RuntimeException e) {
@@ -181,9 +181,15 @@ final class Sender {
     return result == OutboundBuffer.CLOSED ? SendResult.CLOSED : SendResult.BACK_PRESSURED;
   }
 
+  /** A thread that may wait: a handler run by an event loop, or any other thread. */
+  private static Mode waiting() {
+    return EventLoop.runsHandlerHere() ? Mode.HANDLER : Mode.WAIT;
+  }
+
   /** How a sender's thread treats the bound; see {@link OutboundBuffer.Mode}. */
   private enum Mode {
     WAIT(OutboundBuffer.Mode.WAIT),
+    HANDLER(OutboundBuffer.Mode.HANDLER),
     NO_WAIT(OutboundBuffer.Mode.NO_WAIT),
     LOOP(OutboundBuffer.Mode.LOOP),
     FORCE(OutboundBuffer.Mode.FORCE);
@@ -271,7 +277,7 @@ final class Sender {
             FrameType.RESPONSE,
             id,
             response,
-            onLoop ? Mode.FORCE : Mode.WAIT,
+            onLoop ? Mode.FORCE : waiting(),
             sendTimeoutNanos,
             true);
     if (result == SendResult.CLOSED) {
@@ -286,7 +292,7 @@ final class Sender {
   void respondError(long id, RequestErrorCode code, String text) {
     byte[] frame = errorFrame(id, code, text);
     boolean onLoop = EventLoop.onAnyLoop();
-    Mode mode = onLoop ? Mode.FORCE : Mode.WAIT;
+    Mode mode = onLoop ? Mode.FORCE : waiting();
     int result;
     try {
       result = c.outbound.append(frame, frame.length, mode.buffer, sendTimeoutNanos);

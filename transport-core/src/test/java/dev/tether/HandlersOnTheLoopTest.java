@@ -1,0 +1,199 @@
+package dev.tether;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.tether.testing.Msg;
+import dev.tether.testing.TestTypes;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * By default an event loop runs its connections' handlers itself, and hands itself to a new thread
+ * when one blocks: whatever a handler does, the loop's other connections go on and nothing
+ * deadlocks. The server here has one loop, so that every connection shares it.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class HandlersOnTheLoopTest {
+  private static final Duration WAIT = Duration.ofSeconds(20);
+  private static final TetherConfig CONFIG = TetherConfig.builder().codecs("test").build();
+
+  private final TetherRuntime serverRuntime =
+      TetherRuntime.builder().eventLoops(1).threadNamePrefix("one").build();
+
+  @AfterEach
+  void closeRuntime() {
+    serverRuntime.close();
+  }
+
+  private ServerBuilder<Object, Object> server() {
+    return Tether.server(TestTypes.TYPES).runtime(serverRuntime).config(CONFIG);
+  }
+
+  private static Connection<Object, Object> connect(Server<?, ?> server) {
+    return Tether.client(TestTypes.TYPES).config(CONFIG).connect(server.address());
+  }
+
+  @Test
+  void aHandlerThatDoesNotBlockRunsOnItsEventLoop() throws Exception {
+    try (Server<Object, Object> server =
+            server()
+                .onRequest((c, m) -> new Msg(Thread.currentThread().getName(), 0))
+                .bind(new InetSocketAddress("127.0.0.1", 0));
+        Connection<Object, Object> client = connect(server)) {
+      // the first calls may be slow enough (class loading, the interpreter) to be handed off
+      await()
+          .atMost(WAIT)
+          .until(
+              () -> ((Msg) client.request(new Msg("where", 1)).get(10, TimeUnit.SECONDS)).text(),
+              name -> name.equals("one-loop-0"));
+    }
+  }
+
+  @Test
+  void withHandlersOnPoolHandlersNeverRunOnTheLoop() throws Exception {
+    TetherConfig pool = TetherConfig.builder().codecs("test").handlersOnPool().build();
+    try (Server<Object, Object> server =
+            server()
+                .config(pool)
+                .onRequest((c, m) -> new Msg(Thread.currentThread().getName(), 0))
+                .bind(new InetSocketAddress("127.0.0.1", 0));
+        Connection<Object, Object> client = connect(server)) {
+      for (int i = 0; i < 50; i++) {
+        Msg answer = (Msg) client.request(new Msg("where", i)).get(10, TimeUnit.SECONDS);
+        assertThat(answer.text()).startsWith("one-handler-");
+      }
+    }
+  }
+
+  @Test
+  void aBlockedHandlerDoesNotHoldUpTheLoopsOtherConnections() throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    List<Long> delivered = java.util.Collections.synchronizedList(new ArrayList<>());
+    try (Server<Object, Object> server =
+            server()
+                .onMessage(
+                    (c, m) -> {
+                      Msg msg = (Msg) m;
+                      if (msg.text().equals("block")) {
+                        // not a wait Tether knows of: the watch must notice it
+                        release.await();
+                      }
+                      delivered.add(msg.seq());
+                    })
+                .onRequest((c, m) -> m)
+                .bind(new InetSocketAddress("127.0.0.1", 0));
+        Connection<Object, Object> blocked = connect(server);
+        Connection<Object, Object> other = connect(server)) {
+      blocked.send(new Msg("block", 0));
+      for (int i = 1; i <= 5; i++) {
+        blocked.send(new Msg("after", i));
+      }
+      await().atMost(WAIT).until(() -> serverRuntime.group().handOffs() >= 1);
+
+      for (int i = 0; i < 200; i++) {
+        assertThat(other.request(new Msg("q", i)).get(10, TimeUnit.SECONDS))
+            .isEqualTo(new Msg("q", i));
+      }
+      assertThat(delivered).isEmpty();
+
+      release.countDown();
+      await().atMost(WAIT).until(() -> delivered.size() == 6);
+      assertThat(delivered).containsExactly(0L, 1L, 2L, 3L, 4L, 5L);
+      assertThat(((Msg) other.request(new Msg("still", 1)).get(10, TimeUnit.SECONDS)).text())
+          .isEqualTo("still");
+    }
+  }
+
+  @Test
+  void aHandlerWaitingForAnotherHandlerOnTheSameLoopIsNotDeadlocked() throws Exception {
+    CountDownLatch handedOver = new CountDownLatch(1);
+    try (Server<Object, Object> server =
+            server()
+                .onRequest(
+                    (c, m) -> {
+                      Msg msg = (Msg) m;
+                      if (msg.text().equals("wait")) {
+                        if (!handedOver.await(20, TimeUnit.SECONDS)) {
+                          throw new IllegalStateException("the other handler never ran");
+                        }
+                        return new Msg("waited", msg.seq());
+                      }
+                      handedOver.countDown();
+                      return new Msg("handed", msg.seq());
+                    })
+                .bind(new InetSocketAddress("127.0.0.1", 0));
+        Connection<Object, Object> waiter = connect(server);
+        Connection<Object, Object> giver = connect(server)) {
+      CompletableFuture<Object> waiting = waiter.request(new Msg("wait", 1));
+      assertThat(giver.request(new Msg("give", 2)).get(10, TimeUnit.SECONDS))
+          .isEqualTo(new Msg("handed", 2));
+      assertThat(waiting.get(10, TimeUnit.SECONDS)).isEqualTo(new Msg("waited", 1));
+    }
+  }
+
+  @Test
+  void aHandlerMayWaitForAResponseThatItsOwnLoopReads() throws Exception {
+    // the server's handler asks the client back over the same connection and waits: with
+    // handlers on the loop and no hand-off, the loop that must read the answer would be waiting
+    try (Server<Object, Object> server =
+            server()
+                .onRequest(
+                    (c, m) -> {
+                      Msg asked = (Msg) c.request(new Msg("back", ((Msg) m).seq())).join();
+                      return new Msg("via " + asked.text(), asked.seq());
+                    })
+                .bind(new InetSocketAddress("127.0.0.1", 0));
+        Connection<Object, Object> client =
+            Tether.client(TestTypes.TYPES)
+                .config(CONFIG)
+                .onRequest((c, m) -> new Msg("client", ((Msg) m).seq()))
+                .connect(server.address())) {
+      for (int i = 0; i < 20; i++) {
+        assertThat(client.request(new Msg("ask", i)).get(10, TimeUnit.SECONDS))
+            .isEqualTo(new Msg("via client", i));
+      }
+    }
+  }
+
+  @Test
+  void aHandlerSendingMoreThanTheQueueHoldsWaitsForRoomAsAnyThreadWould() throws Exception {
+    int messages = 12_000;
+    String payload = "x".repeat(4096);
+    TetherConfig small =
+        TetherConfig.builder().codecs("test").maxQueuedOutboundBytes(64 * 1024).build();
+    try (Server<Object, Object> server =
+            server()
+                .config(small)
+                .onMessage(
+                    (c, m) -> {
+                      for (int i = 0; i < messages; i++) {
+                        c.send(new Msg(payload, i)); // 48 MB into a 64 KiB queue
+                      }
+                    })
+                .bind(new InetSocketAddress("127.0.0.1", 0));
+        Connection<Object, Object> client =
+            Tether.client(TestTypes.TYPES)
+                .config(CONFIG.toBuilder().maxQueuedInboundMessages(1).build())
+                .connect(server.address())) {
+      client.send(new Msg("go", 0));
+      // the client takes nothing until the socket buffers and the server's queue are full and
+      // the handler, on the loop, has had to wait for room: the loop went on without it
+      await().atMost(WAIT).until(() -> serverRuntime.group().handOffs() >= 1);
+      for (int i = 0; i < messages; i++) {
+        Msg received = (Msg) client.receive(Duration.ofSeconds(10));
+        assertThat(received).isNotNull();
+        assertThat(received.seq()).isEqualTo(i);
+      }
+      assertThat(client.isOpen()).isTrue();
+    }
+  }
+}
