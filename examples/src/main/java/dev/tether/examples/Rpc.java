@@ -76,7 +76,9 @@ final class Rpc {
         .onRequest(
             Slow.class,
             (connection, slow) -> {
-              Thread.sleep(slow.millis()); // a handler may block: it runs on the handler pool
+              // a handler may block: its event loop goes on in a new thread, and this
+              // connection's handlers move to the handler pool for a while
+              Thread.sleep(slow.millis());
               return new Value(slow.key(), lookUp(store, slow.key()));
             })
         .bind(new InetSocketAddress("127.0.0.1", 0));

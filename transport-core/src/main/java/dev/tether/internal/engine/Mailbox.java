@@ -276,15 +276,7 @@ final class Mailbox implements Runnable {
     if (dispatchThread.get() == current) {
       return; // re-entered from a handler on the loop; the running dispatcher goes on
     }
-    boolean more;
-    dispatchThread.set(current);
-    try {
-      more = dispatch(false);
-    } finally {
-      // a successor may already run (scheduled the moment this one released the flag)
-      dispatchThread.compareAndSet(current, null);
-    }
-    if (more) {
+    if (dispatchOn(current, false)) {
       if (onLoopUntilBlocked) {
         connection.loop.execute(startAgain); // back on the loop if it may be
       } else if (executor != null) {
@@ -297,16 +289,19 @@ final class Mailbox implements Runnable {
 
   /** Delivers queued items on the event loop, at the end of its turn; see {@link EventLoop}. */
   void runOnLoop() {
-    Thread current = Thread.currentThread();
-    boolean more;
+    if (dispatchOn(Thread.currentThread(), true)) {
+      connection.loop.execute(startAgain); // other connections' handlers first
+    }
+  }
+
+  /** Delivers with {@code current} as the dispatch thread; returns true if items are left. */
+  private boolean dispatchOn(Thread current, boolean onLoop) {
     dispatchThread.set(current);
     try {
-      more = dispatch(true);
+      return dispatch(onLoop);
     } finally {
+      // a successor may already run (scheduled the moment this one released the flag)
       dispatchThread.compareAndSet(current, null);
-    }
-    if (more) {
-      connection.loop.execute(startAgain); // other connections' handlers first
     }
   }
 
