@@ -114,6 +114,30 @@ class HandlersOnTheLoopTest {
   }
 
   @Test
+  void closingTheRuntimeWhileAHandlerBlocksItsLoopClosesItsConnections() throws Exception {
+    CountDownLatch never = new CountDownLatch(1);
+    CompletableFuture<ConnectionClosedException> serverSawClose = new CompletableFuture<>();
+    Server<Object, Object> server =
+        server()
+            .onMessage((c, m) -> never.await())
+            .onClose((c, cause) -> serverSawClose.complete(cause))
+            .bind(new InetSocketAddress("127.0.0.1", 0));
+    try (Connection<Object, Object> client = connect(server)) {
+      client.send(new Msg("block", 1));
+      await().atMost(WAIT).until(() -> serverRuntime.group().handOffs() >= 1);
+
+      serverRuntime.close(); // the loop the handler held went on in another thread, which stops
+
+      assertThat(client.onClose().toCompletableFuture().get(10, TimeUnit.SECONDS)).isNotNull();
+      assertThat(serverSawClose).isNotDone(); // handlers are serial: the close handler waits
+      never.countDown();
+      assertThat(serverSawClose.get(10, TimeUnit.SECONDS)).isNotNull();
+    } finally {
+      never.countDown();
+    }
+  }
+
+  @Test
   void aHandlerWaitingForAnotherHandlerOnTheSameLoopIsNotDeadlocked() throws Exception {
     CountDownLatch handedOver = new CountDownLatch(1);
     try (Server<Object, Object> server =
