@@ -162,12 +162,26 @@ public final class EventLoop implements Runnable {
    * thread first, so that the wait holds up only this handler.
    */
   static void beforeWaiting() {
+    EventLoop loop = loopOfHandlerHere();
+    if (loop != null) {
+      loop.handOff();
+    }
+  }
+
+  /** Returns the loop the current thread runs a handler for, which may hand it on; else null. */
+  private static EventLoop loopOfHandlerHere() {
     if (Thread.currentThread() instanceof LoopThread t) {
       EventLoop loop = t.loop;
       if (loop != null && loop.owner == t.runningHandler) {
-        loop.handOff();
+        return loop;
       }
     }
+    return null;
+  }
+
+  /** Returns true for an owner that is a thread's mark: a handler runs on the loop. */
+  private static boolean isHandlerMark(Object owner) {
+    return owner != null && !(owner instanceof Thread);
   }
 
   Selector selector() {
@@ -182,8 +196,8 @@ public final class EventLoop implements Runnable {
     return name;
   }
 
-  /** Returns true if this loop runs handlers itself, watched; see {@link HandlerWatch}. */
-  boolean runsHandlers() {
+  /** Returns true if this loop may run handlers itself, watched; see {@link HandlerWatch}. */
+  boolean canRunHandlers() {
     return watch != null;
   }
 
@@ -201,9 +215,8 @@ public final class EventLoop implements Runnable {
   }
 
   /** Returns true while a handler runs on this loop; for the watch. */
-  boolean runsHandler() {
-    Object o = owner;
-    return o != null && !(o instanceof Thread);
+  boolean inHandler() {
+    return isHandlerMark(owner);
   }
 
   /** Returns true if the thread running a handler now waits (blocked, waiting or sleeping). */
@@ -214,9 +227,7 @@ public final class EventLoop implements Runnable {
 
   /** Returns true if the current thread runs a handler for an event loop, which may hand it on. */
   static boolean runsHandlerHere() {
-    return Thread.currentThread() instanceof LoopThread t
-        && t.loop != null
-        && t.loop.owner == t.runningHandler;
+    return loopOfHandlerHere() != null;
   }
 
   /** Returns false once the loop is stopping: handlers then run elsewhere. */
@@ -229,8 +240,8 @@ public final class EventLoop implements Runnable {
   }
 
   /**
-   * Counts one more handler call of {@code mailbox}'s run; returns false if the calling thread no
-   * longer runs handlers for this loop (the loop was handed on while it was in one).
+   * Counts one more handler call by {@code runner}; returns false if that thread no longer runs
+   * handlers for this loop (the loop was handed on while it was in one).
    */
   boolean handlerCalled(Thread runner) {
     if (handlerThread != runner) {
@@ -248,7 +259,7 @@ public final class EventLoop implements Runnable {
    */
   boolean handOff() {
     Object mark = owner;
-    if (mark == null || mark instanceof Thread) {
+    if (!isHandlerMark(mark)) {
       return false;
     }
     Thread runner = handlerThread;

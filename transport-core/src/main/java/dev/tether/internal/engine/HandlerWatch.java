@@ -86,7 +86,7 @@ final class HandlerWatch implements Runnable {
     for (int i = 0; i < loops.length; i++) {
       EventLoop loop = loops[i];
       long progress = loop.handlerProgress();
-      boolean running = loop.runsHandler();
+      boolean running = loop.inHandler();
       if (running && wasRunning[i] && progress == lastProgress[i]) {
         stuckTicks[i]++;
         if ((stuckTicks[i] >= RUNNABLE_TICKS || loop.handlerWaits()) && loop.handOff()) {
@@ -110,7 +110,7 @@ final class HandlerWatch implements Runnable {
   private void sleepUntilBusy() {
     parked = true;
     for (EventLoop loop : loops) {
-      if (loop.runsHandler()) {
+      if (loop.inHandler()) {
         parked = false;
         break;
       }

@@ -213,7 +213,7 @@ final class Mailbox implements Runnable {
   private void startDispatcher() {
     EventLoop loop = connection.loop;
     if (onLoopUntilBlocked && loop.inLoop() && loop.acceptsHandlers() && mayRunOnLoop()) {
-      connection.loop.runHandlersSoon(this);
+      loop.runHandlersSoon(this);
     } else if (executor != null) {
       try {
         executor.execute(this);
@@ -313,14 +313,13 @@ final class Mailbox implements Runnable {
   private boolean dispatch(boolean onLoop) {
     Thread current = onLoop ? Thread.currentThread() : null;
     for (int budget = DISPATCH_BUDGET; budget > 0; budget--) {
-      if (executor == null && !connection.outbound.isWritable() && !finished) {
-        scheduled.set(false);
-        connection.dispatchWhenWritable();
-        return false;
-      }
-      if (onLoop && !connection.outbound.isWritable() && !finished) {
+      if ((executor == null || onLoop) && !connection.outbound.isWritable() && !finished) {
         scheduled.set(false); // a handler run by the loop does not wait for room: it waits here
-        connection.loop.execute(startWhenWritable);
+        if (onLoop) {
+          connection.loop.execute(startWhenWritable); // the loop's owner is a mark meanwhile
+        } else {
+          connection.dispatchWhenWritable();
+        }
         return false;
       }
       if (batchPosition == batchLength) {
