@@ -1,5 +1,6 @@
 package dev.tether.internal.engine;
 
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BooleanSupplier;
@@ -40,6 +41,12 @@ final class InboundQueue {
   /** Set by every offer, cleared by {@link #trimIfIdle}. */
   private boolean offeredSinceTrim;
 
+  /** Consumers looking actively for an item before they wait on {@link #notEmpty}. */
+  private final AtomicInteger spinning = new AtomicInteger();
+
+  /** Set by an offer while a consumer spins: what the spinning consumer looks at. */
+  private volatile boolean offeredToSpinner;
+
   InboundQueue(int maxItems, long maxBytes, Runnable onRoom) {
     this.maxItems = maxItems;
     this.maxBytes = maxBytes;
@@ -62,6 +69,8 @@ final class InboundQueue {
       updateFull();
       if (waiters > 0) {
         notEmpty.signal();
+      } else if (spinning.get() > 0) {
+        offeredToSpinner = true;
       }
       return !full;
     } finally {
@@ -107,6 +116,9 @@ final class InboundQueue {
    * time or once {@code stop} is true and the queue is empty.
    */
   Object poll(long timeoutNanos, BooleanSupplier stop) throws InterruptedException {
+    if (timeoutNanos > 0 && !EventLoop.onAnyLoop()) {
+      spinForItem(Math.min(timeoutNanos, HandlerPool.SPIN_NANOS), stop);
+    }
     Object item;
     boolean room;
     lock.lockInterruptibly();
@@ -132,6 +144,40 @@ final class InboundQueue {
       onRoom.run();
     }
     return item;
+  }
+
+  /**
+   * Looks actively for an item for up to {@code nanos} before {@link #poll} waits on the condition,
+   * as a {@code ResponseFuture} does for a response: in a request/response exchange over a fast
+   * network the answer usually comes within that time, and a thread that has not parked wakes
+   * without a system call and a scheduler wake-up. Yields the processor after the first few looks.
+   */
+  private void spinForItem(long nanos, BooleanSupplier stop) {
+    offeredToSpinner = false;
+    spinning.incrementAndGet();
+    try {
+      lock.lock();
+      try {
+        if (count > 0) {
+          return; // an offer before this consumer was counted as spinning
+        }
+      } finally {
+        lock.unlock();
+      }
+      long deadline = System.nanoTime() + nanos;
+      for (int i = 0; !offeredToSpinner && System.nanoTime() - deadline < 0; i++) {
+        if (stop.getAsBoolean()) {
+          return;
+        }
+        if (i < 64) {
+          Thread.onSpinWait();
+        } else {
+          Thread.yield();
+        }
+      }
+    } finally {
+      spinning.decrementAndGet();
+    }
   }
 
   /** Counts a taken request as work in progress until {@link #finishWork}. */
