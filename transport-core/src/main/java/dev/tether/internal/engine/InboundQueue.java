@@ -116,7 +116,8 @@ final class InboundQueue {
    * time or once {@code stop} is true and the queue is empty.
    */
   Object poll(long timeoutNanos, BooleanSupplier stop) throws InterruptedException {
-    if (timeoutNanos > 0 && !EventLoop.onAnyLoop()) {
+    // not on a loop, nor in a handler the loop runs: that one hands the loop on before it waits
+    if (timeoutNanos > 0 && !EventLoop.onAnyLoop() && !EventLoop.runsHandlerHere()) {
       spinForItem(Math.min(timeoutNanos, HandlerPool.SPIN_NANOS), stop);
     }
     Object item;
