@@ -162,6 +162,9 @@ final class OutboundBuffer {
 
   /** Waits until {@code length} bytes fit, up to {@code waitNanos} without progress. */
   private int awaitRoom(int length, long waitNanos) throws InterruptedException {
+    if (hasRoom(length)) {
+      return ACCEPTED; // the common case, without reading the clock
+    }
     long start = System.nanoTime();
     while (!hasRoom(length)) {
       long since = lastProgressNanos - start > 0 ? lastProgressNanos : start;

@@ -160,7 +160,7 @@ final class Sender {
     MessageFramer frame = frame(type, requestId, message);
     long now = System.nanoTime();
     c.keepAlive.sent(now);
-    if (mode != Mode.FORCE && c.io().tryWriteDirect(frame.asBuffer())) {
+    if (mode != Mode.FORCE && c.io().tryWriteDirect(frame.asBuffer(), now)) {
       c.messagesSent.increment();
       return SendResult.ACCEPTED;
     }
@@ -250,8 +250,9 @@ final class Sender {
               + c.peerName
               + " accepts (its maxFrameBytes); not sent to it, and the connection stays up");
     }
-    c.keepAlive.sent(System.nanoTime());
-    if (c.io().tryWriteDirect(ByteBuffer.wrap(frame))) {
+    long now = System.nanoTime();
+    c.keepAlive.sent(now);
+    if (c.io().tryWriteDirect(ByteBuffer.wrap(frame), now)) {
       c.messagesSent.increment();
       return SendResult.ACCEPTED;
     }

@@ -511,10 +511,11 @@ final class SocketIo {
    * nothing queued, the sender not in a burst, and not on this connection's loop (which writes at
    * the end of its turn anyway).
    *
+   * @param now {@link System#nanoTime()}, which the caller has read already (on some virtual
+   *     machines a read costs as much as the rest of a small send)
    * @return true if the frame was written, or queued behind its written part
    */
-  boolean tryWriteDirect(ByteBuffer frame) {
-    long now = System.nanoTime();
+  boolean tryWriteDirect(ByteBuffer frame, long now) {
     long previous = lastSendNanos;
     lastSendNanos = now;
     if (now - previous < BURST_NANOS || loop.inLoop() || outputShut || closed) {
