@@ -79,6 +79,9 @@ final class OutboundBuffer {
   private int head;
   private int size;
 
+  /** {@code size == 0}, for a look without the lock; updated by {@link #sizeChanged}. */
+  private volatile boolean ringEmpty = true;
+
   /** Bytes of the frame at the head already written to the current socket. */
   private int headWritten;
 
@@ -374,6 +377,14 @@ final class OutboundBuffer {
     return Math.max(0, written);
   }
 
+  /**
+   * Returns true if the ring held no frame a moment ago: read without the lock, so only a hint for
+   * a sender deciding whether a direct write is worth trying ({@link #writeDirect} looks again).
+   */
+  boolean ringLooksEmpty() {
+    return ringEmpty;
+  }
+
   // ------------------------------------------------------------------ resumption (loop)
 
   /** Keeps written message frames until acknowledged, numbering them from the session's start. */
@@ -442,6 +453,7 @@ final class OutboundBuffer {
       ring = merged;
       head = 0;
       size += again.length;
+      sizeChanged();
     }
     queuedMessages += replayedFrames;
     sentSeq = peerReceived;
@@ -469,6 +481,7 @@ final class OutboundBuffer {
       ring = EMPTY;
       head = 0;
       size = 0;
+      sizeChanged();
       headWritten = 0;
       queuedMessages = 0;
       sentSeq = 0;
@@ -501,6 +514,7 @@ final class OutboundBuffer {
       closed = true;
       discarded = true;
       size = 0;
+      sizeChanged();
       head = 0;
       headWritten = 0;
       ring = EMPTY;
@@ -595,6 +609,7 @@ final class OutboundBuffer {
     System.arraycopy(frame, 0, ring, tail, first);
     System.arraycopy(frame, first, ring, 0, length - first);
     size += length;
+    sizeChanged();
   }
 
   private void put(ByteBuffer frame, int length) {
@@ -610,6 +625,7 @@ final class OutboundBuffer {
     frame.get(ring, tail, first);
     frame.get(ring, 0, length - first);
     size += length;
+    sizeChanged();
   }
 
   private void ensureRing(int length) {
@@ -646,6 +662,15 @@ final class OutboundBuffer {
     }
     if (size == 0) {
       head = 0;
+    }
+    sizeChanged();
+  }
+
+  /** Keeps {@link #ringEmpty} true exactly while the ring is empty; writes it only on a change. */
+  private void sizeChanged() {
+    boolean empty = size == 0;
+    if (empty != ringEmpty) {
+      ringEmpty = empty;
     }
   }
 

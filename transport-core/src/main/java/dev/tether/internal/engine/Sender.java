@@ -89,7 +89,7 @@ final class Sender {
                   + " bytes each); wait for earlier sendAsync stages before sending more"));
     } else {
       c.messagesSent.increment();
-      c.keepAlive.sent(System.nanoTime());
+      c.keepAlive.sent();
       c.io().scheduleFlush();
     }
     return accepted;
@@ -158,9 +158,8 @@ final class Sender {
       return SendResult.CLOSED;
     }
     MessageFramer frame = frame(type, requestId, message);
-    long now = System.nanoTime();
-    c.keepAlive.sent(now);
-    if (mode != Mode.FORCE && c.io().tryWriteDirect(frame.asBuffer(), now)) {
+    c.keepAlive.sent();
+    if (mode != Mode.FORCE && c.io().tryWriteDirect(frame.asBuffer())) {
       c.messagesSent.increment();
       return SendResult.ACCEPTED;
     }
@@ -250,9 +249,8 @@ final class Sender {
               + c.peerName
               + " accepts (its maxFrameBytes); not sent to it, and the connection stays up");
     }
-    long now = System.nanoTime();
-    c.keepAlive.sent(now);
-    if (c.io().tryWriteDirect(ByteBuffer.wrap(frame), now)) {
+    c.keepAlive.sent();
+    if (c.io().tryWriteDirect(ByteBuffer.wrap(frame))) {
       c.messagesSent.increment();
       return SendResult.ACCEPTED;
     }

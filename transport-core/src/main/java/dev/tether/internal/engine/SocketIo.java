@@ -453,6 +453,7 @@ final class SocketIo {
         buffer.flip();
         int written = out.write(buffer);
         if (written > 0) {
+          lastSendNanos = System.nanoTime();
           bytesSent.add(written);
           if (outbound.written(written)) {
             connection.onWritable();
@@ -511,14 +512,21 @@ final class SocketIo {
    * nothing queued, the sender not in a burst, and not on this connection's loop (which writes at
    * the end of its turn anyway).
    *
-   * @param now {@link System#nanoTime()}, which the caller has read already (on some virtual
-   *     machines a read costs as much as the rest of a small send)
+   * <p>Frames already queued go first, so then nothing is done, and no clock read either (on a
+   * virtual machine one costs a fifth of a small send): a sender streaming faster than the loop
+   * writes only appends. The loop's writes count as sends for the burst, so that the first send
+   * after a flush emptied the queue does not take a system call of its own.
+   *
    * @return true if the frame was written, or queued behind its written part
    */
-  boolean tryWriteDirect(ByteBuffer frame, long now) {
+  boolean tryWriteDirect(ByteBuffer frame) {
+    if (loop.inLoop() || outputShut || closed || !connection.outbound.ringLooksEmpty()) {
+      return false;
+    }
+    long now = System.nanoTime();
     long previous = lastSendNanos;
     lastSendNanos = now;
-    if (now - previous < BURST_NANOS || loop.inLoop() || outputShut || closed) {
+    if (now - previous < BURST_NANOS) {
       return false;
     }
     int length = frame.remaining();
@@ -566,7 +574,7 @@ final class SocketIo {
                 + " before (PROTOCOL.md §8: a side PINGs only when it has sent nothing for a"
                 + " heartbeat)");
       }
-      connection.keepAlive.sent(System.nanoTime());
+      connection.keepAlive.sent();
       scheduleFlush();
     }
     return connection.outboundUnderBound();
