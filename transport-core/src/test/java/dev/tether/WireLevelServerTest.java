@@ -34,6 +34,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -662,6 +663,40 @@ class WireLevelServerTest {
     peer.writeFrame(PONG, ping.body());
     Frame next = peer.readFrame();
     assertThat(next.type()).as("pings go on while idle: %s", next.describe()).isEqualTo(PING);
+  }
+
+  @Test
+  void pingsOnlyOnceItHasSentNothingForAHeartbeat() throws IOException {
+    // §8: frames are signs of life. Echoes every ~50 ms keep a 200 ms heartbeat from firing; the
+    // bound holds however late a reading thread runs, since every echo left after its request.
+    Server<byte[], byte[]> server =
+        echoServer(
+            "",
+            config -> config.heartbeatInterval(Duration.ofMillis(200)).idleTimeout(Duration.ZERO));
+    RawPeer peer = connect(server);
+    peer.handshake(new Hello().heartbeatMillis(0).idleTimeoutMillis(0));
+    peer.readTimeout(3000); // the PING after the last echo must come well within this
+
+    long lastEchoedWrite = System.nanoTime(); // the WELCOME was the server's last frame so far
+    for (int i = 0; i < 20; i++) {
+      long written = System.nanoTime();
+      peer.writeData(ECHO, utf8("tick " + i));
+      Frame frame = peer.readFrame();
+      while (frame.type() == PING) {
+        assertThat(millisSince(lastEchoedWrite))
+            .as("PING %d ms after a frame", millisSince(lastEchoedWrite))
+            .isGreaterThanOrEqualTo(200);
+        peer.writeFrame(PONG, frame.body());
+        frame = peer.readFrame();
+      }
+      assertThat(frame.type()).as(frame.describe()).isEqualTo(DATA);
+      lastEchoedWrite = written;
+      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50)); // pacing, not waiting
+    }
+
+    Frame ping = peer.readFrame();
+    assertThat(ping.type()).as(ping.describe()).isEqualTo(PING);
+    assertThat(millisSince(lastEchoedWrite)).isGreaterThanOrEqualTo(200);
   }
 
   @Test

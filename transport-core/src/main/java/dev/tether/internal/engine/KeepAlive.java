@@ -34,16 +34,7 @@ final class KeepAlive extends DeadlineQueue.Timer {
 
   private long lastReadNanos;
   private long lastPingNanos;
-
-  /** When the timer last saw that frames had been sent; loop thread. */
-  private long lastSentNanos;
-
-  /**
-   * Set by every frame sent, cleared when the timer notes it ({@link #noteSends}): senders read no
-   * clock for the heartbeat, which on a virtual machine cost a fifth of a small send's CPU.
-   */
-  private volatile boolean sentSinceTimer;
-
+  private volatile long lastSentNanos;
   private volatile long rttNanos;
   private volatile long pongs;
 
@@ -116,23 +107,14 @@ final class KeepAlive extends DeadlineQueue.Timer {
     lastReadNanos = now;
   }
 
-  /** A frame was handed to the socket or the queue; any thread. */
-  void sent() {
-    if (!sentSinceTimer) { // a read, not a write, for every send after the first
-      sentSinceTimer = true;
-    }
-  }
-
   /**
-   * Counts frames sent since the last timer as sent now. The next PING is then due a heartbeat from
-   * now, so it may come up to two heartbeats after the last frame instead of one: still within the
-   * peer's idle timeout, which is at least three (PROTOCOL.md §8).
+   * Bytes of frames went to the socket at {@code now}: the loop's writes and senders' direct writes
+   * report it, so that senders whose frames are queued read no clock (on a virtual machine a read
+   * cost a fifth of a small send's CPU). A queued frame is a sign of life only once written; while
+   * frames wait, no PING is sent anyway. Any thread.
    */
-  private void noteSends(long now) {
-    if (sentSinceTimer) {
-      sentSinceTimer = false;
-      lastSentNanos = now;
-    }
+  void sent(long now) {
+    lastSentNanos = now;
   }
 
   /** A PONG answered one of our PINGs, which carried the time it was sent. */
@@ -195,7 +177,6 @@ final class KeepAlive extends DeadlineQueue.Timer {
           return;
         }
         if (state != ConnectionState.GOAWAY_SENT) {
-          noteSends(now);
           heartbeat(now);
         }
       }

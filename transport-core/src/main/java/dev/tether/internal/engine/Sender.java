@@ -89,7 +89,6 @@ final class Sender {
                   + " bytes each); wait for earlier sendAsync stages before sending more"));
     } else {
       c.messagesSent.increment();
-      c.keepAlive.sent();
       c.io().scheduleFlush();
     }
     return accepted;
@@ -158,7 +157,6 @@ final class Sender {
       return SendResult.CLOSED;
     }
     MessageFramer frame = frame(type, requestId, message);
-    c.keepAlive.sent();
     if (mode != Mode.FORCE && c.io().tryWriteDirect(frame.asBuffer())) {
       c.messagesSent.increment();
       return SendResult.ACCEPTED;
@@ -249,7 +247,6 @@ final class Sender {
               + c.peerName
               + " accepts (its maxFrameBytes); not sent to it, and the connection stays up");
     }
-    c.keepAlive.sent();
     if (c.io().tryWriteDirect(ByteBuffer.wrap(frame))) {
       c.messagesSent.increment();
       return SendResult.ACCEPTED;

@@ -453,7 +453,9 @@ final class SocketIo {
         buffer.flip();
         int written = out.write(buffer);
         if (written > 0) {
-          lastSendNanos = System.nanoTime();
+          long now = System.nanoTime();
+          lastSendNanos = now;
+          connection.keepAlive.sent(now);
           bytesSent.add(written);
           if (outbound.written(written)) {
             connection.onWritable();
@@ -539,6 +541,9 @@ final class SocketIo {
     if (written < 0) {
       return false;
     }
+    if (written > 0) {
+      connection.keepAlive.sent(now);
+    }
     bytesSent.add(written);
     if (written < length || tls != null && tls.hasPendingOutput()) {
       scheduleFlush();
@@ -574,7 +579,6 @@ final class SocketIo {
                 + " before (PROTOCOL.md §8: a side PINGs only when it has sent nothing for a"
                 + " heartbeat)");
       }
-      connection.keepAlive.sent();
       scheduleFlush();
     }
     return connection.outboundUnderBound();
