@@ -79,8 +79,11 @@ final class OutboundBuffer {
   private int head;
   private int size;
 
-  /** {@code size == 0}, for a look without the lock; updated by {@link #sizeChanged}. */
+  /** {@code size == 0}, for a look without the lock; updated by {@link #changed}. */
   private volatile boolean ringEmpty = true;
+
+  /** {@link #isWritableLocked}, for a look without the lock; updated by {@link #changed}. */
+  private volatile boolean writableHint = true;
 
   /** Bytes of the frame at the head already written to the current socket. */
   private int headWritten;
@@ -208,6 +211,7 @@ final class OutboundBuffer {
         }
         pendingSends.add(new PendingSend(Arrays.copyOf(frame, length), accepted));
         pendingBytes += length;
+        changed();
         return ACCEPTED;
       }
       put(frame, length);
@@ -230,6 +234,7 @@ final class OutboundBuffer {
       closed = true;
       notifyAll();
       refused = takePending();
+      changed();
     }
     refuse(refused);
     return true;
@@ -333,6 +338,7 @@ final class OutboundBuffer {
       advance(n - fromControl);
       lastProgressNanos = System.nanoTime();
       accepted = admitPending();
+      changed();
       if (waiters > 0) {
         notifyAll();
       }
@@ -421,6 +427,7 @@ final class OutboundBuffer {
         lastProgressNanos = System.nanoTime();
       }
       accepted = admitPending();
+      changed();
       if (waiters > 0) {
         notifyAll();
       }
@@ -453,12 +460,13 @@ final class OutboundBuffer {
       ring = merged;
       head = 0;
       size += again.length;
-      sizeChanged();
+      changed();
     }
     queuedMessages += replayedFrames;
     sentSeq = peerReceived;
     replay.reset(peerReceived + 1);
     headWritten = 0;
+    changed();
     return true;
   }
 
@@ -481,13 +489,14 @@ final class OutboundBuffer {
       ring = EMPTY;
       head = 0;
       size = 0;
-      sizeChanged();
+      changed();
       headWritten = 0;
       queuedMessages = 0;
       sentSeq = 0;
       control.resetAcks();
       replay = null;
       refused = takePending();
+      changed();
       notifyAll();
     }
     refuse(refused);
@@ -514,7 +523,7 @@ final class OutboundBuffer {
       closed = true;
       discarded = true;
       size = 0;
-      sizeChanged();
+      changed();
       head = 0;
       headWritten = 0;
       ring = EMPTY;
@@ -525,6 +534,7 @@ final class OutboundBuffer {
       }
       notifyAll();
       refused = takePending();
+      changed();
     }
     refuse(refused);
     return unsent;
@@ -539,8 +549,16 @@ final class OutboundBuffer {
     return closed && size == 0 && control.pending() == 0;
   }
 
-  /** Returns true while the buffer is under its bound and no {@code sendAsync} frame waits. */
-  synchronized boolean isWritable() {
+  /**
+   * Returns true while the buffer is under its bound and no {@code sendAsync} frame waits. Looks
+   * without the lock first (the dispatcher asks before every message it delivers on the loop); a
+   * false is confirmed under it.
+   */
+  boolean isWritable() {
+    return writableHint || isWritableSynchronized();
+  }
+
+  private synchronized boolean isWritableSynchronized() {
     return isWritableLocked();
   }
 
@@ -609,7 +627,7 @@ final class OutboundBuffer {
     System.arraycopy(frame, 0, ring, tail, first);
     System.arraycopy(frame, first, ring, 0, length - first);
     size += length;
-    sizeChanged();
+    changed();
   }
 
   private void put(ByteBuffer frame, int length) {
@@ -625,7 +643,7 @@ final class OutboundBuffer {
     frame.get(ring, tail, first);
     frame.get(ring, 0, length - first);
     size += length;
-    sizeChanged();
+    changed();
   }
 
   private void ensureRing(int length) {
@@ -663,14 +681,21 @@ final class OutboundBuffer {
     if (size == 0) {
       head = 0;
     }
-    sizeChanged();
+    changed();
   }
 
-  /** Keeps {@link #ringEmpty} true exactly while the ring is empty; writes it only on a change. */
-  private void sizeChanged() {
+  /**
+   * Brings {@link #ringEmpty} and {@link #writableHint} up to date; called under the lock after
+   * every change of what is queued, kept for replay or waiting. Writes them only when they change.
+   */
+  private void changed() {
     boolean empty = size == 0;
     if (empty != ringEmpty) {
       ringEmpty = empty;
+    }
+    boolean writable = isWritableLocked();
+    if (writable != writableHint) {
+      writableHint = writable;
     }
   }
 
