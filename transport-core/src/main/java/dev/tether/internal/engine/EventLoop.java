@@ -192,6 +192,11 @@ public final class EventLoop implements Runnable {
     return Thread.currentThread() == owner;
   }
 
+  /** Returns true in a handler that this loop runs (the loop's thread, the loop's owner a mark). */
+  boolean isHandlerThread() {
+    return loopOfHandlerHere() == this;
+  }
+
   String name() {
     return name;
   }

@@ -265,6 +265,14 @@ final class Mailbox implements Runnable {
 
   // ------------------------------------------------------------------ dispatcher side
 
+  /**
+   * Returns true if the dispatcher has items left to deliver after the one it is delivering.
+   * Dispatch thread.
+   */
+  boolean moreToDeliver() {
+    return batchPosition < batchLength || !queue.isEmpty();
+  }
+
   /** Returns true on the thread delivering this connection's items right now. */
   boolean isDispatchThread() {
     return dispatchThread.get() == Thread.currentThread();
