@@ -148,10 +148,8 @@ final class InboundQueue {
   }
 
   /**
-   * Looks actively for an item for up to {@code nanos} before {@link #poll} waits on the condition,
-   * as a {@code ResponseFuture} does for a response: in a request/response exchange over a fast
-   * network the answer usually comes within that time, and a thread that has not parked wakes
-   * without a system call and a scheduler wake-up. Yields the processor after the first few looks.
+   * Looks actively ({@link Spin}) for an item for up to {@code nanos} before {@link #poll} waits on
+   * the condition, as a {@code ResponseFuture} does for a response.
    */
   private void spinForItem(long nanos, BooleanSupplier stop) {
     offeredToSpinner = false;
@@ -165,17 +163,7 @@ final class InboundQueue {
       } finally {
         lock.unlock();
       }
-      long deadline = System.nanoTime() + nanos;
-      for (int i = 0; !offeredToSpinner && System.nanoTime() - deadline < 0; i++) {
-        if (stop.getAsBoolean()) {
-          return;
-        }
-        if (i < 64) {
-          Thread.onSpinWait();
-        } else {
-          Thread.yield();
-        }
-      }
+      Spin.until(() -> offeredToSpinner || stop.getAsBoolean(), nanos);
     } finally {
       spinning.decrementAndGet();
     }

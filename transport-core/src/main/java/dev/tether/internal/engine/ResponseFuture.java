@@ -64,14 +64,7 @@ final class ResponseFuture<T> extends CompletableFuture<T> {
     if (EventLoop.onAnyLoop()) {
       return;
     }
-    long deadline = System.nanoTime() + HandlerPool.SPIN_NANOS;
-    for (int i = 0; !isDone() && System.nanoTime() - deadline < 0; i++) {
-      if (i < 64) {
-        Thread.onSpinWait();
-      } else {
-        Thread.yield();
-      }
-    }
+    Spin.until(this::isDone, HandlerPool.SPIN_NANOS);
   }
 
   /** Registers an action that is cheap and never blocks, to run wherever the future completes. */
