@@ -17,6 +17,7 @@ import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -304,9 +305,12 @@ class HostilePeerTest {
     List<Integer> ports = abandonMidHandshake(2000);
     long afterFirst = heapAfterGc();
     for (int port : List.of(ports.get(0), ports.get(1), ports.get(1998), ports.get(1999))) {
+      // one line per connection; a port closed by a reset is free at once, and the kernel may
+      // hand it to a later connection of the same round
+      int connections = Collections.frequency(ports, port);
       await()
           .atMost(Duration.ofSeconds(5))
-          .untilAsserted(() -> assertThat(log.linesNaming(port)).hasSize(1));
+          .untilAsserted(() -> assertThat(log.linesNaming(port)).hasSize(connections));
     }
 
     // a leak shows as growth that repeats with every round; what the first round left (this
