@@ -122,7 +122,9 @@ final class JacksonMappers {
         .addModule(
             new SimpleModule("tether-data-model")
                 .setSerializerModifier(new EncodeChecks(limits))
-                .setDeserializerModifier(new DecodeChecks(limits)))
+                .setDeserializerModifier(new DecodeChecks(limits))
+                // a record's constructor called through a handle adapted once per type
+                .setValueInstantiators(new DirectCreators()))
         .build();
   }
 }
