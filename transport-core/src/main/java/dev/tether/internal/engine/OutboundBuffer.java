@@ -384,6 +384,15 @@ final class OutboundBuffer {
   }
 
   /**
+   * Returns true if something waits that {@link #drainTo} would copy now: frames of an open socket
+   * (or the final ones of a closed buffer), or a PONG, PING or urgent ACK due on an open socket.
+   */
+  synchronized boolean hasWritableBytes() {
+    boolean frames = (socketOpen || closed) && size > headWritten;
+    return frames || socketOpen && (!control.isIdle() || control.ackUrgent());
+  }
+
+  /**
    * Returns true if the ring held no frame a moment ago: read without the lock, so only a hint for
    * a sender deciding whether a direct write is worth trying ({@link #writeDirect} looks again).
    */

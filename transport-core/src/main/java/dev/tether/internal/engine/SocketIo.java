@@ -73,12 +73,14 @@ final class SocketIo {
   private final AtomicBoolean flushScheduled = new AtomicBoolean();
 
   /**
-   * The socket took less than was queued: the selector reports it writable and the loop flushes
-   * then, so a send needs no flush of its own. Without this, a sender streaming into a full socket
-   * woke the loop for every batch it queued, to copy 256 KiB and be told EAGAIN (5,400 times a
-   * second, a third of the client loop's time, in one-way json).
+   * The loop is writing, or will write once the selector reports room (the socket took less than
+   * was queued): a send needs no flush of its own, its frame goes with that write. Without this, a
+   * sender streaming into a full socket woke the loop for every batch it queued, to copy 256 KiB
+   * and be told EAGAIN (5,400 times a second, a third of the client loop's time, in one-way json).
+   * Lowered only when a flush has written everything, which then looks for frames queued too late
+   * for it (see {@link #flush}).
    */
-  private volatile boolean waitingForRoom;
+  private volatile boolean loopFlushes;
 
   private final Runnable flushTask;
   private final Runnable awaitRoomTask;
@@ -444,8 +446,8 @@ final class SocketIo {
    * queued meanwhile: one system call for a batch of replies.
    */
   void scheduleFlush() {
-    if (waitingForRoom) {
-      return; // the loop flushes when the selector reports room, and sees this frame then
+    if (loopFlushes) {
+      return; // the loop's write in progress, or the one when the socket has room, takes it
     }
     if (flushScheduled.compareAndSet(false, true)) {
       if (loop.inLoop()) {
@@ -456,16 +458,27 @@ final class SocketIo {
     }
   }
 
+  /** Flushes on the loop's next turn, not in this one's end-of-turn pass; loop thread. */
+  private void flushNextTurn() {
+    if (flushScheduled.compareAndSet(false, true)) {
+      loop.execute(flushTask);
+    }
+  }
+
   /**
    * A sender's direct write found the socket full and queued its frame: the loop writes it once the
    * selector reports room, as after a short write of its own.
    */
   private void awaitRoom() {
-    waitingForRoom = true;
+    loopFlushes = true;
     loop.execute(awaitRoomTask);
   }
 
-  /** Writes what is queued, as much as the socket takes; loop thread. */
+  /**
+   * Writes what is queued, as much as the socket takes; loop thread. If the socket takes it all,
+   * frames that senders queued while it wrote, having found {@link #loopFlushes} up, are written on
+   * the loop's next turn, after it has read and served its other channels.
+   */
   void flush() {
     if (!connected || outputShut || released || closed || connection.io() != this) {
       return;
@@ -476,9 +489,7 @@ final class SocketIo {
     }
     OutboundBuffer outbound = connection.outbound;
     ByteBuffer buffer = loop.writeBuffer;
-    // cleared before looking at the queue: a sender that queues after this point schedules a flush
-    // of its own, and what it queued before is drained below
-    waitingForRoom = false;
+    loopFlushes = true;
     try {
       while (true) {
         buffer.clear();
@@ -503,8 +514,7 @@ final class SocketIo {
             refusedWrites.increment();
           }
           interest(SelectionKey.OP_WRITE, true);
-          waitingForRoom = true;
-          return;
+          return; // loopFlushes stays up: the selector's report of room flushes again
         }
       }
       if (tls != null && !tls.flushPending()) {
@@ -512,6 +522,11 @@ final class SocketIo {
         return;
       }
       interest(SelectionKey.OP_WRITE, false);
+      // lowered before looking, so a frame queued after the look schedules a flush of its own
+      loopFlushes = false;
+      if (outbound.hasWritableBytes()) {
+        flushNextTurn();
+      }
       if (connection.state() == ConnectionState.GOAWAY_SENT && outbound.isDrained()) {
         if (tls != null && !tls.closeOutput()) {
           interest(SelectionKey.OP_WRITE, true); // close_notify waits for room
@@ -526,6 +541,9 @@ final class SocketIo {
     } catch (IOException e) {
       connection.closer.connectionLost(
           "write to " + connection.peerName + " failed: " + e.getMessage(), e);
+    } catch (RuntimeException | Error e) {
+      loopFlushes = false; // sends after this schedule their own flush again
+      throw e;
     }
   }
 

@@ -62,9 +62,9 @@ class SlowConsumerWriteTest {
       long writes = io.writes.sum();
       long refused = io.refusedWrites.sum();
       assertThat(writes).as("the client loop's writes that the socket took bytes of").isPositive();
-      // a write finds the socket full only when the queue had emptied in between (a sender's
-      // direct write then finds no room and hands the rest to the loop): 0-2 here, against 300
-      // refused for 174 that wrote when every queued batch woke the loop
+      // 0-3 here, against 300 refused for 174 that wrote when every queued batch woke the loop,
+      // and 47 for 71 in a loaded CI run while a send during the loop's write still scheduled a
+      // flush of its own, which ran after that write had filled the socket
       assertThat(refused)
           .as(
               "the client loop's writes refused by a full socket (%d, against %d that wrote)",
