@@ -300,7 +300,7 @@ final class OutboundBuffer {
    * ring. Returns the number of bytes copied; report what the socket took with {@link #written}.
    */
   synchronized int drainTo(ByteBuffer dst) {
-    boolean frames = socketOpen || closed; // closed: a refusal's GOAWAY follows the preamble
+    boolean frames = framesMayGo();
     if (headWritten == 0 && socketOpen) {
       control.fillSlots(size > 0);
     }
@@ -388,7 +388,7 @@ final class OutboundBuffer {
    * (or the final ones of a closed buffer), or a PONG, PING or urgent ACK due on an open socket.
    */
   synchronized boolean hasWritableBytes() {
-    boolean frames = (socketOpen || closed) && size > headWritten;
+    boolean frames = framesMayGo() && size > headWritten;
     return frames || socketOpen && (!control.isIdle() || control.ackUrgent());
   }
 
@@ -600,6 +600,11 @@ final class OutboundBuffer {
   }
 
   // ------------------------------------------------------------------ internals (lock held)
+
+  /** Frames go to an open socket, and after a close (a refusal's GOAWAY follows the preamble). */
+  private boolean framesMayGo() {
+    return socketOpen || closed;
+  }
 
   private int held() {
     return size + (replay == null ? 0 : replay.size());

@@ -159,7 +159,7 @@ final class SocketIo {
         };
     this.awaitRoomTask =
         () -> {
-          if (connected && !outputShut && !released && !closed && connection.io() == this) {
+          if (writesFrames()) {
             interest(SelectionKey.OP_WRITE, true); // at worst a flush that finds nothing queued
           }
         };
@@ -458,6 +458,11 @@ final class SocketIo {
     }
   }
 
+  /** Returns true while this socket is the connection's, connected and open for writing. */
+  private boolean writesFrames() {
+    return connected && !outputShut && !released && !closed && connection.io() == this;
+  }
+
   /** Flushes on the loop's next turn, not in this one's end-of-turn pass; loop thread. */
   private void flushNextTurn() {
     if (flushScheduled.compareAndSet(false, true)) {
@@ -480,7 +485,7 @@ final class SocketIo {
    * the loop's next turn, after it has read and served its other channels.
    */
   void flush() {
-    if (!connected || outputShut || released || closed || connection.io() != this) {
+    if (!writesFrames()) {
       return;
     }
     if (tls != null && !tls.isEstablished()) {
