@@ -60,7 +60,10 @@ final class InboundQueue {
       if (count == items.length) {
         grow();
       }
-      int tail = (head + count) % items.length;
+      int tail = head + count;
+      if (tail >= items.length) {
+        tail -= items.length;
+      }
       items[tail] = item;
       sizes[tail] = size;
       count++;
@@ -251,7 +254,9 @@ final class InboundQueue {
     Object item = items[head];
     items[head] = null;
     bytes -= sizes[head];
-    head = (head + 1) % items.length;
+    if (++head == items.length) {
+      head = 0;
+    }
     count--;
     if (count == 0) {
       head = 0;

@@ -309,7 +309,7 @@ final class OutboundBuffer {
     if (n < control.pending() || !frames) {
       return n;
     }
-    int from = (head + headWritten) % Math.max(1, ring.length);
+    int from = ring.length == 0 ? 0 : Rings.wrap(ring, head + headWritten);
     int m = Math.min(size - headWritten, dst.remaining());
     int first = Math.min(m, ring.length - from);
     dst.put(ring, from, first);
@@ -636,7 +636,7 @@ final class OutboundBuffer {
       queuedMessages++;
     }
     ensureRing(length);
-    int tail = (head + size) % ring.length;
+    int tail = Rings.wrap(ring, head + size);
     int first = Math.min(length, ring.length - tail);
     System.arraycopy(frame, 0, ring, tail, first);
     System.arraycopy(frame, first, ring, 0, length - first);
@@ -652,7 +652,7 @@ final class OutboundBuffer {
       queuedMessages++;
     }
     ensureRing(length);
-    int tail = (head + size) % ring.length;
+    int tail = Rings.wrap(ring, head + size);
     int first = Math.min(length, ring.length - tail);
     frame.get(ring, tail, first);
     frame.get(ring, 0, length - first);
@@ -680,7 +680,7 @@ final class OutboundBuffer {
       if (headWritten < length) {
         break;
       }
-      int type = ring[(head + Frames.HEADER_BYTES - 1) % ring.length];
+      int type = ring[Rings.wrap(ring, head + Frames.HEADER_BYTES - 1)];
       if (isMessage(type)) {
         queuedMessages--;
         sentSeq++;
@@ -688,7 +688,7 @@ final class OutboundBuffer {
           replay.addFromRing(ring, head, length);
         }
       }
-      head = (head + length) % ring.length;
+      head = Rings.wrap(ring, head + length);
       size -= length;
       headWritten -= length;
     }
@@ -714,11 +714,7 @@ final class OutboundBuffer {
   }
 
   private int readIntAt(int at) {
-    int value = 0;
-    for (int i = 0; i < 4; i++) {
-      value = (value << 8) | (ring[(at + i) % ring.length] & 0xFF);
-    }
-    return value;
+    return Rings.readInt(ring, at);
   }
 
   private List<CompletableFuture<Void>> admitPending() {

@@ -26,7 +26,7 @@ final class ReplayRing {
     if (size + length > ring.length) {
       grow(size + length);
     }
-    int tail = (head + size) % ring.length;
+    int tail = Rings.wrap(ring, head + size);
     int first = Math.min(length, ring.length - tail);
     System.arraycopy(src, offset, ring, tail, first);
     System.arraycopy(src, offset + first, ring, 0, length - first);
@@ -40,9 +40,9 @@ final class ReplayRing {
     if (size + length > ring.length) {
       grow(size + length);
     }
-    int tail = (head + size) % ring.length;
+    int tail = Rings.wrap(ring, head + size);
     copyIn(src, from, tail, first);
-    copyIn(src, 0, (tail + first) % ring.length, length - first);
+    copyIn(src, 0, Rings.wrap(ring, tail + first), length - first);
     size += length;
     frames++;
   }
@@ -58,7 +58,7 @@ final class ReplayRing {
     int freed = 0;
     while (frames > 0 && firstSeq <= seq) {
       int length = Frames.HEADER_BYTES - 1 + readInt(head);
-      head = (head + length) % ring.length;
+      head = Rings.wrap(ring, head + length);
       size -= length;
       freed += length;
       frames--;
@@ -110,11 +110,7 @@ final class ReplayRing {
   }
 
   private int readInt(int at) {
-    int value = 0;
-    for (int i = 0; i < 4; i++) {
-      value = (value << 8) | (ring[(at + i) % ring.length] & 0xFF);
-    }
-    return value;
+    return Rings.readInt(ring, at);
   }
 
   private void grow(int needed) {

@@ -1,0 +1,118 @@
+package dev.tether.internal.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tether.internal.wire.FrameType;
+import dev.tether.internal.wire.Frames;
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The outbound ring as the loop uses it: frames of every length appended while earlier ones are
+ * written a few bytes at a time, so that the ring's head and tail wrap around its end again and
+ * again, with frame headers split across the end. What comes out must be the frames, whole and in
+ * order, and the counts of queued and written messages must add up; a resumed session must write
+ * the unacknowledged frames again, byte for byte, from the replay ring.
+ */
+class OutboundBufferTest {
+  private static final int LIMIT = 1 << 20;
+
+  private final Random random = new Random(42);
+  private final OutboundBuffer buffer = new OutboundBuffer(LIMIT, IllegalStateException::new);
+
+  OutboundBufferTest() {
+    buffer.socketOpen(true);
+  }
+
+  @Test
+  void framesComeOutWholeAndInOrderWhileTheRingWrapsAroundItsEnd() throws Exception {
+    ByteArrayOutputStream expected = new ByteArrayOutputStream();
+    ByteArrayOutputStream written = new ByteArrayOutputStream();
+    long messages = 0;
+    for (int round = 0; round < 2_000; round++) {
+      // a few frames in, then some bytes out: about as much leaves as comes in, so the ring,
+      // 16 KiB at first, stays small and its contents move around its end
+      for (int i = random.nextInt(4); i >= 0; i--) {
+        byte[] frame = frame(FrameType.DATA, random.nextInt(3_000), round);
+        append(frame);
+        expected.write(frame);
+        messages++;
+      }
+      writeSome(written, 1 + random.nextInt(12_000));
+      assertThat(buffer.sentSeq() + buffer.queuedMessages()).isEqualTo(messages);
+    }
+    while (buffer.unwritten() > 0) {
+      writeSome(written, 1 + random.nextInt(6_000));
+    }
+
+    assertThat(written.toByteArray()).isEqualTo(expected.toByteArray());
+    assertThat(buffer.sentSeq()).isEqualTo(messages);
+    assertThat(buffer.queuedMessages()).isZero();
+  }
+
+  @Test
+  void aResumedSessionWritesTheUnacknowledgedFramesAgainByteForByte() throws Exception {
+    buffer.enableReplay();
+    ByteArrayOutputStream written = new ByteArrayOutputStream();
+    List<byte[]> frames = new ArrayList<>();
+    long acknowledged = 0;
+    for (int round = 0; round < 1_500; round++) {
+      byte[] frame = frame(FrameType.DATA, random.nextInt(2_000), round);
+      append(frame);
+      frames.add(frame);
+      writeSome(written, 1 + random.nextInt(4_000));
+      // the peer acknowledges most of what it got, so the replay ring's head wraps too
+      long received = buffer.sentSeq();
+      if (received > acknowledged && random.nextInt(3) > 0) {
+        acknowledged = received - random.nextInt((int) Math.min(3, received - acknowledged + 1));
+        buffer.acknowledge(acknowledged);
+      }
+    }
+    while (buffer.unwritten() > 0) {
+      writeSome(written, 4_096);
+    }
+    long peerReceived = acknowledged;
+
+    assertThat(buffer.rewind(peerReceived)).isTrue();
+    ByteArrayOutputStream again = new ByteArrayOutputStream();
+    while (buffer.unwritten() > 0) {
+      writeSome(again, 1 + random.nextInt(4_000));
+    }
+    ByteArrayOutputStream expected = new ByteArrayOutputStream();
+    for (int i = (int) peerReceived; i < frames.size(); i++) {
+      expected.write(frames.get(i));
+    }
+    assertThat(again.toByteArray()).isEqualTo(expected.toByteArray());
+    assertThat(buffer.sentSeq()).isEqualTo(frames.size());
+  }
+
+  /** A frame of {@code type} with a body of {@code bodyBytes} bytes, each distinct by position. */
+  private static byte[] frame(int type, int bodyBytes, int seed) {
+    ByteBuffer frame = Frames.allocate(type, bodyBytes);
+    for (int i = 0; i < bodyBytes; i++) {
+      frame.put((byte) (seed * 31 + i));
+    }
+    return frame.array();
+  }
+
+  private void append(byte[] frame) throws InterruptedException {
+    assertThat(buffer.append(frame, frame.length, OutboundBuffer.Mode.WAIT, 0))
+        .isEqualTo(OutboundBuffer.ACCEPTED);
+  }
+
+  /**
+   * Lets the "socket" take up to {@code max} bytes of what the loop copies out, as a write does.
+   */
+  private void writeSome(ByteArrayOutputStream socket, int max) {
+    ByteBuffer chunk = ByteBuffer.allocate(max);
+    int copied = buffer.drainTo(chunk);
+    // a write takes all it is given, or (a full socket) only part of it
+    int taken = copied == 0 || random.nextBoolean() ? copied : 1 + random.nextInt(copied);
+    socket.write(chunk.array(), 0, taken);
+    buffer.written(taken);
+  }
+}
