@@ -109,9 +109,27 @@ class PeerCrashTest {
     try {
       request.handle((v, e) -> null).get(maxSeconds, TimeUnit.SECONDS);
     } catch (java.util.concurrent.TimeoutException e) {
-      throw new AssertionError("the request did not fail within " + maxSeconds + " s", e);
+      throw new AssertionError(
+          "the request did not fail within " + maxSeconds + " s; the loops then:" + loopStacks(),
+          e);
     }
     return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - sinceNanos);
+  }
+
+  /** The stacks of this JVM's event loop threads, to tell a loop that waited from one that ran. */
+  private static String loopStacks() {
+    StringBuilder out = new StringBuilder();
+    Thread.getAllStackTraces()
+        .forEach(
+            (thread, stack) -> {
+              if (thread.getName().startsWith("tether-")) {
+                out.append("\n").append(thread.getName()).append(' ').append(thread.getState());
+                for (StackTraceElement frame : stack) {
+                  out.append("\n\tat ").append(frame);
+                }
+              }
+            });
+    return out.toString();
   }
 
   private static void assertFailedWith(CompletableFuture<Object> request, String why)

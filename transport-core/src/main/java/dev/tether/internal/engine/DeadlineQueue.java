@@ -57,6 +57,7 @@ final class DeadlineQueue {
     if (i < 0) {
       return;
     }
+    assert i < size && heap[i] == timer : "cancelling a timer of another queue";
     timer.index = -1;
     Timer last = heap[--size];
     heap[size] = null;

@@ -305,11 +305,13 @@ public final class EventLoop implements Runnable {
 
   /** Schedules a timer; loop thread only. */
   void schedule(DeadlineQueue.Timer timer, long deadline) {
+    assert inLoop() : "timer scheduled on " + Thread.currentThread() + ", not loop " + name;
     timers.schedule(timer, deadline);
   }
 
   /** Cancels a timer; loop thread only. */
   void cancel(DeadlineQueue.Timer timer) {
+    assert inLoop() : "timer cancelled on " + Thread.currentThread() + ", not loop " + name;
     timers.cancel(timer);
   }
 
