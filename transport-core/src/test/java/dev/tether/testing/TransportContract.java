@@ -226,6 +226,52 @@ public abstract class TransportContract {
 
   @ParameterizedTest
   @MethodSource("setups")
+  void metricsCountEveryMessageOnBothSidesWhicheverWayItWasSent(Setup setup) throws Exception {
+    Server<Object, Object> server = echoServer(setup);
+    Connection<Object, Object> client = client(setup, server);
+    int sends = 2_000; // a burst: some written at once, most queued behind them
+    int asyncSends = 300;
+    int trySends = 300;
+    int requests = 200;
+
+    List<CompletableFuture<Void>> accepted = new ArrayList<>();
+    for (int i = 0; i < sends; i++) {
+      client.send(new Msg("send", i));
+    }
+    for (int i = 0; i < asyncSends; i++) {
+      accepted.add(client.sendAsync(new Msg("async", i)).toCompletableFuture());
+    }
+    int tried = 0;
+    while (tried < trySends) {
+      if (client.trySend(new Msg("try", tried)) == SendResult.ACCEPTED) {
+        tried++;
+      }
+    }
+    List<CompletableFuture<Object>> responses = new ArrayList<>();
+    for (int i = 0; i < requests; i++) {
+      responses.add(client.request(new Msg("request", i)));
+    }
+    int messages = sends + asyncSends + trySends;
+    for (int i = 0; i < messages; i++) {
+      assertThat(client.receive(WAIT)).as("echo %d", i).isNotNull();
+    }
+    for (CompletableFuture<?> f : accepted) {
+      f.get(20, TimeUnit.SECONDS);
+    }
+    for (CompletableFuture<?> f : responses) {
+      f.get(20, TimeUnit.SECONDS);
+    }
+
+    Connection<Object, Object> serverSide = server.connections().get(0);
+    long each = messages + requests; // every message and request; every echo and response back
+    assertThat(client.metrics().messagesSent()).as("client sent").isEqualTo(each);
+    assertThat(client.metrics().messagesReceived()).as("client received").isEqualTo(each);
+    await().atMost(WAIT).until(() -> serverSide.metrics().messagesSent() == each);
+    assertThat(serverSide.metrics().messagesReceived()).as("server received").isEqualTo(each);
+  }
+
+  @ParameterizedTest
+  @MethodSource("setups")
   void everyMessageSentBeforeCloseArrivesInOrder(Setup setup) throws Exception {
     int count = 100_000;
     AtomicLong expected = new AtomicLong();

@@ -453,7 +453,10 @@ final class Closer {
     String reason = base.reason();
     if (unsent > 0) {
       reason += "; " + unsent + " accepted messages were never written to " + c.peerName;
-    } else if (!graceful && c.peer() != null && c.messagesSent.sum() > 0 && !base.isRemote()) {
+    } else if (!graceful
+        && c.peer() != null
+        && c.outbound.acceptedMessages() > 0
+        && !base.isRemote()) {
       reason += "; " + c.peerName + " did not confirm the messages written before the close";
     }
     ConnectionClosedException last =

@@ -94,7 +94,7 @@ final class FrameRouter implements FrameDecoder.Listener {
       throw new ProtocolException(
           GoAwayCode.CODEC_ERROR, "DATA with type id " + typeId + ", which is not registered");
     }
-    connection.messagesReceived++;
+    connection.countReceived();
     connection.resumption.receivedMessage();
     Object message;
     if (body.remaining() > INLINE_DECODE_BYTES) {
@@ -123,7 +123,7 @@ final class FrameRouter implements FrameDecoder.Listener {
     WireStrings.need(body, 8, "REQUEST id");
     long requestId = body.getLong();
     int typeId = Varint.read(body);
-    connection.messagesReceived++;
+    connection.countReceived();
     connection.resumption.receivedMessage();
     MessageTypes.Entry entry = connection.types.entryFor(typeId);
     if (entry == null) {
@@ -159,7 +159,7 @@ final class FrameRouter implements FrameDecoder.Listener {
       throw new ProtocolException(
           GoAwayCode.PROTOCOL_ERROR, "RESPONSE with unknown status " + status);
     }
-    connection.messagesReceived++;
+    connection.countReceived();
     connection.resumption.receivedMessage();
     Requests.Pending pending = connection.requests.take(requestId);
     if (pending == null) {

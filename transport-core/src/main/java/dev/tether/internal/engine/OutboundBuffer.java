@@ -89,6 +89,14 @@ final class OutboundBuffer {
   private int headWritten;
 
   private int queuedMessages;
+
+  /**
+   * Message frames accepted since the connection began: queued, or written at once. Counted here,
+   * under the lock every send takes anyway, rather than in a counter of its own that each send
+   * would update with an atomic instruction.
+   */
+  private long acceptedMessages;
+
   private int waiters;
   private boolean socketOpen;
   private boolean closed;
@@ -371,6 +379,7 @@ final class OutboundBuffer {
       // the common case: nothing to keep, unless the session replays
       if (isMessage(type)) {
         sentSeq++;
+        acceptedMessages++;
         if (replay != null) {
           replay.add(frame.array(), frame.arrayOffset() + start, length);
         }
@@ -581,6 +590,14 @@ final class OutboundBuffer {
     return size - headWritten + control.pending();
   }
 
+  /**
+   * Returns the message frames (DATA, REQUEST, RESPONSE) accepted since the connection began,
+   * written or queued; a {@code sendAsync} frame counts once it is in the queue.
+   */
+  synchronized long acceptedMessages() {
+    return acceptedMessages;
+  }
+
   /** Returns the accepted messages not yet wholly written, those waiting for room included. */
   synchronized int queuedMessages() {
     return queuedMessages + pendingSends.size();
@@ -634,6 +651,7 @@ final class OutboundBuffer {
     }
     if (isMessage(frame[Frames.HEADER_BYTES - 1])) {
       queuedMessages++;
+      acceptedMessages++;
     }
     ensureRing(length);
     int tail = Rings.wrap(ring, head + size);
@@ -650,6 +668,7 @@ final class OutboundBuffer {
     }
     if (isMessage(frame.get(frame.position() + Frames.HEADER_BYTES - 1))) {
       queuedMessages++;
+      acceptedMessages++;
     }
     ensureRing(length);
     int tail = Rings.wrap(ring, head + size);

@@ -88,7 +88,6 @@ final class Sender {
                   + c.config.maxQueuedOutboundBytes()
                   + " bytes each); wait for earlier sendAsync stages before sending more"));
     } else {
-      c.messagesSent.increment();
       c.io().scheduleFlush();
     }
     return accepted;
@@ -158,7 +157,6 @@ final class Sender {
     }
     MessageFramer frame = frame(type, requestId, message);
     if (mode != Mode.FORCE && c.io().tryWriteDirect(frame.asBuffer())) {
-      c.messagesSent.increment();
       return SendResult.ACCEPTED;
     }
     int result;
@@ -170,7 +168,6 @@ final class Sender {
           "interrupted while waiting for room in the outbound queue to " + c.peerName, e);
     }
     if (result == OutboundBuffer.ACCEPTED) {
-      c.messagesSent.increment();
       afterForcedAppend(mode);
       c.io().scheduleFlush();
       return SendResult.ACCEPTED;
@@ -248,7 +245,6 @@ final class Sender {
               + " accepts (its maxFrameBytes); not sent to it, and the connection stays up");
     }
     if (c.io().tryWriteDirect(ByteBuffer.wrap(frame))) {
-      c.messagesSent.increment();
       return SendResult.ACCEPTED;
     }
     int result;
@@ -258,7 +254,6 @@ final class Sender {
       throw new IllegalStateException("NO_WAIT appends never wait", e);
     }
     if (result == OutboundBuffer.ACCEPTED) {
-      c.messagesSent.increment();
       c.io().scheduleFlush();
       return SendResult.ACCEPTED;
     }
@@ -297,7 +292,6 @@ final class Sender {
       return;
     }
     if (result == OutboundBuffer.ACCEPTED) {
-      c.messagesSent.increment();
       afterForcedAppend(mode);
       c.io().scheduleFlush();
     } else {
