@@ -306,23 +306,40 @@ final class OutboundBuffer {
    * Copies what is to be written next into {@code dst}: control bytes first (the rest of a prelude
    * or of a control frame, then, at a frame boundary, PONG, PING and ACK), then frames from the
    * ring. Returns the number of bytes copied; report what the socket took with {@link #written}.
+   * Loop thread.
+   *
+   * <p>The frames are copied after the lock is released: senders only add bytes behind them (a ring
+   * that grows is a new array, the old one keeps them), and only the loop, which is here, moves or
+   * drops them ({@link #written}, {@link #rewind}, {@link #dropSession}, {@link #discard}, {@link
+   * #trim}). Copying a write's worth under the lock made senders contend with the loop: a monitor
+   * that spun and parked thousands of times a second in one-way streaming.
    */
-  synchronized int drainTo(ByteBuffer dst) {
-    boolean frames = framesMayGo();
-    if (headWritten == 0 && socketOpen) {
-      control.fillSlots(size > 0);
+  int drainTo(ByteBuffer dst) {
+    byte[] from;
+    int start;
+    int n;
+    int m;
+    synchronized (this) {
+      boolean frames = framesMayGo();
+      if (headWritten == 0 && socketOpen) {
+        control.fillSlots(size > 0);
+      }
+      n = control.copyTo(dst);
+      lastControlCopied = n;
+      if (n < control.pending() || !frames) {
+        return n;
+      }
+      m = Math.min(size - headWritten, dst.remaining());
+      if (m == 0) {
+        return n;
+      }
+      from = ring;
+      start = Rings.wrap(ring, head + headWritten);
     }
-    int n = control.copyTo(dst);
-    lastControlCopied = n;
-    if (n < control.pending() || !frames) {
-      return n;
-    }
-    int from = ring.length == 0 ? 0 : Rings.wrap(ring, head + headWritten);
-    int m = Math.min(size - headWritten, dst.remaining());
-    int first = Math.min(m, ring.length - from);
-    dst.put(ring, from, first);
+    int first = Math.min(m, from.length - start);
+    dst.put(from, start, first);
     if (first < m) {
-      dst.put(ring, 0, m - first);
+      dst.put(from, 0, m - first);
     }
     return n + m;
   }

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
  * the unacknowledged frames again, byte for byte, from the replay ring.
  */
 class OutboundBufferTest {
-  private static final int LIMIT = 1 << 20;
+  private static final int LIMIT = 64 << 20;
 
   private final Random random = new Random(42);
   private final OutboundBuffer buffer = new OutboundBuffer(LIMIT, IllegalStateException::new);
@@ -88,6 +88,54 @@ class OutboundBufferTest {
     }
     assertThat(again.toByteArray()).isEqualTo(expected.toByteArray());
     assertThat(buffer.sentSeq()).isEqualTo(frames.size());
+  }
+
+  @Test
+  void framesCopiedOutWhileASenderGrowsTheRingArriveIntact() throws Exception {
+    // the loop copies frames out of the ring after releasing the lock; a sender meanwhile appends
+    // behind them and, with a bound this large, makes the ring grow into new arrays
+    int frames = 100_000;
+    Thread sender =
+        new Thread(
+            () -> {
+              Random lengths = new Random(7);
+              try {
+                for (int i = 0; i < frames; i++) {
+                  byte[] frame = frame(FrameType.DATA, lengths.nextInt(2_000), i);
+                  buffer.append(frame, frame.length, OutboundBuffer.Mode.WAIT, Long.MAX_VALUE);
+                }
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            },
+            "sender");
+    sender.start();
+
+    Random lengths = new Random(7);
+    ByteBuffer chunk = ByteBuffer.allocate(64 * 1024);
+    ByteBuffer stream = ByteBuffer.allocate(256 * 1024);
+    int checked = 0;
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+    while (checked < frames) {
+      assertThat(System.nanoTime()).as("all frames within 60 s").isLessThan(deadline);
+      chunk.clear();
+      int copied = buffer.drainTo(chunk);
+      buffer.written(copied);
+      stream.put(chunk.flip());
+      stream.flip();
+      // every whole frame in the stream must be the next one the sender made
+      while (stream.remaining() >= 4
+          && stream.remaining() >= 4 + stream.getInt(stream.position())) {
+        byte[] expected = frame(FrameType.DATA, lengths.nextInt(2_000), checked);
+        byte[] actual = new byte[expected.length];
+        stream.get(actual);
+        assertThat(actual).as("frame %d", checked).isEqualTo(expected);
+        checked++;
+      }
+      stream.compact();
+    }
+    sender.join(10_000);
+    assertThat(buffer.sentSeq()).isEqualTo(frames);
   }
 
   /** A frame of {@code type} with a body of {@code bodyBytes} bytes, each distinct by position. */
