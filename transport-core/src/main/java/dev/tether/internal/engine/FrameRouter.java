@@ -95,7 +95,6 @@ final class FrameRouter implements FrameDecoder.Listener {
           GoAwayCode.CODEC_ERROR, "DATA with type id " + typeId + ", which is not registered");
     }
     connection.countReceived();
-    connection.resumption.receivedMessage();
     Object message;
     if (body.remaining() > INLINE_DECODE_BYTES) {
       message = new Mailbox.Undecoded(typeId, copy(body));
@@ -124,7 +123,6 @@ final class FrameRouter implements FrameDecoder.Listener {
     long requestId = body.getLong();
     int typeId = Varint.read(body);
     connection.countReceived();
-    connection.resumption.receivedMessage();
     MessageTypes.Entry entry = connection.types.entryFor(typeId);
     if (entry == null) {
       return connection.sender.respondOwed(
@@ -160,7 +158,6 @@ final class FrameRouter implements FrameDecoder.Listener {
           GoAwayCode.PROTOCOL_ERROR, "RESPONSE with unknown status " + status);
     }
     connection.countReceived();
-    connection.resumption.receivedMessage();
     Requests.Pending pending = connection.requests.take(requestId);
     if (pending == null) {
       log.debug("ignoring a RESPONSE to unknown request #{} (timed out?)", requestId);

@@ -378,7 +378,8 @@ final class OutboundBuffer {
    * isolated send needs no event-loop wake-up. Whatever the socket does not take is queued ahead of
    * any later frame. The lock is held across the non-blocking write, so nothing slips in.
    *
-   * @param frame one whole frame between position and limit; consumed by the call
+   * @param frame one whole frame between position and limit, in an array-backed buffer; consumed by
+   *     the call
    * @return the bytes written, or -1 if nothing was done (something queued, or closed)
    */
   synchronized int writeDirect(ByteBuffer frame, WritableByteChannel channel) throws IOException {
@@ -403,8 +404,8 @@ final class OutboundBuffer {
       }
       return written;
     }
-    frame.position(start);
-    put(frame, length);
+    put(frame.array(), frame.arrayOffset() + start, length);
+    frame.position(start + length);
     advance(Math.max(0, written));
     return Math.max(0, written);
   }
@@ -663,35 +664,23 @@ final class OutboundBuffer {
   }
 
   private void put(byte[] frame, int length) {
+    put(frame, 0, length);
+  }
+
+  /** Appends the whole frame at {@code frame[offset]} to the ring. */
+  private void put(byte[] frame, int offset, int length) {
     if (discarded || length == 0) {
       return;
     }
-    if (isMessage(frame[Frames.HEADER_BYTES - 1])) {
+    if (isMessage(frame[offset + Frames.HEADER_BYTES - 1])) {
       queuedMessages++;
       acceptedMessages++;
     }
     ensureRing(length);
     int tail = Rings.wrap(ring, head + size);
     int first = Math.min(length, ring.length - tail);
-    System.arraycopy(frame, 0, ring, tail, first);
-    System.arraycopy(frame, first, ring, 0, length - first);
-    size += length;
-    changed();
-  }
-
-  private void put(ByteBuffer frame, int length) {
-    if (discarded) {
-      return;
-    }
-    if (isMessage(frame.get(frame.position() + Frames.HEADER_BYTES - 1))) {
-      queuedMessages++;
-      acceptedMessages++;
-    }
-    ensureRing(length);
-    int tail = Rings.wrap(ring, head + size);
-    int first = Math.min(length, ring.length - tail);
-    frame.get(ring, tail, first);
-    frame.get(ring, 0, length - first);
+    System.arraycopy(frame, offset, ring, tail, first);
+    System.arraycopy(frame, offset + first, ring, 0, length - first);
     size += length;
     changed();
   }
@@ -712,7 +701,7 @@ final class OutboundBuffer {
   private void advance(int n) {
     headWritten += n;
     while (size > 0) {
-      int length = Frames.HEADER_BYTES - 1 + readIntAt(head);
+      int length = Frames.HEADER_BYTES - 1 + Rings.readInt(ring, head);
       if (headWritten < length) {
         break;
       }
@@ -747,10 +736,6 @@ final class OutboundBuffer {
     if (writable != writableHint) {
       writableHint = writable;
     }
-  }
-
-  private int readIntAt(int at) {
-    return Rings.readInt(ring, at);
   }
 
   private List<CompletableFuture<Void>> admitPending() {

@@ -478,11 +478,13 @@ final class RealConnection<O, I> implements Connection<O, I>, EventLoop.Handler 
   }
 
   /**
-   * Counts a message frame read; loop thread. An opaque store: a volatile one put a full fence on
-   * the receive path for every message, for a figure only metrics read.
+   * Counts a message frame read, for metrics and for the session's acknowledgements; loop thread.
+   * An opaque store: a volatile one put a full fence on the receive path for every message, for a
+   * figure only metrics read.
    */
   void countReceived() {
     MESSAGES_RECEIVED.setOpaque(this, messagesReceived + 1);
+    resumption.receivedMessage();
   }
 
   /** Returns true while reading may go on: room in the inbound queues and under the bound out. */

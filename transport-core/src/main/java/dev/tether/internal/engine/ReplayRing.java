@@ -57,7 +57,7 @@ final class ReplayRing {
   int acknowledge(long seq) {
     int freed = 0;
     while (frames > 0 && firstSeq <= seq) {
-      int length = Frames.HEADER_BYTES - 1 + readInt(head);
+      int length = Frames.HEADER_BYTES - 1 + Rings.readInt(ring, head);
       head = Rings.wrap(ring, head + length);
       size -= length;
       freed += length;
@@ -107,10 +107,6 @@ final class ReplayRing {
 
   long firstSeq() {
     return firstSeq;
-  }
-
-  private int readInt(int at) {
-    return Rings.readInt(ring, at);
   }
 
   private void grow(int needed) {
