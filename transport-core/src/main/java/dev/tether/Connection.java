@@ -53,6 +53,29 @@ public interface Connection<O, I> extends AutoCloseable {
   void send(O message, Duration timeout);
 
   /**
+   * Queues messages in order, as {@link #send(Object)} would one after another, for less: it
+   * encodes a run of them on this thread and queues each run (up to 64 KiB of frames, or a quarter
+   * of {@link TetherConfig#maxQueuedOutboundBytes()} if that is less) with one lock and one wake-up
+   * of the event loop, where {@code send} takes those per message. For a producer that has several
+   * messages at hand, like Netty's {@code write} calls followed by one {@code flush}. The peer
+   * receives them as separate messages, exactly as if sent one by one.
+   *
+   * <p>Waits for room like {@code send}, a run at a time. If it throws, the messages before the one
+   * that failed to encode are queued and are sent; if a run could not be queued (the connection
+   * closed, the send timeout passed), the exception's message says how many of the messages were
+   * queued before it. Either way none after that point is sent.
+   *
+   * @throws ConnectionClosedException if the connection is closing or closed
+   * @throws TetherTimeoutException if the queue stayed full for the send timeout without progress
+   * @throws MessageTooLargeException if a message's encoding exceeds the peer's frame limit; the
+   *     connection stays up
+   * @throws dev.tether.codec.CodecException if a message cannot be encoded
+   * @throws IllegalArgumentException if a message's class is not registered
+   * @throws NullPointerException if {@code messages} or one of them is null
+   */
+  void sendAll(Iterable<? extends O> messages);
+
+  /**
    * Queues a message if there is room, without ever blocking.
    *
    * @return {@link SendResult#ACCEPTED}, or why not: {@link SendResult#BACK_PRESSURED} (retry

@@ -24,7 +24,7 @@ import java.util.concurrent.TimeUnit;
  */
 final class NettyEnds {
   /** Messages written per event-loop task while streaming, before yielding to I/O. */
-  private static final int STREAM_BATCH = 256;
+  static final int STREAM_BATCH = 256;
 
   private NettyEnds() {}
 

@@ -19,7 +19,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code send} from its message handler and answers requests with the request itself. The load
  * generator's round trip is {@code send} then {@code receive}; its pipelined echo sends the next
  * message from the message handler; its one-way stream is a thread per connection calling {@code
- * send}, which waits while the outbound queue is full.
+ * sendAll} with {@value NettyEnds#STREAM_BATCH} messages at a time (as the Netty contender writes
+ * that many per flush), which waits while the outbound queue is full.
  */
 final class TetherEnds {
   private static final Duration WAIT = Duration.ofSeconds(10);
@@ -211,9 +212,14 @@ final class TetherEnds {
         senders[i] =
             new Thread(
                 () -> {
+                  List<Object> batch = new ArrayList<>(NettyEnds.STREAM_BATCH);
                   long seq = 0;
                   while (running.up) {
-                    connection.send(Sequenced.message(codec, seq++));
+                    for (int n = 0; n < NettyEnds.STREAM_BATCH; n++) {
+                      batch.add(Sequenced.message(codec, seq++));
+                    }
+                    connection.sendAll(batch);
+                    batch.clear();
                     counter.lazySet(seq);
                   }
                 },

@@ -28,6 +28,10 @@ final class MessageFramer {
   private static final ThreadLocal<MessageFramer> PER_THREAD =
       ThreadLocal.withInitial(MessageFramer::new);
 
+  /** A second framer per thread, so that a send made while a batch is framed cannot clear it. */
+  private static final ThreadLocal<MessageFramer> PER_THREAD_BATCH =
+      ThreadLocal.withInitial(MessageFramer::new);
+
   private final EncodeBuffer buffer = new EncodeBuffer(4096);
   private ByteBuffer view = ByteBuffer.allocate(0);
 
@@ -54,29 +58,63 @@ final class MessageFramer {
       Codec codec,
       int peerMaxFrameBytes,
       String peerName) {
+    buffer.reset(RETAINED_ENCODE_BYTES);
+    append(type, requestId, message, types, codec, peerMaxFrameBytes, peerName);
+    return this;
+  }
+
+  /** Returns this thread's framer for runs of frames ({@link #append}), apart from {@link #get}. */
+  static MessageFramer batch() {
+    return PER_THREAD_BATCH.get();
+  }
+
+  /** Drops the frames appended so far: the next {@link #append} starts a new run. */
+  void clear() {
+    buffer.reset(RETAINED_ENCODE_BYTES);
+  }
+
+  /**
+   * Encodes {@code message} as a frame of {@code type} behind the frames already here. If it
+   * throws, the earlier frames are left as they were.
+   *
+   * @throws IllegalArgumentException if the message's class is not registered
+   * @throws CodecException if the codec cannot encode it
+   * @throws MessageTooLargeException if the frame would exceed the peer's limit
+   */
+  void append(
+      int type,
+      long requestId,
+      Object message,
+      MessageTypes types,
+      Codec codec,
+      int peerMaxFrameBytes,
+      String peerName) {
     MessageTypes.Entry entry = types.entryFor(message.getClass());
     if (entry == null) {
       throw new IllegalArgumentException(
           message.getClass().getName() + " is not registered in " + types);
     }
-    buffer.reset(RETAINED_ENCODE_BYTES);
+    int start = buffer.position();
     int header =
         Frames.HEADER_BYTES
             + (type == FrameType.DATA ? 0 : 8)
             + (type == FrameType.RESPONSE ? 1 : 0)
             + Varint.size(entry.id());
     buffer.ensureWritable(header);
-    buffer.position(header);
+    buffer.position(start + header);
     try {
       codec.encode(message, buffer);
     } catch (CodecException e) {
+      buffer.position(start);
       throw e;
     } catch (RuntimeException | StackOverflowError e) {
+      buffer.position(start);
       throw new CodecException(
           "codec " + codec.name() + " failed to encode " + entry.name() + ": " + e, e);
     }
-    long frameLength = (long) buffer.position() - 4;
+    long frameLength = (long) buffer.position() - start - 4;
     if (frameLength > peerMaxFrameBytes) {
+      buffer.position(start);
       throw new MessageTooLargeException(
           entry.name()
               + " encodes to a frame of "
@@ -88,8 +126,8 @@ final class MessageFramer {
               + " (its maxFrameBytes); the message was not sent and the connection stays up");
     }
     byte[] bytes = buffer.array();
-    Frames.writeHeader(bytes, 0, (int) frameLength, type);
-    int position = Frames.HEADER_BYTES;
+    Frames.writeHeader(bytes, start, (int) frameLength, type);
+    int position = start + Frames.HEADER_BYTES;
     if (type != FrameType.DATA) {
       Frames.writeLong(bytes, position, requestId);
       position += 8;
@@ -98,7 +136,6 @@ final class MessageFramer {
       bytes[position++] = 0; // status OK
     }
     Varint.write(bytes, position, entry.id());
-    return this;
   }
 
   byte[] array() {

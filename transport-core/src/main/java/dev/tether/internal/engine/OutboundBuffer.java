@@ -137,12 +137,28 @@ final class OutboundBuffer {
    */
   synchronized int append(byte[] frame, int length, Mode mode, long waitNanos)
       throws InterruptedException {
+    return append(frame, length, -1, mode, waitNanos);
+  }
+
+  /**
+   * Appends whole frames, back to back from {@code frames[0]}, that carry {@code messages}
+   * messages: all of them or, if the result is not {@link #ACCEPTED}, none. The bound applies to
+   * them as to one frame of their total length.
+   */
+  synchronized int appendFrames(byte[] frames, int length, int messages, Mode mode, long waitNanos)
+      throws InterruptedException {
+    return append(frames, length, messages, mode, waitNanos);
+  }
+
+  /** {@code messages} is -1 for one frame whose type says whether it is a message. */
+  private int append(byte[] frame, int length, int messages, Mode mode, long waitNanos)
+      throws InterruptedException {
     if (closed) {
       return CLOSED;
     }
     switch (mode) {
       case FORCE -> {
-        put(frame, length);
+        put(frame, 0, length, messages);
         return ACCEPTED;
       }
       case LOOP -> {
@@ -170,7 +186,7 @@ final class OutboundBuffer {
         }
       }
     }
-    put(frame, length);
+    put(frame, 0, length, messages);
     return ACCEPTED;
   }
 
@@ -404,7 +420,7 @@ final class OutboundBuffer {
       }
       return written;
     }
-    put(frame.array(), frame.arrayOffset() + start, length);
+    put(frame.array(), frame.arrayOffset() + start, length, -1);
     frame.position(start + length);
     advance(Math.max(0, written));
     return Math.max(0, written);
@@ -664,18 +680,22 @@ final class OutboundBuffer {
   }
 
   private void put(byte[] frame, int length) {
-    put(frame, 0, length);
+    put(frame, 0, length, -1);
   }
 
-  /** Appends the whole frame at {@code frame[offset]} to the ring. */
-  private void put(byte[] frame, int offset, int length) {
+  /**
+   * Appends the whole frames at {@code frame[offset]} to the ring: {@code messages} messages, or,
+   * if it is -1, one frame counted as a message if its type is one.
+   */
+  private void put(byte[] frame, int offset, int length, int messages) {
     if (discarded || length == 0) {
       return;
     }
-    if (isMessage(frame[offset + Frames.HEADER_BYTES - 1])) {
-      queuedMessages++;
-      acceptedMessages++;
+    if (messages < 0) {
+      messages = isMessage(frame[offset + Frames.HEADER_BYTES - 1]) ? 1 : 0;
     }
+    queuedMessages += messages;
+    acceptedMessages += messages;
     ensureRing(length);
     int tail = Rings.wrap(ring, head + size);
     int first = Math.min(length, ring.length - tail);

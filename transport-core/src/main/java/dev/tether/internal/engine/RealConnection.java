@@ -420,6 +420,11 @@ final class RealConnection<O, I> implements Connection<O, I>, EventLoop.Handler 
   }
 
   @Override
+  public void sendAll(Iterable<? extends O> messages) {
+    sender.sendAll(messages);
+  }
+
+  @Override
   public SendResult trySend(O message) {
     return sender.trySend(message);
   }

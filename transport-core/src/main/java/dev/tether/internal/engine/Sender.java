@@ -1,5 +1,6 @@
 package dev.tether.internal.engine;
 
+import dev.tether.ConnectionClosedException;
 import dev.tether.MessageTooLargeException;
 import dev.tether.RequestErrorCode;
 import dev.tether.SendResult;
@@ -30,6 +31,9 @@ import org.slf4j.LoggerFactory;
 final class Sender {
   private static final Logger log = LoggerFactory.getLogger(Sender.class);
 
+  /** How many bytes of frames {@link #sendAll} gathers before it queues them. */
+  private static final int BATCH_RUN_BYTES = 64 * 1024;
+
   private final RealConnection<?, ?> c;
   private final long sendTimeoutNanos;
 
@@ -56,6 +60,101 @@ final class Sender {
     if (result == SendResult.BACK_PRESSURED) {
       throw backPressure(onLoop ? 0 : waitNanos);
     }
+  }
+
+  /**
+   * Sends messages in order as {@link #send} would one by one, but frames a run of them on this
+   * thread and queues each run under one lock and with one flush request.
+   */
+  void sendAll(Iterable<?> messages) {
+    Objects.requireNonNull(messages, "messages");
+    boolean onLoop = EventLoop.onAnyLoop();
+    Mode mode = onLoop ? Mode.LOOP : waiting();
+    int runBytes = Math.max(1, Math.min(BATCH_RUN_BYTES, c.config.maxQueuedOutboundBytes() / 4));
+    if (!sendAllowed()) {
+      throw closedDuringSendAll(0); // before anything is encoded, as send does
+    }
+    MessageFramer run = MessageFramer.batch();
+    run.clear();
+    int framed = 0;
+    long queued = 0;
+    try {
+      for (Object message : messages) {
+        Objects.requireNonNull(message, "a message of sendAll is null");
+        run.append(
+            FrameType.DATA, 0, message, c.types, c.codec(), c.peerMaxFrameBytes(), c.peerName);
+        framed++;
+        if (run.length() >= runBytes) {
+          queueRun(run, framed, mode, queued);
+          queued += framed;
+          framed = 0;
+          run.clear();
+        }
+      }
+    } catch (RuntimeException e) {
+      // the messages before the one that failed go out, as separate sends would have sent them
+      if (framed > 0) {
+        try {
+          queueRun(run, framed, mode, queued);
+        } catch (RuntimeException queueing) {
+          queueing.addSuppressed(e);
+          throw queueing;
+        }
+      }
+      throw e;
+    }
+    try {
+      if (framed > 0) {
+        queueRun(run, framed, mode, queued);
+      }
+    } finally {
+      run.clear(); // gives back a run buffer grown past what a thread keeps
+    }
+  }
+
+  /** Queues a run of {@code framed} DATA frames; {@code queued} of the batch went before it. */
+  private void queueRun(MessageFramer run, int framed, Mode mode, long queued) {
+    int result;
+    if (!sendAllowed()) {
+      result = OutboundBuffer.CLOSED;
+    } else {
+      try {
+        result =
+            c.outbound.appendFrames(
+                run.array(), run.length(), framed, mode.buffer, sendTimeoutNanos);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new TetherException(
+            "interrupted while waiting for room in the outbound queue to "
+                + c.peerName
+                + "; "
+                + notQueued(queued),
+            e);
+      }
+    }
+    if (result == OutboundBuffer.ACCEPTED) {
+      c.io().scheduleFlush();
+      return;
+    }
+    if (result == OutboundBuffer.CLOSED) {
+      throw closedDuringSendAll(queued);
+    }
+    TetherTimeoutException timeout = backPressure(mode == Mode.LOOP ? 0 : sendTimeoutNanos);
+    throw new TetherTimeoutException(timeout.getMessage() + "; " + notQueued(queued));
+  }
+
+  private ConnectionClosedException closedDuringSendAll(long queued) {
+    ConnectionClosedException closed = c.closer.closedException();
+    return new ConnectionClosedException(
+        closed.code(),
+        closed.rawCode(),
+        closed.reason() + "; " + notQueued(queued),
+        closed.isRemote(),
+        closed);
+  }
+
+  private static String notQueued(long queued) {
+    return "sendAll had queued the first " + queued + " of its messages; the others were not sent";
   }
 
   SendResult trySend(Object message) {

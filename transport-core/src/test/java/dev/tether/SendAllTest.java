@@ -1,0 +1,242 @@
+package dev.tether;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.tether.testing.Blob;
+import dev.tether.testing.Msg;
+import dev.tether.testing.TestTypes;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.LongStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * {@link Connection#sendAll} sends what {@code send} would one message at a time, in the same
+ * order, and when it stops early it says how far it got: the messages before the failure go out,
+ * none after it does.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class SendAllTest {
+  private static final Duration WAIT = Duration.ofSeconds(30);
+
+  private final List<AutoCloseable> resources = new ArrayList<>();
+  private final List<Long> received = new ArrayList<>();
+
+  @AfterEach
+  void closeResources() throws Exception {
+    for (int i = resources.size() - 1; i >= 0; i--) {
+      try {
+        resources.get(i).close();
+      } catch (Exception e) {
+        // a test may leave a connection that cannot close gracefully; that is not what it checks
+      }
+    }
+  }
+
+  private <T extends AutoCloseable> T track(T resource) {
+    resources.add(resource);
+    return resource;
+  }
+
+  private Server<Object, Object> recordingServer(TetherConfig config) {
+    return track(
+        Tether.server(TestTypes.TYPES)
+            .config(config)
+            .onMessage((c, m) -> record(m))
+            .bind(new InetSocketAddress("127.0.0.1", 0)));
+  }
+
+  private void record(Object message) {
+    long seq = message instanceof Msg msg ? msg.seq() : ((Blob) message).seq();
+    synchronized (received) {
+      received.add(seq);
+    }
+  }
+
+  private List<Long> received() {
+    synchronized (received) {
+      return new ArrayList<>(received);
+    }
+  }
+
+  private static List<Msg> messages(long from, long to) {
+    return LongStream.range(from, to).mapToObj(i -> new Msg("message " + i, i)).toList();
+  }
+
+  private static List<Long> numbers(long from, long to) {
+    return LongStream.range(from, to).boxed().toList();
+  }
+
+  @Test
+  void everyMessageArrivesOnItsOwnInOrderWithSendsBeforeAndAfter() throws Exception {
+    TetherConfig config = TetherConfig.builder().codecs("test").build();
+    Server<Object, Object> server = recordingServer(config);
+    Connection<Object, Object> client =
+        track(Tether.client(TestTypes.TYPES).config(config).connect(server.address()));
+
+    // 60,000 frames of about 36 bytes: many runs, each queued under one lock
+    client.send(new Msg("before", 0));
+    client.sendAll(messages(1, 60_001));
+    client.sendAll(List.of());
+    client.send(new Msg("after", 60_001));
+
+    await().atMost(WAIT).until(() -> received().size() >= 60_002);
+    assertThat(received()).isEqualTo(numbers(0, 60_002));
+    assertThat(client.metrics().messagesSent()).isEqualTo(60_002);
+    await()
+        .atMost(WAIT)
+        .until(() -> server.connections().iterator().next().metrics().messagesReceived() == 60_002);
+  }
+
+  @Test
+  void aMessageThatCannotBeEncodedStopsTheBatchAfterTheOnesBeforeIt() throws Exception {
+    TetherConfig config = TetherConfig.builder().codecs("test").build();
+    Server<Object, Object> server = recordingServer(config.toBuilder().maxFrameBytes(1024).build());
+    Connection<Object, Object> client =
+        track(Tether.client(TestTypes.TYPES).config(config).connect(server.address()));
+
+    List<Object> tooLarge = new ArrayList<>(messages(0, 10));
+    tooLarge.add(new Blob(10, new byte[2048]));
+    tooLarge.addAll(messages(11, 20));
+    assertThatThrownBy(() -> client.sendAll(tooLarge))
+        .isInstanceOf(MessageTooLargeException.class)
+        .hasMessageContaining("accepts at most 1024");
+
+    List<Object> unregistered = new ArrayList<>(messages(20, 25));
+    unregistered.add("a String, which no one registered");
+    unregistered.addAll(messages(26, 30));
+    assertThatThrownBy(() -> client.sendAll(unregistered))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("java.lang.String is not registered");
+
+    List<Object> withNull = new ArrayList<>(messages(30, 33));
+    withNull.add(null);
+    withNull.addAll(messages(34, 40));
+    assertThatThrownBy(() -> client.sendAll(withNull))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessageContaining("null");
+
+    // the connection stays up: a later send follows the messages queued before each failure
+    client.send(new Msg("last", 99));
+    await().atMost(WAIT).until(() -> received().contains(99L));
+    List<Long> expected = new ArrayList<>(numbers(0, 10));
+    expected.addAll(numbers(20, 25));
+    expected.addAll(numbers(30, 33));
+    expected.add(99L);
+    assertThat(received()).isEqualTo(expected);
+    assertThat(client.metrics().messagesSent()).isEqualTo(expected.size());
+  }
+
+  @Test
+  void aPeerThatStopsReadingTimesTheBatchOutNamingHowManyWereQueued() throws Exception {
+    CompletableFuture<Void> release = new CompletableFuture<>();
+    TetherConfig config =
+        TetherConfig.builder()
+            .codecs("test")
+            .maxQueuedOutboundBytes(64 * 1024)
+            .maxQueuedInboundMessages(8)
+            .sendTimeout(Duration.ofMillis(300))
+            .build();
+    Server<Object, Object> server =
+        track(
+            Tether.server(TestTypes.TYPES)
+                .config(config)
+                .onMessage(
+                    (c, m) -> {
+                      release.join();
+                      record(m);
+                    })
+                .bind(new InetSocketAddress("127.0.0.1", 0)));
+    Connection<Object, Object> client =
+        track(Tether.client(TestTypes.TYPES).config(config).connect(server.address()));
+    byte[] payload = new byte[4096];
+    List<Blob> flood = new ArrayList<>();
+    for (int i = 0; i < 20_000; i++) { // 80 MiB: more than any socket buffers hold
+      flood.add(new Blob(i, payload));
+    }
+
+    TetherTimeoutException timeout =
+        catchThrowableOfType(() -> client.sendAll(flood), TetherTimeoutException.class);
+    assertThat(timeout).as("sendAll to a peer that stopped reading").isNotNull();
+    assertThat(timeout.getMessage()).contains("timed out").contains("sendAll had queued the first");
+    long queued = queuedCount(timeout.getMessage());
+    assertThat(queued).isPositive().isLessThan(flood.size());
+    assertThat(client.metrics().messagesSent()).isEqualTo(queued);
+
+    // what was queued arrives, in order, and nothing else
+    release.complete(null);
+    await().atMost(WAIT).until(() -> received().size() >= queued);
+    client.send(new Msg("last", -1));
+    await().atMost(WAIT).until(() -> received().contains(-1L));
+    List<Long> expected = new ArrayList<>(numbers(0, queued));
+    expected.add(-1L);
+    assertThat(received()).isEqualTo(expected);
+  }
+
+  @Test
+  void aClosedConnectionRefusesTheBatchWithTheCloseReason() throws Exception {
+    TetherConfig config = TetherConfig.builder().codecs("test").build();
+    Server<Object, Object> server = recordingServer(config);
+    Connection<Object, Object> client =
+        track(Tether.client(TestTypes.TYPES).config(config).connect(server.address()));
+    client.close();
+
+    assertThatThrownBy(() -> client.sendAll(messages(0, 3)))
+        .isInstanceOfSatisfying(
+            ConnectionClosedException.class, e -> assertThat(e.code()).isEqualTo(GoAwayCode.NORMAL))
+        .hasMessageContaining("sendAll had queued the first 0 of its messages");
+    assertThat(client.metrics().messagesSent()).isZero();
+  }
+
+  @Test
+  void aHandlerAnswersWithABatch() throws Exception {
+    TetherConfig config = TetherConfig.builder().codecs("test").build();
+    Server<Object, Object> server =
+        track(
+            Tether.server(TestTypes.TYPES)
+                .config(config)
+                .onMessage(
+                    (c, m) -> {
+                      long seq = ((Msg) m).seq();
+                      c.sendAll(messages(seq * 3, seq * 3 + 3));
+                    })
+                .bind(new InetSocketAddress("127.0.0.1", 0)));
+    Connection<Object, Object> client =
+        track(
+            Tether.client(TestTypes.TYPES)
+                .config(config)
+                .onMessage((c, m) -> record(m))
+                .connect(server.address()));
+
+    for (Msg m : messages(0, 2000)) {
+      client.send(m);
+    }
+
+    await().atMost(WAIT).until(() -> received().size() >= 6000);
+    assertThat(received()).isEqualTo(numbers(0, 6000));
+  }
+
+  private static long queuedCount(String message) {
+    String marker = "sendAll had queued the first ";
+    String rest = message.substring(message.indexOf(marker) + marker.length());
+    return Long.parseLong(rest.substring(0, rest.indexOf(' ')));
+  }
+
+  private static <T extends Throwable> T catchThrowableOfType(Runnable call, Class<T> type) {
+    try {
+      call.run();
+    } catch (Throwable t) {
+      assertThat(t).isInstanceOf(type);
+      return type.cast(t);
+    }
+    return null;
+  }
+}
