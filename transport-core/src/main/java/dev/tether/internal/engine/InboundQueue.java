@@ -7,9 +7,10 @@ import java.util.function.BooleanSupplier;
 
 /**
  * Received items waiting for a consumer: a ring of items with their sizes in bytes, bounded by a
- * count and a byte total. The event loop offers; one consumer at a time takes. Requests that were
- * taken but not yet answered still count against the count limit ({@link #startWork}, {@link
- * #finishWork}), so that a handler that answers asynchronously cannot gather unbounded work.
+ * count and a byte total. The event loop offers, a read's worth at a time under one lock ({@link
+ * #stage}, {@link #publish}); one consumer at a time takes. Requests that were taken but not yet
+ * answered still count against the count limit ({@link #startWork}, {@link #finishWork}), so that a
+ * handler that answers asynchronously cannot gather unbounded work.
  *
  * <p>{@link #offer} returns false once a limit is reached, and the loop stops reading from the
  * socket; as soon as the consumer has made room the {@code onRoom} callback runs once, and reading
@@ -23,6 +24,9 @@ import java.util.function.BooleanSupplier;
 final class InboundQueue {
   private static final Object[] NO_ITEMS = new Object[0];
   private static final int[] NO_SIZES = new int[0];
+
+  /** Items staged before a publication even if the queue has room for more. */
+  private static final int STAGE_ITEMS = 256;
 
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition notEmpty = lock.newCondition();
@@ -47,37 +51,125 @@ final class InboundQueue {
   /** Set by an offer while a consumer spins: what the spinning consumer looks at. */
   private volatile boolean offeredToSpinner;
 
+  /** Items {@link #stage}d and not yet published; the offering thread's alone. */
+  private Object[] stage = NO_ITEMS;
+
+  private int[] stageSizes = NO_SIZES;
+  private int staged;
+  private long stagedBytes;
+
+  /** Items and bytes held at the last publication: at least what is held now, staged aside. */
+  private int usedAtPublish;
+
+  private long bytesAtPublish;
+
   InboundQueue(int maxItems, long maxBytes, Runnable onRoom) {
     this.maxItems = maxItems;
     this.maxBytes = maxBytes;
     this.onRoom = onRoom;
   }
 
-  /** Adds an item whatever the limits; returns false if the queue is now at or over a limit. */
+  /**
+   * Adds an item whatever the limits, after those staged; returns false if the queue is now at or
+   * over a limit. Publishes what was staged first; the loop's thread only, then.
+   */
   boolean offer(Object item, int size) {
     lock.lock();
     try {
-      if (count == items.length) {
-        grow();
-      }
-      int tail = head + count;
-      if (tail >= items.length) {
-        tail -= items.length;
-      }
-      items[tail] = item;
-      sizes[tail] = size;
-      count++;
-      bytes += size;
-      offeredSinceTrim = true;
-      updateFull();
-      if (waiters > 0) {
-        notEmpty.signal();
-      } else if (spinning.get() > 0) {
-        offeredToSpinner = true;
-      }
+      publishLocked();
+      add(item, size);
+      wakeConsumer();
       return !full;
     } finally {
       lock.unlock();
+    }
+  }
+
+  /**
+   * Adds an item, as {@link #offer}, but without taking the lock while it can tell that the queue
+   * has room: the item waits in a stage that only the offering thread sees, until {@link #publish}.
+   * The stage is published at once when it fills or when, with what the consumers held at the last
+   * publication (they have only taken since), it reaches a limit; so the result is the same as
+   * {@link #offer}'s. One thread only (the connection's event loop), which must publish before it
+   * lets anything else happen in order after these items.
+   */
+  boolean stage(Object item, int size) {
+    if (staged == stage.length) {
+      if (staged == 0) {
+        stage = new Object[STAGE_ITEMS];
+        stageSizes = new int[STAGE_ITEMS];
+      } else {
+        publish();
+      }
+    }
+    stage[staged] = item;
+    stageSizes[staged] = size;
+    staged++;
+    stagedBytes += size;
+    if (usedAtPublish + staged >= maxItems || bytesAtPublish + stagedBytes >= maxBytes) {
+      return publish();
+    }
+    return true;
+  }
+
+  /**
+   * Returns true if, as far as the offering thread can tell without the lock, the queue holds half
+   * its limit or more. Offering thread.
+   */
+  boolean halfFull() {
+    return usedAtPublish + staged >= maxItems / 2 || bytesAtPublish + stagedBytes >= maxBytes / 2;
+  }
+
+  /**
+   * Moves the staged items into the queue under one lock and wakes a waiting consumer; returns
+   * false if the queue is now at or over a limit. Offering thread.
+   */
+  boolean publish() {
+    lock.lock();
+    try {
+      publishLocked();
+      return !full;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private void publishLocked() {
+    int n = staged;
+    if (n > 0) {
+      for (int i = 0; i < n; i++) {
+        add(stage[i], stageSizes[i]);
+        stage[i] = null;
+      }
+      staged = 0;
+      stagedBytes = 0;
+      wakeConsumer();
+    }
+    usedAtPublish = count + working;
+    bytesAtPublish = bytes;
+  }
+
+  private void add(Object item, int size) {
+    if (count == items.length) {
+      grow();
+    }
+    int tail = head + count;
+    if (tail >= items.length) {
+      tail -= items.length;
+    }
+    items[tail] = item;
+    sizes[tail] = size;
+    count++;
+    bytes += size;
+    offeredSinceTrim = true;
+    updateFull();
+  }
+
+  private void wakeConsumer() {
+    if (waiters > 0) {
+      notEmpty.signal();
+    } else if (spinning.get() > 0) {
+      offeredToSpinner = true;
     }
   }
 
@@ -221,10 +313,11 @@ final class InboundQueue {
     return size() == 0;
   }
 
-  /** Drops every queued item and returns how many there were. */
+  /** Drops every queued item, staged ones too, and returns how many there were. Offering thread. */
   int clear() {
     lock.lock();
     try {
+      publishLocked();
       int n = count;
       while (count > 0) {
         take();
@@ -266,8 +359,8 @@ final class InboundQueue {
 
   /**
    * Gives the ring's arrays back if the queue is empty and nothing was offered since the previous
-   * call. Dropping them whenever the queue ran empty instead made every burst grow them again from
-   * 16 slots: about 11 bytes of garbage per message on a busy connection.
+   * call; offering thread. Dropping them whenever the queue ran empty instead made every burst grow
+   * them again from 16 slots: about 11 bytes of garbage per message on a busy connection.
    */
   void trimIfIdle() {
     lock.lock();
@@ -276,6 +369,10 @@ final class InboundQueue {
         items = NO_ITEMS;
         sizes = NO_SIZES;
         head = 0;
+        if (staged == 0) {
+          stage = NO_ITEMS;
+          stageSizes = NO_SIZES;
+        }
       }
       offeredSinceTrim = false;
     } finally {

@@ -161,10 +161,10 @@ final class Mailbox implements Runnable {
       return true;
     }
     if (received != null) {
-      return received.offer(message, frameBytes) && !queue.isFull();
+      return received.stage(message, frameBytes) && !queue.isFull();
     }
     offered = true;
-    return queue.offer(message, frameBytes);
+    return queue.stage(message, frameBytes);
   }
 
   /** Queues a received request; returns false if reading should pause. Loop thread. */
@@ -173,12 +173,36 @@ final class Mailbox implements Runnable {
       return true;
     }
     offered = true;
-    return queue.offer(new InboundRequest(id, message), frameBytes)
+    return queue.stage(new InboundRequest(id, message), frameBytes)
         && (received == null || !received.isFull());
   }
 
-  /** Queues an event whatever the bounds and makes sure a dispatcher runs. */
+  /**
+   * Lets consumers see the messages and requests offered so far: the loop offers them a read at a
+   * time under one lock each ({@link InboundQueue#stage}). Loop thread.
+   */
+  void publish() {
+    assert connection.loop.inLoop();
+    queue.publish();
+    if (received != null) {
+      received.publish();
+    }
+  }
+
+  /** Returns true if a queue holds half its limit or more, counting what the loop staged. Loop. */
+  boolean halfFull() {
+    return queue.halfFull() || (received != null && received.halfFull());
+  }
+
+  /**
+   * Queues an event whatever the bounds, after everything offered before, and makes sure a
+   * dispatcher runs. Loop thread.
+   */
   void offerEvent(Object event) {
+    assert connection.loop.inLoop() : "event " + event + " offered off the loop";
+    if (received != null) {
+      received.publish();
+    }
     queue.offer(event, 0);
     schedule();
   }
@@ -196,6 +220,7 @@ final class Mailbox implements Runnable {
 
   /** Starts a dispatcher if something was offered since the last call. Loop thread. */
   void dispatchOffered() {
+    publish();
     if (offered) {
       offered = false;
       schedule();

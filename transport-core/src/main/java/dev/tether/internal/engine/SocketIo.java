@@ -284,11 +284,15 @@ final class SocketIo {
         buffer.flip();
         connection.keepAlive.read(System.nanoTime());
         decoder.decode(buffer, connection.router);
+        connection.mailbox.publish();
         if (decoder.isPaused()) {
           pause();
         }
       }
-      if (drained) {
+      // Another read would likely overfill the inbound queue and pause reading, which costs two
+      // selector updates; the selector reports the socket again on the next turn, after the
+      // handlers have made room.
+      if (drained || connection.mailbox.halfFull()) {
         break;
       }
     }
@@ -328,6 +332,7 @@ final class SocketIo {
     paused = false;
     if (decoder.isPaused()) {
       decoder.resume(connection.router);
+      connection.mailbox.publish();
       if (decoder.isPaused()) {
         pause();
         return;

@@ -81,6 +81,92 @@ class InboundQueueTest {
     assertThat(System.nanoTime() - start).isLessThan(TimeUnit.SECONDS.toNanos(10));
   }
 
+  @Test
+  void stagedBurstsAfterTheFirstAllocateNothing() {
+    assumeTrue(Allocations.measurable());
+    stagedBurst();
+    stagedBurst();
+    long before = Allocations.current();
+    for (int round = 0; round < 20; round++) {
+      stagedBurst();
+    }
+    assertThat(Allocations.since(before))
+        .as("bytes allocated by 20 staged bursts of 1,000")
+        .isZero();
+  }
+
+  @Test
+  void stagedItemsReachConsumersOnlyOncePublishedAndBeforeLaterOffers() {
+    queue.stage(1, 8);
+    queue.stage(2, 8);
+    assertThat(queue.size()).as("items a consumer sees before the publication").isZero();
+    assertThat(queue.drain(batch)).isZero();
+
+    queue.offer("event", 0); // an event offered after them comes after them
+    queue.stage(3, 8);
+    assertThat(queue.publish()).isTrue();
+    assertThat(queue.drain(batch)).isEqualTo(4);
+    assertThat(batch).startsWith(1, 2, "event", 3);
+  }
+
+  @Test
+  void stagingReportsALimitExactlyWhenOfferingWould() {
+    InboundQueue counted = new InboundQueue(10, Long.MAX_VALUE, () -> {});
+    for (int i = 0; i < 9; i++) {
+      assertThat(counted.stage(i, 1)).as("item %d of 10", i + 1).isTrue();
+    }
+    assertThat(counted.stage(9, 1)).as("the tenth item of 10").isFalse();
+    assertThat(counted.isFull()).isTrue();
+    assertThat(counted.drain(new Object[5])).isEqualTo(5);
+    // the consumers' room is seen at the next publication
+    assertThat(counted.stage(10, 1)).isTrue();
+    assertThat(counted.size()).isEqualTo(6);
+
+    InboundQueue sized = new InboundQueue(100, 1000, () -> {});
+    assertThat(sized.stage("a", 300)).isTrue();
+    assertThat(sized.stage("b", 300)).isTrue();
+    assertThat(sized.stage("c", 300)).isTrue();
+    assertThat(sized.stage("d", 300)).as("1,200 bytes of a 1,000-byte limit").isFalse();
+    assertThat(sized.size()).as("items published by the refusal").isEqualTo(4);
+  }
+
+  @Test
+  void halfFullCountsStagedItems() {
+    InboundQueue counted = new InboundQueue(10, Long.MAX_VALUE, () -> {});
+    for (int i = 0; i < 4; i++) {
+      counted.stage(i, 1);
+    }
+    assertThat(counted.halfFull()).isFalse();
+    counted.stage(4, 1);
+    assertThat(counted.halfFull()).isTrue();
+    counted.publish();
+    assertThat(counted.drain(batch)).isEqualTo(5);
+    assertThat(counted.halfFull()).as("before the next publication").isTrue();
+    counted.publish();
+    assertThat(counted.halfFull()).isFalse();
+  }
+
+  @Test
+  void aClearDropsStagedItemsToo() {
+    queue.offer(0, 1);
+    queue.stage(1, 1);
+    queue.stage(2, 1);
+    assertThat(queue.clear()).isEqualTo(3);
+    queue.publish();
+    assertThat(queue.size()).isZero();
+  }
+
+  private void stagedBurst() {
+    for (int i = 0; i < 1000; i++) {
+      queue.stage(ITEM, 64);
+    }
+    queue.publish();
+    int taken = 0;
+    while (taken < 1000) {
+      taken += queue.drain(batch);
+    }
+  }
+
   private void burst() {
     for (int i = 0; i < 1000; i++) {
       queue.offer(ITEM, 64);
