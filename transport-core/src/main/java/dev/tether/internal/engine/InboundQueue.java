@@ -1,5 +1,6 @@
 package dev.tether.internal.engine;
 
+import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -137,10 +138,23 @@ final class InboundQueue {
   private void publishLocked() {
     int n = staged;
     if (n > 0) {
-      for (int i = 0; i < n; i++) {
-        add(stage[i], stageSizes[i]);
-        stage[i] = null;
+      while (items.length - count < n) {
+        grow();
       }
+      int tail = head + count;
+      if (tail >= items.length) {
+        tail -= items.length;
+      }
+      int first = Math.min(n, items.length - tail);
+      System.arraycopy(stage, 0, items, tail, first);
+      System.arraycopy(stageSizes, 0, sizes, tail, first);
+      System.arraycopy(stage, first, items, 0, n - first);
+      System.arraycopy(stageSizes, first, sizes, 0, n - first);
+      Arrays.fill(stage, 0, n, null);
+      count += n;
+      bytes += stagedBytes;
+      offeredSinceTrim = true;
+      updateFull();
       staged = 0;
       stagedBytes = 0;
       wakeConsumer();
@@ -193,9 +207,22 @@ final class InboundQueue {
     lock.lock();
     try {
       n = Math.min(count, into.length);
-      for (int i = 0; i < n; i++) {
-        into[i] = take();
+      int first = Math.min(n, items.length - head);
+      System.arraycopy(items, head, into, 0, first);
+      System.arraycopy(items, 0, into, first, n - first);
+      Arrays.fill(items, head, head + first, null);
+      Arrays.fill(items, 0, n - first, null);
+      long taken = 0;
+      for (int i = head; i < head + first; i++) {
+        taken += sizes[i];
       }
+      for (int i = 0; i < n - first; i++) {
+        taken += sizes[i];
+      }
+      bytes -= taken;
+      count -= n;
+      int next = head + n;
+      head = count == 0 ? 0 : next >= items.length ? next - items.length : next;
       room = checkRoom();
     } finally {
       lock.unlock();

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.tether.testing.Allocations;
+import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
@@ -154,6 +155,42 @@ class InboundQueueTest {
     assertThat(queue.clear()).isEqualTo(3);
     queue.publish();
     assertThat(queue.size()).isZero();
+  }
+
+  @Test
+  void runsMovedInAndOutAcrossTheRingsEndKeepOrderAndByteCounts() {
+    InboundQueue small = new InboundQueue(100, 2_000, () -> {});
+    Random random = new Random(42);
+    long nextIn = 0;
+    long nextOut = 0;
+    long heldBytes = 0;
+    for (int round = 0; round < 2_000; round++) {
+      int in = random.nextInt(40);
+      for (int i = 0; i < in; i++) {
+        small.stage(nextIn, size(nextIn));
+        heldBytes += size(nextIn);
+        nextIn++;
+      }
+      small.publish();
+      Object[] into = new Object[1 + random.nextInt(64)];
+      int out = small.drain(into);
+      assertThat(out).isEqualTo((int) Math.min(into.length, nextIn - nextOut));
+      for (int i = 0; i < out; i++) {
+        assertThat(into[i]).isEqualTo(nextOut);
+        heldBytes -= size(nextOut);
+        nextOut++;
+      }
+      long held = nextIn - nextOut;
+      assertThat(small.size()).isEqualTo(held);
+      assertThat(small.isFull())
+          .as("full with %d items and %d bytes held", held, heldBytes)
+          .isEqualTo(held >= 100 || heldBytes >= 2_000);
+    }
+    assertThat(nextOut).isGreaterThan(10_000);
+  }
+
+  private static int size(long item) {
+    return (int) (item % 50);
   }
 
   private void stagedBurst() {
