@@ -719,27 +719,33 @@ final class OutboundBuffer {
 
   /** The socket took {@code n} ring bytes: frames wholly written leave the ring. */
   private void advance(int n) {
-    headWritten += n;
-    while (size > 0) {
-      int length = Frames.HEADER_BYTES - 1 + Rings.readInt(ring, head);
-      if (headWritten < length) {
+    // walked in locals, stored once: thousands of frames per write, with the lock held
+    byte[] r = ring;
+    ReplayRing kept = replay;
+    int at = head;
+    int left = size;
+    int written = headWritten + n;
+    int messages = 0;
+    while (left > 0) {
+      int length = Frames.HEADER_BYTES - 1 + Rings.readInt(r, at);
+      if (written < length) {
         break;
       }
-      int type = ring[Rings.wrap(ring, head + Frames.HEADER_BYTES - 1)];
-      if (isMessage(type)) {
-        queuedMessages--;
-        sentSeq++;
-        if (replay != null) {
-          replay.addFromRing(ring, head, length);
+      if (isMessage(r[Rings.wrap(r, at + Frames.HEADER_BYTES - 1)])) {
+        messages++;
+        if (kept != null) {
+          kept.addFromRing(r, at, length);
         }
       }
-      head = Rings.wrap(ring, head + length);
-      size -= length;
-      headWritten -= length;
+      at = Rings.wrap(r, at + length);
+      left -= length;
+      written -= length;
     }
-    if (size == 0) {
-      head = 0;
-    }
+    queuedMessages -= messages;
+    sentSeq += messages;
+    head = left == 0 ? 0 : at;
+    size = left;
+    headWritten = written;
     changed();
   }
 
