@@ -1,6 +1,7 @@
 package dev.tether;
 
 import dev.tether.internal.engine.LoopGroup;
+import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.Executor;
 
@@ -90,6 +91,7 @@ public final class TetherRuntime implements AutoCloseable {
     private int eventLoops = LoopGroup.defaultLoopCount();
     private Executor handlerExecutor;
     private String threadNamePrefix = "tether";
+    private Duration pollBeforeSleep = LoopGroup.DEFAULT_POLL_BEFORE_SLEEP;
 
     private Builder() {}
 
@@ -125,9 +127,32 @@ public final class TetherRuntime implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Sets how long an event loop that has just served a socket keeps polling its sockets before it
+     * sleeps; the default is 50 µs. Traffic that comes back within that time (the next request of a
+     * client waiting for each response, the next batch of a stream or a pipelined exchange) then
+     * finds the loop awake, instead of waiting for the scheduler to wake it, which costs tens of
+     * microseconds on virtual machines; in two-JVM benchmarks here it cut the round trip from 33 to
+     * 20-28 µs and raised pipelined echo by a quarter. The price is CPU: a loop whose traffic comes
+     * every few tens of microseconds stays busy, though it yields to any other thread that wants
+     * its core. {@link Duration#ZERO} makes loops sleep as soon as they run out of work, as Netty's
+     * do.
+     *
+     * @throws IllegalArgumentException if {@code poll} is negative or over 10 ms
+     */
+    public Builder pollBeforeSleep(Duration poll) {
+      Objects.requireNonNull(poll, "poll");
+      if (poll.isNegative() || poll.compareTo(Duration.ofMillis(10)) > 0) {
+        throw new IllegalArgumentException("pollBeforeSleep must be 0 to 10 ms, not " + poll);
+      }
+      this.pollBeforeSleep = poll;
+      return this;
+    }
+
     /** Starts the runtime's event loops. */
     public TetherRuntime build() {
-      return new TetherRuntime(new LoopGroup(eventLoops, handlerExecutor, threadNamePrefix));
+      return new TetherRuntime(
+          new LoopGroup(eventLoops, handlerExecutor, threadNamePrefix, pollBeforeSleep));
     }
   }
 }

@@ -1,5 +1,6 @@
 package dev.tether.internal.engine;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
@@ -12,7 +13,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * dev.tether.TetherRuntime}. Connections are spread over the loops round robin.
  */
 public final class LoopGroup {
-  private static final LoopGroup SHARED = new LoopGroup(defaultLoopCount(), null, "tether");
+  /** How long a loop that has just served I/O polls before it sleeps, unless told otherwise. */
+  public static final Duration DEFAULT_POLL_BEFORE_SLEEP = Duration.ofNanos(50_000);
+
+  private static final LoopGroup SHARED =
+      new LoopGroup(defaultLoopCount(), null, "tether", DEFAULT_POLL_BEFORE_SLEEP);
 
   private final EventLoop[] loops;
   private final AtomicInteger next = new AtomicInteger();
@@ -28,15 +33,17 @@ public final class LoopGroup {
    * @param handlerExecutor where handlers run; null creates a pool of daemon threads that {@link
    *     #close} shuts down, and lets the loops run handlers themselves until one blocks (see {@link
    *     HandlerWatch})
+   * @param pollBeforeSleep how long a loop that has just served I/O polls before it sleeps
    */
-  public LoopGroup(int loopCount, Executor handlerExecutor, String threadPrefix) {
+  public LoopGroup(
+      int loopCount, Executor handlerExecutor, String threadPrefix, Duration pollBeforeSleep) {
     if (loopCount < 1) {
       throw new IllegalArgumentException("at least one event loop is needed, not " + loopCount);
     }
     loops = new EventLoop[loopCount];
     watch = handlerExecutor == null ? new HandlerWatch(loops, threadPrefix + "-watch") : null;
     for (int i = 0; i < loopCount; i++) {
-      loops[i] = new EventLoop(threadPrefix + "-loop-" + i, watch);
+      loops[i] = new EventLoop(threadPrefix + "-loop-" + i, watch, pollBeforeSleep.toNanos());
     }
     for (EventLoop loop : loops) {
       loop.start();
