@@ -69,10 +69,10 @@ final class TwoJvmSection {
         "ONE_WAY",
         "### Two JVMs: one-way throughput\n\n"
             + "Messages per second counted at the server, which checks every sequence number; the"
-            + " load generator streams as fast as the transport lets it (Tether `send`, which waits"
-            + " while its queue is full; Netty writes on its loop while the channel is writable;"
-            + " raw writes 1000 pre-encoded frames per system call). `bytes` is the transport"
-            + " alone.");
+            + " load generator streams as fast as the transport lets it (Tether `sendAll` of 256"
+            + " messages a call, which waits while its queue is full; Netty writes 256 messages"
+            + " per flush on its loop while the channel is writable; raw writes 1000 pre-encoded"
+            + " frames per system call). `bytes` is the transport alone.");
     repeatability(rounds);
     unsettled();
     failures();

@@ -428,6 +428,10 @@ public final class EventLoop implements Runnable {
       sleepingUntil = Long.MIN_VALUE; // found I/O or work without sleeping
     } else {
       sleepingUntil = next;
+      // Lowered before the last look at tasks: a look without sleeping (a poll) may have consumed
+      // the wake-up of a producer whose task already ran, and a loop handed to a new thread
+      // mid-turn leaves it up; slept on, it would keep every later producer from waking the loop.
+      wakeupPending.set(false);
       if (addedTimers.get() != null || !tasks.isEmpty()) {
         sleepingUntil = Long.MIN_VALUE;
         servedIo = selector.selectNow(dispatcher) > 0;
@@ -461,13 +465,7 @@ public final class EventLoop implements Runnable {
         return true;
       }
       long t = System.nanoTime();
-      if (t - deadline >= 0 || t - next >= 0) {
-        // A look above may have consumed the wake-up of a producer whose task ran in the last
-        // turn; its flag must not stay up while the loop sleeps, or no producer wakes it again.
-        wakeupPending.set(false);
-        if (!tasks.isEmpty() || addedTimers.get() != null) {
-          return true;
-        }
+      if (t - deadline >= 0 || (next != Long.MAX_VALUE && t - next >= 0)) {
         servedIo = false;
         return false;
       }
