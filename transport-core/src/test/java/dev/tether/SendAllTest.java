@@ -54,6 +54,10 @@ class SendAllTest {
             .bind(new InetSocketAddress("127.0.0.1", 0)));
   }
 
+  private Connection<Object, Object> client(Server<Object, Object> server, TetherConfig config) {
+    return track(Tether.client(TestTypes.TYPES).config(config).connect(server.address()));
+  }
+
   private void record(Object message) {
     long seq = message instanceof Msg msg ? msg.seq() : ((Blob) message).seq();
     synchronized (received) {
@@ -79,8 +83,7 @@ class SendAllTest {
   void everyMessageArrivesOnItsOwnInOrderWithSendsBeforeAndAfter() throws Exception {
     TetherConfig config = TetherConfig.builder().codecs("test").build();
     Server<Object, Object> server = recordingServer(config);
-    Connection<Object, Object> client =
-        track(Tether.client(TestTypes.TYPES).config(config).connect(server.address()));
+    Connection<Object, Object> client = client(server, config);
 
     // 60,000 frames of about 36 bytes: many runs, each queued under one lock
     client.send(new Msg("before", 0));
@@ -100,8 +103,7 @@ class SendAllTest {
   void aMessageThatCannotBeEncodedStopsTheBatchAfterTheOnesBeforeIt() throws Exception {
     TetherConfig config = TetherConfig.builder().codecs("test").build();
     Server<Object, Object> server = recordingServer(config.toBuilder().maxFrameBytes(1024).build());
-    Connection<Object, Object> client =
-        track(Tether.client(TestTypes.TYPES).config(config).connect(server.address()));
+    Connection<Object, Object> client = client(server, config);
 
     List<Object> tooLarge = new ArrayList<>(messages(0, 10));
     tooLarge.add(new Blob(10, new byte[2048]));
@@ -155,8 +157,7 @@ class SendAllTest {
                       record(m);
                     })
                 .bind(new InetSocketAddress("127.0.0.1", 0)));
-    Connection<Object, Object> client =
-        track(Tether.client(TestTypes.TYPES).config(config).connect(server.address()));
+    Connection<Object, Object> client = client(server, config);
     byte[] payload = new byte[4096];
     List<Blob> flood = new ArrayList<>();
     for (int i = 0; i < 20_000; i++) { // 80 MiB: more than any socket buffers hold
@@ -185,8 +186,7 @@ class SendAllTest {
   void aClosedConnectionRefusesTheBatchWithTheCloseReason() throws Exception {
     TetherConfig config = TetherConfig.builder().codecs("test").build();
     Server<Object, Object> server = recordingServer(config);
-    Connection<Object, Object> client =
-        track(Tether.client(TestTypes.TYPES).config(config).connect(server.address()));
+    Connection<Object, Object> client = client(server, config);
     client.close();
 
     assertThatThrownBy(() -> client.sendAll(messages(0, 3)))
