@@ -133,10 +133,10 @@ public final class TetherRuntime implements AutoCloseable {
      * client waiting for each response, the next batch of a stream or a pipelined exchange) then
      * finds the loop awake, instead of waiting for the scheduler to wake it, which costs tens of
      * microseconds on virtual machines; in two-JVM benchmarks here it cut the round trip from 33 to
-     * 20-28 µs and raised pipelined echo by a quarter. The price is CPU: a loop whose traffic comes
-     * every few tens of microseconds stays busy, though it yields to any other thread that wants
-     * its core. {@link Duration#ZERO} makes loops sleep as soon as they run out of work, as Netty's
-     * do.
+     * 16-28 µs and raised pipelined echo by about a third. The price is CPU: a loop whose traffic
+     * comes every few tens of microseconds stays busy, though it yields to any other thread that
+     * wants its core. {@link Duration#ZERO} makes loops sleep as soon as they run out of work, as
+     * Netty's do.
      *
      * @throws IllegalArgumentException if {@code poll} is negative or over 10 ms
      */

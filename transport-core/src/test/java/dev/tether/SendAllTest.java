@@ -47,10 +47,15 @@ class SendAllTest {
   }
 
   private Server<Object, Object> recordingServer(TetherConfig config) {
+    return server(config, (c, m) -> record(m));
+  }
+
+  private Server<Object, Object> server(
+      TetherConfig config, MessageHandler<Object, Object> handler) {
     return track(
         Tether.server(TestTypes.TYPES)
             .config(config)
-            .onMessage((c, m) -> record(m))
+            .onMessage(handler)
             .bind(new InetSocketAddress("127.0.0.1", 0)));
   }
 
@@ -148,15 +153,12 @@ class SendAllTest {
             .sendTimeout(Duration.ofMillis(300))
             .build();
     Server<Object, Object> server =
-        track(
-            Tether.server(TestTypes.TYPES)
-                .config(config)
-                .onMessage(
-                    (c, m) -> {
-                      release.join();
-                      record(m);
-                    })
-                .bind(new InetSocketAddress("127.0.0.1", 0)));
+        server(
+            config,
+            (c, m) -> {
+              release.join();
+              record(m);
+            });
     Connection<Object, Object> client = client(server, config);
     byte[] payload = new byte[4096];
     List<Blob> flood = new ArrayList<>();
@@ -200,15 +202,12 @@ class SendAllTest {
   void aHandlerAnswersWithABatch() throws Exception {
     TetherConfig config = TetherConfig.builder().codecs("test").build();
     Server<Object, Object> server =
-        track(
-            Tether.server(TestTypes.TYPES)
-                .config(config)
-                .onMessage(
-                    (c, m) -> {
-                      long seq = ((Msg) m).seq();
-                      c.sendAll(messages(seq * 3, seq * 3 + 3));
-                    })
-                .bind(new InetSocketAddress("127.0.0.1", 0)));
+        server(
+            config,
+            (c, m) -> {
+              long seq = ((Msg) m).seq();
+              c.sendAll(messages(seq * 3, seq * 3 + 3));
+            });
     Connection<Object, Object> client =
         track(
             Tether.client(TestTypes.TYPES)

@@ -79,36 +79,36 @@ final class Sender {
     int framed = 0;
     long queued = 0;
     try {
-      for (Object message : messages) {
-        Objects.requireNonNull(message, "a message of sendAll is null");
-        run.append(
-            FrameType.DATA, 0, message, c.types, c.codec(), c.peerMaxFrameBytes(), c.peerName);
-        framed++;
-        if (run.length() >= runBytes) {
-          queueRun(run, framed, mode, queued);
-          queued += framed;
-          framed = 0;
-          run.clear();
+      try {
+        for (Object message : messages) {
+          Objects.requireNonNull(message, "a message of sendAll is null");
+          run.append(
+              FrameType.DATA, 0, message, c.types, c.codec(), c.peerMaxFrameBytes(), c.peerName);
+          framed++;
+          if (run.length() >= runBytes) {
+            queueRun(run, framed, mode, queued);
+            queued += framed;
+            framed = 0;
+            run.clear();
+          }
         }
-      }
-    } catch (RuntimeException e) {
-      // the messages before the one that failed go out, as separate sends would have sent them
-      if (framed > 0) {
-        try {
-          queueRun(run, framed, mode, queued);
-        } catch (RuntimeException queueing) {
-          queueing.addSuppressed(e);
-          throw queueing;
+      } catch (RuntimeException e) {
+        // the messages before the one that failed go out, as separate sends would have sent them
+        if (framed > 0) {
+          try {
+            queueRun(run, framed, mode, queued);
+          } catch (RuntimeException queueing) {
+            queueing.addSuppressed(e);
+            throw queueing;
+          }
         }
+        throw e;
       }
-      throw e;
-    }
-    try {
       if (framed > 0) {
         queueRun(run, framed, mode, queued);
       }
     } finally {
-      run.clear(); // gives back a run buffer grown past what a thread keeps
+      run.clear(); // gives back a run buffer grown past what a thread keeps, however it ended
     }
   }
 
