@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.tether.testing.Blob;
+import dev.tether.testing.LoopStacks;
 import dev.tether.testing.Msg;
 import dev.tether.testing.RawPeer;
 import dev.tether.testing.TestTypes;
@@ -19,6 +20,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -234,9 +236,19 @@ class OutboundBoundTest {
     writer.start();
     await().atMost(Duration.ofSeconds(20)).until(() -> server.connections().size() == 1);
     Connection<Object, Object> flooded = server.connections().get(0);
-    await()
-        .atMost(Duration.ofSeconds(20))
-        .until(() -> flooded.metrics().queuedOutboundBytes() >= BOUND);
+    try {
+      await()
+          .atMost(Duration.ofSeconds(20))
+          .until(() -> flooded.metrics().queuedOutboundBytes() >= BOUND);
+    } catch (ConditionTimeoutException e) {
+      // seen once (a fresh-clone verify at 7c15ca1): say where the server's loop was
+      throw new AssertionError(
+          "the flooded connection's queue never reached its bound: "
+              + flooded.metrics()
+              + "; the loops then:"
+              + LoopStacks.describe(),
+          e);
+    }
 
     Connection<Object, Object> other =
         track(Tether.client(TestTypes.TYPES).codecs("test").connect(server.address()));

@@ -2,6 +2,7 @@ package dev.tether;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tether.testing.LoopStacks;
 import dev.tether.testing.Msg;
 import dev.tether.testing.ServerProcess;
 import dev.tether.testing.TestTypes;
@@ -110,26 +111,13 @@ class PeerCrashTest {
       request.handle((v, e) -> null).get(maxSeconds, TimeUnit.SECONDS);
     } catch (java.util.concurrent.TimeoutException e) {
       throw new AssertionError(
-          "the request did not fail within " + maxSeconds + " s; the loops then:" + loopStacks(),
+          "the request did not fail within "
+              + maxSeconds
+              + " s; the loops then:"
+              + LoopStacks.describe(),
           e);
     }
     return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - sinceNanos);
-  }
-
-  /** The stacks of this JVM's event loop threads, to tell a loop that waited from one that ran. */
-  private static String loopStacks() {
-    StringBuilder out = new StringBuilder();
-    Thread.getAllStackTraces()
-        .forEach(
-            (thread, stack) -> {
-              if (thread.getName().startsWith("tether-")) {
-                out.append("\n").append(thread.getName()).append(' ').append(thread.getState());
-                for (StackTraceElement frame : stack) {
-                  out.append("\n\tat ").append(frame);
-                }
-              }
-            });
-    return out.toString();
   }
 
   private static void assertFailedWith(CompletableFuture<Object> request, String why)
