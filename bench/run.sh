@@ -6,18 +6,27 @@
 #   default: every point, 4 rounds, warm-ups of at most 20 s: about 35 minutes on an idle 2-core
 #   machine (estimated), up to about 70 on a busy one.
 # Each two-JVM measurement warms up until its figure settles, so a busy machine takes longer.
+#   --compare DIR: also compares every two-JVM ratio with the run in DIR (its twojvm.json, which
+#   stays on the machine that ran it): do two runs of the same settings agree within ±15%?
 # Extra arguments after -- go to the two-JVM harness (dev.tether.bench.twojvm.TwoJvmRun), e.g.
 #   bench/run.sh -- --rounds 7 --warmup-ms 3000
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 quick=false
+compare=()
 extra=()
+usage="usage: bench/run.sh [--quick] [--compare RESULTS-DIR] [-- two-JVM harness options]"
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --quick) quick=true; shift ;;
+    --compare)
+      if [[ $# -lt 2 || ! -f $2/twojvm.json ]]; then
+        echo "--compare needs a results directory with a twojvm.json in it" >&2; exit 2
+      fi
+      compare=("$2/twojvm.json"); shift 2 ;;
     --) shift; extra=("$@"); break ;;
-    *) echo "usage: bench/run.sh [--quick] [-- two-JVM harness options]" >&2; exit 2 ;;
+    *) echo "$usage" >&2; exit 2 ;;
   esac
 done
 
@@ -71,5 +80,6 @@ java -jar "$jar" 'dev.tether.bench.tls.*' "${common[@]}" -rff "$out/tls.json" "$
 minutes=$(( ($(date +%s) - started + 30) / 60 ))
 java -cp "$jar" dev.tether.bench.report.Report "$out" \
   "$machine; load average before the run $load; the run took $minutes min" \
-  "$out/twojvm.json" "$out/codec.json" "$out/transport.json" "$out/tls.json"
+  "$out/twojvm.json" "$out/codec.json" "$out/transport.json" "$out/tls.json" \
+  ${compare[@]+"${compare[@]}"}
 echo "summary: $out/summary.md ($minutes min)"

@@ -18,16 +18,27 @@ import tools.jackson.databind.json.JsonMapper;
  *
  * <p>Usage: {@code Report <output-dir> <machine description> <result.json>...}; each file is either
  * JMH's JSON (codec or transport benchmarks) or the two-JVM harness's, told apart by their content.
+ * A second two-JVM file is an earlier run: the summary then compares every two-JVM ratio with that
+ * run's.
  */
 public final class Report {
   private final Results oneJvm;
   private final TwoJvmResults twoJvm;
+  private final TwoJvmResults earlier;
+  private final String earlierName;
   private final String machine;
   private final StringBuilder md = new StringBuilder();
 
-  private Report(Results oneJvm, TwoJvmResults twoJvm, String machine) {
+  private Report(
+      Results oneJvm,
+      TwoJvmResults twoJvm,
+      TwoJvmResults earlier,
+      String earlierName,
+      String machine) {
     this.oneJvm = oneJvm;
     this.twoJvm = twoJvm;
+    this.earlier = earlier;
+    this.earlierName = earlierName;
     this.machine = machine;
   }
 
@@ -42,16 +53,31 @@ public final class Report {
     String machine = args[1].isBlank() ? describeMachine() : args[1];
     ObjectMapper mapper = JsonMapper.builder().build();
     List<JsonNode> jmh = new ArrayList<>();
-    TwoJvmResults twoJvm = TwoJvmResults.empty();
+    TwoJvmResults twoJvm = null;
+    TwoJvmResults earlier = null;
+    String earlierName = null;
     for (int i = 2; i < args.length; i++) {
-      JsonNode root = mapper.readTree(Path.of(args[i]).toFile());
-      if (TwoJvmResults.accepts(root)) {
-        twoJvm = TwoJvmResults.read(root);
-      } else {
+      Path file = Path.of(args[i]).toAbsolutePath();
+      JsonNode root = mapper.readTree(file.toFile());
+      if (!TwoJvmResults.accepts(root)) {
         jmh.add(root);
+      } else if (twoJvm == null) {
+        twoJvm = TwoJvmResults.read(root);
+      } else if (earlier == null) {
+        earlier = TwoJvmResults.read(root);
+        earlierName = "run " + file.getParent().getFileName();
+      } else {
+        System.err.println("Report takes two two-JVM files at most, this run's and an earlier one");
+        System.exit(2);
       }
     }
-    new Report(Results.of(jmh), twoJvm, machine).write(out);
+    new Report(
+            Results.of(jmh),
+            twoJvm == null ? TwoJvmResults.empty() : twoJvm,
+            earlier,
+            earlierName,
+            machine)
+        .write(out);
     System.out.println("wrote " + out.resolve("summary.md") + " and " + out.resolve("summary.png"));
   }
 
@@ -77,7 +103,7 @@ public final class Report {
             " blocking socket channels moving pre-encoded frames, the limit; Netty 4.2 uses the same")
         .append(" codec as Tether.\n\n");
     if (!twoJvm.isEmpty()) {
-      new TwoJvmSection(twoJvm, md).write();
+      new TwoJvmSection(twoJvm, earlier, earlierName, md).write();
     }
     new OneJvmSection(oneJvm, md).write();
     Files.writeString(out.resolve("summary.md"), md.toString());

@@ -19,13 +19,25 @@ final class TwoJvmSection {
 
   private static final List<String> TETHERS = List.of("TETHER", "TETHER_POOL", "TETHER_LOOP");
 
+  /** A ratio the section reported: {@code a ÷ b} of {@code metric}, named {@code what}. */
+  private record Ratio(Key a, Key b, String metric, String what) {}
+
   private final TwoJvmResults results;
+  private final TwoJvmResults earlier;
+  private final String earlierName;
   private final StringBuilder md;
-  private final List<String> checked = new ArrayList<>();
+  private final List<Ratio> ratios = new ArrayList<>();
   private final List<String> outside = new ArrayList<>();
 
-  TwoJvmSection(TwoJvmResults results, StringBuilder md) {
+  /**
+   * @param earlier another run's results to compare this run's ratios with, or null
+   * @param earlierName what to call that run in the text
+   */
+  TwoJvmSection(
+      TwoJvmResults results, TwoJvmResults earlier, String earlierName, StringBuilder md) {
     this.results = results;
+    this.earlier = earlier;
+    this.earlierName = earlierName;
     this.md = md;
   }
 
@@ -74,6 +86,7 @@ final class TwoJvmSection {
             + " per flush on its loop while the channel is writable; raw writes 1000 pre-encoded"
             + " frames per system call). `bytes` is the transport alone.");
     repeatability(rounds);
+    comparison();
     unsettled();
     failures();
   }
@@ -177,10 +190,12 @@ final class TwoJvmSection {
   /** Formats a per-round ratio and records whether it stayed within the target. */
   private String ratio(Key a, Key b, String metric, String label) {
     Spread spread = results.ratio(a, b, metric);
+    String what =
+        label + (b.contender().equals("RAW") ? " ÷ raw" : " ÷ Netty") + " (" + metric + ")";
+    if (!spread.isEmpty()) {
+      ratios.add(new Ratio(a, b, metric, what));
+    }
     if (spread.n() > 1) {
-      String what =
-          label + (b.contender().equals("RAW") ? " ÷ raw" : " ÷ Netty") + " (" + metric + ")";
-      checked.add(what);
       if (spread.deviation() > TARGET) {
         outside.add(String.format(Locale.ROOT, "%s: ±%.0f%%", what, 100 * spread.deviation()));
       }
@@ -190,6 +205,7 @@ final class TwoJvmSection {
 
   private void repeatability(int rounds) {
     md.append("### Two JVMs: repeatability\n\n");
+    long checked = ratios.stream().filter(r -> results.ratio(r.a, r.b, r.metric).n() > 1).count();
     if (rounds < 2) {
       md.append("One round only: no spread to judge. Run more rounds (`--rounds`) for that.\n\n");
       return;
@@ -200,8 +216,8 @@ final class TwoJvmSection {
             "%d rounds × 1 fork per contender and point. Of %d ratios, %d stayed within ±%.0f%%"
                 + " of their median in every round. ",
             rounds,
-            checked.size(),
-            checked.size() - outside.size(),
+            checked,
+            checked - outside.size(),
             100 * TARGET));
     if (outside.isEmpty()) {
       md.append(
@@ -213,6 +229,59 @@ final class TwoJvmSection {
           .append(String.join("\n", outside.stream().map(s -> "- " + s).toList()))
           .append("\n\n");
     }
+  }
+
+  /**
+   * Compares each ratio's median with the same ratio's median in the earlier run: the issue's test
+   * of repeatability is two runs that agree within ±15% on every ratio.
+   */
+  private void comparison() {
+    if (earlier == null) {
+      return;
+    }
+    md.append("### Two JVMs: against an earlier run\n\n")
+        .append("Each ratio's median over this run's rounds against the same ratio's median in ")
+        .append(earlierName)
+        .append(String.format(Locale.ROOT, " (%d rounds). ", earlier.rounds().size()));
+    List<String> rows = new ArrayList<>();
+    int compared = 0;
+    int within = 0;
+    for (Ratio r : ratios) {
+      double now = results.ratio(r.a, r.b, r.metric).median();
+      double then = earlier.ratio(r.a, r.b, r.metric).median();
+      if (Double.isNaN(now) || Double.isNaN(then)) {
+        continue;
+      }
+      compared++;
+      double change = now / then - 1;
+      boolean agrees = Math.abs(change) <= TARGET;
+      if (agrees) {
+        within++;
+      }
+      rows.add(
+          String.format(
+              Locale.ROOT,
+              "| %s | %s | %s | %+.0f%%%s |",
+              r.what,
+              Format.ratio(then),
+              Format.ratio(now),
+              100 * change,
+              agrees ? "" : " **outside**"));
+    }
+    if (compared == 0) {
+      md.append("The two runs have no ratio in common.\n\n");
+      return;
+    }
+    md.append(
+            String.format(
+                Locale.ROOT,
+                "**%d of %d ratios agree within ±%.0f%%.**\n\n",
+                within,
+                compared,
+                100 * TARGET))
+        .append("| ratio | earlier | this run | change |\n|---|---:|---:|---:|\n")
+        .append(String.join("\n", rows))
+        .append("\n\n");
   }
 
   private void unsettled() {
