@@ -148,6 +148,22 @@ public interface Connection<O, I> extends AutoCloseable {
    */
   I receive(Duration timeout) throws InterruptedException;
 
+  /**
+   * Attaches an object of the application's to this connection, replacing the one attached before,
+   * as {@link java.nio.channels.SelectionKey#attach} does; null detaches. What a handler keeps per
+   * connection (a session, a counter, a decoder state) then costs a field read in every call rather
+   * than a map lookup, and goes away with the connection. Attach it in the server's {@link
+   * ServerBuilder#onConnection onConnection} handler, which runs before the connection's first
+   * message or request handler, or on the client once {@code connect} returns. Thread safe: once
+   * this returns, {@link #attachment()} on any thread sees the new object.
+   *
+   * @return the object attached before, or null
+   */
+  Object attach(Object attachment);
+
+  /** Returns the object last {@link #attach attached}, or null if none is. */
+  Object attachment();
+
   /** Returns what the handshake established about the peer. */
   PeerInfo peer();
 

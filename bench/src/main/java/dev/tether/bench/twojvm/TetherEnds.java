@@ -9,8 +9,6 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -40,24 +38,21 @@ final class TetherEnds {
 
   static ServerEnd server(Contender contender, String codec, boolean echo) {
     Tally tally = new Tally();
-    Map<Connection<Object, Object>, SequenceCheck> checks = new ConcurrentHashMap<>();
     Server<Object, Object> server =
         Tether.server(Payloads.types(codec))
             .config(config(contender, codec))
+            // each connection's check in its attachment, as Netty's handler keeps it in a field
+            .onConnection(connection -> connection.attach(tally.open()))
             .onMessage(
                 (connection, message) -> {
-                  checks
-                      .computeIfAbsent(connection, c -> tally.open())
-                      .accept(Sequenced.seq(message));
+                  ((SequenceCheck) connection.attachment()).accept(Sequenced.seq(message));
                   if (echo) {
                     connection.send(message);
                   }
                 })
             .onRequest(
                 (connection, message) -> {
-                  checks
-                      .computeIfAbsent(connection, c -> tally.open())
-                      .accept(Sequenced.seq(message));
+                  ((SequenceCheck) connection.attachment()).accept(Sequenced.seq(message));
                   return message;
                 })
             .bind(new InetSocketAddress("127.0.0.1", 0));

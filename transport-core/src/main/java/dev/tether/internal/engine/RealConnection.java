@@ -48,12 +48,14 @@ final class RealConnection<O, I> implements Connection<O, I>, EventLoop.Handler 
   private static final Logger log = LoggerFactory.getLogger(RealConnection.class);
 
   private static final VarHandle MESSAGES_RECEIVED;
+  private static final VarHandle ATTACHMENT;
 
   static {
     try {
+      MethodHandles.Lookup lookup = MethodHandles.lookup();
       MESSAGES_RECEIVED =
-          MethodHandles.lookup()
-              .findVarHandle(RealConnection.class, "messagesReceived", long.class);
+          lookup.findVarHandle(RealConnection.class, "messagesReceived", long.class);
+      ATTACHMENT = lookup.findVarHandle(RealConnection.class, "attachment", Object.class);
     } catch (ReflectiveOperationException e) {
       throw new ExceptionInInitializerError(e);
     }
@@ -120,6 +122,9 @@ final class RealConnection<O, I> implements Connection<O, I>, EventLoop.Handler 
 
   /** Written by the loop only, read by {@link #metrics} with an opaque load; see countReceived. */
   private long messagesReceived;
+
+  /** The application's object; see {@link #attach}. */
+  private volatile Object attachment;
 
   RealConnection(
       EventLoop loop,
@@ -613,6 +618,16 @@ final class RealConnection<O, I> implements Connection<O, I>, EventLoop.Handler 
   }
 
   // ------------------------------------------------------------------ state and metrics
+
+  @Override
+  public Object attach(Object attachment) {
+    return ATTACHMENT.getAndSet(this, attachment);
+  }
+
+  @Override
+  public Object attachment() {
+    return attachment;
+  }
 
   @Override
   public PeerInfo peer() {
