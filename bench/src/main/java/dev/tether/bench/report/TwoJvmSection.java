@@ -19,8 +19,8 @@ final class TwoJvmSection {
 
   private static final List<String> TETHERS = List.of("TETHER", "TETHER_POOL", "TETHER_LOOP");
 
-  /** A ratio the section reported: {@code a ÷ b} of {@code metric}, named {@code what}. */
-  private record Ratio(Key a, Key b, String metric, String what) {}
+  /** A ratio the section reported, named {@code what}: {@code a ÷ b} of {@code metric}. */
+  private record Ratio(Key a, Key b, String metric, String what, Spread spread) {}
 
   private final TwoJvmResults results;
   private final TwoJvmResults earlier;
@@ -193,19 +193,17 @@ final class TwoJvmSection {
     String what =
         label + (b.contender().equals("RAW") ? " ÷ raw" : " ÷ Netty") + " (" + metric + ")";
     if (!spread.isEmpty()) {
-      ratios.add(new Ratio(a, b, metric, what));
+      ratios.add(new Ratio(a, b, metric, what, spread));
     }
-    if (spread.n() > 1) {
-      if (spread.deviation() > TARGET) {
-        outside.add(String.format(Locale.ROOT, "%s: ±%.0f%%", what, 100 * spread.deviation()));
-      }
+    if (spread.n() > 1 && spread.deviation() > TARGET) {
+      outside.add(String.format(Locale.ROOT, "%s: ±%.0f%%", what, 100 * spread.deviation()));
     }
     return spread.formatRatio();
   }
 
   private void repeatability(int rounds) {
     md.append("### Two JVMs: repeatability\n\n");
-    long checked = ratios.stream().filter(r -> results.ratio(r.a, r.b, r.metric).n() > 1).count();
+    long checked = ratios.stream().filter(r -> r.spread.n() > 1).count();
     if (rounds < 2) {
       md.append("One round only: no spread to judge. Run more rounds (`--rounds`) for that.\n\n");
       return;
@@ -247,7 +245,7 @@ final class TwoJvmSection {
     int compared = 0;
     int within = 0;
     for (Ratio r : ratios) {
-      double now = results.ratio(r.a, r.b, r.metric).median();
+      double now = r.spread.median();
       double then = earlier.ratio(r.a, r.b, r.metric).median();
       if (Double.isNaN(now) || Double.isNaN(then)) {
         continue;
