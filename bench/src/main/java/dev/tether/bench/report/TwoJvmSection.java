@@ -61,26 +61,10 @@ final class TwoJvmSection {
                 results.setting("warmupMillis"),
                 results.setting("maxWarmupMillis"),
                 results.warmupSeconds().format(v -> String.format(Locale.ROOT, "%.1f", v)),
-                results.setting("measureMillis")));
-    if (results.setting("interleaved").equals("true")) {
-      md.append(
-              String.format(
-                  Locale.ROOT,
-                  "Within a round the contenders of a point are measured **side by side**: all"
-                      + " are started and warmed up, one after the other, then measured in %s"
-                      + " slices each, taking turns (one contender's slice, then the next one's,"
-                      + " the others paused), in an order that rotates from slice to slice; a"
-                      + " figure is the median of its slices' rates, or the percentile of all its"
-                      + " slices' round trips. A machine whose speed changes from minute to minute"
-                      + " then slows every contender of a point alike. ",
-                  results.setting("slices")))
-          .append("The order of warming up rotates from round to round; ratios are computed")
-          .append(" within each round");
-    } else {
-      md.append("Within a round the contenders of a point run back to back, seconds apart, in an")
-          .append(" order that rotates from round to round; ratios are computed within each round");
-    }
-    md.append(" and then summarised. Figures are `median [min–max]` over the rounds; a ratio's")
+                results.setting("measureMillis")))
+        .append("Within a round the contenders of a point run back to back, seconds apart, in an")
+        .append(" order that rotates from round to round; ratios are computed within each round")
+        .append(" and then summarised. Figures are `median [min–max]` over the rounds; a ratio's")
         .append(" `±` is the largest distance of a round's ratio from the median. Every message")
         .append(" carries a per-connection sequence number that the receiver checks, and the")
         .append(" server's count must equal what the load generator sent, or the measurement is")

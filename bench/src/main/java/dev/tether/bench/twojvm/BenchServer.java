@@ -3,19 +3,15 @@ package dev.tether.bench.twojvm;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
  * The server JVM of a two-JVM measurement: binds one contender's server on a free loopback port and
- * prints {@code LISTENING <port>}. When the harness writes {@code EXPECT <n> <from> <to> ...} on
- * its standard input (n: the messages the load generator sent; each from and to: one slice of its
- * measurement in {@code System.nanoTime()}), it waits until n have arrived, at most 30 s, prints
- * {@code RESULT <json>} (received, out of sequence, the rate it received at in each slice and their
- * median) and exits.
+ * prints {@code LISTENING <port>}. When the harness writes {@code EXPECT <n> <from> <to>} on its
+ * standard input (n: the messages the load generator sent; from and to: its measurement time in
+ * {@code System.nanoTime()}), it waits until n have arrived, at most 30 s, prints {@code RESULT
+ * <json>} (received, out of sequence, the rate it received at during that time) and exits.
  *
  * <p>Usage: {@code BenchServer --contender tether|tether-pool|tether-loop|netty|raw --codec json
  * --workload round-trip|request|echo|one-way [--thread-stats]}.
@@ -37,10 +33,12 @@ public final class BenchServer {
     String line;
     while ((line = in.readLine()) != null) {
       if (line.startsWith("EXPECT ")) {
-        long[] f =
-            Arrays.stream(line.substring(7).trim().split(" ")).mapToLong(Long::parseLong).toArray();
-        long[] slices = Arrays.copyOfRange(f, 1, f.length);
-        System.out.println("RESULT " + Json.write(result(server.tally(), meter, f[0], slices)));
+        String[] f = line.substring(7).trim().split(" ");
+        long expected = Long.parseLong(f[0]);
+        long from = Long.parseLong(f[1]);
+        long to = Long.parseLong(f[2]);
+        System.out.println(
+            "RESULT " + Json.write(result(server.tally(), meter, expected, from, to)));
         System.out.flush();
         // the load generator has closed its connections; a graceful close would only cost time
         System.exit(0);
@@ -51,11 +49,11 @@ public final class BenchServer {
   }
 
   /**
-   * Waits for {@code expected} messages, then describes what arrived, and at what rate in each
-   * slice of the measurement: {@code slices} holds each one's start and end in {@code
-   * System.nanoTime()}, one after the other.
+   * Waits for {@code expected} messages, then describes what arrived, and at what rate between
+   * {@code fromNanos} and {@code toNanos}.
    */
-  static Map<String, Object> result(Tally tally, ServerMeter meter, long expected, long[] slices)
+  static Map<String, Object> result(
+      Tally tally, ServerMeter meter, long expected, long fromNanos, long toNanos)
       throws InterruptedException {
     Map<String, Object> result = new LinkedHashMap<>();
     try {
@@ -70,23 +68,8 @@ public final class BenchServer {
     if (tally.firstError() != null) {
       result.put("firstError", tally.firstError());
     }
-    List<Double> rates = new ArrayList<>();
-    List<Map<String, Object>> figures = new ArrayList<>();
-    for (int i = 0; i + 1 < slices.length; i += 2) {
-      double rate = meter.perSecond(slices[i], slices[i + 1]);
-      rates.add(rate);
-      Map<String, Object> figure = new LinkedHashMap<>();
-      figure.put("from", slices[i]);
-      figure.put("to", slices[i + 1]);
-      figure.put("perSecond", rate);
-      figures.add(figure);
-    }
-    result.put("perSecond", LoadGenerator.median(rates));
-    result.put("slices", figures);
-    if (slices.length < 2) {
-      return result;
-    }
-    Map<String, Object> threads = meter.threads(slices[0], slices[slices.length - 1]);
+    result.put("perSecond", meter.perSecond(fromNanos, toNanos));
+    Map<String, Object> threads = meter.threads(fromNanos, toNanos);
     if (!threads.isEmpty()) {
       result.put("threadStats", threads);
     }

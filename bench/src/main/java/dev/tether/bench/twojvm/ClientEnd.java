@@ -58,18 +58,6 @@ interface ClientEnd extends AutoCloseable {
      */
     void stop() throws Exception;
 
-    /**
-     * Stops sending as {@link #stop} does, but so that {@link #resume} can go on where it stopped,
-     * with the next sequence numbers: the pause between two slices of an interleaved measurement,
-     * in which another contender runs on an otherwise idle machine.
-     *
-     * @throws IllegalStateException if the flow did not come to rest within 30 s
-     */
-    void pause() throws Exception;
-
-    /** Starts sending again after {@link #pause}: the window refilled (echo), the stream going. */
-    void resume() throws Exception;
-
     /** Returns the messages sent, over every connection. */
     long sent();
 

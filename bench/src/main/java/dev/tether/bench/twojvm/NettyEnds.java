@@ -143,21 +143,6 @@ final class NettyEnds {
         }
 
         @Override
-        public void pause() {
-          stop();
-        }
-
-        @Override
-        public void resume() {
-          for (int i = 0; i < count; i++) {
-            Channel channel = channels.get(i);
-            Echoer echoer = echoers.get(i);
-            echoer.running = true;
-            channel.eventLoop().execute(() -> echoer.prime(channel));
-          }
-        }
-
-        @Override
         public long sent() {
           long sum = 0;
           for (Echoer e : echoers) {
@@ -242,18 +227,6 @@ final class NettyEnds {
         }
 
         @Override
-        public void pause() throws Exception {
-          stop(); // finish's last message is the stream's next: resume goes on after it
-        }
-
-        @Override
-        public void resume() {
-          for (Streamer s : streamers) {
-            s.channel.eventLoop().execute(s::restart);
-          }
-        }
-
-        @Override
         public long sent() {
           long sum = 0;
           for (Streamer s : streamers) {
@@ -303,12 +276,6 @@ final class NettyEnds {
         ChannelFuture last = channel.writeAndFlush(Sequenced.message(codec, sent));
         sent = sent + 1;
         return last;
-      }
-
-      /** Streams again after {@link #finish}. */
-      void restart() {
-        running = true;
-        schedule();
       }
 
       @Override

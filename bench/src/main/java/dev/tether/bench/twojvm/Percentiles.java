@@ -20,16 +20,6 @@ final class Percentiles {
     return count;
   }
 
-  /** Returns the median, in microseconds, of the values added from index {@code from} on. */
-  double medianSince(int from) {
-    if (count <= from) {
-      return Double.NaN;
-    }
-    long[] part = Arrays.copyOfRange(nanos, from, count);
-    Arrays.sort(part);
-    return rank(part, 0.50);
-  }
-
   /**
    * Returns p50, p90, p99, p99.9, mean and max in microseconds, and the sample count.
    *

@@ -142,7 +142,7 @@ final class RawEnds {
     @Override
     public Flow startEcho(int window) {
       Tally echoes = new Tally();
-      Workers workers = new Workers(channels.size());
+      Workers workers = new Workers();
       for (SocketChannel channel : channels) {
         SequenceCheck check = echoes.open();
         workers.start(counter -> echo(channel, window, check, counter, workers));
@@ -153,7 +153,7 @@ final class RawEnds {
     /** Keeps {@code window} frames in flight: every run of echoes read is answered with as many. */
     private static void echo(
         SocketChannel channel, int window, SequenceCheck check, AtomicLong sent, Workers workers)
-        throws IOException, InterruptedException {
+        throws IOException {
       ByteBuffer frames = ByteBuffer.allocateDirect(window * Sequenced.RAW_FRAME_BYTES);
       Sequenced.formatRawFrames(frames);
       ByteBuffer buffer = ByteBuffer.allocateDirect(READ_BYTES);
@@ -161,14 +161,6 @@ final class RawEnds {
       sent.lazySet(next);
       long received = 0;
       while (workers.running || received < next) {
-        if (received == next) { // paused, and every echo is back
-          workers.gate.pass();
-          if (workers.running) {
-            next = send(channel, frames, window, next);
-            sent.lazySet(next);
-          }
-          continue;
-        }
         if (channel.read(buffer) < 0) {
           throw new IOException("raw echo server closed");
         }
@@ -184,7 +176,7 @@ final class RawEnds {
         buffer.position(at);
         buffer.compact();
         received += n;
-        if (workers.running && workers.gate.isOpen() && n > 0) {
+        if (workers.running && n > 0) {
           next = send(channel, frames, n, next);
           sent.lazySet(next);
         }
@@ -206,7 +198,7 @@ final class RawEnds {
 
     @Override
     public Flow startOneWay() {
-      Workers workers = new Workers(channels.size());
+      Workers workers = new Workers();
       for (SocketChannel channel : channels) {
         workers.start(
             counter -> {
@@ -217,7 +209,6 @@ final class RawEnds {
               while (workers.running) {
                 next = send(channel, frames, STREAM_BATCH, next);
                 counter.lazySet(next);
-                workers.gate.pass();
               }
             });
       }
@@ -235,16 +226,10 @@ final class RawEnds {
   /** A thread per connection, each counting what it sent. */
   private static final class Workers {
     interface Body {
-      void run(AtomicLong sent) throws IOException, InterruptedException;
+      void run(AtomicLong sent) throws IOException;
     }
 
     volatile boolean running = true;
-    final Gate gate;
-
-    Workers(int threads) {
-      gate = new Gate(threads);
-    }
-
     private final List<Thread> threads = new ArrayList<>();
     private final List<AtomicLong> sent = new ArrayList<>();
     private volatile Throwable failure;
@@ -259,9 +244,6 @@ final class RawEnds {
                   body.run(counter);
                 } catch (IOException | RuntimeException e) {
                   failure = e;
-                } catch (InterruptedException e) {
-                  failure = e;
-                  Thread.currentThread().interrupt();
                 }
               },
               "raw-client-" + threads.size());
@@ -287,7 +269,6 @@ final class RawEnds {
         @Override
         public void stop() throws InterruptedException {
           running = false;
-          gate.release();
           for (Thread t : threads) {
             t.join(30_000);
             if (t.isAlive()) {
@@ -297,19 +278,6 @@ final class RawEnds {
           if (failure != null) {
             throw new IllegalStateException("raw client failed: " + failure, failure);
           }
-        }
-
-        @Override
-        public void pause() throws InterruptedException {
-          gate.close("raw " + (echo ? "echo" : "stream"));
-          if (failure != null) {
-            throw new IllegalStateException("raw client failed: " + failure, failure);
-          }
-        }
-
-        @Override
-        public void resume() {
-          gate.open();
         }
 
         @Override

@@ -18,7 +18,7 @@ import java.util.concurrent.locks.LockSupport;
  * <p>One daemon thread, asleep between samples. Thread safe.
  */
 final class ServerMeter {
-  private static final long SAMPLE_MILLIS = 10;
+  private static final long SAMPLE_MILLIS = 100;
   private static final long THREAD_SAMPLE_MILLIS = 500;
 
   private record Count(long nanos, long received) {}

@@ -149,21 +149,6 @@ final class TetherEnds {
         }
 
         @Override
-        public void pause() {
-          stop();
-        }
-
-        @Override
-        public void resume() {
-          for (Echoer echoer : echoers) {
-            echoer.running = true;
-            for (int i = 0; i < window; i++) {
-              echoer.sendNext();
-            }
-          }
-        }
-
-        @Override
         public long sent() {
           long sum = 0;
           for (Echoer e : echoers) {
@@ -216,7 +201,6 @@ final class TetherEnds {
       AtomicLong[] sent = new AtomicLong[count];
       Thread[] senders = new Thread[count];
       Flag running = new Flag();
-      Gate gate = new Gate(count);
       for (int i = 0; i < count; i++) {
         Connection<Object, Object> connection = connections.get(i);
         AtomicLong counter = sent[i] = new AtomicLong();
@@ -232,11 +216,6 @@ final class TetherEnds {
                     connection.sendAll(batch);
                     batch.clear();
                     counter.lazySet(seq);
-                    try {
-                      gate.pass();
-                    } catch (InterruptedException e) {
-                      return;
-                    }
                   }
                 },
                 "tether-sender-" + i);
@@ -251,23 +230,12 @@ final class TetherEnds {
         @Override
         public void stop() throws InterruptedException {
           running.up = false;
-          gate.release();
           for (Thread t : senders) {
             t.join(30_000);
             if (t.isAlive()) {
               throw new IllegalStateException(t.getName() + " still sending after 30 s");
             }
           }
-        }
-
-        @Override
-        public void pause() throws InterruptedException {
-          gate.close("Tether's one-way stream");
-        }
-
-        @Override
-        public void resume() {
-          gate.open();
         }
 
         @Override

@@ -15,29 +15,24 @@ import java.util.Map;
  * The two-JVM harness: measures every point for every contender in rounds, each measurement a fresh
  * server JVM and a fresh load-generator JVM, and writes the samples as JSON for the report.
  *
- * <p>Within a round, the contenders of a point are measured side by side: each pair of JVMs is
- * started and warmed up in turn (the others idle, paused), then the harness measures their slices
- * interleaved, {@code --slices} rounds of one slice per contender, {@code --measure-ms} per
- * contender in all, the order rotating from slice to slice; every contender's figure is the median
- * of its slices (latency: the percentiles of all its slices' round trips). A machine whose speed
- * changes from one minute to the next (a shared VM does) then slows all contenders of a point
- * alike, instead of the one that happened to run in the slow minute, so the ratios between them
- * hold. The order of warming up rotates from round to round too. A sample whose checks fail (out of
- * sequence, lost, duplicated, or a crash) is recorded as a failure with its reason, and the run
- * goes on.
+ * <p>Within a round, the contenders of a point are measured back to back (seconds apart), so the
+ * ratios between them are computed per round from neighbouring measurements; the order rotates from
+ * round to round, so that none is always first after a JVM start or always last. A sample whose
+ * checks fail (out of sequence, lost, duplicated, or a crash) is recorded as a failure with its
+ * reason, and the run goes on.
  *
  * <p>Every measurement warms up until its figure stops improving ({@link Warmup}), between {@code
- * --warmup-ms} and {@code --max-warmup-ms}; the warm-up it took, and whether it settled before the
- * maximum, go into the sample.
+ * --warmup-ms} and {@code --max-warmup-ms}, then measures for {@code --measure-ms}; the warm-up it
+ * took, and whether it settled before the maximum, go into the sample.
  *
  * <p>Usage: {@code TwoJvmRun --out twojvm.json [--quick] [--rounds 4] [--warmup-ms 3000]
- * [--max-warmup-ms 20000] [--measure-ms 2000] [--slices 4] [--window 64] [--connections 1,4]
- * [--latency-codecs json] [--echo-codecs json,fury] [--one-way-codecs bytes,json,fury] [--workloads
- * round-trip,request,echo,one-way] [--contenders tether,tether-pool,tether-loop,netty, raw]
+ * [--max-warmup-ms 20000] [--measure-ms 2000] [--window 64] [--connections 1,4] [--latency-codecs
+ * json] [--echo-codecs json,fury] [--one-way-codecs bytes,json,fury] [--workloads
+ * round-trip,request,echo,one-way] [--contenders tether,tether-pool,tether-loop,netty,raw]
  * [--jvm-args "-Xms1g -Xmx1g"] [--jvms 2] [--thread-stats] [--strict]}. {@code --jvms 1} runs each
  * server inside its load generator's JVM instead: the one-JVM control. {@code --thread-stats}
- * records per-thread CPU time and context switches from each contender's first slice to its last
- * ({@link ThreadStats}). {@code --strict} exits with status 1 if a measurement failed.
+ * records per-thread CPU time and context switches over the measurement time ({@link ThreadStats}).
+ * {@code --strict} exits with status 1 if a measurement failed.
  */
 public final class TwoJvmRun {
   /** Children get the same heap, so that no contender is measured with more or less of it. */
@@ -50,7 +45,6 @@ public final class TwoJvmRun {
   private final int warmupMillis;
   private final int maxWarmupMillis;
   private final int measureMillis;
-  private final int slices;
   private final int window;
   private final int jvms;
   private final boolean threadStats;
@@ -66,7 +60,6 @@ public final class TwoJvmRun {
     this.warmupMillis = options.getInt("warmup-ms", quick ? 2000 : 3000);
     this.maxWarmupMillis = options.getInt("max-warmup-ms", quick ? 8000 : 20_000);
     this.measureMillis = options.getInt("measure-ms", quick ? 1000 : 2000);
-    this.slices = Math.max(1, options.getInt("slices", 4));
     this.window = options.getInt("window", 64);
     this.jvms = options.getInt("jvms", 2);
     this.threadStats = options.flag("thread-stats");
@@ -114,47 +107,32 @@ public final class TwoJvmRun {
     System.out.printf(
         Locale.ROOT,
         "two-JVM run: %d rounds × %d measurements (%d points), each a warm-up until the figure"
-            + " settles (%d to %d ms) and %d ms measured in %d slices, interleaved with the"
-            + " other contenders' of its point%n",
+            + " settles (%d to %d ms) and %d ms measured%n",
         rounds,
         perRound,
         points.size(),
         warmupMillis,
         maxWarmupMillis,
-        measureMillis,
-        slices);
+        measureMillis);
     int failures = 0;
     int done = 0;
-    int sliceMillis = Math.max(1, measureMillis / slices);
     for (int round = 0; round < rounds; round++) {
       for (Point point : points) {
-        List<Measurement> side = new ArrayList<>();
         for (Contender contender : point.order(round)) {
-          Measurement m = new Measurement(round, done++, point, contender);
-          m.warmUp();
-          side.add(m);
-        }
-        for (int slice = 0; slice < slices; slice++) {
-          List<Measurement> order = new ArrayList<>(side);
-          java.util.Collections.rotate(order, -slice);
-          for (Measurement m : order) {
-            m.slice(sliceMillis);
-          }
-        }
-        for (Measurement m : side) {
-          Map<String, Object> sample = m.finish();
+          Map<String, Object> sample = measure(round, done, point, contender);
           samples.add(sample);
           write();
+          done++;
           boolean failed = sample.get("failure") != null;
           failures += failed ? 1 : 0;
           System.out.printf(
               Locale.ROOT,
               "[%d/%d] round %d, %s, %s: %s%n",
-              (int) sample.get("order") + 1,
+              done,
               total,
               round + 1,
               point.describe(),
-              m.contender.option(),
+              contender.option(),
               failed ? "FAILED: " + sample.get("failure") : headline(point.workload(), sample));
         }
       }
@@ -169,141 +147,86 @@ public final class TwoJvmRun {
     return failures;
   }
 
-  /**
-   * One contender's measurement at one point in one round: its server and load-generator JVMs, from
-   * their start through the warm-up and the slices to the checked result.
-   */
-  private final class Measurement {
-    private final Point point;
-    private final Contender contender;
-    private final Map<String, Object> sample = new LinkedHashMap<>();
-    private final long start = System.nanoTime();
-    private Child server;
-    private Child client;
-    private String failure;
-
-    Measurement(int round, int order, Point point, Contender contender) {
-      this.point = point;
-      this.contender = contender;
-      sample.put("round", round);
-      sample.put("order", order);
-      sample.put("contender", contender.name());
-      sample.put("workload", point.workload().name());
-      sample.put("codec", point.codecOf(contender));
-      sample.put("connections", point.connections());
+  private Map<String, Object> measure(int round, int order, Point point, Contender contender)
+      throws InterruptedException {
+    Map<String, Object> sample = new LinkedHashMap<>();
+    sample.put("round", round);
+    sample.put("order", order);
+    sample.put("contender", contender.name());
+    sample.put("workload", point.workload().name());
+    sample.put("codec", point.codecOf(contender));
+    sample.put("connections", point.connections());
+    long start = System.nanoTime();
+    String stem = String.format(Locale.ROOT, "%04d-%s", order, contender.option());
+    Child server = null;
+    Child client = null;
+    String failure;
+    try {
+      List<String> load =
+          new ArrayList<>(
+              List.of(
+                  "--contender", contender.option(),
+                  "--workload", point.workload().option(),
+                  "--codec", point.codecOf(contender),
+                  "--connections", Integer.toString(point.connections()),
+                  "--window", Integer.toString(window),
+                  "--warmup-ms", Integer.toString(warmupMillis),
+                  "--max-warmup-ms", Integer.toString(maxWarmupMillis),
+                  "--measure-ms", Integer.toString(measureMillis)));
+      if (threadStats) {
+        load.add("--thread-stats");
+      }
+      Map<String, Object> serverResult;
+      Map<String, Object> clientResult;
+      long clientMillis = maxWarmupMillis + measureMillis + 120_000L;
+      if (jvms == 1) {
+        load.add("--in-process");
+        client = Child.start("load generator", java(LoadGenerator.class, load), log(stem, "both"));
+        clientResult = Json.read(client.await("RESULT ", clientMillis));
+        serverResult = asMap(clientResult.remove("server"));
+      } else {
+        server =
+            Child.start(
+                "server",
+                java(
+                    BenchServer.class,
+                    List.of(
+                        "--contender", contender.option(),
+                        "--workload", point.workload().option(),
+                        "--codec", point.codecOf(contender),
+                        "--thread-stats", Boolean.toString(threadStats))),
+                log(stem, "server"));
+        // both JVMs start at once, which saves most of a JVM start per measurement on 2 cores;
+        // the load generator waits for the port before it connects
+        load.addAll(List.of("--port", "stdin", "--server-pid", Long.toString(server.pid())));
+        client = Child.start("load generator", java(LoadGenerator.class, load), log(stem, "load"));
+        String port = server.await("LISTENING ", 60_000).trim();
+        sample.put("serverReadySeconds", (System.nanoTime() - start) / 1e9);
+        client.send("PORT " + port);
+        clientResult = Json.read(client.await("RESULT ", clientMillis));
+        sample.put("clientDoneSeconds", (System.nanoTime() - start) / 1e9);
+        Object sent = clientResult.get("sent");
+        List<?> window = clientResult.get("windowNanos") instanceof List<?> w ? w : List.of(0, 0);
+        server.send(
+            "EXPECT " + (sent == null ? 0 : sent) + " " + window.get(0) + " " + window.get(1));
+        serverResult = Json.read(server.await("RESULT ", 40_000));
+      }
+      sample.put("client", clientResult);
+      sample.put("server", serverResult);
+      failure = Verdict.check(point.workload(), point.connections(), clientResult, serverResult);
+    } catch (IOException | RuntimeException e) {
+      failure = String.valueOf(e.getMessage());
     }
-
-    /** Starts both JVMs and waits until the load generator is warm and paused. */
-    void warmUp() throws InterruptedException {
-      String stem =
-          String.format(Locale.ROOT, "%04d-%s", (int) sample.get("order"), contender.option());
-      try {
-        List<String> load =
-            new ArrayList<>(
-                List.of(
-                    "--contender",
-                    contender.option(),
-                    "--workload",
-                    point.workload().option(),
-                    "--codec",
-                    point.codecOf(contender),
-                    "--connections",
-                    Integer.toString(point.connections()),
-                    "--window",
-                    Integer.toString(window),
-                    "--warmup-ms",
-                    Integer.toString(warmupMillis),
-                    "--max-warmup-ms",
-                    Integer.toString(maxWarmupMillis),
-                    "--driven"));
-        if (threadStats) {
-          load.add("--thread-stats");
-        }
-        if (jvms == 1) {
-          load.add("--in-process");
-          client =
-              Child.start("load generator", java(LoadGenerator.class, load), log(stem, "both"));
-        } else {
-          server =
-              Child.start(
-                  "server",
-                  java(
-                      BenchServer.class,
-                      List.of(
-                          "--contender", contender.option(),
-                          "--workload", point.workload().option(),
-                          "--codec", point.codecOf(contender),
-                          "--thread-stats", Boolean.toString(threadStats))),
-                  log(stem, "server"));
-          // both JVMs start at once, which saves most of a JVM start per measurement on 2 cores;
-          // the load generator waits for the port before it connects
-          load.addAll(List.of("--port", "stdin", "--server-pid", Long.toString(server.pid())));
-          client =
-              Child.start("load generator", java(LoadGenerator.class, load), log(stem, "load"));
-          String port = server.await("LISTENING ", 60_000).trim();
-          sample.put("serverReadySeconds", (System.nanoTime() - start) / 1e9);
-          client.send("PORT " + port);
-        }
-        client.await("WARM", maxWarmupMillis + 120_000L);
-        sample.put("warmSeconds", (System.nanoTime() - start) / 1e9);
-      } catch (IOException | RuntimeException e) {
-        failure = String.valueOf(e.getMessage());
-      }
+    sample.put("failure", failure);
+    if (client != null) {
+      client.close(failure != null);
     }
-
-    /** Measures one slice of {@code millis}, unless this measurement has failed. */
-    void slice(int millis) throws InterruptedException {
-      if (failure != null) {
-        return;
-      }
-      try {
-        client.send("SLICE " + millis);
-        client.await("SLICE ", millis + 60_000L);
-      } catch (IOException | RuntimeException e) {
-        failure = String.valueOf(e.getMessage());
-      }
+    if (server != null) {
+      sample.put("serverResultSeconds", (System.nanoTime() - start) / 1e9);
+      server.close(failure != null);
     }
-
-    /** Ends the measurement, checks it, stops both JVMs and returns the sample. */
-    Map<String, Object> finish() throws InterruptedException {
-      if (failure == null) {
-        try {
-          client.send("END");
-          Map<String, Object> clientResult = Json.read(client.await("RESULT ", 120_000));
-          sample.put("clientDoneSeconds", (System.nanoTime() - start) / 1e9);
-          Map<String, Object> serverResult;
-          if (jvms == 1) {
-            serverResult = asMap(clientResult.remove("server"));
-          } else {
-            Object sent = clientResult.get("sent");
-            StringBuilder expect = new StringBuilder("EXPECT ").append(sent == null ? 0 : sent);
-            if (clientResult.get("slicesNanos") instanceof List<?> times) {
-              for (Object t : times) {
-                expect.append(' ').append(t);
-              }
-            }
-            server.send(expect.toString());
-            serverResult = Json.read(server.await("RESULT ", 40_000));
-          }
-          sample.put("client", clientResult);
-          sample.put("server", serverResult);
-          failure =
-              Verdict.check(point.workload(), point.connections(), clientResult, serverResult);
-        } catch (IOException | RuntimeException e) {
-          failure = String.valueOf(e.getMessage());
-        }
-      }
-      sample.put("failure", failure);
-      if (client != null) {
-        client.close(failure != null);
-      }
-      if (server != null) {
-        sample.put("serverResultSeconds", (System.nanoTime() - start) / 1e9);
-        server.close(failure != null);
-      }
-      sample.put("seconds", Duration.ofNanos(System.nanoTime() - start).toMillis() / 1e3);
-      return sample;
-    }
+    sample.put("seconds", Duration.ofNanos(System.nanoTime() - start).toMillis() / 1e3);
+    return sample;
   }
 
   private Path log(String stem, String end) {
@@ -331,8 +254,6 @@ public final class TwoJvmRun {
     settings.put("warmupMillis", warmupMillis);
     settings.put("maxWarmupMillis", maxWarmupMillis);
     settings.put("measureMillis", measureMillis);
-    settings.put("slices", slices);
-    settings.put("interleaved", true);
     settings.put("window", window);
     settings.put("payloadBytes", Sequenced.PAYLOAD_BYTES);
     settings.put("jvmArgs", String.join(" ", jvmArgs));
