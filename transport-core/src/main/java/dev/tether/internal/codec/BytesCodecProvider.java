@@ -6,6 +6,7 @@ import dev.tether.codec.CodecException;
 import dev.tether.codec.CodecProvider;
 import dev.tether.codec.EncodeBuffer;
 import java.nio.ByteBuffer;
+import java.util.Arrays;
 
 /**
  * The {@code bytes} codec: a pass-through for messages that are already {@code byte[]}, for users
@@ -49,6 +50,12 @@ public final class BytesCodecProvider implements CodecProvider {
     public <T> T decode(Class<T> type, ByteBuffer payload) {
       if (type != byte[].class) {
         throw new CodecException("codec bytes decodes only byte[], not " + type.getName());
+      }
+      if (payload.hasArray()) { // a copy that skips zeroing the new array first
+        int from = payload.arrayOffset() + payload.position();
+        byte[] bytes = Arrays.copyOfRange(payload.array(), from, from + payload.remaining());
+        payload.position(payload.limit());
+        return type.cast(bytes);
       }
       byte[] bytes = new byte[payload.remaining()];
       payload.get(bytes);

@@ -135,8 +135,18 @@ public final class EventLoop implements Runnable {
 
   private volatile boolean stopping;
 
-  /** Shared by every connection of this loop; only touched on the loop thread. */
+  /**
+   * What a plain socket is read into; shared by every connection of this loop, loop thread only.
+   */
   final ByteBuffer readBuffer = ByteBuffer.allocateDirect(READ_BUFFER_BYTES);
+
+  /**
+   * What frames are decoded from: {@link #readBuffer}'s bytes copied in one go after each read, or
+   * a TLS connection's plaintext, which the TLS layer writes here directly. The frame decoder and
+   * the codecs read an array for less than they read direct memory, and Jackson and Kryo read it in
+   * place instead of copying every payload out first. Loop thread only.
+   */
+  final ByteBuffer decodeBuffer = ByteBuffer.allocate(READ_BUFFER_BYTES);
 
   final ByteBuffer writeBuffer = ByteBuffer.allocateDirect(WRITE_BUFFER_BYTES);
 

@@ -257,10 +257,11 @@ final class SocketIo {
     if (!tlsReady()) {
       return;
     }
-    ByteBuffer buffer = loop.readBuffer;
+    ByteBuffer socketBuffer = tls != null ? loop.decodeBuffer : loop.readBuffer;
+    ByteBuffer buffer = loop.decodeBuffer;
     for (int i = 0; i < READS_PER_WAKEUP && !isReadPaused() && !inputDone; i++) {
-      buffer.clear();
-      int n = in.read(buffer);
+      socketBuffer.clear();
+      int n = in.read(socketBuffer);
       if (n < 0) {
         inputDone = true;
         interest(SelectionKey.OP_READ, false);
@@ -281,6 +282,10 @@ final class SocketIo {
           return;
         }
       } else {
+        if (socketBuffer != buffer) {
+          buffer.clear();
+          buffer.put(socketBuffer.flip());
+        }
         buffer.flip();
         connection.keepAlive.read(System.nanoTime());
         decoder.decode(buffer, connection.router);
