@@ -257,8 +257,8 @@ final class SocketIo {
     if (!tlsReady()) {
       return;
     }
-    ByteBuffer socketBuffer = tls != null ? loop.decodeBuffer : loop.readBuffer;
     ByteBuffer buffer = loop.decodeBuffer;
+    ByteBuffer socketBuffer = tls != null ? buffer : loop.readBuffer;
     for (int i = 0; i < READS_PER_WAKEUP && !isReadPaused() && !inputDone; i++) {
       socketBuffer.clear();
       int n = in.read(socketBuffer);
@@ -282,7 +282,7 @@ final class SocketIo {
           return;
         }
       } else {
-        if (socketBuffer != buffer) {
+        if (tls == null) {
           buffer.clear();
           buffer.put(socketBuffer.flip());
         }
