@@ -35,6 +35,16 @@ final class MessageFramer {
   private final EncodeBuffer buffer = new EncodeBuffer(4096);
   private ByteBuffer view = ByteBuffer.allocate(0);
 
+  /**
+   * The registry and entry of the last message framed: a thread sends the same type again and
+   * again, and comparing two references costs less than the registry's map lookup, which stood out
+   * in profiles of {@code sendAll} with small messages. Registries never change once built, so a
+   * remembered entry stays right.
+   */
+  private MessageTypes lastTypes;
+
+  private MessageTypes.Entry lastEntry;
+
   private MessageFramer() {}
 
   /** Returns this thread's framer; what it returns is valid until the thread frames again. */
@@ -89,10 +99,15 @@ final class MessageFramer {
       Codec codec,
       int peerMaxFrameBytes,
       String peerName) {
-    MessageTypes.Entry entry = types.entryFor(message.getClass());
-    if (entry == null) {
-      throw new IllegalArgumentException(
-          message.getClass().getName() + " is not registered in " + types);
+    MessageTypes.Entry entry = lastEntry;
+    if (types != lastTypes || entry.type() != message.getClass()) {
+      entry = types.entryFor(message.getClass());
+      if (entry == null) {
+        throw new IllegalArgumentException(
+            message.getClass().getName() + " is not registered in " + types);
+      }
+      lastTypes = types;
+      lastEntry = entry;
     }
     int start = buffer.position();
     int header =

@@ -1,0 +1,140 @@
+package dev.tether.internal.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.tether.MessageTypes;
+import dev.tether.codec.Codec;
+import dev.tether.codec.EncodeBuffer;
+import dev.tether.internal.wire.FrameType;
+import dev.tether.internal.wire.ProtocolException;
+import dev.tether.internal.wire.Varint;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The framer remembers the registry entry of the last message it framed on a thread; whatever a
+ * thread sends next — another type, the same type under another registry, a class no registry holds
+ * — must be framed with its own registry's type id, or refused, as if nothing were remembered.
+ */
+class MessageFramerTest {
+  /** Writes {@code toString()}'s UTF-8 bytes: enough to see which message a frame carries. */
+  private static final Codec TEXT =
+      new Codec() {
+        @Override
+        public String name() {
+          return "text";
+        }
+
+        @Override
+        public void encode(Object message, EncodeBuffer out) {
+          byte[] bytes = message.toString().getBytes(StandardCharsets.UTF_8);
+          out.write(bytes, 0, bytes.length);
+        }
+
+        @Override
+        public <T> T decode(Class<T> type, ByteBuffer payload) {
+          throw new UnsupportedOperationException();
+        }
+      };
+
+  private static final MessageTypes FIRST =
+      MessageTypes.builder("test").register(1, String.class).register(2, Long.class).build();
+
+  /** The same classes under other ids, and one class the first registry lacks. */
+  private static final MessageTypes SECOND =
+      MessageTypes.builder("test")
+          .register(7, String.class)
+          .register(300, Long.class)
+          .register(9, Double.class)
+          .build();
+
+  private record Framed(int type, int typeId, String payload) {}
+
+  @Test
+  void everyFrameCarriesItsOwnRegistrysIdWhateverWasFramedBefore() {
+    List<Framed> frames = new ArrayList<>();
+    frames.add(frame(FIRST, "a"));
+    frames.add(frame(FIRST, "b"));
+    frames.add(frame(FIRST, 3L));
+    frames.add(frame(FIRST, "c"));
+    frames.add(frame(SECOND, "d"));
+    frames.add(frame(SECOND, 4L));
+    frames.add(frame(FIRST, 5L));
+    frames.add(frame(SECOND, 6.5));
+    frames.add(frame(FIRST, "e"));
+
+    assertThat(frames)
+        .containsExactly(
+            new Framed(FrameType.DATA, 1, "a"),
+            new Framed(FrameType.DATA, 1, "b"),
+            new Framed(FrameType.DATA, 2, "3"),
+            new Framed(FrameType.DATA, 1, "c"),
+            new Framed(FrameType.DATA, 7, "d"),
+            new Framed(FrameType.DATA, 300, "4"),
+            new Framed(FrameType.DATA, 2, "5"),
+            new Framed(FrameType.DATA, 9, "6.5"),
+            new Framed(FrameType.DATA, 1, "e"));
+  }
+
+  @Test
+  void aClassTheRegistryLacksIsRefusedRightAfterOneItHolds() {
+    frame(SECOND, 1.5); // remembered: Double under SECOND
+    assertThatThrownBy(() -> frame(FIRST, 2.5))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("java.lang.Double is not registered");
+    frame(FIRST, "x"); // remembered: String under FIRST
+    assertThatThrownBy(() -> frame(FIRST, 2.5))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("java.lang.Double is not registered");
+    assertThat(frame(FIRST, "y")).isEqualTo(new Framed(FrameType.DATA, 1, "y"));
+  }
+
+  @Test
+  void aRunOfFramesMixesTypesEachWithItsId() {
+    MessageFramer run = MessageFramer.batch();
+    run.clear();
+    run.append(FrameType.DATA, 0, "p", FIRST, TEXT, 1 << 20, "peer");
+    run.append(FrameType.DATA, 0, 8L, FIRST, TEXT, 1 << 20, "peer");
+    run.append(FrameType.DATA, 0, "q", FIRST, TEXT, 1 << 20, "peer");
+    ByteBuffer bytes = ByteBuffer.wrap(run.array(), 0, run.length());
+    List<Framed> frames = new ArrayList<>();
+    while (bytes.hasRemaining()) {
+      frames.add(read(bytes));
+    }
+    run.clear();
+    assertThat(frames)
+        .containsExactly(
+            new Framed(FrameType.DATA, 1, "p"),
+            new Framed(FrameType.DATA, 2, "8"),
+            new Framed(FrameType.DATA, 1, "q"));
+  }
+
+  private static Framed frame(MessageTypes types, Object message) {
+    MessageFramer framer =
+        MessageFramer.get().frame(FrameType.DATA, 0, message, types, TEXT, 1 << 20, "peer");
+    ByteBuffer bytes = ByteBuffer.wrap(framer.array(), 0, framer.length());
+    Framed framed = read(bytes);
+    assertThat(bytes.hasRemaining()).as("one frame").isFalse();
+    return framed;
+  }
+
+  /** Reads one DATA frame: length, type, varint type id, payload. */
+  private static Framed read(ByteBuffer bytes) {
+    int length = bytes.getInt();
+    int end = bytes.position() + length;
+    int type = bytes.get();
+    int typeId;
+    try {
+      typeId = Varint.read(bytes);
+    } catch (ProtocolException e) {
+      throw new AssertionError(e);
+    }
+    byte[] payload = new byte[end - bytes.position()];
+    bytes.get(payload);
+    return new Framed(type, typeId, new String(payload, StandardCharsets.UTF_8));
+  }
+}
