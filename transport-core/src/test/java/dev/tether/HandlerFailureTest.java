@@ -8,6 +8,7 @@ import dev.tether.testing.Msg;
 import dev.tether.testing.TestTypes;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -164,5 +165,61 @@ class HandlerFailureTest {
       assertThat(client.request(new Msg("y", 2)).get(20, TimeUnit.SECONDS))
           .isEqualTo(new Msg("y", 2));
     }
+  }
+
+  /**
+   * A future that is already complete when the handler returns it is answered at once (no callback
+   * is registered for it): each outcome must still come back as a callback would send it.
+   */
+  @ParameterizedTest
+  @ValueSource(booleans = {false, true})
+  void anAlreadyCompletedFutureIsAnsweredAsItCompleted(boolean onLoop) throws Exception {
+    try (Server<Object, Object> server =
+            Tether.server(TestTypes.TYPES)
+                .config(config(onLoop))
+                .onRequestAsync(
+                    (c, m) -> {
+                      Msg msg = (Msg) m;
+                      return switch ((int) msg.seq()) {
+                        case 1 -> CompletableFuture.completedFuture(new Msg("re:" + msg.text(), 1));
+                        case 2 ->
+                            CompletableFuture.failedFuture(new IllegalStateException("vat empty"));
+                        case 3 -> CompletableFuture.completedFuture(null);
+                        case 4 -> {
+                          CompletableFuture<Object> cancelled = new CompletableFuture<>();
+                          cancelled.cancel(false);
+                          yield cancelled;
+                        }
+                        default ->
+                            CompletableFuture.failedFuture(
+                                    new IllegalStateException("dependent stage broke"))
+                                .thenApply(x -> x); // failed in a dependent stage: wrapped
+                      };
+                    })
+                .bind(new InetSocketAddress("127.0.0.1", 0));
+        Connection<Object, Object> client =
+            Tether.client(TestTypes.TYPES).config(config(false)).connect(server.address())) {
+      assertThat(client.request(new Msg("a", 1)).get(20, TimeUnit.SECONDS))
+          .isEqualTo(new Msg("re:a", 1));
+      assertHandlerFailed(client.request(new Msg("b", 2)), "vat empty");
+      assertHandlerFailed(client.request(new Msg("c", 3)), "request handler returned null");
+      assertHandlerFailed(client.request(new Msg("d", 4)), "CancellationException");
+      assertHandlerFailed(client.request(new Msg("e", 5)), "dependent stage broke");
+      assertThat(client.request(new Msg("f", 1)).get(20, TimeUnit.SECONDS))
+          .isEqualTo(new Msg("re:f", 1));
+    }
+  }
+
+  private static void assertHandlerFailed(CompletableFuture<Object> response, String text) {
+    assertThatThrownBy(() -> response.get(20, TimeUnit.SECONDS))
+        .isInstanceOf(ExecutionException.class)
+        .cause()
+        .isInstanceOfSatisfying(
+            RequestFailedException.class,
+            e -> {
+              assertThat(e.code()).isEqualTo(RequestErrorCode.HANDLER_FAILED);
+              assertThat(e.remoteMessage()).contains(text);
+              assertThat(e.remoteMessage()).doesNotContain("CompletionException");
+            });
   }
 }

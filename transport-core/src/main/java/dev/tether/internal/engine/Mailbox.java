@@ -7,6 +7,7 @@ import dev.tether.ReconnectListener;
 import dev.tether.RequestErrorCode;
 import dev.tether.TetherException;
 import dev.tether.codec.CodecException;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
@@ -506,21 +507,36 @@ final class Mailbox implements Runnable {
       answerError(request.id(), RequestErrorCode.HANDLER_FAILED, "request handler returned null");
       return;
     }
-    stage.whenComplete(
-        (response, failure) -> {
-          if (failure != null) {
-            Throwable cause =
-                failure instanceof CompletionException && failure.getCause() != null
-                    ? failure.getCause()
-                    : failure;
-            answerError(request.id(), RequestErrorCode.HANDLER_FAILED, describe(cause));
-          } else if (response == null) {
-            answerError(
-                request.id(), RequestErrorCode.HANDLER_FAILED, "request handler returned null");
-          } else {
-            answer(request.id(), response);
-          }
-        });
+    long id = request.id();
+    if (stage instanceof CompletableFuture<?> future && future.isDone()) {
+      // a synchronous handler's answer, or a cached one: answered now, as whenComplete would, but
+      // without a callback and the future whenComplete returns, per request
+      Object response;
+      try {
+        response = future.join();
+      } catch (Throwable failure) {
+        settle(id, null, failure);
+        return;
+      }
+      settle(id, response, null);
+      return;
+    }
+    stage.whenComplete((response, failure) -> settle(id, response, failure));
+  }
+
+  /** Answers request {@code id} with its handler's outcome. */
+  private void settle(long id, Object response, Throwable failure) {
+    if (failure != null) {
+      Throwable cause =
+          failure instanceof CompletionException && failure.getCause() != null
+              ? failure.getCause()
+              : failure;
+      answerError(id, RequestErrorCode.HANDLER_FAILED, describe(cause));
+    } else if (response == null) {
+      answerError(id, RequestErrorCode.HANDLER_FAILED, "request handler returned null");
+    } else {
+      answer(id, response);
+    }
   }
 
   private void answer(long id, Object response) {
