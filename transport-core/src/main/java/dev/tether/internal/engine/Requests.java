@@ -1,8 +1,6 @@
 package dev.tether.internal.engine;
 
 import dev.tether.TetherTimeoutException;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -18,7 +16,10 @@ final class Requests {
   private final EventLoop loop;
   private final Executor executor;
   private final String peerName;
-  private final Map<Long, Pending> pending = new ConcurrentHashMap<>();
+
+  /** Guarded by itself: one short lock per request sent and per response, no entry allocated. */
+  private final LongTable<Pending> pending = new LongTable<>();
+
   private final AtomicLong nextId = new AtomicLong();
 
   /** One outstanding request: its future and its timeout. */
@@ -42,7 +43,7 @@ final class Requests {
 
     @Override
     void onTimer(long now) {
-      if (pending.remove(id, this)) {
+      if (forget(this)) {
         future.completeExceptionally(
             new TetherTimeoutException(
                 "no response to request #"
@@ -68,14 +69,16 @@ final class Requests {
   Pending register(Object message, long timeoutNanos) {
     long id = nextId.incrementAndGet();
     Pending p = new Pending(id, message.getClass().getSimpleName(), timeoutNanos / 1_000_000);
-    pending.put(id, p);
+    synchronized (pending) {
+      pending.put(id, p);
+    }
     loop.addTimer(p, Deadlines.after(System.nanoTime(), timeoutNanos));
     return p;
   }
 
   /** Forgets a request that was never sent; any thread. */
   void abandon(Pending p) {
-    pending.remove(p.id, p);
+    forget(p);
     if (loop.inLoop()) {
       loop.cancel(p);
     }
@@ -83,7 +86,10 @@ final class Requests {
 
   /** Takes the request a response answers, stopping its timer; null if unknown. Loop thread. */
   Pending take(long id) {
-    Pending p = pending.remove(id);
+    Pending p;
+    synchronized (pending) {
+      p = pending.remove(id);
+    }
     if (p != null) {
       loop.cancel(p);
     }
@@ -92,7 +98,7 @@ final class Requests {
 
   /** Fails every outstanding request with {@code cause}. Loop thread. */
   void failAll(RuntimeException cause) {
-    for (Long id : pending.keySet()) {
+    for (long id : ids()) {
       Pending p = take(id);
       if (p != null) {
         p.future.completeExceptionally(cause);
@@ -102,7 +108,7 @@ final class Requests {
 
   /** Fails every outstanding request with a cause made for each. Loop thread. */
   void failAll(java.util.function.LongFunction<RuntimeException> cause) {
-    for (Long id : pending.keySet()) {
+    for (long id : ids()) {
       Pending p = take(id);
       if (p != null) {
         p.future.completeExceptionally(cause.apply(id));
@@ -111,6 +117,20 @@ final class Requests {
   }
 
   int size() {
-    return pending.size();
+    synchronized (pending) {
+      return pending.size();
+    }
+  }
+
+  private boolean forget(Pending p) {
+    synchronized (pending) {
+      return pending.remove(p.id, p);
+    }
+  }
+
+  private long[] ids() {
+    synchronized (pending) {
+      return pending.keys();
+    }
   }
 }
