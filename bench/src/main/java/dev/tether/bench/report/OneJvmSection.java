@@ -248,6 +248,11 @@ final class OneJvmSection {
   }
 
   private void allocation() {
+    oneWayAllocation();
+    requestAllocation();
+  }
+
+  private void oneWayAllocation() {
     List<Result> measured =
         results.of("TetherThroughput.oneWay").stream()
             .filter(r -> !Double.isNaN(r.allocBytesPerOp()))
@@ -267,6 +272,32 @@ final class OneJvmSection {
               r.param("codec"),
               r.param("connections"),
               r.param("size"),
+              r.allocBytesPerOp()));
+    }
+    md.append('\n');
+  }
+
+  private void requestAllocation() {
+    List<Result> measured =
+        results.of("TetherLatency.roundTrip").stream()
+            .filter(r -> !Double.isNaN(r.allocBytesPerOp()))
+            .toList();
+    if (measured.isEmpty()) {
+      return;
+    }
+    md.append("### One JVM: allocation per request\n\n")
+        .append("`gc.alloc.rate.norm` of `request(message).get()` with a 64-byte body: bytes")
+        .append(" allocated per round trip, both ends together, codec included. Beyond the codec,")
+        .append(" a request costs the decoded request and response, the returned future, its")
+        .append(" timeout's timer entry and the request's place in the server's queue.\n\n")
+        .append("| codec | handlers | bytes / request |\n|---|---|---:|\n");
+    for (Result r : measured) {
+      md.append(
+          String.format(
+              Locale.ROOT,
+              "| %s | %s | %.1f |%n",
+              r.param("codec"),
+              r.param("handlers"),
               r.allocBytesPerOp()));
     }
     md.append('\n');
