@@ -190,10 +190,13 @@ class HandlerFailureTest {
                           cancelled.cancel(false);
                           yield cancelled;
                         }
-                        default ->
+                        case 5 ->
                             CompletableFuture.failedFuture(
                                     new IllegalStateException("dependent stage broke"))
                                 .thenApply(x -> x); // failed in a dependent stage: wrapped
+                        case 6 -> CompletableFuture.completedFuture(msg).minimalCompletionStage();
+                        case 7 -> CompletableFuture.supplyAsync(() -> msg).minimalCompletionStage();
+                        default -> throw new IllegalArgumentException("no case " + msg.seq());
                       };
                     })
                 .bind(new InetSocketAddress("127.0.0.1", 0));
@@ -207,6 +210,11 @@ class HandlerFailureTest {
       assertHandlerFailed(client.request(new Msg("e", 5)), "dependent stage broke");
       assertThat(client.request(new Msg("f", 1)).get(20, TimeUnit.SECONDS))
           .isEqualTo(new Msg("re:f", 1));
+      // a minimal stage refuses isDone and join: answered through its callback
+      assertThat(client.request(new Msg("g", 6)).get(20, TimeUnit.SECONDS))
+          .isEqualTo(new Msg("g", 6));
+      assertThat(client.request(new Msg("h", 7)).get(20, TimeUnit.SECONDS))
+          .isEqualTo(new Msg("h", 7));
     }
   }
 

@@ -508,9 +508,12 @@ final class Mailbox implements Runnable {
       return;
     }
     long id = request.id();
-    if (stage instanceof CompletableFuture<?> future && future.isDone()) {
-      // a synchronous handler's answer, or a cached one: answered now, as whenComplete would, but
-      // without a callback and the future whenComplete returns, per request
+    // a synchronous handler's answer, or a cached one: answered now, as whenComplete would, but
+    // without a callback and the future whenComplete returns, per request. Only a plain
+    // CompletableFuture: subclasses may refuse isDone (minimalCompletionStage's does)
+    if (stage.getClass() == CompletableFuture.class
+        && stage instanceof CompletableFuture<?> future
+        && future.isDone()) {
       Object response;
       try {
         response = future.join();
