@@ -153,15 +153,7 @@ class HandlerFailureTest {
                 .bind(new InetSocketAddress("127.0.0.1", 0));
         Connection<Object, Object> client =
             Tether.client(TestTypes.TYPES).config(config(false)).connect(server.address())) {
-      assertThatThrownBy(() -> client.request(new Msg("x", 1)).get(20, TimeUnit.SECONDS))
-          .isInstanceOf(ExecutionException.class)
-          .cause()
-          .isInstanceOfSatisfying(
-              RequestFailedException.class,
-              e -> {
-                assertThat(e.code()).isEqualTo(RequestErrorCode.HANDLER_FAILED);
-                assertThat(e.remoteMessage()).contains("com/example/Missing");
-              });
+      assertHandlerFailed(client.request(new Msg("x", 1)), "com/example/Missing");
       assertThat(client.request(new Msg("y", 2)).get(20, TimeUnit.SECONDS))
           .isEqualTo(new Msg("y", 2));
     }

@@ -50,7 +50,9 @@ final class Charts {
             .xAxisTitle(x)
             .yAxisTitle(y)
             .build();
-    chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNW);
+    // below the plot, in a row: inside, it covered the first group's bars
+    chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
+    chart.getStyler().setLegendLayout(Styler.LegendLayout.Horizontal);
     chart.getStyler().setXAxisLabelRotation(20);
     return chart;
   }

@@ -253,10 +253,7 @@ final class OneJvmSection {
   }
 
   private void oneWayAllocation() {
-    List<Result> measured =
-        results.of("TetherThroughput.oneWay").stream()
-            .filter(r -> !Double.isNaN(r.allocBytesPerOp()))
-            .toList();
+    List<Result> measured = withAllocation("TetherThroughput.oneWay");
     if (measured.isEmpty()) {
       return;
     }
@@ -278,10 +275,7 @@ final class OneJvmSection {
   }
 
   private void requestAllocation() {
-    List<Result> measured =
-        results.of("TetherLatency.roundTrip").stream()
-            .filter(r -> !Double.isNaN(r.allocBytesPerOp()))
-            .toList();
+    List<Result> measured = withAllocation("TetherLatency.roundTrip");
     if (measured.isEmpty()) {
       return;
     }
@@ -301,6 +295,11 @@ final class OneJvmSection {
               r.allocBytesPerOp()));
     }
     md.append('\n');
+  }
+
+  /** The results of {@code benchmark} that carry {@code -prof gc}'s bytes per operation. */
+  private List<Result> withAllocation(String benchmark) {
+    return results.of(benchmark).stream().filter(r -> !Double.isNaN(r.allocBytesPerOp())).toList();
   }
 
   private static String encodedSize(String codec, String message) {
