@@ -4,8 +4,9 @@ package dev.tether.internal.engine;
  * Values by {@code long} key: an open-addressing table with linear probing, so that an entry costs
  * neither a map node nor a boxed key, as a {@code ConcurrentHashMap<Long, V>} costs per outstanding
  * request. Removal shifts the entries after a removed one back, so lookups never wade through
- * tombstones; the table keeps at most three quarters of its slots full, and goes back to its
- * initial size whenever it empties, so a burst does not hold its memory afterwards.
+ * tombstones; the table keeps at most three quarters of its slots full, and one that grew past
+ * {@value #RETAINED_CAPACITY} slots goes back to its initial size when it empties, so a burst of
+ * requests does not hold its memory afterwards.
  *
  * <p>Not thread safe: its owner guards it.
  */
