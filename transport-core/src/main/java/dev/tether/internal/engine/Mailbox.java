@@ -510,18 +510,14 @@ final class Mailbox implements Runnable {
     long id = request.id();
     // a synchronous handler's answer, or a cached one: answered now, as whenComplete would, but
     // without a callback and the future whenComplete returns, per request. Only a plain
-    // CompletableFuture: subclasses may refuse isDone (minimalCompletionStage's does)
+    // CompletableFuture (subclasses may refuse isDone: minimalCompletionStage's does), and only a
+    // success: a failure keeps the path that hands over its own exception (join would wrap it, or,
+    // on newer JDKs, replace a cancellation with a new one)
     if (stage.getClass() == CompletableFuture.class
         && stage instanceof CompletableFuture<?> future
-        && future.isDone()) {
-      Object response;
-      try {
-        response = future.join();
-      } catch (Throwable failure) {
-        settle(id, null, failure);
-        return;
-      }
-      settle(id, response, null);
+        && future.isDone()
+        && !future.isCompletedExceptionally()) {
+      settle(id, future.getNow(null), null);
       return;
     }
     stage.whenComplete((response, failure) -> settle(id, response, failure));
