@@ -13,6 +13,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -25,6 +26,8 @@ final class ChaosProxy implements AutoCloseable {
   private final SocketAddress target;
   private final List<Socket> sockets = new CopyOnWriteArrayList<>();
   private final AtomicInteger resets = new AtomicInteger();
+  private final long resetEveryBytes;
+  private final AtomicLong sinceReset = new AtomicLong();
   private final Thread resetter;
   private volatile boolean closed;
 
@@ -33,7 +36,17 @@ final class ChaosProxy implements AutoCloseable {
    * meanResetMillis} ms.
    */
   ChaosProxy(SocketAddress target, int meanResetMillis) throws IOException {
+    this(target, meanResetMillis, 0);
+  }
+
+  /**
+   * As {@link #ChaosProxy(SocketAddress, int)}, and also each time it has forwarded {@code
+   * resetEveryBytes} bytes (both ways together) since the last reset, if that is above 0: a stream
+   * that finishes within the random wait is still cut.
+   */
+  ChaosProxy(SocketAddress target, int meanResetMillis, long resetEveryBytes) throws IOException {
     this.target = target;
+    this.resetEveryBytes = resetEveryBytes;
     this.listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
     daemon(this::accept, "chaos-proxy-accept").start();
     resetter =
@@ -59,6 +72,7 @@ final class ChaosProxy implements AutoCloseable {
   }
 
   private void resetAll() {
+    sinceReset.set(0);
     boolean any = false;
     for (Socket socket : sockets) {
       sockets.remove(socket);
@@ -98,12 +112,15 @@ final class ChaosProxy implements AutoCloseable {
     }
   }
 
-  private static void pump(Socket from, Socket to) {
+  private void pump(Socket from, Socket to) {
     byte[] buffer = new byte[64 * 1024];
     try (InputStream in = from.getInputStream()) {
       OutputStream out = to.getOutputStream();
       for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
         out.write(buffer, 0, n);
+        if (resetEveryBytes > 0 && sinceReset.addAndGet(n) >= resetEveryBytes) {
+          resetAll();
+        }
       }
       to.shutdownOutput();
     } catch (IOException e) {

@@ -32,7 +32,8 @@ class ChaosTest {
   void echoClientReconnectStreamsEveryEchoExactlyOnceThroughAProxyThatResets() throws Exception {
     try (Server<Echo, Echo> server =
             EchoServer.start(new InetSocketAddress("127.0.0.1", 0), List.of(), "test", e -> {});
-        ChaosProxy proxy = new ChaosProxy(server.address(), 40)) {
+        // also cut by volume: 20,000 echoes may finish before a random wait of up to 80 ms ends
+        ChaosProxy proxy = new ChaosProxy(server.address(), 40, 128 * 1024)) {
       int status =
           run(
               "echo-client",
