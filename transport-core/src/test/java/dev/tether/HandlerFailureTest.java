@@ -166,9 +166,12 @@ class HandlerFailureTest {
   @ParameterizedTest
   @ValueSource(booleans = {false, true})
   void anAlreadyCompletedFutureIsAnsweredAsItCompleted(boolean onLoop) throws Exception {
+    // a request answered twice would leave the close waiting for it until the drain timeout
+    TetherConfig.Builder patient =
+        TetherConfig.builder().codecs("test").drainTimeout(Duration.ofMinutes(2));
     try (Server<Object, Object> server =
             Tether.server(TestTypes.TYPES)
-                .config(config(onLoop))
+                .config((onLoop ? patient.handlersOnEventLoop() : patient).build())
                 .onRequestAsync(
                     (c, m) -> {
                       Msg msg = (Msg) m;
@@ -188,12 +191,20 @@ class HandlerFailureTest {
                                 .thenApply(x -> x); // failed in a dependent stage: wrapped
                         case 6 -> CompletableFuture.completedFuture(msg).minimalCompletionStage();
                         case 7 -> CompletableFuture.supplyAsync(() -> msg).minimalCompletionStage();
+                        case 8 -> new RefusingStage<>(false);
+                        case 9 -> new RefusingStage<>(true);
                         default -> throw new IllegalArgumentException("no case " + msg.seq());
                       };
                     })
                 .bind(new InetSocketAddress("127.0.0.1", 0));
         Connection<Object, Object> client =
-            Tether.client(TestTypes.TYPES).config(config(false)).connect(server.address())) {
+            Tether.client(TestTypes.TYPES)
+                .config(
+                    TetherConfig.builder()
+                        .codecs("test")
+                        .drainTimeout(Duration.ofMinutes(2))
+                        .build())
+                .connect(server.address())) {
       assertThat(client.request(new Msg("a", 1)).get(20, TimeUnit.SECONDS))
           .isEqualTo(new Msg("re:a", 1));
       assertHandlerFailed(client.request(new Msg("b", 2)), "vat empty");
@@ -207,6 +218,35 @@ class HandlerFailureTest {
           .isEqualTo(new Msg("g", 6));
       assertThat(client.request(new Msg("h", 7)).get(20, TimeUnit.SECONDS))
           .isEqualTo(new Msg("h", 7));
+      // a stage whose whenComplete throws, before or after it ran the callback: answered once
+      assertHandlerFailed(client.request(new Msg("i", 8)), "no callbacks here");
+      assertThat(client.request(new Msg("j", 9)).get(20, TimeUnit.SECONDS))
+          .isEqualTo(new Msg("from the callback", 9));
+      assertThat(client.request(new Msg("k", 1)).get(20, TimeUnit.SECONDS))
+          .isEqualTo(new Msg("re:k", 1));
+      assertThat(client.isOpen()).isTrue();
+      ConnectionClosedException closed =
+          client.closeAsync().toCompletableFuture().get(20, TimeUnit.SECONDS);
+      assertThat(closed.code()).isEqualTo(GoAwayCode.NORMAL);
+    }
+  }
+
+  /** An application's own stage whose {@code whenComplete} throws, after running it or not. */
+  private static final class RefusingStage<T> extends CompletableFuture<T> {
+    private final boolean runsItFirst;
+
+    RefusingStage(boolean runsItFirst) {
+      this.runsItFirst = runsItFirst;
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public CompletableFuture<T> whenComplete(
+        java.util.function.BiConsumer<? super T, ? super Throwable> action) {
+      if (runsItFirst) {
+        action.accept((T) new Msg("from the callback", 9), null);
+      }
+      throw new UnsupportedOperationException("no callbacks here");
     }
   }
 

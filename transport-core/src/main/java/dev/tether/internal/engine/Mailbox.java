@@ -14,6 +14,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BiConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -520,7 +521,32 @@ final class Mailbox implements Runnable {
       settle(id, future.getNow(null), null);
       return;
     }
-    stage.whenComplete((response, failure) -> settle(id, response, failure));
+    Answer answer = new Answer(id);
+    try {
+      stage.whenComplete(answer);
+    } catch (Throwable t) { // a stage of the application's own making may refuse the callback
+      logRequestFailure(id, t);
+      answer.accept(null, t);
+    }
+  }
+
+  /**
+   * Answers a request once its handler's stage completes; at most once, since a stage whose {@code
+   * whenComplete} throws may or may not have registered it.
+   */
+  private final class Answer extends AtomicBoolean implements BiConsumer<Object, Throwable> {
+    private final long id;
+
+    Answer(long id) {
+      this.id = id;
+    }
+
+    @Override
+    public void accept(Object response, Throwable failure) {
+      if (compareAndSet(false, true)) {
+        settle(id, response, failure);
+      }
+    }
   }
 
   /** Answers request {@code id} with its handler's outcome. */
