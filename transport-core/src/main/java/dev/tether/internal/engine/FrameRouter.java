@@ -86,13 +86,14 @@ final class FrameRouter implements FrameDecoder.Listener {
     return true;
   }
 
+  // the hot path of each DATA frame; its refusals are built elsewhere, so that it stays small
+  // enough for the JIT to inline it into the frame loop
   private boolean onData(ByteBuffer body) throws ProtocolException {
     int frameBytes = body.remaining() + Frames.HEADER_BYTES;
     int typeId = Varint.read(body);
     MessageTypes.Entry entry = connection.types.entryFor(typeId);
     if (entry == null) {
-      throw new ProtocolException(
-          GoAwayCode.CODEC_ERROR, "DATA with type id " + typeId + ", which is not registered");
+      throw unregisteredData(typeId);
     }
     connection.countReceived();
     Object message;
@@ -102,19 +103,29 @@ final class FrameRouter implements FrameDecoder.Listener {
       try {
         message = connection.decode(entry, body);
       } catch (CodecException e) {
-        throw new ProtocolException(
-            GoAwayCode.CODEC_ERROR,
-            "cannot decode DATA of type "
-                + typeId
-                + " ("
-                + entry.name()
-                + ") with codec "
-                + connection.codecName()
-                + ": "
-                + e.getMessage());
+        throw undecodableData(typeId, entry, e);
       }
     }
     return connection.mailbox.offerMessage(message, frameBytes);
+  }
+
+  private static ProtocolException unregisteredData(int typeId) {
+    return new ProtocolException(
+        GoAwayCode.CODEC_ERROR, "DATA with type id " + typeId + ", which is not registered");
+  }
+
+  private ProtocolException undecodableData(
+      int typeId, MessageTypes.Entry entry, CodecException e) {
+    return new ProtocolException(
+        GoAwayCode.CODEC_ERROR,
+        "cannot decode DATA of type "
+            + typeId
+            + " ("
+            + entry.name()
+            + ") with codec "
+            + connection.codecName()
+            + ": "
+            + e.getMessage());
   }
 
   private boolean onRequest(ByteBuffer body) throws ProtocolException {
