@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongFunction;
 
 /**
  * Netty's two ends on {@link NettyTransport}'s pipeline (NIO, pooled buffers, flush consolidation,
@@ -84,6 +85,7 @@ final class NettyEnds {
   private static final class Client implements ClientEnd {
     private final NettyTransport netty;
     private final String codec;
+    private final LongFunction<Object> messages;
     private final InetSocketAddress address;
     private final int count;
     private final List<Channel> channels = new ArrayList<>();
@@ -92,6 +94,7 @@ final class NettyEnds {
     Client(String codec, InetSocketAddress address, int count) {
       this.netty = new NettyTransport(codec);
       this.codec = codec;
+      this.messages = Sequenced.messages(codec);
       this.address = address;
       this.count = count;
     }
@@ -110,7 +113,7 @@ final class NettyEnds {
                 }));
       }
       Channel channel = channels.get(0);
-      channel.writeAndFlush(Sequenced.message(codec, seq), channel.voidPromise());
+      channel.writeAndFlush(messages.apply(seq), channel.voidPromise());
       TetherEnds.expect(seq, replies.poll(10, TimeUnit.SECONDS));
     }
 
@@ -172,7 +175,7 @@ final class NettyEnds {
 
       void prime(Channel channel) {
         for (int i = 0; i < window; i++) {
-          channel.write(Sequenced.message(codec, sent), channel.voidPromise());
+          channel.write(messages.apply(sent), channel.voidPromise());
           sent = sent + 1;
         }
         channel.flush();
@@ -182,7 +185,7 @@ final class NettyEnds {
       public void channelRead(ChannelHandlerContext ctx, Object msg) {
         check.accept(Sequenced.seq(msg));
         if (running) {
-          ctx.write(Sequenced.message(codec, sent), ctx.voidPromise());
+          ctx.write(messages.apply(sent), ctx.voidPromise());
           sent = sent + 1;
         }
       }
@@ -262,7 +265,7 @@ final class NettyEnds {
         int n = 0;
         long seq = sent;
         while (running && channel.isWritable() && n < STREAM_BATCH) {
-          channel.write(Sequenced.message(codec, seq++), channel.voidPromise());
+          channel.write(messages.apply(seq++), channel.voidPromise());
           n++;
         }
         sent = seq;
@@ -273,7 +276,7 @@ final class NettyEnds {
       /** Stops, and returns the future of a last message: when it is written, all are. */
       ChannelFuture finish() {
         running = false;
-        ChannelFuture last = channel.writeAndFlush(Sequenced.message(codec, sent));
+        ChannelFuture last = channel.writeAndFlush(messages.apply(sent));
         sent = sent + 1;
         return last;
       }

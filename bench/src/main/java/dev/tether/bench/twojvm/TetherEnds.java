@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongFunction;
 
 /**
  * Tether's two ends, written as a user would with the public API only. The server echoes DATA with
@@ -83,6 +84,7 @@ final class TetherEnds {
   private static final class Client implements ClientEnd {
     private final TetherConfig config;
     private final String codec;
+    private final LongFunction<Object> messages;
     private final InetSocketAddress address;
     private final int count;
     private final List<Connection<Object, Object>> connections = new ArrayList<>();
@@ -90,6 +92,7 @@ final class TetherEnds {
     Client(TetherConfig config, String codec, InetSocketAddress address, int count) {
       this.config = config;
       this.codec = codec;
+      this.messages = Sequenced.messages(codec);
       this.address = address;
       this.count = count;
     }
@@ -104,14 +107,14 @@ final class TetherEnds {
     @Override
     public void roundTrip(long seq) throws InterruptedException {
       Connection<Object, Object> connection = plain();
-      connection.send(Sequenced.message(codec, seq));
+      connection.send(messages.apply(seq));
       Object echo = connection.receive(WAIT);
       expect(seq, echo);
     }
 
     @Override
     public void request(long seq) throws Exception {
-      Object response = plain().request(Sequenced.message(codec, seq)).get(10, TimeUnit.SECONDS);
+      Object response = plain().request(messages.apply(seq)).get(10, TimeUnit.SECONDS);
       expect(seq, response);
     }
 
@@ -184,7 +187,7 @@ final class TetherEnds {
 
       // the priming thread and the handler both send; the lock keeps numbers in wire order
       synchronized void sendNext() {
-        connection.send(Sequenced.message(codec, next));
+        connection.send(messages.apply(next));
         next++;
       }
 
@@ -211,7 +214,7 @@ final class TetherEnds {
                   long seq = 0;
                   while (running.up) {
                     for (int n = 0; n < NettyEnds.STREAM_BATCH; n++) {
-                      batch.add(Sequenced.message(codec, seq++));
+                      batch.add(messages.apply(seq++));
                     }
                     connection.sendAll(batch);
                     batch.clear();
