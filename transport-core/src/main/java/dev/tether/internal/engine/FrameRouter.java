@@ -86,8 +86,8 @@ final class FrameRouter implements FrameDecoder.Listener {
     return true;
   }
 
-  // the hot path of each DATA frame; its refusals are built elsewhere, so that it stays small
-  // enough for the JIT to inline it into the frame loop
+  // the hot path of each DATA frame; its refusals are built in methods of their own, which keeps
+  // the frame loop's compiled code small enough for the JIT to fold onFrame into it
   private boolean onData(ByteBuffer body) throws ProtocolException {
     int frameBytes = body.remaining() + Frames.HEADER_BYTES;
     int typeId = Varint.read(body);
