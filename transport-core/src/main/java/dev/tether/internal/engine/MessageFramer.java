@@ -36,10 +36,12 @@ final class MessageFramer {
   private ByteBuffer view = ByteBuffer.allocate(0);
 
   /**
-   * The registry and entry of the last message framed: a thread sends the same type again and
-   * again, and comparing two references costs less than the registry's map lookup, which stood out
-   * in profiles of {@code sendAll} with small messages. Registries never change once built, so a
-   * remembered entry stays right.
+   * The registry and entry of the last message framed in this run: a batch holds the same type
+   * again and again, and comparing two references costs less than the registry's map lookup, which
+   * stood out in profiles of {@code sendAll} with small messages. Registries never change once
+   * built, so a remembered entry stays right. Forgotten by {@link #clear} and after {@link #frame},
+   * so that a thread's framer never keeps a registry, and with it the application's classes, loaded
+   * after the thread has stopped sending (a redeployed application's, say).
    */
   private MessageTypes lastTypes;
 
@@ -69,7 +71,11 @@ final class MessageFramer {
       int peerMaxFrameBytes,
       String peerName) {
     buffer.reset(RETAINED_ENCODE_BYTES);
-    append(type, requestId, message, types, codec, peerMaxFrameBytes, peerName);
+    try {
+      append(type, requestId, message, types, codec, peerMaxFrameBytes, peerName);
+    } finally {
+      forgetType();
+    }
     return this;
   }
 
@@ -81,6 +87,12 @@ final class MessageFramer {
   /** Drops the frames appended so far: the next {@link #append} starts a new run. */
   void clear() {
     buffer.reset(RETAINED_ENCODE_BYTES);
+    forgetType();
+  }
+
+  private void forgetType() {
+    lastTypes = null;
+    lastEntry = null;
   }
 
   /**

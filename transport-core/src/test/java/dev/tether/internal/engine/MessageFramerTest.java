@@ -2,6 +2,7 @@ package dev.tether.internal.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import dev.tether.MessageTypes;
 import dev.tether.codec.Codec;
@@ -9,16 +10,20 @@ import dev.tether.codec.EncodeBuffer;
 import dev.tether.internal.wire.FrameType;
 import dev.tether.internal.wire.ProtocolException;
 import dev.tether.internal.wire.Varint;
+import java.lang.ref.WeakReference;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The framer remembers the registry entry of the last message it framed on a thread; whatever a
- * thread sends next — another type, the same type under another registry, a class no registry holds
- * — must be framed with its own registry's type id, or refused, as if nothing were remembered.
+ * The framer remembers the registry entry of the last message it framed in a run; whatever a thread
+ * sends next — another type, the same type under another registry, a class no registry holds — must
+ * be framed with its own registry's type id, or refused, as if nothing were remembered.
  */
 class MessageFramerTest {
   /** Writes {@code toString()}'s UTF-8 bytes: enough to see which message a frame carries. */
@@ -54,20 +59,21 @@ class MessageFramerTest {
 
   private record Framed(int type, int typeId, String payload) {}
 
-  @Test
-  void everyFrameCarriesItsOwnRegistrysIdWhateverWasFramedBefore() {
-    List<Framed> frames = new ArrayList<>();
-    frames.add(frame(FIRST, "a"));
-    frames.add(frame(FIRST, "b"));
-    frames.add(frame(FIRST, 3L));
-    frames.add(frame(FIRST, "c"));
-    frames.add(frame(SECOND, "d"));
-    frames.add(frame(SECOND, 4L));
-    frames.add(frame(FIRST, 5L));
-    frames.add(frame(SECOND, 6.5));
-    frames.add(frame(FIRST, "e"));
+  @ParameterizedTest
+  @ValueSource(booleans = {false, true})
+  void everyFrameCarriesItsOwnRegistrysIdWhateverWasFramedBefore(boolean inOneRun) {
+    Framing framing = new Framing(inOneRun);
+    framing.add(FIRST, "a");
+    framing.add(FIRST, "b");
+    framing.add(FIRST, 3L);
+    framing.add(FIRST, "c");
+    framing.add(SECOND, "d");
+    framing.add(SECOND, 4L);
+    framing.add(FIRST, 5L);
+    framing.add(SECOND, 6.5);
+    framing.add(FIRST, "e");
 
-    assertThat(frames)
+    assertThat(framing.frames())
         .containsExactly(
             new Framed(FrameType.DATA, 1, "a"),
             new Framed(FrameType.DATA, 1, "b"),
@@ -80,17 +86,57 @@ class MessageFramerTest {
             new Framed(FrameType.DATA, 1, "e"));
   }
 
-  @Test
-  void aClassTheRegistryLacksIsRefusedRightAfterOneItHolds() {
-    frame(SECOND, 1.5); // remembered: Double under SECOND
-    assertThatThrownBy(() -> frame(FIRST, 2.5))
+  @ParameterizedTest
+  @ValueSource(booleans = {false, true})
+  void aClassTheRegistryLacksIsRefusedRightAfterOneItHolds(boolean inOneRun) {
+    Framing framing = new Framing(inOneRun);
+    framing.add(SECOND, 1.5); // remembered: Double under SECOND
+    assertThatThrownBy(() -> framing.add(FIRST, 2.5))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("java.lang.Double is not registered");
-    frame(FIRST, "x"); // remembered: String under FIRST
-    assertThatThrownBy(() -> frame(FIRST, 2.5))
+    framing.add(FIRST, "x"); // remembered: String under FIRST
+    assertThatThrownBy(() -> framing.add(FIRST, 2.5))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("java.lang.Double is not registered");
-    assertThat(frame(FIRST, "y")).isEqualTo(new Framed(FrameType.DATA, 1, "y"));
+    framing.add(FIRST, "y");
+    assertThat(framing.frames())
+        .containsExactly(
+            new Framed(FrameType.DATA, 9, "1.5"),
+            new Framed(FrameType.DATA, 1, "x"),
+            new Framed(FrameType.DATA, 1, "y"));
+  }
+
+  /** Frames one at a time ({@link MessageFramer#frame}) or as one run ({@link #batch}). */
+  private static final class Framing {
+    private final boolean inOneRun;
+    private final List<Framed> single = new ArrayList<>();
+    private final MessageFramer run = MessageFramer.batch();
+
+    Framing(boolean inOneRun) {
+      this.inOneRun = inOneRun;
+      run.clear();
+    }
+
+    void add(MessageTypes types, Object message) {
+      if (inOneRun) {
+        run.append(FrameType.DATA, 0, message, types, TEXT, 1 << 20, "peer");
+      } else {
+        single.add(frame(types, message));
+      }
+    }
+
+    List<Framed> frames() {
+      if (!inOneRun) {
+        return single;
+      }
+      ByteBuffer bytes = ByteBuffer.wrap(run.array(), 0, run.length());
+      List<Framed> frames = new ArrayList<>();
+      while (bytes.hasRemaining()) {
+        frames.add(read(bytes));
+      }
+      run.clear();
+      return frames;
+    }
   }
 
   @Test
@@ -111,6 +157,37 @@ class MessageFramerTest {
             new Framed(FrameType.DATA, 1, "p"),
             new Framed(FrameType.DATA, 2, "8"),
             new Framed(FrameType.DATA, 1, "q"));
+  }
+
+  /**
+   * Once a frame or a run is done with, the thread's framers hold no registry: an application
+   * redeployed under a shared Tether must not stay loaded through the threads that sent for it.
+   */
+  @Test
+  void aFramerKeepsNoRegistryAfterItsFrameOrRun() {
+    WeakReference<MessageTypes> single = frameWithThrowawayRegistry(false);
+    WeakReference<MessageTypes> batch = frameWithThrowawayRegistry(true);
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(
+            () -> {
+              System.gc();
+              return single.get() == null && batch.get() == null;
+            });
+  }
+
+  private static WeakReference<MessageTypes> frameWithThrowawayRegistry(boolean batch) {
+    MessageTypes types = MessageTypes.builder("throwaway").register(1, String.class).build();
+    if (batch) {
+      MessageFramer run = MessageFramer.batch();
+      run.clear();
+      run.append(FrameType.DATA, 0, "r", types, TEXT, 1 << 20, "peer");
+      run.append(FrameType.DATA, 0, "s", types, TEXT, 1 << 20, "peer");
+      run.clear();
+    } else {
+      assertThat(frame(types, "t")).isEqualTo(new Framed(FrameType.DATA, 1, "t"));
+    }
+    return new WeakReference<>(types);
   }
 
   private static Framed frame(MessageTypes types, Object message) {
