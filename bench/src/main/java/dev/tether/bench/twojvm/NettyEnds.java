@@ -84,7 +84,6 @@ final class NettyEnds {
 
   private static final class Client implements ClientEnd {
     private final NettyTransport netty;
-    private final String codec;
     private final LongFunction<Object> messages;
     private final InetSocketAddress address;
     private final int count;
@@ -93,7 +92,6 @@ final class NettyEnds {
 
     Client(String codec, InetSocketAddress address, int count) {
       this.netty = new NettyTransport(codec);
-      this.codec = codec;
       this.messages = Sequenced.messages(codec);
       this.address = address;
       this.count = count;

@@ -31,11 +31,6 @@ public final class Sequenced {
   private static final byte[] BODY =
       ((Payload) Payloads.message("json", PAYLOAD_BYTES)).body().clone();
 
-  /** Returns message number {@code seq} for {@code codec}. */
-  public static Object message(String codec, long seq) {
-    return messages(codec).apply(seq);
-  }
-
   /**
    * Returns what makes {@code codec}'s messages from their numbers, for a load generator: it looks
    * at the codec's name once, not for every message (comparing the name cost the streaming {@code

@@ -98,12 +98,7 @@ final class Requests {
 
   /** Fails every outstanding request with {@code cause}. Loop thread. */
   void failAll(RuntimeException cause) {
-    for (long id : ids()) {
-      Pending p = take(id);
-      if (p != null) {
-        p.future.completeExceptionally(cause);
-      }
-    }
+    failAll(id -> cause);
   }
 
   /** Fails every outstanding request with a cause made for each. Loop thread. */
