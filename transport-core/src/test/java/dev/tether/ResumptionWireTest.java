@@ -134,6 +134,20 @@ class ResumptionWireTest {
   }
 
   @Test
+  void inAResumableSessionAnAckThatIsNotEightBytesIsAProtocolError() throws Exception {
+    try (Server<Object, Object> server = echoServer(Duration.ofSeconds(30));
+        RawPeer peer = RawPeer.connect(server.address())) {
+      peer.handshake(hello().extensions(resumeExtension(0, new byte[16], 0)));
+
+      peer.writeFrame(0x40, new byte[3]); // ACK is known here: its body must be a u64
+
+      RawPeer.GoAway goAway = peer.readGoAway();
+      assertThat(goAway.code()).isEqualTo(1); // PROTOCOL_ERROR
+      assertThat(goAway.reason()).isEqualTo("ACK body must be 8 bytes, was 3");
+    }
+  }
+
+  @Test
   void aVersionZeroClientGetsAPlainConnection() throws Exception {
     try (Server<Object, Object> server = echoServer(Duration.ofSeconds(30));
         RawPeer peer = RawPeer.connect(server.address())) {

@@ -329,6 +329,19 @@ class WireLevelServerTest {
   }
 
   @Test
+  void skipsAnAckOfAnyBodyOnASessionThatDidNotNegotiateResumption() throws IOException {
+    RawPeer peer = connected(echoServer());
+
+    // 0x40 is ACK only in resumable sessions (docs/PROTOCOL.md §13); elsewhere it is an ancillary
+    // type like any other, and a peer built on the shared protocol alone may send it with any body
+    peer.writeFrame(0x40, utf8("not eight bytes"));
+    peer.writeFrame(0x40, new byte[0]);
+    peer.writeFrame(0x40, new byte[8]);
+
+    assertEchoed(peer, "after the ACK-typed frames");
+  }
+
+  @Test
   void closesWithProtocolErrorNamingAnUnknownCriticalType() throws IOException {
     RawPeer peer = connected(echoServer());
 

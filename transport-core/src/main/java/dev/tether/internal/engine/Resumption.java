@@ -231,16 +231,21 @@ final class Resumption {
     }
   }
 
-  /** The peer's ACK: it has received {@code seq} of our message frames. */
+  /**
+   * The peer's ACK: it has received {@code seq} of our message frames. Outside a resumable session
+   * ACK is not part of the conversation, so it is what PROTOCOL.md §3 says of an ancillary type the
+   * receiver does not know: skipped, whatever its body (a peer that implements only the shared
+   * protocol may use 0x40 for an extension of its own).
+   */
   void onAck(ByteBuffer body) throws ProtocolException {
+    if (!active) {
+      return;
+    }
     if (body.remaining() != 8) {
       throw new ProtocolException(
           GoAwayCode.PROTOCOL_ERROR, "ACK body must be 8 bytes, was " + body.remaining());
     }
     long seq = body.getLong();
-    if (!active) {
-      return; // ancillary: a peer that did not negotiate resumption has nothing to say here
-    }
     try {
       if (c.outbound.acknowledge(seq)) {
         c.onWritable();
