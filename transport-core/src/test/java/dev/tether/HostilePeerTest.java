@@ -247,8 +247,8 @@ class HostilePeerTest {
 
   @Test
   void aPeerFloodingPingsThatNeverReadsIsClosedAsAPingFloodNamedOnce() throws Exception {
-    // only the latest PING is answered, so its unread PONGs never fill the server's queue: the
-    // server recognises the flood itself (PINGs faster than it can answer a single one)
+    // PONGs go ahead of the outbound queue, so they never fill it: the server recognises the flood
+    // itself (more PINGs than it could write PONGs for, the peer reading none of them)
     byte[] ping = RawPeer.frame(RawPeer.PING, Hex.decode("01 02 03 04 05 06 07 08"));
     floodWithoutReading(ping, "PING flood");
   }

@@ -307,6 +307,33 @@ class WireLevelServerTest {
   }
 
   @Test
+  void answersEveryPingOfABurstWithItsOwnPongInOrder() throws IOException {
+    RawPeer peer = connected(echoServer());
+    byte[] burst = new byte[0];
+    for (int i = 1; i <= 5; i++) {
+      burst = concat(burst, RawPeer.frame(PING, Hex.decode("00000000000000" + "0" + i)));
+    }
+
+    peer.write(burst); // five PINGs in one read: none may go unanswered (PROTOCOL.md §6)
+    peer.writeData(ECHO, utf8("after the burst"));
+
+    List<String> pongs = new ArrayList<>();
+    Frame frame = peer.readFrame();
+    while (frame.type() == PONG) {
+      pongs.add(Hex.encode(frame.body()));
+      frame = peer.readFrame();
+    }
+    assertThat(frame.type()).as(frame.describe()).isEqualTo(DATA);
+    assertThat(pongs)
+        .containsExactly(
+            "0000000000000001",
+            "0000000000000002",
+            "0000000000000003",
+            "0000000000000004",
+            "0000000000000005");
+  }
+
+  @Test
   void closesWithProtocolErrorOnAPingThatIsNotEightBytes() throws IOException {
     RawPeer peer = connected(echoServer());
 

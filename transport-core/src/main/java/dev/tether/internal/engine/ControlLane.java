@@ -7,10 +7,11 @@ import java.util.Arrays;
 
 /**
  * The bytes a socket writes ahead of queued frames: its prelude (preamble and handshake frame, or a
- * refusal), and the latest PONG, PING and ACK, which may overtake queued frames at a frame boundary
- * (PROTOCOL.md §8, §13). Each of the three keeps one slot: a newer PING replaces an unanswered one,
- * a newer count an older ACK, so a peer that pings without reading costs one PONG. What a socket
- * took only in part is written first next time, so frames never interleave.
+ * refusal), the PONGs owed, this side's PING and its latest ACK, which may overtake queued frames
+ * at a frame boundary (PROTOCOL.md §8, §13). Every PING gets its own PONG, in the order they came
+ * (the caller bounds how many may be owed); this side's PING and ACK keep one slot each, a newer
+ * count replacing an older ACK. What a socket took only in part is written first next time, so
+ * frames never interleave.
  *
  * <p>This class is not thread safe; its {@link OutboundBuffer} guards it.
  */
@@ -21,9 +22,12 @@ final class ControlLane {
   private byte[] bytes = EMPTY;
   private int start;
   private int end;
-  private boolean pongDue;
-  private long pongPayload;
-  private int pongsSuperseded;
+  private static final long[] NO_PONGS = new long[0];
+
+  /** The payloads of the PINGs not yet answered, oldest first. */
+  private long[] pongs = NO_PONGS;
+
+  private int pongsOwed;
   private boolean pingDue;
   private long pingPayload;
   private long ackValue;
@@ -35,7 +39,7 @@ final class ControlLane {
     bytes = prelude.clone();
     start = 0;
     end = prelude.length;
-    pongDue = false;
+    pongsOwed = 0;
     pingDue = false;
     ackUrgent = false;
   }
@@ -47,12 +51,13 @@ final class ControlLane {
     end += frame.length;
   }
 
-  /** Returns how many PINGs in a row this one and those before it replaced unanswered. */
+  /** Owes the PING with {@code payload} its PONG; returns how many PONGs are owed now. */
   int offerPong(long payload) {
-    pongsSuperseded = pongDue ? pongsSuperseded + 1 : 0;
-    pongDue = true;
-    pongPayload = payload;
-    return pongsSuperseded;
+    if (pongsOwed == pongs.length) {
+      pongs = Arrays.copyOf(pongs, Math.max(4, 2 * pongs.length));
+    }
+    pongs[pongsOwed++] = payload;
+    return pongsOwed;
   }
 
   void offerPing(long payload) {
@@ -78,7 +83,7 @@ final class ControlLane {
 
   /** Returns true if nothing is pending, not even a slot: a frame may go straight out. */
   boolean isIdle() {
-    return end == 0 && !pongDue && !pingDue;
+    return end == 0 && pongsOwed == 0 && !pingDue;
   }
 
   /** Returns the bytes copied out but not yet taken by the socket. */
@@ -94,9 +99,12 @@ final class ControlLane {
     if (start != end) {
       return;
     }
-    if (pongDue) {
-      addFrame(FrameType.PONG, pongPayload);
-      pongDue = false;
+    for (int i = 0; i < pongsOwed; i++) {
+      addFrame(FrameType.PONG, pongs[i]);
+    }
+    pongsOwed = 0;
+    if (pongs.length > 64) {
+      pongs = NO_PONGS; // a burst's array goes; a heartbeat's stays
     }
     if (pingDue) {
       addFrame(FrameType.PING, pingPayload);

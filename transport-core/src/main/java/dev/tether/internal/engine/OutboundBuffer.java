@@ -290,9 +290,9 @@ final class OutboundBuffer {
   }
 
   /**
-   * Answers a PING; only the latest unanswered one is kept.
+   * Answers a PING: its PONG goes out ahead of queued frames, after the PONGs owed before it.
    *
-   * @return how many PINGs in a row this one and those before it replaced unanswered
+   * @return how many PONGs are owed and not yet written, this one included
    */
   synchronized int offerPong(long payload) {
     return control.offerPong(payload);

@@ -43,15 +43,15 @@ final class SocketIo {
   private static final long BURST_NANOS = 20_000;
 
   /**
-   * PINGs that may replace an unanswered one in a row before the peer counts as flooding. A peer
-   * that follows §8 sends at most one PING per heartbeat and lets this side answer in between; a
-   * burst of a few hundred is what a long pause here leaves queued from a peer pinging every
-   * millisecond. A peer that writes PINGs as fast as it can, and reads nothing, makes tens of
-   * thousands arrive per turn of the loop; since only the latest is answered, its unread PONGs
-   * never fill anything, so without this bound it would cost this side a loop's reading time for
-   * ever.
+   * PONGs owed and not yet written before the peer counts as flooding. Every PING gets its PONG
+   * (PROTOCOL.md §8), and a peer that follows it sends at most one PING per heartbeat and lets this
+   * side answer in between; a burst of a few hundred is what a long pause here leaves queued from a
+   * peer pinging every millisecond. A peer that writes PINGs as fast as it can, and reads nothing,
+   * makes tens of thousands arrive per turn of the loop while its socket takes none of their PONGs;
+   * this bound (the count HTTP/2 servers such as Netty's allow for queued control frames) keeps
+   * what it costs to about 200 KB and a turn of the loop.
    */
-  static final int MAX_SUPERSEDED_PINGS = 10_000;
+  static final int MAX_OWED_PONGS = 10_000;
 
   private final RealConnection<?, ?> connection;
   private final EventLoop loop;
@@ -663,14 +663,14 @@ final class SocketIo {
    */
   boolean sendPong(long payload) throws ProtocolException {
     if (!outputShut) {
-      int superseded = connection.outbound.offerPong(payload);
-      if (superseded >= MAX_SUPERSEDED_PINGS) {
+      int owed = connection.outbound.offerPong(payload);
+      if (owed > MAX_OWED_PONGS) {
         throw new ProtocolException(
             GoAwayCode.PROTOCOL_ERROR,
             "PING flood: "
-                + superseded
-                + " PINGs in a row arrived before this side could write the PONG of the one"
-                + " before (PROTOCOL.md §8: a side PINGs only when it has sent nothing for a"
+                + owed
+                + " PINGs arrived before this side could write a single one of their PONGs"
+                + " (PROTOCOL.md §8: a side PINGs only when it has sent nothing for a"
                 + " heartbeat)");
       }
       scheduleFlush();
