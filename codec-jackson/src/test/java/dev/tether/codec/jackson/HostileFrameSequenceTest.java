@@ -344,22 +344,8 @@ class HostileFrameSequenceTest {
           byte[] payload = UNDECODABLE.get(random.nextInt(UNDECODABLE.size()));
           write("undecodable DATA", DATA, concat(varint(ECHO), payload));
         }
-        case 2 -> {
-          byte[] body = randomBytes(20);
-          if (body.length == 8) {
-            body = new byte[9];
-          }
-          fatal(PROTOCOL_ERROR, "PING body must be 8 bytes, was " + body.length);
-          write("PING of " + body.length + " bytes", PING, body);
-        }
-        case 3 -> {
-          byte[] body = randomBytes(20);
-          if (body.length == 8) {
-            body = new byte[7];
-          }
-          fatal(PROTOCOL_ERROR, "PONG body must be 8 bytes, was " + body.length);
-          write("PONG of " + body.length + " bytes", PONG, body);
-        }
+        case 2 -> wrongLength("PING", PING);
+        case 3 -> wrongLength("PONG", PONG);
         case 4 -> {
           int type = 0x09 + random.nextInt(0x40 - 0x09);
           fatal(PROTOCOL_ERROR, String.format("unknown critical frame type 0x%02x", type));
@@ -406,6 +392,16 @@ class HostileFrameSequenceTest {
           write("short GOAWAY", GOAWAY, new byte[random.nextInt(2)]);
         }
       }
+    }
+
+    /** A PING or PONG whose body is not 8 bytes. */
+    private void wrongLength(String name, int type) {
+      byte[] body = randomBytes(20);
+      if (body.length == 8) {
+        body = new byte[9 + random.nextInt(12)];
+      }
+      fatal(PROTOCOL_ERROR, name + " body must be 8 bytes, was " + body.length);
+      write(name + " of " + body.length + " bytes", type, body);
     }
 
     private void fatal(int code, String reasonPart) {
