@@ -318,7 +318,11 @@ final class Closer {
     c.requests.failAll(cause);
     int dropped = c.mailbox.discard();
     if (dropped > 0) {
-      log.debug("{}: {} received messages dropped", this, dropped);
+      log.warn(
+          "connection with {}: {} received messages not taken by receive() are dropped ({})",
+          c.peerName,
+          dropped,
+          reason);
     }
     c.io().discardInput();
     if (c.state() == ConnectionState.CONNECTING) {
@@ -344,9 +348,34 @@ final class Closer {
       failed = true;
       c.reportHandshakeFailure(cause);
       closeNow(cause);
+    } else if (c.state() == ConnectionState.OPEN && !failed) {
+      failAfterDelivering(e.code(), e.getMessage());
     } else {
       fail(e.code(), e.getMessage());
     }
+  }
+
+  /**
+   * Closes because the peer broke the protocol mid-stream (a malformed or undecodable frame, one
+   * over the limit): nothing after the fault is read, but the frames before it were sound, so what
+   * they carried is not lost. The handler finishes the messages and requests received before the
+   * fault (or they wait for {@code receive}), what it sends meanwhile is written, and only then
+   * GOAWAY(code) follows, all within the drain deadline: the close of PROTOCOL.md §9 with an error
+   * code, as a Netty pipeline hands on the messages decoded before the one that failed. Requests
+   * this side sent fail at once, since no response can be read any more.
+   */
+  private void failAfterDelivering(GoAwayCode code, String reason) {
+    failed = true;
+    log.warn("closing connection with {}: {} ({})", c.peerName, reason, code);
+    ConnectionClosedException cause = new ConnectionClosedException(code, reason, false);
+    closeCause = cause;
+    c.requests.failAll(cause);
+    c.io().discardInput();
+    goAwayCode = code;
+    goAwayReason = reason;
+    c.moveTo(ConnectionState.CLOSING);
+    c.keepAlive.startDrain();
+    c.mailbox.offerEvent(Mailbox.Event.LOCAL_CUT);
   }
 
   /**

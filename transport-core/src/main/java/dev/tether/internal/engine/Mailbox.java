@@ -102,6 +102,10 @@ final class Mailbox implements Runnable {
   private int batchLength;
   private final AtomicReference<Thread> dispatchThread = new AtomicReference<>();
   private volatile boolean discarding;
+
+  /** Messages and requests the dispatcher dropped because {@link #discarding}; dispatcher only. */
+  private int skipped;
+
   private volatile boolean finished;
 
   /** Set by the loop when it queued something; lets it start a dispatcher once per read. */
@@ -384,11 +388,11 @@ final class Mailbox implements Runnable {
       onEvent(event);
     } else if (item instanceof SessionEvent event) {
       onSessionEvent(event);
+    } else if (discarding) {
+      skipped++;
     } else if (item instanceof InboundRequest request) {
-      if (!discarding) {
-        onRequest(request);
-      }
-    } else if (!discarding) {
+      onRequest(request);
+    } else {
       onMessage(item);
     }
   }
@@ -436,6 +440,14 @@ final class Mailbox implements Runnable {
       received.wakeAll();
     }
     ConnectionClosedException cause = connection.closer.closeCause();
+    if (skipped > 0) {
+      log.warn(
+          "{}: {} received messages and requests were not handled, because the connection failed"
+              + " first ({})",
+          connection,
+          skipped,
+          cause.reason());
+    }
     try {
       if (handlers.onClose != null && connection.peer() != null) {
         handlers.onClose.onClose(connection.self(), cause);
