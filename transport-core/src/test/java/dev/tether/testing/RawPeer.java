@@ -106,6 +106,16 @@ public final class RawPeer implements AutoCloseable {
     return new RawPeer(socket, socket);
   }
 
+  /**
+   * Speaks for the server end of a socket a {@link java.net.ServerSocket} accepted, to test a
+   * client against a server written by hand: reads are bounded as {@link #connect}'s are.
+   */
+  public static RawPeer accepted(Socket socket) throws IOException {
+    socket.setSoTimeout(READ_TIMEOUT_MILLIS);
+    socket.setTcpNoDelay(true);
+    return new RawPeer(socket, socket);
+  }
+
   /** Changes the bound on each read, e.g. to assert that something arrives sooner. */
   public void readTimeout(int millis) throws IOException {
     socket.setSoTimeout(millis);
@@ -369,6 +379,28 @@ public final class RawPeer implements AutoCloseable {
       byte[] bytes = new byte[in.readUnsignedShort()];
       in.readFully(bytes);
       return new String(bytes, StandardCharsets.UTF_8);
+    }
+
+    /** Returns the WELCOME body with these fields, encoded by hand (PROTOCOL.md §4). */
+    public byte[] body() {
+      try {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        DataOutputStream out = new DataOutputStream(bytes);
+        out.writeShort(minorVersion);
+        out.writeLong(nodeId);
+        Hello.writeStr(out, appProtocol);
+        out.writeLong(schemaFingerprint);
+        Hello.writeStr(out, codec);
+        Hello.writeStr(out, serverName);
+        out.writeInt((int) maxFrameSize);
+        out.writeInt((int) heartbeatMillis);
+        out.writeInt((int) idleTimeoutMillis);
+        out.writeShort(extensions.length);
+        out.write(extensions);
+        return bytes.toByteArray();
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
     }
   }
 
