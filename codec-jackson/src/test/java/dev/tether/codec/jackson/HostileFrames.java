@@ -39,8 +39,12 @@ final class HostileFrames {
 
   static final int ECHO = 1;
 
-  /** The frame limit both the servers and the clients under test are configured with. */
-  static final int MAX_FRAME_BYTES = 64 * 1024;
+  /**
+   * The frame limit both the servers and the clients under test are configured with: above the 64
+   * KiB up to which payloads are decoded on the event loop, so that larger ones take the other path
+   * (decoded by the connection's dispatcher).
+   */
+  static final int MAX_FRAME_BYTES = 256 * 1024;
 
   static final JsonMapper JSON = JsonMapper.builder().build();
 
@@ -58,7 +62,8 @@ final class HostileFrames {
           RawPeer.utf8("[1,2]"),
           RawPeer.utf8("null"),
           RawPeer.utf8("{\"text\":\"t\",\"seq\":\"not a number\"}"),
-          new byte[] {(byte) 0xFF, (byte) 0xFE, 0x00});
+          new byte[] {(byte) 0xFF, (byte) 0xFE, 0x00},
+          RawPeer.utf8("[" + "1,".repeat(40_000))); // 80 KB: decoded off the loop, unterminated
 
   /** Code points an echo's text is made of: escapes, controls, two- to four-byte UTF-8. */
   private static final int[] TEXT_CODE_POINTS = {
@@ -67,8 +72,13 @@ final class HostileFrames {
 
   static Echo randomEcho(SplittableRandom random) {
     StringBuilder text = new StringBuilder();
-    // now and then a text of tens of kilobytes, so that frames straddle the receiver's reads
-    int length = random.nextInt(10) == 0 ? random.nextInt(8000) : random.nextInt(20);
+    // now and then a text of kilobytes, so that frames straddle the receiver's reads, and rarely
+    // one past 64 KiB, so that the receiver decodes it off its event loop
+    int size = random.nextInt(50);
+    int length =
+        size == 0
+            ? 25_000 + random.nextInt(20_000)
+            : size < 5 ? random.nextInt(8000) : random.nextInt(20);
     for (int i = 0; i < length; i++) {
       text.appendCodePoint(TEXT_CODE_POINTS[random.nextInt(TEXT_CODE_POINTS.length)]);
     }
