@@ -27,6 +27,7 @@ import static dev.tether.testing.RawPeer.varint;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
+import dev.tether.ClientBuilder;
 import dev.tether.Connection;
 import dev.tether.ConnectionClosedException;
 import dev.tether.RequestFailedException;
@@ -55,10 +56,12 @@ import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -70,13 +73,14 @@ import org.junit.jupiter.params.provider.MethodSource;
  * The other direction of {@link HostileFrameSequenceTest}: a server written by hand answers a real
  * {@code json} client's requests and sends it messages, well-formed and hostile frames mixed at
  * random, the bytes split at random. What the application sees must be what PROTOCOL.md says:
- * {@code receive} returns every well-formed message in order, then reports the close; each request
- * completes with its response, fails with {@link RequestFailedException} carrying the peer's code
- * and message, or with {@link CodecException} for a response it cannot decode (the connection stays
- * up), or with {@link ConnectionClosedException} if the connection ends unanswered. On the wire the
- * client answers every PING and every request (NO_HANDLER), then the server's GOAWAY with
- * GOAWAY(NORMAL), or a fatal frame with a GOAWAY naming the cause; its close stage gives the same
- * code. The frames before a fatal one were sound, so nothing they carried is lost.
+ * {@code receive} (or, for half the sequences, a message handler) gets every well-formed message in
+ * order, then the close; each request completes with its response, fails with {@link
+ * RequestFailedException} carrying the peer's code and message, or with {@link CodecException} for
+ * a response it cannot decode (the connection stays up), or with {@link ConnectionClosedException}
+ * if the connection ends unanswered. On the wire the client answers every PING and every request
+ * (NO_HANDLER), then the server's GOAWAY with GOAWAY(NORMAL), or a fatal frame with a GOAWAY naming
+ * the cause; its close stage gives the same code. The frames before a fatal one were sound, so
+ * nothing they carried is lost.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class HostileServerSequenceTest {
@@ -135,11 +139,16 @@ class HostileServerSequenceTest {
             });
     TetherConfig config =
         TetherConfig.builder().codecs("json").maxFrameBytes(MAX_FRAME_BYTES).build();
+    // even sequences take messages with receive(), odd ones with a message handler
+    boolean withHandler = seed % 2 == 1;
+    List<Echo> handled = new CopyOnWriteArrayList<>();
+    ClientBuilder<Echo, Echo> builder = Tether.<Echo, Echo>client(TYPES).config(config);
+    if (withHandler) {
+      builder.onMessage((connection, echo) -> handled.add(echo));
+    }
     try (Connection<Echo, Echo> client =
-            Tether.<Echo, Echo>client(TYPES)
-                .config(config)
-                .connect(
-                    new InetSocketAddress(listener.getInetAddress(), listener.getLocalPort()));
+            builder.connect(
+                new InetSocketAddress(listener.getInetAddress(), listener.getLocalPort()));
         RawPeer server = accepted.get(WAIT.toSeconds(), TimeUnit.SECONDS)) {
       Script script = new Script(random);
       script.sendRequests(client, server);
@@ -156,11 +165,15 @@ class HostileServerSequenceTest {
       // the application takes messages as they come: a message too large to decode on the event
       // loop is decoded by receive(), so only then can a bad one fail the connection
       CompletableFuture<Received> receiving =
-          CompletableFuture.supplyAsync(() -> receiveAll(client), APPLICATION);
+          withHandler
+              ? CompletableFuture.completedFuture(null)
+              : CompletableFuture.supplyAsync(() -> receiveAll(client), APPLICATION);
       writeSplit(server, script.bytes.toByteArray(), random);
       script.checkWhatTheClientWrote(server);
       server.close(); // after the client's GOAWAY and end of stream, as §8 has it
-      script.checkWhatTheApplicationSaw(client, receiving.get(WAIT.toSeconds(), TimeUnit.SECONDS));
+      Received received = receiving.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+      script.checkWhatTheApplicationSaw(
+          client, () -> withHandler ? new Received(handled, List.of()) : received);
     }
   }
 
@@ -421,7 +434,8 @@ class HostileServerSequenceTest {
       }
     }
 
-    void checkWhatTheApplicationSaw(Connection<Echo, Echo> client, Received received)
+    /** {@code what} is read once the connection's close stage has completed. */
+    void checkWhatTheApplicationSaw(Connection<Echo, Echo> client, Supplier<Received> what)
         throws Exception {
       ConnectionClosedException closed =
           client.onClose().toCompletableFuture().get(WAIT.toSeconds(), TimeUnit.SECONDS);
@@ -431,6 +445,7 @@ class HostileServerSequenceTest {
       assertThat(closed.isRemote()).as("closed by the server; %s", script()).isEqualTo(graceful);
 
       // the frames before a fatal one were sound: their messages are not lost either
+      Received received = what.get(); // complete: the close stage follows the last handler call
       assertThat(received.messages()).as("messages; %s", script()).isEqualTo(messages);
       if (undecodableLast) {
         assertThat(received.failures()).as("receive; %s", script()).hasSizeLessThanOrEqualTo(1);
