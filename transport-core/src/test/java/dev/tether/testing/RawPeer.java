@@ -392,11 +392,8 @@ public final class RawPeer implements AutoCloseable {
         out.writeLong(schemaFingerprint);
         Hello.writeStr(out, codec);
         Hello.writeStr(out, serverName);
-        out.writeInt((int) maxFrameSize);
-        out.writeInt((int) heartbeatMillis);
-        out.writeInt((int) idleTimeoutMillis);
-        out.writeShort(extensions.length);
-        out.write(extensions);
+        Hello.writeLimitsAndExtensions(
+            out, maxFrameSize, heartbeatMillis, idleTimeoutMillis, extensions);
         return bytes.toByteArray();
       } catch (IOException e) {
         throw new UncheckedIOException(e);
@@ -483,15 +480,22 @@ public final class RawPeer implements AutoCloseable {
           writeStr(out, codec);
         }
         writeStr(out, serverName);
-        out.writeInt((int) maxFrameSize);
-        out.writeInt((int) heartbeatMillis);
-        out.writeInt((int) idleTimeoutMillis);
-        out.writeShort(extensions.length);
-        out.write(extensions);
+        writeLimitsAndExtensions(out, maxFrameSize, heartbeatMillis, idleTimeoutMillis, extensions);
         return bytes.toByteArray();
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }
+    }
+
+    /** The fields HELLO and WELCOME end with alike: limits, timers and extensions. */
+    static void writeLimitsAndExtensions(
+        DataOutputStream out, long maxFrameSize, long heartbeat, long idle, byte[] extensions)
+        throws IOException {
+      out.writeInt((int) maxFrameSize);
+      out.writeInt((int) heartbeat);
+      out.writeInt((int) idle);
+      out.writeShort(extensions.length);
+      out.write(extensions);
     }
 
     private static void writeStr(DataOutputStream out, String s) throws IOException {
