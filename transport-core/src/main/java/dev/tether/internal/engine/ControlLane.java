@@ -18,11 +18,11 @@ import java.util.Arrays;
 final class ControlLane {
   private static final int FRAME_BYTES = 13;
   private static final byte[] EMPTY = new byte[0];
+  private static final long[] NO_PONGS = new long[0];
 
   private byte[] bytes = EMPTY;
   private int start;
   private int end;
-  private static final long[] NO_PONGS = new long[0];
 
   /** The payloads of the PINGs not yet answered, oldest first. */
   private long[] pongs = NO_PONGS;
