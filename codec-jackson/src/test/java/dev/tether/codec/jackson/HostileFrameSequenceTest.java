@@ -76,7 +76,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class HostileFrameSequenceTest {
-  private static final int SEQUENCES = 200;
+  private static final int SEQUENCES = 400;
 
   // PROTOCOL.md §7 error codes
   private static final int HANDLER_FAILED = 2;

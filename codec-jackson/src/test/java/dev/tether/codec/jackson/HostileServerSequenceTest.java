@@ -84,7 +84,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class HostileServerSequenceTest {
-  private static final int SEQUENCES = 100;
+  private static final int SEQUENCES = 200;
   private static final Duration WAIT = Duration.ofSeconds(10);
 
   private static ServerSocket listener;
