@@ -49,10 +49,13 @@ final class ServerMeter {
                 LockSupport.parkNanos(next - System.nanoTime());
               }
               synchronized (this) {
-                // the last sample, so that the samples cover the load generator's measurement
-                counts.add(new Count(System.nanoTime(), tally.received()));
+                // the last sample, so that the samples cover the load generator's measurement; one
+                // time for both, since a thread sample later than the last count has no message
+                // count to go with it
+                long now = System.nanoTime();
+                counts.add(new Count(now, tally.received()));
                 if (threadStats) {
-                  threads.add(new Threads(System.nanoTime(), ThreadStats.snapshot()));
+                  threads.add(new Threads(now, ThreadStats.snapshot()));
                 }
               }
             },
