@@ -28,14 +28,17 @@ import static org.assertj.core.api.Assertions.fail;
 import static org.awaitility.Awaitility.await;
 
 import dev.tether.Server;
+import dev.tether.ServerBuilder;
 import dev.tether.Tether;
 import dev.tether.TetherConfig;
+import dev.tether.TlsConfig;
 import dev.tether.codec.jackson.HostileFrames.Echo;
 import dev.tether.codec.jackson.HostileFrames.Fatal;
 import dev.tether.testing.RawPeer;
 import dev.tether.testing.RawPeer.Frame;
 import dev.tether.testing.RawPeer.GoAway;
 import dev.tether.testing.RawPeer.Hello;
+import dev.tether.testing.TestPki;
 import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
@@ -69,8 +72,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * with the right code), a PONG, silence, or a GOAWAY with the right code whose reason names the
  * cause, then end of stream. A sequence ends either with the peer's own GOAWAY (§8) or with a fatal
  * frame; either way the frames before it were sound, and everything they asked for is answered, in
- * order and once, before the server's GOAWAY. Two servers, one whose event loop runs the handlers
- * (the default) and one with handlers on the pool, serve every sequence between them, and must
+ * order and once, before the server's GOAWAY. Three servers (handlers on the event loop, the
+ * default; handlers on the pool; TLS) serve the sequences in turn, and must hold no connection and
  * still echo once they are done.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
@@ -83,17 +86,29 @@ class HostileFrameSequenceTest {
   private static final int DECODE_FAILED = 3;
   private static final int UNKNOWN_TYPE = 4;
 
-  /** Handlers run by the event loop (the default) for even sequences, on the pool for odd ones. */
+  private static final TestPki PKI = TestPki.shared();
+
+  /**
+   * The sequences go in turn to a server whose event loop runs the handlers (the default), one with
+   * handlers on the pool, and one behind TLS, where frames also straddle TLS records.
+   */
   private static final List<Server<Echo, Echo>> servers = new ArrayList<>();
+
+  private static final int TLS = 2;
 
   @BeforeAll
   static void start() {
-    servers.add(echoServer(TetherConfig.builder()));
-    servers.add(echoServer(TetherConfig.builder().handlersOnPool()));
+    servers.add(echoServer(TetherConfig.builder(), null));
+    servers.add(echoServer(TetherConfig.builder().handlersOnPool(), null));
+    servers.add(echoServer(TetherConfig.builder(), PKI.serverTls().build()));
   }
 
-  private static Server<Echo, Echo> echoServer(TetherConfig.Builder config) {
-    return Tether.<Echo, Echo>server(TYPES)
+  private static Server<Echo, Echo> echoServer(TetherConfig.Builder config, TlsConfig tls) {
+    ServerBuilder<Echo, Echo> builder = Tether.<Echo, Echo>server(TYPES);
+    if (tls != null) {
+      builder.tls(tls);
+    }
+    return builder
         .config(config.codecs("json").maxFrameBytes(MAX_FRAME_BYTES).build())
         .onMessage((connection, echo) -> connection.send(echo))
         .onRequest(
@@ -131,7 +146,7 @@ class HostileFrameSequenceTest {
       script.fatalStep();
     }
 
-    try (RawPeer peer = RawPeer.connect(servers.get((int) (seed % 2)).address())) {
+    try (RawPeer peer = connect((int) (seed % servers.size()))) {
       peer.handshake(Hello.forTypes(TYPES).codecs("json"));
       writeSplit(peer, script.bytes.toByteArray(), random);
       script.check(peer);
@@ -141,15 +156,23 @@ class HostileFrameSequenceTest {
   @Test
   @Order(2)
   void afterEverySequenceTheServersHoldNoConnectionAndStillEcho() throws IOException {
-    for (Server<Echo, Echo> server : servers) {
+    for (int i = 0; i < servers.size(); i++) {
+      Server<Echo, Echo> server = servers.get(i);
       // each sequence ended in a GOAWAY and end of stream: nothing may be left open or wedged
       await().atMost(Duration.ofSeconds(10)).until(() -> server.connections().isEmpty());
-      assertEchoes(server);
+      assertEchoes(i);
     }
   }
 
-  private static void assertEchoes(Server<Echo, Echo> server) throws IOException {
-    try (RawPeer peer = RawPeer.connect(server.address())) {
+  private static RawPeer connect(int server) throws IOException {
+    java.net.SocketAddress address = servers.get(server).address();
+    return server == TLS
+        ? RawPeer.connectTls(address, PKI.clientTls().build().sslContext(), "localhost")
+        : RawPeer.connect(address);
+  }
+
+  private static void assertEchoes(int server) throws IOException {
+    try (RawPeer peer = connect(server)) {
       peer.handshake(Hello.forTypes(TYPES).codecs("json"));
       Echo echo = new Echo("still here", 42);
       peer.writeData(ECHO, json(echo));
