@@ -383,21 +383,17 @@ public final class RawPeer implements AutoCloseable {
 
     /** Returns the WELCOME body with these fields, encoded by hand (PROTOCOL.md §4). */
     public byte[] body() {
-      try {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        DataOutputStream out = new DataOutputStream(bytes);
-        out.writeShort(minorVersion);
-        out.writeLong(nodeId);
-        Hello.writeStr(out, appProtocol);
-        out.writeLong(schemaFingerprint);
-        Hello.writeStr(out, codec);
-        Hello.writeStr(out, serverName);
-        Hello.writeLimitsAndExtensions(
-            out, maxFrameSize, heartbeatMillis, idleTimeoutMillis, extensions);
-        return bytes.toByteArray();
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
+      return Hello.handshakeBody(
+          minorVersion,
+          nodeId,
+          appProtocol,
+          schemaFingerprint,
+          out -> Hello.writeStr(out, codec),
+          serverName,
+          maxFrameSize,
+          heartbeatMillis,
+          idleTimeoutMillis,
+          extensions);
     }
   }
 
@@ -468,6 +464,45 @@ public final class RawPeer implements AutoCloseable {
     }
 
     public byte[] body() {
+      return handshakeBody(
+          minorVersion,
+          nodeId,
+          appProtocol,
+          schemaFingerprint,
+          out -> {
+            out.writeByte(codecs.size());
+            for (String codec : codecs) {
+              writeStr(out, codec);
+            }
+          },
+          serverName,
+          maxFrameSize,
+          heartbeatMillis,
+          idleTimeoutMillis,
+          extensions);
+    }
+
+    /** Writes one field of a handshake body. */
+    @FunctionalInterface
+    interface FieldWriter {
+      void write(DataOutputStream out) throws IOException;
+    }
+
+    /**
+     * HELLO and WELCOME have the same fields but the codec one: the list offered in HELLO, the one
+     * chosen in WELCOME (PROTOCOL.md §4).
+     */
+    static byte[] handshakeBody(
+        int minorVersion,
+        long nodeId,
+        String appProtocol,
+        long schemaFingerprint,
+        FieldWriter codecField,
+        String serverName,
+        long maxFrameSize,
+        long heartbeatMillis,
+        long idleTimeoutMillis,
+        byte[] extensions) {
       try {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         DataOutputStream out = new DataOutputStream(bytes);
@@ -475,27 +510,17 @@ public final class RawPeer implements AutoCloseable {
         out.writeLong(nodeId);
         writeStr(out, appProtocol);
         out.writeLong(schemaFingerprint);
-        out.writeByte(codecs.size());
-        for (String codec : codecs) {
-          writeStr(out, codec);
-        }
+        codecField.write(out);
         writeStr(out, serverName);
-        writeLimitsAndExtensions(out, maxFrameSize, heartbeatMillis, idleTimeoutMillis, extensions);
+        out.writeInt((int) maxFrameSize);
+        out.writeInt((int) heartbeatMillis);
+        out.writeInt((int) idleTimeoutMillis);
+        out.writeShort(extensions.length);
+        out.write(extensions);
         return bytes.toByteArray();
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }
-    }
-
-    /** The fields HELLO and WELCOME end with alike: limits, timers and extensions. */
-    static void writeLimitsAndExtensions(
-        DataOutputStream out, long maxFrameSize, long heartbeat, long idle, byte[] extensions)
-        throws IOException {
-      out.writeInt((int) maxFrameSize);
-      out.writeInt((int) heartbeat);
-      out.writeInt((int) idle);
-      out.writeShort(extensions.length);
-      out.write(extensions);
     }
 
     private static void writeStr(DataOutputStream out, String s) throws IOException {

@@ -8,7 +8,6 @@ import static dev.tether.codec.jackson.HostileFrames.echoIn;
 import static dev.tether.codec.jackson.HostileFrames.json;
 import static dev.tether.codec.jackson.HostileFrames.randomBytes;
 import static dev.tether.codec.jackson.HostileFrames.randomEcho;
-import static dev.tether.codec.jackson.HostileFrames.randomFatal;
 import static dev.tether.codec.jackson.HostileFrames.u16;
 import static dev.tether.codec.jackson.HostileFrames.u64;
 import static dev.tether.codec.jackson.HostileFrames.undecodable;
@@ -33,13 +32,11 @@ import dev.tether.Tether;
 import dev.tether.TetherConfig;
 import dev.tether.TlsConfig;
 import dev.tether.codec.jackson.HostileFrames.Echo;
-import dev.tether.codec.jackson.HostileFrames.Fatal;
 import dev.tether.testing.RawPeer;
 import dev.tether.testing.RawPeer.Frame;
 import dev.tether.testing.RawPeer.GoAway;
 import dev.tether.testing.RawPeer.Hello;
 import dev.tether.testing.TestPki;
-import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -136,15 +133,7 @@ class HostileFrameSequenceTest {
   void everyFrameGetsWhatTheProtocolSaysWhateverTheMixAndTheSplits(long seed) throws IOException {
     SplittableRandom random = new SplittableRandom(seed);
     Script script = new Script(random);
-    int steps = random.nextInt(13);
-    for (int i = 0; i < steps; i++) {
-      script.harmlessStep();
-    }
-    if (random.nextBoolean()) {
-      script.peerGoAway();
-    } else {
-      script.fatalStep();
-    }
+    script.compose();
 
     try (RawPeer peer = connect((int) (seed % servers.size()))) {
       peer.handshake(Hello.forTypes(TYPES).codecs("json"));
@@ -186,23 +175,13 @@ class HostileFrameSequenceTest {
   private record Answer(Echo ok, int errorCode, String messagePart) {}
 
   /** The frames of one sequence and what each must get back. */
-  private static final class Script {
-    private final SplittableRandom random;
-    final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    private final List<String> steps = new ArrayList<>();
+  private static final class Script extends HostileFrames.Sequence {
     private final List<Echo> echoes = new ArrayList<>();
     private final Map<Long, Answer> answers = new HashMap<>();
     private final Set<Long> pings = new HashSet<>();
-    private int goAwayCode;
-    private String reasonPart;
 
     Script(SplittableRandom random) {
-      this.random = random;
-    }
-
-    private void write(String step, int type, byte[] body) {
-      steps.add(step);
-      bytes.writeBytes(frame(type, body));
+      super(random);
     }
 
     private long newRequestId() {
@@ -218,7 +197,7 @@ class HostileFrameSequenceTest {
       write(step + " #" + id, REQUEST, concat(u64(id), varint(typeId), payload));
     }
 
-    /** A frame after which the connection stays up. */
+    @Override
     void harmlessStep() {
       switch (random.nextInt(9)) {
         case 0 -> {
@@ -284,29 +263,20 @@ class HostileFrameSequenceTest {
     }
 
     /** The peer's GOAWAY: everything before it is answered, then GOAWAY(NORMAL). */
-    void peerGoAway() {
+    @Override
+    void goAwayStep() {
       goAwayCode = NORMAL;
       reasonPart = "";
       int code = random.nextInt(14); // whatever code the peer gives, the answer is NORMAL
       write("GOAWAY(" + code + ")", GOAWAY, concat(u16(code), utf8("bye " + code)));
     }
 
-    /** A frame that must end the connection with a GOAWAY naming it. */
-    void fatalStep() {
-      Fatal fatal = randomFatal(random);
-      goAwayCode = fatal.code();
-      reasonPart = fatal.reasonPart();
-      steps.add(fatal.step());
-      bytes.writeBytes(fatal.bytes());
-    }
-
     /** Reads what the server sends up to end of stream and holds it against the script. */
     void check(RawPeer peer) throws IOException {
-      String script = "script: " + steps;
+      String script = script();
       int echoed = 0;
       Set<Long> answered = new HashSet<>();
       Set<Long> ponged = new HashSet<>();
-      GoAway goAway;
       while (true) {
         Frame frame;
         try {
@@ -332,7 +302,7 @@ class HostileFrameSequenceTest {
           }
           case PING -> {} // the server's heartbeat
           case GOAWAY -> {
-            goAway = GoAway.parse(frame.body());
+            GoAway goAway = GoAway.parse(frame.body());
             assertThat(goAway.code()).as("GOAWAY %s; %s", goAway, script).isEqualTo(goAwayCode);
             assertThat(goAway.reason())
                 .as("GOAWAY reason; %s", script)
@@ -355,7 +325,7 @@ class HostileFrameSequenceTest {
       }
     }
 
-    private void checkResponse(byte[] body, Set<Long> answered, String script) throws IOException {
+    private void checkResponse(byte[] body, Set<Long> answered, String script) {
       ByteBuffer in = ByteBuffer.wrap(body);
       long id = in.getLong();
       int status = in.get();

@@ -13,8 +13,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tether.MessageTypes;
 import dev.tether.testing.RawPeer;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -199,6 +201,69 @@ final class HostileFrames {
         byte[] body = new byte[random.nextInt(2)];
         return new Fatal("short GOAWAY", frame(GOAWAY, body), PROTOCOL_ERROR, "GOAWAY");
       }
+    }
+  }
+
+  /**
+   * The frames one sequence writes, and how the receiver must end it: up to twelve frames after
+   * which the connection stays up (each test has its own, with what they must get back), then the
+   * peer's GOAWAY or a fatal frame, half and half.
+   */
+  abstract static class Sequence {
+    final SplittableRandom random;
+    final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    final List<String> steps = new ArrayList<>();
+
+    /** The code of the receiver's GOAWAY, and a part of its reason. */
+    int goAwayCode;
+
+    String reasonPart;
+
+    Sequence(SplittableRandom random) {
+      this.random = random;
+    }
+
+    /** Writes the frames, from the random source's next numbers. */
+    final void compose() {
+      int harmless = random.nextInt(13);
+      for (int i = 0; i < harmless; i++) {
+        harmlessStep();
+      }
+      if (random.nextBoolean()) {
+        goAwayStep();
+      } else {
+        Fatal fatal = randomFatal(random);
+        goAwayCode = fatal.code();
+        reasonPart = fatal.reasonPart();
+        steps.add(fatal.step());
+        bytes.writeBytes(fatal.bytes());
+      }
+    }
+
+    /** A frame after which the connection stays up. */
+    abstract void harmlessStep();
+
+    /** The writer's own GOAWAY, which the receiver answers with GOAWAY(NORMAL). */
+    abstract void goAwayStep();
+
+    final void write(String step, int type, byte[] body) {
+      steps.add(step);
+      bytes.writeBytes(frame(type, body));
+    }
+
+    /** True if the sequence ended with the writer's GOAWAY rather than a fatal frame. */
+    final boolean graceful() {
+      return goAwayCode == NORMAL;
+    }
+
+    /** The last frame written, as the script names it. */
+    final String lastStep() {
+      return steps.get(steps.size() - 1);
+    }
+
+    /** The steps, for assertion messages. */
+    final String script() {
+      return "script: " + steps;
     }
   }
 

@@ -9,7 +9,6 @@ import static dev.tether.codec.jackson.HostileFrames.echoIn;
 import static dev.tether.codec.jackson.HostileFrames.json;
 import static dev.tether.codec.jackson.HostileFrames.randomBytes;
 import static dev.tether.codec.jackson.HostileFrames.randomEcho;
-import static dev.tether.codec.jackson.HostileFrames.randomFatal;
 import static dev.tether.codec.jackson.HostileFrames.u16;
 import static dev.tether.codec.jackson.HostileFrames.u64;
 import static dev.tether.codec.jackson.HostileFrames.undecodable;
@@ -35,12 +34,10 @@ import dev.tether.Tether;
 import dev.tether.TetherConfig;
 import dev.tether.codec.CodecException;
 import dev.tether.codec.jackson.HostileFrames.Echo;
-import dev.tether.codec.jackson.HostileFrames.Fatal;
 import dev.tether.testing.RawPeer;
 import dev.tether.testing.RawPeer.Frame;
 import dev.tether.testing.RawPeer.GoAway;
 import dev.tether.testing.RawPeer.Welcome;
-import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -152,15 +149,7 @@ class HostileServerSequenceTest {
         RawPeer server = accepted.get(WAIT.toSeconds(), TimeUnit.SECONDS)) {
       Script script = new Script(random);
       script.sendRequests(client, server);
-      int steps = random.nextInt(13);
-      for (int i = 0; i < steps; i++) {
-        script.harmlessStep();
-      }
-      if (random.nextBoolean()) {
-        script.serverGoAway();
-      } else {
-        script.fatalStep();
-      }
+      script.compose();
 
       // the application takes messages as they come: a message too large to decode on the event
       // loop is decoded by receive(), so only then can a bad one fail the connection
@@ -218,23 +207,16 @@ class HostileServerSequenceTest {
   }
 
   /** The frames the server sends in one sequence, and what the client must make of them. */
-  private static final class Script {
-    private final SplittableRandom random;
-    final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    private final List<String> steps = new ArrayList<>();
+  private static final class Script extends HostileFrames.Sequence {
     private final List<Echo> messages = new ArrayList<>();
     private final List<CompletableFuture<Echo>> requests = new ArrayList<>();
     private final List<Long> ids = new ArrayList<>();
     private final Map<Long, Outcome> outcomes = new HashMap<>();
     private final List<Long> pings = new ArrayList<>();
     private final Set<Long> serverRequests = new HashSet<>();
-    private boolean graceful;
-    private boolean undecodableLast;
-    private int goAwayCode;
-    private String reasonPart;
 
     Script(SplittableRandom random) {
-      this.random = random;
+      super(random);
     }
 
     /** The client sends a few requests; the server learns their ids from the wire. */
@@ -251,11 +233,6 @@ class HostileServerSequenceTest {
         assertThat(echoIn(frame.body(), 8))
             .isEqualTo(new Echo("request " + (ids.size() - 1), ids.size() - 1));
       }
-    }
-
-    private void write(String step, int type, byte[] body) {
-      steps.add(step);
-      bytes.writeBytes(frame(type, body));
     }
 
     /** An id the client is waiting on and that nothing answered yet, or -1 if none is left. */
@@ -287,7 +264,7 @@ class HostileServerSequenceTest {
       write(step + " #" + id, RESPONSE, concat(u64(id), afterId));
     }
 
-    /** A frame after which the connection stays up. */
+    @Override
     void harmlessStep() {
       switch (random.nextInt(11)) {
         case 0 -> {
@@ -359,25 +336,11 @@ class HostileServerSequenceTest {
     }
 
     /** The server's GOAWAY: the client delivers everything before it and answers NORMAL. */
-    void serverGoAway() {
-      graceful = true;
+    @Override
+    void goAwayStep() {
       goAwayCode = NORMAL;
       reasonPart = "";
       write("GOAWAY(NORMAL)", GOAWAY, concat(u16(NORMAL), utf8("server going away")));
-    }
-
-    /** A frame after which the client must close with a GOAWAY naming it. */
-    void fatalStep() {
-      Fatal fatal = randomFatal(random);
-      undecodableLast = fatal.step().equals("undecodable DATA");
-      goAwayCode = fatal.code();
-      reasonPart = fatal.reasonPart();
-      steps.add(fatal.step());
-      bytes.writeBytes(fatal.bytes());
-    }
-
-    private String script() {
-      return "script: " + steps;
     }
 
     /**
@@ -442,12 +405,12 @@ class HostileServerSequenceTest {
       assertThat(closed.rawCode())
           .as("close code (%s); %s", closed.getMessage(), script())
           .isEqualTo(goAwayCode);
-      assertThat(closed.isRemote()).as("closed by the server; %s", script()).isEqualTo(graceful);
+      assertThat(closed.isRemote()).as("closed by the server; %s", script()).isEqualTo(graceful());
 
       // the frames before a fatal one were sound: their messages are not lost either
       Received received = what.get(); // complete: the close stage follows the last handler call
       assertThat(received.messages()).as("messages; %s", script()).isEqualTo(messages);
-      if (undecodableLast) {
+      if (lastStep().equals("undecodable DATA")) {
         assertThat(received.failures()).as("receive; %s", script()).hasSizeLessThanOrEqualTo(1);
         assertThat(received.failures()).allMatch(CodecException.class::isInstance);
       } else {

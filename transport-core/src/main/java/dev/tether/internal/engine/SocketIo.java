@@ -49,7 +49,8 @@ final class SocketIo {
    * peer pinging every millisecond. A peer that writes PINGs as fast as it can, and reads nothing,
    * makes tens of thousands arrive per turn of the loop while its socket takes none of their PONGs;
    * this bound (the count HTTP/2 servers such as Netty's allow for queued control frames) keeps
-   * what it costs to about 200 KB and a turn of the loop.
+   * what it costs to about 260 KB (the payloads owed, and their frames once the socket takes them)
+   * and a turn of the loop.
    */
   static final int MAX_OWED_PONGS = 10_000;
 
