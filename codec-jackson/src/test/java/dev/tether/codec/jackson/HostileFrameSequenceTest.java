@@ -200,11 +200,7 @@ class HostileFrameSequenceTest {
     @Override
     void harmlessStep() {
       switch (random.nextInt(9)) {
-        case 0 -> {
-          Echo echo = randomEcho(random);
-          echoes.add(echo);
-          write("DATA " + echo, DATA, concat(varint(ECHO), json(echo)));
-        }
+        case 0 -> echoes.add(writeData());
         case 1 -> {
           Echo echo = randomEcho(random);
           request("REQUEST " + echo, newRequestId(), ECHO, json(echo), new Answer(echo, 0, null));
@@ -238,7 +234,7 @@ class HostileFrameSequenceTest {
           } while (!pings.add(ping));
           write("PING", PING, u64(ping));
         }
-        case 6 -> write("PONG nobody asked for", PONG, u64(random.nextLong()));
+        case 6 -> writeStrayPong();
         case 7 -> {
           // a RESPONSE to a request the server never sent: ignored, OK or ERROR alike
           byte[] body =
@@ -251,10 +247,7 @@ class HostileFrameSequenceTest {
                   : concat(u64(random.nextLong()), new byte[] {1}, u16(2), utf8("nope"));
           write("RESPONSE to nothing", RESPONSE, body);
         }
-        default -> {
-          int type = 0x40 + random.nextInt(0xC0); // ancillary, ACK's 0x40 included
-          write("ancillary 0x" + Integer.toHexString(type), type, randomBytes(random, 40));
-        }
+        default -> writeAncillary();
       }
     }
 

@@ -251,6 +251,24 @@ final class HostileFrames {
       bytes.writeBytes(frame(type, body));
     }
 
+    /** Writes a DATA frame of a random echo and returns the echo. */
+    final Echo writeData() {
+      Echo echo = randomEcho(random);
+      write("DATA " + echo, DATA, concat(varint(ECHO), json(echo)));
+      return echo;
+    }
+
+    /** Writes a PONG that answers no PING: the receiver ignores it. */
+    final void writeStrayPong() {
+      write("PONG nobody asked for", PONG, u64(random.nextLong()));
+    }
+
+    /** Writes a frame of an ancillary type, ACK's 0x40 included: the receiver skips it. */
+    final void writeAncillary() {
+      int type = 0x40 + random.nextInt(0xC0);
+      write("ancillary 0x" + Integer.toHexString(type), type, randomBytes(random, 40));
+    }
+
     /** True if the sequence ended with the writer's GOAWAY rather than a fatal frame. */
     final boolean graceful() {
       return goAwayCode == NORMAL;

@@ -7,13 +7,11 @@ import static dev.tether.codec.jackson.HostileFrames.NORMAL;
 import static dev.tether.codec.jackson.HostileFrames.TYPES;
 import static dev.tether.codec.jackson.HostileFrames.echoIn;
 import static dev.tether.codec.jackson.HostileFrames.json;
-import static dev.tether.codec.jackson.HostileFrames.randomBytes;
 import static dev.tether.codec.jackson.HostileFrames.randomEcho;
 import static dev.tether.codec.jackson.HostileFrames.u16;
 import static dev.tether.codec.jackson.HostileFrames.u64;
 import static dev.tether.codec.jackson.HostileFrames.undecodable;
 import static dev.tether.codec.jackson.HostileFrames.writeSplit;
-import static dev.tether.testing.RawPeer.DATA;
 import static dev.tether.testing.RawPeer.GOAWAY;
 import static dev.tether.testing.RawPeer.PING;
 import static dev.tether.testing.RawPeer.PONG;
@@ -267,11 +265,7 @@ class HostileServerSequenceTest {
     @Override
     void harmlessStep() {
       switch (random.nextInt(11)) {
-        case 0 -> {
-          Echo echo = randomEcho(random);
-          messages.add(echo);
-          write("DATA " + echo, DATA, concat(varint(ECHO), json(echo)));
-        }
+        case 0 -> messages.add(writeData());
         case 1 -> {
           Echo echo = randomEcho(random);
           respond(
@@ -314,11 +308,8 @@ class HostileServerSequenceTest {
           pings.add(ping);
           write("PING", PING, u64(ping));
         }
-        case 7 -> write("PONG nobody asked for", PONG, u64(random.nextLong()));
-        case 8 -> {
-          int type = 0x40 + random.nextInt(0xC0);
-          write("ancillary 0x" + Integer.toHexString(type), type, randomBytes(random, 40));
-        }
+        case 7 -> writeStrayPong();
+        case 8 -> writeAncillary();
         case 9 -> {
           // the client has no request handler: it answers ERROR NO_HANDLER and stays up
           long id = random.nextLong();
