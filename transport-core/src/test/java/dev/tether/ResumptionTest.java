@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.tether.testing.FaultProxy;
+import dev.tether.testing.InOrder;
 import dev.tether.testing.Msg;
 import dev.tether.testing.TestTypes;
 import java.net.InetSocketAddress;
@@ -58,27 +59,6 @@ class ResumptionTest {
   private <T extends AutoCloseable> T track(T resource) {
     resources.add(resource);
     return resource;
-  }
-
-  /** Checks that sequence numbers arrive once each, in order, and counts them. */
-  private static final class InOrder {
-    private final AtomicLong next = new AtomicLong();
-    private final AtomicReference<String> problem = new AtomicReference<>();
-
-    void accept(long seq) {
-      long expected = next.get();
-      if (seq != expected && problem.get() == null) {
-        problem.set(
-            seq < expected
-                ? "duplicate: " + seq + " after " + (expected - 1)
-                : "gap: expected " + expected + ", got " + seq);
-      }
-      next.set(seq + 1);
-    }
-
-    long count() {
-      return next.get();
-    }
   }
 
   @Test
@@ -141,8 +121,8 @@ class ResumptionTest {
     chaos.interrupt();
     chaos.join(10_000);
 
-    assertThat(serverGot.problem.get()).isNull();
-    assertThat(clientGot.problem.get()).isNull();
+    assertThat(serverGot.problem()).isNull();
+    assertThat(clientGot.problem()).isNull();
     assertThat(serverGot.count()).isEqualTo(MESSAGES);
     assertThat(clientGot.count()).isEqualTo(MESSAGES);
     assertThat(resumed.get()).as("sessions resumed through the resets").isPositive();
@@ -223,7 +203,7 @@ class ResumptionTest {
     }
 
     await().atMost(Duration.ofSeconds(20)).until(() -> serverGot.count() == 200);
-    assertThat(serverGot.problem.get()).isNull();
+    assertThat(serverGot.problem()).isNull();
     assertThat(resumes.get()).isEqualTo(1);
   }
 
