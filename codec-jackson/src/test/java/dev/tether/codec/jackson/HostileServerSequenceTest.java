@@ -36,6 +36,7 @@ import dev.tether.testing.RawPeer;
 import dev.tether.testing.RawPeer.Frame;
 import dev.tether.testing.RawPeer.GoAway;
 import dev.tether.testing.RawPeer.Welcome;
+import dev.tether.testing.TestPki;
 import java.io.EOFException;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -75,27 +76,40 @@ import org.junit.jupiter.params.provider.MethodSource;
  * if the connection ends unanswered. On the wire the client answers every PING and every request
  * (NO_HANDLER), then the server's GOAWAY with GOAWAY(NORMAL), or a fatal frame with a GOAWAY naming
  * the cause; its close stage gives the same code. The frames before a fatal one were sound, so
- * nothing they carried is lost.
+ * nothing they carried is lost. Every third sequence runs over TLS (the JDK's server socket), where
+ * frames also straddle TLS records.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class HostileServerSequenceTest {
   private static final int SEQUENCES = 200;
   private static final Duration WAIT = Duration.ofSeconds(10);
 
-  private static ServerSocket listener;
+  private static final TestPki PKI = TestPki.shared();
+
+  /** Where the server takes the client's connection: plain TCP, or TLS for every third sequence. */
+  private static ServerSocket plainListener;
+
+  private static ServerSocket tlsListener;
 
   /** The application's thread, taking messages with {@code receive}. */
   private static final ExecutorService APPLICATION = Executors.newCachedThreadPool();
 
   @BeforeAll
   static void listen() throws IOException {
-    listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+    plainListener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+    tlsListener =
+        PKI.serverTls()
+            .build()
+            .sslContext()
+            .getServerSocketFactory()
+            .createServerSocket(0, 50, InetAddress.getLoopbackAddress());
   }
 
   @AfterAll
   static void stop() throws IOException {
     APPLICATION.shutdownNow();
-    listener.close();
+    plainListener.close();
+    tlsListener.close();
   }
 
   static LongStream seeds() {
@@ -106,6 +120,9 @@ class HostileServerSequenceTest {
   @MethodSource("seeds")
   void theApplicationSeesWhatTheProtocolSaysWhateverTheServerSends(long seed) throws Exception {
     SplittableRandom random = new SplittableRandom(seed);
+    // every third sequence runs over TLS, where the frames also straddle TLS records
+    boolean tls = seed % 3 == 2;
+    ServerSocket listener = tls ? tlsListener : plainListener;
     CompletableFuture<RawPeer> accepted =
         CompletableFuture.supplyAsync(
             () -> {
@@ -138,6 +155,9 @@ class HostileServerSequenceTest {
     boolean withHandler = seed % 2 == 1;
     List<Echo> handled = new CopyOnWriteArrayList<>();
     ClientBuilder<Echo, Echo> builder = Tether.<Echo, Echo>client(TYPES).config(config);
+    if (tls) {
+      builder.tls(PKI.clientTls().build());
+    }
     if (withHandler) {
       builder.onMessage((connection, echo) -> handled.add(echo));
     }
