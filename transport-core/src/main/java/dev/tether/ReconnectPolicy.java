@@ -65,6 +65,7 @@ public record ReconnectPolicy(
     return builder().build();
   }
 
+  /** Returns a builder that starts from {@link #defaults()}. */
   public static Builder builder() {
     return new Builder();
   }

@@ -117,10 +117,22 @@ public record TetherConfig(
   /** 6 s: three heartbeats' worth of silence; long enough for ordinary GC pauses. */
   public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(6);
 
+  /**
+   * 10 s: the longest a connection may take from its TCP connect to the end of HELLO / WELCOME, TLS
+   * included.
+   */
   public static final Duration DEFAULT_HANDSHAKE_TIMEOUT = Duration.ofSeconds(10);
+
+  /** 10 s: the longest a client waits for the TCP (or Unix socket) connect itself. */
   public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(10);
+
+  /** 5 s: how long a graceful close waits for the peer (PROTOCOL.md §8's drain deadline). */
   public static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(5);
+
+  /** 10 s: how long a blocking send waits for room in the outbound queue before it gives up. */
   public static final Duration DEFAULT_SEND_TIMEOUT = Duration.ofSeconds(10);
+
+  /** 30 s: how long a request waits for its response unless it is given a timeout of its own. */
   public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(30);
 
   /** 4 MiB: enough to keep a 10 Gbit/s link busy for a few milliseconds per connection. */
