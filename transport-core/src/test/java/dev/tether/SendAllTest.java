@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.tether.testing.Blob;
 import dev.tether.testing.Msg;
+import dev.tether.testing.TestCodecProvider;
 import dev.tether.testing.TestTypes;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -131,12 +132,22 @@ class SendAllTest {
         .isInstanceOf(NullPointerException.class)
         .hasMessageContaining("null");
 
+    // a codec that fails with an Error (a bug, a class missing at run time) is passed through as
+    // it is, after the messages before it
+    List<Object> codecBug = new ArrayList<>(messages(40, 44));
+    codecBug.add(new Msg(TestCodecProvider.ENCODE_BUG + " sendAll", 44));
+    codecBug.addAll(messages(45, 50));
+    assertThatThrownBy(() -> client.sendAll(codecBug))
+        .isInstanceOf(AssertionError.class)
+        .hasMessageContaining("codec test has a bug");
+
     // the connection stays up: a later send follows the messages queued before each failure
     client.send(new Msg("last", 99));
     await().atMost(WAIT).until(() -> received().contains(99L));
     List<Long> expected = new ArrayList<>(numbers(0, 10));
     expected.addAll(numbers(20, 25));
     expected.addAll(numbers(30, 33));
+    expected.addAll(numbers(40, 44));
     expected.add(99L);
     assertThat(received()).isEqualTo(expected);
     assertThat(client.metrics().messagesSent()).isEqualTo(expected.size());

@@ -18,6 +18,12 @@ public final class TestCodecProvider implements CodecProvider {
   /** A {@link Msg} whose text starts with this makes the decoder throw an {@link Error}. */
   public static final String CODEC_BUG = "codec-bug:";
 
+  /**
+   * A {@link Msg} whose text starts with this makes the encoder throw an {@link Error} after it has
+   * written part of the message.
+   */
+  public static final String ENCODE_BUG = "encode-bug:";
+
   /** Messages encoded by every instance of this codec so far, for tests that count encodings. */
   public static final AtomicLong ENCODED = new AtomicLong();
 
@@ -40,6 +46,9 @@ public final class TestCodecProvider implements CodecProvider {
         if (message instanceof Msg m) {
           byte[] text = m.text().getBytes(StandardCharsets.UTF_8);
           writeLong(out, m.seq());
+          if (m.text().startsWith(ENCODE_BUG)) {
+            throw new AssertionError("codec test has a bug: " + m.text());
+          }
           writeInt(out, text.length);
           out.write(text, 0, text.length);
         } else if (message instanceof Blob b) {

@@ -138,6 +138,9 @@ final class MessageFramer {
       buffer.position(start);
       throw new CodecException(
           "codec " + codec.name() + " failed to encode " + entry.name() + ": " + e, e);
+    } catch (Error e) { // passed on as it is, but without the part of the frame it left behind
+      buffer.position(start);
+      throw e;
     }
     long frameLength = (long) buffer.position() - start - 4;
     if (frameLength > peerMaxFrameBytes) {

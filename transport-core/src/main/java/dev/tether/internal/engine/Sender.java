@@ -92,8 +92,9 @@ final class Sender {
             run.clear();
           }
         }
-      } catch (RuntimeException e) {
-        // the messages before the one that failed go out, as separate sends would have sent them
+      } catch (RuntimeException | Error e) {
+        // the messages before the one that failed go out, as separate sends would have sent them;
+        // an Error too (a codec's bug, a class missing at run time) fails only its own message
         if (framed > 0) {
           try {
             queueRun(run, framed, mode, queued);
@@ -210,7 +211,7 @@ final class Sender {
               onLoop ? Mode.LOOP : waiting(),
               sendTimeoutNanos,
               false);
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | Error e) { // not left to wait for its timeout
       c.requests.abandon(pending);
       throw e;
     }
