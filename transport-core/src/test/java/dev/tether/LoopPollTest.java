@@ -80,6 +80,53 @@ class LoopPollTest {
     }
   }
 
+  @Test
+  void aRuntimeClosedWhileItsLoopsPollStopsThemAll() throws Exception {
+    // a loop polls for 10 ms after serving its sockets: a close right after the connections' close
+    // finds it polling, and its wake-up must not be taken by the poll and forgotten (the loop then
+    // slept in its selector for good, with no timer left to wake it, and close() gave up on it
+    // after 5 s)
+    for (int round = 0; round < 5; round++) {
+      String prefix = "closed-while-polling-" + round;
+      TetherRuntime runtime =
+          TetherRuntime.builder()
+              .eventLoops(2)
+              .threadNamePrefix(prefix)
+              .pollBeforeSleep(Duration.ofMillis(10))
+              .build();
+      try (runtime;
+          Server<Object, Object> server =
+              Tether.server(TestTypes.TYPES)
+                  .runtime(runtime)
+                  .codecs("test")
+                  .onRequest((c, m) -> m)
+                  .bind(new InetSocketAddress("127.0.0.1", 0));
+          Connection<Object, Object> client =
+              Tether.client(TestTypes.TYPES)
+                  .runtime(runtime)
+                  .codecs("test")
+                  .connect(server.address())) {
+        Msg request = new Msg("request", round);
+        assertThat(client.request(request).get(10, TimeUnit.SECONDS)).isEqualTo(request);
+        client.close();
+        server.close(); // the loops serve these closes, then poll with no timer left to wake them
+        runtime.close();
+        // each loop counts itself stopped in its last steps: give the threads those to end
+        await()
+            .atMost(Duration.ofSeconds(10))
+            .untilAsserted(
+                () -> assertThat(loopThreads(prefix)).as("loop threads after close()").isEmpty());
+      }
+    }
+  }
+
+  private static java.util.List<String> loopThreads(String prefix) {
+    return Thread.getAllStackTraces().keySet().stream()
+        .filter(t -> t.isAlive() && t.getName().startsWith(prefix + "-loop-"))
+        .map(Thread::getName)
+        .toList();
+  }
+
   private static long loopCpuNanos(String prefix) {
     long sum = 0;
     for (ThreadInfo info : THREADS.getThreadInfo(THREADS.getAllThreadIds())) {

@@ -441,8 +441,9 @@ public final class EventLoop implements Runnable {
       // Lowered before the last look at tasks: a look without sleeping (a poll) may have consumed
       // the wake-up of a producer whose task already ran, and a loop handed to a new thread
       // mid-turn leaves it up; slept on, it would keep every later producer from waking the loop.
+      // A poll may likewise have consumed shutdown's wake-up: hence the look at stopping.
       wakeupPending.set(false);
-      if (addedTimers.get() != null || !tasks.isEmpty()) {
+      if (addedTimers.get() != null || !tasks.isEmpty() || stopping) {
         sleepingUntil = Long.MIN_VALUE;
         servedIo = selector.selectNow(dispatcher) > 0;
       } else if (next == Long.MAX_VALUE) {
@@ -471,7 +472,7 @@ public final class EventLoop implements Runnable {
       if (selector.selectNow(dispatcher) > 0) {
         return true; // servedIo stays true
       }
-      if (!tasks.isEmpty() || addedTimers.get() != null) {
+      if (!tasks.isEmpty() || addedTimers.get() != null || stopping) {
         return true;
       }
       long t = System.nanoTime();
