@@ -144,6 +144,10 @@ public interface Connection<O, I> extends AutoCloseable {
    * @throws ConnectionClosedException once the connection has closed and every message that arrived
    *     before has been taken
    * @throws IllegalStateException if the connection has a message handler
+   * @throws dev.tether.codec.CodecException if the next message cannot be decoded: one larger than
+   *     64 KiB is decoded here rather than on the event loop, so its failure is reported here; the
+   *     connection then closes with {@link GoAwayCode#CODEC_ERROR} (an {@link Error} from the codec
+   *     is thrown as it is, and the connection closes with {@link GoAwayCode#INTERNAL_ERROR})
    * @throws InterruptedException if the thread was interrupted while waiting
    */
   I receive(Duration timeout) throws InterruptedException;

@@ -190,12 +190,27 @@ final class FrameRouter implements FrameDecoder.Listener {
     }
     if (body.remaining() > INLINE_DECODE_BYTES) {
       byte[] payload = copy(body);
-      connection.decodeExecutor().execute(() -> complete(pending, entry, ByteBuffer.wrap(payload)));
+      connection
+          .decodeExecutor()
+          .execute(
+              () -> {
+                try {
+                  complete(pending, entry, ByteBuffer.wrap(payload));
+                } catch (Throwable t) {
+                  connection.loop.execute(() -> connection.onFailure(t));
+                }
+              });
     } else {
       complete(pending, entry, body);
     }
   }
 
+  /**
+   * Completes a request with its decoded response. A codec that fails with anything but a {@link
+   * CodecException} (an {@link Error}: a bug, a class missing at run time) fails the request with
+   * it, and then the connection, as it would on the loop: the request is no longer in the table
+   * that a closing connection fails.
+   */
   private void complete(Requests.Pending pending, MessageTypes.Entry entry, ByteBuffer payload) {
     Object value;
     try {
@@ -203,6 +218,9 @@ final class FrameRouter implements FrameDecoder.Listener {
     } catch (CodecException e) {
       pending.future.completeExceptionally(e);
       return;
+    } catch (Throwable t) {
+      pending.future.completeExceptionally(t);
+      throw t;
     }
     pending.future.complete(value);
   }

@@ -470,12 +470,25 @@ final class Mailbox implements Runnable {
                   GoAwayCode.CODEC_ERROR, "cannot decode DATA: " + e.getMessage()));
       discarding = true;
       return;
+    } catch (Throwable t) {
+      decoderBroke(t);
+      return;
     }
     try {
       handlers.onMessage.onMessage(connection.self(), message);
     } catch (Throwable t) {
       handlerFailed("message handler", t);
     }
+  }
+
+  /**
+   * A codec failed with something other than a {@link CodecException} (an {@link Error}: a bug, a
+   * class missing at run time) on a payload too large to decode on the loop: the connection ends as
+   * it would had the loop decoded it, with INTERNAL_ERROR, and nothing after it is delivered.
+   */
+  private void decoderBroke(Throwable t) {
+    discarding = true;
+    connection.loop.execute(() -> connection.onFailure(t));
   }
 
   private Object decoded(Object item) {
@@ -499,6 +512,10 @@ final class Mailbox implements Runnable {
       message = decoded(request.message());
     } catch (CodecException e) {
       answerError(request.id(), RequestErrorCode.DECODE_FAILED, e.getMessage());
+      return;
+    } catch (Throwable t) {
+      finishRequest();
+      decoderBroke(t);
       return;
     }
     if (handlers.onRequest == null) {
@@ -643,6 +660,9 @@ final class Mailbox implements Runnable {
               connection.closer.fail(
                   GoAwayCode.CODEC_ERROR, "cannot decode DATA: " + e.getMessage()));
       throw e;
+    } catch (Throwable t) {
+      decoderBroke(t);
+      throw t;
     }
   }
 
