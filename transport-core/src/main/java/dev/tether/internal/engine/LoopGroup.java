@@ -142,8 +142,13 @@ public final class LoopGroup {
     for (EventLoop loop : loops) {
       loop.shutdown();
     }
+    // a handler running on one of these loops hands it to a new thread, which can then stop it
+    EventLoop.beforeWaiting();
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(waitMillis);
     for (EventLoop loop : loops) {
+      if (loop.inLoop()) {
+        continue; // this thread is that loop: it stops when the current turn ends
+      }
       loop.awaitStopped(Math.max(0, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
     }
     if (watch != null) {

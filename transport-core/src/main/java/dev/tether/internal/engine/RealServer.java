@@ -450,25 +450,43 @@ public final class RealServer<O, I>
     unbind();
     List<RealConnection<?, ?>> connections = new ArrayList<>(all);
     List<CompletableFuture<ConnectionClosedException>> closes = new ArrayList<>();
+    boolean inOwnHandler = false;
     for (RealConnection<?, ?> c : connections) {
       c.closer.shutdown();
       closes.add(c.onClose().toCompletableFuture());
+      inOwnHandler |= c.mailbox.isDispatchThread();
     }
+    CompletableFuture<Void> closed =
+        CompletableFuture.allOf(closes.toArray(CompletableFuture[]::new));
+    long millis = Deadlines.millis(deadline);
+    if (inOwnHandler || EventLoop.onAnyLoop()) {
+      // a handler of one of these connections, or a loop, that the closes wait for: waiting here
+      // would hold them up until the deadline, so the rest happens when they are done
+      closed
+          .orTimeout(millis, TimeUnit.MILLISECONDS)
+          .whenComplete((done, timeout) -> closed(connections, timeout != null, millis));
+      return;
+    }
+    EventLoop.beforeWaiting(); // in another connection's handler on a loop: the loop goes on
+    boolean timedOut = false;
     try {
-      CompletableFuture.allOf(closes.toArray(CompletableFuture[]::new))
-          .get(Deadlines.millis(deadline), TimeUnit.MILLISECONDS);
+      closed.get(millis, TimeUnit.MILLISECONDS);
     } catch (java.util.concurrent.TimeoutException e) {
-      log.warn(
-          "{} connections did not close within {} ms; closing them now",
-          all.size(),
-          Deadlines.millis(deadline));
-      for (RealConnection<?, ?> c : all) {
-        c.closer.abortSoon("the server's close deadline passed");
-      }
+      timedOut = true;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (java.util.concurrent.ExecutionException e) {
       throw new IllegalStateException("close futures never fail", e);
+    }
+    closed(connections, timedOut, millis);
+  }
+
+  private void closed(List<RealConnection<?, ?>> connections, boolean timedOut, long millis) {
+    if (timedOut) {
+      log.warn("{} connections did not close within {} ms; closing them now", all.size(), millis);
+      for (RealConnection<?, ?> c : all) {
+        c.closer.abortSoon("the server's close deadline passed");
+      }
     }
     reportLosses(connections);
     log.info("server on {} closed", address);
@@ -491,19 +509,26 @@ public final class RealServer<O, I>
     }
     closing = true;
     group.unregister(unbindOnRuntimeClose);
-    CountDownLatch unbound = new CountDownLatch(1);
-    acceptLoop.execute(
-        () -> {
-          acceptLoop.cancel(resumeAccepting);
-          Channels.closeQuietly(channel);
-          unbound.countDown();
-        });
-    try {
-      if (!unbound.await(5, TimeUnit.SECONDS)) {
-        Channels.closeQuietly(channel); // the loop is gone (runtime closed): close from here
+    if (acceptLoop.inLoop()) {
+      acceptLoop.cancel(resumeAccepting);
+      Channels.closeQuietly(channel);
+    } else {
+      CountDownLatch unbound = new CountDownLatch(1);
+      acceptLoop.execute(
+          () -> {
+            acceptLoop.cancel(resumeAccepting);
+            Channels.closeQuietly(channel);
+            unbound.countDown();
+          });
+      // a handler running on the accept loop hands it on, so that the loop can run the task
+      EventLoop.beforeWaiting();
+      try {
+        if (!unbound.await(5, TimeUnit.SECONDS)) {
+          Channels.closeQuietly(channel); // the loop is gone (runtime closed): close from here
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
       }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
     }
     if (address instanceof UnixDomainSocketAddress uds) {
       try {

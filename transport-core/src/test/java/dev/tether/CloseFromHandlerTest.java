@@ -1,0 +1,101 @@
+package dev.tether;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.tether.testing.Msg;
+import dev.tether.testing.TestTypes;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * A handler may close its own server or runtime, as a node's "shut down" command would. The close
+ * then cannot wait for the connection whose handler called it, nor for the loop the handler runs
+ * on: it starts everything and returns, and the rest follows once the handler has returned. (Each
+ * used to wait for itself until a deadline: the peer of a server closed from a handler on its loop
+ * heard nothing and gave up at its idle timeout.)
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class CloseFromHandlerTest {
+  private static TetherConfig config(boolean onLoop) {
+    TetherConfig.Builder builder = TetherConfig.builder().codecs("test");
+    return (onLoop ? builder.handlersOnEventLoop() : builder.handlersOnPool()).build();
+  }
+
+  @ParameterizedTest(name = "handlers on the loop: {0}")
+  @ValueSource(booleans = {true, false})
+  void aServerClosedByItsOwnHandlerClosesEveryConnectionGracefully(boolean onLoop)
+      throws Exception {
+    String prefix = "server-closed-by-handler-" + onLoop;
+    AtomicReference<Server<Object, Object>> server = new AtomicReference<>();
+    CompletableFuture<Void> closeReturned = new CompletableFuture<>();
+    try (TetherRuntime runtime =
+        TetherRuntime.builder().eventLoops(1).threadNamePrefix(prefix).build()) {
+      server.set(
+          Tether.server(TestTypes.TYPES)
+              .runtime(runtime)
+              .config(config(onLoop))
+              .onMessage(
+                  (c, m) -> {
+                    server.get().close();
+                    closeReturned.complete(null);
+                  })
+              .bind(new InetSocketAddress("127.0.0.1", 0)));
+      Connection<Object, Object> client =
+          Tether.client(TestTypes.TYPES).codecs("test").connect(server.get().address());
+      Connection<Object, Object> other =
+          Tether.client(TestTypes.TYPES).codecs("test").connect(server.get().address());
+
+      client.send(new Msg("shut down", 1));
+
+      closeReturned.get(20, TimeUnit.SECONDS);
+      for (Connection<Object, Object> c : java.util.List.of(client, other)) {
+        ConnectionClosedException cause =
+            c.onClose().toCompletableFuture().get(20, TimeUnit.SECONDS);
+        assertThat(cause.code()).as(cause.reason()).isEqualTo(GoAwayCode.SHUTTING_DOWN);
+        assertThat(cause.isRemote()).isTrue();
+      }
+      await().atMost(Duration.ofSeconds(20)).until(() -> server.get().connections().isEmpty());
+    }
+  }
+
+  @ParameterizedTest(name = "handlers on the loop: {0}")
+  @ValueSource(booleans = {true, false})
+  void aRuntimeClosedByAHandlerStopsItsLoops(boolean onLoop) throws Exception {
+    String prefix = "runtime-closed-by-handler-" + onLoop;
+    TetherRuntime runtime = TetherRuntime.builder().eventLoops(1).threadNamePrefix(prefix).build();
+    CompletableFuture<Void> closeReturned = new CompletableFuture<>();
+    try (runtime;
+        Server<Object, Object> server =
+            Tether.server(TestTypes.TYPES)
+                .runtime(runtime)
+                .config(config(onLoop))
+                .onMessage(
+                    (c, m) -> {
+                      runtime.close();
+                      closeReturned.complete(null);
+                    })
+                .bind(new InetSocketAddress("127.0.0.1", 0));
+        Connection<Object, Object> client =
+            Tether.client(TestTypes.TYPES).codecs("test").connect(server.address())) {
+      client.send(new Msg("shut down", 1));
+
+      closeReturned.get(20, TimeUnit.SECONDS);
+      ConnectionClosedException cause =
+          client.onClose().toCompletableFuture().get(20, TimeUnit.SECONDS);
+      assertThat(cause.isRemote()).as("the client saw the close, not its idle timeout").isTrue();
+      await()
+          .atMost(Duration.ofSeconds(20))
+          .until(
+              () ->
+                  Thread.getAllStackTraces().keySet().stream()
+                      .noneMatch(t -> t.isAlive() && t.getName().startsWith(prefix + "-loop-")));
+    }
+  }
+}
