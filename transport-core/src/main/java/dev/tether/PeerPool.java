@@ -112,7 +112,8 @@ public interface PeerPool<O, I> extends AutoCloseable {
 
   /**
    * Closes every connection gracefully, waiting up to the drain timeout for them; later uses fail
-   * with {@link IllegalStateException}. Idempotent.
+   * with {@link IllegalStateException}. Idempotent. Called by a handler of one of the pool's
+   * connections, it starts the closes without waiting: they wait for that handler to return.
    */
   @Override
   void close();

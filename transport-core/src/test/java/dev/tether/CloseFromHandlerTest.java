@@ -15,11 +15,11 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * A handler may close its own server or runtime, as a node's "shut down" command would. The close
- * then cannot wait for the connection whose handler called it, nor for the loop the handler runs
- * on: it starts everything and returns, and the rest follows once the handler has returned. (Each
- * used to wait for itself until a deadline: the peer of a server closed from a handler on its loop
- * heard nothing and gave up at its idle timeout.)
+ * A handler may close its own server, runtime or peer pool, as a node's "shut down" command would.
+ * The close then cannot wait for the connection whose handler called it, nor for the loop the
+ * handler runs on: it starts everything and returns, and the rest follows once the handler has
+ * returned. (Each used to wait for itself until a deadline: the peer of a server closed from a
+ * handler on its loop heard nothing and gave up at its idle timeout.)
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class CloseFromHandlerTest {
@@ -96,6 +96,37 @@ class CloseFromHandlerTest {
               () ->
                   Thread.getAllStackTraces().keySet().stream()
                       .noneMatch(t -> t.isAlive() && t.getName().startsWith(prefix + "-loop-")));
+    }
+  }
+
+  @ParameterizedTest(name = "handlers on the loop: {0}")
+  @ValueSource(booleans = {true, false})
+  void aPeerPoolClosedByAHandlerOfItsConnectionClosesItGracefully(boolean onLoop) throws Exception {
+    AtomicReference<PeerPool<Object, Object>> pool = new AtomicReference<>();
+    CompletableFuture<Void> closeReturned = new CompletableFuture<>();
+    try (Server<Object, Object> peer =
+        Tether.server(TestTypes.TYPES)
+            .config(TetherConfig.builder().codecs("test").nodeId(2).build())
+            .onMessage((c, m) -> c.send(new Msg("shut down", 0)))
+            .bind(new InetSocketAddress("127.0.0.1", 0))) {
+      pool.set(
+          Tether.client(TestTypes.TYPES)
+              .config(config(onLoop))
+              .onMessage(
+                  (c, m) -> {
+                    pool.get().close();
+                    closeReturned.complete(null);
+                  })
+              .peerPool(new PeerAddresses().put(2, peer.address())));
+      Connection<Object, Object> connection = pool.get().connection(2);
+
+      connection.send(new Msg("hello", 1));
+
+      closeReturned.get(20, TimeUnit.SECONDS);
+      ConnectionClosedException cause =
+          connection.onClose().toCompletableFuture().get(20, TimeUnit.SECONDS);
+      assertThat(cause.isGraceful()).as(cause.reason()).isTrue();
+      assertThat(cause.isRemote()).isFalse();
     }
   }
 }

@@ -7,6 +7,7 @@ import dev.tether.Quorum;
 import dev.tether.Replies;
 import dev.tether.TetherException;
 import dev.tether.TetherTimeoutException;
+import dev.tether.internal.engine.EventLoop;
 import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -214,10 +215,16 @@ public final class RealPeerPool<O, I> implements PeerPool<O, I> {
     }
     closed = true;
     List<CompletableFuture<Void>> closes = new ArrayList<>();
+    boolean mayWait = true;
     for (PeerLink<O, I> link : links.values()) {
+      mayWait &= link.ifOpen().map(c -> !EventLoop.cannotAwaitClose(c)).orElse(true);
       closes.add(link.close().toCompletableFuture());
     }
     links.clear();
+    if (!mayWait) {
+      return; // called by a handler of one of these connections: their closes wait for it
+    }
+    EventLoop.beforeWaiting();
     try {
       CompletableFuture.allOf(closes.toArray(CompletableFuture[]::new))
           .get(closeWaitMillis, TimeUnit.MILLISECONDS);

@@ -106,7 +106,7 @@ final class Closer {
   void close() {
     boolean wasOpen = c.state() == ConnectionState.OPEN;
     boolean started = startClose() && wasOpen;
-    if (c.mailbox.isDispatchThread() || EventLoop.onAnyLoop()) {
+    if (EventLoop.cannotAwaitClose(c)) {
       return; // the close completes after this handler returns; waiting here would deadlock
     }
     EventLoop.beforeWaiting();

@@ -183,11 +183,20 @@ public final class EventLoop implements Runnable {
    * close): if the current thread is running a handler for a loop, it gives the loop to a new
    * thread first, so that the wait holds up only this handler.
    */
-  static void beforeWaiting() {
+  public static void beforeWaiting() {
     EventLoop loop = loopOfHandlerHere();
     if (loop != null) {
       loop.handOff();
     }
+  }
+
+  /**
+   * Returns true if the current thread must not wait for {@code connection} to close: it is an
+   * event loop, or it runs that connection's handlers, whose return the close waits for.
+   */
+  public static boolean cannotAwaitClose(dev.tether.Connection<?, ?> connection) {
+    return onAnyLoop()
+        || (connection instanceof RealConnection<?, ?> c && c.mailbox.isDispatchThread());
   }
 
   /** Returns the loop the current thread runs a handler for, which may hand it on; else null. */

@@ -450,16 +450,16 @@ public final class RealServer<O, I>
     unbind();
     List<RealConnection<?, ?>> connections = new ArrayList<>(all);
     List<CompletableFuture<ConnectionClosedException>> closes = new ArrayList<>();
-    boolean inOwnHandler = false;
+    boolean mayWait = true;
     for (RealConnection<?, ?> c : connections) {
       c.closer.shutdown();
       closes.add(c.onClose().toCompletableFuture());
-      inOwnHandler |= c.mailbox.isDispatchThread();
+      mayWait &= !EventLoop.cannotAwaitClose(c);
     }
     CompletableFuture<Void> closed =
         CompletableFuture.allOf(closes.toArray(CompletableFuture[]::new));
     long millis = Deadlines.millis(deadline);
-    if (inOwnHandler || EventLoop.onAnyLoop()) {
+    if (!mayWait) {
       // a handler of one of these connections, or a loop, that the closes wait for: waiting here
       // would hold them up until the deadline, so the rest happens when they are done
       closed
