@@ -208,6 +208,94 @@ class ResumptionTest {
   }
 
   @Test
+  void aCloseBetweenSocketsWaitsForTheSessionToComeBackAndLosesNothing() throws Exception {
+    InOrder serverGot = new InOrder();
+    Server<Object, Object> server =
+        track(
+            Tether.server(TestTypes.TYPES)
+                .codecs("test")
+                .onMessage((c, m) -> serverGot.accept(((Msg) m).seq()))
+                .onRequest((c, m) -> m)
+                .bind(new InetSocketAddress("127.0.0.1", 0)));
+    FaultProxy proxy = track(new FaultProxy(server.address()));
+    AtomicInteger disconnects = new AtomicInteger();
+    Connection<Object, Object> client =
+        track(
+            Tether.client(TestTypes.TYPES)
+                .codecs("test")
+                // a long backoff: the close must not wait for it
+                .reconnect(
+                    ReconnectPolicy.builder()
+                        .backoff(Duration.ofMinutes(1), Duration.ofMinutes(1))
+                        .build())
+                .onReconnect(
+                    new ReconnectListener<>() {
+                      @Override
+                      public void onDisconnected(
+                          Connection<Object, Object> c, ConnectionClosedException cause) {
+                        disconnects.incrementAndGet();
+                      }
+                    })
+                .connect(proxy.address()));
+    client.send(new Msg("before", 0));
+    await().atMost(Duration.ofSeconds(20)).until(() -> serverGot.count() == 1);
+    proxy.resetAll();
+    await().atMost(Duration.ofSeconds(20)).until(() -> disconnects.get() == 1);
+
+    for (int i = 1; i <= 100; i++) {
+      client.send(new Msg("meanwhile", i));
+    }
+    CompletableFuture<Object> answer = client.request(new Msg("asked meanwhile", 7));
+    client.close(); // throws if the close was not graceful
+
+    await().atMost(Duration.ofSeconds(20)).until(() -> serverGot.count() == 101);
+    assertThat(answer.get(10, TimeUnit.SECONDS)).isEqualTo(new Msg("asked meanwhile", 7));
+    assertThat(serverGot.problem()).isNull();
+    ConnectionClosedException cause =
+        client.onClose().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    assertThat(cause.isGraceful()).as(cause.reason()).isTrue();
+  }
+
+  @Test
+  void aCloseBetweenSocketsThatCannotReachTheServerSaysWhatWasLost() throws Exception {
+    TetherRuntime serverRuntime = track(TetherRuntime.builder().eventLoops(1).build());
+    Server<Object, Object> server =
+        Tether.server(TestTypes.TYPES)
+            .runtime(serverRuntime)
+            .codecs("test")
+            .bind(new InetSocketAddress("127.0.0.1", 0));
+    AtomicInteger disconnects = new AtomicInteger();
+    Connection<Object, Object> client =
+        track(
+            Tether.client(TestTypes.TYPES)
+                .config(
+                    TetherConfig.builder()
+                        .codecs("test")
+                        .drainTimeout(Duration.ofMillis(500))
+                        .build())
+                .reconnect(FAST)
+                .onReconnect(
+                    new ReconnectListener<>() {
+                      @Override
+                      public void onDisconnected(
+                          Connection<Object, Object> c, ConnectionClosedException cause) {
+                        disconnects.incrementAndGet();
+                      }
+                    })
+                .connect(server.address()));
+    serverRuntime.close(); // the server is gone for good
+    await().atMost(Duration.ofSeconds(20)).until(() -> disconnects.get() == 1);
+    for (int i = 0; i < 10; i++) {
+      client.send(new Msg("never delivered", i));
+    }
+
+    assertThatThrownBy(client::close)
+        .isInstanceOf(ConnectionClosedException.class)
+        .hasMessageContaining("did not come back within the drain deadline of 500 ms")
+        .hasMessageContaining("10 accepted messages were never written");
+  }
+
+  @Test
   void aServerRestartEndsInSessionLostWithTheCountOfMessagesThatMayNotHaveArrived()
       throws Exception {
     AtomicLong firstServerGot = new AtomicLong();

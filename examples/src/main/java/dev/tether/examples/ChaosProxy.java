@@ -104,17 +104,24 @@ final class ChaosProxy implements AutoCloseable {
         server.setTcpNoDelay(true);
         sockets.add(client);
         sockets.add(server);
-        daemon(() -> pump(client, server), "chaos-proxy-up").start();
-        daemon(() -> pump(server, client), "chaos-proxy-down").start();
+        AtomicInteger directions = new AtomicInteger(2);
+        daemon(() -> pump(client, server, directions), "chaos-proxy-up").start();
+        daemon(() -> pump(server, client, directions), "chaos-proxy-down").start();
       } catch (IOException e) {
         return; // closed
       }
     }
   }
 
-  private void pump(Socket from, Socket to) {
+  /**
+   * Forwards one direction; end of stream goes on as a half-close, so that a graceful close (FIN,
+   * then reading on until the other side's GOAWAY) passes through. Both sockets close once both
+   * directions have ended, or at once when one fails.
+   */
+  private void pump(Socket from, Socket to, AtomicInteger directions) {
     byte[] buffer = new byte[64 * 1024];
-    try (InputStream in = from.getInputStream()) {
+    try {
+      InputStream in = from.getInputStream(); // closing it would close the socket
       OutputStream out = to.getOutputStream();
       for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
         out.write(buffer, 0, n);
@@ -123,7 +130,12 @@ final class ChaosProxy implements AutoCloseable {
         }
       }
       to.shutdownOutput();
+      if (directions.decrementAndGet() == 0) {
+        closeQuietly(from);
+        closeQuietly(to);
+      }
     } catch (IOException e) {
+      closeQuietly(from);
       closeQuietly(to);
     }
   }

@@ -11,6 +11,7 @@ import java.net.SocketAddress;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A small in-process TCP proxy on loopback that forwards both directions and can misbehave on
@@ -103,20 +104,27 @@ public final class FaultProxy implements AutoCloseable {
         server.setTcpNoDelay(true);
         sockets.add(client);
         sockets.add(server);
-        pump(client, server, "up");
-        pump(server, client, "down");
+        AtomicInteger directions = new AtomicInteger(2);
+        pump(client, server, "up", directions);
+        pump(server, client, "down", directions);
       } catch (IOException e) {
         return; // closed
       }
     }
   }
 
-  private void pump(Socket from, Socket to, String direction) {
+  /**
+   * Forwards one direction. End of stream is passed on as a half-close, so that a peer that closes
+   * gracefully (its FIN, then reading on) still gets what the other side sends; both sockets close
+   * once both directions have ended, or at once when one fails.
+   */
+  private void pump(Socket from, Socket to, String direction, AtomicInteger directions) {
     Thread thread =
         new Thread(
             () -> {
               byte[] buffer = new byte[16 * 1024];
-              try (InputStream in = from.getInputStream()) {
+              try {
+                InputStream in = from.getInputStream(); // closing it would close the socket
                 OutputStream out = to.getOutputStream();
                 int n;
                 while ((n = in.read(buffer)) >= 0) {
@@ -134,7 +142,12 @@ public final class FaultProxy implements AutoCloseable {
                   }
                 }
                 to.shutdownOutput();
+                if (directions.decrementAndGet() == 0) {
+                  closeQuietly(from);
+                  closeQuietly(to);
+                }
               } catch (IOException | InterruptedException e) {
+                closeQuietly(from);
                 closeQuietly(to);
               }
             },

@@ -42,6 +42,12 @@ final class Closer {
   private boolean cutReached;
   private boolean failed;
 
+  /** A close asked for while a reconnecting client's session had no socket; null if none. */
+  private GoAwayCode closeWhenReopened;
+
+  private String closeWhenReopenedReason;
+  private final ReopenWait reopenWait = new ReopenWait();
+
   Closer(RealConnection<?, ?> connection) {
     this.c = connection;
   }
@@ -104,7 +110,7 @@ final class Closer {
   }
 
   void close() {
-    boolean wasOpen = c.state() == ConnectionState.OPEN;
+    boolean wasOpen = c.state().isSessionOpen();
     boolean started = startClose() && wasOpen;
     if (EventLoop.cannotAwaitClose(c)) {
       return; // the close completes after this handler returns; waiting here would deadlock
@@ -171,10 +177,49 @@ final class Closer {
       }
       case DETACHED, RESUMING -> {
         closeCause = new ConnectionClosedException(code, reason, false);
-        abandon("closed while the session had no socket");
+        Reconnector reconnector = c.resumption.reconnector();
+        if (reconnector == null || !reconnector.isTrying()) {
+          abandon("closed while the session had no socket");
+        } else if (closeWhenReopened == null) {
+          // a client between sockets: what send accepted is queued for the next one, so the close
+          // waits, within the drain deadline, for the session to come back, and then goes on as
+          // from OPEN (PROTOCOL.md §13)
+          closeWhenReopened = code;
+          closeWhenReopenedReason = reason;
+          c.keepAlive.startDrain();
+          c.loop.schedule(reopenWait, System.nanoTime() + Deadlines.nanos(c.config.drainTimeout()));
+          reconnector.attemptNow();
+        }
       }
       default -> {
         // closing already
+      }
+    }
+  }
+
+  /** A client's session has a socket again: a close asked for meanwhile goes on from here. */
+  void onReopened() {
+    GoAwayCode code = closeWhenReopened;
+    if (code != null) {
+      closeWhenReopened = null;
+      c.loop.cancel(reopenWait);
+      beginClose(code, closeWhenReopenedReason);
+    }
+  }
+
+  /** Ends a close that waited for the session to come back, once the drain deadline has passed. */
+  private final class ReopenWait extends DeadlineQueue.Timer {
+    @Override
+    void onTimer(long now) {
+      ConnectionState state = c.state();
+      if (closeWhenReopened != null
+          && (state == ConnectionState.DETACHED || state == ConnectionState.RESUMING)) {
+        closeWhenReopened = null;
+        abandon(
+            "closed while the session had no socket, which did not come back within the drain"
+                + " deadline of "
+                + Deadlines.millis(c.config.drainTimeout())
+                + " ms");
       }
     }
   }

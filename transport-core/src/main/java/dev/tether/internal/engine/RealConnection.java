@@ -341,6 +341,7 @@ final class RealConnection<O, I> implements Connection<O, I>, EventLoop.Handler 
     if (resumed) {
       mailbox.offerEvent(Mailbox.SessionEvent.resumed(resumption.reconnector().attempts()));
     }
+    closer.onReopened();
     io.flush();
   }
 

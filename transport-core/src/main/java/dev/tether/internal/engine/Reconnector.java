@@ -143,6 +143,22 @@ final class Reconnector extends DeadlineQueue.Timer {
     log.debug("gave up: {}", cause.getMessage());
   }
 
+  /**
+   * Returns true if it tries again and again by itself: a close of a session without a socket can
+   * wait for it. Loop thread.
+   */
+  boolean isTrying() {
+    return !stopped;
+  }
+
+  /** Makes the next attempt now instead of after the backoff (the application is closing). */
+  void attemptNow() {
+    if (!stopped && c.state() == ConnectionState.DETACHED) {
+      c.loop.cancel(this);
+      c.loop.schedule(this, System.nanoTime());
+    }
+  }
+
   /** Stops reconnecting: the connection closed. */
   void stop() {
     stopped = true;
