@@ -94,10 +94,10 @@ public class ConnectionClosedException extends TetherException {
 
   /**
    * Returns true if the connection ended gracefully (PROTOCOL.md §8): every accepted message was
-   * written before this side's GOAWAY and the peer ended its side with GOAWAY or end of stream.
-   * Then every message accepted before the close reached the peer, and the peer's handler has it
-   * unless the peer itself failed. When false, the reason says what could not be confirmed.
-   * Meaningful on the exception that {@link Connection#onClose()} completes with.
+   * written before this side's GOAWAY and the peer sent its own GOAWAY (end of stream alone
+   * confirms nothing). Then every message accepted before the close reached the peer, and the
+   * peer's handler has it unless the peer itself failed. When false, the reason says what could not
+   * be confirmed. Meaningful on the exception that {@link Connection#onClose()} completes with.
    */
   public boolean isGraceful() {
     return graceful;

@@ -29,6 +29,10 @@ import org.junit.jupiter.params.provider.ValueSource;
  * and delays. Both sides stream messages and send requests, with handlers on the loop or the pool
  * by the seed; every message and request reaches the other handler exactly once, in order, in one
  * session. 32 seeds passed locally; the build runs three (about 8 s).
+ *
+ * <p>A client that closes at a random moment of that stream keeps PROTOCOL.md §8's promise: either
+ * the close is graceful and every message arrived, or {@code close()} throws saying what was not
+ * confirmed. The three seeds the build runs cover both (20 passed locally).
  */
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
 class ResumptionFaultMixTest {
@@ -186,6 +190,81 @@ class ResumptionFaultMixTest {
     assertThat(clientGot.problem()).isNull();
     assertThat(lost.get()).isZero();
     assertThat(server.connections()).hasSize(1);
+  }
+
+  @ParameterizedTest
+  @ValueSource(longs = {2, 3, 6})
+  void aCloseAtAnyMomentDeliversEverythingOrSaysWhatWasNot(long seed) throws Exception {
+    Random random = new Random(seed * 0x9E3779B97F4A7C15L);
+    InOrder serverGot = new InOrder();
+    Server<Object, Object> server =
+        track(
+            Tether.server(TestTypes.TYPES)
+                .config(
+                    TetherConfig.builder()
+                        .codecs("test")
+                        .heartbeatInterval(Duration.ofMillis(100))
+                        .idleTimeout(Duration.ofMillis(400))
+                        .build())
+                .onMessage((c, m) -> serverGot.accept(((Msg) m).seq()))
+                .bind(new InetSocketAddress("127.0.0.1", 0)));
+    FaultProxy proxy = track(new FaultProxy(server.address()));
+    Connection<Object, Object> client =
+        track(
+            Tether.client(TestTypes.TYPES)
+                .config(
+                    TetherConfig.builder()
+                        .codecs("test")
+                        .heartbeatInterval(Duration.ofMillis(100))
+                        .idleTimeout(Duration.ofMillis(400))
+                        .drainTimeout(Duration.ofSeconds(3))
+                        .build())
+                .reconnect(
+                    ReconnectPolicy.builder()
+                        .backoff(Duration.ofMillis(5), Duration.ofMillis(100))
+                        .build())
+                .connect(proxy.address()));
+    AtomicReference<String> log = new AtomicReference<>("");
+    Thread chaos = new Thread(() -> chaos(proxy, new Random(seed * 31), log), "chaos");
+    chaos.setDaemon(true);
+    chaos.start();
+    int sent = 0;
+    int closeAt = 2_000 + random.nextInt(10_000);
+    for (; sent < closeAt; sent++) {
+      client.send(new Msg("c", sent));
+      if (sent % 10 == 0) {
+        LockSupport.parkNanos(1_000_000);
+      }
+    }
+    ConnectionClosedException thrown = null;
+    try {
+      client.close();
+    } catch (ConnectionClosedException e) {
+      thrown = e;
+    } finally {
+      chaos.interrupt();
+      chaos.join(10_000);
+    }
+    ConnectionClosedException cause =
+        client.onClose().toCompletableFuture().get(20, TimeUnit.SECONDS);
+    System.out.printf(
+        "seed %d: sent %d, server got %d (%s); close %s%n  faults: %s%n",
+        seed,
+        sent,
+        serverGot.count(),
+        serverGot.problem(),
+        thrown == null ? "returned" : "threw: " + thrown.getMessage(),
+        log.get());
+    assertThat(serverGot.problem()).isNull();
+    // PROTOCOL.md §8's promise: everything arrives, or the sender is told
+    if (thrown == null) {
+      assertThat(cause.isGraceful()).as(cause.reason()).isTrue();
+      await().atMost(Duration.ofSeconds(20)).until(() -> serverGot.count() == closeAt);
+    } else {
+      assertThat(cause.isGraceful()).isFalse();
+      assertThat(thrown.reason()).containsAnyOf("never written", "not acknowledged", "confirm");
+      assertThat(serverGot.count()).isLessThanOrEqualTo(closeAt);
+    }
   }
 
   /** Injects one fault every 10..80 ms until interrupted, logging each for the failure message. */

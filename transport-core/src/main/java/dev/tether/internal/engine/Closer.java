@@ -305,6 +305,18 @@ final class Closer {
   void onEndOfStream() {
     eof = true;
     if (peerGoAway || c.state() == ConnectionState.GOAWAY_SENT) {
+      if (!peerGoAway && closeCause != null) {
+        int unacknowledged = c.outbound.unacknowledged(); // known in a resumable session
+        closeCause =
+            amended(
+                closeCause,
+                "peer "
+                    + c.peerName
+                    + " closed without GOAWAY"
+                    + (unacknowledged > 0
+                        ? " (" + unacknowledged + " messages written were not acknowledged)"
+                        : ""));
+      }
       maybeFinish();
       return;
     }
@@ -513,11 +525,10 @@ final class Closer {
     if (c.state() == ConnectionState.CLOSED) {
       return;
     }
+    // end of stream alone does not make a close graceful: only the peer's GOAWAY, which it writes
+    // after it has read ours and all before it, confirms what was written (PROTOCOL.md §8)
     boolean graceful =
-        !failed
-            && c.state() == ConnectionState.GOAWAY_SENT
-            && c.io().isOutputShut()
-            && (peerGoAway || eof);
+        !failed && c.state() == ConnectionState.GOAWAY_SENT && c.io().isOutputShut() && peerGoAway;
     c.moveTo(ConnectionState.CLOSED);
     c.keepAlive.stop();
     c.access.stop();
