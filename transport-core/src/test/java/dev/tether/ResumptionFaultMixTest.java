@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import dev.tether.testing.FaultProxy;
 import dev.tether.testing.InOrder;
 import dev.tether.testing.Msg;
+import dev.tether.testing.Resources;
 import dev.tether.testing.TestTypes;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -41,22 +42,15 @@ class ResumptionFaultMixTest {
 
   private static final int REQUESTS = 500;
 
-  private final List<AutoCloseable> resources = new ArrayList<>();
+  private final Resources resources = new Resources();
 
   @AfterEach
   void closeResources() {
-    for (int i = resources.size() - 1; i >= 0; i--) {
-      try {
-        resources.get(i).close();
-      } catch (Exception e) {
-        // broken on purpose
-      }
-    }
+    resources.close();
   }
 
   private <T extends AutoCloseable> T track(T resource) {
-    resources.add(resource);
-    return resource;
+    return resources.track(resource);
   }
 
   @ParameterizedTest
@@ -65,11 +59,7 @@ class ResumptionFaultMixTest {
     Random random = new Random(seed * 0x9E3779B97F4A7C15L);
     boolean serverOnLoop = random.nextBoolean();
     boolean clientOnLoop = random.nextBoolean();
-    TetherConfig.Builder base =
-        TetherConfig.builder()
-            .codecs("test")
-            .heartbeatInterval(Duration.ofMillis(100))
-            .idleTimeout(Duration.ofMillis(400));
+    TetherConfig.Builder base = fastHeartbeats();
     TetherConfig serverConfig =
         (serverOnLoop ? base.handlersOnEventLoop() : base.handlersOnPool()).build();
     TetherConfig clientConfig =
@@ -200,25 +190,14 @@ class ResumptionFaultMixTest {
     Server<Object, Object> server =
         track(
             Tether.server(TestTypes.TYPES)
-                .config(
-                    TetherConfig.builder()
-                        .codecs("test")
-                        .heartbeatInterval(Duration.ofMillis(100))
-                        .idleTimeout(Duration.ofMillis(400))
-                        .build())
+                .config(fastHeartbeats().build())
                 .onMessage((c, m) -> serverGot.accept(((Msg) m).seq()))
                 .bind(new InetSocketAddress("127.0.0.1", 0)));
     FaultProxy proxy = track(new FaultProxy(server.address()));
     Connection<Object, Object> client =
         track(
             Tether.client(TestTypes.TYPES)
-                .config(
-                    TetherConfig.builder()
-                        .codecs("test")
-                        .heartbeatInterval(Duration.ofMillis(100))
-                        .idleTimeout(Duration.ofMillis(400))
-                        .drainTimeout(Duration.ofSeconds(3))
-                        .build())
+                .config(fastHeartbeats().drainTimeout(Duration.ofSeconds(3)).build())
                 .reconnect(
                     ReconnectPolicy.builder()
                         .backoff(Duration.ofMillis(5), Duration.ofMillis(100))
@@ -265,6 +244,16 @@ class ResumptionFaultMixTest {
       assertThat(thrown.reason()).containsAnyOf("never written", "not acknowledged", "confirm");
       assertThat(serverGot.count()).isLessThanOrEqualTo(closeAt);
     }
+  }
+
+  /**
+   * Heartbeats every 100 ms and a 400 ms idle timeout: black holes of up to 0.9 s are both kinds.
+   */
+  private static TetherConfig.Builder fastHeartbeats() {
+    return TetherConfig.builder()
+        .codecs("test")
+        .heartbeatInterval(Duration.ofMillis(100))
+        .idleTimeout(Duration.ofMillis(400));
   }
 
   /** Injects one fault every 10..80 ms until interrupted, logging each for the failure message. */

@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import dev.tether.testing.FaultProxy;
 import dev.tether.testing.InOrder;
 import dev.tether.testing.Msg;
+import dev.tether.testing.Resources;
 import dev.tether.testing.TestTypes;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -43,22 +44,15 @@ class ResumptionTest {
           .giveUpAfter(Duration.ofSeconds(60))
           .build();
 
-  private final List<AutoCloseable> resources = new ArrayList<>();
+  private final Resources resources = new Resources();
 
   @AfterEach
   void closeResources() {
-    for (int i = resources.size() - 1; i >= 0; i--) {
-      try {
-        resources.get(i).close();
-      } catch (Exception e) {
-        // a resource a test has broken on purpose
-      }
-    }
+    resources.close();
   }
 
   private <T extends AutoCloseable> T track(T resource) {
-    resources.add(resource);
-    return resource;
+    return resources.track(resource);
   }
 
   @Test
@@ -132,6 +126,16 @@ class ResumptionTest {
         MESSAGES, answers.size(), proxy.accepted() - 1, resumed.get());
     assertThat(server.connections()).as("one session throughout").hasSize(1);
     serverStream.get().join(10_000);
+  }
+
+  /** A listener that counts the session's disconnections. */
+  private static ReconnectListener<Object, Object> counting(AtomicInteger disconnects) {
+    return new ReconnectListener<>() {
+      @Override
+      public void onDisconnected(Connection<Object, Object> c, ConnectionClosedException cause) {
+        disconnects.incrementAndGet();
+      }
+    };
   }
 
   /** Resets every proxied connection every {@code minMillis}..{@code maxMillis}, until stopped. */
@@ -228,14 +232,7 @@ class ResumptionTest {
                     ReconnectPolicy.builder()
                         .backoff(Duration.ofMinutes(1), Duration.ofMinutes(1))
                         .build())
-                .onReconnect(
-                    new ReconnectListener<>() {
-                      @Override
-                      public void onDisconnected(
-                          Connection<Object, Object> c, ConnectionClosedException cause) {
-                        disconnects.incrementAndGet();
-                      }
-                    })
+                .onReconnect(counting(disconnects))
                 .connect(proxy.address()));
     client.send(new Msg("before", 0));
     await().atMost(Duration.ofSeconds(20)).until(() -> serverGot.count() == 1);
@@ -274,14 +271,7 @@ class ResumptionTest {
                         .drainTimeout(Duration.ofMillis(500))
                         .build())
                 .reconnect(FAST)
-                .onReconnect(
-                    new ReconnectListener<>() {
-                      @Override
-                      public void onDisconnected(
-                          Connection<Object, Object> c, ConnectionClosedException cause) {
-                        disconnects.incrementAndGet();
-                      }
-                    })
+                .onReconnect(counting(disconnects))
                 .connect(server.address()));
     serverRuntime.close(); // the server is gone for good
     await().atMost(Duration.ofSeconds(20)).until(() -> disconnects.get() == 1);
