@@ -7,6 +7,7 @@ import dev.tether.testing.Msg;
 import dev.tether.testing.TestTypes;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -55,7 +56,7 @@ class CloseFromHandlerTest {
       client.send(new Msg("shut down", 1));
 
       closeReturned.get(20, TimeUnit.SECONDS);
-      for (Connection<Object, Object> c : java.util.List.of(client, other)) {
+      for (Connection<Object, Object> c : List.of(client, other)) {
         ConnectionClosedException cause =
             c.onClose().toCompletableFuture().get(20, TimeUnit.SECONDS);
         assertThat(cause.code()).as(cause.reason()).isEqualTo(GoAwayCode.SHUTTING_DOWN);

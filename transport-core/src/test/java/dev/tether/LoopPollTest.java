@@ -11,6 +11,7 @@ import java.lang.management.ThreadInfo;
 import java.lang.management.ThreadMXBean;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
@@ -120,7 +121,7 @@ class LoopPollTest {
     }
   }
 
-  private static java.util.List<String> loopThreads(String prefix) {
+  private static List<String> loopThreads(String prefix) {
     return Thread.getAllStackTraces().keySet().stream()
         .filter(t -> t.isAlive() && t.getName().startsWith(prefix + "-loop-"))
         .map(Thread::getName)

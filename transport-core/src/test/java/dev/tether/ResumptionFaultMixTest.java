@@ -59,11 +59,8 @@ class ResumptionFaultMixTest {
     Random random = new Random(seed * 0x9E3779B97F4A7C15L);
     boolean serverOnLoop = random.nextBoolean();
     boolean clientOnLoop = random.nextBoolean();
-    TetherConfig.Builder base = fastHeartbeats();
-    TetherConfig serverConfig =
-        (serverOnLoop ? base.handlersOnEventLoop() : base.handlersOnPool()).build();
-    TetherConfig clientConfig =
-        (clientOnLoop ? base.handlersOnEventLoop() : base.handlersOnPool()).build();
+    TetherConfig serverConfig = handlers(fastHeartbeats(), serverOnLoop).build();
+    TetherConfig clientConfig = handlers(fastHeartbeats(), clientOnLoop).build();
     InOrder serverGot = new InOrder();
     InOrder clientGot = new InOrder();
     AtomicInteger resumed = new AtomicInteger();
@@ -249,6 +246,10 @@ class ResumptionFaultMixTest {
   /**
    * Heartbeats every 100 ms and a 400 ms idle timeout: black holes of up to 0.9 s are both kinds.
    */
+  private static TetherConfig.Builder handlers(TetherConfig.Builder builder, boolean onLoop) {
+    return onLoop ? builder.handlersOnEventLoop() : builder.handlersOnPool();
+  }
+
   private static TetherConfig.Builder fastHeartbeats() {
     return TetherConfig.builder()
         .codecs("test")

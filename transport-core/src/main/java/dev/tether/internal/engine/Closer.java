@@ -42,10 +42,9 @@ final class Closer {
   private boolean cutReached;
   private boolean failed;
 
-  /** A close asked for while a reconnecting client's session had no socket; null if none. */
-  private GoAwayCode closeWhenReopened;
+  /** True while a close asked for between a reconnecting client's sockets waits for the next. */
+  private boolean closeWhenReopened;
 
-  private String closeWhenReopenedReason;
   private final ReopenWait reopenWait = new ReopenWait();
 
   Closer(RealConnection<?, ?> connection) {
@@ -180,14 +179,12 @@ final class Closer {
         Reconnector reconnector = c.resumption.reconnector();
         if (reconnector == null || !reconnector.isTrying()) {
           abandon("closed while the session had no socket");
-        } else if (closeWhenReopened == null) {
+        } else if (!closeWhenReopened) {
           // a client between sockets: what send accepted is queued for the next one, so the close
           // waits, within the drain deadline, for the session to come back, and then goes on as
-          // from OPEN (PROTOCOL.md §13)
-          closeWhenReopened = code;
-          closeWhenReopenedReason = reason;
-          c.keepAlive.startDrain();
-          c.loop.schedule(reopenWait, System.nanoTime() + Deadlines.nanos(c.config.drainTimeout()));
+          // from OPEN (PROTOCOL.md §13) with the code and reason of closeCause
+          closeWhenReopened = true;
+          c.loop.schedule(reopenWait, c.keepAlive.startDrain());
           reconnector.attemptNow();
         }
       }
@@ -199,11 +196,10 @@ final class Closer {
 
   /** A client's session has a socket again: a close asked for meanwhile goes on from here. */
   void onReopened() {
-    GoAwayCode code = closeWhenReopened;
-    if (code != null) {
-      closeWhenReopened = null;
+    if (closeWhenReopened) {
+      closeWhenReopened = false;
       c.loop.cancel(reopenWait);
-      beginClose(code, closeWhenReopenedReason);
+      beginClose(closeCause.code(), closeCause.reason());
     }
   }
 
@@ -212,9 +208,9 @@ final class Closer {
     @Override
     void onTimer(long now) {
       ConnectionState state = c.state();
-      if (closeWhenReopened != null
+      if (closeWhenReopened
           && (state == ConnectionState.DETACHED || state == ConnectionState.RESUMING)) {
-        closeWhenReopened = null;
+        closeWhenReopened = false;
         abandon(
             "closed while the session had no socket, which did not come back within the drain"
                 + " deadline of "

@@ -92,14 +92,17 @@ final class KeepAlive extends DeadlineQueue.Timer {
     reschedule(now);
   }
 
-  /** Starts the drain deadline of a close, once. */
-  void startDrain() {
+  /**
+   * Starts the drain deadline of a close, once; returns it (in {@link System#nanoTime()} units).
+   */
+  long startDrain() {
     if (!drainScheduled) {
       drainScheduled = true;
       long now = System.nanoTime();
       drainDeadline = Deadlines.after(now, Deadlines.nanos(connection.config.drainTimeout()));
       reschedule(now);
     }
+    return drainDeadline;
   }
 
   /** A frame was read. */

@@ -456,32 +456,31 @@ public final class RealServer<O, I>
       closes.add(c.onClose().toCompletableFuture());
       mayWait &= !EventLoop.cannotAwaitClose(c);
     }
-    CompletableFuture<Void> closed =
-        CompletableFuture.allOf(closes.toArray(CompletableFuture[]::new));
     long millis = Deadlines.millis(deadline);
+    CompletableFuture<Void> finished =
+        CompletableFuture.allOf(closes.toArray(CompletableFuture[]::new))
+            .orTimeout(millis, TimeUnit.MILLISECONDS)
+            .handle(
+                (done, timeout) -> {
+                  finishClose(connections, timeout != null, millis);
+                  return null;
+                });
     if (!mayWait) {
       // a handler of one of these connections, or a loop, that the closes wait for: waiting here
       // would hold them up until the deadline, so the rest happens when they are done
-      closed
-          .orTimeout(millis, TimeUnit.MILLISECONDS)
-          .whenComplete((done, timeout) -> closed(connections, timeout != null, millis));
       return;
     }
     EventLoop.beforeWaiting(); // in another connection's handler on a loop: the loop goes on
-    boolean timedOut = false;
     try {
-      closed.get(millis, TimeUnit.MILLISECONDS);
-    } catch (java.util.concurrent.TimeoutException e) {
-      timedOut = true;
+      finished.get(); // bounded by orTimeout
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (java.util.concurrent.ExecutionException e) {
-      throw new IllegalStateException("close futures never fail", e);
+      throw new IllegalStateException("finishing the close failed", e);
     }
-    closed(connections, timedOut, millis);
   }
 
-  private void closed(List<RealConnection<?, ?>> connections, boolean timedOut, long millis) {
+  private void finishClose(List<RealConnection<?, ?>> connections, boolean timedOut, long millis) {
     if (timedOut) {
       log.warn("{} connections did not close within {} ms; closing them now", all.size(), millis);
       for (RealConnection<?, ?> c : all) {
