@@ -22,6 +22,8 @@ import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLParameters;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import tlschannel.ClientTlsChannel;
 import tlschannel.TlsChannel;
 
@@ -72,14 +74,16 @@ class TlsCloseTest {
     assertThat(serverSaw.get().messagesNotSent()).isZero();
   }
 
-  @Test
-  void everythingSentBeforeEitherSideClosesArrivesAndBothCloseGracefully() throws Exception {
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"TLSv1.3", "TLSv1.2"})
+  void everythingSentBeforeEitherSideClosesArrivesAndBothCloseGracefully(String protocol)
+      throws Exception {
     AtomicLong received = new AtomicLong();
     AtomicReference<ConnectionClosedException> serverSaw = new AtomicReference<>();
     Server<Object, Object> server =
         Tether.server(TestTypes.TYPES)
             .codecs("test")
-            .tls(pki.serverTls().build())
+            .tls(pki.serverTls().protocols("TLSv1.3", "TLSv1.2").build())
             .onMessage(
                 (c, m) -> {
                   received.incrementAndGet();
@@ -92,7 +96,7 @@ class TlsCloseTest {
       Connection<Object, Object> client =
           Tether.client(TestTypes.TYPES)
               .codecs("test")
-              .tls(pki.clientTls().build())
+              .tls(pki.clientTls().protocols(protocol).build())
               .onMessage((c, m) -> echoed.incrementAndGet())
               .connect(server.address());
       for (int i = 0; i < 20_000; i++) {

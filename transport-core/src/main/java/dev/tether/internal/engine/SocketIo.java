@@ -544,6 +544,14 @@ final class SocketIo {
         flushNextTurn();
       }
       if (connection.state() == ConnectionState.GOAWAY_SENT && outbound.isDrained()) {
+        if (tls != null && !tls.halfCloses()) {
+          // TLS 1.2 has no half-close: the peer's engine would answer close_notify by closing its
+          // own output, cutting off the answers and the GOAWAY this side reads on for. So this
+          // side only stops writing; close_notify goes with the socket's close.
+          outputShut = true;
+          connection.closer.onOutputShut();
+          return;
+        }
         if (tls != null && !tls.closeOutput()) {
           interest(SelectionKey.OP_WRITE, true); // close_notify waits for room
           return;

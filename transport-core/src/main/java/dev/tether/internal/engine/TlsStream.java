@@ -476,9 +476,18 @@ final class TlsStream implements ByteChannel {
   }
 
   /**
+   * Returns true if the negotiated protocol lets one direction end while the other goes on: TLS 1.3
+   * does; in TLS 1.2 a close_notify ends both, as the JDK's engine answers it by closing its own
+   * output.
+   */
+  boolean halfCloses() {
+    return !"TLSv1.2".equals(protocol());
+  }
+
+  /**
    * The half-close: once everything is written, sends close_notify (TLS's end of this direction)
    * and returns true when it is on the socket; the caller then shuts the socket's output. Reading
-   * goes on: TLS 1.3 allows it, and the JDK's TLS 1.2 engine does too. Loop thread.
+   * goes on. Only where {@link #halfCloses()}. Loop thread.
    */
   boolean closeOutput() throws IOException {
     if (mode != Mode.ESTABLISHED) {
