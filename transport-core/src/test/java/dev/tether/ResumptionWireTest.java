@@ -59,6 +59,24 @@ class ResumptionWireTest {
     throw new AssertionError("no RESUME entry in " + Hex.encode(welcome.extensions()));
   }
 
+  /**
+   * The extensions field with a RESUME entry and a CREDENTIALS entry (kind 2) for a bearer token.
+   */
+  private static byte[] resumeWithCredentials(
+      int kind, byte[] token, long received, String bearer) {
+    byte[] scheme = "bearer".getBytes(StandardCharsets.UTF_8);
+    byte[] value = bearer.getBytes(StandardCharsets.UTF_8);
+    int length = 2 + scheme.length + value.length;
+    return ByteBuffer.allocate(4 + 25 + 4 + length)
+        .put(resumeExtension(kind, token, received))
+        .putShort((short) 2)
+        .putShort((short) length)
+        .putShort((short) scheme.length)
+        .put(scheme)
+        .put(value)
+        .array();
+  }
+
   private static byte[] echo(long seq) {
     return OutboundBoundTest.msg("e" + seq, seq);
   }
@@ -113,6 +131,71 @@ class ResumptionWireTest {
         assertThat(seqOf(second.readFrameSkippingControl())).isEqualTo(4);
       }
       assertThat(server.connections()).as("still one session").hasSize(1);
+    }
+  }
+
+  @Test
+  void aSessionTokenFromAnotherNodeOrUnderOtherCredentialsResumesNothing() throws Exception {
+    try (Server<Object, Object> server =
+        Tether.server(TestTypes.TYPES)
+            .codecs("test")
+            .sessionResumption(Duration.ofSeconds(30), 1 << 20)
+            .authorizer(request -> Admission.admit()) // every client is admitted, as itself
+            .onMessage((c, m) -> c.send(m))
+            .bind(new InetSocketAddress("127.0.0.1", 0))) {
+      byte[] token;
+      try (RawPeer first = RawPeer.connect(server.address())) {
+        RawPeer.Welcome welcome =
+            first.handshake(
+                hello().nodeId(7).extensions(resumeWithCredentials(0, new byte[16], 0, "owner")));
+        token = Arrays.copyOfRange(resumeEntry(welcome), 1, 17);
+
+        // while the owner is connected: a refused client must not cut the owner's socket either
+        assertResumeRefused(
+            server,
+            hello().nodeId(7).extensions(resumeWithCredentials(1, token, 0, "thief")),
+            "cannot resume: the session was started with other credentials than this client"
+                + " presents");
+        first.writeData(1, echo(1));
+        assertThat(seqOf(first.readFrameSkippingControl())).isEqualTo(1);
+        first.resetAbruptly(); // no GOAWAY: the session waits on the server
+      }
+
+      assertResumeRefused(
+          server,
+          hello().nodeId(8).extensions(resumeWithCredentials(1, token, 1, "owner")),
+          "cannot resume: the session was started by node 7, and this client announces node 8");
+      assertResumeRefused(
+          server,
+          hello().nodeId(7).extensions(resumeWithCredentials(1, token, 1, "thief")),
+          "cannot resume: the session was started with other credentials than this client"
+              + " presents");
+      assertResumeRefused(
+          server,
+          hello().nodeId(7).extensions(resumeExtension(1, token, 1)),
+          "cannot resume: the session was started with other credentials than this client"
+              + " presents");
+
+      try (RawPeer back = RawPeer.connect(server.address())) {
+        RawPeer.Welcome welcome =
+            back.handshake(
+                hello().nodeId(7).extensions(resumeWithCredentials(1, token, 1, "owner")));
+        assertThat(resumeEntry(welcome)[0]).as("kind: resumed").isEqualTo((byte) 1);
+        back.writeData(1, echo(2)); // the session goes on where it was: nothing repeated
+        assertThat(seqOf(back.readFrameSkippingControl())).isEqualTo(2);
+      }
+      assertThat(server.connections()).as("still the one session").hasSize(1);
+      assertThat(server.connections().get(0).peer().nodeId()).isEqualTo(7);
+    }
+  }
+
+  private static void assertResumeRefused(Server<?, ?> server, RawPeer.Hello hello, String why)
+      throws Exception {
+    try (RawPeer peer = RawPeer.connect(server.address())) {
+      peer.writePreambleAndHello(hello);
+      RawPeer.GoAway refusal = peer.readRefusal();
+      assertThat(refusal.code()).isEqualTo(GoAwayCode.UNAUTHORIZED.code());
+      assertThat(refusal.reason()).isEqualTo(why);
     }
   }
 

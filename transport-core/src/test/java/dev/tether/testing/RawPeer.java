@@ -417,6 +417,11 @@ public final class RawPeer implements AutoCloseable {
           .schemaFingerprint(fingerprint(types.fingerprintText()));
     }
 
+    public Hello nodeId(long nodeId) {
+      this.nodeId = nodeId;
+      return this;
+    }
+
     public Hello appProtocol(String appProtocol) {
       this.appProtocol = appProtocol;
       return this;

@@ -218,7 +218,7 @@ final class Handshaker {
             credentials,
             codec,
             () -> {
-              handOver(session, ask);
+              handOver(session, ask, hello.nodeId(), credentials);
               return false;
             });
         return false;
@@ -234,18 +234,19 @@ final class Handshaker {
         credentials,
         codecName,
         () -> {
-          welcomeAndOpen(hello, ask, codecName, codec);
+          welcomeAndOpen(hello, ask, codecName, codec, credentials);
           return true;
         });
   }
 
   /** Server: answers an admitted HELLO with the preamble and WELCOME, and opens. */
-  private void welcomeAndOpen(Handshake hello, Resume ask, String codecName, Codec codec) {
+  private void welcomeAndOpen(
+      Handshake hello, Resume ask, String codecName, Codec codec, Credentials credentials) {
     SessionRegistry sessions = connection.listener.sessions();
     byte[] resume = null;
     if (ask != null) {
       byte[] token = sessions.register(connection);
-      connection.resumption.activate(token);
+      connection.resumption.activate(token, credentials);
       int kind = ask.kind() == Resume.START ? Resume.STARTED : Resume.LOST;
       resume = new Resume(kind, token, 0).encode();
     }
@@ -318,11 +319,13 @@ final class Handshaker {
    * socket to that session (on the session's loop) and is gone. The client sends nothing after its
    * HELLO until the WELCOME, so nothing is left unread here.
    */
-  private void handOver(RealConnection<?, ?> session, Resume ask) {
+  private void handOver(
+      RealConnection<?, ?> session, Resume ask, long nodeId, Credentials credentials) {
     String codec = session.codecName();
     AccessCheck.Grant grant = connection.access.grant();
     SocketIo socket = connection.retire();
-    session.loop.execute(() -> session.resumption.adopt(socket, ask, codec, grant));
+    session.loop.execute(
+        () -> session.resumption.adopt(socket, ask, codec, grant, nodeId, credentials));
   }
 
   /** Creates the agreed codec; a codec that cannot start is refused at once, saying why. */

@@ -1,6 +1,7 @@
 package dev.tether.internal.engine;
 
 import dev.tether.ConnectionClosedException;
+import dev.tether.Credentials;
 import dev.tether.GoAwayCode;
 import dev.tether.ReconnectPolicy;
 import dev.tether.internal.wire.Extensions;
@@ -14,6 +15,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.security.cert.X509Certificate;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,6 +46,9 @@ final class Resumption {
 
   private byte[] token;
   private boolean active;
+
+  /** Server: the credentials the session's client presented when it started; null if none. */
+  private Credentials startedWith;
 
   /** Message frames received in this session: DATA, REQUEST and RESPONSE. */
   private long received;
@@ -112,6 +117,15 @@ final class Resumption {
 
   /** Starts counting and replaying: the session has a token both sides know. */
   void activate(byte[] sessionToken) {
+    activate(sessionToken, null);
+  }
+
+  /**
+   * As {@link #activate(byte[])}, on a server whose client started the session presenting {@code
+   * credentials} (null if none): only a client presenting the same may resume it.
+   */
+  void activate(byte[] sessionToken, Credentials credentials) {
+    startedWith = credentials;
     token = sessionToken;
     active = true;
     received = 0;
@@ -317,11 +331,32 @@ final class Resumption {
    * Server: the client came back on the socket {@code previous} asking to resume, having received
    * {@code ask.received()} message frames; this session takes the socket (and its TLS) over from
    * the connection that read the HELLO, which admitted the client again ({@code grant}; null
-   * without an authorizer).
+   * without an authorizer). That HELLO announced {@code nodeId} and presented {@code credentials}
+   * (null if none).
    */
-  void adopt(SocketIo previous, Resume ask, String welcomeCodec, AccessCheck.Grant grant) {
+  void adopt(
+      SocketIo previous,
+      Resume ask,
+      String welcomeCodec,
+      AccessCheck.Grant grant,
+      long nodeId,
+      Credentials credentials) {
     SocketChannel channel = previous.channel;
     ConnectionState state = c.state();
+    // who asks first: a client that may not have the session must not cut its socket either
+    if (!sameCertificate(previous.peerCertificates())) {
+      refuse(
+          previous,
+          GoAwayCode.UNAUTHORIZED,
+          "cannot resume: the session was started with another client certificate");
+      return;
+    }
+    String otherPeer = otherPeer(nodeId, credentials);
+    if (otherPeer != null) {
+      refuse(
+          previous, GoAwayCode.UNAUTHORIZED, "cannot resume: the session was started " + otherPeer);
+      return;
+    }
     if (state == ConnectionState.OPEN) {
       c.io().close(); // the old socket is half-open: the client has moved on
       c.keepAlive.stop();
@@ -329,13 +364,6 @@ final class Resumption {
     }
     if (c.state() != ConnectionState.DETACHED) {
       refuse(previous, GoAwayCode.INTERNAL_ERROR, "the session is closing; connect again");
-      return;
-    }
-    if (!sameCertificate(previous.peerCertificates())) {
-      refuse(
-          previous,
-          GoAwayCode.UNAUTHORIZED,
-          "cannot resume: the session was started with another client certificate");
       return;
     }
     if (!c.outbound.rewind(ask.received())) {
@@ -380,6 +408,24 @@ final class Resumption {
   private boolean sameCertificate(List<X509Certificate> resuming) {
     List<X509Certificate> original = c.peer() == null ? List.of() : c.peer().certificates();
     return original.isEmpty() || !resuming.isEmpty() && original.get(0).equals(resuming.get(0));
+  }
+
+  /**
+   * Returns how the session's client differs from one that announces {@code nodeId} and presents
+   * {@code credentials}, or null if it does not: as with certificates, a token alone does not move
+   * a session to another node or another holder of credentials.
+   */
+  private String otherPeer(long nodeId, Credentials credentials) {
+    long startedBy = c.peer() == null ? 0 : c.peer().nodeId();
+    if (nodeId != startedBy) {
+      return "by node " + startedBy + ", and this client announces node " + nodeId;
+    }
+    if (!Objects.equals(credentials, startedWith)) {
+      return startedWith == null
+          ? "without credentials, and this client presents some"
+          : "with other credentials than this client presents";
+    }
+    return null;
   }
 
   /** Tells a socket that cannot be adopted why, as a server does (preamble, GOAWAY), and closes. */
