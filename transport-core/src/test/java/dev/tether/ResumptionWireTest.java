@@ -10,7 +10,9 @@ import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
@@ -196,6 +198,48 @@ class ResumptionWireTest {
       RawPeer.GoAway refusal = peer.readRefusal();
       assertThat(refusal.code()).isEqualTo(GoAwayCode.UNAUTHORIZED.code());
       assertThat(refusal.reason()).isEqualTo(why);
+    }
+  }
+
+  @Test
+  void detachedSessionsCountWhatTheyHoldAgainstTheBudgetNotOnlyTheirFrames() throws Exception {
+    int budget = 1 << 20;
+    int sessions = 400; // each holds far more memory than its one unacknowledged frame
+    try (Server<Object, Object> server =
+        Tether.server(TestTypes.TYPES)
+            .codecs("test")
+            .sessionResumption(Duration.ofSeconds(30), budget)
+            .onMessage((c, m) -> c.send(m))
+            .bind(new InetSocketAddress("127.0.0.1", 0))) {
+      List<byte[]> tokens = new ArrayList<>();
+      for (int i = 0; i < sessions; i++) {
+        try (RawPeer peer = RawPeer.connect(server.address())) {
+          RawPeer.Welcome welcome =
+              peer.handshake(hello().extensions(resumeExtension(0, new byte[16], 0)));
+          tokens.add(Arrays.copyOfRange(resumeEntry(welcome), 1, 17));
+          peer.writeData(1, echo(i));
+          assertThat(seqOf(peer.readFrameSkippingControl())).isEqualTo(i);
+          peer.resetAbruptly();
+        }
+      }
+
+      // 8 KiB a session, as SessionRegistry counts: at most 128 fit in 1 MiB
+      int kept = budget / (8 * 1024);
+      await()
+          .atMost(Duration.ofSeconds(20))
+          .untilAsserted(() -> assertThat(server.connections()).hasSizeBetween(kept - 8, kept));
+      try (RawPeer oldest = RawPeer.connect(server.address())) {
+        RawPeer.Welcome welcome =
+            oldest.handshake(hello().extensions(resumeExtension(1, tokens.get(0), 1)));
+        assertThat(resumeEntry(welcome)[0])
+            .as("kind: lost, the session was let go")
+            .isEqualTo((byte) 2);
+      }
+      try (RawPeer newest = RawPeer.connect(server.address())) {
+        RawPeer.Welcome welcome =
+            newest.handshake(hello().extensions(resumeExtension(1, tokens.get(sessions - 1), 1)));
+        assertThat(resumeEntry(welcome)[0]).as("kind: resumed").isEqualTo((byte) 1);
+      }
     }
   }
 

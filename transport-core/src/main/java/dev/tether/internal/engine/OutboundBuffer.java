@@ -650,6 +650,22 @@ final class OutboundBuffer {
     }
   }
 
+  /**
+   * Gives back what a session waiting for its client need not hold: the ring if it is empty, and
+   * the replay ring's room beyond the frames it keeps.
+   */
+  synchronized void trimWhileDetached() {
+    trim();
+    if (replay != null) {
+      replay.trimToSize();
+    }
+  }
+
+  /** Returns the bytes of memory held: both rings' capacity, and the sends waiting for room. */
+  synchronized long retainedBytes() {
+    return ring.length + (replay == null ? 0 : replay.capacity()) + pendingBytes;
+  }
+
   // ------------------------------------------------------------------ internals (lock held)
 
   /** Frames go to an open socket, and after a close (a refusal's GOAWAY follows the preamble). */

@@ -101,6 +101,23 @@ final class ReplayRing {
     return size;
   }
 
+  /** Returns the bytes of memory the ring holds, kept frames and room for more. */
+  int capacity() {
+    return ring.length;
+  }
+
+  /** Gives back the room beyond the frames held; the next {@link #add} grows the ring again. */
+  void trimToSize() {
+    if (ring.length > size) {
+      byte[] exact = size == 0 ? EMPTY : new byte[size];
+      int first = Math.min(size, ring.length - head);
+      System.arraycopy(ring, head, exact, 0, first);
+      System.arraycopy(ring, 0, exact, first, size - first);
+      ring = exact;
+      head = 0;
+    }
+  }
+
   int frames() {
     return frames;
   }

@@ -22,6 +22,15 @@ import org.slf4j.LoggerFactory;
 final class SessionRegistry {
   private static final Logger log = LoggerFactory.getLogger(SessionRegistry.class);
 
+  /**
+   * What a session holds besides its outbound buffer, counted against the budget: its connection,
+   * mailbox, decoder and timers; measured at about 3.7 KB for a session that exchanged nothing and
+   * 5.9 KB for one that exchanged a message each way. Without it, sessions that hold no frames
+   * would cost the budget nothing, and a client that starts sessions and drops their sockets could
+   * make the server keep any number of them.
+   */
+  static final long SESSION_BYTES = 8 * 1024;
+
   private final SecureRandom random = new SecureRandom();
   private final Duration timeout;
   private final long maxDetachedBytes;
@@ -61,18 +70,22 @@ final class SessionRegistry {
     }
   }
 
-  /** A session lost its socket; lets the longest-waiting ones go while over the budget. */
+  /**
+   * A session lost its socket; lets the longest-waiting ones go while the memory they hold is over
+   * the budget.
+   */
   void onDetached(RealConnection<?, ?> session) {
+    session.outbound.trimWhileDetached();
     List<RealConnection<?, ?>> evicted = new ArrayList<>();
     synchronized (detached) {
       detached.add(session);
       long total = 0;
       for (RealConnection<?, ?> s : detached) {
-        total += s.outbound.size();
+        total += weight(s);
       }
       for (var it = detached.iterator(); it.hasNext() && total > maxDetachedBytes; ) {
         RealConnection<?, ?> oldest = it.next();
-        total -= oldest.outbound.size();
+        total -= weight(oldest);
         it.remove();
         evicted.add(oldest);
       }
@@ -96,6 +109,11 @@ final class SessionRegistry {
     synchronized (detached) {
       detached.remove(session);
     }
+  }
+
+  /** The memory a detached session holds, as the budget counts it. */
+  private static long weight(RealConnection<?, ?> session) {
+    return SESSION_BYTES + session.outbound.retainedBytes();
   }
 
   int detachedCount() {

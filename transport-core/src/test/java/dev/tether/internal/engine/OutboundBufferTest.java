@@ -10,6 +10,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The outbound ring as the loop uses it: frames of every length appended while earlier ones are
@@ -54,8 +56,10 @@ class OutboundBufferTest {
     assertThat(buffer.queuedMessages()).isZero();
   }
 
-  @Test
-  void aResumedSessionWritesTheUnacknowledgedFramesAgainByteForByte() throws Exception {
+  @ParameterizedTest(name = "trimmed while detached: {0}")
+  @ValueSource(booleans = {false, true})
+  void aResumedSessionWritesTheUnacknowledgedFramesAgainByteForByte(boolean trimmed)
+      throws Exception {
     buffer.enableReplay();
     ByteArrayOutputStream written = new ByteArrayOutputStream();
     List<byte[]> frames = new ArrayList<>();
@@ -76,6 +80,11 @@ class OutboundBufferTest {
       writeSome(written, 4_096);
     }
     long peerReceived = acknowledged;
+    if (trimmed) {
+      long before = buffer.retainedBytes();
+      buffer.trimWhileDetached(); // the socket failed: the rings keep only their frames
+      assertThat(buffer.retainedBytes()).isLessThan(before);
+    }
 
     assertThat(buffer.rewind(peerReceived)).isTrue();
     ByteArrayOutputStream again = new ByteArrayOutputStream();
@@ -88,6 +97,28 @@ class OutboundBufferTest {
     }
     assertThat(again.toByteArray()).isEqualTo(expected.toByteArray());
     assertThat(buffer.sentSeq()).isEqualTo(frames.size());
+
+    // the session goes on: the rings grow again, and a second resumption replays from them
+    for (int round = 0; round < 200; round++) {
+      byte[] frame = frame(FrameType.DATA, random.nextInt(2_000), 10_000 + round);
+      append(frame);
+      frames.add(frame);
+      writeSome(again, 1 + random.nextInt(4_000));
+    }
+    while (buffer.unwritten() > 0) {
+      writeSome(again, 4_096);
+    }
+    buffer.trimWhileDetached();
+    assertThat(buffer.rewind(peerReceived)).isTrue();
+    ByteArrayOutputStream third = new ByteArrayOutputStream();
+    while (buffer.unwritten() > 0) {
+      writeSome(third, 1 + random.nextInt(4_000));
+    }
+    ByteArrayOutputStream all = new ByteArrayOutputStream();
+    for (int i = (int) peerReceived; i < frames.size(); i++) {
+      all.write(frames.get(i));
+    }
+    assertThat(third.toByteArray()).isEqualTo(all.toByteArray());
   }
 
   @Test
