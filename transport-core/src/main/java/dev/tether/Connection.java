@@ -108,7 +108,10 @@ public interface Connection<O, I> extends AutoCloseable {
    * ConnectionClosedException} if the connection ends first. Blocks like {@link #send} while the
    * outbound queue is full. A thread waiting in {@code get} is woken straight from the event loop;
    * dependent actions ({@code thenApply}, {@code whenComplete}, ...) always run on the handler
-   * executor, never on an event loop, so they may block.
+   * executor, never on an event loop, so they may block. A handler that always runs on the event
+   * loop ({@link TetherConfig.Builder#handlersOnEventLoop()}) must not wait for the future: there
+   * {@code get} and {@code join} throw {@link IllegalStateException} unless it is complete, rather
+   * than block the loop that would read the response.
    */
   CompletableFuture<I> request(O message);
 
@@ -143,7 +146,9 @@ public interface Connection<O, I> extends AutoCloseable {
    * @return the message, or null if none arrived in time
    * @throws ConnectionClosedException once the connection has closed and every message that arrived
    *     before has been taken
-   * @throws IllegalStateException if the connection has a message handler
+   * @throws IllegalStateException if the connection has a message handler, or if no message is
+   *     there yet and the caller is an event loop (a handler that always runs on the loop, {@link
+   *     TetherConfig.Builder#handlersOnEventLoop()}), which must not wait
    * @throws dev.tether.codec.CodecException if the next message cannot be decoded: one larger than
    *     64 KiB is decoded here rather than on the event loop, so its failure is reported here; the
    *     connection then closes with {@link GoAwayCode#CODEC_ERROR} (an {@link Error} from the codec

@@ -220,4 +220,82 @@ class HandlersOnTheLoopTest {
       assertThat(client.isOpen()).isTrue();
     }
   }
+
+  @Test
+  void aHandlerThatAlwaysRunsOnTheLoopIsToldAtOnceThatItMayNotWaitForAResponse() throws Exception {
+    // Netty throws BlockingOperationException here; blocking would stop the one loop, which must
+    // read the response and fire the request's timeout: it waited forever
+    TetherConfig onLoop = CONFIG.toBuilder().handlersOnEventLoop().build();
+    CompletableFuture<Throwable> refused = new CompletableFuture<>();
+    try (Server<Object, Object> server =
+            server()
+                .config(onLoop)
+                .onMessage(
+                    (c, m) -> {
+                      CompletableFuture<Object> answer = c.request(new Msg("back", 1));
+                      try {
+                        answer.join();
+                        refused.complete(null);
+                      } catch (Throwable t) {
+                        refused.complete(t);
+                      }
+                      answer.whenComplete(
+                          (a, e) -> c.send(new Msg("answered " + ((Msg) a).text(), 2)));
+                    })
+                .onRequest((c, m) -> m)
+                .bind(new InetSocketAddress("127.0.0.1", 0));
+        Connection<Object, Object> client =
+            Tether.client(TestTypes.TYPES)
+                .config(CONFIG)
+                .onRequest((c, m) -> new Msg("client", ((Msg) m).seq()))
+                .connect(server.address())) {
+      client.send(new Msg("go", 0));
+
+      assertThat(refused.get(10, TimeUnit.SECONDS))
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageStartingWith("waiting for a response on an event loop would block it")
+          .hasMessageContaining("handlersOnEventLoop");
+      // the loop went on: the callback got the answer, and the connection serves requests
+      assertThat(client.receive(Duration.ofSeconds(10))).isEqualTo(new Msg("answered client", 2));
+      assertThat(client.request(new Msg("ping", 3)).get(10, TimeUnit.SECONDS))
+          .isEqualTo(new Msg("ping", 3));
+    }
+  }
+
+  @Test
+  void aHandlerThatAlwaysRunsOnTheLoopIsToldAtOnceThatItMayNotWaitForAMessage() throws Exception {
+    TetherConfig onLoop = CONFIG.toBuilder().handlersOnEventLoop().build();
+    CompletableFuture<Connection<Object, Object>> inbox = new CompletableFuture<>();
+    CompletableFuture<Throwable> refused = new CompletableFuture<>();
+    try (Server<Object, Object> server =
+            server()
+                .config(onLoop)
+                .onMessage(
+                    (c, m) -> {
+                      try {
+                        inbox.join().receive(Duration.ofSeconds(30)); // nothing will come
+                        refused.complete(null);
+                      } catch (Throwable t) {
+                        refused.complete(t);
+                      }
+                    })
+                .onRequest((c, m) -> m)
+                .bind(new InetSocketAddress("127.0.0.1", 0));
+        Connection<Object, Object> client = connect(server)) {
+      // a connection without a message handler, on the server's one loop
+      inbox.complete(
+          Tether.client(TestTypes.TYPES)
+              .runtime(serverRuntime)
+              .config(CONFIG)
+              .connect(server.address()));
+      client.send(new Msg("go", 0));
+
+      assertThat(refused.get(10, TimeUnit.SECONDS))
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageStartingWith("waiting for a message on an event loop would block it");
+      assertThat(client.request(new Msg("still served", 1)).get(10, TimeUnit.SECONDS))
+          .isEqualTo(new Msg("still served", 1));
+      inbox.join().close();
+    }
+  }
 }

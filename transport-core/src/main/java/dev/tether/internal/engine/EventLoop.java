@@ -191,6 +191,27 @@ public final class EventLoop implements Runnable {
   }
 
   /**
+   * Before a thread waits for {@code what}: hands the loop on if the thread runs a handler for one
+   * ({@link #beforeWaiting}); then, if it is still an event loop, refuses, as Netty's {@code
+   * BlockingOperationException} does. Waiting there would stop the loop serving its connections,
+   * and what it waits for (a response, a message, the timer that times it out) may be what only
+   * this loop can deliver: it would wait forever.
+   *
+   * @throws IllegalStateException if the current thread is an event loop
+   */
+  static void refuseToWaitOnLoop(String what) {
+    beforeWaiting();
+    if (onAnyLoop()) {
+      throw new IllegalStateException(
+          what
+              + " on an event loop would block it, and possibly wait for what only that loop"
+              + " can deliver: handlers that always run on the loop (handlersOnEventLoop) must not"
+              + " wait; use a callback (whenComplete, onRequestAsync), or the default handlers,"
+              + " which hand the loop on when they wait");
+    }
+  }
+
+  /**
    * Returns true if the current thread must not wait for {@code connection} to close: it is an
    * event loop, or it runs that connection's handlers, whose return the close waits for.
    */

@@ -250,7 +250,7 @@ final class InboundQueue {
         if (timeoutNanos <= 0 || stop.getAsBoolean()) {
           return null;
         }
-        EventLoop.beforeWaiting();
+        EventLoop.refuseToWaitOnLoop("waiting for a message");
         waiters++;
         try {
           timeoutNanos = notEmpty.awaitNanos(timeoutNanos);

@@ -60,10 +60,7 @@ final class ResponseFuture<T> extends CompletableFuture<T> {
     if (isDone()) {
       return;
     }
-    EventLoop.beforeWaiting();
-    if (EventLoop.onAnyLoop()) {
-      return;
-    }
+    EventLoop.refuseToWaitOnLoop("waiting for a response");
     Spin.until(this::isDone, HandlerPool.SPIN_NANOS);
   }
 
