@@ -2,6 +2,7 @@ package dev.tether;
 
 import dev.tether.internal.cluster.RealPeerPool;
 import dev.tether.internal.engine.Connector;
+import dev.tether.internal.engine.EventLoop;
 import dev.tether.internal.engine.Handlers;
 import dev.tether.internal.engine.Security;
 import dev.tether.internal.route.TypeRoutes;
@@ -193,8 +194,12 @@ public final class ClientBuilder<O, I> {
    * @throws HandshakeException if the server refused this client, or is not a Tether endpoint
    * @throws TetherTimeoutException if the connect or the handshake timed out
    * @throws TetherException if the connection failed otherwise, with the I/O error as its cause
+   * @throws IllegalStateException if called on an event loop (in a handler that always runs on the
+   *     loop, {@link TetherConfig.Builder#handlersOnEventLoop()}), which must not wait: use {@link
+   *     #connectAsync} there
    */
   public Connection<O, I> connect(SocketAddress address) {
+    EventLoop.refuseToWaitOnLoop("connecting to " + address);
     CompletableFuture<Connection<O, I>> future = connectAsync(address);
     long waitMillis =
         saturatedMillis(config.connectTimeout())

@@ -53,7 +53,9 @@ public interface PeerPool<O, I> extends AutoCloseable {
    * @throws UnknownPeerException if the resolver does not know the node
    * @throws TetherException if the connect failed, or the peer is backing off after failed
    *     connects; the message says which, and when the next attempt is allowed
-   * @throws IllegalStateException if the pool is closed
+   * @throws IllegalStateException if the pool is closed, or if it would have to wait for a connect
+   *     on an event loop (in a handler that always runs on the loop, {@link
+   *     TetherConfig.Builder#handlersOnEventLoop()}: use {@link #connectionAsync} there)
    * @throws IllegalArgumentException if {@code nodeId} is 0
    */
   Connection<O, I> connection(long nodeId);

@@ -298,4 +298,66 @@ class HandlersOnTheLoopTest {
       inbox.join().close();
     }
   }
+
+  @Test
+  void aHandlerThatAlwaysRunsOnTheLoopIsToldAtOnceThatItMayNotWaitForAConnect() throws Exception {
+    // the new connection would be served by the one loop the handler holds: connect() waited out
+    // the connect and handshake timeouts, the loop stopped meanwhile
+    TetherConfig onLoop = CONFIG.toBuilder().handlersOnEventLoop().build();
+    List<Throwable> refusals = new ArrayList<>();
+    CountDownLatch tried = new CountDownLatch(1);
+    try (Server<Object, Object> peer =
+            server()
+                .config(CONFIG.toBuilder().nodeId(2).build())
+                .onMessage((c, m) -> {})
+                .bind(new InetSocketAddress("127.0.0.1", 0));
+        PeerPool<Object, Object> pool =
+            Tether.client(TestTypes.TYPES)
+                .runtime(serverRuntime)
+                .config(CONFIG)
+                .peerPool(new PeerAddresses().put(2, peer.address()));
+        Server<Object, Object> server =
+            server()
+                .config(onLoop)
+                .onMessage(
+                    (c, m) -> {
+                      for (Runnable waits :
+                          List.<Runnable>of(
+                              () ->
+                                  Tether.client(TestTypes.TYPES)
+                                      .runtime(serverRuntime)
+                                      .config(CONFIG)
+                                      .connect(peer.address()),
+                              () -> pool.send(2, new Msg("first use", 1)))) {
+                        try {
+                          waits.run();
+                        } catch (Throwable t) {
+                          refusals.add(t);
+                        }
+                      }
+                      tried.countDown();
+                    })
+                .onRequest(
+                    (c, m) -> {
+                      pool.send(2, (Msg) m); // connected by now: nothing to wait for
+                      return m;
+                    })
+                .bind(new InetSocketAddress("127.0.0.1", 0));
+        Connection<Object, Object> client = connect(server)) {
+      client.send(new Msg("go", 0));
+
+      assertThat(tried.await(10, TimeUnit.SECONDS)).isTrue();
+      assertThat(refusals)
+          .hasSize(2)
+          .allSatisfy(t -> assertThat(t).isInstanceOf(IllegalStateException.class));
+      assertThat(refusals.get(0))
+          .hasMessageStartingWith("connecting to " + peer.address() + " on an event loop");
+      assertThat(refusals.get(1))
+          .hasMessageStartingWith("connecting to node 2 on an event loop")
+          .hasMessageContaining("connectAsync");
+      pool.connection(2); // from a thread that may wait
+      assertThat(client.request(new Msg("relay", 3)).get(10, TimeUnit.SECONDS))
+          .isEqualTo(new Msg("relay", 3));
+    }
+  }
 }

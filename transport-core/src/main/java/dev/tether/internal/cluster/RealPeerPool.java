@@ -78,6 +78,9 @@ public final class RealPeerPool<O, I> implements PeerPool<O, I> {
   @Override
   public Connection<O, I> connection(long nodeId) {
     CompletableFuture<Connection<O, I>> future = connectionAsync(nodeId);
+    if (!future.isDone()) {
+      EventLoop.refuseToWaitOnLoop("connecting to node " + nodeId);
+    }
     try {
       return future.get(connectWaitMillis, TimeUnit.MILLISECONDS);
     } catch (ExecutionException e) {

@@ -199,14 +199,15 @@ public final class EventLoop implements Runnable {
    *
    * @throws IllegalStateException if the current thread is an event loop
    */
-  static void refuseToWaitOnLoop(String what) {
+  public static void refuseToWaitOnLoop(String what) {
     beforeWaiting();
     if (onAnyLoop()) {
       throw new IllegalStateException(
           what
               + " on an event loop would block it, and possibly wait for what only that loop"
               + " can deliver: handlers that always run on the loop (handlersOnEventLoop) must not"
-              + " wait; use a callback (whenComplete, onRequestAsync), or the default handlers,"
+              + " wait; use a callback (whenComplete, onRequestAsync, connectAsync), or the default"
+              + " handlers,"
               + " which hand the loop on when they wait");
     }
   }
