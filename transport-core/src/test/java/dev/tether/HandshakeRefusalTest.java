@@ -109,8 +109,12 @@ class HandshakeRefusalTest {
                 Tether.client(TestTypes.TYPES)
                     .codecs("test")
                     .connect(new InetSocketAddress("127.0.0.1", port)))
-        .isInstanceOf(TetherException.class)
-        .hasMessageContaining("cannot connect to 127.0.0.1:" + port);
+        // an I/O failure before any handshake: not a refusal by a peer, which a caller would not
+        // retry (it said "HandshakeException: connection closed by peer" before)
+        .isExactlyInstanceOf(TetherException.class)
+        .hasMessageStartingWith("cannot connect to 127.0.0.1:" + port + ": ")
+        .hasMessageNotContaining("closed by peer")
+        .hasCauseInstanceOf(java.net.ConnectException.class);
   }
 
   @Test

@@ -467,6 +467,14 @@ final class Closer {
     if (c.state() == ConnectionState.CLOSED || c.resumption.onSocketLost(why, e)) {
       return;
     }
+    if (c.state() == ConnectionState.CONNECTING) {
+      // the TCP connect itself failed (refused, unreachable): no peer to speak of, no handshake
+      // that failed; connect() reports it as the I/O failure it is, as a connect timeout is
+      c.reportHandshakeFailure(new TetherException(why, e));
+      failed = true;
+      closeNow(new ConnectionClosedException(GoAwayCode.UNKNOWN, -1, why, false, e));
+      return;
+    }
     ConnectionClosedException cause =
         c.peer() != null
             ? new ConnectionClosedException(GoAwayCode.UNKNOWN, -1, why, true, e)
