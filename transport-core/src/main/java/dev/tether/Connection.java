@@ -194,9 +194,9 @@ public interface Connection<O, I> extends AutoCloseable {
    * the close without waiting.
    *
    * @throws ConnectionClosedException if the close this call started did not end gracefully (the
-   *     drain deadline passed, the peer died): its reason says what was lost or not confirmed, and
-   *     {@link ConnectionClosedException#messagesNotSent()} how many accepted messages were never
-   *     written
+   *     drain deadline passed, the peer died, a handler of this connection still had not returned a
+   *     second after the deadline): its reason says what was lost or not confirmed, and {@link
+   *     ConnectionClosedException#messagesNotSent()} how many accepted messages were never written
    */
   @Override
   void close();

@@ -19,6 +19,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The close of PROTOCOL.md §8: work in flight when either side closes is finished, not failed; and
@@ -156,6 +158,54 @@ class GracefulCloseTest {
                     .contains(e.messagesNotSent() + " accepted messages were never written");
               });
       release.countDown();
+    }
+  }
+
+  @ParameterizedTest(name = "handlers on the pool: {0}")
+  @ValueSource(booleans = {false, true})
+  void aCloseWhoseOwnHandlerNeverReturnsThrowsSayingWhatWasNotHandled(boolean onPool)
+      throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    CountDownLatch entered = new CountDownLatch(1);
+    TetherConfig.Builder config =
+        TetherConfig.builder().codecs("test").drainTimeout(Duration.ofMillis(500));
+    if (onPool) {
+      config.handlersOnPool();
+    }
+    try (Server<Object, Object> server =
+        Tether.server(TestTypes.TYPES)
+            .codecs("test")
+            .onConnection(
+                c -> {
+                  for (int i = 0; i < 5; i++) {
+                    c.send(new Msg("m", i));
+                  }
+                })
+            .bind(new InetSocketAddress("127.0.0.1", 0))) {
+      Connection<Object, Object> client =
+          Tether.client(TestTypes.TYPES)
+              .config(config.build())
+              .onMessage(
+                  (c, m) -> {
+                    entered.countDown();
+                    release.await(); // stuck in the first of five messages
+                  })
+              .connect(server.address());
+      assertThat(entered.await(10, TimeUnit.SECONDS)).isTrue();
+
+      // it returned normally after 1.5 s before, as if the four messages had been handled
+      assertThatThrownBy(client::close)
+          .isInstanceOfSatisfying(
+              ConnectionClosedException.class,
+              e -> {
+                assertThat(e.isGraceful()).isFalse();
+                assertThat(e.reason())
+                    .contains("drain deadline of 500 ms")
+                    .contains("a handler of this connection has");
+              });
+      release.countDown();
+      assertThat(client.onClose().toCompletableFuture().get(10, TimeUnit.SECONDS).isGraceful())
+          .isFalse();
     }
   }
 }

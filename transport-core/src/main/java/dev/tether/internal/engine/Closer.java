@@ -120,8 +120,26 @@ final class Closer {
       cause =
           closeFuture.get(Deadlines.millis(c.config.drainTimeout()) + 1000, TimeUnit.MILLISECONDS);
     } catch (TimeoutException e) {
-      log.warn("close of connection with {} did not finish within the drain timeout", c.peerName);
-      return;
+      // the close stage completes once the handlers have returned: one of them has not
+      ConnectionClosedException known = closeCause;
+      if (!started || (known != null && known.isGraceful())) {
+        return;
+      }
+      String reason =
+          known != null
+              ? known.reason() + "; a handler of this connection has still not returned"
+              : "closed by the application; the close did not finish within the drain deadline of "
+                  + Deadlines.millis(c.config.drainTimeout())
+                  + " ms: a handler of this connection has not returned, so what it had received"
+                  + " is not all handled";
+      throw new ConnectionClosedException(
+          known != null ? known.code() : GoAwayCode.NORMAL,
+          known != null ? known.rawCode() : GoAwayCode.NORMAL.code(),
+          reason,
+          false,
+          null,
+          known != null ? known.messagesNotSent() : 0,
+          false);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return;
