@@ -15,7 +15,8 @@ import java.util.Objects;
  * after {@link TetherConfig#sendTimeout()} without progress; {@code trySend} answers {@link
  * SendResult#BACK_PRESSURED}. Requests keep their own timeouts. A refusal that cannot heal (another
  * schema or protocol, a codec mismatch, another server name, unauthorized) stops the retries at
- * once.
+ * once. A graceful close by the server (its GOAWAY, e.g. {@link GoAwayCode#SHUTTING_DOWN} when it
+ * shuts down) is not a failure: the connection finishes the close and ends, as without a policy.
  *
  * @param initialBackoff the wait before the first reconnect attempt
  * @param maxBackoff the cap of the wait between attempts
