@@ -110,18 +110,29 @@ public final class ConnectionGroup<O, I> implements Iterable<Connection<O, I>> {
         if (frame == null) {
           try {
             frame = EncodedFrames.encode(member, message);
-          } catch (RuntimeException e) {
-            unencodable.put(key, e);
-            throw e;
+          } catch (RuntimeException | Error e) {
+            RuntimeException cause = failure(message, e);
+            unencodable.put(key, cause);
+            throw cause;
           }
           frames.put(key, frame);
           result.encoded();
         }
         result.add(member, EncodedFrames.trySend(member, frame));
-      } catch (RuntimeException e) {
-        result.fail(member, e);
+      } catch (RuntimeException | Error e) {
+        result.fail(member, failure(message, e));
       }
     }
     return result.build();
+  }
+
+  /**
+   * The failure reported for a member: a codec's {@link Error} (a bug in it, a class missing at run
+   * time) is wrapped, so that it is reported like any other and the broadcast goes on.
+   */
+  private static RuntimeException failure(Object message, Throwable t) {
+    return t instanceof RuntimeException e
+        ? e
+        : new TetherException("cannot send " + message.getClass().getName() + ": " + t, t);
   }
 }

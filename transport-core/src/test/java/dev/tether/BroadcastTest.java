@@ -167,6 +167,34 @@ class BroadcastTest {
   }
 
   @Test
+  void aCodecThatFailsWithAnErrorIsReportedForEachMemberAndNothingIsThrown() throws Exception {
+    ConnectionGroup<Object, Object> group = new ConnectionGroup<>();
+    Server<Object, Object> server = groupServer(TestTypes.TYPES, group, 1 << 20);
+    BlockingQueue<Object> inbox = new LinkedBlockingQueue<>();
+    client(server, 1, (c, m) -> inbox.add(m));
+    client(server, 2, (c, m) -> inbox.add(m));
+    List<Connection<Object, Object>> members = List.of(member(server, 1), member(server, 2));
+
+    // an AssertionError from the codec escaped the broadcast before, which "never throws"
+    BroadcastResult<Object, Object> result =
+        ConnectionGroup.broadcast(members, new Msg(TestCodecProvider.ENCODE_BUG + " broadcast", 1));
+
+    assertThat(result.accepted()).isEmpty();
+    assertThat(result.failed()).containsOnlyKeys(members);
+    assertThat(result.failed().values())
+        .allSatisfy(
+            e ->
+                assertThat(e)
+                    .isInstanceOf(TetherException.class)
+                    .hasMessageStartingWith("cannot send dev.tether.testing.Msg: ")
+                    .hasCauseInstanceOf(AssertionError.class));
+    // every member is still open and takes the next broadcast
+    assertThat(ConnectionGroup.broadcast(members, new Msg("next", 2)).allAccepted()).isTrue();
+    assertThat(List.of(inbox.poll(10, TimeUnit.SECONDS), inbox.poll(10, TimeUnit.SECONDS)))
+        .containsOnly(new Msg("next", 2));
+  }
+
+  @Test
   void membersThatAreClosedOrCannotTakeTheMessageAreReportedAndTheOthersStillGetIt()
       throws Exception {
     ConnectionGroup<Object, Object> group = new ConnectionGroup<>();

@@ -13,6 +13,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.AfterEach;
@@ -140,6 +142,15 @@ class SendAllTest {
     assertThatThrownBy(() -> client.sendAll(codecBug))
         .isInstanceOf(AssertionError.class)
         .hasMessageContaining("codec test has a bug");
+
+    // sendAsync reports it in its stage, as any other encoding failure (it was thrown before)
+    CompletionStage<Void> async =
+        client.sendAsync(new Msg(TestCodecProvider.ENCODE_BUG + " async", 98));
+    assertThat(async.toCompletableFuture())
+        .failsWithin(Duration.ZERO)
+        .withThrowableOfType(ExecutionException.class)
+        .havingCause()
+        .isInstanceOf(AssertionError.class);
 
     // the connection stays up: a later send follows the messages queued before each failure
     client.send(new Msg("last", 99));

@@ -172,7 +172,7 @@ final class Sender {
     MessageFramer frame;
     try {
       frame = frame(FrameType.DATA, 0, message);
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | Error e) { // a codec's Error too: the stage reports it
       accepted.completeExceptionally(e);
       return accepted;
     }
