@@ -207,8 +207,7 @@ public final class EventLoop implements Runnable {
               + " on an event loop would block it, and possibly wait for what only that loop"
               + " can deliver: handlers that always run on the loop (handlersOnEventLoop) must not"
               + " wait; use a callback (whenComplete, onRequestAsync, connectAsync), or the default"
-              + " handlers,"
-              + " which hand the loop on when they wait");
+              + " handlers, which hand the loop on when they wait");
     }
   }
 
