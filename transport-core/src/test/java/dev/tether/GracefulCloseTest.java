@@ -9,11 +9,14 @@ import dev.tether.testing.RawPeer;
 import dev.tether.testing.TestTypes;
 import java.io.ByteArrayOutputStream;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
@@ -206,6 +209,48 @@ class GracefulCloseTest {
       release.countDown();
       assertThat(client.onClose().toCompletableFuture().get(10, TimeUnit.SECONDS).isGraceful())
           .isFalse();
+    }
+  }
+
+  @Test
+  void aClientFollowsAPlannedServerRestartByConnectingAgainFromItsCloseHandler() throws Exception {
+    // what README "Surviving the network" says to do: a graceful shutdown ends the connection
+    CompletableFuture<Void> restarted = new CompletableFuture<>();
+    CompletableFuture<Connection<Object, Object>> again = new CompletableFuture<>();
+    BlockingQueue<Object> received = new LinkedBlockingQueue<>();
+    Server<Object, Object> first =
+        Tether.server(TestTypes.TYPES)
+            .codecs("test")
+            .onMessage((c, m) -> received.add(m))
+            .bind(new InetSocketAddress("127.0.0.1", 0));
+    SocketAddress address = first.address();
+    Connection<Object, Object> client =
+        Tether.client(TestTypes.TYPES)
+            .codecs("test")
+            .onClose(
+                (c, cause) -> {
+                  if (cause.code() == GoAwayCode.SHUTTING_DOWN) {
+                    restarted.join(); // a handler may wait: the loop goes on without it
+                    again.complete(Tether.client(TestTypes.TYPES).codecs("test").connect(address));
+                  }
+                })
+            .connect(address);
+    client.send(new Msg("before", 1));
+    first.close(); // graceful: the message sent before is handled first
+
+    try (Server<Object, Object> second =
+        Tether.server(TestTypes.TYPES)
+            .codecs("test")
+            .onMessage((c, m) -> received.add(m))
+            .bind(address)) {
+      restarted.complete(null);
+      try (Connection<Object, Object> next = again.get(20, TimeUnit.SECONDS)) {
+        next.send(new Msg("after", 2));
+        assertThat(received.poll(10, TimeUnit.SECONDS)).isEqualTo(new Msg("before", 1));
+        assertThat(received.poll(10, TimeUnit.SECONDS)).isEqualTo(new Msg("after", 2));
+      }
+      assertThat(client.onClose().toCompletableFuture().get(10, TimeUnit.SECONDS).code())
+          .isEqualTo(GoAwayCode.SHUTTING_DOWN);
     }
   }
 }
