@@ -26,6 +26,9 @@ class HandlersOnTheLoopTest {
   private static final Duration WAIT = Duration.ofSeconds(20);
   private static final TetherConfig CONFIG = TetherConfig.builder().codecs("test").build();
 
+  /** Handlers that always run on the loop, as Netty's do: they must never wait. */
+  private static final TetherConfig ON_LOOP = CONFIG.toBuilder().handlersOnEventLoop().build();
+
   private final TetherRuntime serverRuntime =
       TetherRuntime.builder().eventLoops(1).threadNamePrefix("one").build();
 
@@ -225,11 +228,10 @@ class HandlersOnTheLoopTest {
   void aHandlerThatAlwaysRunsOnTheLoopIsToldAtOnceThatItMayNotWaitForAResponse() throws Exception {
     // Netty throws BlockingOperationException here; blocking would stop the one loop, which must
     // read the response and fire the request's timeout: it waited forever
-    TetherConfig onLoop = CONFIG.toBuilder().handlersOnEventLoop().build();
     CompletableFuture<Throwable> refused = new CompletableFuture<>();
     try (Server<Object, Object> server =
             server()
-                .config(onLoop)
+                .config(ON_LOOP)
                 .onMessage(
                     (c, m) -> {
                       CompletableFuture<Object> answer = c.request(new Msg("back", 1));
@@ -264,12 +266,11 @@ class HandlersOnTheLoopTest {
 
   @Test
   void aHandlerThatAlwaysRunsOnTheLoopIsToldAtOnceThatItMayNotWaitForAMessage() throws Exception {
-    TetherConfig onLoop = CONFIG.toBuilder().handlersOnEventLoop().build();
     CompletableFuture<Connection<Object, Object>> inbox = new CompletableFuture<>();
     CompletableFuture<Throwable> refused = new CompletableFuture<>();
     try (Server<Object, Object> server =
             server()
-                .config(onLoop)
+                .config(ON_LOOP)
                 .onMessage(
                     (c, m) -> {
                       try {
@@ -303,7 +304,6 @@ class HandlersOnTheLoopTest {
   void aHandlerThatAlwaysRunsOnTheLoopIsToldAtOnceThatItMayNotWaitForAConnect() throws Exception {
     // the new connection would be served by the one loop the handler holds: connect() waited out
     // the connect and handshake timeouts, the loop stopped meanwhile
-    TetherConfig onLoop = CONFIG.toBuilder().handlersOnEventLoop().build();
     List<Throwable> refusals = new ArrayList<>();
     CountDownLatch tried = new CountDownLatch(1);
     try (Server<Object, Object> peer =
@@ -318,7 +318,7 @@ class HandlersOnTheLoopTest {
                 .peerPool(new PeerAddresses().put(2, peer.address()));
         Server<Object, Object> server =
             server()
-                .config(onLoop)
+                .config(ON_LOOP)
                 .onMessage(
                     (c, m) -> {
                       for (Runnable waits :

@@ -128,6 +128,16 @@ class ResumptionTest {
     serverStream.get().join(10_000);
   }
 
+  /** A server that checks the order of the messages it receives and echoes requests. */
+  private Server<Object, Object> inOrderServer(InOrder got) {
+    return track(
+        Tether.server(TestTypes.TYPES)
+            .codecs("test")
+            .onMessage((c, m) -> got.accept(((Msg) m).seq()))
+            .onRequest((c, m) -> m)
+            .bind(new InetSocketAddress("127.0.0.1", 0)));
+  }
+
   /** A listener that counts the session's disconnections. */
   private static ReconnectListener<Object, Object> counting(AtomicInteger disconnects) {
     return new ReconnectListener<>() {
@@ -162,12 +172,7 @@ class ResumptionTest {
   @Test
   void sendsWhileDisconnectedQueueAndArriveOnceTheSessionResumes() throws Exception {
     InOrder serverGot = new InOrder();
-    Server<Object, Object> server =
-        track(
-            Tether.server(TestTypes.TYPES)
-                .codecs("test")
-                .onMessage((c, m) -> serverGot.accept(((Msg) m).seq()))
-                .bind(new InetSocketAddress("127.0.0.1", 0)));
+    Server<Object, Object> server = inOrderServer(serverGot);
     FaultProxy proxy = track(new FaultProxy(server.address()));
     AtomicInteger disconnects = new AtomicInteger();
     AtomicInteger resumes = new AtomicInteger();
@@ -214,13 +219,7 @@ class ResumptionTest {
   @Test
   void aCloseBetweenSocketsWaitsForTheSessionToComeBackAndLosesNothing() throws Exception {
     InOrder serverGot = new InOrder();
-    Server<Object, Object> server =
-        track(
-            Tether.server(TestTypes.TYPES)
-                .codecs("test")
-                .onMessage((c, m) -> serverGot.accept(((Msg) m).seq()))
-                .onRequest((c, m) -> m)
-                .bind(new InetSocketAddress("127.0.0.1", 0)));
+    Server<Object, Object> server = inOrderServer(serverGot);
     FaultProxy proxy = track(new FaultProxy(server.address()));
     AtomicInteger disconnects = new AtomicInteger();
     Connection<Object, Object> client =

@@ -486,11 +486,7 @@ final class Closer {
       return;
     }
     if (c.state() == ConnectionState.CONNECTING) {
-      // the TCP connect itself failed (refused, unreachable): no peer to speak of, no handshake
-      // that failed; connect() reports it as the I/O failure it is, as a connect timeout is
-      c.reportHandshakeFailure(new TetherException(why, e));
-      failed = true;
-      closeNow(new ConnectionClosedException(GoAwayCode.UNKNOWN, -1, why, false, e));
+      c.connectFailed(new TetherException(why, e)); // refused, unreachable: not a handshake's fault
       return;
     }
     ConnectionClosedException cause =

@@ -399,8 +399,19 @@ final class RealConnection<O, I> implements Connection<O, I>, EventLoop.Handler 
             + " timed out after "
             + Deadlines.millis(config.connectTimeout())
             + " ms";
-    reportHandshakeFailure(new TetherTimeoutException(why));
-    closer.closeNow(new ConnectionClosedException(GoAwayCode.UNKNOWN, -1, why, false, null));
+    connectFailed(new TetherTimeoutException(why));
+  }
+
+  /**
+   * The connect itself failed (it timed out, was refused, the host is unreachable): no handshake
+   * failed and no peer spoke, so {@code connect()} fails with {@code failure} as it is, and the
+   * connection closes locally. Loop thread.
+   */
+  void connectFailed(TetherException failure) {
+    reportHandshakeFailure(failure);
+    closer.closeNow(
+        new ConnectionClosedException(
+            GoAwayCode.UNKNOWN, -1, failure.getMessage(), false, failure.getCause()));
   }
 
   void handshakeTimedOut() {

@@ -76,10 +76,7 @@ final class ReplayRing {
 
   /** Returns the held frames as one array, oldest first, and empties the ring. */
   byte[] takeAll() {
-    byte[] out = new byte[size];
-    int first = Math.min(size, ring.length - head);
-    System.arraycopy(ring, head, out, 0, first);
-    System.arraycopy(ring, 0, out, first, size - first);
+    byte[] out = copyInto(new byte[size]);
     firstSeq += frames;
     head = 0;
     size = 0;
@@ -109,11 +106,7 @@ final class ReplayRing {
   /** Gives back the room beyond the frames held; the next {@link #add} grows the ring again. */
   void trimToSize() {
     if (ring.length > size) {
-      byte[] exact = size == 0 ? EMPTY : new byte[size];
-      int first = Math.min(size, ring.length - head);
-      System.arraycopy(ring, head, exact, 0, first);
-      System.arraycopy(ring, 0, exact, first, size - first);
-      ring = exact;
+      ring = copyInto(size == 0 ? EMPTY : new byte[size]);
       head = 0;
     }
   }
@@ -127,12 +120,16 @@ final class ReplayRing {
   }
 
   private void grow(int needed) {
-    byte[] bigger = new byte[Math.max(needed, Math.max(16 * 1024, ring.length * 2))];
-    int first = Math.min(size, ring.length - head);
-    System.arraycopy(ring, head, bigger, 0, first);
-    System.arraycopy(ring, 0, bigger, first, size - first);
-    ring = bigger;
+    ring = copyInto(new byte[Math.max(needed, Math.max(16 * 1024, ring.length * 2))]);
     head = 0;
+  }
+
+  /** Copies the held bytes, oldest first, to the start of {@code dest} and returns it. */
+  private byte[] copyInto(byte[] dest) {
+    int first = Math.min(size, ring.length - head);
+    System.arraycopy(ring, head, dest, 0, first);
+    System.arraycopy(ring, 0, dest, first, size - first);
+    return dest;
   }
 
   @Override
