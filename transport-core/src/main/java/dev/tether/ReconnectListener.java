@@ -6,7 +6,10 @@ package dev.tether;
  * {@link #onResumed} arrived on the new socket. Every method has an empty default.
  */
 public interface ReconnectListener<O, I> {
-  /** The socket failed; the connection reconnects. Sends queue meanwhile. */
+  /**
+   * The socket failed, or the server shut down gracefully ({@code cause} says {@link
+   * GoAwayCode#SHUTTING_DOWN}); the connection reconnects. Sends queue meanwhile.
+   */
   default void onDisconnected(Connection<O, I> connection, ConnectionClosedException cause) {}
 
   /**
@@ -21,7 +24,8 @@ public interface ReconnectListener<O, I> {
    * restarted, or it does not resume sessions): a new session has started. Messages accepted before
    * were dropped: {@code messagesMaybeLost} of them may not have reached the peer's handler (those
    * written and not acknowledged, and those never written); requests outstanding failed with the
-   * cause.
+   * cause. After the server's graceful shutdown the count is 0: that close confirmed everything
+   * written before it, and what was sent since goes to the new session.
    */
   default void onSessionLost(
       Connection<O, I> connection, long messagesMaybeLost, ConnectionClosedException cause) {}

@@ -15,8 +15,14 @@ import java.util.Objects;
  * after {@link TetherConfig#sendTimeout()} without progress; {@code trySend} answers {@link
  * SendResult#BACK_PRESSURED}. Requests keep their own timeouts. A refusal that cannot heal (another
  * schema or protocol, a codec mismatch, another server name, unauthorized) stops the retries at
- * once. A graceful close by the server (its GOAWAY, e.g. {@link GoAwayCode#SHUTTING_DOWN} when it
- * shuts down) is not a failure: the connection finishes the close and ends, as without a policy.
+ * once.
+ *
+ * <p>A server's graceful shutdown ({@link GoAwayCode#SHUTTING_DOWN}) is followed too: the close
+ * exchange runs as without a policy (everything written before it is confirmed; sends during it
+ * fail, as after any GOAWAY, saying that the connection reconnects), then the connection reconnects
+ * instead of closing and starts a new session with the server that comes back, which the listener
+ * hears as {@link ReconnectListener#onSessionLost} with a count of 0. Any other graceful close by
+ * the server ends the connection, as without a policy.
  *
  * @param initialBackoff the wait before the first reconnect attempt
  * @param maxBackoff the cap of the wait between attempts

@@ -227,9 +227,11 @@ final class EchoStream {
       @Override
       public void onSessionLost(
           Connection<Echo, Echo> connection, long maybeLost, ConnectionClosedException cause) {
-        lost.incrementAndGet();
         err.println("echo-client: " + cause.reason());
-        window.release(WINDOW); // the echoes of the lost session will not come
+        if (maybeLost > 0) { // 0 after a planned server restart: every echo came back
+          lost.incrementAndGet();
+          window.release(WINDOW); // the echoes of the lost session will not come
+        }
       }
     };
   }

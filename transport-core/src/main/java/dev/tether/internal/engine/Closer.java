@@ -42,6 +42,12 @@ final class Closer {
   private boolean cutReached;
   private boolean failed;
 
+  /**
+   * True once a reconnecting client read its server's GOAWAY(SHUTTING_DOWN) while open: when the
+   * close exchange ends gracefully, the connection starts a new session instead of closing.
+   */
+  private volatile boolean reconnectAfterClose;
+
   /** True while a close asked for between a reconnecting client's sockets waits for the next. */
   private boolean closeWhenReopened;
 
@@ -263,6 +269,12 @@ final class Closer {
                 null));
     switch (c.state()) {
       case OPEN -> {
+        Reconnector reconnector = c.resumption.reconnector();
+        reconnectAfterClose =
+            goAway.knownCode() == GoAwayCode.SHUTTING_DOWN
+                && reconnector != null
+                && reconnector.isTrying()
+                && !sendsRefused;
         goAwayCode = GoAwayCode.NORMAL;
         goAwayReason = "answering the peer's GOAWAY";
         c.moveTo(ConnectionState.CLOSING);
@@ -547,6 +559,11 @@ final class Closer {
     // after it has read ours and all before it, confirms what was written (PROTOCOL.md §8)
     boolean graceful =
         !failed && c.state() == ConnectionState.GOAWAY_SENT && c.io().isOutputShut() && peerGoAway;
+    if (graceful && reconnectAfterClose && !sendsRefused) {
+      startNewSession(cause != null ? cause : closeCause);
+      return;
+    }
+    reconnectAfterClose = false;
     c.moveTo(ConnectionState.CLOSED);
     c.keepAlive.stop();
     c.access.stop();
@@ -584,6 +601,27 @@ final class Closer {
     c.mailbox.offerEvent(Mailbox.Event.CLOSED);
   }
 
+  /**
+   * The server shut down gracefully, and the exchange confirmed everything this side wrote: a
+   * reconnecting client does not close but reconnects, as after a lost socket, for a new session
+   * (the server that comes back has none of the old one), with the close's one-way state undone.
+   */
+  private void startNewSession(ConnectionClosedException cause) {
+    reconnectAfterClose = false;
+    peerGoAway = false;
+    eof = false;
+    cutReached = false;
+    goAwayCode = GoAwayCode.NORMAL;
+    goAwayReason = "";
+    closeCause = null;
+    c.io().close();
+    c.keepAlive.stop();
+    c.keepAlive.endDrain();
+    c.mailbox.gate.reopen();
+    c.outbound.startNewSession();
+    c.resumption.serverShutDown(cause);
+  }
+
   private void safely(Runnable step) {
     try {
       step.run();
@@ -608,7 +646,13 @@ final class Closer {
       return new ConnectionClosedException(
           GoAwayCode.NORMAL, "connection with " + c.peerName + " is closing", false);
     }
+    String reason = cause.reason();
+    if (reconnectAfterClose && !sendsRefused) {
+      reason +=
+          "; this connection reconnects (its ReconnectPolicy) once the close exchange is over, and"
+              + " takes sends again from then on";
+    }
     return new ConnectionClosedException(
-        cause.code(), cause.rawCode(), cause.reason(), cause.isRemote(), cause);
+        cause.code(), cause.rawCode(), reason, cause.isRemote(), cause);
   }
 }

@@ -12,7 +12,8 @@ package dev.tether.internal.engine;
  * </pre>
  *
  * Any state may go to CLOSED; HANDSHAKING and OPEN may go straight to GOAWAY_SENT (a refusal, an
- * error).
+ * error). A reconnecting client goes from GOAWAY_SENT to DETACHED when the close it finished was a
+ * server's graceful shutdown: it starts a new session on a new socket.
  */
 enum ConnectionState {
   /** A client's connect is in progress. */
@@ -46,7 +47,7 @@ enum ConnectionState {
       case DETACHED -> next == RESUMING || next == OPEN || next == CLOSED;
       case RESUMING -> next == OPEN || next == DETACHED || next == GOAWAY_SENT || next == CLOSED;
       case CLOSING -> next == GOAWAY_SENT || next == CLOSED;
-      case GOAWAY_SENT -> next == CLOSED;
+      case GOAWAY_SENT -> next == CLOSED || next == DETACHED;
       case CLOSED -> false;
     };
   }

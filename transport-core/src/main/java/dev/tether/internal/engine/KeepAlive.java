@@ -105,6 +105,11 @@ final class KeepAlive extends DeadlineQueue.Timer {
     return drainDeadline;
   }
 
+  /** The close that started the drain deadline ended in a new session: no deadline any more. */
+  void endDrain() {
+    drainScheduled = false;
+  }
+
   /** A frame was read. */
   void read(long now) {
     lastReadNanos = now;

@@ -722,6 +722,11 @@ final class Mailbox implements Runnable {
       state.updateAndGet(s -> s | CLOSED);
     }
 
+    /** Opens the gate again for a new session, after a close that ended with none in progress. */
+    void reopen() {
+      state.updateAndGet(s -> s & ~CLOSED);
+    }
+
     int inProgress() {
       return state.get() & ~CLOSED;
     }

@@ -592,6 +592,24 @@ final class OutboundBuffer {
     return unsent;
   }
 
+  /**
+   * Opens the buffer again after a graceful close in which everything, the final GOAWAY included,
+   * was written: a reconnecting client starts a new session on its next socket, whose message
+   * frames are numbered from the start, with nothing to replay.
+   */
+  synchronized void startNewSession() {
+    if (size != 0 || discarded) {
+      throw new IllegalStateException("a new session needs a buffer that wrote everything");
+    }
+    closed = false;
+    socketOpen = false;
+    headWritten = 0;
+    sentSeq = 0;
+    control.resetAcks();
+    replay = null;
+    changed();
+  }
+
   synchronized boolean isClosed() {
     return closed;
   }

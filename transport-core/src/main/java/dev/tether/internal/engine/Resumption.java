@@ -55,6 +55,12 @@ final class Resumption {
 
   private long ackedUrgently;
 
+  /**
+   * Client: the previous session ended with the server's graceful shutdown, everything confirmed;
+   * the next WELCOME starts a new one without loss.
+   */
+  private boolean endedGracefully;
+
   /** Message frames this side had written when the current socket started. */
   private long sentAtSocketStart;
 
@@ -148,6 +154,12 @@ final class Resumption {
             ? Extensions.decode(welcome.extensions()).get(Extensions.RESUME)
             : null;
     Resume granted = value == null ? null : Resume.decode(value, true);
+    if (resuming && endedGracefully && (granted == null || granted.kind() != Resume.RESUMED)) {
+      endedGracefully = false;
+      newSessionAfterShutdown(granted);
+      return false;
+    }
+    endedGracefully = false;
     if (!resuming) {
       if (granted != null
           && granted.kind() == Resume.STARTED
@@ -183,6 +195,30 @@ final class Resumption {
       activate(granted.token());
     }
     return false;
+  }
+
+  /**
+   * Client: the server that shut down gracefully is back (or another in its place): a new session
+   * begins, and what was sent meanwhile, queued for this socket, is written on it. Nothing was
+   * lost, but the server has none of the old session's state, so the listener hears {@code
+   * onSessionLost} with a count of 0.
+   */
+  private void newSessionAfterShutdown(Resume granted) {
+    if (granted != null && granted.kind() == Resume.STARTED && policy.resume()) {
+      activate(granted.token());
+    }
+    ConnectionClosedException cause =
+        new ConnectionClosedException(
+            GoAwayCode.SHUTTING_DOWN,
+            GoAwayCode.SHUTTING_DOWN.code(),
+            "session with "
+                + c.peerName
+                + " ended when the server shut down gracefully, every message written before"
+                + " confirmed; a new session has begun",
+            true,
+            null);
+    log.info("{}", cause.getMessage());
+    c.mailbox.offerEvent(Mailbox.SessionEvent.lost(0, cause));
   }
 
   /** A socket completed its handshake: messages written from here on are on it. */
@@ -312,6 +348,24 @@ final class Resumption {
       registry.onDetached(c);
     }
     return true;
+  }
+
+  /**
+   * Client: the close that the server's GOAWAY(SHUTTING_DOWN) began has ended gracefully; the
+   * session is over (the server keeps none across a graceful shutdown), and the connection
+   * reconnects for a new one, queueing sends meanwhile. Loop thread.
+   */
+  void serverShutDown(ConnectionClosedException cause) {
+    active = false;
+    token = null;
+    received = 0;
+    ackedUrgently = 0;
+    endedGracefully = true;
+    c.loop.cancel(ackTimer);
+    c.moveTo(ConnectionState.DETACHED);
+    log.info("{} shut down gracefully ({}); reconnecting", c.peerName, cause.reason());
+    c.mailbox.offerEvent(Mailbox.SessionEvent.disconnected(cause));
+    reconnector.onDisconnected();
   }
 
   /** The client's next socket connected (or is connecting): sends the resuming HELLO once up. */

@@ -1,0 +1,256 @@
+package dev.tether;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.tether.testing.InOrder;
+import dev.tether.testing.Msg;
+import dev.tether.testing.Resources;
+import dev.tether.testing.TestPki;
+import dev.tether.testing.TestTypes;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * A reconnecting client follows a planned server restart: the server's graceful shutdown (GOAWAY
+ * SHUTTING_DOWN) confirms everything the client wrote before it, the client reconnects instead of
+ * closing, and a new session begins with the server that comes back on the same address, carrying
+ * what was sent meanwhile; nothing is lost or delivered twice.
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class ServerRestartTest {
+  private static final ReconnectPolicy FAST =
+      ReconnectPolicy.builder()
+          .backoff(Duration.ofMillis(5), Duration.ofMillis(100))
+          .giveUpAfter(Duration.ofSeconds(60))
+          .build();
+
+  private final Resources resources = new Resources();
+
+  @AfterEach
+  void closeResources() {
+    resources.close();
+  }
+
+  private <T extends AutoCloseable> T track(T resource) {
+    return resources.track(resource);
+  }
+
+  /** What a client's {@link ReconnectListener} was told. */
+  private static final class Heard implements ReconnectListener<Object, Object> {
+    final AtomicReference<ConnectionClosedException> disconnected = new AtomicReference<>();
+    final AtomicLong lostCount = new AtomicLong(-1);
+    final AtomicReference<ConnectionClosedException> lostCause = new AtomicReference<>();
+    final AtomicReference<TetherException> gaveUp = new AtomicReference<>();
+
+    @Override
+    public void onDisconnected(Connection<Object, Object> c, ConnectionClosedException cause) {
+      disconnected.set(cause);
+    }
+
+    @Override
+    public void onSessionLost(
+        Connection<Object, Object> c, long messagesMaybeLost, ConnectionClosedException cause) {
+      lostCause.set(cause);
+      lostCount.set(messagesMaybeLost);
+    }
+
+    @Override
+    public void onGaveUp(Connection<Object, Object> c, TetherException cause) {
+      gaveUp.set(cause);
+    }
+  }
+
+  /** A server that checks the order of the messages it receives and echoes requests. */
+  private static Server<Object, Object> inOrderServer(InOrder got, InetSocketAddress address) {
+    return inOrderServer(got, address, false);
+  }
+
+  private static Server<Object, Object> inOrderServer(
+      InOrder got, InetSocketAddress address, boolean tls) {
+    ServerBuilder<Object, Object> server =
+        Tether.server(TestTypes.TYPES)
+            .codecs("test")
+            .onMessage((c, m) -> got.accept(((Msg) m).seq()))
+            .onRequest((c, m) -> m);
+    if (tls) {
+      server.tls(TestPki.shared().serverTls().build());
+    }
+    return server.bind(address);
+  }
+
+  @ParameterizedTest(name = "resume sessions: {0}, TLS: {1}")
+  @CsvSource({"true, false", "false, false", "true, true"})
+  void aGracefulRestartIsFollowedByANewSessionAndLosesNothing(boolean resume, boolean tls)
+      throws Exception {
+    InOrder got = new InOrder();
+    Server<Object, Object> first = inOrderServer(got, new InetSocketAddress("127.0.0.1", 0), tls);
+    InetSocketAddress address = (InetSocketAddress) first.address();
+    Heard heard = new Heard();
+    ClientBuilder<Object, Object> builder = Tether.client(TestTypes.TYPES);
+    if (tls) {
+      builder.tls(TestPki.shared().clientTls().build());
+    }
+    Connection<Object, Object> client =
+        track(
+            builder
+                .codecs("test")
+                .reconnect(
+                    ReconnectPolicy.builder()
+                        .backoff(Duration.ofMillis(5), Duration.ofMillis(100))
+                        .resume(resume)
+                        .build())
+                .onReconnect(heard)
+                .connect(address));
+    for (int i = 0; i < 1000; i++) {
+      client.send(new Msg("before", i));
+    }
+
+    first.close(); // graceful: returns once every connection has closed
+    assertThat(got.count()).as("all sent before the shutdown reached the server").isEqualTo(1000);
+    await().atMost(Duration.ofSeconds(10)).until(() -> heard.disconnected.get() != null);
+    assertThat(heard.disconnected.get().code()).isEqualTo(GoAwayCode.SHUTTING_DOWN);
+    assertThat(client.isOpen()).as("reconnecting, not closed").isTrue();
+    assertThat(client.onClose().toCompletableFuture()).isNotDone();
+
+    for (int i = 1000; i < 1100; i++) {
+      assertThat(client.trySend(new Msg("meanwhile", i))).isEqualTo(SendResult.ACCEPTED);
+    }
+    CompletableFuture<Object> answer = client.request(new Msg("asked meanwhile", 7));
+    Server<Object, Object> second = track(inOrderServer(got, address, tls));
+
+    await().atMost(Duration.ofSeconds(20)).until(() -> got.count() == 1100);
+    assertThat(answer.get(10, TimeUnit.SECONDS)).isEqualTo(new Msg("asked meanwhile", 7));
+    await().atMost(Duration.ofSeconds(10)).until(() -> heard.lostCount.get() >= 0);
+    assertThat(heard.lostCount.get()).as("a new session, nothing lost").isZero();
+    assertThat(heard.lostCause.get().reason()).contains("shut down gracefully");
+    client.send(new Msg("after", 1100));
+    await().atMost(Duration.ofSeconds(10)).until(() -> got.count() == 1101);
+    assertThat(got.problem()).isNull();
+    assertThat(second.connections()).hasSize(1);
+    assertThat(heard.gaveUp.get()).isNull();
+
+    client.close(); // throws unless graceful
+  }
+
+  @Test
+  void sendsWhileTheShutdownIsAnsweredFailSayingTheConnectionComesBack() throws Exception {
+    InOrder got = new InOrder();
+    Server<Object, Object> first = inOrderServer(got, new InetSocketAddress("127.0.0.1", 0));
+    InetSocketAddress address = (InetSocketAddress) first.address();
+    CountDownLatch handling = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    Heard heard = new Heard();
+    Connection<Object, Object> client =
+        track(
+            Tether.client(TestTypes.TYPES)
+                .codecs("test")
+                .reconnect(FAST)
+                .onReconnect(heard)
+                .onMessage(
+                    (c, m) -> {
+                      handling.countDown();
+                      release.await(); // still handling when the GOAWAY arrives
+                    })
+                .connect(address));
+    client.send(new Msg("before", 0));
+    await().atMost(Duration.ofSeconds(10)).until(() -> got.count() == 1);
+    first.connections().iterator().next().send(new Msg("hold", 0));
+    assertThat(handling.await(10, TimeUnit.SECONDS)).isTrue();
+    Thread shutdown = new Thread(first::close, "shutdown");
+    shutdown.start();
+
+    // the client answers the GOAWAY once its handler is done: until then sends are refused
+    await().atMost(Duration.ofSeconds(10)).until(() -> !client.isOpen());
+    assertThatThrownBy(() -> client.send(new Msg("during", 1)))
+        .isInstanceOf(ConnectionClosedException.class)
+        .hasMessageContaining("the server is shutting down")
+        .hasMessageContaining("reconnects");
+    release.countDown();
+    shutdown.join(10_000);
+    await().atMost(Duration.ofSeconds(10)).until(() -> heard.disconnected.get() != null);
+    assertThat(client.isOpen()).isTrue();
+
+    client.send(new Msg("after", 1));
+    track(inOrderServer(got, address));
+    await().atMost(Duration.ofSeconds(20)).until(() -> got.count() == 2);
+    assertThat(got.problem()).isNull();
+  }
+
+  @Test
+  void aCloseWhileTheShutdownIsAnsweredEndsTheConnection() throws Exception {
+    Server<Object, Object> first =
+        inOrderServer(new InOrder(), new InetSocketAddress("127.0.0.1", 0));
+    CountDownLatch handling = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    Heard heard = new Heard();
+    Connection<Object, Object> client =
+        track(
+            Tether.client(TestTypes.TYPES)
+                .codecs("test")
+                .reconnect(FAST)
+                .onReconnect(heard)
+                .onMessage(
+                    (c, m) -> {
+                      handling.countDown();
+                      release.await();
+                    })
+                .connect(first.address()));
+    await().atMost(Duration.ofSeconds(10)).until(() -> first.connections().size() == 1);
+    first.connections().iterator().next().send(new Msg("hold", 0));
+    assertThat(handling.await(10, TimeUnit.SECONDS)).isTrue();
+    Thread shutdown = new Thread(first::close, "shutdown");
+    shutdown.start();
+    await().atMost(Duration.ofSeconds(10)).until(() -> !client.isOpen());
+
+    CompletableFuture<ConnectionClosedException> closed = client.closeAsync().toCompletableFuture();
+    release.countDown();
+    ConnectionClosedException cause = closed.get(10, TimeUnit.SECONDS);
+    assertThat(cause.isGraceful()).as(cause.reason()).isTrue();
+    assertThat(cause.code()).isEqualTo(GoAwayCode.SHUTTING_DOWN);
+    assertThat(heard.disconnected.get()).as("no reconnect after the application's close").isNull();
+    shutdown.join(10_000);
+  }
+
+  @Test
+  void aServerThatDoesNotComeBackEndsTheConnectionWhenThePolicyGivesUp() throws Exception {
+    Server<Object, Object> first =
+        inOrderServer(new InOrder(), new InetSocketAddress("127.0.0.1", 0));
+    Heard heard = new Heard();
+    Connection<Object, Object> client =
+        track(
+            Tether.client(TestTypes.TYPES)
+                .codecs("test")
+                .reconnect(
+                    ReconnectPolicy.builder()
+                        .backoff(Duration.ofMillis(20), Duration.ofMillis(50))
+                        .giveUpAfter(Duration.ofMillis(500))
+                        .build())
+                .onReconnect(heard)
+                .connect(first.address()));
+    first.close();
+    await().atMost(Duration.ofSeconds(10)).until(() -> heard.disconnected.get() != null);
+    for (int i = 0; i < 3; i++) {
+      client.send(new Msg("never delivered", i));
+    }
+
+    ConnectionClosedException cause =
+        client.onClose().toCompletableFuture().get(20, TimeUnit.SECONDS);
+    assertThat(heard.gaveUp.get()).isNotNull();
+    assertThat(cause.reason())
+        .contains("gave up reconnecting")
+        .contains("3 accepted messages were never written");
+    assertThat(client.isOpen()).isFalse();
+  }
+}
