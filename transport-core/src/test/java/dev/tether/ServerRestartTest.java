@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.tether.testing.FaultProxy;
 import dev.tether.testing.InOrder;
 import dev.tether.testing.Msg;
 import dev.tether.testing.Resources;
@@ -14,6 +15,7 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
@@ -48,7 +50,7 @@ class ServerRestartTest {
   }
 
   /** What a client's {@link ReconnectListener} was told. */
-  private static final class Heard implements ReconnectListener<Object, Object> {
+  private static class Heard implements ReconnectListener<Object, Object> {
     final AtomicReference<ConnectionClosedException> disconnected = new AtomicReference<>();
     final AtomicLong lostCount = new AtomicLong(-1);
     final AtomicReference<ConnectionClosedException> lostCause = new AtomicReference<>();
@@ -142,6 +144,46 @@ class ServerRestartTest {
     assertThat(heard.gaveUp.get()).isNull();
 
     client.close(); // throws unless graceful
+  }
+
+  @Test
+  void theSessionStartedAfterARestartResumesThroughALaterReset() throws Exception {
+    InOrder got = new InOrder();
+    Server<Object, Object> first = inOrderServer(got, new InetSocketAddress("127.0.0.1", 0));
+    InetSocketAddress address = (InetSocketAddress) first.address();
+    FaultProxy proxy = track(new FaultProxy(address));
+    AtomicInteger resumed = new AtomicInteger();
+    Heard heard =
+        new Heard() {
+          @Override
+          public void onResumed(Connection<Object, Object> c, int attempts) {
+            resumed.incrementAndGet();
+          }
+        };
+    Connection<Object, Object> client =
+        track(
+            Tether.client(TestTypes.TYPES)
+                .codecs("test")
+                .reconnect(FAST)
+                .onReconnect(heard)
+                .connect(proxy.address()));
+    client.send(new Msg("first server", 0));
+    await().atMost(Duration.ofSeconds(10)).until(() -> got.count() == 1);
+    first.close();
+    await().atMost(Duration.ofSeconds(10)).until(() -> heard.disconnected.get() != null);
+    Server<Object, Object> second = track(inOrderServer(got, address));
+    client.send(new Msg("second server", 1));
+    await().atMost(Duration.ofSeconds(20)).until(() -> got.count() == 2);
+    assertThat(heard.lostCount.get()).isZero();
+
+    proxy.resetAll(); // the new session is resumable, as the first was
+    for (int i = 2; i < 100; i++) {
+      client.send(new Msg("through the reset", i));
+    }
+    await().atMost(Duration.ofSeconds(20)).until(() -> got.count() == 100);
+    assertThat(got.problem()).isNull();
+    assertThat(resumed.get()).isEqualTo(1);
+    assertThat(second.connections()).as("one session on the second server").hasSize(1);
   }
 
   @Test
