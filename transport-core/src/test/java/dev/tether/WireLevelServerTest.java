@@ -809,6 +809,46 @@ class WireLevelServerTest {
   }
 
   /**
+   * PROTOCOL.md §8, the closing side's step 2: DATA that crossed the server's GOAWAY still reaches
+   * its handler, whose echo can no longer be written. The send that refuses it is the close at
+   * work, not a failing handler: the close stays graceful, and later DATA is handled too.
+   */
+  @Test
+  void anEchoOfDataThatCrossedTheShutdownIsRefusedWithoutFailingTheClose() throws Exception {
+    BlockingQueue<String> handled = new LinkedBlockingQueue<>();
+    CompletableFuture<ConnectionClosedException> closed = new CompletableFuture<>();
+    Server<byte[], byte[]> server =
+        Tether.<byte[], byte[]>server(ECHO_TYPES)
+            .codecs("bytes")
+            .onMessage(
+                (connection, message) -> {
+                  handled.add(new String(message, UTF_8));
+                  connection.send(message); // refused: this side's GOAWAY is out
+                })
+            .onClose((connection, cause) -> closed.complete(cause))
+            .bind(new InetSocketAddress("127.0.0.1", 0));
+    resources.add(() -> server.close(Duration.ofSeconds(3)));
+    RawPeer peer = connected(server);
+    await().atMost(Duration.ofSeconds(5)).until(() -> server.connections().size() == 1);
+
+    CompletableFuture<Void> closing = CompletableFuture.runAsync(server::close);
+    assertThat(peer.readGoAway().code()).isEqualTo(8); // SHUTTING_DOWN
+    peer.write(
+        concat(
+            RawPeer.frame(DATA, concat(varint(ECHO), utf8("crossed 1"))),
+            RawPeer.frame(DATA, concat(varint(ECHO), utf8("crossed 2"))),
+            RawPeer.frame(RawPeer.GOAWAY, Hex.decode("0000"))));
+    peer.assertEndOfStream();
+
+    closing.get(5, TimeUnit.SECONDS);
+    ConnectionClosedException cause = closed.get(5, TimeUnit.SECONDS);
+    assertThat(cause.isGraceful()).as(cause.reason()).isTrue();
+    assertThat(cause.code()).isEqualTo(GoAwayCode.SHUTTING_DOWN);
+    assertThat(handled.poll(5, TimeUnit.SECONDS)).isEqualTo("crossed 1");
+    assertThat(handled.poll(5, TimeUnit.SECONDS)).isEqualTo("crossed 2");
+  }
+
+  /**
    * Copies everything written to System.out and System.err while open, so that a test can look for
    * a log line; slf4j-simple resolves those streams at each write.
    */

@@ -227,11 +227,9 @@ final class EchoStream {
       @Override
       public void onSessionLost(
           Connection<Echo, Echo> connection, long maybeLost, ConnectionClosedException cause) {
+        lost.incrementAndGet();
         err.println("echo-client: " + cause.reason());
-        if (maybeLost > 0) { // 0 after a planned server restart: every echo came back
-          lost.incrementAndGet();
-          window.release(WINDOW); // the echoes of the lost session will not come
-        }
+        window.release(WINDOW); // the echoes of the lost session will not come
       }
     };
   }

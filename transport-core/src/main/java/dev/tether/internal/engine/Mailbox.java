@@ -476,6 +476,14 @@ final class Mailbox implements Runnable {
     }
     try {
       handlers.onMessage.onMessage(connection.self(), message);
+    } catch (ConnectionClosedException e) {
+      if (connection.state().isClosing()) {
+        // a reply to a message that crossed this side's GOAWAY (PROTOCOL.md §8, step 2): the close
+        // refused it, as it must; the handler did nothing wrong, and what follows is still handled
+        log.debug("{}: the message handler's send was refused by the close: {}", connection, e);
+      } else {
+        handlerFailed("message handler", e);
+      }
     } catch (Throwable t) {
       handlerFailed("message handler", t);
     }
