@@ -193,6 +193,7 @@ class ServerRestartTest {
     InetSocketAddress address = (InetSocketAddress) first.address();
     CountDownLatch handling = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
+    CompletableFuture<CompletableFuture<Object>> handlerRequest = new CompletableFuture<>();
     Heard heard = new Heard();
     Connection<Object, Object> client =
         track(
@@ -204,6 +205,8 @@ class ServerRestartTest {
                     (c, m) -> {
                       handling.countDown();
                       release.await(); // still handling when the GOAWAY arrives
+                      // allowed, as work already started, but the server will not answer it
+                      handlerRequest.complete(c.request(new Msg("from the handler", 9)));
                     })
                 .connect(address));
     client.send(new Msg("before", 0));
@@ -223,6 +226,10 @@ class ServerRestartTest {
     shutdown.join(10_000);
     await().atMost(Duration.ofSeconds(10)).until(() -> heard.disconnected.get() != null);
     assertThat(client.isOpen()).isTrue();
+    assertThatThrownBy(() -> handlerRequest.get(5, TimeUnit.SECONDS).get(5, TimeUnit.SECONDS))
+        .cause()
+        .isInstanceOf(ConnectionClosedException.class)
+        .hasMessageContaining("before answering request");
 
     client.send(new Msg("after", 1));
     track(inOrderServer(got, address));

@@ -255,18 +255,7 @@ final class Closer {
       closeCause = cause;
     }
     log.debug("{} sent GOAWAY {}: {}", c.peerName, goAway.code(), goAway.reason());
-    c.requests.failAll(
-        id ->
-            new ConnectionClosedException(
-                cause.code(),
-                cause.rawCode(),
-                c.peerName
-                    + " closed the connection before answering request #"
-                    + id
-                    + ": "
-                    + cause.reason(),
-                true,
-                null));
+    failUnanswered(cause);
     switch (c.state()) {
       case OPEN -> {
         Reconnector reconnector = c.resumption.reconnector();
@@ -286,6 +275,22 @@ final class Closer {
         // CLOSING: our own cut is on its way through the mailbox
       }
     }
+  }
+
+  /** Fails the requests still waiting for an answer the peer, after its GOAWAY, will not give. */
+  private void failUnanswered(ConnectionClosedException cause) {
+    c.requests.failAll(
+        id ->
+            new ConnectionClosedException(
+                cause.code(),
+                cause.rawCode(),
+                c.peerName
+                    + " closed the connection before answering request #"
+                    + id
+                    + ": "
+                    + cause.reason(),
+                true,
+                null));
   }
 
   boolean peerGoAwayReceived() {
@@ -607,6 +612,7 @@ final class Closer {
    * (the server that comes back has none of the old one), with the close's one-way state undone.
    */
   private void startNewSession(ConnectionClosedException cause) {
+    failUnanswered(cause); // a handler's, sent after the GOAWAY came: that server will not answer
     reconnectAfterClose = false;
     peerGoAway = false;
     eof = false;
