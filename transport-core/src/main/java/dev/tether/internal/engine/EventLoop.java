@@ -118,6 +118,11 @@ public final class EventLoop implements Runnable {
   private final DeadlineQueue timers = new DeadlineQueue();
   private final java.util.function.Consumer<SelectionKey> dispatcher = this::dispatch;
 
+  /** See {@link #lookedAt()}; {@link #looking} until the selector's answer is noted. */
+  private long lookedAt = System.nanoTime();
+
+  private boolean looking;
+
   /** Work for the end of this turn, added on the loop thread without allocating. */
   private final ArrayList<Runnable> endOfTurn = new ArrayList<>();
 
@@ -463,7 +468,7 @@ public final class EventLoop implements Runnable {
     long now = System.nanoTime();
     if (!tasks.isEmpty() || !endOfTurn.isEmpty() || (next != Long.MAX_VALUE && next - now <= 0)) {
       sleepingUntil = Long.MIN_VALUE;
-      servedIo |= selector.selectNow(dispatcher) > 0;
+      servedIo |= look(-1) > 0;
     } else if (servedIo && pollNanos > 0 && pollBriefly(now, next)) {
       sleepingUntil = Long.MIN_VALUE; // found I/O or work without sleeping
     } else {
@@ -475,11 +480,11 @@ public final class EventLoop implements Runnable {
       wakeupPending.set(false);
       if (addedTimers.get() != null || !tasks.isEmpty() || stopping) {
         sleepingUntil = Long.MIN_VALUE;
-        servedIo = selector.selectNow(dispatcher) > 0;
+        servedIo = look(-1) > 0;
       } else if (next == Long.MAX_VALUE) {
-        servedIo = selector.select(dispatcher) > 0;
+        servedIo = look(0) > 0;
       } else {
-        servedIo = selector.select(dispatcher, Math.max(1, (next - now + 999_999) / 1_000_000)) > 0;
+        servedIo = look(Math.max(1, (next - now + 999_999) / 1_000_000)) > 0;
       }
       sleepingUntil = Long.MIN_VALUE;
     }
@@ -499,7 +504,7 @@ public final class EventLoop implements Runnable {
   private boolean pollBriefly(long now, long next) throws IOException {
     long deadline = now + pollNanos;
     for (int i = 0; ; i++) {
-      if (selector.selectNow(dispatcher) > 0) {
+      if (look(-1) > 0) {
         return true; // servedIo stays true
       }
       if (!tasks.isEmpty() || addedTimers.get() != null || stopping) {
@@ -587,7 +592,40 @@ public final class EventLoop implements Runnable {
     }
   }
 
+  /**
+   * Looks at the sockets: without waiting ({@code timeoutMillis} -1), until one is ready (0), or up
+   * to {@code timeoutMillis}; serves the ready ones, and notes when the selector answered ({@link
+   * #lookedAt}).
+   */
+  private int look(long timeoutMillis) throws IOException {
+    looking = true;
+    int n =
+        timeoutMillis < 0
+            ? selector.selectNow(dispatcher)
+            : timeoutMillis == 0
+                ? selector.select(dispatcher)
+                : selector.select(dispatcher, timeoutMillis);
+    if (looking) { // nothing was ready
+      looking = false;
+      lookedAt = System.nanoTime();
+    }
+    return n;
+  }
+
+  /**
+   * When the selector last answered: what had reached the sockets by then has been read. A timer
+   * that judges a peer by what it read waits for a newer look if this one is old ({@link
+   * KeepAlive}): the loop's thread was held up since. Loop thread.
+   */
+  long lookedAt() {
+    return lookedAt;
+  }
+
   private void dispatch(SelectionKey key) {
+    if (looking) {
+      looking = false;
+      lookedAt = System.nanoTime();
+    }
     if (key.attachment() instanceof Handler handler) {
       try {
         handler.onReady(key);

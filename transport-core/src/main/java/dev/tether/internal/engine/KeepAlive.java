@@ -22,6 +22,9 @@ final class KeepAlive extends DeadlineQueue.Timer {
   /** After this long with nothing to write, the outbound queue gives its ring back. */
   private static final long TRIM_AFTER_NANOS = TimeUnit.SECONDS.toNanos(1);
 
+  /** How long since the loop's last look at the sockets a verdict waits for a new one. */
+  private static final long HELD_UP_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+
   private final RealConnection<?, ?> connection;
   private final long idleNanos;
   private long heartbeatNanos;
@@ -31,6 +34,9 @@ final class KeepAlive extends DeadlineQueue.Timer {
   private long resumeDeadline;
   private long drainDeadline;
   private boolean drainScheduled;
+
+  /** Set while a verdict waits for the loop's next look at the sockets ({@link #heldUp}). */
+  private boolean deferred;
 
   private long lastReadNanos;
   private long lastPingNanos;
@@ -148,6 +154,10 @@ final class KeepAlive extends DeadlineQueue.Timer {
 
   @Override
   void onTimer(long now) {
+    if (heldUp(now)) {
+      connection.loop.schedule(this, now + 1); // after the next look: the loop looks first
+      return;
+    }
     ConnectionState state = connection.state();
     switch (state) {
       case CONNECTING -> {
@@ -193,6 +203,24 @@ final class KeepAlive extends DeadlineQueue.Timer {
       }
     }
     reschedule(now);
+  }
+
+  /**
+   * Returns true, once in a row, if the loop last looked at its sockets well before {@code now}:
+   * its thread was held up since (a long GC pause, a stopped process, a suspended virtual machine,
+   * a very long turn), and what the peer sent meanwhile waits unread. Judged now, a peer that kept
+   * talking would seem silent, a WELCOME or GOAWAY waiting to be read would seem late, and the
+   * frames behind them would be lost with the connection; so the verdicts wait for the loop's next
+   * look, which comes before it runs a due timer. Once in a row: a loop whose every turn is that
+   * long still judges, one turn late.
+   */
+  private boolean heldUp(long now) {
+    if (!deferred && now - connection.loop.lookedAt() > HELD_UP_NANOS) {
+      deferred = true;
+      return true;
+    }
+    deferred = false;
+    return false;
   }
 
   /** Closes the connection if the peer went silent or stopped reading; true if it did. */
