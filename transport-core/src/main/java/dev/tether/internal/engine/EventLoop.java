@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
@@ -117,6 +118,12 @@ public final class EventLoop implements Runnable {
   private final AtomicReference<DeadlineQueue.Timer> addedTimers = new AtomicReference<>();
   private final DeadlineQueue timers = new DeadlineQueue();
   private final java.util.function.Consumer<SelectionKey> dispatcher = this::dispatch;
+
+  /**
+   * How old the last look at the sockets may be for a verdict on a peer (its silence, a deadline it
+   * missed) to stand; older, the loop was held up since, and looks again first.
+   */
+  static final long HELD_UP_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
 
   /** See {@link #lookedAt()}; {@link #looking} until the selector's answer is noted. */
   private long lookedAt = System.nanoTime();
@@ -419,7 +426,7 @@ public final class EventLoop implements Runnable {
           count.complete(timers.size());
         });
     try {
-      return count.get(10, java.util.concurrent.TimeUnit.SECONDS);
+      return count.get(10, TimeUnit.SECONDS);
     } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
       throw new IllegalStateException("event loop " + name() + " did not answer", e);
     }
@@ -433,7 +440,7 @@ public final class EventLoop implements Runnable {
 
   /** Waits up to {@code millis} for the thread to end; returns true if it did. */
   boolean awaitStopped(long millis) throws InterruptedException {
-    return stopped.await(millis, java.util.concurrent.TimeUnit.MILLISECONDS);
+    return stopped.await(millis, TimeUnit.MILLISECONDS);
   }
 
   @Override
@@ -599,6 +606,7 @@ public final class EventLoop implements Runnable {
    */
   private int look(long timeoutMillis) throws IOException {
     looking = true;
+    long start = timeoutMillis > 0 ? System.nanoTime() : 0;
     int n =
         timeoutMillis < 0
             ? selector.selectNow(dispatcher)
@@ -607,7 +615,13 @@ public final class EventLoop implements Runnable {
                 : selector.select(dispatcher, timeoutMillis);
     if (looking) { // nothing was ready
       looking = false;
-      lookedAt = System.nanoTime();
+      long end = System.nanoTime();
+      // a timed wait that ends far past its time was held up (a stopped process): the JDK does
+      // not ask the kernel again after a wait interrupted once its time is up, so that "nothing"
+      // is as old as the wait; the next look without waiting tells
+      if (timeoutMillis <= 0 || end - start - timeoutMillis * 1_000_000 <= HELD_UP_NANOS) {
+        lookedAt = end;
+      }
     }
     return n;
   }

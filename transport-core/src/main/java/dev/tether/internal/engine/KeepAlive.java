@@ -22,9 +22,6 @@ final class KeepAlive extends DeadlineQueue.Timer {
   /** After this long with nothing to write, the outbound queue gives its ring back. */
   private static final long TRIM_AFTER_NANOS = TimeUnit.SECONDS.toNanos(1);
 
-  /** How long since the loop's last look at the sockets a verdict waits for a new one. */
-  private static final long HELD_UP_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
-
   private final RealConnection<?, ?> connection;
   private final long idleNanos;
   private long heartbeatNanos;
@@ -215,7 +212,7 @@ final class KeepAlive extends DeadlineQueue.Timer {
    * long still judges, one turn late.
    */
   private boolean heldUp(long now) {
-    if (!deferred && now - connection.loop.lookedAt() > HELD_UP_NANOS) {
+    if (!deferred && now - connection.loop.lookedAt() > EventLoop.HELD_UP_NANOS) {
       deferred = true;
       return true;
     }

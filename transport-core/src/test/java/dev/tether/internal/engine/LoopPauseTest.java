@@ -9,6 +9,7 @@ import dev.tether.Server;
 import dev.tether.Tether;
 import dev.tether.TetherConfig;
 import dev.tether.testing.Msg;
+import dev.tether.testing.ServerProcess;
 import dev.tether.testing.TestTypes;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -16,13 +17,17 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
  * A loop held up for longer than the idle timeout (a long GC pause, a stopped process, a suspended
  * virtual machine) does not take its own stillness for the peer's: the frames the peer sent
- * meanwhile wait unread in the socket, and the loop reads them before it judges anyone silent.
+ * meanwhile wait unread in the socket, and the loop reads them before it judges anyone silent:
+ * whether the pause caught the loop between its look at the sockets and its timers, or asleep in a
+ * timed select (which, stopped and resumed past its time, answers "nothing" without asking the
+ * kernel again).
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class LoopPauseTest {
@@ -72,6 +77,34 @@ class LoopPauseTest {
           .during(Duration.ofMillis(2000))
           .atMost(Duration.ofSeconds(5))
           .until(() -> client.isOpen() && serverSideClosed.get() == null);
+    }
+  }
+
+  @Test
+  void aServerProcessStoppedPastTheIdleTimeoutKeepsAClientThatKeptPinging() throws Exception {
+    try (ServerProcess server = ServerProcess.start(128, null, Duration.ofMillis(1000));
+        Connection<Object, Object> client =
+            Tether.client(TestTypes.TYPES)
+                .config(
+                    TetherConfig.builder()
+                        .codecs("test")
+                        .idleTimeout(Duration.ofSeconds(20))
+                        .build())
+                .connect(server.address())) {
+      assertThat(client.request(new Msg("before", 0)).get(10, TimeUnit.SECONDS))
+          .isEqualTo(new Msg("n=0 before", 0));
+
+      // an idle server loop sleeps in a timed select: stopped there, it wakes past its timers' time
+      server.signal("STOP");
+      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(2500)); // the length of the stop
+      server.signal("CONT");
+
+      assertThat(client.request(new Msg("after", 1)).get(10, TimeUnit.SECONDS))
+          .isEqualTo(new Msg("n=1 after", 1));
+      await()
+          .during(Duration.ofMillis(2000))
+          .atMost(Duration.ofSeconds(5))
+          .until(() -> client.isOpen() && server.ask("connections") == 1);
     }
   }
 }
