@@ -76,8 +76,10 @@ public final class ClientBuilder<O, I> {
   /**
    * Makes the connection survive the network: when its socket fails it reconnects as {@code policy}
    * says and, if the server agrees, resumes its session so that nothing is lost or delivered twice
-   * (PROTOCOL.md §13). The first {@link #connect} is not retried: it fails as usual if the server
-   * cannot be reached. See {@link ReconnectPolicy} for what sends do meanwhile.
+   * (PROTOCOL.md §13). It also follows the server through a planned restart: after the server's
+   * graceful shutdown (GOAWAY SHUTTING_DOWN) it reconnects, with a new session, rather than
+   * closing. The first {@link #connect} is not retried: it fails as usual if the server cannot be
+   * reached. See {@link ReconnectPolicy} for what sends do meanwhile.
    */
   public ClientBuilder<O, I> reconnect(ReconnectPolicy policy) {
     this.reconnect = Objects.requireNonNull(policy, "policy");
