@@ -12,8 +12,11 @@ import dev.tether.testing.TestPki;
 import dev.tether.testing.TestTypes;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -184,6 +187,79 @@ class ServerRestartTest {
     assertThat(got.problem()).isNull();
     assertThat(resumed.get()).isEqualTo(1);
     assertThat(second.connections()).as("one session on the second server").hasSize(1);
+  }
+
+  /**
+   * Requests streaming, 100 in flight, through a planned restart: each is answered, by the first
+   * server or the second, or fails at once saying that the server shut down (it crossed the GOAWAY,
+   * or was sent while the client answered it); none is left waiting.
+   */
+  @Test
+  void requestsInFlightThroughARestartAreAnsweredOrFailNamingTheShutdown() throws Exception {
+    AtomicInteger answeredBySecond = new AtomicInteger();
+    Server<Object, Object> first =
+        Tether.server(TestTypes.TYPES)
+            .codecs("test")
+            .onRequest((c, m) -> m)
+            .bind(new InetSocketAddress("127.0.0.1", 0));
+    InetSocketAddress address = (InetSocketAddress) first.address();
+    Connection<Object, Object> client =
+        track(Tether.client(TestTypes.TYPES).codecs("test").reconnect(FAST).connect(address));
+    CompletableFuture<Void> restart =
+        CompletableFuture.runAsync(
+            () -> {
+              first.close();
+              track(
+                  Tether.server(TestTypes.TYPES)
+                      .codecs("test")
+                      .onRequest(
+                          (c, m) -> {
+                            answeredBySecond.incrementAndGet();
+                            return m;
+                          })
+                      .bind(address));
+            },
+            CompletableFuture.delayedExecutor(300, TimeUnit.MILLISECONDS));
+    Semaphore window = new Semaphore(100);
+    List<CompletableFuture<Object>> requests = new ArrayList<>();
+    AtomicReference<Throwable> unexpected = new AtomicReference<>();
+    AtomicInteger crossed = new AtomicInteger();
+    AtomicInteger refused = new AtomicInteger();
+    for (long seq = 0; !restart.isDone() || answeredBySecond.get() < 1000; seq++) {
+      assertThat(window.tryAcquire(20, TimeUnit.SECONDS)).as("a request completed").isTrue();
+      long expected = seq;
+      CompletableFuture<Object> answer = client.request(new Msg("r", seq));
+      answer.whenComplete(
+          (response, failure) -> {
+            window.release();
+            String reason =
+                failure instanceof ConnectionClosedException closed ? closed.reason() : "";
+            if (failure == null && response.equals(new Msg("r", expected))) {
+              return;
+            } else if (reason.contains("before answering request #")
+                && reason.endsWith(": the server is shutting down")) {
+              crossed.incrementAndGet(); // in flight when the GOAWAY came: never to be answered
+            } else if (reason.contains("the server is shutting down; this connection reconnects")) {
+              refused.incrementAndGet(); // sent while the client answered the GOAWAY
+            } else {
+              unexpected.compareAndSet(
+                  null, failure != null ? failure : new AssertionError(response));
+            }
+          });
+      requests.add(answer);
+    }
+
+    CompletableFuture.allOf(
+            requests.stream()
+                .map(r -> r.exceptionally(t -> null))
+                .toArray(CompletableFuture[]::new))
+        .get(20, TimeUnit.SECONDS);
+    assertThat(unexpected.get()).isNull();
+    System.out.printf(
+        "requests through a restart: %d sent, %d in flight at the GOAWAY, %d refused while it was"
+            + " answered, %d answered by the second server%n",
+        requests.size(), crossed.get(), refused.get(), answeredBySecond.get());
+    assertThat(crossed.get()).as("at most what was in flight").isLessThanOrEqualTo(100);
   }
 
   @Test

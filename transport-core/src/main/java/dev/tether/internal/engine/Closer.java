@@ -48,6 +48,12 @@ final class Closer {
    */
   private volatile boolean reconnectAfterClose;
 
+  /**
+   * The close that ended in a new session ({@link #startNewSession}), until the next socket opens:
+   * what a send that raced with the restart is told, {@link #closeCause} being cleared by then.
+   */
+  private volatile ConnectionClosedException restartedAfter;
+
   /** True while a close asked for between a reconnecting client's sockets waits for the next. */
   private boolean closeWhenReopened;
 
@@ -220,6 +226,7 @@ final class Closer {
 
   /** A client's session has a socket again: a close asked for meanwhile goes on from here. */
   void onReopened() {
+    restartedAfter = null;
     if (closeWhenReopened) {
       closeWhenReopened = false;
       c.loop.cancel(reopenWait);
@@ -255,21 +262,25 @@ final class Closer {
       closeCause = cause;
     }
     log.debug("{} sent GOAWAY {}: {}", c.peerName, goAway.code(), goAway.reason());
+    if (c.state() == ConnectionState.OPEN) {
+      // closing before the failures below: a request one of them prompts is refused with this
+      // GOAWAY's words, not written after it where no one will answer
+      c.moveTo(ConnectionState.CLOSING);
+      Reconnector reconnector = c.resumption.reconnector();
+      reconnectAfterClose =
+          goAway.knownCode() == GoAwayCode.SHUTTING_DOWN
+              && reconnector != null
+              && reconnector.isTrying()
+              && !sendsRefused;
+      goAwayCode = GoAwayCode.NORMAL;
+      goAwayReason = "answering the peer's GOAWAY";
+      failUnanswered(cause);
+      c.keepAlive.startDrain();
+      c.mailbox.offerEvent(Mailbox.Event.PEER_GOAWAY);
+      return;
+    }
     failUnanswered(cause);
     switch (c.state()) {
-      case OPEN -> {
-        Reconnector reconnector = c.resumption.reconnector();
-        reconnectAfterClose =
-            goAway.knownCode() == GoAwayCode.SHUTTING_DOWN
-                && reconnector != null
-                && reconnector.isTrying()
-                && !sendsRefused;
-        goAwayCode = GoAwayCode.NORMAL;
-        goAwayReason = "answering the peer's GOAWAY";
-        c.moveTo(ConnectionState.CLOSING);
-        c.keepAlive.startDrain();
-        c.mailbox.offerEvent(Mailbox.Event.PEER_GOAWAY);
-      }
       case GOAWAY_SENT -> maybeFinish();
       default -> {
         // CLOSING: our own cut is on its way through the mailbox
@@ -613,6 +624,7 @@ final class Closer {
    */
   private void startNewSession(ConnectionClosedException cause) {
     failUnanswered(cause); // a handler's, sent after the GOAWAY came: that server will not answer
+    restartedAfter = cause;
     reconnectAfterClose = false;
     peerGoAway = false;
     eof = false;
@@ -648,12 +660,17 @@ final class Closer {
   /** Returns the exception for an operation refused because the connection is closing. */
   ConnectionClosedException closedException() {
     ConnectionClosedException cause = closeCause;
+    boolean reconnecting = reconnectAfterClose && !sendsRefused;
+    if (cause == null && !sendsRefused) {
+      cause = restartedAfter; // refused while the close ended in a new session
+      reconnecting = cause != null;
+    }
     if (cause == null) {
       return new ConnectionClosedException(
           GoAwayCode.NORMAL, "connection with " + c.peerName + " is closing", false);
     }
     String reason = cause.reason();
-    if (reconnectAfterClose && !sendsRefused) {
+    if (reconnecting) {
       reason +=
           "; this connection reconnects (its ReconnectPolicy) once the close exchange is over, and"
               + " takes sends again from then on";
