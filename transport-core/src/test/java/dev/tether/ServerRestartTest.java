@@ -262,6 +262,23 @@ class ServerRestartTest {
     assertThat(crossed.get()).as("at most what was in flight").isLessThanOrEqualTo(100);
   }
 
+  /**
+   * Sends the client a message that its handler holds on to ({@code handling} counts down when it
+   * has it), then shuts {@code server} down in another thread, and returns that thread once the
+   * client has read the GOAWAY: the client answers it only when its handler is done.
+   */
+  private static Thread shutDownWhileHandling(
+      Server<Object, Object> server, Connection<Object, Object> client, CountDownLatch handling)
+      throws Exception {
+    await().atMost(Duration.ofSeconds(10)).until(() -> server.connections().size() == 1);
+    server.connections().iterator().next().send(new Msg("hold", 0));
+    assertThat(handling.await(10, TimeUnit.SECONDS)).isTrue();
+    Thread shutdown = new Thread(server::close, "shutdown");
+    shutdown.start();
+    await().atMost(Duration.ofSeconds(10)).until(() -> !client.isOpen());
+    return shutdown;
+  }
+
   @Test
   void sendsWhileTheShutdownIsAnsweredFailSayingTheConnectionComesBack() throws Exception {
     InOrder got = new InOrder();
@@ -287,13 +304,9 @@ class ServerRestartTest {
                 .connect(address));
     client.send(new Msg("before", 0));
     await().atMost(Duration.ofSeconds(10)).until(() -> got.count() == 1);
-    first.connections().iterator().next().send(new Msg("hold", 0));
-    assertThat(handling.await(10, TimeUnit.SECONDS)).isTrue();
-    Thread shutdown = new Thread(first::close, "shutdown");
-    shutdown.start();
+    Thread shutdown = shutDownWhileHandling(first, client, handling);
 
     // the client answers the GOAWAY once its handler is done: until then sends are refused
-    await().atMost(Duration.ofSeconds(10)).until(() -> !client.isOpen());
     assertThatThrownBy(() -> client.send(new Msg("during", 1)))
         .isInstanceOf(ConnectionClosedException.class)
         .hasMessageContaining("the server is shutting down")
@@ -332,12 +345,7 @@ class ServerRestartTest {
                       release.await();
                     })
                 .connect(first.address()));
-    await().atMost(Duration.ofSeconds(10)).until(() -> first.connections().size() == 1);
-    first.connections().iterator().next().send(new Msg("hold", 0));
-    assertThat(handling.await(10, TimeUnit.SECONDS)).isTrue();
-    Thread shutdown = new Thread(first::close, "shutdown");
-    shutdown.start();
-    await().atMost(Duration.ofSeconds(10)).until(() -> !client.isOpen());
+    Thread shutdown = shutDownWhileHandling(first, client, handling);
 
     CompletableFuture<ConnectionClosedException> closed = client.closeAsync().toCompletableFuture();
     release.countDown();

@@ -12,6 +12,7 @@ import dev.tether.testing.Msg;
 import dev.tether.testing.ServerProcess;
 import dev.tether.testing.TestTypes;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -31,6 +32,16 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class LoopPauseTest {
+  /**
+   * A client that PINGs the server as its idle timeout asks, and gives it 20 s itself: long enough
+   * that the server's pause does not end the connection from this side.
+   */
+  private static Connection<Object, Object> pingingClient(SocketAddress server) {
+    return Tether.client(TestTypes.TYPES)
+        .config(TetherConfig.builder().codecs("test").idleTimeout(Duration.ofSeconds(20)).build())
+        .connect(server);
+  }
+
   @Test
   void aLoopHeldUpPastTheIdleTimeoutReadsWhatCameBeforeJudgingThePeerSilent() throws Exception {
     AtomicReference<ConnectionClosedException> serverSideClosed = new AtomicReference<>();
@@ -45,14 +56,7 @@ class LoopPauseTest {
                 .onMessage((c, m) -> received.complete(m))
                 .onClose((c, cause) -> serverSideClosed.set(cause))
                 .bind(new InetSocketAddress("127.0.0.1", 0));
-        Connection<Object, Object> client =
-            Tether.client(TestTypes.TYPES)
-                .config(
-                    TetherConfig.builder()
-                        .codecs("test")
-                        .idleTimeout(Duration.ofSeconds(20))
-                        .build())
-                .connect(server.address())) {
+        Connection<Object, Object> client = pingingClient(server.address())) {
       await().atMost(Duration.ofSeconds(10)).until(() -> server.connections().size() == 1);
       RealConnection<?, ?> serverSide =
           (RealConnection<?, ?>) server.connections().iterator().next();
@@ -83,14 +87,7 @@ class LoopPauseTest {
   @Test
   void aServerProcessStoppedPastTheIdleTimeoutKeepsAClientThatKeptPinging() throws Exception {
     try (ServerProcess server = ServerProcess.start(128, null, Duration.ofMillis(1000));
-        Connection<Object, Object> client =
-            Tether.client(TestTypes.TYPES)
-                .config(
-                    TetherConfig.builder()
-                        .codecs("test")
-                        .idleTimeout(Duration.ofSeconds(20))
-                        .build())
-                .connect(server.address())) {
+        Connection<Object, Object> client = pingingClient(server.address())) {
       assertThat(client.request(new Msg("before", 0)).get(10, TimeUnit.SECONDS))
           .isEqualTo(new Msg("n=0 before", 0));
 
