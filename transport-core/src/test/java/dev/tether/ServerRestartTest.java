@@ -263,6 +263,59 @@ class ServerRestartTest {
   }
 
   /**
+   * The server that comes back may announce another idle timeout: the client's heartbeat follows
+   * it, or a client with nothing to send would be taken for dead by the new server, again and
+   * again.
+   */
+  @Test
+  void theHeartbeatFollowsTheIdleTimeoutOfTheServerThatComesBack() throws Exception {
+    Server<Object, Object> first =
+        Tether.server(TestTypes.TYPES).codecs("test").bind(new InetSocketAddress("127.0.0.1", 0));
+    InetSocketAddress address = (InetSocketAddress) first.address();
+    Heard heard = new Heard();
+    AtomicInteger disconnects = new AtomicInteger();
+    Connection<Object, Object> client =
+        track(
+            Tether.client(TestTypes.TYPES)
+                .codecs("test")
+                .reconnect(FAST)
+                .onReconnect(
+                    new Heard() {
+                      @Override
+                      public void onDisconnected(
+                          Connection<Object, Object> c, ConnectionClosedException cause) {
+                        disconnects.incrementAndGet();
+                        heard.onDisconnected(c, cause);
+                      }
+
+                      @Override
+                      public void onSessionLost(
+                          Connection<Object, Object> c, long lost, ConnectionClosedException why) {
+                        heard.onSessionLost(c, lost, why);
+                      }
+                    })
+                .connect(address)); // heartbeat 2 s: the default, and a third of 6 s
+    first.close();
+    Server<Object, Object> second =
+        track(
+            Tether.server(TestTypes.TYPES)
+                .config(
+                    TetherConfig.builder()
+                        .codecs("test")
+                        .idleTimeout(Duration.ofMillis(900)) // wants a PING every 300 ms
+                        .build())
+                .bind(address));
+    await().atMost(Duration.ofSeconds(10)).until(() -> heard.lostCount.get() == 0);
+
+    // the client sends nothing: only its PINGs keep the new server from closing it
+    await()
+        .during(Duration.ofMillis(3000))
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> disconnects.get() == 1 && second.connections().size() == 1);
+    assertThat(client.isOpen()).isTrue();
+  }
+
+  /**
    * Sends the client a message that its handler holds on to ({@code handling} counts down when it
    * has it), then shuts {@code server} down in another thread, and returns that thread once the
    * client has read the GOAWAY: the client answers it only when its handler is done.

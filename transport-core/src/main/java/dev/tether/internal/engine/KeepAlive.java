@@ -79,6 +79,16 @@ final class KeepAlive extends DeadlineQueue.Timer {
 
   /** A session resumed on a new socket: the clocks start again, with the same heartbeat. */
   void resumed() {
+    resumed(TimeUnit.NANOSECONDS.toMillis(heartbeatNanos));
+  }
+
+  /**
+   * A client's new socket is open, its session resumed or a new one begun: the clocks start again,
+   * with the heartbeat that the server on it asks for (the one that came back may have another idle
+   * timeout).
+   */
+  void resumed(long heartbeatMillis) {
+    heartbeatNanos = TimeUnit.MILLISECONDS.toNanos(heartbeatMillis);
     long now = System.nanoTime();
     lastPingNanos = now;
     lastReadNanos = now;

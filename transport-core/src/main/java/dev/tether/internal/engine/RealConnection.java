@@ -336,7 +336,9 @@ final class RealConnection<O, I> implements Connection<O, I>, EventLoop.Handler 
     io.decoder.maxFrameLength(config.maxFrameBytes());
     moveTo(ConnectionState.OPEN);
     outbound.socketOpen(true);
-    keepAlive.resumed();
+    keepAlive.resumed(
+        HandshakeJudge.heartbeatMillis(
+            config.heartbeatInterval().toMillis(), welcome.idleTimeoutMillis()));
     resumption.socketOpened();
     if (resumed) {
       mailbox.offerEvent(Mailbox.SessionEvent.resumed(resumption.reconnector().attempts()));
