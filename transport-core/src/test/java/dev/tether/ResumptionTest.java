@@ -38,7 +38,8 @@ class ResumptionTest {
   private static final int MESSAGES = FULL ? 1_000_000 : 30_000;
   private static final int REQUESTS = FULL ? 50_000 : 2_000;
 
-  private static final ReconnectPolicy FAST =
+  /** Quick to retry, slow to give up; for the tests of reconnecting clients in this package. */
+  static final ReconnectPolicy FAST =
       ReconnectPolicy.builder()
           .backoff(Duration.ofMillis(5), Duration.ofMillis(100))
           .giveUpAfter(Duration.ofSeconds(60))

@@ -11,6 +11,7 @@ import dev.tether.testing.Resources;
 import dev.tether.testing.TestPki;
 import dev.tether.testing.TestTypes;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,6 +22,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -35,12 +37,6 @@ import org.junit.jupiter.params.provider.CsvSource;
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class ServerRestartTest {
-  private static final ReconnectPolicy FAST =
-      ReconnectPolicy.builder()
-          .backoff(Duration.ofMillis(5), Duration.ofMillis(100))
-          .giveUpAfter(Duration.ofSeconds(60))
-          .build();
-
   private final Resources resources = new Resources();
 
   @AfterEach
@@ -167,7 +163,7 @@ class ServerRestartTest {
         track(
             Tether.client(TestTypes.TYPES)
                 .codecs("test")
-                .reconnect(FAST)
+                .reconnect(ResumptionTest.FAST)
                 .onReconnect(heard)
                 .connect(proxy.address()));
     client.send(new Msg("first server", 0));
@@ -204,7 +200,11 @@ class ServerRestartTest {
             .bind(new InetSocketAddress("127.0.0.1", 0));
     InetSocketAddress address = (InetSocketAddress) first.address();
     Connection<Object, Object> client =
-        track(Tether.client(TestTypes.TYPES).codecs("test").reconnect(FAST).connect(address));
+        track(
+            Tether.client(TestTypes.TYPES)
+                .codecs("test")
+                .reconnect(ResumptionTest.FAST)
+                .connect(address));
     CompletableFuture<Void> restart =
         CompletableFuture.runAsync(
             () -> {
@@ -278,7 +278,7 @@ class ServerRestartTest {
         track(
             Tether.client(TestTypes.TYPES)
                 .codecs("test")
-                .reconnect(FAST)
+                .reconnect(ResumptionTest.FAST)
                 .onReconnect(
                     new Heard() {
                       @Override
@@ -316,6 +316,30 @@ class ServerRestartTest {
   }
 
   /**
+   * A reconnecting client whose message handler, on each message, counts {@code handling} down,
+   * waits for {@code release} (still handling when a GOAWAY arrives) and then does {@code then}.
+   */
+  private Connection<Object, Object> holdingClient(
+      SocketAddress address,
+      Heard heard,
+      CountDownLatch handling,
+      CountDownLatch release,
+      Consumer<Connection<Object, Object>> then) {
+    return track(
+        Tether.client(TestTypes.TYPES)
+            .codecs("test")
+            .reconnect(ResumptionTest.FAST)
+            .onReconnect(heard)
+            .onMessage(
+                (c, m) -> {
+                  handling.countDown();
+                  release.await();
+                  then.accept(c);
+                })
+            .connect(address));
+  }
+
+  /**
    * Sends the client a message that its handler holds on to ({@code handling} counts down when it
    * has it), then shuts {@code server} down in another thread, and returns that thread once the
    * client has read the GOAWAY: the client answers it only when its handler is done.
@@ -342,19 +366,13 @@ class ServerRestartTest {
     CompletableFuture<CompletableFuture<Object>> handlerRequest = new CompletableFuture<>();
     Heard heard = new Heard();
     Connection<Object, Object> client =
-        track(
-            Tether.client(TestTypes.TYPES)
-                .codecs("test")
-                .reconnect(FAST)
-                .onReconnect(heard)
-                .onMessage(
-                    (c, m) -> {
-                      handling.countDown();
-                      release.await(); // still handling when the GOAWAY arrives
-                      // allowed, as work already started, but the server will not answer it
-                      handlerRequest.complete(c.request(new Msg("from the handler", 9)));
-                    })
-                .connect(address));
+        holdingClient(
+            address,
+            heard,
+            handling,
+            release,
+            // allowed, as work already started, but the server will not answer it
+            c -> handlerRequest.complete(c.request(new Msg("from the handler", 9))));
     client.send(new Msg("before", 0));
     await().atMost(Duration.ofSeconds(10)).until(() -> got.count() == 1);
     Thread shutdown = shutDownWhileHandling(first, client, handling);
@@ -387,17 +405,7 @@ class ServerRestartTest {
     CountDownLatch release = new CountDownLatch(1);
     Heard heard = new Heard();
     Connection<Object, Object> client =
-        track(
-            Tether.client(TestTypes.TYPES)
-                .codecs("test")
-                .reconnect(FAST)
-                .onReconnect(heard)
-                .onMessage(
-                    (c, m) -> {
-                      handling.countDown();
-                      release.await();
-                    })
-                .connect(first.address()));
+        holdingClient(first.address(), heard, handling, release, c -> {});
     Thread shutdown = shutDownWhileHandling(first, client, handling);
 
     CompletableFuture<ConnectionClosedException> closed = client.closeAsync().toCompletableFuture();

@@ -280,11 +280,9 @@ final class Closer {
       return;
     }
     failUnanswered(cause);
-    switch (c.state()) {
-      case GOAWAY_SENT -> maybeFinish();
-      default -> {
-        // CLOSING: our own cut is on its way through the mailbox
-      }
+    // in CLOSING our own cut is on its way through the mailbox; past our GOAWAY this may end it
+    if (c.state() == ConnectionState.GOAWAY_SENT) {
+      maybeFinish();
     }
   }
 

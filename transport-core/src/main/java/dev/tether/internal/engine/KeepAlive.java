@@ -77,11 +77,6 @@ final class KeepAlive extends DeadlineQueue.Timer {
     reschedule(now);
   }
 
-  /** A session resumed on a new socket: the clocks start again, with the same heartbeat. */
-  void resumed() {
-    resumed(TimeUnit.NANOSECONDS.toMillis(heartbeatNanos));
-  }
-
   /**
    * A client's new socket is open, its session resumed or a new one begun: the clocks start again,
    * with the heartbeat that the server on it asks for (the one that came back may have another idle
@@ -89,6 +84,11 @@ final class KeepAlive extends DeadlineQueue.Timer {
    */
   void resumed(long heartbeatMillis) {
     heartbeatNanos = TimeUnit.MILLISECONDS.toNanos(heartbeatMillis);
+    resumed();
+  }
+
+  /** A session resumed on a new socket: the clocks start again, with the same heartbeat. */
+  void resumed() {
     long now = System.nanoTime();
     lastPingNanos = now;
     lastReadNanos = now;

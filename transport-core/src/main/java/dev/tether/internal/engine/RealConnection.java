@@ -296,9 +296,7 @@ final class RealConnection<O, I> implements Connection<O, I>, EventLoop.Handler 
     io.decoder.maxFrameLength(config.maxFrameBytes());
     moveTo(ConnectionState.OPEN);
     outbound.socketOpen(true);
-    keepAlive.opened(
-        HandshakeJudge.heartbeatMillis(
-            config.heartbeatInterval().toMillis(), peerHandshake.idleTimeoutMillis()));
+    keepAlive.opened(heartbeatFor(peerHandshake));
     resumption.socketOpened();
     if (resumption.reconnector() != null) {
       resumption.reconnector().address(remoteAddress);
@@ -308,6 +306,15 @@ final class RealConnection<O, I> implements Connection<O, I>, EventLoop.Handler 
     access.opened(peer.certificates());
     mailbox.offerEvent(Mailbox.Event.CONNECTED);
     io.flush();
+  }
+
+  /**
+   * The heartbeat for a peer that announced {@code handshake}: ours, or a third of its idle
+   * timeout.
+   */
+  private long heartbeatFor(Handshake handshake) {
+    return HandshakeJudge.heartbeatMillis(
+        config.heartbeatInterval().toMillis(), handshake.idleTimeoutMillis());
   }
 
   /**
@@ -336,9 +343,7 @@ final class RealConnection<O, I> implements Connection<O, I>, EventLoop.Handler 
     io.decoder.maxFrameLength(config.maxFrameBytes());
     moveTo(ConnectionState.OPEN);
     outbound.socketOpen(true);
-    keepAlive.resumed(
-        HandshakeJudge.heartbeatMillis(
-            config.heartbeatInterval().toMillis(), welcome.idleTimeoutMillis()));
+    keepAlive.resumed(heartbeatFor(welcome));
     resumption.socketOpened();
     if (resumed) {
       mailbox.offerEvent(Mailbox.SessionEvent.resumed(resumption.reconnector().attempts()));

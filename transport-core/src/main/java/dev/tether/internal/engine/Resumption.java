@@ -250,10 +250,16 @@ final class Resumption {
             null);
     log.warn("{}", cause.getMessage());
     c.requests.failAll(cause);
+    forget();
+    c.mailbox.offerEvent(Mailbox.SessionEvent.lost(maybeLost, cause));
+  }
+
+  /** The session is over: no token, nothing counted, nothing replayed until one is activated. */
+  private void forget() {
     active = false;
     token = null;
     received = 0;
-    c.mailbox.offerEvent(Mailbox.SessionEvent.lost(maybeLost, cause));
+    ackedUrgently = 0;
   }
 
   // ------------------------------------------------------------------ acknowledgements
@@ -356,10 +362,7 @@ final class Resumption {
    * reconnects for a new one, queueing sends meanwhile. Loop thread.
    */
   void serverShutDown(ConnectionClosedException cause) {
-    active = false;
-    token = null;
-    received = 0;
-    ackedUrgently = 0;
+    forget();
     endedGracefully = true;
     c.loop.cancel(ackTimer);
     c.moveTo(ConnectionState.DETACHED);
