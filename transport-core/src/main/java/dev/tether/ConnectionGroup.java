@@ -109,7 +109,7 @@ public final class ConnectionGroup<O, I> implements Iterable<Connection<O, I>> {
         byte[] frame = frames.get(key);
         if (frame == null) {
           try {
-            frame = EncodedFrames.encode(member, message);
+            frame = EncodedFrames.encode(member, key, message);
           } catch (RuntimeException | Error e) {
             RuntimeException cause = failure(message, e);
             unencodable.put(key, cause);
@@ -118,7 +118,10 @@ public final class ConnectionGroup<O, I> implements Iterable<Connection<O, I>> {
           frames.put(key, frame);
           result.encoded();
         }
-        result.add(member, EncodedFrames.trySend(member, frame));
+        SendResult sent = EncodedFrames.trySend(member, key, frame);
+        // null: the member changed codec since its key was read (a reconnect); it encodes for
+        // itself
+        result.add(member, sent != null ? sent : member.trySend(message));
       } catch (RuntimeException | Error e) {
         result.fail(member, failure(message, e));
       }

@@ -25,7 +25,9 @@ public interface ReconnectListener<O, I> {
    * were dropped: {@code messagesMaybeLost} of them may not have reached the peer's handler (those
    * written and not acknowledged, and those never written); requests outstanding failed with the
    * cause. After the server's graceful shutdown the count is 0: that close confirmed everything
-   * written before it, and what was sent since goes to the new session.
+   * written before it, and what was sent since goes to the new session — unless the server now
+   * there chose another codec, or accepts smaller frames than one of those sent since: then they
+   * were encoded for the old server, and are dropped and counted.
    */
   default void onSessionLost(
       Connection<O, I> connection, long messagesMaybeLost, ConnectionClosedException cause) {}

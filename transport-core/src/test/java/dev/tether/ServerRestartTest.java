@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.tether.internal.engine.EncodedFrames;
 import dev.tether.testing.FaultProxy;
 import dev.tether.testing.InOrder;
 import dev.tether.testing.Msg;
@@ -28,6 +29,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * A reconnecting client follows a planned server restart: the server's graceful shutdown (GOAWAY
@@ -446,5 +448,151 @@ class ServerRestartTest {
         .contains("gave up reconnecting")
         .contains("3 accepted messages were never written");
     assertThat(client.isOpen()).isFalse();
+  }
+
+  /**
+   * A reconnecting client, with {@code config}, of a server (codec {@code test}) that then shut
+   * down: the client waits for a server to come back on {@link Connection#peer()}'s address. {@code
+   * whileUp} runs while the first server is up.
+   */
+  private Connection<Object, Object> connectedThroughShutdown(
+      Heard heard, TetherConfig config, Consumer<Connection<Object, Object>> whileUp) {
+    Server<Object, Object> first =
+        Tether.server(TestTypes.TYPES).codecs("test").bind(new InetSocketAddress("127.0.0.1", 0));
+    Connection<Object, Object> client =
+        track(
+            Tether.client(TestTypes.TYPES)
+                .config(config)
+                .reconnect(ResumptionTest.FAST)
+                .onReconnect(heard)
+                .connect(first.address()));
+    whileUp.accept(client);
+    first.close();
+    await().atMost(Duration.ofSeconds(10)).until(() -> heard.disconnected.get() != null);
+    return client;
+  }
+
+  /** A server on {@code address} that keeps every message it receives, with {@code config}. */
+  private Server<Object, Object> collectingServer(
+      SocketAddress address, TetherConfig config, List<Object> got) {
+    return track(
+        Tether.server(TestTypes.TYPES)
+            .config(config)
+            .onMessage((c, m) -> got.add(m))
+            .bind(address));
+  }
+
+  /**
+   * The server that comes back may choose another of the client's codecs. What the client queued
+   * meanwhile was encoded for the first server's codec and cannot go to it: it is dropped and
+   * counted, as a lost session's would be, and requests among it fail saying why. What is sent from
+   * then on is encoded with the new codec and arrives — a send that waited for room across the
+   * change too.
+   */
+  @Test
+  void aServerThatComesBackWithAnotherCodecGetsWhatIsSentFromThenOn() throws Exception {
+    AtomicReference<Object> firstKey = new AtomicReference<>();
+    AtomicReference<byte[]> firstFrame = new AtomicReference<>();
+    Heard heard = new Heard();
+    Connection<Object, Object> client =
+        connectedThroughShutdown(
+            heard,
+            TetherConfig.builder()
+                .codecs("test", "test-alt")
+                .maxQueuedOutboundBytes(1024)
+                .sendTimeout(Duration.ofSeconds(60))
+                .build(),
+            c -> {
+              assertThat(c.peer().codec()).isEqualTo("test");
+              Object key = EncodedFrames.encodingKey(c); // how a broadcast shares an encoding
+              firstKey.set(key);
+              firstFrame.set(EncodedFrames.encode(c, key, new Msg("broadcast", -2)));
+            });
+    SocketAddress address = client.peer().address();
+
+    CompletableFuture<Object> asked = client.request(new Msg("asked meanwhile", -1));
+    int queued = 0;
+    while (client.trySend(new Msg("meanwhile", queued)) == SendResult.ACCEPTED) {
+      queued++;
+    }
+    Thread waiting = new Thread(() -> client.send(new Msg("waited", 1000)), "waiting sender");
+    AtomicReference<Throwable> waitFailed = new AtomicReference<>();
+    waiting.setUncaughtExceptionHandler((t, e) -> waitFailed.set(e));
+    waiting.start();
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> waiting.getState() == Thread.State.TIMED_WAITING);
+
+    List<Object> got = new java.util.concurrent.CopyOnWriteArrayList<>();
+    Server<Object, Object> second =
+        collectingServer(address, TetherConfig.builder().codecs("test-alt").build(), got);
+    waiting.join(20_000);
+    assertThat(waitFailed.get()).isNull();
+    client.send(new Msg("after", 1001));
+    assertThat(EncodedFrames.trySend(client, firstKey.get(), firstFrame.get()))
+        .as(
+            "a broadcast frame encoded for the first server: not sent, the caller sends the message")
+        .isNull();
+    assertThat(ConnectionGroup.broadcast(List.of(client), new Msg("broadcast", 1002)).allAccepted())
+        .isTrue();
+
+    await().atMost(Duration.ofSeconds(20)).until(() -> got.size() == 3);
+    assertThat(got)
+        .containsExactly(
+            new Msg("waited", 1000), new Msg("after", 1001), new Msg("broadcast", 1002));
+    assertThat(client.peer().codec()).isEqualTo("test-alt");
+    assertThat(heard.lostCount.get())
+        .as("the request and the sends queued meanwhile")
+        .isEqualTo(queued + 1);
+    assertThat(heard.lostCause.get().reason())
+        .contains("chose codec test-alt and they were encoded with test")
+        .contains((queued + 1) + " messages sent meanwhile were dropped");
+    assertThatThrownBy(() -> asked.get(10, TimeUnit.SECONDS))
+        .cause()
+        .isInstanceOf(ConnectionClosedException.class)
+        .hasMessageContaining("chose codec test-alt");
+    assertThat(second.connections()).hasSize(1);
+    client.close(); // throws unless graceful
+  }
+
+  /**
+   * The server that comes back may accept smaller frames: if a frame queued meanwhile is over its
+   * limit, what was queued is dropped and counted; if all fit, it goes. Either way, sends from then
+   * on are held to the new limit.
+   */
+  @ParameterizedTest(name = "a frame over the new limit queued: {0}")
+  @ValueSource(booleans = {true, false})
+  void aServerThatComesBackAcceptingSmallerFramesGetsWhatFits(boolean overTheLimit)
+      throws Exception {
+    Heard heard = new Heard();
+    Connection<Object, Object> client =
+        connectedThroughShutdown(heard, TetherConfig.builder().codecs("test").build(), c -> {});
+    SocketAddress address = client.peer().address();
+
+    Msg big = new Msg("x".repeat(2000), 1);
+    client.send(new Msg("small", 0));
+    client.send(overTheLimit ? big : new Msg("small", 1));
+    List<Object> got = new java.util.concurrent.CopyOnWriteArrayList<>();
+    collectingServer(
+        address, TetherConfig.builder().codecs("test").maxFrameBytes(1024).build(), got);
+    await().atMost(Duration.ofSeconds(10)).until(() -> heard.lostCount.get() >= 0);
+
+    assertThatThrownBy(() -> client.send(big))
+        .isInstanceOf(MessageTooLargeException.class)
+        .hasMessageContaining("accepts at most 1024");
+    client.send(new Msg("after", 2));
+    if (overTheLimit) {
+      await().atMost(Duration.ofSeconds(10)).until(() -> got.size() == 1);
+      assertThat(got).containsExactly(new Msg("after", 2));
+      assertThat(heard.lostCount.get()).isEqualTo(2);
+      assertThat(heard.lostCause.get().reason())
+          .contains("accepts frames of at most 1024 bytes and one of them was 20");
+    } else {
+      await().atMost(Duration.ofSeconds(10)).until(() -> got.size() == 3);
+      assertThat(got)
+          .containsExactly(new Msg("small", 0), new Msg("small", 1), new Msg("after", 2));
+      assertThat(heard.lostCount.get()).isZero();
+    }
+    client.close(); // throws unless graceful
   }
 }

@@ -2,6 +2,7 @@ package dev.tether.internal.engine;
 
 import dev.tether.Connection;
 import dev.tether.SendResult;
+import dev.tether.codec.Codec;
 
 /**
  * Encode once, send to many: the engine's side of {@link dev.tether.ConnectionGroup#broadcast}. A
@@ -19,27 +20,33 @@ public final class EncodedFrames {
    * engine's own or has no codec yet, in which case use its {@link Connection#trySend}.
    */
   public static Object encodingKey(Connection<?, ?> connection) {
-    return connection instanceof RealConnection<?, ?> real ? real.codec() : null;
+    if (connection instanceof RealConnection<?, ?> real) {
+      Encoding encoding = real.outbound.encoding();
+      return encoding == null ? null : encoding.codec();
+    }
+    return null;
   }
 
   /**
-   * Encodes {@code message} as a DATA frame for {@code connection} and every connection with the
-   * same {@link #encodingKey}.
+   * Encodes {@code message} as a DATA frame with the codec {@code key} (an {@link #encodingKey}),
+   * for {@code connection} and every connection with the same key.
    *
    * @throws IllegalArgumentException if the message's class is not registered
    * @throws dev.tether.codec.CodecException if the codec cannot encode it
    */
-  public static byte[] encode(Connection<?, ?> connection, Object message) {
-    return ((RealConnection<?, ?>) connection).sender.encodeData(message);
+  public static byte[] encode(Connection<?, ?> connection, Object key, Object message) {
+    return ((RealConnection<?, ?>) connection).sender.encodeData(message, (Codec) key);
   }
 
   /**
-   * Queues a frame made by {@link #encode} on {@code connection} without waiting.
+   * Queues a frame made by {@link #encode} with {@code key} on {@code connection} without waiting.
    *
-   * @return as {@link Connection#trySend}
+   * @return as {@link Connection#trySend}, or null if the connection no longer encodes with {@code
+   *     key} (a reconnecting client's new server chose another codec): nothing was queued, and the
+   *     caller sends the message with {@link Connection#trySend}
    * @throws dev.tether.MessageTooLargeException if the frame exceeds the peer's limit
    */
-  public static SendResult trySend(Connection<?, ?> connection, byte[] frame) {
-    return ((RealConnection<?, ?>) connection).sender.trySendFrame(frame);
+  public static SendResult trySend(Connection<?, ?> connection, Object key, byte[] frame) {
+    return ((RealConnection<?, ?>) connection).sender.trySendFrame(frame, (Codec) key);
   }
 }

@@ -190,7 +190,7 @@ final class Handshaker {
         null,
         codecName,
         () -> {
-          connection.resumption.onWelcome(welcome, false);
+          connection.resumption.onWelcome(welcome, null);
           connection.opened(welcome, codecName, codec);
           return true;
         });

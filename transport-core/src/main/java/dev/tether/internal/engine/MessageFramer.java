@@ -9,6 +9,7 @@ import dev.tether.internal.wire.FrameType;
 import dev.tether.internal.wire.Frames;
 import dev.tether.internal.wire.Varint;
 import java.nio.ByteBuffer;
+import java.util.Arrays;
 
 /**
  * Encodes a message into a whole DATA, REQUEST or RESPONSE frame on the sender's thread, into a
@@ -47,6 +48,11 @@ final class MessageFramer {
 
   private MessageTypes.Entry lastEntry;
 
+  /** The messages of the frames appended since {@link #clear}, for {@link #reframe}. */
+  private Object[] messages = new Object[16];
+
+  private int frames;
+
   private MessageFramer() {}
 
   /** Returns this thread's framer; what it returns is valid until the thread frames again. */
@@ -67,14 +73,14 @@ final class MessageFramer {
       long requestId,
       Object message,
       MessageTypes types,
-      Codec codec,
-      int peerMaxFrameBytes,
+      Encoding encoding,
       String peerName) {
     buffer.reset(RETAINED_ENCODE_BYTES);
     try {
-      append(type, requestId, message, types, codec, peerMaxFrameBytes, peerName);
+      append(type, requestId, message, types, encoding, peerName);
     } finally {
       forgetType();
+      forgetMessages(); // one frame is never made again, and the thread must not keep the message
     }
     return this;
   }
@@ -88,11 +94,39 @@ final class MessageFramer {
   void clear() {
     buffer.reset(RETAINED_ENCODE_BYTES);
     forgetType();
+    forgetMessages();
+  }
+
+  /** Returns how many frames were appended since {@link #clear}. */
+  int frames() {
+    return frames;
+  }
+
+  /**
+   * Makes the frames appended since {@link #clear} again, with {@code encoding}: a run made with an
+   * encoding the session no longer uses ({@link OutboundBuffer#STALE}). DATA frames only. If one
+   * fails, those before it stay made, as with {@link #append}.
+   */
+  void reframe(MessageTypes types, Encoding encoding, String peerName) {
+    int n = frames;
+    buffer.reset(RETAINED_ENCODE_BYTES);
+    forgetType();
+    frames = 0;
+    for (int i = 0; i < n; i++) {
+      Object message = messages[i];
+      messages[i] = null;
+      append(FrameType.DATA, 0, message, types, encoding, peerName);
+    }
   }
 
   private void forgetType() {
     lastTypes = null;
     lastEntry = null;
+  }
+
+  private void forgetMessages() {
+    Arrays.fill(messages, 0, frames, null);
+    frames = 0;
   }
 
   /**
@@ -108,9 +142,10 @@ final class MessageFramer {
       long requestId,
       Object message,
       MessageTypes types,
-      Codec codec,
-      int peerMaxFrameBytes,
+      Encoding encoding,
       String peerName) {
+    Codec codec = encoding.codec();
+    int peerMaxFrameBytes = encoding.peerMaxFrameBytes();
     MessageTypes.Entry entry = lastEntry;
     if (types != lastTypes || entry.type() != message.getClass()) {
       entry = types.entryFor(message.getClass());
@@ -166,6 +201,10 @@ final class MessageFramer {
       bytes[position++] = 0; // status OK
     }
     Varint.write(bytes, position, entry.id());
+    if (frames == messages.length) {
+      messages = Arrays.copyOf(messages, frames * 2);
+    }
+    messages[frames++] = message;
   }
 
   byte[] array() {

@@ -48,6 +48,12 @@ final class OutboundBuffer {
   static final int BACK_PRESSURED = 1;
   static final int CLOSED = 2;
 
+  /**
+   * The frame was made with an encoding this session no longer uses ({@link Encoding}): make it
+   * again with {@link #encoding()} and append that.
+   */
+  static final int STALE = 3;
+
   /** Who appends, and so how the bound applies. */
   enum Mode {
     /** An application thread: waits for room up to the given time without progress. */
@@ -117,6 +123,9 @@ final class OutboundBuffer {
 
   private ReplayRing replay;
 
+  /** How message frames are made now; set under the lock, read without it by senders. */
+  private volatile Encoding encoding;
+
   /**
    * @param limit the bound in bytes
    * @param closedCause makes the exception that refused {@code sendAsync} frames fail with
@@ -137,7 +146,16 @@ final class OutboundBuffer {
    */
   synchronized int append(byte[] frame, int length, Mode mode, long waitNanos)
       throws InterruptedException {
-    return append(frame, length, -1, mode, waitNanos);
+    return append(frame, length, -1, mode, waitNanos, null);
+  }
+
+  /**
+   * Appends one whole message frame made with {@code made}, as {@link #append(byte[], int, Mode,
+   * long)} does; {@link #STALE} if the session's encoding is another by then.
+   */
+  synchronized int append(byte[] frame, int length, Mode mode, long waitNanos, Encoding made)
+      throws InterruptedException {
+    return append(frame, length, -1, mode, waitNanos, made);
   }
 
   /**
@@ -145,16 +163,24 @@ final class OutboundBuffer {
    * messages: all of them or, if the result is not {@link #ACCEPTED}, none. The bound applies to
    * them as to one frame of their total length.
    */
-  synchronized int appendFrames(byte[] frames, int length, int messages, Mode mode, long waitNanos)
+  synchronized int appendFrames(
+      byte[] frames, int length, int messages, Mode mode, long waitNanos, Encoding made)
       throws InterruptedException {
-    return append(frames, length, messages, mode, waitNanos);
+    return append(frames, length, messages, mode, waitNanos, made);
   }
 
-  /** {@code messages} is -1 for one frame whose type says whether it is a message. */
-  private int append(byte[] frame, int length, int messages, Mode mode, long waitNanos)
+  /**
+   * {@code messages} is -1 for one frame whose type says whether it is a message; {@code made} is
+   * null for frames whose bytes do not depend on the encoding.
+   */
+  private int append(
+      byte[] frame, int length, int messages, Mode mode, long waitNanos, Encoding made)
       throws InterruptedException {
     if (closed) {
       return CLOSED;
+    }
+    if (made != null && made != encoding) {
+      return STALE;
     }
     switch (mode) {
       case FORCE -> {
@@ -185,6 +211,9 @@ final class OutboundBuffer {
           return waited;
         }
       }
+    }
+    if (made != null && made != encoding) {
+      return STALE; // changed while this sender waited for room
     }
     put(frame, 0, length, messages);
     return ACCEPTED;
@@ -222,12 +251,15 @@ final class OutboundBuffer {
    * first. Frames kept waiting are bounded by the same limit as the ring.
    *
    * @return {@link #ACCEPTED} (possibly still waiting), {@link #BACK_PRESSURED} if even the waiting
-   *     room is full, or {@link #CLOSED}
+   *     room is full, {@link #CLOSED}, or {@link #STALE}
    */
-  int appendAsync(byte[] frame, int length, CompletableFuture<Void> accepted) {
+  int appendAsync(byte[] frame, int length, CompletableFuture<Void> accepted, Encoding made) {
     synchronized (this) {
       if (closed) {
         return CLOSED;
+      }
+      if (made != encoding) {
+        return STALE;
       }
       if (!hasRoom(length)) {
         if (pendingBytes + length > limit && !pendingSends.isEmpty()) {
@@ -396,10 +428,17 @@ final class OutboundBuffer {
    *
    * @param frame one whole frame between position and limit, in an array-backed buffer; consumed by
    *     the call
-   * @return the bytes written, or -1 if nothing was done (something queued, or closed)
+   * @return the bytes written, or -1 if nothing was done (something queued, closed, or the frame
+   *     made with an earlier encoding)
    */
-  synchronized int writeDirect(ByteBuffer frame, WritableByteChannel channel) throws IOException {
-    if (!socketOpen || size != 0 || closed || !control.isIdle() || !pendingSends.isEmpty()) {
+  synchronized int writeDirect(ByteBuffer frame, WritableByteChannel channel, Encoding made)
+      throws IOException {
+    if (!socketOpen
+        || size != 0
+        || closed
+        || !control.isIdle()
+        || !pendingSends.isEmpty()
+        || made != encoding) {
       return -1;
     }
     int start = frame.position();
@@ -553,6 +592,40 @@ final class OutboundBuffer {
     }
     refuse(refused);
     return dropped;
+  }
+
+  /** Returns how message frames are made now: null until the first handshake completes. */
+  Encoding encoding() {
+    return encoding;
+  }
+
+  /**
+   * From now on message frames are made with {@code next}; appends of frames made with an earlier
+   * encoding are refused ({@link #STALE}), waiting senders included, and their senders make them
+   * again. What was queued before stays (see {@link #largestQueuedFrame}).
+   */
+  synchronized void encoding(Encoding next) {
+    encoding = next;
+  }
+
+  /**
+   * Returns the length (as a frame header counts it) of the longest frame queued and not yet
+   * written, or waiting for room; 0 if none.
+   */
+  synchronized int largestQueuedFrame() {
+    int largest = 0;
+    int at = head;
+    for (int left = size; left > 0; ) {
+      int length = Rings.readInt(ring, at);
+      largest = Math.max(largest, length);
+      int whole = Frames.HEADER_BYTES - 1 + length;
+      at = Rings.wrap(ring, at + whole);
+      left -= whole;
+    }
+    for (PendingSend pending : pendingSends) {
+      largest = Math.max(largest, pending.frame.length - 4);
+    }
+    return largest;
   }
 
   /** Returns how many message frames were written and not acknowledged. */

@@ -293,6 +293,7 @@ final class RealConnection<O, I> implements Connection<O, I>, EventLoop.Handler 
             io.peerCertificates());
     this.codec = codec;
     this.peerMaxFrameBytes = peerMax;
+    outbound.encoding(new Encoding(codec, peerMax));
     io.decoder.maxFrameLength(config.maxFrameBytes());
     moveTo(ConnectionState.OPEN);
     outbound.socketOpen(true);
@@ -322,7 +323,14 @@ final class RealConnection<O, I> implements Connection<O, I>, EventLoop.Handler 
    * possibly with another codec; called by the {@link Handshaker}.
    */
   void reopened(Handshake welcome, String codecName, Codec codec) throws ProtocolException {
-    boolean resumed = resumption.onWelcome(welcome, true);
+    // first, before anything queued is dropped or kept, so that what a sender frames from here on
+    // (or framed and has yet to queue) is made for this server
+    Encoding before = outbound.encoding();
+    int peerMax = (int) Math.min(Integer.MAX_VALUE, welcome.maxFrameSize());
+    if (!before.codec().name().equals(codecName) || before.peerMaxFrameBytes() != peerMax) {
+      outbound.encoding(new Encoding(codec, peerMax));
+    }
+    boolean resumed = resumption.onWelcome(welcome, before);
     if (!resumed) {
       this.codec = codec;
       this.peer =

@@ -146,9 +146,11 @@ final class Resumption {
   /**
    * Client: judges the WELCOME of the first socket, or of a resuming one. Returns true if the
    * session resumed (what the server had not received is queued again); false if this is the first
-   * socket, or if the session was lost (and a new one may have begun).
+   * socket, or if the session was lost (and a new one may have begun). {@code before} is how the
+   * session made its frames until this WELCOME; null on the first socket.
    */
-  boolean onWelcome(Handshake welcome, boolean resuming) throws ProtocolException {
+  boolean onWelcome(Handshake welcome, Encoding before) throws ProtocolException {
+    boolean resuming = before != null;
     byte[] value =
         welcome.minorVersion() >= 2
             ? Extensions.decode(welcome.extensions()).get(Extensions.RESUME)
@@ -156,7 +158,7 @@ final class Resumption {
     Resume granted = value == null ? null : Resume.decode(value, true);
     if (resuming && endedGracefully && (granted == null || granted.kind() != Resume.RESUMED)) {
       endedGracefully = false;
-      newSessionAfterShutdown(granted);
+      newSessionAfterShutdown(granted, before);
       return false;
     }
     endedGracefully = false;
@@ -201,24 +203,62 @@ final class Resumption {
    * Client: the server that shut down gracefully is back (or another in its place): a new session
    * begins, and what was sent meanwhile, queued for this socket, is written on it. Nothing was
    * lost, but the server has none of the old session's state, so the listener hears {@code
-   * onSessionLost} with a count of 0.
+   * onSessionLost} with a count of 0 — unless what was queued was made in a way this server cannot
+   * read (another codec, or frames over its limit): then it is dropped and counted.
    */
-  private void newSessionAfterShutdown(Resume granted) {
+  private void newSessionAfterShutdown(Resume granted, Encoding before) {
+    String unfit = unfitForQueued(before, c.outbound.encoding());
+    long dropped = unfit == null ? 0 : c.outbound.dropSession();
     if (granted != null && granted.kind() == Resume.STARTED && policy.resume()) {
       activate(granted.token());
     }
+    String ended =
+        "session with "
+            + c.peerName
+            + " ended when the server shut down gracefully, every message written before"
+            + " confirmed; a new session has begun";
     ConnectionClosedException cause =
         new ConnectionClosedException(
             GoAwayCode.SHUTTING_DOWN,
             GoAwayCode.SHUTTING_DOWN.code(),
-            "session with "
-                + c.peerName
-                + " ended when the server shut down gracefully, every message written before"
-                + " confirmed; a new session has begun",
+            unfit == null
+                ? ended
+                : ended
+                    + ", but the server now there "
+                    + unfit
+                    + ", so the "
+                    + dropped
+                    + " messages sent meanwhile were dropped",
             true,
             null);
-    log.info("{}", cause.getMessage());
-    c.mailbox.offerEvent(Mailbox.SessionEvent.lost(0, cause));
+    if (unfit == null) {
+      log.info("{}", cause.getMessage());
+    } else {
+      log.warn("{}", cause.getMessage());
+      c.requests.failAll(cause); // only requests sent meanwhile were left outstanding
+    }
+    c.mailbox.offerEvent(Mailbox.SessionEvent.lost(dropped, cause));
+  }
+
+  /**
+   * Says why the frames queued while made with {@code before} cannot go to a server whose session
+   * makes them with {@code now}; null if they can.
+   */
+  private String unfitForQueued(Encoding before, Encoding now) {
+    if (!now.codec().name().equals(before.codec().name())) {
+      return "chose codec "
+          + now.codec().name()
+          + " and they were encoded with "
+          + before.codec().name();
+    }
+    int largest = c.outbound.largestQueuedFrame();
+    if (largest > now.peerMaxFrameBytes()) {
+      return "accepts frames of at most "
+          + now.peerMaxFrameBytes()
+          + " bytes and one of them was "
+          + largest;
+    }
+    return null;
   }
 
   /** A socket completed its handshake: messages written from here on are on it. */

@@ -6,6 +6,7 @@ import dev.tether.RequestErrorCode;
 import dev.tether.SendResult;
 import dev.tether.TetherException;
 import dev.tether.TetherTimeoutException;
+import dev.tether.codec.Codec;
 import dev.tether.internal.wire.FrameType;
 import dev.tether.internal.wire.Frames;
 import dev.tether.internal.wire.WireStrings;
@@ -76,28 +77,25 @@ final class Sender {
     }
     MessageFramer run = MessageFramer.batch();
     run.clear();
-    int framed = 0;
     long queued = 0;
     try {
+      Encoding encoding = c.outbound.encoding();
       try {
         for (Object message : messages) {
           Objects.requireNonNull(message, "a message of sendAll is null");
-          run.append(
-              FrameType.DATA, 0, message, c.types, c.codec(), c.peerMaxFrameBytes(), c.peerName);
-          framed++;
+          run.append(FrameType.DATA, 0, message, c.types, encoding, c.peerName);
           if (run.length() >= runBytes) {
-            queueRun(run, framed, mode, queued);
-            queued += framed;
-            framed = 0;
+            encoding = queueRun(run, encoding, mode, queued);
+            queued += run.frames();
             run.clear();
           }
         }
       } catch (RuntimeException | Error e) {
         // the messages before the one that failed go out, as separate sends would have sent them;
         // an Error too (a codec's bug, a class missing at run time) fails only its own message
-        if (framed > 0) {
+        if (run.frames() > 0) {
           try {
-            queueRun(run, framed, mode, queued);
+            queueRun(run, encoding, mode, queued);
           } catch (RuntimeException queueing) {
             queueing.addSuppressed(e);
             throw queueing;
@@ -105,16 +103,50 @@ final class Sender {
         }
         throw e;
       }
-      if (framed > 0) {
-        queueRun(run, framed, mode, queued);
+      if (run.frames() > 0) {
+        queueRun(run, encoding, mode, queued);
       }
     } finally {
       run.clear(); // gives back a run buffer grown past what a thread keeps, however it ended
     }
   }
 
-  /** Queues a run of {@code framed} DATA frames; {@code queued} of the batch went before it. */
-  private void queueRun(MessageFramer run, int framed, Mode mode, long queued) {
+  /**
+   * Queues the run's DATA frames, made with {@code encoding}; {@code queued} of the batch went
+   * before it. If the session's encoding changed meanwhile (a reconnecting client's new server),
+   * makes the run again with the new one; returns the encoding the run was queued with.
+   */
+  private Encoding queueRun(MessageFramer run, Encoding encoding, Mode mode, long queued) {
+    Throwable unframed = null; // a message the new encoding cannot frame: those before it go out
+    int result = appendRun(run, encoding, mode, queued);
+    while (result == OutboundBuffer.STALE) {
+      encoding = c.outbound.encoding();
+      try {
+        run.reframe(c.types, encoding, c.peerName);
+      } catch (RuntimeException | Error e) {
+        unframed = e;
+      }
+      result = run.frames() == 0 ? OutboundBuffer.ACCEPTED : appendRun(run, encoding, mode, queued);
+    }
+    if (result == OutboundBuffer.ACCEPTED) {
+      c.io().scheduleFlush();
+      if (unframed != null) {
+        run.clear(); // queued: the caller must not queue the run again
+        if (unframed instanceof Error error) {
+          throw error;
+        }
+        throw (RuntimeException) unframed;
+      }
+      return encoding;
+    }
+    if (result == OutboundBuffer.CLOSED) {
+      throw closedDuringSendAll(queued);
+    }
+    TetherTimeoutException timeout = backPressure(mode == Mode.LOOP ? 0 : sendTimeoutNanos);
+    throw new TetherTimeoutException(timeout.getMessage() + "; " + notQueued(queued));
+  }
+
+  private int appendRun(MessageFramer run, Encoding encoding, Mode mode, long queued) {
     int result;
     if (!sendAllowed()) {
       result = OutboundBuffer.CLOSED;
@@ -122,7 +154,7 @@ final class Sender {
       try {
         result =
             c.outbound.appendFrames(
-                run.array(), run.length(), framed, mode.buffer, sendTimeoutNanos);
+                run.array(), run.length(), run.frames(), mode.buffer, sendTimeoutNanos, encoding);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new TetherException(
@@ -133,15 +165,7 @@ final class Sender {
             e);
       }
     }
-    if (result == OutboundBuffer.ACCEPTED) {
-      c.io().scheduleFlush();
-      return;
-    }
-    if (result == OutboundBuffer.CLOSED) {
-      throw closedDuringSendAll(queued);
-    }
-    TetherTimeoutException timeout = backPressure(mode == Mode.LOOP ? 0 : sendTimeoutNanos);
-    throw new TetherTimeoutException(timeout.getMessage() + "; " + notQueued(queued));
+    return result;
   }
 
   private ConnectionClosedException closedDuringSendAll(long queued) {
@@ -169,14 +193,18 @@ final class Sender {
       accepted.completeExceptionally(c.closer.closedException());
       return accepted;
     }
-    MessageFramer frame;
-    try {
-      frame = frame(FrameType.DATA, 0, message);
-    } catch (RuntimeException | Error e) { // a codec's Error too: the stage reports it
-      accepted.completeExceptionally(e);
-      return accepted;
-    }
-    int result = c.outbound.appendAsync(frame.array(), frame.length(), accepted);
+    int result;
+    do {
+      Encoding encoding = c.outbound.encoding();
+      MessageFramer frame;
+      try {
+        frame = frame(FrameType.DATA, 0, message, encoding);
+      } catch (RuntimeException | Error e) { // a codec's Error too: the stage reports it
+        accepted.completeExceptionally(e);
+        return accepted;
+      }
+      result = c.outbound.appendAsync(frame.array(), frame.length(), accepted, encoding);
+    } while (result == OutboundBuffer.STALE);
     if (result == OutboundBuffer.CLOSED) {
       accepted.completeExceptionally(c.closer.closedException());
     } else if (result == OutboundBuffer.BACK_PRESSURED) {
@@ -243,30 +271,35 @@ final class Sender {
     return s == ConnectionState.CLOSING && c.mailbox.isDispatchThread();
   }
 
-  private MessageFramer frame(int type, long requestId, Object message) {
-    return MessageFramer.get()
-        .frame(type, requestId, message, c.types, c.codec(), c.peerMaxFrameBytes(), c.peerName);
+  private MessageFramer frame(int type, long requestId, Object message, Encoding encoding) {
+    return MessageFramer.get().frame(type, requestId, message, c.types, encoding, c.peerName);
   }
 
-  /** Encodes a message into a frame on this thread and queues it (or writes it at once). */
+  /**
+   * Encodes a message into a frame on this thread and queues it (or writes it at once); again if
+   * the session's encoding changed meanwhile.
+   */
   private SendResult enqueue(
       int type, long requestId, Object message, Mode mode, long waitNanos, boolean response) {
     Objects.requireNonNull(message, "message");
     if (!response && !sendAllowed()) {
       return SendResult.CLOSED;
     }
-    MessageFramer frame = frame(type, requestId, message);
-    if (mode != Mode.FORCE && c.io().tryWriteDirect(frame.asBuffer())) {
-      return SendResult.ACCEPTED;
-    }
     int result;
-    try {
-      result = c.outbound.append(frame.array(), frame.length(), mode.buffer, waitNanos);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new TetherException(
-          "interrupted while waiting for room in the outbound queue to " + c.peerName, e);
-    }
+    do {
+      Encoding encoding = c.outbound.encoding();
+      MessageFramer frame = frame(type, requestId, message, encoding);
+      if (mode != Mode.FORCE && c.io().tryWriteDirect(frame.asBuffer(), encoding)) {
+        return SendResult.ACCEPTED;
+      }
+      try {
+        result = c.outbound.append(frame.array(), frame.length(), mode.buffer, waitNanos, encoding);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new TetherException(
+            "interrupted while waiting for room in the outbound queue to " + c.peerName, e);
+      }
+    } while (result == OutboundBuffer.STALE);
     if (result == OutboundBuffer.ACCEPTED) {
       afterForcedAppend(mode);
       c.io().scheduleFlush();
@@ -306,56 +339,72 @@ final class Sender {
   }
 
   /**
-   * Encodes {@code message} as a whole DATA frame with this connection's codec, into a new array
-   * that {@link #trySendFrame} may then queue on this and every connection with the same codec
-   * instance ({@link RealConnection#codec()}). Not checked against any peer's frame limit: that is
-   * per connection.
+   * Encodes {@code message} as a whole DATA frame with {@code codec}, into a new array that {@link
+   * #trySendFrame} may then queue on every connection that uses that codec instance ({@link
+   * EncodedFrames#encodingKey}). Not checked against any peer's frame limit: that is per
+   * connection.
    *
    * @throws IllegalArgumentException if the message's class is not registered
    * @throws dev.tether.codec.CodecException if the codec cannot encode it
    */
-  byte[] encodeData(Object message) {
+  byte[] encodeData(Object message, Codec codec) {
     Objects.requireNonNull(message, "message");
     MessageFramer frame =
         MessageFramer.get()
-            .frame(FrameType.DATA, 0, message, c.types, c.codec(), Integer.MAX_VALUE, c.peerName);
+            .frame(
+                FrameType.DATA,
+                0,
+                message,
+                c.types,
+                new Encoding(codec, Integer.MAX_VALUE),
+                c.peerName);
     return java.util.Arrays.copyOf(frame.array(), frame.length());
   }
 
   /**
-   * Queues a DATA frame made by {@link #encodeData} without ever waiting, as {@link #trySend} does
-   * with a message: through the same bounded outbound queue. The array is only read, so one array
-   * may be queued on many connections.
+   * Queues a DATA frame made by {@link #encodeData} with {@code codec} without ever waiting, as
+   * {@link #trySend} does with a message: through the same bounded outbound queue. The array is
+   * only read, so one array may be queued on many connections.
    *
+   * @return as {@link #trySend}, or null if this connection no longer uses {@code codec} (a
+   *     reconnecting client's new server chose another): nothing was queued, and the caller sends
+   *     the message itself
    * @throws MessageTooLargeException if the frame exceeds this peer's limit; nothing is queued
    */
-  SendResult trySendFrame(byte[] frame) {
+  SendResult trySendFrame(byte[] frame, Codec codec) {
     if (!sendAllowed()) {
       return SendResult.CLOSED;
     }
+    Encoding encoding = c.outbound.encoding();
+    if (encoding.codec() != codec) {
+      return null;
+    }
     long frameLength = frame.length - 4L;
-    if (frameLength > c.peerMaxFrameBytes()) {
+    if (frameLength > encoding.peerMaxFrameBytes()) {
       throw new MessageTooLargeException(
           "a frame of "
               + frameLength
               + " bytes exceeds the "
-              + c.peerMaxFrameBytes()
+              + encoding.peerMaxFrameBytes()
               + " that "
               + c.peerName
               + " accepts (its maxFrameBytes); not sent to it, and the connection stays up");
     }
-    if (c.io().tryWriteDirect(ByteBuffer.wrap(frame))) {
+    if (c.io().tryWriteDirect(ByteBuffer.wrap(frame), encoding)) {
       return SendResult.ACCEPTED;
     }
     int result;
     try {
-      result = c.outbound.append(frame, frame.length, OutboundBuffer.Mode.NO_WAIT, 0);
+      result = c.outbound.append(frame, frame.length, OutboundBuffer.Mode.NO_WAIT, 0, encoding);
     } catch (InterruptedException e) {
       throw new IllegalStateException("NO_WAIT appends never wait", e);
     }
     if (result == OutboundBuffer.ACCEPTED) {
       c.io().scheduleFlush();
       return SendResult.ACCEPTED;
+    }
+    if (result == OutboundBuffer.STALE) {
+      return null;
     }
     return result == OutboundBuffer.CLOSED ? SendResult.CLOSED : SendResult.BACK_PRESSURED;
   }

@@ -602,9 +602,10 @@ final class SocketIo {
    * writes only appends. The loop's writes count as sends for the burst, so that the first send
    * after a flush emptied the queue does not take a system call of its own.
    *
+   * @param made how the frame was made: nothing is done unless that is still the session's way
    * @return true if the frame was written, or queued behind its written part
    */
-  boolean tryWriteDirect(ByteBuffer frame) {
+  boolean tryWriteDirect(ByteBuffer frame, Encoding made) {
     if (outputShut || closed || !connection.outbound.ringLooksEmpty() || loopWritesSoon()) {
       return false;
     }
@@ -617,7 +618,7 @@ final class SocketIo {
     int length = frame.remaining();
     int written;
     try {
-      written = connection.outbound.writeDirect(frame, out);
+      written = connection.outbound.writeDirect(frame, out, made);
     } catch (IOException e) {
       return false; // queued instead; the loop sees the failure on its next read or write
     }

@@ -16,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -27,24 +28,33 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class MessageFramerTest {
   /** Writes {@code toString()}'s UTF-8 bytes: enough to see which message a frame carries. */
-  private static final Codec TEXT =
-      new Codec() {
-        @Override
-        public String name() {
-          return "text";
-        }
+  private static final Codec TEXT = textCodec("text", text -> text);
 
-        @Override
-        public void encode(Object message, EncodeBuffer out) {
-          byte[] bytes = message.toString().getBytes(StandardCharsets.UTF_8);
-          out.write(bytes, 0, bytes.length);
-        }
+  private static final Encoding ENCODING = new Encoding(TEXT, 1 << 20);
 
-        @Override
-        public <T> T decode(Class<T> type, ByteBuffer payload) {
-          throw new UnsupportedOperationException();
-        }
-      };
+  /** Writes the text backwards: a frame made with it differs from one made with {@link #TEXT}. */
+  private static final Codec BACKWARDS =
+      textCodec("backwards", text -> new StringBuilder(text).reverse().toString());
+
+  private static Codec textCodec(String name, UnaryOperator<String> writes) {
+    return new Codec() {
+      @Override
+      public String name() {
+        return name;
+      }
+
+      @Override
+      public void encode(Object message, EncodeBuffer out) {
+        byte[] bytes = writes.apply(message.toString()).getBytes(StandardCharsets.UTF_8);
+        out.write(bytes, 0, bytes.length);
+      }
+
+      @Override
+      public <T> T decode(Class<T> type, ByteBuffer payload) {
+        throw new UnsupportedOperationException();
+      }
+    };
+  }
 
   private static final MessageTypes FIRST =
       MessageTypes.builder("test").register(1, String.class).register(2, Long.class).build();
@@ -119,7 +129,7 @@ class MessageFramerTest {
 
     void add(MessageTypes types, Object message) {
       if (inOneRun) {
-        run.append(FrameType.DATA, 0, message, types, TEXT, 1 << 20, "peer");
+        run.append(FrameType.DATA, 0, message, types, ENCODING, "peer");
       } else {
         single.add(frame(types, message));
       }
@@ -129,34 +139,94 @@ class MessageFramerTest {
       if (!inOneRun) {
         return single;
       }
-      ByteBuffer bytes = ByteBuffer.wrap(run.array(), 0, run.length());
-      List<Framed> frames = new ArrayList<>();
-      while (bytes.hasRemaining()) {
-        frames.add(read(bytes));
-      }
-      run.clear();
-      return frames;
+      return framesOf(run);
     }
   }
 
-  @Test
-  void aRunOfFramesMixesTypesEachWithItsId() {
-    MessageFramer run = MessageFramer.batch();
-    run.clear();
-    run.append(FrameType.DATA, 0, "p", FIRST, TEXT, 1 << 20, "peer");
-    run.append(FrameType.DATA, 0, 8L, FIRST, TEXT, 1 << 20, "peer");
-    run.append(FrameType.DATA, 0, "q", FIRST, TEXT, 1 << 20, "peer");
+  /** Reads the frames of a run, and clears it. */
+  private static List<Framed> framesOf(MessageFramer run) {
     ByteBuffer bytes = ByteBuffer.wrap(run.array(), 0, run.length());
     List<Framed> frames = new ArrayList<>();
     while (bytes.hasRemaining()) {
       frames.add(read(bytes));
     }
     run.clear();
+    return frames;
+  }
+
+  @Test
+  void aRunOfFramesMixesTypesEachWithItsId() {
+    MessageFramer run = MessageFramer.batch();
+    run.clear();
+    run.append(FrameType.DATA, 0, "p", FIRST, ENCODING, "peer");
+    run.append(FrameType.DATA, 0, 8L, FIRST, ENCODING, "peer");
+    run.append(FrameType.DATA, 0, "q", FIRST, ENCODING, "peer");
+    List<Framed> frames = framesOf(run);
     assertThat(frames)
         .containsExactly(
             new Framed(FrameType.DATA, 1, "p"),
             new Framed(FrameType.DATA, 2, "8"),
             new Framed(FrameType.DATA, 1, "q"));
+  }
+
+  /**
+   * A run made with an encoding the session has left (a reconnecting client's new server chose
+   * another codec) is made again, message by message, with the new one.
+   */
+  @Test
+  void aRunIsMadeAgainWithAnotherEncoding() {
+    MessageFramer run = MessageFramer.batch();
+    run.clear();
+    run.append(FrameType.DATA, 0, "ab", FIRST, ENCODING, "peer");
+    run.append(FrameType.DATA, 0, 12L, FIRST, ENCODING, "peer");
+    run.reframe(FIRST, new Encoding(BACKWARDS, 1 << 20), "peer");
+    assertThat(run.frames()).isEqualTo(2);
+    List<Framed> frames = framesOf(run);
+    assertThat(frames)
+        .containsExactly(new Framed(FrameType.DATA, 1, "ba"), new Framed(FrameType.DATA, 2, "21"));
+  }
+
+  /** A message the new encoding's limit refuses stops the run there; those before it stay made. */
+  @Test
+  void aRunMadeAgainKeepsWhatFitsBeforeAMessageTheNewLimitRefuses() {
+    MessageFramer run = MessageFramer.batch();
+    run.clear();
+    run.append(FrameType.DATA, 0, "a", FIRST, ENCODING, "peer");
+    run.append(FrameType.DATA, 0, "bbbbbbbbbbbbbbbbbbbb", FIRST, ENCODING, "peer");
+    run.append(FrameType.DATA, 0, "c", FIRST, ENCODING, "peer");
+    assertThatThrownBy(() -> run.reframe(FIRST, new Encoding(BACKWARDS, 10), "peer"))
+        .isInstanceOf(dev.tether.MessageTooLargeException.class);
+    assertThat(run.frames()).isEqualTo(1);
+    Framed only = read(ByteBuffer.wrap(run.array(), 0, run.length()));
+    run.clear();
+    assertThat(only).isEqualTo(new Framed(FrameType.DATA, 1, "a"));
+  }
+
+  /** The framers keep no message once its frame or run is done with. */
+  @Test
+  void aFramerKeepsNoMessageAfterItsFrameOrRun() {
+    WeakReference<Object> single = new WeakReference<>(framedMessage(false));
+    WeakReference<Object> batch = new WeakReference<>(framedMessage(true));
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(
+            () -> {
+              System.gc();
+              return single.get() == null && batch.get() == null;
+            });
+  }
+
+  private static Object framedMessage(boolean batch) {
+    String message = new String("kept?".toCharArray());
+    if (batch) {
+      MessageFramer run = MessageFramer.batch();
+      run.clear();
+      run.append(FrameType.DATA, 0, message, FIRST, ENCODING, "peer");
+      run.clear();
+    } else {
+      MessageFramer.get().frame(FrameType.DATA, 0, message, FIRST, ENCODING, "peer");
+    }
+    return message;
   }
 
   /**
@@ -181,8 +251,8 @@ class MessageFramerTest {
     if (batch) {
       MessageFramer run = MessageFramer.batch();
       run.clear();
-      run.append(FrameType.DATA, 0, "r", types, TEXT, 1 << 20, "peer");
-      run.append(FrameType.DATA, 0, "s", types, TEXT, 1 << 20, "peer");
+      run.append(FrameType.DATA, 0, "r", types, ENCODING, "peer");
+      run.append(FrameType.DATA, 0, "s", types, ENCODING, "peer");
       run.clear();
     } else {
       assertThat(frame(types, "t")).isEqualTo(new Framed(FrameType.DATA, 1, "t"));
@@ -192,7 +262,7 @@ class MessageFramerTest {
 
   private static Framed frame(MessageTypes types, Object message) {
     MessageFramer framer =
-        MessageFramer.get().frame(FrameType.DATA, 0, message, types, TEXT, 1 << 20, "peer");
+        MessageFramer.get().frame(FrameType.DATA, 0, message, types, ENCODING, "peer");
     ByteBuffer bytes = ByteBuffer.wrap(framer.array(), 0, framer.length());
     Framed framed = read(bytes);
     assertThat(bytes.hasRemaining()).as("one frame").isFalse();
