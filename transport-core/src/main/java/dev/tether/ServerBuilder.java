@@ -229,7 +229,9 @@ public final class ServerBuilder<O, I> {
    * Binds and starts accepting.
    *
    * @param address an {@link java.net.InetSocketAddress} (port 0 picks a free port) or a {@link
-   *     java.net.UnixDomainSocketAddress} whose file must not exist yet
+   *     java.net.UnixDomainSocketAddress}: a path where nothing exists yet, or the socket file of a
+   *     server that died without removing it (nobody listens on it), which is removed; the server
+   *     removes its socket file when it closes
    * @throws TetherException if the address cannot be bound, with the I/O error as its cause
    * @throws IllegalArgumentException if a configured codec is not on the class path or fails to
    *     initialise

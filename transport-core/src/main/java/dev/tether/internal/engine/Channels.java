@@ -1,6 +1,8 @@
 package dev.tether.internal.engine;
 
 import java.io.IOException;
+import java.net.BindException;
+import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.StandardProtocolFamily;
@@ -8,9 +10,20 @@ import java.net.StandardSocketOptions;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** Opens non-blocking channels for TCP or Unix domain socket addresses. */
 final class Channels {
+  private static final Logger log = LoggerFactory.getLogger(Channels.class);
+
+  /** The file type bits of a Unix file mode, and those of a socket. */
+  private static final int S_IFMT = 0170000;
+
+  private static final int S_IFSOCK = 0140000;
+
   private Channels() {}
 
   static SocketChannel openClient(SocketAddress address) throws IOException {
@@ -35,12 +48,59 @@ final class Channels {
       if (address instanceof InetSocketAddress) {
         channel.setOption(StandardSocketOptions.SO_REUSEADDR, true);
       }
-      channel.bind(address, 1024);
+      bind(channel, address);
       channel.configureBlocking(false);
       return channel;
     } catch (IOException | RuntimeException e) {
       channel.close();
       throw e;
+    }
+  }
+
+  /**
+   * Binds. A server that died (killed, crashed, its machine reset) leaves its Unix socket file
+   * behind, and a bind to the path fails while the file is there; a server restarted on the path
+   * expects to get it, so a socket file that nobody listens on (a connect to it is refused) is
+   * removed and the bind tried again. A path that is not a socket file, or one a server listens on,
+   * is left as it is, and the bind fails saying so.
+   */
+  private static void bind(ServerSocketChannel channel, SocketAddress address) throws IOException {
+    try {
+      channel.bind(address, 1024);
+    } catch (BindException e) {
+      if (!(address instanceof UnixDomainSocketAddress unix)) {
+        throw e;
+      }
+      removeStaleSocketFile(unix, e);
+      channel.bind(address, 1024);
+    }
+  }
+
+  /** Removes the socket file of {@code address} if nobody listens on it; else throws why not. */
+  private static void removeStaleSocketFile(UnixDomainSocketAddress address, BindException failed)
+      throws IOException {
+    Path path = address.getPath();
+    if (!isSocketFile(path)) {
+      throw new BindException("the path exists and is not a socket (" + failed.getMessage() + ")");
+    }
+    try (SocketChannel probe = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+      probe.configureBlocking(false); // a listener with a full backlog must not hold the bind up
+      probe.connect(address);
+    } catch (ConnectException refused) {
+      Files.deleteIfExists(path);
+      log.info("removed {}: a socket file that no server listens on (one that died left it)", path);
+      return;
+    }
+    throw new BindException(
+        "another server is listening on this socket (" + failed.getMessage() + ")");
+  }
+
+  private static boolean isSocketFile(Path path) {
+    try {
+      Object mode = Files.getAttribute(path, "unix:mode", java.nio.file.LinkOption.NOFOLLOW_LINKS);
+      return mode instanceof Integer m && (m & S_IFMT) == S_IFSOCK;
+    } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+      return false; // no Unix file modes here: never remove what cannot be told to be a socket
     }
   }
 
