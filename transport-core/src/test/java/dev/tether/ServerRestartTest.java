@@ -555,6 +555,25 @@ class ServerRestartTest {
     client.close(); // throws unless graceful
   }
 
+  @Test
+  void aServerThatComesBackWithAnotherCodecWhileNothingIsQueuedLosesNothing() throws Exception {
+    Heard heard = new Heard();
+    Connection<Object, Object> client =
+        connectedThroughShutdown(
+            heard, TetherConfig.builder().codecs("test", "test-alt").build(), c -> {});
+    List<Object> got = new java.util.concurrent.CopyOnWriteArrayList<>();
+    collectingServer(
+        client.peer().address(), TetherConfig.builder().codecs("test-alt").build(), got);
+    await().atMost(Duration.ofSeconds(10)).until(() -> heard.lostCount.get() >= 0);
+
+    assertThat(heard.lostCount.get()).isZero();
+    assertThat(heard.lostCause.get().reason()).doesNotContain("dropped");
+    client.send(new Msg("after", 0));
+    await().atMost(Duration.ofSeconds(10)).until(() -> got.size() == 1);
+    assertThat(client.peer().codec()).isEqualTo("test-alt");
+    client.close(); // throws unless graceful
+  }
+
   /**
    * The server that comes back may accept smaller frames: if a frame queued meanwhile is over its
    * limit, what was queued is dropped and counted; if all fit, it goes. Either way, sends from then

@@ -209,6 +209,9 @@ final class Resumption {
   private void newSessionAfterShutdown(Resume granted, Encoding before) {
     String unfit = unfitForQueued(before, c.outbound.encoding());
     long dropped = unfit == null ? 0 : c.outbound.dropSession();
+    if (dropped == 0) {
+      unfit = null; // nothing was queued: nothing to say about it
+    }
     if (granted != null && granted.kind() == Resume.STARTED && policy.resume()) {
       activate(granted.token());
     }
