@@ -235,9 +235,9 @@ final class Resumption {
             true,
             null);
     if (unfit == null) {
-      log.info("{}", cause.getMessage());
+      log.info("{}", cause.reason());
     } else {
-      log.warn("{}", cause.getMessage());
+      log.warn("{}", cause.reason());
       c.requests.failAll(cause); // only requests sent meanwhile were left outstanding
     }
     c.mailbox.offerEvent(Mailbox.SessionEvent.lost(dropped, cause));
@@ -291,7 +291,7 @@ final class Resumption {
                 + " accepted messages may not have reached it",
             true,
             null);
-    log.warn("{}", cause.getMessage());
+    log.warn("{}", cause.reason());
     c.requests.failAll(cause);
     forget();
     c.mailbox.offerEvent(Mailbox.SessionEvent.lost(maybeLost, cause));
