@@ -9,8 +9,14 @@ import dev.tether.testing.TestTypes;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
@@ -261,5 +267,68 @@ class HandlerFailureTest {
               assertThat(e.remoteMessage()).contains(text);
               assertThat(e.remoteMessage()).doesNotContain("CompletionException");
             });
+  }
+
+  /**
+   * A handler executor that an application shut down (or that is saturated and aborts) refuses to
+   * run the connection's handlers. The connection must not wedge, its messages queued and never
+   * delivered, its close never completing: it fails with INTERNAL_ERROR naming the refusal, and its
+   * close handler runs (on the runtime's pool) and completes the close. Refused at the first
+   * hand-off, or when the dispatcher, its budget spent with messages left, hands itself on.
+   */
+  @ParameterizedTest(name = "refused after a full budget: {0}")
+  @ValueSource(booleans = {false, true})
+  void aHandlerExecutorThatRefusesClosesTheConnectionSayingSo(boolean afterAFullBudget)
+      throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(2);
+    AtomicBoolean refuse = new AtomicBoolean();
+    Executor executor =
+        task -> {
+          if (refuse.get()) {
+            throw new RejectedExecutionException("the application shut it down");
+          }
+          pool.execute(task);
+        };
+    CountDownLatch release = new CountDownLatch(1);
+    CompletableFuture<String> closeHandler = new CompletableFuture<>();
+    try (Server<Object, Object> server =
+            Tether.server(TestTypes.TYPES)
+                .codecs("test")
+                .bind(new InetSocketAddress("127.0.0.1", 0));
+        Connection<Object, Object> client =
+            Tether.client(TestTypes.TYPES)
+                .config(
+                    TetherConfig.builder()
+                        .codecs("test")
+                        .handlerExecutor(executor)
+                        .maxQueuedInboundMessages(10_000)
+                        .build())
+                .onMessage((c, m) -> release.await())
+                .onClose((c, cause) -> closeHandler.complete(Thread.currentThread().getName()))
+                .connect(server.address())) {
+      await().atMost(WAIT).until(() -> server.connections().size() == 1);
+      Connection<Object, Object> toClient = server.connections().iterator().next();
+      int sent = afterAFullBudget ? 6000 : 1; // more than one dispatcher run delivers
+      if (!afterAFullBudget) {
+        refuse.set(true);
+      }
+      for (int i = 0; i < sent; i++) {
+        toClient.send(new Msg("m", i));
+      }
+      await().atMost(WAIT).until(() -> client.metrics().messagesReceived() == sent);
+      refuse.set(true);
+      release.countDown();
+
+      ConnectionClosedException cause =
+          client.onClose().toCompletableFuture().get(20, TimeUnit.SECONDS);
+      assertThat(cause.code()).isEqualTo(GoAwayCode.INTERNAL_ERROR);
+      assertThat(cause.reason())
+          .contains("the handler executor refused work")
+          .contains("the application shut it down");
+      assertThat(closeHandler.get(10, TimeUnit.SECONDS)).startsWith("tether-handler");
+      await().atMost(WAIT).until(() -> server.connections().isEmpty());
+    } finally {
+      pool.shutdownNow();
+    }
   }
 }

@@ -94,6 +94,12 @@ final class Mailbox implements Runnable {
   private final RealConnection<?, ?> connection;
   private final Handlers<Object, Object> handlers;
   private final Executor executor;
+
+  /** Runs the dispatcher once {@link #executor} has refused: the runtime's handler pool. */
+  private final Executor fallback;
+
+  private volatile boolean executorRefused;
+
   private final InboundQueue queue;
   private final InboundQueue received;
   private final AtomicBoolean scheduled = new AtomicBoolean();
@@ -133,10 +139,12 @@ final class Mailbox implements Runnable {
       RealConnection<?, ?> connection,
       Handlers<?, ?> handlers,
       Executor executor,
+      Executor fallback,
       boolean onLoopUntilBlocked) {
     this.connection = connection;
     this.handlers = (Handlers<Object, Object>) handlers;
     this.executor = executor;
+    this.fallback = fallback;
     this.onLoopUntilBlocked = onLoopUntilBlocked && executor != null;
     Runnable resume = connection::resumeReadingSoon;
     int maxItems = connection.config.maxQueuedInboundMessages();
@@ -246,20 +254,43 @@ final class Mailbox implements Runnable {
     if (onLoopUntilBlocked && loop.inLoop() && loop.acceptsHandlers() && mayRunOnLoop()) {
       loop.runHandlersSoon(this);
     } else if (executor != null) {
-      try {
-        executor.execute(this);
-      } catch (RuntimeException e) { // a rejecting executor must not wedge the connection
-        scheduled.set(false);
-        log.error("handler executor of {} refused work; closing the connection", connection, e);
-        connection.loop.execute(
-            () ->
-                connection.closer.fail(
-                    GoAwayCode.INTERNAL_ERROR, "handler executor refused: " + e));
-      }
+      executeDispatcher();
     } else if (connection.loop.inLoop()) {
       run();
     } else {
       connection.loop.execute(this);
+    }
+  }
+
+  /**
+   * Hands the dispatcher to the handler executor. One that refuses (shut down, saturated) must not
+   * wedge the connection, its dispatcher marked scheduled and its items never delivered, nor leave
+   * its close unfinished: the connection fails, saying so; what was received and not handled is
+   * counted as such, and the dispatcher goes on, on the runtime's handler pool, to run the close
+   * handler and complete the close.
+   */
+  private void executeDispatcher() {
+    boolean refusedBefore = executorRefused;
+    try {
+      (refusedBefore ? fallback : executor).execute(this);
+    } catch (RuntimeException e) {
+      if (refusedBefore) { // the runtime's own pool refuses once the runtime is closed
+        scheduled.set(false);
+        log.warn("{}: the runtime's handler pool refused work too ({})", connection, e.toString());
+        return;
+      }
+      executorRefused = true;
+      discarding = true; // nothing more for the application's handlers but the close handler
+      log.error(
+          "handler executor of {} refused work; closing the connection, whose close handler runs on"
+              + " the runtime's handler pool",
+          connection,
+          e);
+      connection.loop.execute(
+          () ->
+              connection.closer.fail(
+                  GoAwayCode.INTERNAL_ERROR, "the handler executor refused work: " + e));
+      executeDispatcher();
     }
   }
 
@@ -319,7 +350,7 @@ final class Mailbox implements Runnable {
       if (onLoopUntilBlocked) {
         connection.loop.execute(startAgain); // back on the loop if it may be
       } else if (executor != null) {
-        executor.execute(this); // yield the thread to other connections, stay scheduled
+        executeDispatcher(); // yield the thread to other connections, stay scheduled
       } else {
         connection.loop.execute(this);
       }

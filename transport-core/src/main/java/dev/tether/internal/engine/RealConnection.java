@@ -163,7 +163,12 @@ final class RealConnection<O, I> implements Connection<O, I>, EventLoop.Handler 
     this.handshaker = new Handshaker(this);
     this.router = new FrameRouter(this, handshaker);
     this.mailbox =
-        new Mailbox(this, handlers, handlerExecutor, configured == null && loop.canRunHandlers());
+        new Mailbox(
+            this,
+            handlers,
+            handlerExecutor,
+            defaultExecutor,
+            configured == null && loop.canRunHandlers());
     this.requests = new Requests(loop, onLoop ? Runnable::run : handlerExecutor, peerName);
     this.keepAlive = new KeepAlive(this);
     this.resumption = new Resumption(this, reconnect, listener.sessions());
