@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.tether.testing.Blob;
 import dev.tether.testing.Msg;
 import dev.tether.testing.TestTypes;
 import java.net.InetSocketAddress;
@@ -327,6 +328,44 @@ class HandlerFailureTest {
           .contains("the application shut it down");
       assertThat(closeHandler.get(10, TimeUnit.SECONDS)).startsWith("tether-handler");
       await().atMost(WAIT).until(() -> server.connections().isEmpty());
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  /**
+   * A response too large to decode on the event loop is decoded on the handler executor; one that
+   * refuses must not leave the request waiting forever: it is decoded on the loop instead.
+   */
+  @Test
+  void aLargeResponseIsDecodedThoughTheHandlerExecutorRefuses() throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(2);
+    AtomicBoolean refuse = new AtomicBoolean();
+    Executor executor =
+        task -> {
+          if (refuse.get()) {
+            throw new RejectedExecutionException("the application shut it down");
+          }
+          pool.execute(task);
+        };
+    Blob large = new Blob(7, new byte[200 * 1024]); // over the 64 KiB decoded on the loop
+    CountDownLatch connected = new CountDownLatch(1);
+    try (Server<Object, Object> server =
+            Tether.server(TestTypes.TYPES)
+                .codecs("test")
+                .onRequest((c, m) -> large)
+                .bind(new InetSocketAddress("127.0.0.1", 0));
+        Connection<Object, Object> client =
+            Tether.client(TestTypes.TYPES)
+                .config(TetherConfig.builder().codecs("test").handlerExecutor(executor).build())
+                .onConnection(c -> connected.countDown())
+                .connect(server.address())) {
+      assertThat(connected.await(10, TimeUnit.SECONDS)).isTrue(); // no more for the executor
+      refuse.set(true);
+      Object response = client.request(new Msg("large, please", 1)).get(10, TimeUnit.SECONDS);
+      assertThat(response).isInstanceOf(Blob.class);
+      assertThat(((Blob) response).data()).hasSize(200 * 1024);
+      refuse.set(false); // a graceful close needs the executor (the handler finishes first)
     } finally {
       pool.shutdownNow();
     }

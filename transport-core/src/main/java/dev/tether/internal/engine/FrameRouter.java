@@ -13,6 +13,7 @@ import dev.tether.internal.wire.ProtocolException;
 import dev.tether.internal.wire.Varint;
 import dev.tether.internal.wire.WireStrings;
 import java.nio.ByteBuffer;
+import java.util.concurrent.RejectedExecutionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -190,16 +191,19 @@ final class FrameRouter implements FrameDecoder.Listener {
     }
     if (body.remaining() > INLINE_DECODE_BYTES) {
       byte[] payload = copy(body);
-      connection
-          .decodeExecutor()
-          .execute(
-              () -> {
-                try {
-                  complete(pending, entry, ByteBuffer.wrap(payload));
-                } catch (Throwable t) {
-                  connection.loop.execute(() -> connection.onFailure(t));
-                }
-              });
+      Runnable decode =
+          () -> {
+            try {
+              complete(pending, entry, ByteBuffer.wrap(payload));
+            } catch (Throwable t) {
+              connection.loop.execute(() -> connection.onFailure(t));
+            }
+          };
+      try {
+        connection.decodeExecutor().execute(decode);
+      } catch (RejectedExecutionException e) {
+        decode.run(); // the application's executor is shut down or saturated: here, not never
+      }
     } else {
       complete(pending, entry, body);
     }
