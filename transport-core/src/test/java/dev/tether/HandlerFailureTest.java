@@ -270,6 +270,20 @@ class HandlerFailureTest {
             });
   }
 
+  /** An application's executor, on a pool of two, that refuses work once told to. */
+  private static final class RefusingExecutor implements Executor {
+    final ExecutorService pool = Executors.newFixedThreadPool(2);
+    final AtomicBoolean refuse = new AtomicBoolean();
+
+    @Override
+    public void execute(Runnable task) {
+      if (refuse.get()) {
+        throw new RejectedExecutionException("the application shut it down");
+      }
+      pool.execute(task);
+    }
+  }
+
   /**
    * A handler executor that an application shut down (or that is saturated and aborts) refuses to
    * run the connection's handlers. The connection must not wedge, its messages queued and never
@@ -281,15 +295,7 @@ class HandlerFailureTest {
   @ValueSource(booleans = {false, true})
   void aHandlerExecutorThatRefusesClosesTheConnectionSayingSo(boolean afterAFullBudget)
       throws Exception {
-    ExecutorService pool = Executors.newFixedThreadPool(2);
-    AtomicBoolean refuse = new AtomicBoolean();
-    Executor executor =
-        task -> {
-          if (refuse.get()) {
-            throw new RejectedExecutionException("the application shut it down");
-          }
-          pool.execute(task);
-        };
+    RefusingExecutor executor = new RefusingExecutor();
     CountDownLatch release = new CountDownLatch(1);
     CompletableFuture<String> closeHandler = new CompletableFuture<>();
     try (Server<Object, Object> server =
@@ -311,13 +317,13 @@ class HandlerFailureTest {
       Connection<Object, Object> toClient = server.connections().iterator().next();
       int sent = afterAFullBudget ? 6000 : 1; // more than one dispatcher run delivers
       if (!afterAFullBudget) {
-        refuse.set(true);
+        executor.refuse.set(true);
       }
       for (int i = 0; i < sent; i++) {
         toClient.send(new Msg("m", i));
       }
       await().atMost(WAIT).until(() -> client.metrics().messagesReceived() == sent);
-      refuse.set(true);
+      executor.refuse.set(true);
       release.countDown();
 
       ConnectionClosedException cause =
@@ -329,7 +335,46 @@ class HandlerFailureTest {
       assertThat(closeHandler.get(10, TimeUnit.SECONDS)).startsWith("tether-handler");
       await().atMost(WAIT).until(() -> server.connections().isEmpty());
     } finally {
-      pool.shutdownNow();
+      executor.pool.shutdownNow();
+    }
+  }
+
+  /**
+   * The same with the executor given to the runtime (which the runtime does not shut down) and
+   * handlers on the pool: with nothing to fall back on, the loop completes the close.
+   */
+  @Test
+  void aRuntimeHandlerExecutorThatRefusesClosesTheConnectionSayingSo() throws Exception {
+    RefusingExecutor executor = new RefusingExecutor();
+    TetherRuntime runtime = TetherRuntime.builder().handlerExecutor(executor).build();
+    CountDownLatch connected = new CountDownLatch(1);
+    CompletableFuture<Boolean> closeHandler = new CompletableFuture<>();
+    try (Server<Object, Object> server =
+            Tether.server(TestTypes.TYPES)
+                .codecs("test")
+                .bind(new InetSocketAddress("127.0.0.1", 0));
+        Connection<Object, Object> client =
+            Tether.client(TestTypes.TYPES)
+                .runtime(runtime)
+                .config(TetherConfig.builder().codecs("test").handlersOnPool().build())
+                .onConnection(c -> connected.countDown())
+                .onMessage((c, m) -> {})
+                .onClose((c, cause) -> closeHandler.complete(true))
+                .connect(server.address())) {
+      assertThat(connected.await(10, TimeUnit.SECONDS)).isTrue();
+      executor.refuse.set(true);
+      await().atMost(WAIT).until(() -> server.connections().size() == 1);
+      server.connections().iterator().next().send(new Msg("m", 0));
+
+      ConnectionClosedException cause =
+          client.onClose().toCompletableFuture().get(20, TimeUnit.SECONDS);
+      assertThat(cause.code()).isEqualTo(GoAwayCode.INTERNAL_ERROR);
+      assertThat(cause.reason()).contains("the handler executor refused work");
+      assertThat(closeHandler.get(10, TimeUnit.SECONDS)).isTrue();
+    } finally {
+      executor.refuse.set(false);
+      runtime.close();
+      executor.pool.shutdownNow();
     }
   }
 
@@ -339,15 +384,7 @@ class HandlerFailureTest {
    */
   @Test
   void aLargeResponseIsDecodedThoughTheHandlerExecutorRefuses() throws Exception {
-    ExecutorService pool = Executors.newFixedThreadPool(2);
-    AtomicBoolean refuse = new AtomicBoolean();
-    Executor executor =
-        task -> {
-          if (refuse.get()) {
-            throw new RejectedExecutionException("the application shut it down");
-          }
-          pool.execute(task);
-        };
+    RefusingExecutor executor = new RefusingExecutor();
     Blob large = new Blob(7, new byte[200 * 1024]); // over the 64 KiB decoded on the loop
     CountDownLatch connected = new CountDownLatch(1);
     try (Server<Object, Object> server =
@@ -361,13 +398,14 @@ class HandlerFailureTest {
                 .onConnection(c -> connected.countDown())
                 .connect(server.address())) {
       assertThat(connected.await(10, TimeUnit.SECONDS)).isTrue(); // no more for the executor
-      refuse.set(true);
+      executor.refuse.set(true);
       Object response = client.request(new Msg("large, please", 1)).get(10, TimeUnit.SECONDS);
       assertThat(response).isInstanceOf(Blob.class);
       assertThat(((Blob) response).data()).hasSize(200 * 1024);
-      refuse.set(false); // a graceful close needs the executor (the handler finishes first)
+      executor.refuse.set(
+          false); // a graceful close needs the executor (the handler finishes first)
     } finally {
-      pool.shutdownNow();
+      executor.pool.shutdownNow();
     }
   }
 }

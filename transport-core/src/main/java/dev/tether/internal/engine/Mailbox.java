@@ -266,17 +266,23 @@ final class Mailbox implements Runnable {
    * Hands the dispatcher to the handler executor. One that refuses (shut down, saturated) must not
    * wedge the connection, its dispatcher marked scheduled and its items never delivered, nor leave
    * its close unfinished: the connection fails, saying so; what was received and not handled is
-   * counted as such, and the dispatcher goes on, on the runtime's handler pool, to run the close
-   * handler and complete the close.
+   * counted as such, and the dispatcher goes on, on the runtime's handler pool (or, if that refuses
+   * too, on the event loop), to run the close handler and complete the close.
    */
   private void executeDispatcher() {
     boolean refusedBefore = executorRefused;
     try {
       (refusedBefore ? fallback : executor).execute(this);
     } catch (RuntimeException e) {
-      if (refusedBefore) { // the runtime's own pool refuses once the runtime is closed
-        scheduled.set(false);
-        log.warn("{}: the runtime's handler pool refused work too ({})", connection, e.toString());
+      if (refusedBefore) {
+        // the runtime's executor too: one the application gave the runtime, and shut down; only
+        // the close handler and the transport's own events are left, and the loop runs them
+        log.warn(
+            "{}: the runtime's handler executor refused work too ({}); the event loop runs what is"
+                + " left",
+            connection,
+            e.toString());
+        connection.loop.execute(this);
         return;
       }
       executorRefused = true;
