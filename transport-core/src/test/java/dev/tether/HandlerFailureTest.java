@@ -379,6 +379,34 @@ class HandlerFailureTest {
   }
 
   /**
+   * A connect completes on the runtime's handler executor, so that the caller's dependent actions
+   * never run on a loop; one that refuses from the start must not leave the connect waiting
+   * forever: it completes, and the connection then closes, naming the refusal.
+   */
+  @Test
+  void aConnectThroughARuntimeWhoseExecutorRefusesCompletes() throws Exception {
+    RefusingExecutor executor = new RefusingExecutor();
+    executor.refuse.set(true);
+    TetherRuntime runtime = TetherRuntime.builder().handlerExecutor(executor).build();
+    try (Server<Object, Object> server =
+        Tether.server(TestTypes.TYPES).codecs("test").bind(new InetSocketAddress("127.0.0.1", 0))) {
+      Connection<Object, Object> client =
+          Tether.client(TestTypes.TYPES)
+              .runtime(runtime)
+              .codecs("test")
+              .connectAsync(server.address())
+              .get(10, TimeUnit.SECONDS);
+      ConnectionClosedException cause =
+          client.onClose().toCompletableFuture().get(20, TimeUnit.SECONDS);
+      assertThat(cause.code()).isEqualTo(GoAwayCode.INTERNAL_ERROR);
+      assertThat(cause.reason()).contains("the handler executor refused work");
+    } finally {
+      runtime.close();
+      executor.pool.shutdownNow();
+    }
+  }
+
+  /**
    * A response too large to decode on the event loop is decoded on the handler executor; one that
    * refuses must not leave the request waiting forever: it is decoded on the loop instead.
    */

@@ -12,6 +12,7 @@ import java.nio.channels.SocketChannel;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -185,8 +186,7 @@ public final class Connector {
     @Override
     @SuppressWarnings("unchecked")
     public void onOpen(RealConnection<?, ?> c) {
-      // completed on the handler executor: the caller's dependent actions never run on a loop
-      executor.execute(
+      completeOnExecutor(
           () -> {
             if (!result.complete((Connection<O, I>) c)) {
               ((RealConnection<O, I>) c).closer.abortSoon("the connect was cancelled or timed out");
@@ -197,7 +197,20 @@ public final class Connector {
     @Override
     public void onHandshakeFailed(RealConnection<?, ?> c, TetherException cause) {
       if (!result.isDone()) {
-        executor.execute(() -> result.completeExceptionally(cause));
+        completeOnExecutor(() -> result.completeExceptionally(cause));
+      }
+    }
+
+    /**
+     * Completes the connect on the handler executor, so that the caller's dependent actions never
+     * run on a loop; here, if that executor refuses (one the application gave the runtime, and shut
+     * down), rather than never.
+     */
+    private void completeOnExecutor(Runnable completion) {
+      try {
+        executor.execute(completion);
+      } catch (RejectedExecutionException e) {
+        completion.run();
       }
     }
 
