@@ -155,6 +155,7 @@ final class EchoStream {
   private Connection<Echo, Echo> connect(InetSocketAddress address, List<String> codecs)
       throws InterruptedException {
     long deadline = System.nanoTime() + STALL_TIMEOUT.toNanos();
+    boolean told = false;
     while (true) {
       try {
         var builder = Tether.<Echo, Echo>client(EchoProtocol.TYPES);
@@ -174,6 +175,15 @@ final class EchoStream {
       } catch (TetherException e) {
         if (System.nanoTime() > deadline) {
           throw e;
+        }
+        if (!told) { // once: a server not up yet is no failure, but silence would look like a hang
+          System.err.println(
+              "echo-client: "
+                  + e.getMessage()
+                  + "; retrying for up to "
+                  + STALL_TIMEOUT.toSeconds()
+                  + " s");
+          told = true;
         }
       }
       TimeUnit.MILLISECONDS.sleep(50); // the pause between attempts

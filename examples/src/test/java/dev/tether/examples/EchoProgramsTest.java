@@ -144,6 +144,43 @@ class EchoProgramsTest {
     assertThat(server.exitValue()).as("server exit; stderr: %s", read(serverLog)).isZero();
   }
 
+  /**
+   * A reconnecting client started before its server says it is waiting for it (rather than sitting
+   * silent, which looks like a hang), and streams once the server is up.
+   */
+  @Test
+  void aReconnectingEchoClientStartedBeforeItsServerSaysSoAndThenStreams() throws Exception {
+    int port;
+    try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+      port = free.getLocalPort();
+    }
+    Path clientOut = dir.resolve("client.stdout");
+    Path clientErr = dir.resolve("client.stderr");
+    Process client =
+        javaMain("echo-client", "--port", Integer.toString(port), "--reconnect", "--count", "1000")
+            .redirectOutput(clientOut.toFile())
+            .redirectError(clientErr.toFile())
+            .start();
+    started.add(client);
+    await()
+        .atMost(START_TIMEOUT)
+        .pollInterval(Duration.ofMillis(50))
+        .failFast("echo-client exited", () -> !client.isAlive())
+        .until(() -> read(clientErr), err -> err.contains("retrying for up to 60 s"));
+    assertThat(read(clientErr)).contains("cannot connect to 127.0.0.1:" + port);
+
+    Process server =
+        javaMain("echo-server", "--port", Integer.toString(port))
+            .redirectOutput(dir.resolve("server.stdout").toFile())
+            .redirectError(dir.resolve("server.stderr").toFile())
+            .start();
+    started.add(server);
+    assertThat(client.waitFor(CLIENT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+    assertThat(client.exitValue()).as("stderr: %s", read(clientErr)).isZero();
+    assertThat(read(clientOut))
+        .startsWith("sent 1000 received 1000 duplicated 0 missing 0 out-of-order 0");
+  }
+
   private static ProcessBuilder javaMain(String... args) {
     List<String> command = new ArrayList<>();
     command.add(
