@@ -12,7 +12,6 @@ import java.nio.channels.SocketChannel;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -207,11 +206,7 @@ public final class Connector {
      * down), rather than never.
      */
     private void completeOnExecutor(Runnable completion) {
-      try {
-        executor.execute(completion);
-      } catch (RejectedExecutionException e) {
-        completion.run();
-      }
+      Execution.onOrHere(executor, completion);
     }
 
     @Override

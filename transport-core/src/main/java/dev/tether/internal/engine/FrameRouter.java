@@ -13,7 +13,6 @@ import dev.tether.internal.wire.ProtocolException;
 import dev.tether.internal.wire.Varint;
 import dev.tether.internal.wire.WireStrings;
 import java.nio.ByteBuffer;
-import java.util.concurrent.RejectedExecutionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -199,11 +198,7 @@ final class FrameRouter implements FrameDecoder.Listener {
               connection.loop.execute(() -> connection.onFailure(t));
             }
           };
-      try {
-        connection.decodeExecutor().execute(decode);
-      } catch (RejectedExecutionException e) {
-        decode.run(); // the application's executor is shut down or saturated: here, not never
-      }
+      Execution.onOrHere(connection.decodeExecutor(), decode);
     } else {
       complete(pending, entry, body);
     }

@@ -77,10 +77,9 @@ final class MessageFramer {
       String peerName) {
     buffer.reset(RETAINED_ENCODE_BYTES);
     try {
-      append(type, requestId, message, types, encoding, peerName);
+      write(type, requestId, message, types, encoding, peerName);
     } finally {
       forgetType();
-      forgetMessages(); // one frame is never made again, and the thread must not keep the message
     }
     return this;
   }
@@ -130,14 +129,30 @@ final class MessageFramer {
   }
 
   /**
-   * Encodes {@code message} as a frame of {@code type} behind the frames already here. If it
-   * throws, the earlier frames are left as they were.
+   * Encodes {@code message} as a frame of {@code type} behind the frames already here, and keeps
+   * the message until {@link #clear}, for {@link #reframe}. If it throws, the earlier frames are
+   * left as they were.
    *
    * @throws IllegalArgumentException if the message's class is not registered
    * @throws CodecException if the codec cannot encode it
    * @throws MessageTooLargeException if the frame would exceed the peer's limit
    */
   void append(
+      int type,
+      long requestId,
+      Object message,
+      MessageTypes types,
+      Encoding encoding,
+      String peerName) {
+    write(type, requestId, message, types, encoding, peerName);
+    if (frames == messages.length) {
+      messages = Arrays.copyOf(messages, frames * 2);
+    }
+    messages[frames++] = message;
+  }
+
+  /** Encodes {@code message} as a frame behind those already here; see {@link #append}. */
+  private void write(
       int type,
       long requestId,
       Object message,
@@ -201,10 +216,6 @@ final class MessageFramer {
       bytes[position++] = 0; // status OK
     }
     Varint.write(bytes, position, entry.id());
-    if (frames == messages.length) {
-      messages = Arrays.copyOf(messages, frames * 2);
-    }
-    messages[frames++] = message;
   }
 
   byte[] array() {

@@ -116,7 +116,6 @@ final class RealConnection<O, I> implements Connection<O, I>, EventLoop.Handler 
   private volatile ConnectionState state;
   private volatile Codec codec;
   private volatile PeerInfo peer;
-  private volatile int peerMaxFrameBytes;
   private boolean handshakeReported;
   private boolean dispatchWaitsForRoom;
 
@@ -201,8 +200,9 @@ final class RealConnection<O, I> implements Connection<O, I>, EventLoop.Handler 
     return codec;
   }
 
+  /** The peer's frame limit, as the session's frames are made for it; once open. */
   int peerMaxFrameBytes() {
-    return peerMaxFrameBytes;
+    return outbound.encoding().peerMaxFrameBytes();
   }
 
   void moveTo(ConnectionState next) {
@@ -297,7 +297,6 @@ final class RealConnection<O, I> implements Connection<O, I>, EventLoop.Handler 
             io.tlsProtocol(),
             io.peerCertificates());
     this.codec = codec;
-    this.peerMaxFrameBytes = peerMax;
     outbound.encoding(new Encoding(codec, peerMax));
     io.decoder.maxFrameLength(config.maxFrameBytes());
     moveTo(ConnectionState.OPEN);
@@ -350,7 +349,6 @@ final class RealConnection<O, I> implements Connection<O, I>, EventLoop.Handler 
               Duration.ofMillis(welcome.idleTimeoutMillis()),
               io.tlsProtocol(),
               io.peerCertificates());
-      this.peerMaxFrameBytes = peer.maxFrameBytes();
     }
     access.opened(io.peerCertificates()); // the new socket's certificates are the ones to watch
     io.decoder.maxFrameLength(config.maxFrameBytes());

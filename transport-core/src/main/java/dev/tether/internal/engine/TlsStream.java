@@ -11,7 +11,6 @@ import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executor;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.locks.ReentrantLock;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLException;
@@ -272,11 +271,7 @@ final class TlsStream implements ByteChannel {
                 });
           }
         };
-    try {
-      taskExecutor.execute(run);
-    } catch (RejectedExecutionException e) {
-      run.run(); // the runtime is closing: finish here rather than leave the handshake hanging
-    }
+    Execution.onOrHere(taskExecutor, run); // closing: finish here rather than leave it hanging
   }
 
   /**
