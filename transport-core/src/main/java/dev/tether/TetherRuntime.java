@@ -1,6 +1,7 @@
 package dev.tether;
 
 import dev.tether.internal.engine.LoopGroup;
+import dev.tether.internal.engine.ReceiveMemory;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.Executor;
@@ -54,6 +55,22 @@ public final class TetherRuntime implements AutoCloseable {
     return group.handlerExecutor();
   }
 
+  /**
+   * Returns the memory this runtime's connections together may hold for received frames over 64
+   * KiB; see {@link Builder#largeMessageMemory}.
+   */
+  public long largeMessageMemory() {
+    return group.receiveMemory().capacity();
+  }
+
+  /**
+   * Returns the bytes of {@link #largeMessageMemory()} held now by frames being received or
+   * handled.
+   */
+  public long largeMessageMemoryInUse() {
+    return group.receiveMemory().used();
+  }
+
   /** Returns true once {@link #close()} was called. */
   public boolean isClosed() {
     return group.isClosed();
@@ -93,6 +110,7 @@ public final class TetherRuntime implements AutoCloseable {
     private Executor handlerExecutor;
     private String threadNamePrefix = "tether";
     private Duration pollBeforeSleep = LoopGroup.DEFAULT_POLL_BEFORE_SLEEP;
+    private long largeMessageMemory = ReceiveMemory.defaultCapacity();
 
     private Builder() {}
 
@@ -150,10 +168,40 @@ public final class TetherRuntime implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Sets how much memory the runtime's connections together may hold for received frames over 64
+     * KiB; the default is an eighth of the maximum heap ({@code -Xmx}), since a large message costs
+     * a few times its size on its way (gathered, decoded, often answered with one as large). Each
+     * connection's own limits ({@link TetherConfig.Builder#maxFrameBytes}, the inbound queue's)
+     * bound one connection; this bounds their sum, so that many peers sending large messages at
+     * once cannot exhaust the heap. A large frame's whole length is set aside when its header
+     * arrives, before its body is gathered, and given back once the handler it went to returns (a
+     * {@code receive} takes it, the response it was is decoded, or it is dropped). While nothing is
+     * left, a connection about to receive a large frame stops reading, so that its peer's sends
+     * wait (TCP backpressure), and reads again as soon as another connection's large frame is given
+     * back. A frame is let in whenever anything at all is free, so one larger than this limit still
+     * gets through, and the sum exceeds the limit by at most one frame.
+     *
+     * <p>A handler that keeps a large message for a long time (blocks, or waits for a response from
+     * another connection of the same runtime) keeps its share meanwhile: size this limit for the
+     * large messages handled at once, not only for those in transit.
+     *
+     * @throws IllegalArgumentException if {@code bytes} is below 1
+     */
+    public Builder largeMessageMemory(long bytes) {
+      if (bytes < 1) {
+        throw new IllegalArgumentException(
+            "largeMessageMemory must be at least 1 byte, not " + bytes);
+      }
+      this.largeMessageMemory = bytes;
+      return this;
+    }
+
     /** Starts the runtime's event loops. */
     public TetherRuntime build() {
       return new TetherRuntime(
-          new LoopGroup(eventLoops, handlerExecutor, threadNamePrefix, pollBeforeSleep));
+          new LoopGroup(
+              eventLoops, handlerExecutor, threadNamePrefix, pollBeforeSleep, largeMessageMemory));
     }
   }
 }

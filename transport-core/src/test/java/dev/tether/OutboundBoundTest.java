@@ -120,7 +120,8 @@ class OutboundBoundTest {
   }
 
   @Test
-  void aPeerThatStopsReadingIsClosedAfterTheIdleTimeoutNamingWhy() throws Exception {
+  void aPeerThatKeepsTalkingButStopsReadingIsClosedAfterFiveIdleTimeoutsNamingWhy()
+      throws Exception {
     AtomicReference<ConnectionClosedException> serverSaw = new AtomicReference<>();
     Server<Object, Object> server =
         track(
@@ -166,7 +167,9 @@ class OutboundBoundTest {
     await().atMost(Duration.ofSeconds(20)).until(() -> serverSaw.get() != null);
 
     assertThat(serverSaw.get().code()).isEqualTo(GoAwayCode.IDLE_TIMEOUT);
-    assertThat(serverSaw.get().reason()).contains("has read nothing for");
+    assertThat(serverSaw.get().reason())
+        .contains("has read nothing for")
+        .contains("it kept sending, so it had 5 idle timeouts to read");
     peer.close();
     pinger.join(10_000);
   }

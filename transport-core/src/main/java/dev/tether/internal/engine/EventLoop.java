@@ -168,7 +168,10 @@ public final class EventLoop implements Runnable {
    * @param watch the watch of the loop's group if the loop is to run handlers itself, or null
    * @param pollNanos how long the loop polls after serving I/O before it sleeps; 0 never polls
    */
-  EventLoop(String name, HandlerWatch watch, long pollNanos) {
+  private final ReceiveMemory receiveMemory;
+
+  EventLoop(String name, HandlerWatch watch, long pollNanos, ReceiveMemory receiveMemory) {
+    this.receiveMemory = receiveMemory;
     try {
       selector = Selector.open();
     } catch (IOException e) {
@@ -177,6 +180,11 @@ public final class EventLoop implements Runnable {
     this.name = name;
     this.watch = watch;
     this.pollNanos = pollNanos;
+  }
+
+  /** The memory this loop's runtime lets its connections hold for large received frames. */
+  ReceiveMemory receiveMemory() {
+    return receiveMemory;
   }
 
   void start() {

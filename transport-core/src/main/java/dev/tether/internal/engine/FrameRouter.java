@@ -39,6 +39,13 @@ final class FrameRouter implements FrameDecoder.Listener {
   private final RealConnection<?, ?> connection;
   private final Handshaker handshaker;
 
+  /**
+   * What {@link #admit} reserved of the runtime's {@link ReceiveMemory} for the frame being
+   * received: handed on with the frame's payload if it is decoded elsewhere, given back once the
+   * frame has been handled here.
+   */
+  private long admitted;
+
   FrameRouter(RealConnection<?, ?> connection, Handshaker handshaker) {
     this.connection = connection;
     this.handshaker = handshaker;
@@ -49,8 +56,55 @@ final class FrameRouter implements FrameDecoder.Listener {
     handshaker.onPreamble(preamble);
   }
 
+  /**
+   * Reserves a large frame's bytes before it is gathered; false (reading pauses until another
+   * connection gives some back) while the runtime's connections hold all there is.
+   */
+  @Override
+  public boolean admit(int length) {
+    releaseAdmitted(); // a frame the previous socket never finished
+    long reserved = connection.receiveMemory.reserve(length);
+    if (reserved < 0) {
+      log.debug(
+          "{}: reading paused: a {}-byte frame waits for memory other connections' large messages"
+              + " hold",
+          connection,
+          length);
+      return false;
+    }
+    admitted = reserved;
+    return true;
+  }
+
+  /** Gives back the reservation of a frame that was not handed on; loop thread. */
+  void releaseAdmitted() {
+    long reserved = admitted;
+    if (reserved != 0) {
+      admitted = 0;
+      connection.receiveMemory.release(reserved);
+    }
+  }
+
+  /** Takes the reservation of the frame being handled, to give back when it has been. */
+  private long takeAdmitted() {
+    long reserved = admitted;
+    admitted = 0;
+    return reserved;
+  }
+
   @Override
   public boolean onFrame(int type, ByteBuffer body) throws ProtocolException {
+    if (admitted == 0) {
+      return route(type, body);
+    }
+    try {
+      return route(type, body);
+    } finally {
+      releaseAdmitted();
+    }
+  }
+
+  private boolean route(int type, ByteBuffer body) throws ProtocolException {
     ConnectionState state = connection.state();
     if (state.isHandshaking()) {
       return handshaker.onFrame(type, body);
@@ -98,7 +152,7 @@ final class FrameRouter implements FrameDecoder.Listener {
     connection.countReceived();
     Object message;
     if (body.remaining() > INLINE_DECODE_BYTES) {
-      message = new Mailbox.Undecoded(typeId, copy(body));
+      message = new Mailbox.Undecoded(typeId, copy(body), takeAdmitted());
     } else {
       try {
         message = connection.decode(entry, body);
@@ -141,7 +195,7 @@ final class FrameRouter implements FrameDecoder.Listener {
     }
     Object message;
     if (body.remaining() > INLINE_DECODE_BYTES) {
-      message = new Mailbox.Undecoded(typeId, copy(body));
+      message = new Mailbox.Undecoded(typeId, copy(body), takeAdmitted());
     } else {
       try {
         message = connection.decode(entry, body);
@@ -190,12 +244,15 @@ final class FrameRouter implements FrameDecoder.Listener {
     }
     if (body.remaining() > INLINE_DECODE_BYTES) {
       byte[] payload = copy(body);
+      long reserved = takeAdmitted();
       Runnable decode =
           () -> {
             try {
               complete(pending, entry, ByteBuffer.wrap(payload));
             } catch (Throwable t) {
               connection.loop.execute(() -> connection.onFailure(t));
+            } finally {
+              connection.receiveMemory.release(reserved);
             }
           };
       Execution.onOrHere(connection.decodeExecutor(), decode);

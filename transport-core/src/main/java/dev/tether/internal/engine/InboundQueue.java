@@ -340,14 +340,17 @@ final class InboundQueue {
     return size() == 0;
   }
 
-  /** Drops every queued item, staged ones too, and returns how many there were. Offering thread. */
-  int clear() {
+  /**
+   * Drops every queued item, staged ones too, handing each to {@code dropped}, and returns how many
+   * there were. Offering thread.
+   */
+  int clear(java.util.function.Consumer<Object> dropped) {
     lock.lock();
     try {
       publishLocked();
       int n = count;
       while (count > 0) {
-        take();
+        dropped.accept(take());
       }
       return n;
     } finally {

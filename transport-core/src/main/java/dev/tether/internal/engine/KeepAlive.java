@@ -35,7 +35,14 @@ final class KeepAlive extends DeadlineQueue.Timer {
   /** Set while a verdict waits for the loop's next look at the sockets ({@link #heldUp}). */
   private boolean deferred;
 
+  /** How many idle timeouts a peer that keeps talking may take to read what waits for it. */
+  static final int BUSY_PEER_GRACE = 5;
+
   private long lastReadNanos;
+
+  /** When bytes last came from the peer; unlike {@link #lastReadNanos}, never set while paused. */
+  private long lastHeardNanos;
+
   private long lastPingNanos;
   private volatile long lastSentNanos;
   private volatile long rttNanos;
@@ -45,7 +52,7 @@ final class KeepAlive extends DeadlineQueue.Timer {
     this.connection = connection;
     this.idleNanos = Deadlines.nanos(connection.config.idleTimeout());
     long now = System.nanoTime();
-    lastReadNanos = lastPingNanos = lastSentNanos = now;
+    lastReadNanos = lastHeardNanos = lastPingNanos = lastSentNanos = now;
   }
 
   /** Starts the connect deadline (clients) or the handshake deadline. */
@@ -92,6 +99,7 @@ final class KeepAlive extends DeadlineQueue.Timer {
     long now = System.nanoTime();
     lastPingNanos = now;
     lastReadNanos = now;
+    lastHeardNanos = now;
     lastSentNanos = now;
     reschedule(now);
   }
@@ -102,6 +110,7 @@ final class KeepAlive extends DeadlineQueue.Timer {
     long now = System.nanoTime();
     lastPingNanos = now;
     lastReadNanos = now;
+    lastHeardNanos = now;
     reschedule(now);
   }
 
@@ -126,6 +135,7 @@ final class KeepAlive extends DeadlineQueue.Timer {
   /** A frame was read. */
   void read(long now) {
     lastReadNanos = now;
+    lastHeardNanos = now;
   }
 
   /**
@@ -252,7 +262,7 @@ final class KeepAlive extends DeadlineQueue.Timer {
     OutboundBuffer out = connection.outbound;
     int queued = out.unwritten();
     long stalled = now - out.lastProgressNanos();
-    if (queued > 0 && stalled >= idleNanos) {
+    if (queued > 0 && stalled >= idleNanos && !busyPeer(now, stalled)) {
       silent(
           connection.peerName
               + " has read nothing for "
@@ -261,10 +271,23 @@ final class KeepAlive extends DeadlineQueue.Timer {
               + queued
               + " bytes wait for it (idle timeout "
               + connection.config.idleTimeout().toMillis()
-              + " ms)");
+              + " ms"
+              + (now - lastHeardNanos < idleNanos
+                  ? "; it kept sending, so it had " + BUSY_PEER_GRACE + " idle timeouts to read)"
+                  : ")"));
       return true;
     }
     return false;
+  }
+
+  /**
+   * Returns true if a peer that has read nothing for the idle timeout is still given time: it was
+   * heard from within the idle timeout, so it is alive and only slow to read (its handlers are
+   * busy, or it waits for memory to receive large frames: {@link ReceiveMemory}), for up to {@link
+   * #BUSY_PEER_GRACE} idle timeouts. A peer that neither reads nor says anything is judged at one.
+   */
+  private boolean busyPeer(long now, long stalled) {
+    return now - lastHeardNanos < idleNanos && stalled < BUSY_PEER_GRACE * idleNanos;
   }
 
   /**
@@ -304,7 +327,14 @@ final class KeepAlive extends DeadlineQueue.Timer {
         if (idleNanos > 0 && connection.state() == ConnectionState.OPEN) {
           next = earliest(next, lastReadNanos + idleNanos);
           if (connection.outbound.unwritten() > 0) {
-            next = earliest(next, connection.outbound.lastProgressNanos() + idleNanos);
+            long progress = connection.outbound.lastProgressNanos();
+            long stallAt = progress + idleNanos;
+            if (stallAt - now <= 0 && busyPeer(now, now - progress)) {
+              // judged again when it falls silent, or at the end of its grace
+              stallAt =
+                  earliest(lastHeardNanos + idleNanos, progress + BUSY_PEER_GRACE * idleNanos);
+            }
+            next = earliest(next, stallAt);
           }
         }
         if (heartbeatNanos > 0 && connection.state() != ConnectionState.GOAWAY_SENT) {

@@ -17,7 +17,12 @@ public final class LoopGroup {
   public static final Duration DEFAULT_POLL_BEFORE_SLEEP = Duration.ofNanos(50_000);
 
   private static final LoopGroup SHARED =
-      new LoopGroup(defaultLoopCount(), null, "tether", DEFAULT_POLL_BEFORE_SLEEP);
+      new LoopGroup(
+          defaultLoopCount(),
+          null,
+          "tether",
+          DEFAULT_POLL_BEFORE_SLEEP,
+          ReceiveMemory.defaultCapacity());
 
   private final EventLoop[] loops;
   private final AtomicInteger next = new AtomicInteger();
@@ -26,6 +31,7 @@ public final class LoopGroup {
   private final HandlerWatch watch;
   private final List<AutoCloseable> servers = new CopyOnWriteArrayList<>();
   private volatile boolean closed;
+  private final ReceiveMemory receiveMemory;
 
   /**
    * Starts {@code loopCount} loops.
@@ -34,16 +40,25 @@ public final class LoopGroup {
    *     #close} shuts down, and lets the loops run handlers themselves until one blocks (see {@link
    *     HandlerWatch})
    * @param pollBeforeSleep how long a loop that has just served I/O polls before it sleeps
+   * @param largeFrameMemory the bytes the connections together may hold for received large frames
+   *     (see {@link ReceiveMemory})
    */
   public LoopGroup(
-      int loopCount, Executor handlerExecutor, String threadPrefix, Duration pollBeforeSleep) {
+      int loopCount,
+      Executor handlerExecutor,
+      String threadPrefix,
+      Duration pollBeforeSleep,
+      long largeFrameMemory) {
     if (loopCount < 1) {
       throw new IllegalArgumentException("at least one event loop is needed, not " + loopCount);
     }
+    receiveMemory = new ReceiveMemory(largeFrameMemory);
     loops = new EventLoop[loopCount];
     watch = handlerExecutor == null ? new HandlerWatch(loops, threadPrefix + "-watch") : null;
     for (int i = 0; i < loopCount; i++) {
-      loops[i] = new EventLoop(threadPrefix + "-loop-" + i, watch, pollBeforeSleep.toNanos());
+      loops[i] =
+          new EventLoop(
+              threadPrefix + "-loop-" + i, watch, pollBeforeSleep.toNanos(), receiveMemory);
     }
     for (EventLoop loop : loops) {
       loop.start();
@@ -68,6 +83,10 @@ public final class LoopGroup {
   /** Returns the process-wide group, created on first use and never closed. */
   public static LoopGroup shared() {
     return SHARED;
+  }
+
+  public ReceiveMemory receiveMemory() {
+    return receiveMemory;
   }
 
   public int loopCount() {

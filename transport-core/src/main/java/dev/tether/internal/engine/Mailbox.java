@@ -78,8 +78,12 @@ final class Mailbox implements Runnable {
   /** A received request, decoded or (if large) still to be decoded here. */
   record InboundRequest(long id, Object message) {}
 
-  /** A frame too large to decode on the event loop; decoded by the dispatcher. */
-  record Undecoded(int typeId, byte[] payload) {}
+  /**
+   * A frame too large to decode on the event loop; decoded by the dispatcher. It holds {@code
+   * reserved} bytes of the runtime's {@link ReceiveMemory} until its handler returns or it is
+   * dropped ({@link #release}).
+   */
+  record Undecoded(int typeId, byte[] payload, long reserved) {}
 
   /** Items delivered in one go before the dispatcher lets other connections use the thread. */
   private static final int DISPATCH_BUDGET = 4096;
@@ -172,6 +176,7 @@ final class Mailbox implements Runnable {
   /** Queues a received message; returns false if reading should pause. Loop thread. */
   boolean offerMessage(Object message, int frameBytes) {
     if (discarding) {
+      release(message);
       return true;
     }
     if (received != null) {
@@ -184,6 +189,7 @@ final class Mailbox implements Runnable {
   /** Queues a received request; returns false if reading should pause. Loop thread. */
   boolean offerRequest(long id, Object message, int frameBytes) {
     if (discarding) {
+      release(message);
       return true;
     }
     offered = true;
@@ -229,7 +235,7 @@ final class Mailbox implements Runnable {
   /** Stops delivering messages and requests; events still run. Returns how many were dropped. */
   int discard() {
     discarding = true;
-    return received != null ? received.clear() : 0;
+    return received != null ? received.clear(this::release) : 0;
   }
 
   /** Starts a dispatcher if something was offered since the last call. Loop thread. */
@@ -427,10 +433,32 @@ final class Mailbox implements Runnable {
       onSessionEvent(event);
     } else if (discarding) {
       skipped++;
+      release(item);
     } else if (item instanceof InboundRequest request) {
-      onRequest(request);
+      try {
+        onRequest(request);
+      } finally {
+        release(request.message());
+      }
     } else {
-      onMessage(item);
+      try {
+        onMessage(item);
+      } finally {
+        release(item);
+      }
+    }
+  }
+
+  /**
+   * Gives back the {@link ReceiveMemory} a large message or request held, if it did: it has been
+   * handled (its handler returned), taken by {@code receive}, or dropped. Any thread.
+   */
+  private void release(Object item) {
+    if (item instanceof InboundRequest request) {
+      item = request.message();
+    }
+    if (item instanceof Undecoded raw) {
+      connection.receiveMemory.release(raw.reserved());
     }
   }
 
@@ -473,6 +501,7 @@ final class Mailbox implements Runnable {
   private void onClosed() {
     finished = true;
     discarding = true;
+    connection.receiveMemory.close(); // what receive() has not taken, or a frame cut short
     if (received != null) {
       received.wakeAll();
     }
@@ -708,6 +737,8 @@ final class Mailbox implements Runnable {
     } catch (Throwable t) {
       decoderBroke(t);
       throw t;
+    } finally {
+      release(item);
     }
   }
 

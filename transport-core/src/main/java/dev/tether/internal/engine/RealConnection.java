@@ -104,6 +104,10 @@ final class RealConnection<O, I> implements Connection<O, I>, EventLoop.Handler 
   final OutboundBuffer outbound;
   private volatile SocketIo io;
   final FrameRouter router;
+
+  /** This connection's share of the runtime's memory for large received frames. */
+  final ReceiveMemory.Account receiveMemory;
+
   final Mailbox mailbox;
   final Requests requests;
   final KeepAlive keepAlive;
@@ -158,6 +162,7 @@ final class RealConnection<O, I> implements Connection<O, I>, EventLoop.Handler 
     this.sender = new Sender(this);
     this.outbound = new OutboundBuffer(config.maxQueuedOutboundBytes(), closer::closedException);
     this.tlsTaskExecutor = defaultExecutor;
+    this.receiveMemory = loop.receiveMemory().account(this::resumeReadingSoon);
     this.io = new SocketIo(this, channel, true);
     this.handshaker = new Handshaker(this);
     this.router = new FrameRouter(this, handshaker);
@@ -384,6 +389,8 @@ final class RealConnection<O, I> implements Connection<O, I>, EventLoop.Handler 
    */
   void attachSocket(SocketIo next, boolean connecting, boolean takeOver) throws IOException {
     this.io = next;
+    router.releaseAdmitted(); // the previous socket's frame, cut short
+    receiveMemory.dropGrant(); // or the one it waited to read
     if (takeOver) {
       next.takeOver();
     } else {

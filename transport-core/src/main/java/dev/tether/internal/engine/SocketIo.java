@@ -669,7 +669,7 @@ final class SocketIo {
 
   /**
    * Answers a PING, ahead of queued frames (at the next frame boundary); a newer PING replaces an
-   * unanswered one. Returns whether reading may go on.
+   * unanswered one. Returns whether reading may go on: always.
    */
   boolean sendPong(long payload) throws ProtocolException {
     if (!outputShut) {
@@ -685,7 +685,10 @@ final class SocketIo {
       }
       scheduleFlush();
     }
-    return connection.outboundUnderBound();
+    // reading goes on whatever the outbound queue holds: the PONGs owed are bounded by count
+    // (above), and a side whose own messages fill the queue keeps hearing the peer's PINGs, the
+    // signs of life that give a peer slow to read its grace (KeepAlive.busyPeer)
+    return true;
   }
 
   /**

@@ -19,8 +19,9 @@ import java.nio.ByteBuffer;
  * peer that announces 16 MiB and sends six bytes holds a few kilobytes. Optionally the stream
  * starts with the 8-byte preamble.
  *
- * <p>The listener may ask to pause (backpressure); the bytes not yet consumed are kept, bounded by
- * the size of the last input, and handed out by {@link #resume}.
+ * <p>The listener may ask to pause (backpressure), after a frame or before a large frame is
+ * gathered ({@link Listener#admit}); the bytes not yet consumed are kept, bounded by the size of
+ * the last input, and handed out by {@link #resume}.
  *
  * <p>This class is not thread safe.
  */
@@ -34,6 +35,9 @@ public final class FrameDecoder {
   /** Gathering buffers up to this size are kept for reuse; larger ones are dropped after use. */
   private static final int RETAINED_CAPACITY = 64 * 1024;
 
+  /** Frames with a {@code length} above this are {@linkplain Listener#admit admitted} first. */
+  public static final int ADMIT_ABOVE = 64 * 1024;
+
   /** Receives decoded frames. */
   public interface Listener {
     /** Called once with the 8 preamble bytes, if a preamble was expected. */
@@ -46,6 +50,16 @@ public final class FrameDecoder {
      * @return true to go on, false to pause until {@link #resume}
      */
     boolean onFrame(int type, ByteBuffer body) throws ProtocolException;
+
+    /**
+     * Called once for each frame whose {@code length} is over {@link #ADMIT_ABOVE}, as soon as its
+     * length field has arrived and before any of its body is gathered or delivered.
+     *
+     * @return true to go on, false to pause until {@link #resume}; the frame is then offered again
+     */
+    default boolean admit(int length) {
+      return true;
+    }
   }
 
   private int maxFrameLength;
@@ -56,6 +70,9 @@ public final class FrameDecoder {
   private ByteBuffer pending = ByteBuffer.allocate(0);
 
   private boolean paused;
+
+  /** True once the frame at the head of the input was admitted, until it is delivered. */
+  private boolean admitted;
 
   /**
    * @param maxFrameLength the largest {@code length} accepted, at least 1
@@ -168,8 +185,9 @@ public final class FrameDecoder {
   /**
    * Delivers at most one frame from {@code buf}.
    *
-   * @return 0 if a frame was delivered (or the buffer is empty), else the total number of bytes the
-   *     next frame needs, counted from the buffer's position
+   * @return 0 if a frame was delivered (or the buffer is empty, or the listener refused to admit
+   *     the next frame: paused), else the total number of bytes the next frame needs, counted from
+   *     the buffer's position
    */
   private int decodeFrom(ByteBuffer buf, Listener listener) throws ProtocolException {
     int start = buf.position();
@@ -187,10 +205,18 @@ public final class FrameDecoder {
           GoAwayCode.FRAME_TOO_LARGE,
           "frame length " + length + " exceeds the limit of " + maxFrameLength + " bytes");
     }
+    if (length > ADMIT_ABOVE && !admitted) {
+      if (!listener.admit((int) length)) {
+        paused = true;
+        return 0;
+      }
+      admitted = true;
+    }
     int total = LENGTH_FIELD_BYTES + (int) length; // cannot overflow: length <= MAX_FRAME_LENGTH
     if (available < total) {
       return total;
     }
+    admitted = false;
     int type = buf.get(start + LENGTH_FIELD_BYTES) & 0xFF;
     int limit = buf.limit();
     int end = start + total;

@@ -152,7 +152,7 @@ class InboundQueueTest {
     queue.offer(0, 1);
     queue.stage(1, 1);
     queue.stage(2, 1);
-    assertThat(queue.clear()).isEqualTo(3);
+    assertThat(queue.clear(item -> {})).isEqualTo(3);
     queue.publish();
     assertThat(queue.size()).isZero();
   }

@@ -413,6 +413,70 @@ class FrameDecoderTest {
   }
 
   @Test
+  void asksToAdmitEachFrameOverSixtyFourKiBOnceBeforeGatheringItAndPausesIfRefused()
+      throws Exception {
+    List<Integer> asked = new ArrayList<>();
+    boolean[] admit = {false};
+    Recorder recorder =
+        new Recorder() {
+          @Override
+          public boolean admit(int length) {
+            asked.add(length);
+            return admit[0];
+          }
+        };
+    FrameDecoder decoder = new FrameDecoder(LIMIT, false);
+    int length = FrameDecoder.ADMIT_ABOVE + 1;
+    byte[] large = ByteBuffer.allocate(4 + length).putInt(length).put((byte) 0x41).array();
+    byte[] small = Hex.decode("00000001 42");
+    ByteArrayOutputStream stream = new ByteArrayOutputStream();
+    stream.write(small);
+    stream.write(large);
+    stream.write(small);
+    byte[] bytes = stream.toByteArray();
+
+    decoder.decode(ByteBuffer.wrap(bytes, 0, 5 + 1000), recorder);
+
+    // refused at the header: paused with nothing of the body gathered beyond what one input held
+    assertThat(asked).containsExactly(length);
+    assertThat(decoder.isPaused()).isTrue();
+    assertThat(recorder.frames).containsExactly(new Frame(0x42, ""));
+    assertThat(decoder.pendingBytes()).isEqualTo(1000);
+
+    decoder.resume(recorder); // still refused: asked again, still paused
+    assertThat(asked).containsExactly(length, length);
+    assertThat(decoder.isPaused()).isTrue();
+
+    admit[0] = true;
+    decoder.resume(recorder);
+    feed(decoder, recorder, Arrays.copyOfRange(bytes, 5 + 1000, bytes.length), 7, 30_000);
+
+    // admitted once, then gathered across three inputs without being asked again
+    assertThat(asked).containsExactly(length, length, length);
+    assertThat(recorder.frames).hasSize(3);
+    assertThat(recorder.frames.get(1).type()).isEqualTo(0x41);
+    assertThat(recorder.frames.get(2)).isEqualTo(new Frame(0x42, ""));
+  }
+
+  @Test
+  void neverAsksToAdmitAFrameOfSixtyFourKiBOrLess() throws Exception {
+    Recorder recorder =
+        new Recorder() {
+          @Override
+          public boolean admit(int length) {
+            throw new AssertionError("asked to admit " + length);
+          }
+        };
+    FrameDecoder decoder = new FrameDecoder(LIMIT, false);
+    int length = FrameDecoder.ADMIT_ABOVE;
+    byte[] frame = ByteBuffer.allocate(4 + length).putInt(length).put((byte) 0x41).array();
+
+    feed(decoder, recorder, frame, 3, 1000);
+
+    assertThat(recorder.frames).hasSize(1);
+  }
+
+  @Test
   void aLimitNearTwoGiBDoesNotOverflowAndALargerOneIsRefused() throws Exception {
     FrameDecoder decoder = new FrameDecoder(FrameDecoder.MAX_FRAME_LENGTH, false);
     Recorder recorder = new Recorder();
