@@ -132,6 +132,14 @@ final class KeepAlive extends DeadlineQueue.Timer {
     drainScheduled = false;
   }
 
+  /**
+   * Reading resumes after a pause: the peer's silence counts from now, not from its last frame,
+   * which may be older than the idle timeout only because this side was not listening.
+   */
+  void listening(long now) {
+    lastReadNanos = now;
+  }
+
   /** A frame was read. */
   void read(long now) {
     lastReadNanos = now;

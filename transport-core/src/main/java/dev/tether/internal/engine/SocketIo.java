@@ -336,6 +336,7 @@ final class SocketIo {
       return;
     }
     paused = false;
+    connection.keepAlive.listening(System.nanoTime());
     if (decoder.isPaused()) {
       decoder.resume(connection.router);
       connection.mailbox.publish();
