@@ -92,19 +92,14 @@ final class FrameRouter implements FrameDecoder.Listener {
     return reserved;
   }
 
+  /** Gives back what the large frame just handled reserved, unless it was handed on. */
   @Override
-  public boolean onFrame(int type, ByteBuffer body) throws ProtocolException {
-    if (admitted == 0) {
-      return route(type, body);
-    }
-    try {
-      return route(type, body);
-    } finally {
-      releaseAdmitted();
-    }
+  public void afterAdmitted() {
+    releaseAdmitted();
   }
 
-  private boolean route(int type, ByteBuffer body) throws ProtocolException {
+  @Override
+  public boolean onFrame(int type, ByteBuffer body) throws ProtocolException {
     ConnectionState state = connection.state();
     if (state.isHandshaking()) {
       return handshaker.onFrame(type, body);

@@ -60,6 +60,9 @@ public final class FrameDecoder {
     default boolean admit(int length) {
       return true;
     }
+
+    /** Called after {@link #onFrame} (even if it threw) for each frame that was admitted. */
+    default void afterAdmitted() {}
   }
 
   private int maxFrameLength;
@@ -216,7 +219,6 @@ public final class FrameDecoder {
     if (available < total) {
       return total;
     }
-    admitted = false;
     int type = buf.get(start + LENGTH_FIELD_BYTES) & 0xFF;
     int limit = buf.limit();
     int end = start + total;
@@ -226,6 +228,10 @@ public final class FrameDecoder {
       goOn = listener.onFrame(type, buf);
     } finally {
       buf.limit(limit).position(end);
+      if (admitted) {
+        admitted = false;
+        listener.afterAdmitted();
+      }
     }
     if (!goOn) {
       paused = true;
