@@ -177,12 +177,7 @@ class LargeMessageMemoryTest {
                         : CompletableFuture.supplyAsync(() -> m, pool)) // answered later
             .bind(loopback());
     closeables.add(server);
-    Connection<Object, Object> client =
-        Tether.client(TestTypes.TYPES)
-            .config(config())
-            .runtime(clientRuntime)
-            .connect(server.address());
-    closeables.add(client);
+    Connection<Object, Object> client = connect(clientRuntime, server);
 
     for (int i = 0; i < 10; i++) {
       client.send(new Blob(i, new byte[200 * 1024]));
@@ -211,12 +206,7 @@ class LargeMessageMemoryTest {
                 })
             .bind(loopback());
     closeables.add(server);
-    Connection<Object, Object> client =
-        Tether.client(TestTypes.TYPES)
-            .config(config())
-            .runtime(clientRuntime)
-            .connect(server.address());
-    closeables.add(client);
+    Connection<Object, Object> client = connect(clientRuntime, server);
 
     await().atMost(Duration.ofSeconds(10)).until(() -> clientRuntime.largeMessageMemoryInUse() > 0);
     for (int i = 0; i < 3; i++) {
@@ -325,6 +315,14 @@ class LargeMessageMemoryTest {
 
   private ClientBuilder<Object, Object> client() {
     return Tether.client(TestTypes.TYPES).config(config());
+  }
+
+  private Connection<Object, Object> connect(TetherRuntime runtime, Server<?, ?> server)
+      throws Exception {
+    Connection<Object, Object> client =
+        Tether.client(TestTypes.TYPES).config(config()).runtime(runtime).connect(server.address());
+    closeables.add(client);
+    return client;
   }
 
   private static InetSocketAddress loopback() {

@@ -62,7 +62,6 @@ final class FrameRouter implements FrameDecoder.Listener {
    */
   @Override
   public boolean admit(int length) {
-    releaseAdmitted(); // a frame the previous socket never finished
     long reserved = connection.receiveMemory.reserve(length);
     if (reserved < 0) {
       log.debug(

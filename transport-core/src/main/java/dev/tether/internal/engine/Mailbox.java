@@ -438,7 +438,7 @@ final class Mailbox implements Runnable {
       try {
         onRequest(request);
       } finally {
-        release(request.message());
+        release(request);
       }
     } else {
       try {

@@ -134,9 +134,7 @@ public final class ReceiveMemory {
         if (waiting) {
           return -1; // its turn comes
         }
-        stale = granted; // for a frame the connection no longer reads: another socket's
-        granted = 0;
-        held -= stale;
+        stale = takeGrant(); // for a frame the connection no longer reads: another socket's
         if (reserveOrQueue(bytes, this)) {
           held += bytes;
           bytes = -bytes;
@@ -180,11 +178,17 @@ public final class ReceiveMemory {
     void dropGrant() {
       long stale;
       synchronized (this) {
-        stale = granted;
-        granted = 0;
-        held -= stale;
+        stale = takeGrant();
       }
       ReceiveMemory.this.release(stale);
+    }
+
+    /** Takes the grant out of what this account holds, for the caller to release. Lock held. */
+    private long takeGrant() {
+      long stale = granted;
+      granted = 0;
+      held -= stale;
+      return stale;
     }
 
     /** Gives back everything still held: the connection has ended. Idempotent. */
