@@ -2,6 +2,7 @@ package dev.tether;
 
 import dev.tether.internal.engine.LoopGroup;
 import dev.tether.internal.engine.ReceiveMemory;
+import dev.tether.internal.engine.SendMemory;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.Executor;
@@ -71,6 +72,22 @@ public final class TetherRuntime implements AutoCloseable {
     return group.receiveMemory().used();
   }
 
+  /**
+   * Returns the memory this runtime's connections together may hold for frames over 64 KiB that
+   * they send; see {@link Builder#largeMessageSendMemory}.
+   */
+  public long largeMessageSendMemory() {
+    return group.sendMemory().capacity();
+  }
+
+  /**
+   * Returns the bytes of {@link #largeMessageSendMemory()} held now by frames queued to be written,
+   * waiting for room, or kept for replay until the peer acknowledges them.
+   */
+  public long largeMessageSendMemoryInUse() {
+    return group.sendMemory().used();
+  }
+
   /** Returns true once {@link #close()} was called. */
   public boolean isClosed() {
     return group.isClosed();
@@ -111,6 +128,7 @@ public final class TetherRuntime implements AutoCloseable {
     private String threadNamePrefix = "tether";
     private Duration pollBeforeSleep = LoopGroup.DEFAULT_POLL_BEFORE_SLEEP;
     private long largeMessageMemory = ReceiveMemory.defaultCapacity();
+    private long largeMessageSendMemory = SendMemory.defaultCapacity();
 
     private Builder() {}
 
@@ -197,11 +215,52 @@ public final class TetherRuntime implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Sets how much memory the runtime's connections together may hold for frames over 64 KiB that
+     * they send: queued to be written, waiting for room ({@code sendAsync}), or written and kept
+     * for replay until a resumable connection's peer acknowledges them. The default is an eighth of
+     * the maximum heap ({@code -Xmx}), apart from {@link #largeMessageMemory}. Each connection's
+     * {@link TetherConfig.Builder#maxQueuedOutboundBytes} bounds one connection (and lets one frame
+     * larger than itself in); this bounds their sum, so that a server answering many peers with
+     * large messages, faster than they read, cannot exhaust the heap.
+     *
+     * <p>While nothing is left, a large frame waits its turn (first come, first served) before it
+     * is queued: {@code send}, {@code request} and a handler's response wait, on the sending
+     * thread, for as long as the send timeout while no large frame is written anywhere, then fail
+     * with a {@link dev.tether.TetherTimeoutException} that says so; {@code trySend} returns {@link
+     * dev.tether.SendResult#BACK_PRESSURED} and {@code sendAsync} fails at once. A default handler
+     * that waits hands its event loop on first; an event loop itself and frames the transport owes
+     * never wait and are counted all the same. As for receiving, a frame is let in whenever
+     * anything at all is free, so one larger than this limit still goes out. Frames of 64 KiB or
+     * less are bounded by each connection's queue alone and never wait here.
+     *
+     * <p>A handler that waits here keeps the large message it handles, and with it its share of
+     * {@link #largeMessageMemory}. Two runtimes whose handlers answer each other's large messages
+     * faster than either reads can each end up waiting for the other to read; the send timeout ends
+     * that wait (the send fails, naming this limit). Size both limits for the large messages in
+     * flight at once.
+     *
+     * @throws IllegalArgumentException if {@code bytes} is below 1
+     */
+    public Builder largeMessageSendMemory(long bytes) {
+      if (bytes < 1) {
+        throw new IllegalArgumentException(
+            "largeMessageSendMemory must be at least 1 byte, not " + bytes);
+      }
+      this.largeMessageSendMemory = bytes;
+      return this;
+    }
+
     /** Starts the runtime's event loops. */
     public TetherRuntime build() {
       return new TetherRuntime(
           new LoopGroup(
-              eventLoops, handlerExecutor, threadNamePrefix, pollBeforeSleep, largeMessageMemory));
+              eventLoops,
+              handlerExecutor,
+              threadNamePrefix,
+              pollBeforeSleep,
+              largeMessageMemory,
+              largeMessageSendMemory));
     }
   }
 }

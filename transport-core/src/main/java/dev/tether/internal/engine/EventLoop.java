@@ -170,8 +170,16 @@ public final class EventLoop implements Runnable {
    */
   private final ReceiveMemory receiveMemory;
 
-  EventLoop(String name, HandlerWatch watch, long pollNanos, ReceiveMemory receiveMemory) {
+  private final SendMemory sendMemory;
+
+  EventLoop(
+      String name,
+      HandlerWatch watch,
+      long pollNanos,
+      ReceiveMemory receiveMemory,
+      SendMemory sendMemory) {
     this.receiveMemory = receiveMemory;
+    this.sendMemory = sendMemory;
     try {
       selector = Selector.open();
     } catch (IOException e) {
@@ -185,6 +193,11 @@ public final class EventLoop implements Runnable {
   /** The memory this loop's runtime lets its connections hold for large received frames. */
   ReceiveMemory receiveMemory() {
     return receiveMemory;
+  }
+
+  /** The memory this loop's runtime lets its connections hold for large frames they send. */
+  SendMemory sendMemory() {
+    return sendMemory;
   }
 
   void start() {

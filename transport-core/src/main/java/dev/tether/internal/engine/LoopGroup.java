@@ -22,7 +22,8 @@ public final class LoopGroup {
           null,
           "tether",
           DEFAULT_POLL_BEFORE_SLEEP,
-          ReceiveMemory.defaultCapacity());
+          ReceiveMemory.defaultCapacity(),
+          SendMemory.defaultCapacity());
 
   private final EventLoop[] loops;
   private final AtomicInteger next = new AtomicInteger();
@@ -32,6 +33,7 @@ public final class LoopGroup {
   private final List<AutoCloseable> servers = new CopyOnWriteArrayList<>();
   private volatile boolean closed;
   private final ReceiveMemory receiveMemory;
+  private final SendMemory sendMemory;
 
   /**
    * Starts {@code loopCount} loops.
@@ -42,23 +44,31 @@ public final class LoopGroup {
    * @param pollBeforeSleep how long a loop that has just served I/O polls before it sleeps
    * @param largeFrameMemory the bytes the connections together may hold for received large frames
    *     (see {@link ReceiveMemory})
+   * @param largeSendMemory the bytes the connections together may hold for large frames to send
+   *     (see {@link SendMemory})
    */
   public LoopGroup(
       int loopCount,
       Executor handlerExecutor,
       String threadPrefix,
       Duration pollBeforeSleep,
-      long largeFrameMemory) {
+      long largeFrameMemory,
+      long largeSendMemory) {
     if (loopCount < 1) {
       throw new IllegalArgumentException("at least one event loop is needed, not " + loopCount);
     }
     receiveMemory = new ReceiveMemory(largeFrameMemory);
+    sendMemory = new SendMemory(largeSendMemory);
     loops = new EventLoop[loopCount];
     watch = handlerExecutor == null ? new HandlerWatch(loops, threadPrefix + "-watch") : null;
     for (int i = 0; i < loopCount; i++) {
       loops[i] =
           new EventLoop(
-              threadPrefix + "-loop-" + i, watch, pollBeforeSleep.toNanos(), receiveMemory);
+              threadPrefix + "-loop-" + i,
+              watch,
+              pollBeforeSleep.toNanos(),
+              receiveMemory,
+              sendMemory);
     }
     for (EventLoop loop : loops) {
       loop.start();
@@ -87,6 +97,10 @@ public final class LoopGroup {
 
   public ReceiveMemory receiveMemory() {
     return receiveMemory;
+  }
+
+  public SendMemory sendMemory() {
+    return sendMemory;
   }
 
   public int loopCount() {

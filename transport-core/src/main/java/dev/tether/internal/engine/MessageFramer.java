@@ -194,16 +194,7 @@ final class MessageFramer {
     }
     long frameLength = (long) buffer.position() - start - 4;
     if (frameLength > peerMaxFrameBytes) {
-      buffer.position(start);
-      throw new MessageTooLargeException(
-          entry.name()
-              + " encodes to a frame of "
-              + frameLength
-              + " bytes, but "
-              + peerName
-              + " accepts at most "
-              + peerMaxFrameBytes
-              + " (its maxFrameBytes); the message was not sent and the connection stays up");
+      tooLarge(frameLength, peerMaxFrameBytes, entry, start, peerName);
     }
     byte[] bytes = buffer.array();
     Frames.writeHeader(bytes, start, (int) frameLength, type);
@@ -218,12 +209,58 @@ final class MessageFramer {
     Varint.write(bytes, position, entry.id());
   }
 
+  private void tooLarge(
+      long frameLength,
+      int peerMaxFrameBytes,
+      MessageTypes.Entry entry,
+      int start,
+      String peerName) {
+    buffer.position(start);
+    throw new MessageTooLargeException(
+        entry.name()
+            + " encodes to a frame of "
+            + frameLength
+            + " bytes, but "
+            + peerName
+            + " accepts at most "
+            + peerMaxFrameBytes
+            + " (its maxFrameBytes); the message was not sent and the connection stays up");
+  }
+
   byte[] array() {
     return buffer.array();
   }
 
   int length() {
     return buffer.position();
+  }
+
+  /**
+   * Gives back an encode buffer grown past what a thread keeps, once its frame has been queued or
+   * written: a thread that sent one large message and then nothing would otherwise hold it.
+   */
+  void release() {
+    buffer.reset(RETAINED_ENCODE_BYTES);
+  }
+
+  /**
+   * Returns what the frames made since the last {@link #frame} or {@link #clear} take of the
+   * runtime's {@link SendMemory}: worked out on demand, walking the frames only if they could hold
+   * a large one, so that framing a small message costs nothing more.
+   */
+  long charge() {
+    int length = buffer.position();
+    if (SendMemory.charge(length) == 0) {
+      return 0; // no frame in it can be large
+    }
+    byte[] frames = buffer.array();
+    long sum = 0;
+    for (int at = 0; at < length; ) {
+      int whole = Frames.HEADER_BYTES - 1 + Rings.readInt(frames, at);
+      sum += SendMemory.charge(whole);
+      at += whole;
+    }
+    return sum;
   }
 
   /** Returns the frame as a buffer over the same bytes, reused while the array stays the same. */

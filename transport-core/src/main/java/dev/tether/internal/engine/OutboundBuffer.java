@@ -81,6 +81,31 @@ final class OutboundBuffer {
   private final int limit;
   private final Supplier<? extends RuntimeException> closedCause;
 
+  /**
+   * The runtime's memory for large frames sent: whatever large frames this buffer holds (ring,
+   * replay ring, sends waiting for room) are counted there, and given back as they leave; {@link
+   * #changed} keeps the count.
+   */
+  private final SendMemory memory;
+
+  /** Made for the first large frame: a connection that never sends one pays for one field. */
+  private Charges charges;
+
+  /** What the large frames this buffer holds take of {@link #memory}. Lock held. */
+  private static final class Charges {
+    /** Of the frames in the ring. */
+    long ring;
+
+    /** Of the frames of {@link #pendingSends}. */
+    long pending;
+
+    /** What the buffer has counted in {@link #memory}, senders' reservations included. */
+    long counted;
+
+    /** A large frame entered the ring since it was last empty: let it go once empty again. */
+    boolean shrinkWhenEmpty;
+  }
+
   private byte[] ring = EMPTY;
   private int head;
   private int size;
@@ -129,10 +154,12 @@ final class OutboundBuffer {
   /**
    * @param limit the bound in bytes
    * @param closedCause makes the exception that refused {@code sendAsync} frames fail with
+   * @param memory the runtime's memory for large frames sent
    */
-  OutboundBuffer(int limit, Supplier<? extends RuntimeException> closedCause) {
+  OutboundBuffer(int limit, Supplier<? extends RuntimeException> closedCause, SendMemory memory) {
     this.limit = limit;
     this.closedCause = closedCause;
+    this.memory = memory;
   }
 
   // ------------------------------------------------------------------ appending (any thread)
@@ -146,27 +173,38 @@ final class OutboundBuffer {
    */
   synchronized int append(byte[] frame, int length, Mode mode, long waitNanos)
       throws InterruptedException {
-    return append(frame, length, -1, mode, waitNanos, null);
+    return append(frame, length, -1, mode, waitNanos, null, 0);
   }
 
   /**
    * Appends one whole message frame made with {@code made}, as {@link #append(byte[], int, Mode,
    * long)} does; {@link #STALE} if the session's encoding is another by then.
+   *
+   * @param reserved what the sender took of the runtime's {@link SendMemory} for the frame: 0, or
+   *     its {@link SendMemory#charge}; the buffer owns it if the frame is accepted, the sender
+   *     gives it back otherwise
    */
-  synchronized int append(byte[] frame, int length, Mode mode, long waitNanos, Encoding made)
+  synchronized int append(
+      byte[] frame, int length, Mode mode, long waitNanos, Encoding made, long reserved)
       throws InterruptedException {
-    return append(frame, length, -1, mode, waitNanos, made);
+    return append(frame, length, -1, mode, waitNanos, made, reserved);
   }
 
   /**
    * Appends whole frames, back to back from {@code frames[0]}, that carry {@code messages}
    * messages: all of them or, if the result is not {@link #ACCEPTED}, none. The bound applies to
-   * them as to one frame of their total length.
+   * them as to one frame of their total length; {@code reserved} as for one frame.
    */
   synchronized int appendFrames(
-      byte[] frames, int length, int messages, Mode mode, long waitNanos, Encoding made)
+      byte[] frames,
+      int length,
+      int messages,
+      Mode mode,
+      long waitNanos,
+      Encoding made,
+      long reserved)
       throws InterruptedException {
-    return append(frames, length, messages, mode, waitNanos, made);
+    return append(frames, length, messages, mode, waitNanos, made, reserved);
   }
 
   /**
@@ -174,7 +212,13 @@ final class OutboundBuffer {
    * null for frames whose bytes do not depend on the encoding.
    */
   private int append(
-      byte[] frame, int length, int messages, Mode mode, long waitNanos, Encoding made)
+      byte[] frame,
+      int length,
+      int messages,
+      Mode mode,
+      long waitNanos,
+      Encoding made,
+      long reserved)
       throws InterruptedException {
     if (closed) {
       return CLOSED;
@@ -184,7 +228,7 @@ final class OutboundBuffer {
     }
     switch (mode) {
       case FORCE -> {
-        put(frame, 0, length, messages);
+        put(frame, 0, length, messages, reserved);
         return ACCEPTED;
       }
       case LOOP -> {
@@ -215,7 +259,7 @@ final class OutboundBuffer {
     if (made != null && made != encoding) {
       return STALE; // changed while this sender waited for room
     }
-    put(frame, 0, length, messages);
+    put(frame, 0, length, messages, reserved);
     return ACCEPTED;
   }
 
@@ -253,7 +297,8 @@ final class OutboundBuffer {
    * @return {@link #ACCEPTED} (possibly still waiting), {@link #BACK_PRESSURED} if even the waiting
    *     room is full, {@link #CLOSED}, or {@link #STALE}
    */
-  int appendAsync(byte[] frame, int length, CompletableFuture<Void> accepted, Encoding made) {
+  int appendAsync(
+      byte[] frame, int length, CompletableFuture<Void> accepted, Encoding made, long reserved) {
     synchronized (this) {
       if (closed) {
         return CLOSED;
@@ -267,10 +312,15 @@ final class OutboundBuffer {
         }
         pendingSends.add(new PendingSend(Arrays.copyOf(frame, length), accepted));
         pendingBytes += length;
+        long charge = SendMemory.charge(length);
+        if (charge != 0 || reserved != 0) {
+          charges().pending += charge;
+          charges().counted += reserved;
+        }
         changed();
         return ACCEPTED;
       }
-      put(frame, length);
+      put(frame, 0, length, -1, reserved);
     }
     accepted.complete(null); // outside the lock: dependents may run here
     return ACCEPTED;
@@ -286,7 +336,7 @@ final class OutboundBuffer {
       if (closed) {
         return false;
       }
-      put(frame, frame.length);
+      put(frame, 0, frame.length, -1, 0);
       closed = true;
       notifyAll();
       refused = takePending();
@@ -438,7 +488,8 @@ final class OutboundBuffer {
         || closed
         || !control.isIdle()
         || !pendingSends.isEmpty()
-        || made != encoding) {
+        || made != encoding
+        || SendMemory.charge(frame.remaining()) != 0) { // counted in the ring, as it leaves
       return -1;
     }
     int start = frame.position();
@@ -459,7 +510,7 @@ final class OutboundBuffer {
       }
       return written;
     }
-    put(frame.array(), frame.arrayOffset() + start, length, -1);
+    put(frame.array(), frame.arrayOffset() + start, length, -1, 0);
     frame.position(start + length);
     advance(Math.max(0, written));
     return Math.max(0, written);
@@ -541,6 +592,9 @@ final class OutboundBuffer {
     }
     replay.acknowledge(peerReceived);
     int replayedFrames = replay.frames();
+    if (replay.charged() != 0) {
+      charges().ring += replay.charged();
+    }
     byte[] again = replay.takeAll();
     if (again.length > 0) {
       byte[] merged = new byte[Math.max(INITIAL_CAPACITY, again.length + size)];
@@ -580,6 +634,7 @@ final class OutboundBuffer {
       ring = EMPTY;
       head = 0;
       size = 0;
+      dropRingCharges();
       changed();
       headWritten = 0;
       queuedMessages = 0;
@@ -648,6 +703,7 @@ final class OutboundBuffer {
       closed = true;
       discarded = true;
       size = 0;
+      dropRingCharges();
       changed();
       head = 0;
       headWritten = 0;
@@ -786,30 +842,54 @@ final class OutboundBuffer {
     return type == FrameType.DATA || type == FrameType.REQUEST || type == FrameType.RESPONSE;
   }
 
-  private void put(byte[] frame, int length) {
-    put(frame, 0, length, -1);
-  }
-
   /**
    * Appends the whole frames at {@code frame[offset]} to the ring: {@code messages} messages, or,
-   * if it is -1, one frame counted as a message if its type is one.
+   * if it is -1, one frame counted as a message if its type is one. {@code reserved} is what the
+   * sender took of {@link #memory} for them, now this buffer's to give back: for several frames,
+   * their {@link SendMemory#charge} (a single frame's the buffer works out itself, and counts what
+   * the sender did not take).
    */
-  private void put(byte[] frame, int offset, int length, int messages) {
+  private void put(byte[] frame, int offset, int length, int messages, long reserved) {
     if (discarded || length == 0) {
+      if (reserved != 0) {
+        charges().counted += reserved; // given back at once
+        changed();
+      }
       return;
     }
+    ensureRing(length); // first: if it cannot allocate, nothing has changed, the sender keeps all
+    long charge = reserved;
     if (messages < 0) {
       messages = isMessage(frame[offset + Frames.HEADER_BYTES - 1]) ? 1 : 0;
+      charge = SendMemory.charge(length);
+    }
+    if (charge != 0 || reserved != 0) {
+      Charges c = charges();
+      c.ring += charge;
+      c.counted += reserved;
+      c.shrinkWhenEmpty |= charge != 0;
     }
     queuedMessages += messages;
     acceptedMessages += messages;
-    ensureRing(length);
     int tail = Rings.wrap(ring, head + size);
     int first = Math.min(length, ring.length - tail);
     System.arraycopy(frame, offset, ring, tail, first);
     System.arraycopy(frame, offset + first, ring, 0, length - first);
     size += length;
     changed();
+  }
+
+  private Charges charges() {
+    if (charges == null) {
+      charges = new Charges();
+    }
+    return charges;
+  }
+
+  private void dropRingCharges() {
+    if (charges != null) {
+      charges.ring = 0;
+    }
   }
 
   private void ensureRing(int length) {
@@ -833,10 +913,15 @@ final class OutboundBuffer {
     int left = size;
     int written = headWritten + n;
     int messages = 0;
+    long charged = 0;
+    boolean anyLarge = charges != null && charges.ring != 0;
     while (left > 0) {
       int length = Frames.HEADER_BYTES - 1 + Rings.readInt(r, at);
       if (written < length) {
         break;
+      }
+      if (anyLarge) {
+        charged += SendMemory.charge(length); // kept for replay, the replay ring counts it
       }
       if (isMessage(r[Rings.wrap(r, at + Frames.HEADER_BYTES - 1)])) {
         messages++;
@@ -850,6 +935,13 @@ final class OutboundBuffer {
     }
     queuedMessages -= messages;
     sentSeq += messages;
+    if (charged != 0) {
+      charges.ring -= charged;
+    }
+    if (left == 0 && charges != null && charges.shrinkWhenEmpty) {
+      ring = EMPTY; // grown for large frames: not kept for the small ones
+      charges.shrinkWhenEmpty = false;
+    }
     head = left == 0 ? 0 : at;
     size = left;
     headWritten = written;
@@ -861,6 +953,14 @@ final class OutboundBuffer {
    * every change of what is queued, kept for replay or waiting. Writes them only when they change.
    */
   private void changed() {
+    Charges c = charges;
+    if (c != null) {
+      long charged = c.ring + c.pending + (replay == null ? 0 : replay.charged());
+      if (charged != c.counted) {
+        memory.adjust(charged - c.counted);
+        c.counted = charged;
+      }
+    }
     boolean empty = size == 0;
     if (empty != ringEmpty) {
       ringEmpty = empty;
@@ -876,7 +976,11 @@ final class OutboundBuffer {
     while (!pendingSends.isEmpty() && fits(pendingSends.peek().frame().length)) {
       PendingSend next = pendingSends.poll();
       pendingBytes -= next.frame().length;
-      put(next.frame(), next.frame().length);
+      long charge = SendMemory.charge(next.frame().length);
+      if (charge != 0) {
+        charges.pending -= charge; // and into the ring: counted while it waited
+      }
+      put(next.frame(), 0, next.frame().length, -1, 0);
       if (accepted == null) {
         accepted = new ArrayList<>();
       }
@@ -903,6 +1007,9 @@ final class OutboundBuffer {
     }
     pendingSends.clear();
     pendingBytes = 0;
+    if (charges != null) {
+      charges.pending = 0;
+    }
     return futures;
   }
 

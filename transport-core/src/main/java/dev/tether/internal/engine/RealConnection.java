@@ -160,7 +160,9 @@ final class RealConnection<O, I> implements Connection<O, I>, EventLoop.Handler 
     this.decodeExecutor = onLoop ? defaultExecutor : handlerExecutor;
     this.closer = new Closer(this);
     this.sender = new Sender(this);
-    this.outbound = new OutboundBuffer(config.maxQueuedOutboundBytes(), closer::closedException);
+    this.outbound =
+        new OutboundBuffer(
+            config.maxQueuedOutboundBytes(), closer::closedException, loop.sendMemory());
     this.tlsTaskExecutor = defaultExecutor;
     this.receiveMemory = loop.receiveMemory().account(this::resumeReadingSoon);
     this.io = new SocketIo(this, channel, true);

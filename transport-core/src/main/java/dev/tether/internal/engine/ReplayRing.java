@@ -18,6 +18,9 @@ final class ReplayRing {
   private int size;
   private int frames;
 
+  /** Bytes of the held frames that take {@link SendMemory} ({@link SendMemory#charge}). */
+  private long charged;
+
   /** The sequence number of the oldest frame held; one past the last acknowledged. */
   private long firstSeq = 1;
 
@@ -32,6 +35,7 @@ final class ReplayRing {
     System.arraycopy(src, offset + first, ring, 0, length - first);
     size += length;
     frames++;
+    charged += SendMemory.charge(length);
   }
 
   /** Appends one whole frame that lies in a ring buffer, starting at {@code from}. */
@@ -45,6 +49,7 @@ final class ReplayRing {
     copyIn(src, 0, Rings.wrap(ring, tail + first), length - first);
     size += length;
     frames++;
+    charged += SendMemory.charge(length);
   }
 
   private void copyIn(byte[] src, int from, int at, int length) {
@@ -61,6 +66,7 @@ final class ReplayRing {
       head = Rings.wrap(ring, head + length);
       size -= length;
       freed += length;
+      charged -= SendMemory.charge(length);
       frames--;
       firstSeq++;
     }
@@ -81,6 +87,7 @@ final class ReplayRing {
     head = 0;
     size = 0;
     frames = 0;
+    charged = 0;
     ring = EMPTY;
     return out;
   }
@@ -91,6 +98,7 @@ final class ReplayRing {
     head = 0;
     size = 0;
     frames = 0;
+    charged = 0;
     firstSeq = nextSeq;
   }
 
@@ -109,6 +117,11 @@ final class ReplayRing {
       ring = copyInto(size == 0 ? EMPTY : new byte[size]);
       head = 0;
     }
+  }
+
+  /** Returns the bytes of the held frames that take {@link SendMemory}. */
+  long charged() {
+    return charged;
   }
 
   int frames() {

@@ -54,12 +54,12 @@ final class Sender {
   private void sendOrThrow(Object message, long waitNanos) {
     boolean onLoop = EventLoop.onAnyLoop();
     Mode mode = onLoop ? Mode.LOOP : waiting();
-    SendResult result = enqueue(FrameType.DATA, 0, message, mode, waitNanos, false);
-    if (result == SendResult.CLOSED) {
+    int result = enqueue(FrameType.DATA, 0, message, mode, waitNanos, false);
+    if (result == OutboundBuffer.CLOSED) {
       throw c.closer.closedException();
     }
-    if (result == SendResult.BACK_PRESSURED) {
-      throw backPressure(onLoop ? 0 : waitNanos);
+    if (result != OutboundBuffer.ACCEPTED) {
+      throw backPressure(onLoop ? 0 : waitNanos, result);
     }
   }
 
@@ -142,30 +142,96 @@ final class Sender {
     if (result == OutboundBuffer.CLOSED) {
       throw closedDuringSendAll(queued);
     }
-    TetherTimeoutException timeout = backPressure(mode == Mode.LOOP ? 0 : sendTimeoutNanos);
+    TetherTimeoutException timeout = backPressure(mode == Mode.LOOP ? 0 : sendTimeoutNanos, result);
     throw new TetherTimeoutException(timeout.getMessage() + "; " + notQueued(queued));
   }
 
   private int appendRun(MessageFramer run, Encoding encoding, Mode mode, long queued) {
-    int result;
     if (!sendAllowed()) {
-      result = OutboundBuffer.CLOSED;
-    } else {
-      try {
-        result =
-            c.outbound.appendFrames(
-                run.array(), run.length(), run.frames(), mode.buffer, sendTimeoutNanos, encoding);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new TetherException(
-            "interrupted while waiting for room in the outbound queue to "
-                + c.peerName
-                + "; "
-                + notQueued(queued),
-            e);
+      return OutboundBuffer.CLOSED;
+    }
+    long reserved = 0;
+    try {
+      reserved = reserve(run.charge(), mode, sendTimeoutNanos);
+      if (reserved < 0) {
+        return NO_MEMORY;
+      }
+      int result =
+          c.outbound.appendFrames(
+              run.array(),
+              run.length(),
+              run.frames(),
+              mode.buffer,
+              sendTimeoutNanos,
+              encoding,
+              reserved);
+      reserved = result == OutboundBuffer.ACCEPTED ? 0 : reserved; // the buffer's now
+      return result;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new TetherException(
+          "interrupted while waiting for room in the outbound queue to "
+              + c.peerName
+              + "; "
+              + notQueued(queued),
+          e);
+    } finally {
+      giveBack(reserved);
+    }
+  }
+
+  /**
+   * Refused for want of the runtime's {@link SendMemory}, as {@link OutboundBuffer#BACK_PRESSURED}
+   * is for want of room in the connection's queue.
+   */
+  private static final int NO_MEMORY = 4;
+
+  private SendMemory memory() {
+    return c.loop.sendMemory();
+  }
+
+  /** Gives back what {@link #reserve} took for frames that were not queued; -1 and 0 are none. */
+  private void giveBack(long reserved) {
+    if (reserved > 0) {
+      memory().release(reserved);
+    }
+  }
+
+  /**
+   * Takes {@code charge} bytes of the runtime's {@link SendMemory} for frames about to be queued
+   * under {@code mode}: a thread that may wait waits its turn, one that must not is refused, a
+   * loop's frames and those the transport owes are counted at once.
+   *
+   * @return the bytes taken, or -1 if refused
+   */
+  private long reserve(long charge, Mode mode, long waitNanos) throws InterruptedException {
+    if (charge == 0) {
+      return 0;
+    }
+    SendMemory memory = memory();
+    switch (mode) {
+      case LOOP, FORCE -> memory.force(charge);
+      case NO_WAIT -> {
+        if (!memory.tryTake(charge)) {
+          return -1;
+        }
+      }
+      case WAIT, HANDLER -> {
+        if (!memory.take(charge, waitNanos)) {
+          return -1;
+        }
       }
     }
-    return result;
+    return charge;
+  }
+
+  private String memoryFull() {
+    SendMemory memory = memory();
+    return "the runtime's memory for large messages being sent (largeMessageSendMemory, "
+        + memory.capacity()
+        + " bytes) is taken by frames over 64 KiB that its connections have queued ("
+        + memory.used()
+        + " bytes); their peers read more slowly than the application sends";
   }
 
   private ConnectionClosedException closedDuringSendAll(long queued) {
@@ -183,7 +249,15 @@ final class Sender {
   }
 
   SendResult trySend(Object message) {
-    return enqueue(FrameType.DATA, 0, message, Mode.NO_WAIT, 0, false);
+    return result(enqueue(FrameType.DATA, 0, message, Mode.NO_WAIT, 0, false));
+  }
+
+  private static SendResult result(int appended) {
+    return switch (appended) {
+      case OutboundBuffer.ACCEPTED -> SendResult.ACCEPTED;
+      case OutboundBuffer.CLOSED -> SendResult.CLOSED;
+      default -> SendResult.BACK_PRESSURED;
+    };
   }
 
   CompletionStage<Void> sendAsync(Object message) {
@@ -203,10 +277,33 @@ final class Sender {
         accepted.completeExceptionally(e);
         return accepted;
       }
-      result = c.outbound.appendAsync(frame.array(), frame.length(), accepted, encoding);
+      long reserved = frame.charge();
+      if (reserved != 0 && !memory().tryTake(reserved)) {
+        frame.release();
+        result = NO_MEMORY;
+        break;
+      }
+      result = OutboundBuffer.CLOSED;
+      try {
+        result =
+            c.outbound.appendAsync(frame.array(), frame.length(), accepted, encoding, reserved);
+      } finally {
+        frame.release();
+        if (result != OutboundBuffer.ACCEPTED) {
+          memory().release(reserved); // not queued, or it threw (out of memory for the copy)
+        }
+      }
     } while (result == OutboundBuffer.STALE);
     if (result == OutboundBuffer.CLOSED) {
       accepted.completeExceptionally(c.closer.closedException());
+    } else if (result == NO_MEMORY) {
+      accepted.completeExceptionally(
+          new TetherTimeoutException(
+              "sendAsync to "
+                  + c.peerName
+                  + " refused: "
+                  + memoryFull()
+                  + "; sendAsync does not wait for it: send waits its turn, or try again later"));
     } else if (result == OutboundBuffer.BACK_PRESSURED) {
       accepted.completeExceptionally(
           new TetherTimeoutException(
@@ -229,7 +326,7 @@ final class Sender {
     }
     Requests.Pending pending = c.requests.register(message, Deadlines.nanos(timeout));
     boolean onLoop = EventLoop.onAnyLoop();
-    SendResult result;
+    int result;
     try {
       result =
           enqueue(
@@ -243,12 +340,12 @@ final class Sender {
       c.requests.abandon(pending);
       throw e;
     }
-    if (result != SendResult.ACCEPTED) {
+    if (result != OutboundBuffer.ACCEPTED) {
       c.requests.abandon(pending);
       pending.future.completeExceptionally(
-          result == SendResult.CLOSED
+          result == OutboundBuffer.CLOSED
               ? c.closer.closedException()
-              : backPressure(onLoop ? 0 : sendTimeoutNanos));
+              : backPressure(onLoop ? 0 : sendTimeoutNanos, result));
     }
     return pending.future;
   }
@@ -279,33 +376,47 @@ final class Sender {
    * Encodes a message into a frame on this thread and queues it (or writes it at once); again if
    * the session's encoding changed meanwhile.
    */
-  private SendResult enqueue(
+  private int enqueue(
       int type, long requestId, Object message, Mode mode, long waitNanos, boolean response) {
     Objects.requireNonNull(message, "message");
     if (!response && !sendAllowed()) {
-      return SendResult.CLOSED;
+      return OutboundBuffer.CLOSED;
     }
     int result;
     do {
       Encoding encoding = c.outbound.encoding();
       MessageFramer frame = frame(type, requestId, message, encoding);
-      if (mode != Mode.FORCE && c.io().tryWriteDirect(frame.asBuffer(), encoding)) {
-        return SendResult.ACCEPTED;
+      long charge = frame.charge();
+      if (mode != Mode.FORCE
+          && charge == 0 // a large frame is queued, so that the queue counts its memory
+          && c.io().tryWriteDirect(frame.asBuffer(), encoding)) {
+        frame.release();
+        return OutboundBuffer.ACCEPTED;
       }
+      long reserved = 0;
       try {
-        result = c.outbound.append(frame.array(), frame.length(), mode.buffer, waitNanos, encoding);
+        reserved = reserve(charge, mode, waitNanos);
+        if (reserved < 0) {
+          return NO_MEMORY;
+        }
+        result =
+            c.outbound.append(
+                frame.array(), frame.length(), mode.buffer, waitNanos, encoding, reserved);
+        reserved = result == OutboundBuffer.ACCEPTED ? 0 : reserved; // the buffer's now
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new TetherException(
             "interrupted while waiting for room in the outbound queue to " + c.peerName, e);
+      } finally {
+        giveBack(reserved);
+        frame.release();
       }
     } while (result == OutboundBuffer.STALE);
     if (result == OutboundBuffer.ACCEPTED) {
       afterForcedAppend(mode);
       c.io().scheduleFlush();
-      return SendResult.ACCEPTED;
     }
-    return result == OutboundBuffer.CLOSED ? SendResult.CLOSED : SendResult.BACK_PRESSURED;
+    return result;
   }
 
   /** A thread that may wait: a handler run by an event loop, or any other thread. */
@@ -358,7 +469,9 @@ final class Sender {
                 c.types,
                 new Encoding(codec, Integer.MAX_VALUE),
                 c.peerName);
-    return java.util.Arrays.copyOf(frame.array(), frame.length());
+    byte[] copy = java.util.Arrays.copyOf(frame.array(), frame.length());
+    frame.release();
+    return copy;
   }
 
   /**
@@ -390,14 +503,22 @@ final class Sender {
               + c.peerName
               + " accepts (its maxFrameBytes); not sent to it, and the connection stays up");
     }
-    if (c.io().tryWriteDirect(ByteBuffer.wrap(frame), encoding)) {
+    long charge = SendMemory.charge(frame.length);
+    if (charge == 0 && c.io().tryWriteDirect(ByteBuffer.wrap(frame), encoding)) {
       return SendResult.ACCEPTED;
+    }
+    if (charge != 0 && !memory().tryTake(charge)) {
+      return SendResult.BACK_PRESSURED;
     }
     int result;
     try {
-      result = c.outbound.append(frame, frame.length, OutboundBuffer.Mode.NO_WAIT, 0, encoding);
+      result =
+          c.outbound.append(frame, frame.length, OutboundBuffer.Mode.NO_WAIT, 0, encoding, charge);
     } catch (InterruptedException e) {
       throw new IllegalStateException("NO_WAIT appends never wait", e);
+    }
+    if (result != OutboundBuffer.ACCEPTED) {
+      memory().release(charge);
     }
     if (result == OutboundBuffer.ACCEPTED) {
       c.io().scheduleFlush();
@@ -412,7 +533,7 @@ final class Sender {
   /** Sends the handler's response to request {@code id}; may be called on any thread. */
   void respond(long id, Object response) {
     boolean onLoop = EventLoop.onAnyLoop();
-    SendResult result =
+    int result =
         enqueue(
             FrameType.RESPONSE,
             id,
@@ -420,11 +541,11 @@ final class Sender {
             onLoop ? Mode.FORCE : waiting(),
             sendTimeoutNanos,
             true);
-    if (result == SendResult.CLOSED) {
+    if (result == OutboundBuffer.CLOSED) {
       throw c.closer.closedException();
     }
-    if (result == SendResult.BACK_PRESSURED) {
-      throw backPressure(sendTimeoutNanos);
+    if (result != OutboundBuffer.ACCEPTED) {
+      throw backPressure(sendTimeoutNanos, result);
     }
   }
 
@@ -481,7 +602,19 @@ final class Sender {
     return c.outboundUnderBound();
   }
 
-  private TetherTimeoutException backPressure(long waitNanos) {
+  /** The refusal of a send that found no room ({@code result}: why), after {@code waitNanos}. */
+  private TetherTimeoutException backPressure(long waitNanos, int result) {
+    if (result == NO_MEMORY) {
+      return new TetherTimeoutException(
+          "send to "
+              + c.peerName
+              + (waitNanos == 0
+                  ? " refused without waiting: "
+                  : " timed out after "
+                      + TimeUnit.NANOSECONDS.toMillis(waitNanos)
+                      + " ms in which no large frame was written anywhere: ")
+              + memoryFull());
+    }
     String where =
         waitNanos == 0
             ? "; send was called on an event-loop thread, which never waits: use trySend or"

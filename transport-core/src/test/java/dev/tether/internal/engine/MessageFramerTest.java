@@ -4,13 +4,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.tether.Connection;
 import dev.tether.MessageTypes;
+import dev.tether.Server;
+import dev.tether.Tether;
+import dev.tether.TetherConfig;
 import dev.tether.codec.Codec;
 import dev.tether.codec.EncodeBuffer;
 import dev.tether.internal.wire.FrameType;
 import dev.tether.internal.wire.ProtocolException;
 import dev.tether.internal.wire.Varint;
+import dev.tether.testing.Blob;
+import dev.tether.testing.TestTypes;
 import java.lang.ref.WeakReference;
+import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -200,6 +207,29 @@ class MessageFramerTest {
     Framed only = read(ByteBuffer.wrap(run.array(), 0, run.length()));
     run.clear();
     assertThat(only).isEqualTo(new Framed(FrameType.DATA, 1, "a"));
+  }
+
+  /**
+   * A thread that sent a large message keeps no encode buffer of its size: sent once by each of a
+   * server's handler threads, they would add up to more than the messages in flight.
+   */
+  @Test
+  void aThreadThatSentALargeMessageKeepsNoBufferOfItsSize() throws Exception {
+    TetherConfig config = TetherConfig.builder().codecs("test").build();
+    try (Server<Object, Object> server =
+            Tether.server(TestTypes.TYPES)
+                .config(config)
+                .onMessage((c, m) -> {})
+                .bind(new InetSocketAddress("127.0.0.1", 0));
+        Connection<Object, Object> client =
+            Tether.client(TestTypes.TYPES).config(config).connect(server.address())) {
+      client.send(new Blob(1, new byte[3 << 20]));
+      assertThat(MessageFramer.get().array().length).isLessThanOrEqualTo(1 << 20);
+      client.sendAsync(new Blob(2, new byte[3 << 20])).toCompletableFuture().get();
+      assertThat(MessageFramer.get().array().length).isLessThanOrEqualTo(1 << 20);
+      client.trySend(new Blob(3, new byte[3 << 20]));
+      assertThat(MessageFramer.get().array().length).isLessThanOrEqualTo(1 << 20);
+    }
   }
 
   /** The framers keep no message once its frame or run is done with. */
