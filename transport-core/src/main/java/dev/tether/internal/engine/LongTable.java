@@ -5,8 +5,8 @@ package dev.tether.internal.engine;
  * neither a map node nor a boxed key, as a {@code ConcurrentHashMap<Long, V>} costs per outstanding
  * request. Removal shifts the entries after a removed one back, so lookups never wade through
  * tombstones; the table keeps at most three quarters of its slots full, and one that grew past
- * {@value #RETAINED_CAPACITY} slots goes back to its initial size when it empties, so a burst of
- * requests does not hold its memory afterwards.
+ * {@value #RETAINED_CAPACITY} slots gives its memory back when it empties, so a burst of requests
+ * does not hold it afterwards. Its slots are made at the first entry.
  *
  * <p>Not thread safe: its owner guards it.
  */
@@ -16,8 +16,16 @@ final class LongTable<V> {
   /** Above this, an emptied table is replaced by a small one. */
   private static final int RETAINED_CAPACITY = 1024;
 
-  private long[] keys = new long[INITIAL_CAPACITY];
-  private Object[] values = new Object[INITIAL_CAPACITY];
+  /**
+   * The table of one that never held anything, shared: a slot that stays empty, so that lookups
+   * need no test, and no memory for a connection that never sends a request.
+   */
+  private static final long[] NO_KEYS = new long[1];
+
+  private static final Object[] NO_VALUES = new Object[1];
+
+  private long[] keys = NO_KEYS;
+  private Object[] values = NO_VALUES;
   private int size;
 
   /** Adds or replaces the value of {@code key}; returns the value replaced, or null. */
@@ -31,7 +39,10 @@ final class LongTable<V> {
       values[i] = value;
       return previous;
     }
-    if (size + 1 > values.length - (values.length >> 2)) {
+    if (values == NO_VALUES) {
+      keys = new long[INITIAL_CAPACITY];
+      values = new Object[INITIAL_CAPACITY];
+    } else if (size + 1 > values.length - (values.length >> 2)) {
       rehash(values.length * 2);
     }
     int mask = values.length - 1;
@@ -123,8 +134,8 @@ final class LongTable<V> {
       }
     }
     if (size == 0 && values.length > RETAINED_CAPACITY) {
-      keys = new long[INITIAL_CAPACITY];
-      values = new Object[INITIAL_CAPACITY];
+      keys = NO_KEYS;
+      values = NO_VALUES;
     }
   }
 

@@ -39,6 +39,11 @@ import org.slf4j.LoggerFactory;
 final class Mailbox implements Runnable {
   private static final Logger log = LoggerFactory.getLogger(Mailbox.class);
 
+  /** Items taken from the queue at once, for a dispatch thread to deliver one by one. */
+  private static final int BATCH_ITEMS = 64;
+
+  private static final Object[] NO_BATCH = new Object[0];
+
   /** Markers delivered in order with the messages. */
   enum Event {
     /** The handshake completed: run the connection handler. */
@@ -107,7 +112,7 @@ final class Mailbox implements Runnable {
   private final InboundQueue queue;
   private final InboundQueue received;
   private final AtomicBoolean scheduled = new AtomicBoolean();
-  private final Object[] batch = new Object[64];
+  private Object[] batch = NO_BATCH;
   private int batchPosition;
   private int batchLength;
   private final AtomicReference<Thread> dispatchThread = new AtomicReference<>();
@@ -406,6 +411,9 @@ final class Mailbox implements Runnable {
       }
       if (batchPosition == batchLength) {
         batchPosition = 0;
+        if (batch == NO_BATCH) {
+          batch = new Object[BATCH_ITEMS]; // at the first delivery: an idle connection has none
+        }
         batchLength = queue.drain(batch);
         if (batchLength == 0) {
           scheduled.set(false);
