@@ -227,12 +227,13 @@ public final class TetherRuntime implements AutoCloseable {
      * <p>While nothing is left, a large frame waits its turn (first come, first served) before it
      * is queued: {@code send}, {@code request} and a handler's response wait, on the sending
      * thread, for as long as the send timeout while no large frame is written anywhere, then fail
-     * with a {@link dev.tether.TetherTimeoutException} that says so; {@code trySend} returns {@link
-     * dev.tether.SendResult#BACK_PRESSURED} and {@code sendAsync} fails at once. A default handler
-     * that waits hands its event loop on first; an event loop itself and frames the transport owes
-     * never wait and are counted all the same. As for receiving, a frame is let in whenever
-     * anything at all is free, so one larger than this limit still goes out. Frames of 64 KiB or
-     * less are bounded by each connection's queue alone and never wait here.
+     * with a {@link dev.tether.TetherTimeoutException} that says so (with {@link
+     * dev.tether.ConnectionClosedException} at once if the connection closes meanwhile); {@code
+     * trySend} returns {@link dev.tether.SendResult#BACK_PRESSURED} and {@code sendAsync} fails at
+     * once. A default handler that waits hands its event loop on first; an event loop itself and
+     * frames the transport owes never wait and are counted all the same. As for receiving, a frame
+     * is let in whenever anything at all is free, so one larger than this limit still goes out.
+     * Frames of 64 KiB or less are bounded by each connection's queue alone and never wait here.
      *
      * <p>A handler that waits here keeps the large message it handles, and with it its share of
      * {@link #largeMessageMemory}. Two runtimes whose handlers answer each other's large messages

@@ -108,7 +108,8 @@ class LargeMessageSendMemoryTest {
   }
 
   @Test
-  void aSenderThatFindsTheMemoryTakenForItsWholeSendTimeoutFailsNamingTheCause() throws Exception {
+  void aSenderThatFindsTheMemoryTakenFailsNamingTheCauseAndOneWhoseConnectionClosesIsToldAtOnce()
+      throws Exception {
     TetherRuntime runtime = runtime(64 * KIB + 1); // one large frame
     Server<Object, Object> server = server(runtime).bind(loopback());
     closeables.add(server);
@@ -129,6 +130,22 @@ class LargeMessageSendMemoryTest {
         .hasMessageContaining("largeMessageSendMemory");
     connection.send(new Blob(5, new byte[64 * KIB - 100])); // small frames never wait here
     assertThat(connection.isOpen()).as("a refused send leaves the connection up").isTrue();
+
+    // a sender waiting its turn when its connection closes is told at once, not after its timeout
+    RawPeer third = silentPeer(server);
+    await().atMost(Duration.ofSeconds(10)).until(() -> server.connections().size() == 3);
+    Connection<Object, Object> closing = serverSide(server, third);
+    CompletableFuture<Void> waiting =
+        CompletableFuture.runAsync(() -> closing.send(blob(7), Duration.ofSeconds(30)), pool);
+    await()
+        .during(Duration.ofMillis(200))
+        .atMost(Duration.ofSeconds(2))
+        .until(() -> !waiting.isDone());
+    third.resetAbruptly();
+    assertThatThrownBy(() -> waiting.get(10, TimeUnit.SECONDS))
+        .isInstanceOf(ExecutionException.class)
+        .cause()
+        .isInstanceOf(ConnectionClosedException.class);
 
     readBlob(stuck);
     connection.send(blob(6), Duration.ofSeconds(10));

@@ -110,6 +110,9 @@ final class OutboundBuffer {
   private int head;
   private int size;
 
+  /** {@link #closed}, for a look without the lock: a sender waiting for {@link #memory}. */
+  private volatile boolean closedHint;
+
   /** {@code size == 0}, for a look without the lock; updated by {@link #changed}. */
   private volatile boolean ringEmpty = true;
 
@@ -338,10 +341,12 @@ final class OutboundBuffer {
       }
       put(frame, 0, frame.length, -1, 0);
       closed = true;
+      closedHint = true;
       notifyAll();
       refused = takePending();
       changed();
     }
+    memory.wakeAll();
     refuse(refused);
     return true;
   }
@@ -701,6 +706,7 @@ final class OutboundBuffer {
     synchronized (this) {
       unsent = queuedMessages + pendingSends.size();
       closed = true;
+      closedHint = true;
       discarded = true;
       size = 0;
       dropRingCharges();
@@ -717,6 +723,7 @@ final class OutboundBuffer {
       refused = takePending();
       changed();
     }
+    memory.wakeAll();
     refuse(refused);
     return unsent;
   }
@@ -731,6 +738,7 @@ final class OutboundBuffer {
       throw new IllegalStateException("a new session needs a buffer that wrote everything");
     }
     closed = false;
+    closedHint = false;
     socketOpen = false;
     headWritten = 0;
     sentSeq = 0;
@@ -741,6 +749,11 @@ final class OutboundBuffer {
 
   synchronized boolean isClosed() {
     return closed;
+  }
+
+  /** Returns {@link #isClosed} as of a moment ago, without the lock. */
+  boolean looksClosed() {
+    return closedHint;
   }
 
   /** Returns true once the final frame and everything before it have been written. */

@@ -4,6 +4,7 @@ import dev.tether.internal.wire.FrameDecoder;
 import dev.tether.internal.wire.Frames;
 import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 
 /**
  * The memory a runtime's connections together may hold for large message frames they send (over
@@ -85,12 +86,14 @@ public final class SendMemory {
 
   /**
    * Takes {@code bytes}, after the senders already waiting; waits while nothing is free, for up to
-   * {@code waitNanos} without any memory given back.
+   * {@code waitNanos} without any memory given back, or until {@code stop} says the sender's
+   * connection has closed ({@link #wakeAll} makes waiters look).
    *
-   * @return true if taken, false if the time ran out
+   * @param stop read with this memory's lock held: must take no lock
+   * @return true if taken, false if the time ran out or {@code stop} said so
    * @throws InterruptedException if interrupted while waiting (nothing is taken then)
    */
-  boolean take(long bytes, long waitNanos) throws InterruptedException {
+  boolean take(long bytes, long waitNanos, BooleanSupplier stop) throws InterruptedException {
     if (tryTake(bytes)) {
       return true;
     }
@@ -107,7 +110,7 @@ public final class SendMemory {
       waiting.add(me);
       long start = System.nanoTime();
       try {
-        while (!me.granted) {
+        while (!me.granted && !stop.getAsBoolean()) {
           long since = lastReleaseNanos - start > 0 ? lastReleaseNanos : start;
           long left = Deadlines.after(since, waitNanos) - System.nanoTime();
           if (left <= 0) {
@@ -127,6 +130,13 @@ public final class SendMemory {
         }
       }
       return me.granted;
+    }
+  }
+
+  /** Makes waiting senders look whether their connection has closed. */
+  synchronized void wakeAll() {
+    if (!waiting.isEmpty()) {
+      notifyAll();
     }
   }
 

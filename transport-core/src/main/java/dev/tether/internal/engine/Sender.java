@@ -154,7 +154,7 @@ final class Sender {
     try {
       reserved = reserve(run.charge(), mode, sendTimeoutNanos);
       if (reserved < 0) {
-        return NO_MEMORY;
+        return refused();
       }
       int result =
           c.outbound.appendFrames(
@@ -185,6 +185,11 @@ final class Sender {
    * is for want of room in the connection's queue.
    */
   private static final int NO_MEMORY = 4;
+
+  /** Why {@link #reserve} refused: the connection closed meanwhile, or no memory came free. */
+  private int refused() {
+    return c.outbound.looksClosed() ? OutboundBuffer.CLOSED : NO_MEMORY;
+  }
 
   private SendMemory memory() {
     return c.loop.sendMemory();
@@ -217,7 +222,7 @@ final class Sender {
         }
       }
       case WAIT, HANDLER -> {
-        if (!memory.take(charge, waitNanos)) {
+        if (!memory.take(charge, waitNanos, c.outbound::looksClosed)) {
           return -1;
         }
       }
@@ -397,7 +402,7 @@ final class Sender {
       try {
         reserved = reserve(charge, mode, waitNanos);
         if (reserved < 0) {
-          return NO_MEMORY;
+          return refused();
         }
         result =
             c.outbound.append(

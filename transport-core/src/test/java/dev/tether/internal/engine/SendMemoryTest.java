@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -18,7 +19,7 @@ class SendMemoryTest {
 
   @Test
   void takesWhileAnythingIsFreeSoOneFrameMayGoOverTheCapacity() throws Exception {
-    assertThat(memory.take(99, 0)).isTrue();
+    assertThat(memory.take(99, 0, () -> false)).isTrue();
     assertThat(memory.tryTake(500)).isTrue(); // 1 byte was free
     assertThat(memory.used()).isEqualTo(599);
     assertThat(memory.tryTake(1)).isFalse();
@@ -28,7 +29,7 @@ class SendMemoryTest {
 
   @Test
   void sendersThatWaitAreLetInInTheOrderTheyCame() throws Exception {
-    assertThat(memory.take(100, 0)).isTrue();
+    assertThat(memory.take(100, 0, () -> false)).isTrue();
     List<String> order = new CopyOnWriteArrayList<>();
     CompletableFuture<Boolean> first = waitFor(60, "first", order);
     await().until(() -> waiting() == 1);
@@ -50,13 +51,13 @@ class SendMemoryTest {
 
   @Test
   void aSenderGivesUpOnlyAfterItsWaitWithoutAnyMemoryGivenBack() throws Exception {
-    assertThat(memory.take(100, 0)).isTrue();
+    assertThat(memory.take(100, 0, () -> false)).isTrue();
     long wait = TimeUnit.MILLISECONDS.toNanos(300);
     CompletableFuture<Long> gaveUpAt =
         CompletableFuture.supplyAsync(
             () -> {
               try {
-                assertThat(memory.take(10, wait)).isFalse();
+                assertThat(memory.take(10, wait, () -> false)).isFalse();
                 return System.nanoTime();
               } catch (InterruptedException e) {
                 throw new IllegalStateException(e);
@@ -78,12 +79,12 @@ class SendMemoryTest {
 
   @Test
   void anInterruptedSenderTakesNothingAndTheOneBehindItGoesIn() throws Exception {
-    assertThat(memory.take(100, 0)).isTrue();
+    assertThat(memory.take(100, 0, () -> false)).isTrue();
     Thread interrupted =
         new Thread(
             () -> {
               try {
-                memory.take(10, LONG_WAIT);
+                memory.take(10, LONG_WAIT, () -> false);
               } catch (InterruptedException expected) {
                 // nothing taken
               }
@@ -102,6 +103,29 @@ class SendMemoryTest {
   }
 
   @Test
+  void aSenderWhoseConnectionClosesStopsWaitingAndTakesNothing() throws Exception {
+    assertThat(memory.take(100, 0, () -> false)).isTrue();
+    AtomicBoolean closed = new AtomicBoolean();
+    CompletableFuture<Boolean> waiter =
+        CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                return memory.take(10, LONG_WAIT, closed::get);
+              } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+              }
+            },
+            runnable -> new Thread(runnable).start());
+    await().until(() -> waiting() == 1);
+
+    closed.set(true);
+    memory.wakeAll();
+    assertThat(waiter.get(10, TimeUnit.SECONDS)).isFalse(); // long before its 20 s
+    assertThat(memory.used()).isEqualTo(100);
+    assertThat(waiting()).isZero();
+  }
+
+  @Test
   void onlyFramesOverSixtyFourKibibytesAreCharged() {
     int header = 4; // the length field; the type byte is part of the frame's length
     assertThat(SendMemory.charge(64 * 1024 + header)).isZero();
@@ -112,7 +136,7 @@ class SendMemoryTest {
     return CompletableFuture.supplyAsync(
         () -> {
           try {
-            boolean taken = memory.take(bytes, LONG_WAIT);
+            boolean taken = memory.take(bytes, LONG_WAIT, () -> false);
             order.add(name);
             return taken;
           } catch (InterruptedException e) {
