@@ -285,6 +285,44 @@ class ResumptionTest {
         .hasMessageContaining("10 accepted messages were never written");
   }
 
+  /**
+   * With nothing queued, unacknowledged or awaiting an answer, a close between sockets has nothing
+   * to wait for: it ends at once instead of waiting the drain deadline for a server that may never
+   * come back, and then failing.
+   */
+  @Test
+  void aCloseBetweenSocketsWithNothingToDeliverEndsAtOnce() throws Exception {
+    TetherRuntime serverRuntime = track(TetherRuntime.builder().eventLoops(1).build());
+    Server<Object, Object> server =
+        Tether.server(TestTypes.TYPES)
+            .runtime(serverRuntime)
+            .codecs("test")
+            .bind(new InetSocketAddress("127.0.0.1", 0));
+    AtomicInteger disconnects = new AtomicInteger();
+    Connection<Object, Object> client =
+        track(
+            Tether.client(TestTypes.TYPES)
+                .config(
+                    TetherConfig.builder()
+                        .codecs("test")
+                        .drainTimeout(Duration.ofSeconds(30))
+                        .build())
+                .reconnect(FAST)
+                .onReconnect(counting(disconnects))
+                .connect(server.address()));
+    serverRuntime.close(); // the server is gone for good
+    await().atMost(Duration.ofSeconds(20)).until(() -> disconnects.get() == 1);
+
+    long start = System.nanoTime();
+    client.close(); // does not throw: nothing was lost
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(10));
+    ConnectionClosedException cause =
+        client.onClose().toCompletableFuture().get(1, TimeUnit.SECONDS);
+    assertThat(cause.isGraceful()).as(cause.reason()).isTrue();
+    assertThat(cause.reason())
+        .contains("closed while the session had no socket, with nothing queued");
+  }
+
   @Test
   void aServerRestartEndsInSessionLostWithTheCountOfMessagesThatMayNotHaveArrived()
       throws Exception {

@@ -42,6 +42,9 @@ final class Closer {
   private boolean cutReached;
   private boolean failed;
 
+  /** The application closed a client between sockets that held nothing to deliver. */
+  private boolean closedWithNothingToDeliver;
+
   /**
    * True once a reconnecting client read its server's GOAWAY(SHUTTING_DOWN) while open: when the
    * close exchange ends gracefully, the connection starts a new session instead of closing.
@@ -209,6 +212,15 @@ final class Closer {
         Reconnector reconnector = c.resumption.reconnector();
         if (reconnector == null || !reconnector.isTrying()) {
           abandon("closed while the session had no socket");
+        } else if (nothingToDeliver()) {
+          // nothing the application handed over waits on the server: waiting for it to come back
+          // (it may never) would only hold the close up for the drain deadline, and then fail it
+          closedWithNothingToDeliver = true;
+          closeNow(
+              amended(
+                  closeCause,
+                  "closed while the session had no socket, with nothing queued, unacknowledged,"
+                      + " awaiting an answer or received and not yet handled"));
         } else if (!closeWhenReopened) {
           // a client between sockets: what send accepted is queued for the next one, so the close
           // waits, within the drain deadline, for the session to come back, and then goes on as
@@ -222,6 +234,18 @@ final class Closer {
         // closing already
       }
     }
+  }
+
+  /**
+   * Returns true if a client between sockets holds nothing for its server or its handlers: no
+   * message queued or written and unacknowledged, no request awaiting its response, no received
+   * message waiting for a handler or {@code receive}.
+   */
+  private boolean nothingToDeliver() {
+    return c.outbound.queuedMessages() == 0
+        && c.outbound.unacknowledged() == 0
+        && c.requests.size() == 0
+        && c.mailbox.isIdle();
   }
 
   /** A client's session has a socket again: a close asked for meanwhile goes on from here. */
@@ -572,7 +596,11 @@ final class Closer {
     // end of stream alone does not make a close graceful: only the peer's GOAWAY, which it writes
     // after it has read ours and all before it, confirms what was written (PROTOCOL.md §8)
     boolean graceful =
-        !failed && c.state() == ConnectionState.GOAWAY_SENT && c.io().isOutputShut() && peerGoAway;
+        closedWithNothingToDeliver
+            || !failed
+                && c.state() == ConnectionState.GOAWAY_SENT
+                && c.io().isOutputShut()
+                && peerGoAway;
     if (graceful && reconnectAfterClose && !sendsRefused) {
       startNewSession(cause != null ? cause : closeCause);
       return;

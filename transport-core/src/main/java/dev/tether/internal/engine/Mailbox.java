@@ -755,6 +755,14 @@ final class Mailbox implements Runnable {
     return finished && (received == null || received.isEmpty());
   }
 
+  /**
+   * Returns true if no received item waits for a handler or {@code receive}, and no handler is
+   * being called or about to be.
+   */
+  boolean isIdle() {
+    return !scheduled.get() && queuedMessages() == 0;
+  }
+
   int queuedMessages() {
     return queue.size() + (received != null ? received.size() : 0);
   }
