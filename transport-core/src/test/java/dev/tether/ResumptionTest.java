@@ -255,26 +255,7 @@ class ResumptionTest {
 
   @Test
   void aCloseBetweenSocketsThatCannotReachTheServerSaysWhatWasLost() throws Exception {
-    TetherRuntime serverRuntime = track(TetherRuntime.builder().eventLoops(1).build());
-    Server<Object, Object> server =
-        Tether.server(TestTypes.TYPES)
-            .runtime(serverRuntime)
-            .codecs("test")
-            .bind(new InetSocketAddress("127.0.0.1", 0));
-    AtomicInteger disconnects = new AtomicInteger();
-    Connection<Object, Object> client =
-        track(
-            Tether.client(TestTypes.TYPES)
-                .config(
-                    TetherConfig.builder()
-                        .codecs("test")
-                        .drainTimeout(Duration.ofMillis(500))
-                        .build())
-                .reconnect(FAST)
-                .onReconnect(counting(disconnects))
-                .connect(server.address()));
-    serverRuntime.close(); // the server is gone for good
-    await().atMost(Duration.ofSeconds(20)).until(() -> disconnects.get() == 1);
+    Connection<Object, Object> client = clientOfAServerGoneForGood(Duration.ofMillis(500));
     for (int i = 0; i < 10; i++) {
       client.send(new Msg("never delivered", i));
     }
@@ -292,6 +273,21 @@ class ResumptionTest {
    */
   @Test
   void aCloseBetweenSocketsWithNothingToDeliverEndsAtOnce() throws Exception {
+    Connection<Object, Object> client = clientOfAServerGoneForGood(Duration.ofSeconds(30));
+
+    long start = System.nanoTime();
+    client.close(); // does not throw: nothing was lost
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(10));
+    ConnectionClosedException cause =
+        client.onClose().toCompletableFuture().get(1, TimeUnit.SECONDS);
+    assertThat(cause.isGraceful()).as(cause.reason()).isTrue();
+    assertThat(cause.reason())
+        .contains("closed while the session had no socket, with nothing queued");
+  }
+
+  /** A reconnecting client whose server has gone for good, after it noticed. */
+  private Connection<Object, Object> clientOfAServerGoneForGood(Duration drainTimeout)
+      throws Exception {
     TetherRuntime serverRuntime = track(TetherRuntime.builder().eventLoops(1).build());
     Server<Object, Object> server =
         Tether.server(TestTypes.TYPES)
@@ -302,25 +298,13 @@ class ResumptionTest {
     Connection<Object, Object> client =
         track(
             Tether.client(TestTypes.TYPES)
-                .config(
-                    TetherConfig.builder()
-                        .codecs("test")
-                        .drainTimeout(Duration.ofSeconds(30))
-                        .build())
+                .config(TetherConfig.builder().codecs("test").drainTimeout(drainTimeout).build())
                 .reconnect(FAST)
                 .onReconnect(counting(disconnects))
                 .connect(server.address()));
     serverRuntime.close(); // the server is gone for good
     await().atMost(Duration.ofSeconds(20)).until(() -> disconnects.get() == 1);
-
-    long start = System.nanoTime();
-    client.close(); // does not throw: nothing was lost
-    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(10));
-    ConnectionClosedException cause =
-        client.onClose().toCompletableFuture().get(1, TimeUnit.SECONDS);
-    assertThat(cause.isGraceful()).as(cause.reason()).isTrue();
-    assertThat(cause.reason())
-        .contains("closed while the session had no socket, with nothing queued");
+    return client;
   }
 
   @Test
