@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.tether.testing.Blob;
+import dev.tether.testing.FaultProxy;
 import dev.tether.testing.RawPeer;
 import dev.tether.testing.TestTypes;
 import java.net.InetSocketAddress;
@@ -13,6 +14,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -190,6 +192,56 @@ class LargeMessageSendMemoryTest {
     assertThat(serverRuntime.largeMessageSendMemoryInUse()).isPositive();
     stuck.resetAbruptly();
     awaitNothingHeld(serverRuntime);
+  }
+
+  /**
+   * A resumable session keeps what it wrote until the peer acknowledges it, to write it again on
+   * the next socket: those frames count too, the bound holds through resets, and once everything is
+   * acknowledged nothing is held.
+   */
+  @Test
+  void framesKeptForReplayCountUntilAcknowledgedThroughResets() throws Exception {
+    int frame = 300_000;
+    TetherRuntime clientRuntime = runtime(MIB);
+    List<Long> got = new CopyOnWriteArrayList<>();
+    Server<Object, Object> server =
+        server(runtime(64 * KIB + 1))
+            .onMessage((c, m) -> got.add(((Blob) m).seq()))
+            .bind(loopback());
+    closeables.add(server);
+    FaultProxy proxy = new FaultProxy(server.address());
+    closeables.add(proxy);
+    Connection<Object, Object> client =
+        Tether.client(TestTypes.TYPES)
+            .config(config(Duration.ofSeconds(20)))
+            .runtime(clientRuntime)
+            .reconnect(ResumptionTest.FAST)
+            .connect(proxy.address());
+    closeables.add(client);
+    Thread resets =
+        new Thread(
+            () -> {
+              try {
+                for (int i = 0; i < 8; i++) {
+                  Thread.sleep(150); // the pace of the faults, not a wait for anything
+                  proxy.resetAll();
+                }
+              } catch (Exception e) {
+                throw new IllegalStateException(e);
+              }
+            });
+    resets.start();
+    long mostInUse = 0;
+    for (int i = 0; i < 60; i++) {
+      client.send(new Blob(i, new byte[frame]));
+      mostInUse = Math.max(mostInUse, clientRuntime.largeMessageSendMemoryInUse());
+    }
+    resets.join(20_000);
+
+    await().atMost(Duration.ofSeconds(30)).until(() -> got.size() == 60);
+    assertThat(got).isSorted().doesNotHaveDuplicates();
+    assertThat(mostInUse).isLessThanOrEqualTo(MIB + frame + 1000L);
+    awaitNothingHeld(clientRuntime);
   }
 
   @Test
