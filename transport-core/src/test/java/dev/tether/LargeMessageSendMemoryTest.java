@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import dev.tether.testing.Blob;
 import dev.tether.testing.FaultProxy;
 import dev.tether.testing.RawPeer;
+import dev.tether.testing.Resources;
 import dev.tether.testing.TestTypes;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -42,14 +43,12 @@ class LargeMessageSendMemoryTest {
    */
   private static final int BLOB = 6 * MIB;
 
-  private final List<AutoCloseable> closeables = new ArrayList<>();
+  private final Resources resources = new Resources();
   private final ExecutorService pool = Executors.newCachedThreadPool();
 
   @AfterEach
-  void close() throws Exception {
-    for (int i = closeables.size() - 1; i >= 0; i--) {
-      closeables.get(i).close();
-    }
+  void close() {
+    resources.close();
     pool.shutdownNow();
   }
 
@@ -58,7 +57,7 @@ class LargeMessageSendMemoryTest {
       throws Exception {
     TetherRuntime runtime = runtime(2L * BLOB + 64 * KIB); // the third goes in while two are held
     Server<Object, Object> server = server(runtime).bind(loopback());
-    closeables.add(server);
+    resources.track(server);
     List<RawPeer> peers = new ArrayList<>();
     for (int i = 0; i < 5; i++) {
       peers.add(silentPeer(server));
@@ -114,7 +113,7 @@ class LargeMessageSendMemoryTest {
       throws Exception {
     TetherRuntime runtime = runtime(64 * KIB + 1); // one large frame
     Server<Object, Object> server = server(runtime).bind(loopback());
-    closeables.add(server);
+    resources.track(server);
     RawPeer stuck = silentPeer(server);
     RawPeer other = silentPeer(server);
     await().atMost(Duration.ofSeconds(10)).until(() -> server.connections().size() == 2);
@@ -166,13 +165,13 @@ class LargeMessageSendMemoryTest {
             .onMessage((c, message) -> {})
             .onRequest((c, request) -> new Blob(((Blob) request).seq(), new byte[BLOB]))
             .bind(loopback());
-    closeables.add(server);
+    resources.track(server);
     Connection<Object, Object> client =
         Tether.client(TestTypes.TYPES)
             .config(config(Duration.ofSeconds(5)))
             .runtime(clientRuntime)
             .connect(server.address());
-    closeables.add(client);
+    resources.track(client);
 
     for (int round = 0; round < 3; round++) {
       client.send(blob(round)); // written, then gone
@@ -208,35 +207,23 @@ class LargeMessageSendMemoryTest {
         server(runtime(64 * KIB + 1))
             .onMessage((c, m) -> got.add(((Blob) m).seq()))
             .bind(loopback());
-    closeables.add(server);
+    resources.track(server);
     FaultProxy proxy = new FaultProxy(server.address());
-    closeables.add(proxy);
+    resources.track(proxy);
     Connection<Object, Object> client =
         Tether.client(TestTypes.TYPES)
             .config(config(Duration.ofSeconds(20)))
             .runtime(clientRuntime)
             .reconnect(ResumptionTest.FAST)
             .connect(proxy.address());
-    closeables.add(client);
-    Thread resets =
-        new Thread(
-            () -> {
-              try {
-                for (int i = 0; i < 8; i++) {
-                  Thread.sleep(150); // the pace of the faults, not a wait for anything
-                  proxy.resetAll();
-                }
-              } catch (Exception e) {
-                throw new IllegalStateException(e);
-              }
-            });
-    resets.start();
+    resources.track(client);
+    Thread resets = ResumptionTest.resetter(proxy, 100, 200);
     long mostInUse = 0;
     for (int i = 0; i < 60; i++) {
       client.send(new Blob(i, new byte[frame]));
       mostInUse = Math.max(mostInUse, clientRuntime.largeMessageSendMemoryInUse());
     }
-    resets.join(20_000);
+    resets.interrupt();
 
     await().atMost(Duration.ofSeconds(30)).until(() -> got.size() == 60);
     assertThat(got).isSorted().doesNotHaveDuplicates();
@@ -268,7 +255,7 @@ class LargeMessageSendMemoryTest {
   /** A peer that has shaken hands and reads nothing; its small receive buffer fills at once. */
   private RawPeer silentPeer(Server<?, ?> server) throws Exception {
     RawPeer peer = RawPeer.connect(server.address(), 8192);
-    closeables.add(peer);
+    resources.track(peer);
     peer.handshake(RawPeer.Hello.forTypes(TestTypes.TYPES).codecs("test").maxFrameSize(16L * MIB));
     return peer;
   }
@@ -300,7 +287,7 @@ class LargeMessageSendMemoryTest {
             .eventLoops(2)
             .largeMessageSendMemory(largeMessageSendMemory)
             .build();
-    closeables.add(runtime);
+    resources.track(runtime);
     return runtime;
   }
 

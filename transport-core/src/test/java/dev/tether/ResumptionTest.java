@@ -150,7 +150,7 @@ class ResumptionTest {
   }
 
   /** Resets every proxied connection every {@code minMillis}..{@code maxMillis}, until stopped. */
-  private static Thread resetter(FaultProxy proxy, int minMillis, int maxMillis) {
+  static Thread resetter(FaultProxy proxy, int minMillis, int maxMillis) {
     Thread t =
         new Thread(
             () -> {

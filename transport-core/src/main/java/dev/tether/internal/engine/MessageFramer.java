@@ -194,7 +194,16 @@ final class MessageFramer {
     }
     long frameLength = (long) buffer.position() - start - 4;
     if (frameLength > peerMaxFrameBytes) {
-      tooLarge(frameLength, peerMaxFrameBytes, entry, start, peerName);
+      buffer.position(start);
+      throw new MessageTooLargeException(
+          entry.name()
+              + " encodes to a frame of "
+              + frameLength
+              + " bytes, but "
+              + peerName
+              + " accepts at most "
+              + peerMaxFrameBytes
+              + " (its maxFrameBytes); the message was not sent and the connection stays up");
     }
     byte[] bytes = buffer.array();
     Frames.writeHeader(bytes, start, (int) frameLength, type);
@@ -207,24 +216,6 @@ final class MessageFramer {
       bytes[position++] = 0; // status OK
     }
     Varint.write(bytes, position, entry.id());
-  }
-
-  private void tooLarge(
-      long frameLength,
-      int peerMaxFrameBytes,
-      MessageTypes.Entry entry,
-      int start,
-      String peerName) {
-    buffer.position(start);
-    throw new MessageTooLargeException(
-        entry.name()
-            + " encodes to a frame of "
-            + frameLength
-            + " bytes, but "
-            + peerName
-            + " accepts at most "
-            + peerMaxFrameBytes
-            + " (its maxFrameBytes); the message was not sent and the connection stays up");
   }
 
   byte[] array() {

@@ -217,9 +217,7 @@ final class Sender {
     switch (mode) {
       case LOOP, FORCE -> memory.force(charge);
       case NO_WAIT -> {
-        if (!memory.tryTake(charge)) {
-          return -1;
-        }
+        return tryReserve(charge);
       }
       case WAIT, HANDLER -> {
         if (!memory.take(charge, waitNanos, c.outbound::looksClosed)) {
@@ -228,6 +226,11 @@ final class Sender {
       }
     }
     return charge;
+  }
+
+  /** As {@link #reserve} for a sender that never waits: the bytes taken, or -1 if none are free. */
+  private long tryReserve(long charge) {
+    return charge == 0 || memory().tryTake(charge) ? charge : -1;
   }
 
   private String memoryFull() {
@@ -282,8 +285,8 @@ final class Sender {
         accepted.completeExceptionally(e);
         return accepted;
       }
-      long reserved = frame.charge();
-      if (reserved != 0 && !memory().tryTake(reserved)) {
+      long reserved = tryReserve(frame.charge());
+      if (reserved < 0) {
         frame.release();
         result = NO_MEMORY;
         break;
@@ -295,7 +298,7 @@ final class Sender {
       } finally {
         frame.release();
         if (result != OutboundBuffer.ACCEPTED) {
-          memory().release(reserved); // not queued, or it threw (out of memory for the copy)
+          giveBack(reserved); // not queued, or it threw (out of memory for the copy)
         }
       }
     } while (result == OutboundBuffer.STALE);
@@ -512,7 +515,7 @@ final class Sender {
     if (charge == 0 && c.io().tryWriteDirect(ByteBuffer.wrap(frame), encoding)) {
       return SendResult.ACCEPTED;
     }
-    if (charge != 0 && !memory().tryTake(charge)) {
+    if (tryReserve(charge) < 0) {
       return SendResult.BACK_PRESSURED;
     }
     int result;
@@ -523,7 +526,7 @@ final class Sender {
       throw new IllegalStateException("NO_WAIT appends never wait", e);
     }
     if (result != OutboundBuffer.ACCEPTED) {
-      memory().release(charge);
+      giveBack(charge);
     }
     if (result == OutboundBuffer.ACCEPTED) {
       c.io().scheduleFlush();
