@@ -39,6 +39,14 @@ final class Closer {
   private GoAwayCode goAwayCode = GoAwayCode.NORMAL;
   private String goAwayReason = "";
   private boolean eof;
+
+  /**
+   * The peer's GOAWAY came before ours: this side went on writing after it, so over TLS the peer's
+   * close_notify is read before the socket closes ({@link SocketIo#readToEndOfStream}). Answering
+   * our GOAWAY, the peer has read everything, and a reset costs it nothing but its close_notify.
+   */
+  private boolean peerClosedFirst;
+
   private boolean cutReached;
   private boolean failed;
 
@@ -278,6 +286,7 @@ final class Closer {
   /** The peer's GOAWAY: deliver what preceded it, answer with ours, then close. */
   void onPeerGoAway(GoAway goAway) {
     peerGoAway = true;
+    peerClosedFirst = c.state() != ConnectionState.GOAWAY_SENT;
     c.io().stopReading();
     ConnectionClosedException cause =
         new ConnectionClosedException(
@@ -403,9 +412,24 @@ final class Closer {
   }
 
   private void maybeFinish() {
-    if (c.state() == ConnectionState.GOAWAY_SENT && c.io().isOutputShut() && (peerGoAway || eof)) {
+    if (c.state() == ConnectionState.GOAWAY_SENT
+        && c.io().isOutputShut()
+        && (eof || peerGoAway && !(peerClosedFirst && c.io().readToEndOfStream()))) {
       closeNow(closeCause);
     }
+  }
+
+  /**
+   * True while the close is over but for the peer's TLS close_notify, read so that closing the
+   * socket does not reset it (see {@link SocketIo#readToEndOfStream}): what fails now fails after
+   * the exchange confirmed everything, as if the socket had closed a moment earlier.
+   */
+  private boolean onlyEndOfStreamAwaited() {
+    return c.state() == ConnectionState.GOAWAY_SENT
+        && c.io().isOutputShut()
+        && peerClosedFirst
+        && !eof
+        && !failed;
   }
 
   /**
@@ -505,6 +529,11 @@ final class Closer {
    * be resumed is kept, as for any lost socket.
    */
   void tlsFailed(TlsFailure e) {
+    if (onlyEndOfStreamAwaited()) {
+      log.debug("connection with {}: {} after the close exchange", c.peerName, e.getMessage());
+      closeNow(closeCause);
+      return;
+    }
     ConnectionState state = c.state();
     if (state == ConnectionState.CLOSED || state == ConnectionState.DETACHED) {
       return;
@@ -532,6 +561,11 @@ final class Closer {
 
   /** The socket failed under us. */
   void connectionLost(String why, IOException e) {
+    if (onlyEndOfStreamAwaited()) {
+      log.debug("connection with {}: {} after the close exchange", c.peerName, why);
+      closeNow(closeCause);
+      return;
+    }
     if (c.state() == ConnectionState.CLOSED || c.resumption.onSocketLost(why, e)) {
       return;
     }
@@ -550,6 +584,10 @@ final class Closer {
 
   /** The drain deadline passed before the close could finish. */
   void drainExpired() {
+    if (onlyEndOfStreamAwaited()) {
+      closeNow(closeCause); // a peer that sent GOAWAY but never ends its stream loses nothing
+      return;
+    }
     String why =
         "drain deadline of "
             + Deadlines.millis(c.config.drainTimeout())
@@ -653,6 +691,7 @@ final class Closer {
     restartedAfter = cause;
     reconnectAfterClose = false;
     peerGoAway = false;
+    peerClosedFirst = false;
     eof = false;
     cutReached = false;
     goAwayCode = GoAwayCode.NORMAL;

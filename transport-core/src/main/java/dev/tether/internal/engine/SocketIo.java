@@ -92,6 +92,8 @@ final class SocketIo {
   private long discardedBytes;
   private boolean outputShut;
   private boolean inputDone;
+  private boolean endOfStream;
+  private boolean readingToEnd;
   private boolean connected;
   private boolean released;
   private volatile boolean closed;
@@ -265,6 +267,7 @@ final class SocketIo {
       int n = in.read(socketBuffer);
       if (n < 0) {
         inputDone = true;
+        endOfStream = true;
         interest(SelectionKey.OP_READ, false);
         connection.closer.onEndOfStream();
         return;
@@ -380,6 +383,32 @@ final class SocketIo {
   void stopReading() {
     inputDone = true;
     updateReadInterest();
+  }
+
+  /**
+   * Over TLS, reads on after the peer's GOAWAY, dropping what comes, until the end of the stream;
+   * returns false if there is nothing to wait for (no TLS, or the stream already ended). Called
+   * once this side's output is shut. The peer's close_notify follows its GOAWAY, possibly in a
+   * later segment; a socket closed with it unread, or closed before it arrives, makes the kernel
+   * answer with a reset, which throws away what this side wrote and the peer has not read yet
+   * (PROTOCOL.md §8: a close never becomes a reset). Not earlier than the output shut: under TLS
+   * 1.2 the engine answers a close_notify by ending this side's output. Under TLS 1.2 a peer like
+   * this one sends no close_notify before it closes the socket, so there the end is its FIN.
+   */
+  boolean readToEndOfStream() {
+    if (tls == null || closed || endOfStream) {
+      return false;
+    }
+    if (!readingToEnd) {
+      readingToEnd = true;
+      inputDone = false;
+      discardInput();
+      if (!readScheduled) {
+        readScheduled = true; // the TLS layer may already hold the close_notify
+        loop.execute(readTask);
+      }
+    }
+    return true;
   }
 
   boolean isReadPaused() {
