@@ -5,9 +5,7 @@ import dev.tether.internal.wire.Frames;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.WritableByteChannel;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -75,9 +73,6 @@ final class OutboundBuffer {
   private static final int INITIAL_CAPACITY = 16 * 1024;
   private static final byte[] EMPTY = new byte[0];
 
-  /** A {@code sendAsync} frame waiting for room, in order. */
-  private record PendingSend(byte[] frame, CompletableFuture<Void> accepted) {}
-
   private final int limit;
   private final Supplier<? extends RuntimeException> closedCause;
 
@@ -95,9 +90,6 @@ final class OutboundBuffer {
   private static final class Charges {
     /** Of the frames in the ring. */
     long ring;
-
-    /** Of the frames of {@link #pendingSends}. */
-    long pending;
 
     /** What the buffer has counted in {@link #memory}, senders' reservations included. */
     long counted;
@@ -137,8 +129,8 @@ final class OutboundBuffer {
   private boolean discarded;
   private long lastProgressNanos = System.nanoTime();
 
-  private final ArrayDeque<PendingSend> pendingSends = new ArrayDeque<>(0);
-  private long pendingBytes;
+  /** {@code sendAsync} frames waiting for room, in order. */
+  private final WaitingSends waiting = new WaitingSends();
 
   /** What the socket writes before queued frames. */
   private final ControlLane control = new ControlLane();
@@ -310,14 +302,11 @@ final class OutboundBuffer {
         return STALE;
       }
       if (!hasRoom(length)) {
-        if (pendingBytes + length > limit && !pendingSends.isEmpty()) {
+        if (waiting.bytes() + length > limit && !waiting.isEmpty()) {
           return BACK_PRESSURED;
         }
-        pendingSends.add(new PendingSend(Arrays.copyOf(frame, length), accepted));
-        pendingBytes += length;
-        long charge = SendMemory.charge(length);
-        if (charge != 0 || reserved != 0) {
-          charges().pending += charge;
+        waiting.add(frame, length, accepted);
+        if (SendMemory.charge(length) != 0 || reserved != 0) {
           charges().counted += reserved;
         }
         changed();
@@ -343,11 +332,11 @@ final class OutboundBuffer {
       closed = true;
       closedHint = true;
       notifyAll();
-      refused = takePending();
+      refused = waiting.takeAll();
       changed();
     }
     memory.wakeAll();
-    refuse(refused);
+    WaitingSends.fail(refused, closedCause);
     return true;
   }
 
@@ -472,7 +461,7 @@ final class OutboundBuffer {
       }
       writable = wasFull && isWritableLocked();
     }
-    complete(accepted);
+    WaitingSends.complete(accepted);
     return writable;
   }
 
@@ -492,7 +481,7 @@ final class OutboundBuffer {
         || size != 0
         || closed
         || !control.isIdle()
-        || !pendingSends.isEmpty()
+        || !waiting.isEmpty()
         || made != encoding
         || SendMemory.charge(frame.remaining()) != 0) { // counted in the ring, as it leaves
       return -1;
@@ -580,7 +569,7 @@ final class OutboundBuffer {
       }
       writable = wasFull && isWritableLocked();
     }
-    complete(accepted);
+    WaitingSends.complete(accepted);
     return writable;
   }
 
@@ -635,7 +624,7 @@ final class OutboundBuffer {
     List<CompletableFuture<Void>> refused;
     long dropped;
     synchronized (this) {
-      dropped = queuedMessages + pendingSends.size();
+      dropped = queuedMessages + waiting.size();
       ring = EMPTY;
       head = 0;
       size = 0;
@@ -646,11 +635,11 @@ final class OutboundBuffer {
       sentSeq = 0;
       control.resetAcks();
       replay = null;
-      refused = takePending();
+      refused = waiting.takeAll();
       changed();
       notifyAll();
     }
-    refuse(refused);
+    WaitingSends.fail(refused, closedCause);
     return dropped;
   }
 
@@ -682,10 +671,7 @@ final class OutboundBuffer {
       at = Rings.wrap(ring, at + whole);
       left -= whole;
     }
-    for (PendingSend pending : pendingSends) {
-      largest = Math.max(largest, pending.frame.length - 4);
-    }
-    return largest;
+    return Math.max(largest, waiting.longestFrame() - 4);
   }
 
   /** Returns how many message frames were written and not acknowledged. */
@@ -704,7 +690,7 @@ final class OutboundBuffer {
     List<CompletableFuture<Void>> refused;
     int unsent;
     synchronized (this) {
-      unsent = queuedMessages + pendingSends.size();
+      unsent = queuedMessages + waiting.size();
       closed = true;
       closedHint = true;
       discarded = true;
@@ -720,11 +706,11 @@ final class OutboundBuffer {
         replay.reset(sentSeq + 1);
       }
       notifyAll();
-      refused = takePending();
+      refused = waiting.takeAll();
       changed();
     }
     memory.wakeAll();
-    refuse(refused);
+    WaitingSends.fail(refused, closedCause);
     return unsent;
   }
 
@@ -794,7 +780,7 @@ final class OutboundBuffer {
 
   /** Returns the accepted messages not yet wholly written, those waiting for room included. */
   synchronized int queuedMessages() {
-    return queuedMessages + pendingSends.size();
+    return queuedMessages + waiting.size();
   }
 
   /** Returns when the socket last took bytes, or the peer last acknowledged some, in nanoTime. */
@@ -823,7 +809,7 @@ final class OutboundBuffer {
 
   /** Returns the bytes of memory held: both rings' capacity, and the sends waiting for room. */
   synchronized long retainedBytes() {
-    return ring.length + (replay == null ? 0 : replay.capacity()) + pendingBytes;
+    return ring.length + (replay == null ? 0 : replay.capacity()) + waiting.bytes();
   }
 
   // ------------------------------------------------------------------ internals (lock held)
@@ -838,12 +824,12 @@ final class OutboundBuffer {
   }
 
   private boolean isWritableLocked() {
-    return held() < limit && pendingSends.isEmpty();
+    return held() < limit && waiting.isEmpty();
   }
 
   /** Returns true if a frame of {@code length} may be appended now, behind no waiting send. */
   private boolean hasRoom(int length) {
-    return pendingSends.isEmpty() && fits(length);
+    return waiting.isEmpty() && fits(length);
   }
 
   private boolean fits(int length) {
@@ -968,7 +954,7 @@ final class OutboundBuffer {
   private void changed() {
     Charges c = charges;
     if (c != null) {
-      long charged = c.ring + c.pending + (replay == null ? 0 : replay.charged());
+      long charged = c.ring + waiting.charged() + (replay == null ? 0 : replay.charged());
       if (charged != c.counted) {
         memory.adjust(charged - c.counted);
         c.counted = charged;
@@ -984,52 +970,16 @@ final class OutboundBuffer {
     }
   }
 
+  /** Moves {@code sendAsync} frames into the ring while they fit; returns their futures. */
   private List<CompletableFuture<Void>> admitPending() {
     List<CompletableFuture<Void>> accepted = null;
-    while (!pendingSends.isEmpty() && fits(pendingSends.peek().frame().length)) {
-      PendingSend next = pendingSends.poll();
-      pendingBytes -= next.frame().length;
-      long charge = SendMemory.charge(next.frame().length);
-      if (charge != 0) {
-        charges.pending -= charge; // and into the ring: counted while it waited
-      }
-      put(next.frame(), 0, next.frame().length, -1, 0);
+    while (!waiting.isEmpty() && fits(waiting.nextLength())) {
       if (accepted == null) {
         accepted = new ArrayList<>();
       }
-      accepted.add(next.accepted());
+      byte[] frame = waiting.takeNext(accepted); // its charge moves into the ring's
+      put(frame, 0, frame.length, -1, 0);
     }
     return accepted;
-  }
-
-  private static void complete(List<CompletableFuture<Void>> accepted) {
-    if (accepted != null) {
-      for (CompletableFuture<Void> f : accepted) {
-        f.complete(null);
-      }
-    }
-  }
-
-  private List<CompletableFuture<Void>> takePending() {
-    if (pendingSends.isEmpty()) {
-      return List.of();
-    }
-    List<CompletableFuture<Void>> futures = new ArrayList<>();
-    for (PendingSend p : pendingSends) {
-      futures.add(p.accepted());
-    }
-    pendingSends.clear();
-    pendingBytes = 0;
-    if (charges != null) {
-      charges.pending = 0;
-    }
-    return futures;
-  }
-
-  /** Fails {@code sendAsync} futures refused because the buffer closed, with the close's cause. */
-  private void refuse(List<CompletableFuture<Void>> futures) {
-    for (CompletableFuture<Void> f : futures) {
-      f.completeExceptionally(closedCause.get());
-    }
   }
 }

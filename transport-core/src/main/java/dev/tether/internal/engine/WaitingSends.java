@@ -1,0 +1,104 @@
+package dev.tether.internal.engine;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
+
+/**
+ * The {@code sendAsync} frames an {@link OutboundBuffer} keeps, in order, until its ring has room:
+ * a copy of each frame, with the future that completes once the frame is in the ring. How many
+ * bytes may wait is the buffer's decision; this counts them, and what their large frames take of
+ * the runtime's {@link SendMemory}.
+ *
+ * <p>Not thread safe: the buffer's lock guards it. The futures are completed by the caller, outside
+ * that lock, since what depends on them may run there ({@link #complete}, {@link #fail}).
+ */
+final class WaitingSends {
+  private record Waiting(byte[] frame, CompletableFuture<Void> accepted) {}
+
+  private final ArrayDeque<Waiting> frames = new ArrayDeque<>(0);
+  private long bytes;
+  private long charged;
+
+  boolean isEmpty() {
+    return frames.isEmpty();
+  }
+
+  int size() {
+    return frames.size();
+  }
+
+  /** Returns the bytes of the frames waiting. */
+  long bytes() {
+    return bytes;
+  }
+
+  /** Returns the sum of the waiting frames' {@link SendMemory#charge}. */
+  long charged() {
+    return charged;
+  }
+
+  /** Keeps a copy of {@code frame[0, length)} behind the others. */
+  void add(byte[] frame, int length, CompletableFuture<Void> accepted) {
+    frames.add(new Waiting(Arrays.copyOf(frame, length), accepted));
+    bytes += length;
+    charged += SendMemory.charge(length);
+  }
+
+  /** Returns the length of the oldest frame; the room must not be empty. */
+  int nextLength() {
+    return frames.getFirst().frame.length;
+  }
+
+  /** Takes the oldest frame, whose future is added to {@code accepted}, to complete later. */
+  byte[] takeNext(List<CompletableFuture<Void>> accepted) {
+    Waiting next = frames.removeFirst();
+    bytes -= next.frame.length;
+    charged -= SendMemory.charge(next.frame.length);
+    accepted.add(next.accepted);
+    return next.frame;
+  }
+
+  /** Empties the room; returns the futures of the frames it held, to fail later. */
+  List<CompletableFuture<Void>> takeAll() {
+    if (frames.isEmpty()) {
+      return List.of();
+    }
+    List<CompletableFuture<Void>> futures = new ArrayList<>(frames.size());
+    for (Waiting waiting : frames) {
+      futures.add(waiting.accepted);
+    }
+    frames.clear();
+    bytes = 0;
+    charged = 0;
+    return futures;
+  }
+
+  /** Returns the length of the longest frame waiting, header included; 0 if none. */
+  int longestFrame() {
+    int longest = 0;
+    for (Waiting waiting : frames) {
+      longest = Math.max(longest, waiting.frame.length);
+    }
+    return longest;
+  }
+
+  static void complete(List<CompletableFuture<Void>> accepted) {
+    if (accepted != null) {
+      for (CompletableFuture<Void> f : accepted) {
+        f.complete(null);
+      }
+    }
+  }
+
+  /** Fails the futures of frames refused because the buffer closed, each with a new cause. */
+  static void fail(
+      List<CompletableFuture<Void>> refused, Supplier<? extends RuntimeException> cause) {
+    for (CompletableFuture<Void> f : refused) {
+      f.completeExceptionally(cause.get());
+    }
+  }
+}
