@@ -70,9 +70,6 @@ final class OutboundBuffer {
     FORCE
   }
 
-  private static final int INITIAL_CAPACITY = 16 * 1024;
-  private static final byte[] EMPTY = new byte[0];
-
   private final int limit;
   private final Supplier<? extends RuntimeException> closedCause;
 
@@ -98,9 +95,8 @@ final class OutboundBuffer {
     boolean shrinkWhenEmpty;
   }
 
-  private byte[] ring = EMPTY;
-  private int head;
-  private int size;
+  /** The frames queued, whole, oldest first. */
+  private final ByteRing ring = new ByteRing();
 
   /** {@link #closed}, for a look without the lock: a sender waiting for {@link #memory}. */
   private volatile boolean closedHint;
@@ -414,19 +410,19 @@ final class OutboundBuffer {
     synchronized (this) {
       boolean frames = framesMayGo();
       if (headWritten == 0 && socketOpen) {
-        control.fillSlots(size > 0);
+        control.fillSlots(ring.size() > 0);
       }
       n = control.copyTo(dst);
       lastControlCopied = n;
       if (n < control.pending() || !frames) {
         return n;
       }
-      m = Math.min(size - headWritten, dst.remaining());
+      m = Math.min(ring.size() - headWritten, dst.remaining());
       if (m == 0) {
         return n;
       }
-      from = ring;
-      start = Rings.wrap(ring, head + headWritten);
+      from = ring.array();
+      start = Rings.wrap(from, ring.head() + headWritten);
     }
     int first = Math.min(m, from.length - start);
     dst.put(from, start, first);
@@ -478,7 +474,7 @@ final class OutboundBuffer {
   synchronized int writeDirect(ByteBuffer frame, WritableByteChannel channel, Encoding made)
       throws IOException {
     if (!socketOpen
-        || size != 0
+        || ring.size() != 0
         || closed
         || !control.isIdle()
         || !waiting.isEmpty()
@@ -515,7 +511,7 @@ final class OutboundBuffer {
    * (or the final ones of a closed buffer), or a PONG, PING or urgent ACK due on an open socket.
    */
   synchronized boolean hasWritableBytes() {
-    boolean frames = framesMayGo() && size > headWritten;
+    boolean frames = framesMayGo() && ring.size() > headWritten;
     return frames || socketOpen && (!control.isIdle() || control.ackUrgent());
   }
 
@@ -589,18 +585,7 @@ final class OutboundBuffer {
     if (replay.charged() != 0) {
       charges().ring += replay.charged();
     }
-    byte[] again = replay.takeAll();
-    if (again.length > 0) {
-      byte[] merged = new byte[Math.max(INITIAL_CAPACITY, again.length + size)];
-      System.arraycopy(again, 0, merged, 0, again.length);
-      int first = Math.min(size, ring.length - head);
-      System.arraycopy(ring, head, merged, again.length, first);
-      System.arraycopy(ring, 0, merged, again.length + first, size - first);
-      ring = merged;
-      head = 0;
-      size += again.length;
-      changed();
-    }
+    ring.prepend(replay.takeAll());
     queuedMessages += replayedFrames;
     sentSeq = peerReceived;
     replay.reset(peerReceived + 1);
@@ -625,9 +610,7 @@ final class OutboundBuffer {
     long dropped;
     synchronized (this) {
       dropped = queuedMessages + waiting.size();
-      ring = EMPTY;
-      head = 0;
-      size = 0;
+      ring.release();
       dropRingCharges();
       changed();
       headWritten = 0;
@@ -663,12 +646,13 @@ final class OutboundBuffer {
    */
   synchronized int largestQueuedFrame() {
     int largest = 0;
-    int at = head;
-    for (int left = size; left > 0; ) {
-      int length = Rings.readInt(ring, at);
+    byte[] r = ring.array();
+    int at = ring.head();
+    for (int left = ring.size(); left > 0; ) {
+      int length = Rings.readInt(r, at);
       largest = Math.max(largest, length);
       int whole = Frames.HEADER_BYTES - 1 + length;
-      at = Rings.wrap(ring, at + whole);
+      at = Rings.wrap(r, at + whole);
       left -= whole;
     }
     return Math.max(largest, waiting.longestFrame() - 4);
@@ -694,12 +678,10 @@ final class OutboundBuffer {
       closed = true;
       closedHint = true;
       discarded = true;
-      size = 0;
+      ring.release();
       dropRingCharges();
       changed();
-      head = 0;
       headWritten = 0;
-      ring = EMPTY;
       queuedMessages = 0;
       control.clear();
       if (replay != null) {
@@ -720,7 +702,7 @@ final class OutboundBuffer {
    * frames are numbered from the start, with nothing to replay.
    */
   synchronized void startNewSession() {
-    if (size != 0 || discarded) {
+    if (ring.size() != 0 || discarded) {
       throw new IllegalStateException("a new session needs a buffer that wrote everything");
     }
     closed = false;
@@ -744,7 +726,7 @@ final class OutboundBuffer {
 
   /** Returns true once the final frame and everything before it have been written. */
   synchronized boolean isDrained() {
-    return closed && size == 0 && control.pending() == 0;
+    return closed && ring.size() == 0 && control.pending() == 0;
   }
 
   /**
@@ -767,7 +749,7 @@ final class OutboundBuffer {
 
   /** Returns the bytes still to be written to the socket. */
   synchronized int unwritten() {
-    return size - headWritten + control.pending();
+    return ring.size() - headWritten + control.pending();
   }
 
   /**
@@ -790,10 +772,7 @@ final class OutboundBuffer {
 
   /** Gives the ring's memory back if it is empty. */
   synchronized void trim() {
-    if (size == 0 && ring.length > 0) {
-      ring = EMPTY;
-      head = 0;
-    }
+    ring.releaseIfEmpty();
   }
 
   /**
@@ -809,7 +788,7 @@ final class OutboundBuffer {
 
   /** Returns the bytes of memory held: both rings' capacity, and the sends waiting for room. */
   synchronized long retainedBytes() {
-    return ring.length + (replay == null ? 0 : replay.capacity()) + waiting.bytes();
+    return ring.capacity() + (replay == null ? 0 : replay.capacity()) + waiting.bytes();
   }
 
   // ------------------------------------------------------------------ internals (lock held)
@@ -820,7 +799,7 @@ final class OutboundBuffer {
   }
 
   private int held() {
-    return size + (replay == null ? 0 : replay.size());
+    return ring.size() + (replay == null ? 0 : replay.size());
   }
 
   private boolean isWritableLocked() {
@@ -856,7 +835,8 @@ final class OutboundBuffer {
       }
       return;
     }
-    ensureRing(length); // first: if it cannot allocate, nothing has changed, the sender keeps all
+    ring.ensureRoom(
+        length); // first: if it cannot allocate, nothing has changed, the sender keeps all
     long charge = reserved;
     if (messages < 0) {
       messages = isMessage(frame[offset + Frames.HEADER_BYTES - 1]) ? 1 : 0;
@@ -870,11 +850,7 @@ final class OutboundBuffer {
     }
     queuedMessages += messages;
     acceptedMessages += messages;
-    int tail = Rings.wrap(ring, head + size);
-    int first = Math.min(length, ring.length - tail);
-    System.arraycopy(frame, offset, ring, tail, first);
-    System.arraycopy(frame, offset + first, ring, 0, length - first);
-    size += length;
+    ring.append(frame, offset, length);
     changed();
   }
 
@@ -891,25 +867,13 @@ final class OutboundBuffer {
     }
   }
 
-  private void ensureRing(int length) {
-    if (size + length > ring.length) {
-      byte[] bigger =
-          new byte[Math.max(size + length, Math.max(INITIAL_CAPACITY, ring.length * 2))];
-      int first = Math.min(size, ring.length - head);
-      System.arraycopy(ring, head, bigger, 0, first);
-      System.arraycopy(ring, 0, bigger, first, size - first);
-      ring = bigger;
-      head = 0;
-    }
-  }
-
   /** The socket took {@code n} ring bytes: frames wholly written leave the ring. */
   private void advance(int n) {
     // walked in locals, stored once: thousands of frames per write, with the lock held
-    byte[] r = ring;
+    byte[] r = ring.array();
     ReplayRing kept = replay;
-    int at = head;
-    int left = size;
+    int at = ring.head();
+    int left = ring.size();
     int written = headWritten + n;
     int messages = 0;
     long charged = 0;
@@ -937,12 +901,11 @@ final class OutboundBuffer {
     if (charged != 0) {
       charges.ring -= charged;
     }
+    ring.drop(ring.size() - left);
     if (left == 0 && charges != null && charges.shrinkWhenEmpty) {
-      ring = EMPTY; // grown for large frames: not kept for the small ones
+      ring.release(); // grown for large frames: not kept for the small ones
       charges.shrinkWhenEmpty = false;
     }
-    head = left == 0 ? 0 : at;
-    size = left;
     headWritten = written;
     changed();
   }
@@ -960,7 +923,7 @@ final class OutboundBuffer {
         c.counted = charged;
       }
     }
-    boolean empty = size == 0;
+    boolean empty = ring.size() == 0;
     if (empty != ringEmpty) {
       ringEmpty = empty;
     }
