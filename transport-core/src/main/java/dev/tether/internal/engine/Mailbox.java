@@ -4,17 +4,11 @@ import dev.tether.ConnectionClosedException;
 import dev.tether.GoAwayCode;
 import dev.tether.HandlerFailurePolicy;
 import dev.tether.ReconnectListener;
-import dev.tether.RequestErrorCode;
 import dev.tether.TetherException;
 import dev.tether.codec.CodecException;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.BiConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -138,6 +132,8 @@ final class Mailbox implements Runnable {
   /** Requests being answered; bit 31 once the GOAWAY is on its way and none may start. */
   final RequestGate gate = new RequestGate();
 
+  private final RequestAnswers requests;
+
   /**
    * @param executor where handlers run; null for the connection's event loop
    * @param onLoopUntilBlocked if true, the event loop runs them while they do not block, and {@code
@@ -161,6 +157,7 @@ final class Mailbox implements Runnable {
     this.queue = new InboundQueue(maxItems, maxBytes, resume);
     this.received =
         handlers.onMessage == null ? new InboundQueue(maxItems, maxBytes, resume) : null;
+    this.requests = new RequestAnswers(this, connection, this.handlers, queue, gate);
   }
 
   /** Gives the queues' memory back if nothing arrived since the previous call; loop thread. */
@@ -444,7 +441,7 @@ final class Mailbox implements Runnable {
       release(item);
     } else if (item instanceof InboundRequest request) {
       try {
-        onRequest(request);
+        requests.onRequest(request);
       } finally {
         release(request);
       }
@@ -568,138 +565,16 @@ final class Mailbox implements Runnable {
    * class missing at run time) on a payload too large to decode on the loop: the connection ends as
    * it would had the loop decoded it, with INTERNAL_ERROR, and nothing after it is delivered.
    */
-  private void decoderBroke(Throwable t) {
+  void decoderBroke(Throwable t) {
     discarding = true;
     connection.loop.execute(() -> connection.onFailure(t));
   }
 
-  private Object decoded(Object item) {
+  Object decoded(Object item) {
     if (item instanceof Undecoded raw) {
       return connection.decode(raw.typeId(), java.nio.ByteBuffer.wrap(raw.payload()));
     }
     return item;
-  }
-
-  private void onRequest(InboundRequest request) {
-    if (!gate.tryEnter()) {
-      log.debug(
-          "{}: request #{} arrived after this side's GOAWAY; not processed",
-          connection,
-          request.id);
-      return;
-    }
-    queue.startWork();
-    Object message;
-    try {
-      message = decoded(request.message());
-    } catch (CodecException e) {
-      answerError(request.id(), RequestErrorCode.DECODE_FAILED, e.getMessage());
-      return;
-    } catch (Throwable t) {
-      finishRequest();
-      decoderBroke(t);
-      return;
-    }
-    if (handlers.onRequest == null) {
-      answerError(request.id(), RequestErrorCode.NO_HANDLER, "no request handler");
-      return;
-    }
-    CompletionStage<?> stage;
-    try {
-      stage = handlers.onRequest.onRequest(connection.self(), message);
-    } catch (Handlers.NoHandlerException e) {
-      answerError(request.id(), RequestErrorCode.NO_HANDLER, e.getMessage());
-      return;
-    } catch (Throwable t) {
-      logRequestFailure(request.id(), t);
-      answerError(request.id(), RequestErrorCode.HANDLER_FAILED, describe(t));
-      return;
-    }
-    if (stage == null) {
-      answerError(request.id(), RequestErrorCode.HANDLER_FAILED, "request handler returned null");
-      return;
-    }
-    long id = request.id();
-    // a synchronous handler's answer, or a cached one: answered now, as whenComplete would, but
-    // without a callback and the future whenComplete returns, per request. Only a plain
-    // CompletableFuture (subclasses may refuse isDone: minimalCompletionStage's does), and only a
-    // success: a failure keeps the path that hands over its own exception (join would wrap it, or,
-    // on newer JDKs, replace a cancellation with a new one)
-    if (stage.getClass() == CompletableFuture.class
-        && stage instanceof CompletableFuture<?> future
-        && future.isDone()
-        && !future.isCompletedExceptionally()) {
-      settle(id, future.getNow(null), null);
-      return;
-    }
-    Answer answer = new Answer(id);
-    try {
-      stage.whenComplete(answer);
-    } catch (Throwable t) { // a stage of the application's own making may refuse the callback
-      logRequestFailure(id, t);
-      answer.accept(null, t);
-    }
-  }
-
-  /**
-   * Answers a request once its handler's stage completes; at most once, since a stage whose {@code
-   * whenComplete} throws may or may not have registered it.
-   */
-  private final class Answer extends AtomicBoolean implements BiConsumer<Object, Throwable> {
-    private final long id;
-
-    Answer(long id) {
-      this.id = id;
-    }
-
-    @Override
-    public void accept(Object response, Throwable failure) {
-      if (compareAndSet(false, true)) {
-        settle(id, response, failure);
-      }
-    }
-  }
-
-  /** Answers request {@code id} with its handler's outcome. */
-  private void settle(long id, Object response, Throwable failure) {
-    if (failure != null) {
-      Throwable cause =
-          failure instanceof CompletionException && failure.getCause() != null
-              ? failure.getCause()
-              : failure;
-      answerError(id, RequestErrorCode.HANDLER_FAILED, describe(cause));
-    } else if (response == null) {
-      answerError(id, RequestErrorCode.HANDLER_FAILED, "request handler returned null");
-    } else {
-      answer(id, response);
-    }
-  }
-
-  private void answer(long id, Object response) {
-    try {
-      connection.sender.respond(id, response);
-    } catch (Throwable t) {
-      answerError(
-          id, RequestErrorCode.HANDLER_FAILED, "response could not be sent: " + describe(t));
-      return;
-    }
-    finishRequest();
-  }
-
-  private void answerError(long id, RequestErrorCode code, String text) {
-    try {
-      connection.sender.respondError(id, code, text);
-    } catch (Throwable t) {
-      log.warn("{}: could not answer request #{}: {}", connection, id, t.toString());
-    }
-    finishRequest();
-  }
-
-  private void finishRequest() {
-    queue.finishWork();
-    if (gate.exit() && connection.closer.closeStarted()) {
-      connection.loop.execute(connection.closer::onRequestsIdle);
-    }
   }
 
   private void handlerFailed(String which, Throwable t) {
@@ -713,16 +588,7 @@ final class Mailbox implements Runnable {
     connection.loop.execute(() -> connection.closer.fail(GoAwayCode.INTERNAL_ERROR, reason));
   }
 
-  private void logRequestFailure(long id, Throwable t) {
-    if (t instanceof Error) {
-      log.error(
-          "request handler of {} threw on request #{}; answered HANDLER_FAILED", connection, id, t);
-    } else {
-      log.debug("request handler of {} failed on request #{}", connection, id, t);
-    }
-  }
-
-  private static String describe(Throwable t) {
+  static String describe(Throwable t) {
     return t.getMessage() != null ? t.getMessage() : t.getClass().getName();
   }
 
@@ -765,62 +631,5 @@ final class Mailbox implements Runnable {
 
   int queuedMessages() {
     return queue.size() + (received != null ? received.size() : 0);
-  }
-
-  /**
-   * Counts requests being answered, and closes to new ones once the GOAWAY may go out: the state is
-   * one int whose bit 31 says "closed" and whose low bits count requests in progress.
-   */
-  static final class RequestGate {
-    private static final int CLOSED = 1 << 31;
-    private final AtomicInteger state = new AtomicInteger();
-
-    /** Starts answering a request; false once the gate is closed. */
-    boolean tryEnter() {
-      while (true) {
-        int s = state.get();
-        if ((s & CLOSED) != 0) {
-          return false;
-        }
-        if (state.compareAndSet(s, s + 1)) {
-          return true;
-        }
-      }
-    }
-
-    /** Ends answering a request; returns true if it was the last one. */
-    boolean exit() {
-      return (state.decrementAndGet() & ~CLOSED) == 0;
-    }
-
-    /** Closes the gate if no request is being answered; returns true if it is now closed. */
-    boolean closeIfIdle() {
-      while (true) {
-        int s = state.get();
-        if ((s & CLOSED) != 0) {
-          return true;
-        }
-        if (s != 0) {
-          return false;
-        }
-        if (state.compareAndSet(0, CLOSED)) {
-          return true;
-        }
-      }
-    }
-
-    /** Closes the gate whatever is in progress, e.g. when the drain deadline has passed. */
-    void close() {
-      state.updateAndGet(s -> s | CLOSED);
-    }
-
-    /** Opens the gate again for a new session, after a close that ended with none in progress. */
-    void reopen() {
-      state.updateAndGet(s -> s & ~CLOSED);
-    }
-
-    int inProgress() {
-      return state.get() & ~CLOSED;
-    }
   }
 }
