@@ -49,14 +49,7 @@ class TlsCloseTest {
     try (SocketChannel socket = SocketChannel.open(server.address());
         TlsChannel tls = clientChannel(socket)) {
       DataInputStream in = new DataInputStream(Channels.newInputStream(tls));
-      writeAll(
-          tls,
-          RawPeer.concat(
-              RawPeer.PREAMBLE,
-              RawPeer.frame(
-                  RawPeer.HELLO, RawPeer.Hello.forTypes(TestTypes.TYPES).codecs("test").body())));
-      assertThat(readBytes(in, 8)).isEqualTo(RawPeer.PREAMBLE);
-      assertThat(readFrame(in).type()).isEqualTo(RawPeer.WELCOME);
+      handshake(tls, in);
 
       CompletableFuture<Void> closing = CompletableFuture.runAsync(server::close);
 
@@ -147,14 +140,7 @@ class TlsCloseTest {
       socket.connect(server.address());
       TlsChannel tls = clientChannel(socket, protocol);
       DataInputStream in = new DataInputStream(Channels.newInputStream(tls));
-      writeAll(
-          tls,
-          RawPeer.concat(
-              RawPeer.PREAMBLE,
-              RawPeer.frame(
-                  RawPeer.HELLO, RawPeer.Hello.forTypes(TestTypes.TYPES).codecs("test").body())));
-      assertThat(readBytes(in, 8)).isEqualTo(RawPeer.PREAMBLE);
-      assertThat(readFrame(in).type()).isEqualTo(RawPeer.WELCOME);
+      handshake(tls, in);
       ByteArrayOutputStream burst = new ByteArrayOutputStream();
       for (int i = 0; i < count; i++) {
         burst.writeBytes(
@@ -210,14 +196,7 @@ class TlsCloseTest {
     try (SocketChannel socket = SocketChannel.open(server.address());
         TlsChannel tls = clientChannel(socket)) {
       DataInputStream in = new DataInputStream(Channels.newInputStream(tls));
-      writeAll(
-          tls,
-          RawPeer.concat(
-              RawPeer.PREAMBLE,
-              RawPeer.frame(
-                  RawPeer.HELLO, RawPeer.Hello.forTypes(TestTypes.TYPES).codecs("test").body())));
-      assertThat(readBytes(in, 8)).isEqualTo(RawPeer.PREAMBLE);
-      assertThat(readFrame(in).type()).isEqualTo(RawPeer.WELCOME);
+      handshake(tls, in);
       writeAll(
           tls,
           RawPeer.concat(
@@ -249,6 +228,18 @@ class TlsCloseTest {
     parameters.setEndpointIdentificationAlgorithm("HTTPS");
     engine.setSSLParameters(parameters);
     return ClientTlsChannel.newBuilder(socket, engine).build();
+  }
+
+  /** Writes the preamble and a HELLO the server accepts, and reads its preamble and WELCOME. */
+  private static void handshake(TlsChannel tls, DataInputStream in) throws IOException {
+    writeAll(
+        tls,
+        RawPeer.concat(
+            RawPeer.PREAMBLE,
+            RawPeer.frame(
+                RawPeer.HELLO, RawPeer.Hello.forTypes(TestTypes.TYPES).codecs("test").body())));
+    assertThat(readBytes(in, 8)).isEqualTo(RawPeer.PREAMBLE);
+    assertThat(readFrame(in).type()).isEqualTo(RawPeer.WELCOME);
   }
 
   private static void writeAll(TlsChannel tls, byte[] bytes) throws IOException {
