@@ -21,8 +21,10 @@ import java.util.Objects;
  * exchange runs as without a policy (everything written before it is confirmed; sends during it
  * fail, as after any GOAWAY, saying that the connection reconnects), then the connection reconnects
  * instead of closing and starts a new session with the server that comes back, which the listener
- * hears as {@link ReconnectListener#onSessionLost} with a count of 0. Any other graceful close by
- * the server ends the connection, as without a policy.
+ * hears as {@link ReconnectListener#onSessionLost} with a count of 0. Requests still unanswered
+ * when the server's GOAWAY came were not processed by it, and are asked again of the server that
+ * comes back, their futures and timeouts unchanged. Any other graceful close by the server ends the
+ * connection, as without a policy.
  *
  * @param initialBackoff the wait before the first reconnect attempt
  * @param maxBackoff the cap of the wait between attempts

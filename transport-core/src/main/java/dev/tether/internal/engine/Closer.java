@@ -307,7 +307,9 @@ final class Closer {
               && !sendsRefused;
       goAwayCode = GoAwayCode.NORMAL;
       goAwayReason = "answering the peer's GOAWAY";
-      failUnanswered(cause);
+      if (!reconnectAfterClose) {
+        failUnanswered(cause); // a reconnecting client asks the server that comes back instead
+      }
       c.keepAlive.startDrain();
       c.mailbox.offerEvent(Mailbox.Event.PEER_GOAWAY);
       return;
@@ -687,7 +689,6 @@ final class Closer {
    * (the server that comes back has none of the old one), with the close's one-way state undone.
    */
   private void startNewSession(ConnectionClosedException cause) {
-    failUnanswered(cause); // a handler's, sent after the GOAWAY came: that server will not answer
     restartedAfter = cause;
     reconnectAfterClose = false;
     peerGoAway = false;
@@ -702,7 +703,30 @@ final class Closer {
     c.keepAlive.endDrain();
     c.mailbox.gate.reopen();
     c.outbound.startNewSession();
+    askAgain(cause);
     c.resumption.serverShutDown(cause);
+  }
+
+  /**
+   * Queues the requests still unanswered for the server that comes back. The one that shut down
+   * answered every request it processed before its GOAWAY, so these it did not process (PROTOCOL.md
+   * §8): sent after its GOAWAY was written, or by a handler after it came. Asking again is safe
+   * whatever they do, as gRPC retries the streams a GOAWAY refused. Their timeouts run on.
+   */
+  private void askAgain(ConnectionClosedException cause) {
+    for (Requests.Pending pending : c.requests.outstanding()) {
+      c.sender.requestAgain(
+          pending,
+          new ConnectionClosedException(
+              cause.code(),
+              cause.rawCode(),
+              c.peerName
+                  + " shut down before answering request #"
+                  + pending.id
+                  + ", which could not be queued for the server that comes back",
+              true,
+              null));
+    }
   }
 
   private void safely(Runnable step) {

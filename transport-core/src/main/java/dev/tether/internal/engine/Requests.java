@@ -1,6 +1,9 @@
 package dev.tether.internal.engine;
 
 import dev.tether.TetherTimeoutException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -26,12 +29,17 @@ final class Requests {
   final class Pending extends EventLoop.AddedTimer {
     final long id;
     final ResponseFuture<Object> future;
+
+    /** Kept until answered: a server that shut down before processing it gets asked again. */
+    final Object message;
+
     private final String what;
     private final long timeoutMillis;
 
-    private Pending(long id, String what, long timeoutMillis) {
+    private Pending(long id, Object message, long timeoutMillis) {
       this.id = id;
-      this.what = what;
+      this.message = message;
+      this.what = message.getClass().getSimpleName();
       this.timeoutMillis = timeoutMillis;
       this.future = new ResponseFuture<>(executor);
     }
@@ -68,7 +76,7 @@ final class Requests {
   /** Registers a new request, with its timeout running from now; any thread. */
   Pending register(Object message, long timeoutNanos) {
     long id = nextId.incrementAndGet();
-    Pending p = new Pending(id, message.getClass().getSimpleName(), timeoutNanos / 1_000_000);
+    Pending p = new Pending(id, message, timeoutNanos / 1_000_000);
     synchronized (pending) {
       pending.put(id, p);
     }
@@ -109,6 +117,22 @@ final class Requests {
         p.future.completeExceptionally(cause.apply(id));
       }
     }
+  }
+
+  /** Returns the outstanding requests, oldest first. Loop thread. */
+  List<Pending> outstanding() {
+    long[] ids = ids();
+    Arrays.sort(ids);
+    List<Pending> outstanding = new ArrayList<>(ids.length);
+    synchronized (pending) {
+      for (long id : ids) {
+        Pending p = pending.get(id);
+        if (p != null) {
+          outstanding.add(p);
+        }
+      }
+    }
+    return outstanding;
   }
 
   int size() {

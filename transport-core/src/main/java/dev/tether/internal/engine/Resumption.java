@@ -238,7 +238,7 @@ final class Resumption {
       log.info("{}", cause.reason());
     } else {
       log.warn("{}", cause.reason());
-      c.requests.failAll(cause); // only requests sent meanwhile were left outstanding
+      c.requests.failAll(cause); // those sent meanwhile, or asked again: all dropped with them
     }
     c.mailbox.offerEvent(Mailbox.SessionEvent.lost(dropped, cause));
   }

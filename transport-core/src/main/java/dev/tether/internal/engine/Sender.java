@@ -358,6 +358,27 @@ final class Sender {
     return pending.future;
   }
 
+  /**
+   * Queues an outstanding request again, with its id, for the server of the next session, ahead of
+   * whatever is sent from then on; fails it if it cannot be. Loop thread, as a session ends.
+   */
+  void requestAgain(Requests.Pending pending, ConnectionClosedException ifNot) {
+    Throwable failure = null;
+    try {
+      if (enqueue(FrameType.REQUEST, pending.id, pending.message, Mode.FORCE, 0, true)
+          == OutboundBuffer.ACCEPTED) {
+        return;
+      }
+    } catch (RuntimeException | Error e) { // its codec took it the first time; if not now, say so
+      failure = e;
+    }
+    c.requests.abandon(pending);
+    if (failure != null) {
+      ifNot.addSuppressed(failure);
+    }
+    pending.future.completeExceptionally(ifNot);
+  }
+
   private CompletableFuture<Object> failedRequest(RuntimeException cause) {
     ResponseFuture<Object> future = new ResponseFuture<>(c.callbackExecutor());
     future.completeExceptionally(cause);
