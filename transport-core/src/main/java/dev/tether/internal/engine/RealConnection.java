@@ -175,7 +175,8 @@ final class RealConnection<O, I> implements Connection<O, I>, EventLoop.Handler 
             handlerExecutor,
             defaultExecutor,
             configured == null && loop.canRunHandlers());
-    this.requests = new Requests(loop, onLoop ? Runnable::run : handlerExecutor, peerName);
+    this.requests =
+        new Requests(loop, onLoop ? Runnable::run : handlerExecutor, peerName, reconnect != null);
     this.keepAlive = new KeepAlive(this);
     this.resumption = new Resumption(this, reconnect, listener.sessions());
     this.access = new AccessCheck(this, security.authorizer(), decodeExecutor);

@@ -19,6 +19,7 @@ final class Requests {
   private final EventLoop loop;
   private final Executor executor;
   private final String peerName;
+  private final boolean keepMessages;
 
   /** Guarded by itself: one short lock per request sent and per response, no entry allocated. */
   private final LongTable<Pending> pending = new LongTable<>();
@@ -30,7 +31,11 @@ final class Requests {
     final long id;
     final ResponseFuture<Object> future;
 
-    /** Kept until answered: a server that shut down before processing it gets asked again. */
+    /**
+     * Kept until answered if the connection reconnects: the server that comes back after a shutdown
+     * is asked again what the one that shut down did not process; null otherwise, so that a
+     * request's message can go once it is encoded.
+     */
     final Object message;
 
     private final String what;
@@ -38,7 +43,7 @@ final class Requests {
 
     private Pending(long id, Object message, long timeoutMillis) {
       this.id = id;
-      this.message = message;
+      this.message = keepMessages ? message : null;
       this.what = message.getClass().getSimpleName();
       this.timeoutMillis = timeoutMillis;
       this.future = new ResponseFuture<>(executor);
@@ -67,10 +72,15 @@ final class Requests {
     }
   }
 
-  Requests(EventLoop loop, Executor executor, String peerName) {
+  /**
+   * @param keepMessages whether each request keeps its message until answered, to be sent again (a
+   *     reconnecting client's)
+   */
+  Requests(EventLoop loop, Executor executor, String peerName, boolean keepMessages) {
     this.loop = loop;
     this.executor = executor;
     this.peerName = peerName;
+    this.keepMessages = keepMessages;
   }
 
   /** Registers a new request, with its timeout running from now; any thread. */

@@ -365,8 +365,9 @@ final class Sender {
   void requestAgain(Requests.Pending pending, ConnectionClosedException ifNot) {
     Throwable failure = null;
     try {
-      if (enqueue(FrameType.REQUEST, pending.id, pending.message, Mode.FORCE, 0, true)
-          == OutboundBuffer.ACCEPTED) {
+      if (pending.message != null
+          && enqueue(FrameType.REQUEST, pending.id, pending.message, Mode.FORCE, 0, true)
+              == OutboundBuffer.ACCEPTED) {
         return;
       }
     } catch (RuntimeException | Error e) { // its codec took it the first time; if not now, say so
