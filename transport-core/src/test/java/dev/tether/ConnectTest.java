@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
-import dev.tether.internal.wire.Handshake;
 import dev.tether.testing.Msg;
 import dev.tether.testing.RawPeer;
 import dev.tether.testing.TestTypes;
@@ -16,7 +15,6 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -157,20 +155,7 @@ class ConnectTest {
   }
 
   private static void welcome(Socket socket) throws IOException {
-    byte[] welcome =
-        new Handshake(
-                0,
-                0,
-                TestTypes.TYPES.appProtocol(),
-                TestTypes.TYPES.fingerprint(),
-                List.of("test"),
-                "",
-                1 << 20,
-                0,
-                0,
-                new byte[0])
-            .encodeWelcome();
-    socket.getOutputStream().write(RawPeer.concat(RawPeer.PREAMBLE, welcome));
+    socket.getOutputStream().write(RawPeer.preambleAndWelcome(TestTypes.TYPES, "test"));
   }
 
   /** Reads (and drops) what arrives until end of stream; false if none came within the timeout. */

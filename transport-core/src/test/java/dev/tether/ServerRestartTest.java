@@ -216,21 +216,7 @@ class ServerRestartTest {
       try (RawPeer first = RawPeer.accepted(listener.accept())) {
         first.readPreamble();
         assertThat(first.readFrame().type()).isEqualTo(RawPeer.HELLO);
-        first.write(
-            RawPeer.concat(
-                RawPeer.PREAMBLE,
-                new dev.tether.internal.wire.Handshake(
-                        0,
-                        0,
-                        TestTypes.TYPES.appProtocol(),
-                        TestTypes.TYPES.fingerprint(),
-                        List.of("test"),
-                        "",
-                        1 << 20,
-                        0,
-                        0,
-                        new byte[0])
-                    .encodeWelcome()));
+        first.write(RawPeer.preambleAndWelcome(TestTypes.TYPES, "test"));
         client = track(connecting.get(20, TimeUnit.SECONDS));
         for (int i = 0; i < 3; i++) {
           answers.add(client.request(new Msg("q", i)));

@@ -294,6 +294,27 @@ public final class RawPeer implements AutoCloseable {
   }
 
   /** Returns the parts one after another. */
+  /**
+   * Returns what a server that accepts a HELLO for {@code types} writes: its preamble and a WELCOME
+   * choosing {@code codec}, with a 1 MiB frame limit and neither heartbeat nor idle timeout.
+   */
+  public static byte[] preambleAndWelcome(dev.tether.MessageTypes types, String codec) {
+    return concat(
+        PREAMBLE,
+        new dev.tether.internal.wire.Handshake(
+                0,
+                0,
+                types.appProtocol(),
+                types.fingerprint(),
+                List.of(codec),
+                "",
+                1 << 20,
+                0,
+                0,
+                new byte[0])
+            .encodeWelcome());
+  }
+
   public static byte[] concat(byte[]... parts) {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     for (byte[] part : parts) {
