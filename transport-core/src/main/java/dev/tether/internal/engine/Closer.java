@@ -414,24 +414,33 @@ final class Closer {
   }
 
   private void maybeFinish() {
-    if (c.state() == ConnectionState.GOAWAY_SENT
-        && c.io().isOutputShut()
-        && (eof || peerGoAway && !(peerClosedFirst && c.io().readToEndOfStream()))) {
+    if (c.state() != ConnectionState.GOAWAY_SENT || !c.io().isOutputShut()) {
+      return;
+    }
+    if (eof) {
       closeNow(closeCause);
+    } else if (peerGoAway && !(peerClosedFirst && c.io().readToEndOfStream())) {
+      closeNow(closeCause); // else the end of the peer's stream finishes it (onEndOfStream)
     }
   }
 
   /**
-   * True while the close is over but for the peer's TLS close_notify, read so that closing the
-   * socket does not reset it (see {@link SocketIo#readToEndOfStream}): what fails now fails after
-   * the exchange confirmed everything, as if the socket had closed a moment earlier.
+   * Closes gracefully, and returns true, if the close is over but for the end of the peer's TLS
+   * stream, read so that closing the socket does not reset it (see {@link
+   * SocketIo#readToEndOfStream}): what fails now ({@code why}) fails after the exchange confirmed
+   * everything, as if the socket had closed a moment earlier.
    */
-  private boolean onlyEndOfStreamAwaited() {
-    return c.state() == ConnectionState.GOAWAY_SENT
-        && c.io().isOutputShut()
-        && peerClosedFirst
-        && !eof
-        && !failed;
+  private boolean closedAfterTheExchange(String why) {
+    if (c.state() != ConnectionState.GOAWAY_SENT
+        || !c.io().isOutputShut()
+        || !peerClosedFirst
+        || eof
+        || failed) {
+      return false;
+    }
+    log.debug("connection with {}: {} after the close exchange", c.peerName, why);
+    closeNow(closeCause);
+    return true;
   }
 
   /**
@@ -531,9 +540,7 @@ final class Closer {
    * be resumed is kept, as for any lost socket.
    */
   void tlsFailed(TlsFailure e) {
-    if (onlyEndOfStreamAwaited()) {
-      log.debug("connection with {}: {} after the close exchange", c.peerName, e.getMessage());
-      closeNow(closeCause);
+    if (closedAfterTheExchange(e.getMessage())) {
       return;
     }
     ConnectionState state = c.state();
@@ -563,9 +570,7 @@ final class Closer {
 
   /** The socket failed under us. */
   void connectionLost(String why, IOException e) {
-    if (onlyEndOfStreamAwaited()) {
-      log.debug("connection with {}: {} after the close exchange", c.peerName, why);
-      closeNow(closeCause);
+    if (closedAfterTheExchange(why)) {
       return;
     }
     if (c.state() == ConnectionState.CLOSED || c.resumption.onSocketLost(why, e)) {
@@ -586,9 +591,8 @@ final class Closer {
 
   /** The drain deadline passed before the close could finish. */
   void drainExpired() {
-    if (onlyEndOfStreamAwaited()) {
-      closeNow(closeCause); // a peer that sent GOAWAY but never ends its stream loses nothing
-      return;
+    if (closedAfterTheExchange("the peer's stream did not end within the drain deadline")) {
+      return; // a peer that sent GOAWAY but never ends its stream loses nothing
     }
     String why =
         "drain deadline of "

@@ -835,8 +835,8 @@ final class OutboundBuffer {
       }
       return;
     }
-    ring.ensureRoom(
-        length); // first: if it cannot allocate, nothing has changed, the sender keeps all
+    // first: if it cannot allocate, nothing has changed, and the sender keeps all
+    ring.ensureRoom(length);
     long charge = reserved;
     if (messages < 0) {
       messages = isMessage(frame[offset + Frames.HEADER_BYTES - 1]) ? 1 : 0;

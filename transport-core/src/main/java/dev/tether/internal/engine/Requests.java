@@ -131,18 +131,15 @@ final class Requests {
 
   /** Returns the outstanding requests, oldest first. Loop thread. */
   List<Pending> outstanding() {
-    long[] ids = ids();
-    Arrays.sort(ids);
-    List<Pending> outstanding = new ArrayList<>(ids.length);
     synchronized (pending) {
+      long[] ids = pending.keys();
+      Arrays.sort(ids);
+      List<Pending> outstanding = new ArrayList<>(ids.length);
       for (long id : ids) {
-        Pending p = pending.get(id);
-        if (p != null) {
-          outstanding.add(p);
-        }
+        outstanding.add(pending.get(id));
       }
+      return outstanding;
     }
-    return outstanding;
   }
 
   int size() {

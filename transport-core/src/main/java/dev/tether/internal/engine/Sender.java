@@ -405,11 +405,14 @@ final class Sender {
   /**
    * Encodes a message into a frame on this thread and queues it (or writes it at once); again if
    * the session's encoding changed meanwhile.
+   *
+   * @param owed true for a frame owed to the peer whatever the state (a response, a request asked
+   *     again): queued unless the buffer is closed, without {@link #sendAllowed}
    */
   private int enqueue(
-      int type, long requestId, Object message, Mode mode, long waitNanos, boolean response) {
+      int type, long requestId, Object message, Mode mode, long waitNanos, boolean owed) {
     Objects.requireNonNull(message, "message");
-    if (!response && !sendAllowed()) {
+    if (!owed && !sendAllowed()) {
       return OutboundBuffer.CLOSED;
     }
     int result;

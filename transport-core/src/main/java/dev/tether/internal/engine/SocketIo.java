@@ -92,7 +92,6 @@ final class SocketIo {
   private long discardedBytes;
   private boolean outputShut;
   private boolean inputDone;
-  private boolean endOfStream;
   private boolean readingToEnd;
   private boolean connected;
   private boolean released;
@@ -267,7 +266,6 @@ final class SocketIo {
       int n = in.read(socketBuffer);
       if (n < 0) {
         inputDone = true;
-        endOfStream = true;
         interest(SelectionKey.OP_READ, false);
         connection.closer.onEndOfStream();
         return;
@@ -387,16 +385,17 @@ final class SocketIo {
 
   /**
    * Over TLS, reads on after the peer's GOAWAY, dropping what comes, until the end of the stream;
-   * returns false if there is nothing to wait for (no TLS, or the stream already ended). Called
-   * once this side's output is shut. The peer's close_notify follows its GOAWAY, possibly in a
-   * later segment; a socket closed with it unread, or closed before it arrives, makes the kernel
-   * answer with a reset, which throws away what this side wrote and the peer has not read yet
-   * (PROTOCOL.md §8: a close never becomes a reset). Not earlier than the output shut: under TLS
-   * 1.2 the engine answers a close_notify by ending this side's output. Under TLS 1.2 a peer like
-   * this one sends no close_notify before it closes the socket, so there the end is its FIN.
+   * returns false if there is nothing to wait for (no TLS). Called once this side's output is shut,
+   * and only before the end of the stream (the closer's {@code eof}). The peer's close_notify
+   * follows its GOAWAY, possibly in a later segment; a socket closed with it unread, or closed
+   * before it arrives, makes the kernel answer with a reset, which throws away what this side wrote
+   * and the peer has not read yet (PROTOCOL.md §8: a close never becomes a reset). Not earlier than
+   * the output shut: under TLS 1.2 the engine answers a close_notify by ending this side's output.
+   * Under TLS 1.2 a peer like this one sends no close_notify before it closes the socket, so there
+   * the end is its FIN.
    */
   boolean readToEndOfStream() {
-    if (tls == null || closed || endOfStream) {
+    if (tls == null || closed) {
       return false;
     }
     if (!readingToEnd) {
