@@ -1,25 +1,39 @@
 package dev.tether.bench.report;
 
 import dev.tether.bench.report.TwoJvmResults.Point;
+import java.awt.BasicStroke;
+import java.awt.Color;
+import java.awt.Font;
+import java.text.DecimalFormat;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.function.Predicate;
+import org.knowm.xchart.AnnotationLine;
 import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.CategoryChartBuilder;
 import org.knowm.xchart.CategorySeries;
 import org.knowm.xchart.style.Styler;
 
 /**
- * The panels of {@code summary.png}: two JVMs on the left, one JVM on the right; round trips on top
- * (absolute, they are comparable), throughput below as ratios to raw and to Netty (absolute bars
- * would be dwarfed by raw). Every contender has the same colour in every panel ({@link Palette}).
+ * The panels of {@code summary.png}: two JVMs on the left, one JVM on the right (only the set a run
+ * measured, if it measured one); round trips on top (absolute, they are comparable), throughput
+ * below as ratios to raw and to Netty (absolute bars would be dwarfed by raw), each bar labelled
+ * with its value and the hot-path goals drawn as red lines. Every contender has the same colour in
+ * every panel ({@link Palette}); one the run did not measure has no bars or legend entry.
  */
 final class Charts {
   private static final int WIDTH = 800;
   private static final int HEIGHT = 450;
+
+  /** The hot-path goals, drawn as lines: the transport alone at half the raw limit or more. */
+  private static final double RAW_GOAL = 0.5;
+
+  /** Throughput with {@code json} and {@code fury} at 1.5× Netty's with the same codec or more. */
+  private static final double NETTY_GOAL = 1.5;
 
   private final Results oneJvm;
   private final TwoJvmResults twoJvm;
@@ -29,16 +43,49 @@ final class Charts {
     this.twoJvm = twoJvm;
   }
 
-  /** Returns the panels row by row, two per row. */
+  /**
+   * Returns the panels row by row, {@link #columns} per row: two JVMs on the left and one JVM on
+   * the right when the run measured both, else only the set it measured (a run of the two-JVM
+   * harness alone has no empty one-JVM column).
+   */
   List<CategoryChart> panels() {
-    return List.of(
-        twoJvmLatency(),
-        oneJvmLatency(),
-        twoJvmRatios("RAW", "Two JVMs: throughput ÷ raw (higher is faster)"),
-        oneJvmRatios("RawThroughput.oneWay", "One JVM: one-way throughput ÷ raw, 64 B, 1 conn"),
-        twoJvmRatios("NETTY", "Two JVMs: throughput ÷ Netty (higher is faster)"),
-        oneJvmRatios(
-            "NettyThroughput.oneWay", "One JVM: one-way throughput ÷ Netty, 64 B, 1 conn"));
+    List<CategoryChart> two =
+        List.of(
+            twoJvmLatency(),
+            twoJvmRatios(
+                "RAW",
+                "Two JVMs: throughput ÷ raw (higher is faster)",
+                new Goal(
+                    RAW_GOAL,
+                    "1-way bytes",
+                    p -> p.workload().equals("ONE_WAY") && p.codec().equals("bytes"))),
+            twoJvmRatios(
+                "NETTY",
+                "Two JVMs: throughput ÷ Netty (higher is faster)",
+                new Goal(
+                    NETTY_GOAL,
+                    "json and fury",
+                    p -> p.codec().equals("json") || p.codec().equals("fury"))));
+    List<CategoryChart> one =
+        List.of(
+            oneJvmLatency(),
+            oneJvmRatios("RawThroughput.oneWay", "One JVM: one-way throughput ÷ raw, 64 B, 1 conn"),
+            oneJvmRatios(
+                "NettyThroughput.oneWay", "One JVM: one-way throughput ÷ Netty, 64 B, 1 conn"));
+    if (columns() == 1) {
+      return twoJvm.isEmpty() ? one : two;
+    }
+    List<CategoryChart> rows = new ArrayList<>();
+    for (int i = 0; i < two.size(); i++) {
+      rows.add(two.get(i));
+      rows.add(one.get(i));
+    }
+    return rows;
+  }
+
+  /** Two columns if the run measured both with two JVMs and with one (or neither), else one. */
+  int columns() {
+    return twoJvm.isEmpty() == oneJvm.isEmpty() ? 2 : 1;
   }
 
   private static CategoryChart chart(String title, String x, String y) {
@@ -54,11 +101,63 @@ final class Charts {
     chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
     chart.getStyler().setLegendLayout(Styler.LegendLayout.Horizontal);
     chart.getStyler().setXAxisLabelRotation(20);
+    // each bar carries its value: a log axis labels only powers of ten, and 1.6 and 3.2 are
+    // both "between 1 and 10"
+    chart.getStyler().setLabelsVisible(true);
+    chart.getStyler().setLabelsRotation(90);
+    chart.getStyler().setLabelsFont(new Font(Font.SANS_SERIF, Font.PLAIN, 10));
+    chart.getStyler().setLabelsFontColorAutomaticEnabled(false);
+    chart.getStyler().setLabelsFontColor(Color.DARK_GRAY);
+    chart.getStyler().setDecimalPattern("0.0###");
     return chart;
   }
 
+  /** A hot-path goal: a ratio, the points it is for, and how the title names them. */
+  private record Goal(double ratio, String what, Predicate<Point> appliesTo) {}
+
+  /**
+   * Draws the goal across the panel as a dashed red line, says in the title what it is the goal
+   * for, and stretches the y axis to show it; nothing if no point it is for was measured.
+   */
+  private static void goal(CategoryChart chart, Goal target, List<Point> points) {
+    if (chart.getSeriesMap().isEmpty() || points.stream().noneMatch(target.appliesTo())) {
+      return;
+    }
+    double goal = target.ratio();
+    double largest =
+        chart.getSeriesMap().values().stream()
+            .flatMap(series -> series.getYData().stream())
+            .mapToDouble(Number::doubleValue)
+            .max()
+            .orElse(0);
+    if (largest < goal * 1.2) {
+      chart.getStyler().setYAxisMax(goal * 1.5);
+    }
+    chart.getStyler().setAnnotationLineColor(Color.RED);
+    chart
+        .getStyler()
+        .setAnnotationLineStroke(
+            new BasicStroke(
+                1.5f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10, new float[] {6, 4}, 0));
+    chart.addAnnotation(new AnnotationLine(goal, false, false));
+    chart.setTitle(
+        chart.getTitle()
+            + "; red line: goal for "
+            + target.what()
+            + ", "
+            + new DecimalFormat("0.0##").format(goal)
+            + "×");
+  }
+
+  /**
+   * Adds a contender's bars; one measured nowhere in this panel gets no bars, gap or legend entry
+   * (a run of a few contenders has no empty slots for the others).
+   */
   private static void add(
       CategoryChart chart, String contender, String suffix, List<String> x, List<Double> y) {
+    if (y.stream().allMatch(v -> Double.isNaN(v))) {
+      return;
+    }
     Palette p = Palette.of(contender);
     List<Double> values = new ArrayList<>();
     for (double v : y) {
@@ -96,9 +195,7 @@ final class Charts {
   private static CategoryChart empty(CategoryChart chart) {
     if (chart.getSeriesMap().isEmpty()) {
       chart.setTitle(chart.getTitle() + " (not measured)");
-      chart
-          .addSeries("none", List.of("none"), List.of(0.0))
-          .setFillColor(java.awt.Color.LIGHT_GRAY);
+      chart.addSeries("none", List.of("none"), List.of(0.0)).setFillColor(Color.LIGHT_GRAY);
       chart.getStyler().setLegendVisible(false);
     }
     return chart;
@@ -110,6 +207,7 @@ final class Charts {
             "Two JVMs: round trip, json, median of rounds (lower is better)",
             "",
             "microseconds (log scale)");
+    chart.getStyler().setDecimalPattern("0.0");
     List<Point> points = twoJvm.points("ROUND_TRIP");
     if (!points.isEmpty()) {
       Point point = points.get(0);
@@ -132,7 +230,7 @@ final class Charts {
     return empty(chart);
   }
 
-  private CategoryChart twoJvmRatios(String baseline, String title) {
+  private CategoryChart twoJvmRatios(String baseline, String title, Goal goal) {
     CategoryChart chart = chart(title, "", "× " + Palette.of(baseline).label() + " (log scale)");
     List<Point> points = new ArrayList<>();
     points.addAll(twoJvm.points("ECHO"));
@@ -162,6 +260,7 @@ final class Charts {
     }
     // ratios to raw span orders of magnitude, and ratios around 1 read the same either way up
     logScale(chart, 0.1);
+    goal(chart, goal, points);
     return empty(chart);
   }
 
@@ -169,6 +268,7 @@ final class Charts {
     CategoryChart chart =
         chart(
             "One JVM (JMH): round trip p50 (lower is better)", "codec", "microseconds (log scale)");
+    chart.getStyler().setDecimalPattern("0.0");
     Set<String> codecs = new LinkedHashSet<>();
     for (Result r : oneJvm.of("TetherLatency.roundTrip")) {
       codecs.add(r.param("codec"));

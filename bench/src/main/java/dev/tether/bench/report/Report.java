@@ -107,11 +107,12 @@ public final class Report {
     }
     new OneJvmSection(oneJvm, md).write();
     Files.writeString(out.resolve("summary.md"), md.toString());
-    List<Chart<?, ?>> charts = new ArrayList<>(new Charts(oneJvm, twoJvm).panels());
+    Charts panels = new Charts(oneJvm, twoJvm);
+    List<Chart<?, ?>> charts = new ArrayList<>(panels.panels());
     BitmapEncoder.saveBitmap(
         charts,
-        charts.size() / 2,
-        2,
+        charts.size() / panels.columns(),
+        panels.columns(),
         out.resolve("summary").toString(),
         BitmapEncoder.BitmapFormat.PNG);
   }
