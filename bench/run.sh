@@ -5,7 +5,8 @@
 #   --quick: fewer points, 2 rounds, warm-ups of at most 8 s: 10-15 minutes on a busy 2-core machine.
 #   default: every point, 4 rounds, warm-ups of at most 20 s: about 35 minutes on an idle 2-core
 #   machine (estimated), up to about 70 on a busy one.
-# Each two-JVM measurement warms up until its figure settles, so a busy machine takes longer.
+# Each two-JVM measurement warms up until its figure settles, so a busy machine takes longer, and
+# records each thread's CPU time over its measurement: the summary's CPU-per-message table.
 #   --compare DIR: also compares every two-JVM ratio with the run in DIR (its twojvm.json, which
 #   stays on the machine that ran it): do two runs of the same settings agree within ±15%?
 # Extra arguments after -- go to the two-JVM harness (dev.tether.bench.twojvm.TwoJvmRun), e.g.
@@ -48,14 +49,14 @@ started=$(date +%s)
 # little; the summary's allocation table comes from it.
 common=(-prof gc -rf json)
 if $quick; then
-  twojvm_args=(--quick --echo-codecs json --one-way-codecs bytes,json)
+  twojvm_args=(--quick --echo-codecs json --one-way-codecs bytes,json --thread-stats)
   codec_args=(-f 1 -wi 1 -w 1s -i 2 -r 1s -p message=small)
   transport_args=(-f 1 -wi 1 -w 1s -i 2 -r 1s -p codec=bytes,json -p connections=1 -p size=64
     -p handlers=default,loop -p session=plain,resumable)
   tls_args=(-f 1 -wi 1 -w 1s -i 2 -r 1s -p size=64,1024)
   echo "quick run: about 10 minutes on 2 cores, longer when the machine is busy"
 else
-  twojvm_args=()
+  twojvm_args=(--thread-stats)
   codec_args=(-f 1 -wi 2 -w 1s -i 2 -r 1s)
   # the codecs of the two-JVM run; cbor and kryo are measured by the codec benchmarks
   transport_args=(-f 1 -wi 3 -w 1s -i 4 -r 1s -p codec=bytes,json,fury -p connections=1,4

@@ -21,7 +21,9 @@ final class TwoJvmResults {
   /**
    * One measurement.
    *
-   * @param metrics p50, p90, p99, p999 (µs) for latency workloads; rate (messages/s) otherwise
+   * @param metrics p50, p90, p99, p999 (µs) for latency workloads; rate (messages/s) otherwise;
+   *     with thread statistics also {@code cpu.server.<threads>} and {@code cpu.client.<threads>},
+   *     the CPU time (ns) a group of threads spent per message ({@link #threadGroup})
    * @param failure why the measurement does not count, or null
    * @param warmupMillis how long the warm-up took
    * @param settled false if the warm-up ended at its maximum, the figure still improving
@@ -86,6 +88,8 @@ final class TwoJvmResults {
         JsonNode side = workload.equals("ONE_WAY") ? s.path("server") : s.path("client");
         metrics.put("rate", side.path("perSecond").asDouble(Double.NaN));
       }
+      cpuPerMessage(s.path("server").path("threadStats"), "cpu.server.", metrics);
+      cpuPerMessage(s.path("client").path("threadStats"), "cpu.client.", metrics);
       JsonNode failure = s.get("failure");
       samples.add(
           new Sample(
@@ -97,6 +101,96 @@ final class TwoJvmResults {
               s.path("client").path("settled").asBoolean(true)));
     }
     return new TwoJvmResults(root.path("settings"), samples);
+  }
+
+  /**
+   * Adds the CPU time each group of a side's threads spent per message during the measurement, in
+   * nanoseconds, as {@code prefix + group}.
+   */
+  private static void cpuPerMessage(JsonNode stats, String prefix, Map<String, Double> metrics) {
+    double messages = stats.path("messages").asDouble(0);
+    if (messages <= 0) {
+      return;
+    }
+    Map<String, Double> millis = new LinkedHashMap<>();
+    for (JsonNode t : stats.path("threads")) {
+      String group = threadGroup(t.path("name").asString(""));
+      if (group != null) {
+        millis.merge(group, t.path("cpuMillis").asDouble(0), Double::sum);
+      }
+    }
+    millis.forEach((group, ms) -> metrics.put(prefix + group, ms * 1e6 / messages));
+  }
+
+  /**
+   * The group a thread's CPU time is counted in, by its name as Linux keeps it (15 characters): its
+   * name without the number that tells threads of a kind apart ({@code tether-loop-3} is a {@code
+   * tether-loop}), {@code GC} for the collector's threads, {@code main} for {@code java}; null for
+   * the JIT's and the harness's own threads, which do no work per message.
+   */
+  static String threadGroup(String name) {
+    if (name.startsWith("C1 Compiler")
+        || name.startsWith("C2 Compiler")
+        || name.equals("server-meter")
+        || name.startsWith("VM ")
+        || name.equals("Signal Dispatch")
+        || name.equals("Reference Handl")
+        || name.equals("Finalizer")
+        || name.equals("Common-Cleaner")
+        || name.equals("Attach Listener")) {
+      return null;
+    }
+    if (name.startsWith("GC Thread") || name.startsWith("G1 ")) {
+      return "GC";
+    }
+    if (name.equals("java")) {
+      return "main";
+    }
+    if (name.startsWith("multiThreadIoEv") || name.startsWith("nioEventLoopGro")) {
+      return "netty-loop";
+    }
+    String group = name.replaceAll("[-#]?[0-9]*$", "").replaceAll("-$", "");
+    return group.isEmpty() ? name : group;
+  }
+
+  /**
+   * Returns the thread groups with CPU time per message at {@code key} on {@code side} (server or
+   * client), the busiest first by their median over rounds.
+   */
+  List<String> cpuGroups(Key key, String side) {
+    String prefix = "cpu." + side + ".";
+    Set<String> groups = new LinkedHashSet<>();
+    for (Sample s : samples) {
+      if (s.key().equals(key) && s.failure() == null) {
+        for (String metric : s.metrics().keySet()) {
+          if (metric.startsWith(prefix)) {
+            groups.add(metric.substring(prefix.length()));
+          }
+        }
+      }
+    }
+    List<String> sorted = new ArrayList<>(groups);
+    sorted.sort(
+        java.util.Comparator.comparingDouble((String g) -> -cpu(key, side, g).median())
+            .thenComparing(g -> g));
+    return sorted;
+  }
+
+  /**
+   * Returns the spread over rounds of the CPU time per message of {@code group} on {@code side}; a
+   * round whose sample has thread statistics but not this group counts 0 (it was idle).
+   */
+  Spread cpu(Key key, String side, String group) {
+    String prefix = "cpu." + side + ".";
+    List<Double> values = new ArrayList<>();
+    for (Sample s : samples) {
+      if (s.key().equals(key)
+          && s.failure() == null
+          && s.metrics().keySet().stream().anyMatch(m -> m.startsWith(prefix))) {
+        values.add(s.metrics().getOrDefault(prefix + group, 0.0));
+      }
+    }
+    return Spread.of(values);
   }
 
   boolean isEmpty() {

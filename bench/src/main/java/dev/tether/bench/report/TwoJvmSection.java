@@ -85,6 +85,7 @@ final class TwoJvmSection {
             + " messages a call, which waits while its queue is full; Netty writes 256 messages"
             + " per flush on its loop while the channel is writable; raw writes 1000 pre-encoded"
             + " frames per system call). `bytes` is the transport alone.");
+    cpuPerMessage();
     repeatability(rounds);
     comparison();
     unsettled();
@@ -185,6 +186,78 @@ final class TwoJvmSection {
       }
     }
     md.append('\n');
+  }
+
+  /**
+   * Where each contender's CPU time goes, per message, in the throughput measurements that recorded
+   * thread statistics: what tells why a ratio is what it is.
+   */
+  private void cpuPerMessage() {
+    List<String> rows = new ArrayList<>();
+    for (String workload : List.of("ONE_WAY", "ECHO")) {
+      Set<Integer> rawShown = new HashSet<>();
+      for (Point point : results.points(workload)) {
+        List<String> contenders = new ArrayList<>(TETHERS);
+        contenders.add("NETTY");
+        if (rawShown.add(point.connections())) {
+          contenders.add("RAW");
+        }
+        for (String c : contenders) {
+          Key key = point.of(c);
+          String server = cpuCell(key, "server");
+          String client = cpuCell(key, "client");
+          if (server.equals("–") && client.equals("–")) {
+            continue;
+          }
+          rows.add(
+              String.format(
+                  Locale.ROOT,
+                  "| %s | %s | %d | %s | %s | %s |%n",
+                  workload.equals("ECHO") ? "echo" : "one-way",
+                  c.equals("RAW") ? "–" : point.codec(),
+                  point.connections(),
+                  Palette.of(c).label(),
+                  server,
+                  client));
+        }
+      }
+    }
+    if (rows.isEmpty()) {
+      return;
+    }
+    md.append("### Two JVMs: CPU per message, by thread\n\n")
+        .append("Nanoseconds of CPU time (user and system, from `/proc`, in 10 ms ticks) that")
+        .append(" each kind of thread spent per message during the measurement, median over the")
+        .append(" rounds, the busiest first and the total after `=`; threads of a kind are added")
+        .append(" up (`tether-loop` is every event loop), `GC` is the collector's, the JIT's are")
+        .append(" left out. The server's figures are per message received; the client's per")
+        .append(" message sent (one-way) or echoed. A thread at 100% of a core bounds the rate at")
+        .append(" 10⁹ ÷ its figure.\n\n")
+        .append("| workload | codec | conns | contender | server ns/msg | client ns/msg |\n")
+        .append("|---|---|---:|---|---|---|\n");
+    rows.forEach(md::append);
+    md.append('\n');
+  }
+
+  /** The thread groups of one side as {@code tether-loop 48, GC 1.2 = 49}; a dash if none. */
+  private String cpuCell(Key key, String side) {
+    if (!results.has(key)) {
+      return "–";
+    }
+    List<String> parts = new ArrayList<>();
+    double total = 0;
+    for (String group : results.cpuGroups(key, side)) {
+      double ns = results.cpu(key, side, group).median();
+      total += ns;
+      if (ns >= 0.5) {
+        parts.add(group + " " + nanos(ns));
+      }
+    }
+    return parts.isEmpty() ? "–" : String.join(", ", parts) + " = " + nanos(total);
+  }
+
+  private static String nanos(double ns) {
+    return String.format(Locale.ROOT, ns < 10 ? "%.1f" : "%.0f", ns);
   }
 
   /** Formats a per-round ratio and records whether it stayed within the target. */

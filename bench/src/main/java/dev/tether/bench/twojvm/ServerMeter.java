@@ -19,7 +19,7 @@ import java.util.concurrent.locks.LockSupport;
  */
 final class ServerMeter {
   private static final long SAMPLE_MILLIS = 100;
-  private static final long THREAD_SAMPLE_MILLIS = 500;
+  private static final long THREAD_SAMPLE_MILLIS = 100;
 
   private record Count(long nanos, long received) {}
 
@@ -88,29 +88,29 @@ final class ServerMeter {
   }
 
   /**
-   * Returns what the server's threads did between the thread samples nearest to {@code fromNanos}
-   * and {@code toNanos}, with the messages received meanwhile; empty without thread statistics.
+   * Returns what the server's threads did between the first thread sample at or after {@code
+   * fromNanos} and the last at or before {@code toNanos}, with the messages received meanwhile;
+   * empty without thread statistics. Samples inside the measurement time, not the nearest ones: a
+   * thread that ends as the load generator disconnects (raw's reader) is in both.
    */
   synchronized Map<String, Object> threads(long fromNanos, long toNanos) {
     Map<String, Object> out = new LinkedHashMap<>();
-    Threads from = nearest(fromNanos);
-    Threads to = nearest(toNanos);
-    if (from == null || to == null || from == to) {
+    Threads from = null;
+    Threads to = null;
+    for (Threads t : threads) {
+      if (from == null && t.nanos() - fromNanos >= 0) {
+        from = t;
+      }
+      if (t.nanos() - toNanos <= 0) {
+        to = t;
+      }
+    }
+    if (from == null || to == null || to.nanos() - from.nanos() <= 0) {
       return out;
     }
     out.put("messages", Math.round(receivedAt(to.nanos()) - receivedAt(from.nanos())));
     out.put("threads", to.stats().since(from.stats()));
     return out;
-  }
-
-  private Threads nearest(long nanos) {
-    Threads best = null;
-    for (Threads t : threads) {
-      if (best == null || Math.abs(t.nanos() - nanos) < Math.abs(best.nanos() - nanos)) {
-        best = t;
-      }
-    }
-    return best;
   }
 
   /** Stops sampling, after one last sample. */

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.tether.bench.report.Report;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
@@ -114,5 +115,53 @@ class TwoJvmSmokeTest {
         .contains("| – | 2 | raw |")
         .doesNotContain("failed measurements");
     assertThat(out.resolve("summary.png")).isNotEmptyFile();
+  }
+
+  @Test
+  void threadStatisticsCoverEveryServerThreadOfTheMeasurementAndTheReportShowsCpuPerMessage()
+      throws Exception {
+    Path json = dir.resolve("twojvm.json");
+    int failures =
+        TwoJvmRun.run(
+            "--out",
+            json.toString(),
+            "--rounds",
+            "1",
+            "--warmup-ms",
+            "100",
+            "--max-warmup-ms",
+            "100",
+            "--measure-ms",
+            "600",
+            "--workloads",
+            "one-way",
+            "--one-way-codecs",
+            "bytes",
+            "--connections",
+            "1",
+            "--contenders",
+            "tether,raw",
+            "--thread-stats");
+
+    assertThat(failures).isZero();
+    Map<String, Set<String>> serverThreads = new HashMap<>();
+    for (JsonNode sample : Json.mapper().readTree(json.toFile()).path("samples")) {
+      Set<String> names = new HashSet<>();
+      for (JsonNode t : sample.path("server").path("threadStats").path("threads")) {
+        names.add(t.path("name").asString());
+      }
+      serverThreads.put(sample.path("contender").asString(), names);
+    }
+    // raw's reader ends as the load generator disconnects, just after the measurement: the
+    // statistics are taken inside the measurement time, where it lived
+    assertThat(serverThreads.get("RAW")).contains("raw-server-0");
+    assertThat(serverThreads.get("TETHER")).anyMatch(name -> name.startsWith("tether-loop-"));
+
+    Path out = dir.resolve("report");
+    Report.main(new String[] {out.toString(), "test machine", json.toString()});
+    assertThat(Files.readString(out.resolve("summary.md")))
+        .contains("### Two JVMs: CPU per message, by thread")
+        .contains("| one-way | bytes | 1 | Tether | tether-loop ")
+        .contains("| one-way | – | 1 | raw | raw-server ");
   }
 }
