@@ -108,7 +108,7 @@ final class Charts {
     chart.getStyler().setLabelsFont(new Font(Font.SANS_SERIF, Font.PLAIN, 10));
     chart.getStyler().setLabelsFontColorAutomaticEnabled(false);
     chart.getStyler().setLabelsFontColor(Color.DARK_GRAY);
-    chart.getStyler().setDecimalPattern("0.0###");
+    chart.getStyler().setDecimalPattern("0.0##");
     return chart;
   }
 
@@ -191,6 +191,17 @@ final class Charts {
     return log;
   }
 
+  /** Gives bars a fourth decimal if one is below 0.01, so that it does not read 0.0. */
+  private static void smallRatioLabels(CategoryChart chart) {
+    boolean small =
+        chart.getSeriesMap().values().stream()
+            .flatMap(series -> series.getYData().stream())
+            .anyMatch(v -> v.doubleValue() > 0 && v.doubleValue() < 0.01);
+    if (small) {
+      chart.getStyler().setDecimalPattern("0.0###");
+    }
+  }
+
   /** XChart cannot draw a chart without series: an empty panel says what is missing. */
   private static CategoryChart empty(CategoryChart chart) {
     if (chart.getSeriesMap().isEmpty()) {
@@ -260,6 +271,7 @@ final class Charts {
     }
     // ratios to raw span orders of magnitude, and ratios around 1 read the same either way up
     logScale(chart, 0.1);
+    smallRatioLabels(chart);
     goal(chart, goal, points);
     return empty(chart);
   }
@@ -343,6 +355,7 @@ final class Charts {
     }
     // ratios to raw span orders of magnitude, and ratios around 1 read the same either way up
     logScale(chart, 0.1);
+    smallRatioLabels(chart);
     return empty(chart);
   }
 
