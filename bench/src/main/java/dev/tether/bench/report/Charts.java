@@ -12,6 +12,7 @@ import java.util.Locale;
 import java.util.Set;
 import java.util.function.Function;
 import java.util.function.Predicate;
+import java.util.stream.DoubleStream;
 import org.knowm.xchart.AnnotationLine;
 import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.CategoryChartBuilder;
@@ -124,12 +125,7 @@ final class Charts {
       return;
     }
     double goal = target.ratio();
-    double largest =
-        chart.getSeriesMap().values().stream()
-            .flatMap(series -> series.getYData().stream())
-            .mapToDouble(Number::doubleValue)
-            .max()
-            .orElse(0);
+    double largest = bars(chart).max().orElse(0);
     if (largest < goal * 1.2) {
       chart.getStyler().setYAxisMax(goal * 1.5);
     }
@@ -173,12 +169,7 @@ final class Charts {
    * above 0 (bars start at 0, which a log axis cannot show); returns whether it did.
    */
   private static boolean logScale(CategoryChart chart, double highestStart) {
-    double smallest =
-        chart.getSeriesMap().values().stream()
-            .flatMap(series -> series.getYData().stream())
-            .mapToDouble(Number::doubleValue)
-            .min()
-            .orElse(0);
+    double smallest = bars(chart).min().orElse(0);
     boolean log = smallest > 0;
     chart.getStyler().setYAxisLogarithmic(log);
     if (log) {
@@ -191,12 +182,16 @@ final class Charts {
     return log;
   }
 
+  /** The values of every bar of every series. */
+  private static DoubleStream bars(CategoryChart chart) {
+    return chart.getSeriesMap().values().stream()
+        .flatMap(series -> series.getYData().stream())
+        .mapToDouble(Number::doubleValue);
+  }
+
   /** Gives bars a fourth decimal if one is below 0.01, so that it does not read 0.0. */
   private static void smallRatioLabels(CategoryChart chart) {
-    boolean small =
-        chart.getSeriesMap().values().stream()
-            .flatMap(series -> series.getYData().stream())
-            .anyMatch(v -> v.doubleValue() > 0 && v.doubleValue() < 0.01);
+    boolean small = bars(chart).anyMatch(v -> v > 0 && v < 0.01);
     if (small) {
       chart.getStyler().setDecimalPattern("0.0###");
     }

@@ -94,14 +94,7 @@ class ChartsTest {
         samples.add(sample);
       }
     }
-    Map<String, Object> root = new LinkedHashMap<>();
-    root.put("kind", "two-jvm");
-    root.put(
-        "settings",
-        Map.of("rounds", 2, "warmupMillis", 100, "maxWarmupMillis", 100, "measureMillis", 100));
-    root.put("samples", samples);
-    JsonMapper mapper = JsonMapper.builder().build();
-    JsonNode node = mapper.valueToTree(root);
+    JsonNode node = JsonMapper.builder().build().valueToTree(TwoJvmJson.root(samples));
     return TwoJvmResults.read(node);
   }
 }

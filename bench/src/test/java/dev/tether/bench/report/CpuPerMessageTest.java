@@ -10,7 +10,6 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * With thread statistics, the summary says how many nanoseconds of CPU each kind of thread spent
@@ -38,15 +37,7 @@ class CpuPerMessageTest {
     // two rounds: the server's two loops spent 300+200 ms, then 600 ms, on 10M messages
     samples.add(sample(0, List.of(thread("tether-loop-1", 300), thread("tether-loop-2", 200))));
     samples.add(sample(1, List.of(thread("tether-loop-1", 600), thread("C2 CompilerThre", 900))));
-    Map<String, Object> root = new LinkedHashMap<>();
-    root.put("kind", "two-jvm");
-    root.put(
-        "settings",
-        Map.of("rounds", 2, "warmupMillis", 100, "maxWarmupMillis", 100, "measureMillis", 100));
-    root.put("samples", samples);
-    Path file = dir.resolve("run").resolve("twojvm.json");
-    Files.createDirectories(file.getParent());
-    JsonMapper.builder().build().writeValue(file.toFile(), root);
+    Path file = TwoJvmJson.write(dir.resolve("run").resolve("twojvm.json"), samples);
 
     Path out = dir.resolve("report");
     Report.main(new String[] {out.toString(), "test machine", file.toString()});

@@ -10,7 +10,6 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Given an earlier run's two-JVM file besides this run's, the summary compares each ratio's median
@@ -59,16 +58,7 @@ class ReportComparisonTest {
       samples.add(sample(round, "NETTY", "json", netty));
       samples.add(sample(round, "RAW", "none", raw));
     }
-    Map<String, Object> root = new LinkedHashMap<>();
-    root.put("kind", "two-jvm");
-    root.put(
-        "settings",
-        Map.of("rounds", 2, "warmupMillis", 100, "maxWarmupMillis", 100, "measureMillis", 100));
-    root.put("samples", samples);
-    Path file = dir.resolve(run).resolve("twojvm.json");
-    Files.createDirectories(file.getParent());
-    JsonMapper.builder().build().writeValue(file.toFile(), root);
-    return file;
+    return TwoJvmJson.write(dir.resolve(run).resolve("twojvm.json"), samples);
   }
 
   private static Map<String, Object> sample(
