@@ -1,6 +1,7 @@
 package dev.tether.bench.report;
 
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -171,7 +172,7 @@ final class TwoJvmResults {
     }
     List<String> sorted = new ArrayList<>(groups);
     sorted.sort(
-        java.util.Comparator.comparingDouble((String g) -> -cpu(key, side, g).median())
+        Comparator.comparingDouble((String g) -> -cpu(key, side, g).median())
             .thenComparing(g -> g));
     return sorted;
   }

@@ -212,7 +212,7 @@ final class TwoJvmSection {
           rows.add(
               String.format(
                   Locale.ROOT,
-                  "| %s | %s | %d | %s | %s | %s |%n",
+                  "| %s | %s | %d | %s | %s | %s |\n",
                   workload.equals("ECHO") ? "echo" : "one-way",
                   c.equals("RAW") ? "–" : point.codec(),
                   point.connections(),
