@@ -7,6 +7,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import tools.jackson.databind.JsonNode;
 
 /**
  * The two-JVM part of {@code summary.md}: round trips, pipelined echo and one-way throughput, each
@@ -69,6 +70,7 @@ final class TwoJvmSection {
         .append(" carries a per-connection sequence number that the receiver checks, and the")
         .append(" server's count must equal what the load generator sent, or the measurement is")
         .append(" marked failed instead of reported.\n\n");
+    systemCalls();
     latency();
     throughput(
         "ECHO",
@@ -90,6 +92,28 @@ final class TwoJvmSection {
     comparison();
     unsettled();
     failures();
+  }
+
+  /** What a system call cost on the machine, if the harness measured it before the run. */
+  private void systemCalls() {
+    JsonNode calls = results.settings().path("systemCalls");
+    if (!calls.has("selectNowNanos")) {
+      return;
+    }
+    md.append(
+        String.format(
+            Locale.ROOT,
+            "A system call took, measured from Java before the run: %s µs for a look at a selector"
+                + " that finds nothing, %s µs for a read of an empty socket, %s µs for a 1-byte"
+                + " write. The fewer messages each one carries (round trips, pipelined echo), the"
+                + " more the figures move with it from machine to machine.\n\n",
+            micros(calls.path("selectNowNanos")),
+            micros(calls.path("emptyReadNanos")),
+            micros(calls.path("oneByteWriteNanos"))));
+  }
+
+  private static String micros(JsonNode nanos) {
+    return String.format(Locale.ROOT, "%.2f", nanos.asDouble(Double.NaN) / 1e3);
   }
 
   private void latency() {

@@ -52,6 +52,9 @@ public final class TwoJvmRun {
   private final List<Point> points;
   private final List<Map<String, Object>> samples = new ArrayList<>();
 
+  /** What a system call cost on this machine before the run ({@link SystemCallCost}). */
+  private Map<String, Object> systemCalls = Map.of();
+
   private TwoJvmRun(Options options) {
     boolean quick = options.flag("quick");
     this.out = Path.of(options.require("out")).toAbsolutePath();
@@ -102,6 +105,8 @@ public final class TwoJvmRun {
 
   private int run() throws IOException, InterruptedException {
     Files.createDirectories(logs);
+    systemCalls = SystemCallCost.measure();
+    System.out.println("system calls here, ns: " + systemCalls);
     int perRound = points.stream().mapToInt(p -> p.contenders().size()).sum();
     int total = perRound * rounds;
     System.out.printf(
@@ -258,6 +263,7 @@ public final class TwoJvmRun {
     settings.put("payloadBytes", Sequenced.PAYLOAD_BYTES);
     settings.put("jvmArgs", String.join(" ", jvmArgs));
     settings.put("java", System.getProperty("java.vm.name") + " " + Runtime.version());
+    settings.put("systemCalls", systemCalls);
     root.put("settings", settings);
     root.put("samples", samples);
     Path tmp = out.resolveSibling(out.getFileName() + ".tmp");

@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
@@ -101,6 +102,11 @@ class TwoJvmSmokeTest {
     assertThat(failures).isZero();
     assertThat(measured)
         .containsExactlyInAnyOrder("TETHER", "TETHER_POOL", "TETHER_LOOP", "NETTY", "RAW");
+    // what a system call costs here, which moves every figure with small batches, is on record
+    JsonNode calls = root.path("settings").path("systemCalls");
+    for (String call : List.of("selectNowNanos", "emptyReadNanos", "oneByteWriteNanos")) {
+      assertThat(calls.path(call).asLong()).as(call).isPositive();
+    }
 
     Path out = dir.resolve("report");
     Report.main(new String[] {out.toString(), "test machine", json.toString()});
@@ -113,6 +119,7 @@ class TwoJvmSmokeTest {
         .contains("| bytes | 2 | Tether, handlers on loop |")
         .contains("| bytes | 2 | Netty |")
         .contains("| – | 2 | raw |")
+        .contains("A system call took, measured from Java before the run: ")
         .doesNotContain("failed measurements");
     assertThat(out.resolve("summary.png")).isNotEmptyFile();
   }
