@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
@@ -224,17 +225,21 @@ class OutboundBoundTest {
     RawPeer flooder = track(RawPeer.connect(server.address(), 8192));
     flooder.handshake(RawPeer.Hello.forTypes(TestTypes.TYPES).codecs("test"));
     byte[] echo = RawPeer.frame(RawPeer.DATA, RawPeer.concat(RawPeer.varint(1), msg("x", 1)));
+    AtomicInteger written = new AtomicInteger();
+    AtomicReference<IOException> writeFailed = new AtomicReference<>();
     Thread writer =
         new Thread(
             () -> {
               try {
                 for (int i = 0; i < 2_000_000; i++) {
                   flooder.write(echo);
+                  written.lazySet(i + 1);
                 }
               } catch (IOException e) {
-                // closed by the test
+                writeFailed.set(e); // closed by the test, unless the failure below says otherwise
               }
-            });
+            },
+            "flooder-writer");
     writer.setDaemon(true);
     writer.start();
     await().atMost(Duration.ofSeconds(20)).until(() -> server.connections().size() == 1);
@@ -244,10 +249,27 @@ class OutboundBoundTest {
           .atMost(Duration.ofSeconds(20))
           .until(() -> flooded.metrics().queuedOutboundBytes() >= BOUND);
     } catch (ConditionTimeoutException e) {
-      // seen once (a fresh-clone verify at 7c15ca1): say where the server's loop was
+      // seen twice (fresh-clone verifies at 7c15ca1 and 7e330cb), both times with the server's
+      // loop idle, nothing queued either way and every echo written: say whether the connection
+      // was still open and where the flooder's writer was, which tells a server that stopped
+      // reading from a writer that stopped writing
+      StringBuilder writerStack = new StringBuilder();
+      for (StackTraceElement frame : writer.getStackTrace()) {
+        writerStack.append("\n\tat ").append(frame);
+      }
       throw new AssertionError(
           "the flooded connection's queue never reached its bound: "
               + flooded.metrics()
+              + "; open "
+              + flooded.isOpen()
+              + ", closed with "
+              + flooded.onClose().toCompletableFuture().getNow(null)
+              + "; the flooder wrote "
+              + written.get()
+              + " frames, its writer "
+              + writer.getState()
+              + (writeFailed.get() == null ? "" : " after " + writeFailed.get())
+              + writerStack
               + "; the loops then:"
               + LoopStacks.describe(),
           e);
