@@ -1,7 +1,6 @@
 package dev.tether.bench.report;
 
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -155,10 +154,10 @@ final class TwoJvmResults {
   }
 
   /**
-   * Returns the thread groups with CPU time per message at {@code key} on {@code side} (server or
-   * client), the busiest first by their median over rounds.
+   * Returns each thread group's median over rounds of its CPU time per message at {@code key} on
+   * {@code side} (server or client), the busiest first.
    */
-  List<String> cpuGroups(Key key, String side) {
+  Map<String, Double> cpuMedians(Key key, String side) {
     String prefix = "cpu." + side + ".";
     Set<String> groups = new LinkedHashSet<>();
     for (Sample s : samples) {
@@ -170,18 +169,22 @@ final class TwoJvmResults {
         }
       }
     }
-    List<String> sorted = new ArrayList<>(groups);
-    sorted.sort(
-        Comparator.comparingDouble((String g) -> -cpu(key, side, g).median())
-            .thenComparing(g -> g));
-    return sorted;
+    Map<String, Double> medians = new LinkedHashMap<>();
+    groups.stream()
+        .map(g -> Map.entry(g, cpu(key, side, g).median()))
+        .sorted(
+            Map.Entry.<String, Double>comparingByValue()
+                .reversed()
+                .thenComparing(Map.Entry.comparingByKey()))
+        .forEach(e -> medians.put(e.getKey(), e.getValue()));
+    return medians;
   }
 
   /**
    * Returns the spread over rounds of the CPU time per message of {@code group} on {@code side}; a
    * round whose sample has thread statistics but not this group counts 0 (it was idle).
    */
-  Spread cpu(Key key, String side, String group) {
+  private Spread cpu(Key key, String side, String group) {
     String prefix = "cpu." + side + ".";
     List<Double> values = new ArrayList<>();
     for (Sample s : samples) {

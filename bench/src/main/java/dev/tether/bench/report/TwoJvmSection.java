@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import tools.jackson.databind.JsonNode;
 
@@ -270,11 +271,11 @@ final class TwoJvmSection {
     }
     List<String> parts = new ArrayList<>();
     double total = 0;
-    for (String group : results.cpuGroups(key, side)) {
-      double ns = results.cpu(key, side, group).median();
+    for (Map.Entry<String, Double> group : results.cpuMedians(key, side).entrySet()) {
+      double ns = group.getValue();
       total += ns;
       if (ns >= 0.5) {
-        parts.add(group + " " + nanos(ns));
+        parts.add(group.getKey() + " " + nanos(ns));
       }
     }
     return parts.isEmpty() ? "–" : String.join(", ", parts) + " = " + nanos(total);

@@ -8,18 +8,17 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * Samples what the server received, every {@value #SAMPLE_MILLIS} ms, and with thread statistics
- * its threads every {@value #THREAD_SAMPLE_MILLIS} ms, so that afterwards the harness can ask what
- * arrived during the load generator's measurement time: the one-way rate is measured where it
- * counts, at the receiver. The load generator decides when its measurement starts (after an
- * adaptive warm-up) and reports it in {@link System#nanoTime()}, which on Linux is the system-wide
- * monotonic clock and so the same in both JVMs.
+ * Samples what the server received, and with thread statistics what its threads did, every {@value
+ * #SAMPLE_MILLIS} ms, so that afterwards the harness can ask what arrived during the load
+ * generator's measurement time: the one-way rate is measured where it counts, at the receiver. The
+ * load generator decides when its measurement starts (after an adaptive warm-up) and reports it in
+ * {@link System#nanoTime()}, which on Linux is the system-wide monotonic clock and so the same in
+ * both JVMs.
  *
  * <p>One daemon thread, asleep between samples. Thread safe.
  */
 final class ServerMeter {
   private static final long SAMPLE_MILLIS = 100;
-  private static final long THREAD_SAMPLE_MILLIS = 100;
 
   private record Count(long nanos, long received) {}
 
@@ -35,33 +34,27 @@ final class ServerMeter {
         new Thread(
             () -> {
               long next = System.nanoTime();
-              long nextThreads = next;
               while (running) {
-                long now = System.nanoTime();
-                synchronized (this) {
-                  counts.add(new Count(now, tally.received()));
-                  if (threadStats && now - nextThreads >= 0) {
-                    threads.add(new Threads(now, ThreadStats.snapshot()));
-                    nextThreads += TimeUnit.MILLISECONDS.toNanos(THREAD_SAMPLE_MILLIS);
-                  }
-                }
+                sample(tally, threadStats);
                 next += TimeUnit.MILLISECONDS.toNanos(SAMPLE_MILLIS);
                 LockSupport.parkNanos(next - System.nanoTime());
               }
-              synchronized (this) {
-                // the last sample, so that the samples cover the load generator's measurement; one
-                // time for both, since a thread sample later than the last count has no message
-                // count to go with it
-                long now = System.nanoTime();
-                counts.add(new Count(now, tally.received()));
-                if (threadStats) {
-                  threads.add(new Threads(now, ThreadStats.snapshot()));
-                }
-              }
+              sample(tally, threadStats); // the last, so that the samples cover the measurement
             },
             "server-meter");
     sampler.setDaemon(true);
     sampler.start();
+  }
+
+  /**
+   * Records the count, and the threads' statistics with the same time, so that they go together.
+   */
+  private synchronized void sample(Tally tally, boolean threadStats) {
+    long now = System.nanoTime();
+    counts.add(new Count(now, tally.received()));
+    if (threadStats) {
+      threads.add(new Threads(now, ThreadStats.snapshot()));
+    }
   }
 
   /**
