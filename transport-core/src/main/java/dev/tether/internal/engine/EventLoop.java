@@ -528,10 +528,17 @@ public final class EventLoop implements Runnable {
    * timer's deadline): a loop that has just served I/O usually gets more within microseconds, and
    * finding it awake saves the peer's data a scheduler wake-up, which on a virtual machine costs
    * more than the wait. Returns true if it served I/O or found tasks or timers to run.
+   *
+   * <p>It yields the processor after every look. The thread it keeps waiting otherwise is often the
+   * one it polls for: on a machine with few cores the peer's loop or the caller waiting for a
+   * response, woken onto this core. Measured with two JVMs on a 2-core virtual machine, round trip
+   * p50 (raw blocking sockets 29-33 µs): 53-54 µs when it yielded only after 16 looks (each a 1.3
+   * µs system call there), 31-44 µs (mostly 31-32) yielding after each, 41-47 µs never polling; on
+   * 16 cores the round trip is the same either way.
    */
   private boolean pollBriefly(long now, long next) throws IOException {
     long deadline = now + pollNanos;
-    for (int i = 0; ; i++) {
+    while (true) {
       if (look(-1) > 0) {
         return true; // servedIo stays true
       }
@@ -543,11 +550,7 @@ public final class EventLoop implements Runnable {
         servedIo = false;
         return false;
       }
-      if (i < 16) {
-        Thread.onSpinWait();
-      } else {
-        Thread.yield(); // a thread this one keeps from running may be the one it waits for
-      }
+      Thread.yield();
     }
   }
 
