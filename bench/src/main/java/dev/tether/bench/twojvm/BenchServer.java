@@ -14,7 +14,7 @@ import java.util.Map;
  * <json>} (received, out of sequence, the rate it received at during that time) and exits.
  *
  * <p>Usage: {@code BenchServer --contender tether|tether-pool|tether-loop|netty|raw --codec json
- * --workload round-trip|request|echo|one-way [--thread-stats]}.
+ * --workload round-trip|request|echo|one-way}.
  */
 public final class BenchServer {
   private BenchServer() {}
@@ -25,7 +25,7 @@ public final class BenchServer {
     Workload workload = Workload.parse(options.require("workload"));
     String codec = options.get("codec", "json");
     ServerEnd server = ServerEnd.start(contender, codec, workload.echoes());
-    ServerMeter meter = new ServerMeter(server.tally(), options.flag("thread-stats"));
+    ServerMeter meter = new ServerMeter(server.tally());
     System.out.println("LISTENING " + server.address().getPort());
     System.out.flush();
     BufferedReader in =
@@ -69,10 +69,6 @@ public final class BenchServer {
       result.put("firstError", tally.firstError());
     }
     result.put("perSecond", meter.perSecond(fromNanos, toNanos));
-    Map<String, Object> threads = meter.threads(fromNanos, toNanos);
-    if (!threads.isEmpty()) {
-      result.put("threadStats", threads);
-    }
     return result;
   }
 }

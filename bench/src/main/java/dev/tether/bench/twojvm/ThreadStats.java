@@ -40,12 +40,17 @@ final class ThreadStats {
    */
   static long compilerMillis(long pid) {
     long ticks = 0;
-    for (Thread t : snapshot(Path.of("/proc", Long.toString(pid), "task")).threads.values()) {
+    for (Thread t : snapshot(pid).threads.values()) {
       if (t.name().startsWith("C1 CompilerThre") || t.name().startsWith("C2 CompilerThre")) {
         ticks += t.cpuTicks();
       }
     }
     return Math.round(ticks * 1000 / TICKS_PER_SECOND);
+  }
+
+  /** Reads every thread of process {@code pid} now; empty if it cannot (not Linux, or it ended). */
+  static ThreadStats snapshot(long pid) {
+    return snapshot(Path.of("/proc", Long.toString(pid), "task"));
   }
 
   private static ThreadStats snapshot(Path tasks) {

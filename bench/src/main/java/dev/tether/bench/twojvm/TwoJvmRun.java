@@ -198,8 +198,7 @@ public final class TwoJvmRun {
                     List.of(
                         "--contender", contender.option(),
                         "--workload", point.workload().option(),
-                        "--codec", point.codecOf(contender),
-                        "--thread-stats", Boolean.toString(threadStats))),
+                        "--codec", point.codecOf(contender))),
                 log(stem, "server"));
         // both JVMs start at once, which saves most of a JVM start per measurement on 2 cores;
         // the load generator waits for the port before it connects
@@ -215,6 +214,11 @@ public final class TwoJvmRun {
         server.send(
             "EXPECT " + (sent == null ? 0 : sent) + " " + window.get(0) + " " + window.get(1));
         serverResult = Json.read(server.await("RESULT ", 40_000));
+        // what the server's threads did, read by the load generator
+        Object serverThreads = clientResult.remove("serverThreadStats");
+        if (serverThreads != null) {
+          serverResult.put("threadStats", serverThreads);
+        }
       }
       sample.put("client", clientResult);
       sample.put("server", serverResult);
