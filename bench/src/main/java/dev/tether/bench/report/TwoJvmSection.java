@@ -255,8 +255,9 @@ final class TwoJvmSection {
         .append(" each kind of thread spent per message during the measurement, median over the")
         .append(" rounds, the busiest first and the total after `=`; threads of a kind are added")
         .append(" up (`tether-loop` is every event loop), `GC` is the collector's, the JIT's are")
-        .append(" left out. The server's figures are per message received; the client's per")
-        .append(" message sent (one-way) or echoed. A thread at 100% of a core bounds the rate at")
+        .append(" left out. The load generator reads both JVMs' threads as its measurement opens")
+        .append(" and closes, and both ends' figures are per message it counted: sent (one-way),")
+        .append(" echoed or answered. A thread at 100% of a core bounds the rate at")
         .append(" 10⁹ ÷ its figure.\n\n")
         .append("| workload | codec | conns | contender | server ns/msg | client ns/msg |\n")
         .append("|---|---|---:|---|---|---|\n");
