@@ -80,20 +80,21 @@ final class OutboundBuffer {
    */
   private final SendMemory memory;
 
-  /** Made for the first large frame: a connection that never sends one pays for one field. */
-  private Charges charges;
+  /*
+   * What the large frames this buffer holds take of {@link #memory}. Lock held. Plain fields, not an
+   * object made for the first large frame: a C2-compiled changed() that had only seen that object
+   * present crashed a JDK 17.0.15 JVM (SIGSEGV, "implicit null exception ... to 0x0") on a
+   * connection that had never sent one.
+   */
 
-  /** What the large frames this buffer holds take of {@link #memory}. Lock held. */
-  private static final class Charges {
-    /** Of the frames in the ring. */
-    long ring;
+  /** Of the frames in the ring. */
+  private long largeInRing;
 
-    /** What the buffer has counted in {@link #memory}, senders' reservations included. */
-    long counted;
+  /** What the buffer has counted in {@link #memory}, senders' reservations included. */
+  private long largeCounted;
 
-    /** A large frame entered the ring since it was last empty: let it go once empty again. */
-    boolean shrinkWhenEmpty;
-  }
+  /** A large frame entered the ring since it was last empty: let it go once empty again. */
+  private boolean shrinkWhenEmpty;
 
   /** The frames queued, whole, oldest first. */
   private final ByteRing ring = new ByteRing();
@@ -302,9 +303,7 @@ final class OutboundBuffer {
           return BACK_PRESSURED;
         }
         waiting.add(frame, length, accepted);
-        if (SendMemory.charge(length) != 0 || reserved != 0) {
-          charges().counted += reserved;
-        }
+        largeCounted += reserved;
         changed();
         return ACCEPTED;
       }
@@ -582,9 +581,7 @@ final class OutboundBuffer {
     }
     replay.acknowledge(peerReceived);
     int replayedFrames = replay.frames();
-    if (replay.charged() != 0) {
-      charges().ring += replay.charged();
-    }
+    largeInRing += replay.charged();
     ring.prepend(replay.takeAll());
     queuedMessages += replayedFrames;
     sentSeq = peerReceived;
@@ -830,7 +827,7 @@ final class OutboundBuffer {
   private void put(byte[] frame, int offset, int length, int messages, long reserved) {
     if (discarded || length == 0) {
       if (reserved != 0) {
-        charges().counted += reserved; // given back at once
+        largeCounted += reserved; // given back at once
         changed();
       }
       return;
@@ -842,29 +839,17 @@ final class OutboundBuffer {
       messages = isMessage(frame[offset + Frames.HEADER_BYTES - 1]) ? 1 : 0;
       charge = SendMemory.charge(length);
     }
-    if (charge != 0 || reserved != 0) {
-      Charges c = charges();
-      c.ring += charge;
-      c.counted += reserved;
-      c.shrinkWhenEmpty |= charge != 0;
-    }
+    largeInRing += charge;
+    largeCounted += reserved;
+    shrinkWhenEmpty |= charge != 0;
     queuedMessages += messages;
     acceptedMessages += messages;
     ring.append(frame, offset, length);
     changed();
   }
 
-  private Charges charges() {
-    if (charges == null) {
-      charges = new Charges();
-    }
-    return charges;
-  }
-
   private void dropRingCharges() {
-    if (charges != null) {
-      charges.ring = 0;
-    }
+    largeInRing = 0;
   }
 
   /** The socket took {@code n} ring bytes: frames wholly written leave the ring. */
@@ -877,7 +862,7 @@ final class OutboundBuffer {
     int written = headWritten + n;
     int messages = 0;
     long charged = 0;
-    boolean anyLarge = charges != null && charges.ring != 0;
+    boolean anyLarge = largeInRing != 0;
     while (left > 0) {
       int length = Frames.HEADER_BYTES - 1 + Rings.readInt(r, at);
       if (written < length) {
@@ -898,13 +883,11 @@ final class OutboundBuffer {
     }
     queuedMessages -= messages;
     sentSeq += messages;
-    if (charged != 0) {
-      charges.ring -= charged;
-    }
+    largeInRing -= charged;
     ring.drop(ring.size() - left);
-    if (left == 0 && charges != null && charges.shrinkWhenEmpty) {
+    if (left == 0 && shrinkWhenEmpty) {
       ring.release(); // grown for large frames: not kept for the small ones
-      charges.shrinkWhenEmpty = false;
+      shrinkWhenEmpty = false;
     }
     headWritten = written;
     changed();
@@ -915,13 +898,10 @@ final class OutboundBuffer {
    * every change of what is queued, kept for replay or waiting. Writes them only when they change.
    */
   private void changed() {
-    Charges c = charges;
-    if (c != null) {
-      long charged = c.ring + waiting.charged() + (replay == null ? 0 : replay.charged());
-      if (charged != c.counted) {
-        memory.adjust(charged - c.counted);
-        c.counted = charged;
-      }
+    long charged = largeInRing + waiting.charged() + (replay == null ? 0 : replay.charged());
+    if (charged != largeCounted) {
+      memory.adjust(charged - largeCounted);
+      largeCounted = charged;
     }
     boolean empty = ring.size() == 0;
     if (empty != ringEmpty) {
