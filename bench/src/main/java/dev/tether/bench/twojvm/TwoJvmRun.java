@@ -29,15 +29,23 @@ import java.util.Map;
  * [--max-warmup-ms 20000] [--measure-ms 2000] [--window 64] [--connections 1,4] [--latency-codecs
  * json] [--echo-codecs json,fury] [--one-way-codecs bytes,json,fury] [--workloads
  * round-trip,request,echo,one-way] [--contenders tether,tether-pool,tether-loop,netty,raw]
- * [--jvm-args "-Xms1g -Xmx1g"] [--jvms 2] [--thread-stats] [--strict]}. {@code --jvms 1} runs each
- * server inside its load generator's JVM instead: the one-JVM control. {@code --thread-stats}
- * records per-thread CPU time and context switches over the measurement time ({@link ThreadStats}).
- * {@code --strict} exits with status 1 if a measurement failed.
+ * [--jvm-args "-Xms1g -Xmx1g -XX:+AlwaysPreTouch"] [--jvms 2] [--thread-stats] [--strict]}. {@code
+ * --jvms 1} runs each server inside its load generator's JVM instead: the one-JVM control. {@code
+ * --thread-stats} records per-thread CPU time and context switches over the measurement time
+ * ({@link ThreadStats}). {@code --strict} exits with status 1 if a measurement failed.
  */
 public final class TwoJvmRun {
-  /** Children get the same heap, so that no contender is measured with more or less of it. */
+  /**
+   * Children get the same heap, so that no contender is measured with more or less of it, touched
+   * at start: otherwise the first pass of the young generation through not yet touched pages costs
+   * a page fault per 4 KiB, and a contender that allocates (a received message is an object) runs
+   * slow until its young generation has filled once. On the 2-core VM the Tether one-way streams
+   * ran at ~2.8M messages a second for their first 3.5-5 s (the server's loop at 100% of a core, a
+   * third of it in the kernel's page-fault path), then at 17M; the warm-up could settle in that
+   * phase. Raw, which allocates nothing, did not show it.
+   */
   static final String DEFAULT_JVM_ARGS =
-      "-Xms1g -Xmx1g -Dorg.slf4j.simpleLogger.defaultLogLevel=warn";
+      "-Xms1g -Xmx1g -XX:+AlwaysPreTouch -Dorg.slf4j.simpleLogger.defaultLogLevel=warn";
 
   private final Path out;
   private final Path logs;
