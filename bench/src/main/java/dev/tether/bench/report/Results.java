@@ -96,7 +96,7 @@ final class Results {
       return "no results";
     }
     return String.format(
-        "JMH %s, %s forks, %s warm-up iterations of %s, %s measurement iterations of %s, %s %s",
+        "JMH %s, %s forks, %s warm-up iterations of %s, %s measurement iterations of %s, %s %s%s",
         text("jmhVersion"),
         text("forks"),
         text("warmupIterations"),
@@ -104,7 +104,21 @@ final class Results {
         text("measurementIterations"),
         text("measurementTime"),
         text("vmName"),
-        text("jdkVersion"));
+        text("jdkVersion"),
+        forkFlags());
+  }
+
+  /** The flags JMH gave its forks, as ", flags `...`", or nothing if it gave none. */
+  private String forkFlags() {
+    JsonNode args = first.get("jvmArgs");
+    if (args == null || !args.isArray() || args.isEmpty()) {
+      return "";
+    }
+    StringBuilder flags = new StringBuilder();
+    for (JsonNode arg : args) {
+      flags.append(flags.length() == 0 ? "" : " ").append(arg.asString());
+    }
+    return ", flags `" + flags + "`";
   }
 
   private String text(String field) {
