@@ -9,18 +9,22 @@
 # records each thread's CPU time over its measurement: the summary's CPU-per-message table.
 #   --compare DIR: also compares every two-JVM ratio with the run in DIR (its twojvm.json, which
 #   stays on the machine that ran it): do two runs of the same settings agree within ±15%?
+#   --two-jvm-only: skips the one-JVM JMH benchmarks (about 15 minutes of a default run), e.g. for a
+#   second run to --compare with the first.
 # Extra arguments after -- go to the two-JVM harness (dev.tether.bench.twojvm.TwoJvmRun), e.g.
 #   bench/run.sh -- --rounds 7 --warmup-ms 3000
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 quick=false
+jmh=true
 compare=()
 extra=()
-usage="usage: bench/run.sh [--quick] [--compare RESULTS-DIR] [-- two-JVM harness options]"
+usage="usage: bench/run.sh [--quick] [--two-jvm-only] [--compare RESULTS-DIR] [-- two-JVM harness options]"
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --quick) quick=true; shift ;;
+    --two-jvm-only) jmh=false; shift ;;
     --compare)
       if [[ $# -lt 2 || ! -f $2/twojvm.json ]]; then
         echo "--compare needs a results directory with a twojvm.json in it" >&2; exit 2
@@ -71,18 +75,20 @@ fi
 echo "two-JVM benchmarks -> $out/twojvm.json"
 java -cp "$jar" dev.tether.bench.twojvm.TwoJvmRun --out "$out/twojvm.json" \
   "${twojvm_args[@]}" ${extra[@]+"${extra[@]}"}
-echo "codec benchmarks (one JVM) -> $out/codec.json"
-java -jar "$jar" 'dev.tether.bench.codec.*' "${common[@]}" -rff "$out/codec.json" "${codec_args[@]}"
-echo "transport benchmarks (one JVM) -> $out/transport.json"
-java -jar "$jar" 'dev.tether.bench.(throughput|latency).*' "${common[@]}" -rff "$out/transport.json" \
-  "${transport_args[@]}"
-
-echo "TLS benchmarks (one JVM) -> $out/tls.json"
-java -jar "$jar" 'dev.tether.bench.tls.*' "${common[@]}" -rff "$out/tls.json" "${tls_args[@]}"
+jmh_results=()
+if $jmh; then
+  echo "codec benchmarks (one JVM) -> $out/codec.json"
+  java -jar "$jar" 'dev.tether.bench.codec.*' "${common[@]}" -rff "$out/codec.json" "${codec_args[@]}"
+  echo "transport benchmarks (one JVM) -> $out/transport.json"
+  java -jar "$jar" 'dev.tether.bench.(throughput|latency).*' "${common[@]}" \
+    -rff "$out/transport.json" "${transport_args[@]}"
+  echo "TLS benchmarks (one JVM) -> $out/tls.json"
+  java -jar "$jar" 'dev.tether.bench.tls.*' "${common[@]}" -rff "$out/tls.json" "${tls_args[@]}"
+  jmh_results=("$out/codec.json" "$out/transport.json" "$out/tls.json")
+fi
 
 minutes=$(( ($(date +%s) - started + 30) / 60 ))
 java -cp "$jar" dev.tether.bench.report.Report "$out" \
   "$machine; load average before the run $load; the run took $minutes min" \
-  "$out/twojvm.json" "$out/codec.json" "$out/transport.json" "$out/tls.json" \
-  ${compare[@]+"${compare[@]}"}
+  "$out/twojvm.json" ${jmh_results[@]+"${jmh_results[@]}"} ${compare[@]+"${compare[@]}"}
 echo "summary: $out/summary.md ($minutes min)"
