@@ -79,7 +79,9 @@ final class TwoJvmResults {
               s.path("connections").asInt(),
               s.path("contender").asString());
       Map<String, Double> metrics = new LinkedHashMap<>();
-      if (workload.equals("ROUND_TRIP") || workload.equals("REQUEST")) {
+      if (workload.equals("ROUND_TRIP")
+          || workload.equals("PLAIN_ROUND_TRIP")
+          || workload.equals("REQUEST")) {
         JsonNode latency = s.path("client").path("latency");
         for (String p : List.of("p50", "p90", "p99", "p999")) {
           metrics.put(p, latency.path(p).asDouble(Double.NaN));

@@ -142,6 +142,24 @@ final class TwoJvmSection {
       }
       md.append('\n');
     }
+    for (Point point : results.points("PLAIN_ROUND_TRIP")) {
+      md.append("### Two JVMs: round trip from one plain client, `")
+          .append(point.codec())
+          .append("`\n\n")
+          .append("The same round trips, but every server is measured with the same client: one")
+          .append(" blocking socket that writes each server's own frames (Tether's protocol, from")
+          .append(
+              " its handshake on, written from `PROTOCOL.md` rather than with Tether's classes;")
+          .append(" Netty's length-prefixed frames; raw frames) and reads the echo, as an outside")
+          .append(" load generator measures servers. Only the servers differ here; the table above")
+          .append(" also compares the client libraries. Ratios as above.\n\n")
+          .append("| server | p50 µs | p90 µs | p99 µs | p50 ÷ raw | p50 ÷ Netty |\n")
+          .append("|---|---:|---:|---:|---:|---:|\n");
+      for (String c : List.of("TETHER", "NETTY", "RAW")) {
+        latencyRow(point, c, Palette.of(c).label() + " server, plain client");
+      }
+      md.append('\n');
+    }
   }
 
   private void latencyRow(Point point, String contender, String label) {

@@ -36,9 +36,16 @@ public enum Contender {
     return this == TETHER || this == TETHER_LOOP || this == TETHER_POOL;
   }
 
-  /** Returns whether this contender can run {@code workload}: request() is Tether's alone. */
+  /**
+   * Returns whether this contender can run {@code workload}: request() is Tether's alone, and the
+   * plain client measures the servers in their default configuration (Tether's, Netty's, raw's).
+   */
   public boolean runs(Workload workload) {
-    return workload != Workload.REQUEST || isTether();
+    return switch (workload) {
+      case REQUEST -> isTether();
+      case PLAIN_ROUND_TRIP -> this == TETHER || this == NETTY || this == RAW;
+      default -> true;
+    };
   }
 
   /**

@@ -20,13 +20,13 @@ import java.util.concurrent.TimeUnit;
  * time in {@code System.nanoTime()} (for the server's side of it), what it sent and received back,
  * checked, and how the warm-up went.
  *
- * <p>Usage: {@code LoadGenerator --contender tether --workload round-trip|request|echo|one-way
- * --codec json --connections 1 --window 64 --warmup-ms 3000 --max-warmup-ms 20000 --measure-ms 3000
- * --port <port>|stdin [--server-pid <pid>]}; with the server's process id the warm-up also waits
- * for the server's JIT to go quiet. {@code --in-process} instead of {@code --port} starts the
- * server inside this JVM: the one-JVM control for the same code, used to study how sharing a JVM
- * changes the figures. {@code --thread-stats} adds what every thread did during the measurement
- * time ({@link ThreadStats}).
+ * <p>Usage: {@code LoadGenerator --contender tether --workload
+ * round-trip|plain-round-trip|request|echo|one-way --codec json --connections 1 --window 64
+ * --warmup-ms 3000 --max-warmup-ms 20000 --measure-ms 3000 --port <port>|stdin [--server-pid
+ * <pid>]}; with the server's process id the warm-up also waits for the server's JIT to go quiet.
+ * {@code --in-process} instead of {@code --port} starts the server inside this JVM: the one-JVM
+ * control for the same code, used to study how sharing a JVM changes the figures. {@code
+ * --thread-stats} adds what every thread did during the measurement time ({@link ThreadStats}).
  */
 public final class LoadGenerator {
   private LoadGenerator() {}
@@ -77,11 +77,14 @@ public final class LoadGenerator {
     Map<String, Object> uptimes = new LinkedHashMap<>();
     uptimes.put("start", uptimeMillis());
     long sent;
-    try (ClientEnd client = ClientEnd.connect(contender, codec, address, connections)) {
+    try (ClientEnd client =
+        workload == Workload.PLAIN_ROUND_TRIP
+            ? PlainClient.connect(contender, codec, address)
+            : ClientEnd.connect(contender, codec, address, connections)) {
       uptimes.put("connected", uptimeMillis());
       sent =
           switch (workload) {
-            case ROUND_TRIP, REQUEST ->
+            case ROUND_TRIP, PLAIN_ROUND_TRIP, REQUEST ->
                 oneAtATime(client, workload, warmup, measureNanos, window, result);
             case ECHO ->
                 pipelined(client.startEcho(inFlight), warmup, measureNanos, window, result);

@@ -49,7 +49,7 @@ record Point(Workload workload, String codec, int connections, List<Contender> c
     for (Workload workload : workloads) {
       List<String> codecs =
           switch (workload) {
-            case ROUND_TRIP, REQUEST -> latencyCodecs;
+            case ROUND_TRIP, PLAIN_ROUND_TRIP, REQUEST -> latencyCodecs;
             case ECHO -> echoCodecs;
             case ONE_WAY -> oneWayCodecs;
           };

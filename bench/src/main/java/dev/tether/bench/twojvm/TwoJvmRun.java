@@ -28,11 +28,12 @@ import java.util.Map;
  * <p>Usage: {@code TwoJvmRun --out twojvm.json [--quick] [--rounds 4] [--warmup-ms 3000]
  * [--max-warmup-ms 20000] [--measure-ms 2000] [--window 64] [--connections 1,4] [--latency-codecs
  * json] [--echo-codecs json,fury] [--one-way-codecs bytes,json,fury] [--workloads
- * round-trip,request,echo,one-way] [--contenders tether,tether-pool,tether-loop,netty,raw]
- * [--jvm-args "-Xms1g -Xmx1g -XX:+AlwaysPreTouch"] [--jvms 2] [--thread-stats] [--strict]}. {@code
- * --jvms 1} runs each server inside its load generator's JVM instead: the one-JVM control. {@code
- * --thread-stats} records per-thread CPU time and context switches over the measurement time
- * ({@link ThreadStats}). {@code --strict} exits with status 1 if a measurement failed.
+ * round-trip,plain-round-trip,request,echo,one-way] [--contenders
+ * tether,tether-pool,tether-loop,netty,raw] [--jvm-args "-Xms1g -Xmx1g -XX:+AlwaysPreTouch"]
+ * [--jvms 2] [--thread-stats] [--strict]}. {@code --jvms 1} runs each server inside its load
+ * generator's JVM instead: the one-JVM control. {@code --thread-stats} records per-thread CPU time
+ * and context switches over the measurement time ({@link ThreadStats}). {@code --strict} exits with
+ * status 1 if a measurement failed.
  */
 public final class TwoJvmRun {
   /**
@@ -80,7 +81,8 @@ public final class TwoJvmRun {
             .map(Contender::parse)
             .toList();
     List<Workload> workloads =
-        split(options.get("workloads", "round-trip,request,echo,one-way"), ",").stream()
+        split(options.get("workloads", "round-trip,plain-round-trip,request,echo,one-way"), ",")
+            .stream()
             .map(Workload::parse)
             .toList();
     List<Integer> connections =

@@ -6,6 +6,12 @@ import java.util.Locale;
 public enum Workload {
   /** One DATA message at a time, each echoed before the next is sent; latency percentiles. */
   ROUND_TRIP("round trip", true),
+  /**
+   * Round trips as {@link #ROUND_TRIP}, but from one plain blocking socket that speaks each
+   * server's wire format ({@link PlainClient}): the same client for every contender, so that only
+   * the servers differ, as when an outside load generator measures them.
+   */
+  PLAIN_ROUND_TRIP("round trip, plain client", true),
   /** Tether's {@code request()} and its response, one at a time; latency percentiles. */
   REQUEST("request()", true),
   /** A window of messages kept in flight on every connection, each echoed; echoes per second. */

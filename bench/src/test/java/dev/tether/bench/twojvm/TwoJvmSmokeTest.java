@@ -31,6 +31,10 @@ class TwoJvmSmokeTest {
     "tether-loop, round-trip, bytes, 1",
     "netty,       round-trip, json,  1",
     "raw,         round-trip, none,  1",
+    "tether,      plain-round-trip, json,  1",
+    "tether,      plain-round-trip, bytes, 1",
+    "netty,       plain-round-trip, json,  1",
+    "raw,         plain-round-trip, none,  1",
     "tether,      request,    json,  1",
     "tether-loop, request,    bytes, 1",
     "tether-pool, request,    json,  1",
@@ -122,6 +126,38 @@ class TwoJvmSmokeTest {
         .contains("A system call took, measured from Java before the run: ")
         .doesNotContain("failed measurements");
     assertThat(out.resolve("summary.png")).isNotEmptyFile();
+  }
+
+  @Test
+  void thePlainClientMeasuresEachServerInItsOwnJvmAndTheReportComparesTheServers()
+      throws Exception {
+    Path json = dir.resolve("twojvm.json");
+    int failures =
+        TwoJvmRun.run(
+            "--out", json.toString(),
+            "--rounds", "1",
+            "--warmup-ms", "100",
+            "--max-warmup-ms", "100",
+            "--measure-ms", "200",
+            "--workloads", "plain-round-trip",
+            "--latency-codecs", "bytes");
+
+    assertThat(failures).isZero();
+    Set<String> measured = new HashSet<>();
+    for (JsonNode sample : Json.mapper().readTree(json.toFile()).path("samples")) {
+      assertThat(sample.path("client").path("latency").path("samples").asLong()).isPositive();
+      measured.add(sample.path("contender").asString());
+    }
+    // the servers in their default configuration; the other Tether ones need Tether's client
+    assertThat(measured).containsExactlyInAnyOrder("TETHER", "NETTY", "RAW");
+
+    Path out = dir.resolve("report");
+    Report.main(new String[] {out.toString(), "test machine", json.toString()});
+    assertThat(Files.readString(out.resolve("summary.md")))
+        .contains("### Two JVMs: round trip from one plain client, `bytes`")
+        .contains("| Tether server, plain client | ")
+        .contains("| Netty server, plain client | ")
+        .contains("| raw server, plain client | ");
   }
 
   @Test
