@@ -88,6 +88,16 @@ final class TwoJvmSection {
             + " messages a call, which waits while its queue is full; Netty writes 256 messages"
             + " per flush on its loop while the channel is writable; raw writes 1000 pre-encoded"
             + " frames per system call). `bytes` is the transport alone.");
+    throughput(
+        "PLAIN_ECHO",
+        "### Two JVMs: pipelined echo from one plain client\n\n"
+            + "The pipelined echo again, but every server is measured with the same client, raw's:"
+            + " a thread per connection on a blocking socket that keeps "
+            + results.setting("window")
+            + " messages in flight and answers each run of echoes it reads with as many new ones"
+            + " in one write, in the server's own frames (see the plain client's round trip"
+            + " above). Only the servers differ; when the client's thread is the bottleneck the"
+            + " rates converge, and the servers' CPU per message (below) tells them apart.");
     cpuPerMessage();
     repeatability(rounds);
     comparison();
@@ -201,7 +211,7 @@ final class TwoJvmSection {
             String.format(
                 Locale.ROOT,
                 "%s %s ×%d %s",
-                workload.equals("ECHO") ? "echo" : "one-way",
+                workloadLabel(workload),
                 point.codec(),
                 point.connections(),
                 Palette.of(c).label());
@@ -237,7 +247,7 @@ final class TwoJvmSection {
    */
   private void cpuPerMessage() {
     List<String> rows = new ArrayList<>();
-    for (String workload : List.of("ONE_WAY", "ECHO")) {
+    for (String workload : List.of("ONE_WAY", "ECHO", "PLAIN_ECHO")) {
       Set<Integer> rawShown = new HashSet<>();
       for (Point point : results.points(workload)) {
         List<String> contenders = new ArrayList<>(TETHERS);
@@ -256,7 +266,7 @@ final class TwoJvmSection {
               String.format(
                   Locale.ROOT,
                   "| %s | %s | %d | %s | %s | %s |\n",
-                  workload.equals("ECHO") ? "echo" : "one-way",
+                  workloadLabel(workload),
                   c.equals("RAW") ? "–" : point.codec(),
                   point.connections(),
                   Palette.of(c).label(),
@@ -281,6 +291,14 @@ final class TwoJvmSection {
         .append("|---|---|---:|---|---|---|\n");
     rows.forEach(md::append);
     md.append('\n');
+  }
+
+  private static String workloadLabel(String workload) {
+    return switch (workload) {
+      case "ECHO" -> "echo";
+      case "PLAIN_ECHO" -> "echo, plain client";
+      default -> "one-way";
+    };
   }
 
   /** The thread groups of one side as {@code tether-loop 48, GC 1.2 = 49}; a dash if none. */

@@ -14,7 +14,7 @@ import java.util.Map;
  * <json>} (received, out of sequence, the rate it received at during that time) and exits.
  *
  * <p>Usage: {@code BenchServer --contender tether|tether-pool|tether-loop|netty|raw --codec json
- * --workload round-trip|plain-round-trip|request|echo|one-way}.
+ * --workload round-trip|request|echo|one-way|plain-round-trip|plain-echo}.
  */
 public final class BenchServer {
   private BenchServer() {}

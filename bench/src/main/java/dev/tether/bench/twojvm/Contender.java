@@ -43,7 +43,7 @@ public enum Contender {
   public boolean runs(Workload workload) {
     return switch (workload) {
       case REQUEST -> isTether();
-      case PLAIN_ROUND_TRIP -> this == TETHER || this == NETTY || this == RAW;
+      case PLAIN_ROUND_TRIP, PLAIN_ECHO -> this == TETHER || this == NETTY || this == RAW;
       default -> true;
     };
   }

@@ -21,8 +21,8 @@ import java.util.concurrent.TimeUnit;
  * checked, and how the warm-up went.
  *
  * <p>Usage: {@code LoadGenerator --contender tether --workload
- * round-trip|plain-round-trip|request|echo|one-way --codec json --connections 1 --window 64
- * --warmup-ms 3000 --max-warmup-ms 20000 --measure-ms 3000 --port <port>|stdin [--server-pid
+ * round-trip|request|echo|one-way|plain-round-trip|plain-echo --codec json --connections 1 --window
+ * 64 --warmup-ms 3000 --max-warmup-ms 20000 --measure-ms 3000 --port <port>|stdin [--server-pid
  * <pid>]}; with the server's process id the warm-up also waits for the server's JIT to go quiet.
  * {@code --in-process} instead of {@code --port} starts the server inside this JVM: the one-JVM
  * control for the same code, used to study how sharing a JVM changes the figures. {@code
@@ -78,15 +78,15 @@ public final class LoadGenerator {
     uptimes.put("start", uptimeMillis());
     long sent;
     try (ClientEnd client =
-        workload == Workload.PLAIN_ROUND_TRIP
-            ? PlainClient.connect(contender, codec, address)
+        workload.plain()
+            ? PlainClient.connect(contender, codec, address, connections)
             : ClientEnd.connect(contender, codec, address, connections)) {
       uptimes.put("connected", uptimeMillis());
       sent =
           switch (workload) {
             case ROUND_TRIP, PLAIN_ROUND_TRIP, REQUEST ->
                 oneAtATime(client, workload, warmup, measureNanos, window, result);
-            case ECHO ->
+            case ECHO, PLAIN_ECHO ->
                 pipelined(client.startEcho(inFlight), warmup, measureNanos, window, result);
             case ONE_WAY -> pipelined(client.startOneWay(), warmup, measureNanos, window, result);
           };
@@ -94,7 +94,7 @@ public final class LoadGenerator {
     }
     uptimes.put("closed", uptimeMillis());
     result.put("sent", sent);
-    if (workload == Workload.ECHO) {
+    if (workload == Workload.ECHO || workload == Workload.PLAIN_ECHO) {
       result.put("window", inFlight);
     }
     result.put("warmupMillis", TimeUnit.NANOSECONDS.toMillis(window.from - window.warmupFrom));

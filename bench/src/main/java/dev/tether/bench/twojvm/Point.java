@@ -44,13 +44,15 @@ record Point(Workload workload, String codec, int connections, List<Contender> c
       List<String> latencyCodecs,
       List<String> echoCodecs,
       List<String> oneWayCodecs,
+      List<String> plainCodecs,
       List<Integer> connections) {
     List<Point> points = new ArrayList<>();
     for (Workload workload : workloads) {
       List<String> codecs =
           switch (workload) {
-            case ROUND_TRIP, PLAIN_ROUND_TRIP, REQUEST -> latencyCodecs;
+            case ROUND_TRIP, REQUEST -> latencyCodecs;
             case ECHO -> echoCodecs;
+            case PLAIN_ROUND_TRIP, PLAIN_ECHO -> plainCodecs;
             case ONE_WAY -> oneWayCodecs;
           };
       List<Integer> counts = workload.isLatency() ? List.of(1) : connections;

@@ -142,7 +142,7 @@ final class RawEnds {
     @Override
     public Flow startEcho(int window) {
       Tally echoes = new Tally();
-      Workers workers = new Workers();
+      Workers workers = new Workers("raw-client");
       for (SocketChannel channel : channels) {
         SequenceCheck check = echoes.open();
         workers.start(counter -> echo(channel, window, check, counter, workers));
@@ -198,7 +198,7 @@ final class RawEnds {
 
     @Override
     public Flow startOneWay() {
-      Workers workers = new Workers();
+      Workers workers = new Workers("raw-client");
       for (SocketChannel channel : channels) {
         workers.start(
             counter -> {
@@ -223,16 +223,24 @@ final class RawEnds {
     }
   }
 
-  /** A thread per connection, each counting what it sent. */
-  private static final class Workers {
+  /** A thread per connection, each counting what it sent; raw's and the plain client's. */
+  static final class Workers {
     interface Body {
       void run(AtomicLong sent) throws IOException;
     }
 
     volatile boolean running = true;
+    private final String name;
     private final List<Thread> threads = new ArrayList<>();
     private final List<AtomicLong> sent = new ArrayList<>();
     private volatile Throwable failure;
+
+    /**
+     * @param name the threads' name, before their number; and the client's, in a failure
+     */
+    Workers(String name) {
+      this.name = name;
+    }
 
     void start(Body body) {
       AtomicLong counter = new AtomicLong();
@@ -246,7 +254,7 @@ final class RawEnds {
                   failure = e;
                 }
               },
-              "raw-client-" + threads.size());
+              name + "-" + threads.size());
       threads.add(t);
       t.start();
     }
@@ -276,7 +284,7 @@ final class RawEnds {
             }
           }
           if (failure != null) {
-            throw new IllegalStateException("raw client failed: " + failure, failure);
+            throw new IllegalStateException(name + " failed: " + failure, failure);
           }
         }
 

@@ -27,8 +27,8 @@ import java.util.Map;
  *
  * <p>Usage: {@code TwoJvmRun --out twojvm.json [--quick] [--rounds 4] [--warmup-ms 3000]
  * [--max-warmup-ms 20000] [--measure-ms 2000] [--window 64] [--connections 1,4] [--latency-codecs
- * json] [--echo-codecs json,fury] [--one-way-codecs bytes,json,fury] [--workloads
- * round-trip,plain-round-trip,request,echo,one-way] [--contenders
+ * json] [--echo-codecs json,fury] [--one-way-codecs bytes,json,fury] [--plain-codecs json]
+ * [--workloads round-trip,request,echo,one-way,plain-round-trip,plain-echo] [--contenders
  * tether,tether-pool,tether-loop,netty,raw] [--jvm-args "-Xms1g -Xmx1g -XX:+AlwaysPreTouch"]
  * [--jvms 2] [--thread-stats] [--strict]}. {@code --jvms 1} runs each server inside its load
  * generator's JVM instead: the one-JVM control. {@code --thread-stats} records per-thread CPU time
@@ -81,7 +81,10 @@ public final class TwoJvmRun {
             .map(Contender::parse)
             .toList();
     List<Workload> workloads =
-        split(options.get("workloads", "round-trip,plain-round-trip,request,echo,one-way"), ",")
+        split(
+                options.get(
+                    "workloads", "round-trip,request,echo,one-way,plain-round-trip,plain-echo"),
+                ",")
             .stream()
             .map(Workload::parse)
             .toList();
@@ -96,6 +99,7 @@ public final class TwoJvmRun {
             split(options.get("latency-codecs", "json"), ","),
             split(options.get("echo-codecs", "json,fury"), ","),
             split(options.get("one-way-codecs", "bytes,json,fury"), ","),
+            split(options.get("plain-codecs", "json"), ","),
             connections);
   }
 

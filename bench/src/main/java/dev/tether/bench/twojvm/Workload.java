@@ -16,6 +16,11 @@ public enum Workload {
   REQUEST("request()", true),
   /** A window of messages kept in flight on every connection, each echoed; echoes per second. */
   ECHO("pipelined echo", false),
+  /**
+   * Pipelined echo as {@link #ECHO}, from the plain client of {@link #PLAIN_ROUND_TRIP}: the same
+   * client for every server.
+   */
+  PLAIN_ECHO("pipelined echo, plain client", false),
   /** The client streams, the server counts; messages per second measured at the server. */
   ONE_WAY("one-way", false);
 
@@ -29,6 +34,11 @@ public enum Workload {
 
   public String label() {
     return label;
+  }
+
+  /** Returns true if the load generator uses {@link PlainClient} whatever the contender. */
+  public boolean plain() {
+    return this == PLAIN_ROUND_TRIP || this == PLAIN_ECHO;
   }
 
   /** Returns true if the workload yields latency percentiles, false if a rate. */

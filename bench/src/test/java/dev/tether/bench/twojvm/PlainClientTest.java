@@ -16,7 +16,7 @@ class PlainClientTest {
   @Test
   void roundTripsWithATetherServerAndChecksEveryEcho() throws Exception {
     ServerEnd server = ServerEnd.start(Contender.TETHER, "json", true);
-    try (ClientEnd client = PlainClient.connect(Contender.TETHER, "json", server.address())) {
+    try (ClientEnd client = PlainClient.connect(Contender.TETHER, "json", server.address(), 1)) {
       for (long seq = 0; seq < 1000; seq++) {
         client.roundTrip(seq);
       }
@@ -38,7 +38,7 @@ class PlainClientTest {
       assertThatThrownBy(
               () ->
                   PlainClient.connect(
-                      Contender.TETHER, "json", (InetSocketAddress) server.address()))
+                      Contender.TETHER, "json", (InetSocketAddress) server.address(), 1))
           .isInstanceOf(IOException.class)
           .hasMessageStartingWith("GOAWAY 3: ");
     } finally {

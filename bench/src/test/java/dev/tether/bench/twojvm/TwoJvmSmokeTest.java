@@ -35,6 +35,10 @@ class TwoJvmSmokeTest {
     "tether,      plain-round-trip, bytes, 1",
     "netty,       plain-round-trip, json,  1",
     "raw,         plain-round-trip, none,  1",
+    "tether,      plain-echo,       json,  2",
+    "tether,      plain-echo,       bytes, 2",
+    "netty,       plain-echo,       json,  2",
+    "raw,         plain-echo,       none,  2",
     "tether,      request,    json,  1",
     "tether-loop, request,    bytes, 1",
     "tether-pool, request,    json,  1",
@@ -139,17 +143,24 @@ class TwoJvmSmokeTest {
             "--warmup-ms", "100",
             "--max-warmup-ms", "100",
             "--measure-ms", "200",
-            "--workloads", "plain-round-trip",
-            "--latency-codecs", "bytes");
+            "--workloads", "plain-round-trip,plain-echo",
+            "--plain-codecs", "bytes",
+            "--connections", "2");
 
     assertThat(failures).isZero();
     Set<String> measured = new HashSet<>();
     for (JsonNode sample : Json.mapper().readTree(json.toFile()).path("samples")) {
-      assertThat(sample.path("client").path("latency").path("samples").asLong()).isPositive();
+      assertThat(sample.path("failure").isNull())
+          .as("%s: %s", sample.path("contender"), sample.path("failure"))
+          .isTrue();
+      assertThat(sample.path("server").path("received").asLong())
+          .isEqualTo(sample.path("client").path("sent").asLong())
+          .isPositive();
       measured.add(sample.path("contender").asString());
     }
     // the servers in their default configuration; the other Tether ones need Tether's client
     assertThat(measured).containsExactlyInAnyOrder("TETHER", "NETTY", "RAW");
+    assertThat(Json.mapper().readTree(json.toFile()).path("samples")).hasSize(6);
 
     Path out = dir.resolve("report");
     Report.main(new String[] {out.toString(), "test machine", json.toString()});
@@ -157,7 +168,12 @@ class TwoJvmSmokeTest {
         .contains("### Two JVMs: round trip from one plain client, `bytes`")
         .contains("| Tether server, plain client | ")
         .contains("| Netty server, plain client | ")
-        .contains("| raw server, plain client | ");
+        .contains("| raw server, plain client | ")
+        .contains("### Two JVMs: pipelined echo from one plain client")
+        .contains("| bytes | 2 | Tether |")
+        .contains("| bytes | 2 | Netty |")
+        .contains("| – | 2 | raw |")
+        .doesNotContain("failed measurements");
   }
 
   @Test
