@@ -2,8 +2,8 @@
 # Runs the benchmarks and writes bench/results/<timestamp>/: the two-JVM figures (twojvm.json: a
 # server JVM and a load-generator JVM per measurement, as users deploy), the one-JVM JMH figures
 # (codec.json, transport.json), summary.md and summary.png.
-#   --quick: fewer points, 2 rounds, warm-ups of at most 8 s: 10-15 minutes on a busy 2-core machine.
-#   default: every point, 4 rounds, warm-ups of at most 20 s: about 65 minutes on a shared 2-core
+#   --quick: fewer points, 2 rounds, warm-ups of at most 8 s: 12-17 minutes on a busy 2-core machine.
+#   default: every point, 4 rounds, warm-ups of at most 20 s: about 73 minutes on a shared 2-core
 #   machine (52 of them the two-JVM part).
 # Each two-JVM measurement warms up until its figure settles, so a busy machine takes longer, and
 # records each thread's CPU time over its measurement: the summary's CPU-per-message table.
@@ -60,7 +60,7 @@ if $quick; then
   transport_args=(-f 1 -wi 1 -w 1s -i 2 -r 1s -p codec=bytes,json -p connections=1 -p size=64
     -p handlers=default,loop -p session=plain,resumable)
   tls_args=(-f 1 -wi 1 -w 1s -i 2 -r 1s -p size=64,1024)
-  echo "quick run: about 13 minutes on 2 cores, longer when the machine is busy"
+  echo "quick run: about 15 minutes on 2 cores, longer when the machine is busy"
 else
   twojvm_args=(--thread-stats)
   codec_args=(-f 1 -wi 2 -w 1s -i 2 -r 1s)
@@ -68,7 +68,7 @@ else
   transport_args=(-f 1 -wi 3 -w 1s -i 4 -r 1s -p codec=bytes,json,fury -p connections=1,4
     -p size=64,1024 -p handlers=default,loop -p session=plain,resumable)
   tls_args=(-f 1 -wi 2 -w 1s -i 3 -r 1s)
-  echo "full run: about 65 minutes on 2 cores (52 of them two-JVM), longer when the machine is busy"
+  echo "full run: about 73 minutes on 2 cores (60 of them two-JVM), longer when the machine is busy"
 fi
 
 # The two-JVM run goes first: it is the one users should read, and the machine is freshest.
