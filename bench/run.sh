@@ -4,7 +4,7 @@
 # (codec.json, transport.json), summary.md and summary.png.
 #   --quick: fewer points, 2 rounds, warm-ups of at most 8 s: 12-17 minutes on a busy 2-core machine.
 #   default: every point, 4 rounds, warm-ups of at most 20 s: about 73 minutes on a shared 2-core
-#   machine (52 of them the two-JVM part).
+#   machine (60 of them the two-JVM part).
 # Each two-JVM measurement warms up until its figure settles, so a busy machine takes longer, and
 # records each thread's CPU time over its measurement: the summary's CPU-per-message table.
 #   --compare DIR: also compares every two-JVM ratio with the run in DIR (its twojvm.json, which
