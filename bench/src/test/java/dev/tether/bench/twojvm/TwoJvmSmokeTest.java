@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.tether.bench.report.Report;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -86,29 +87,18 @@ class TwoJvmSmokeTest {
   void theHarnessRunsEveryContenderInTwoJvmsAndTheReportShowsIt() throws Exception {
     Path json = dir.resolve("twojvm.json");
     int failures =
-        TwoJvmRun.run(
-            "--out", json.toString(),
-            "--rounds", "1",
-            "--warmup-ms", "100",
-            "--max-warmup-ms", "100",
-            "--measure-ms", "200",
-            "--workloads", "echo",
-            "--echo-codecs", "bytes", // no Jackson to start: two JVMs per contender start faster
-            "--connections", "2");
+        briefRun(
+            json,
+            "--workloads",
+            "echo",
+            "--echo-codecs",
+            "bytes", // no Jackson to start: two JVMs per contender start faster
+            "--connections",
+            "2");
 
     JsonNode root = Json.mapper().readTree(json.toFile());
-    Set<String> measured = new HashSet<>();
-    for (JsonNode sample : root.path("samples")) {
-      assertThat(sample.path("failure").isNull())
-          .as("%s: %s", sample.path("contender"), sample.path("failure"))
-          .isTrue();
-      assertThat(sample.path("server").path("received").asLong())
-          .isEqualTo(sample.path("client").path("sent").asLong())
-          .isPositive();
-      measured.add(sample.path("contender").asString());
-    }
     assertThat(failures).isZero();
-    assertThat(measured)
+    assertThat(checkedContenders(root))
         .containsExactlyInAnyOrder("TETHER", "TETHER_POOL", "TETHER_LOOP", "NETTY", "RAW");
     // what a system call costs here, which moves every figure with small batches, is on record
     JsonNode calls = root.path("settings").path("systemCalls");
@@ -137,30 +127,20 @@ class TwoJvmSmokeTest {
       throws Exception {
     Path json = dir.resolve("twojvm.json");
     int failures =
-        TwoJvmRun.run(
-            "--out", json.toString(),
-            "--rounds", "1",
-            "--warmup-ms", "100",
-            "--max-warmup-ms", "100",
-            "--measure-ms", "200",
-            "--workloads", "plain-round-trip,plain-echo",
-            "--plain-codecs", "bytes",
-            "--connections", "2");
+        briefRun(
+            json,
+            "--workloads",
+            "plain-round-trip,plain-echo",
+            "--plain-codecs",
+            "bytes",
+            "--connections",
+            "2");
 
     assertThat(failures).isZero();
-    Set<String> measured = new HashSet<>();
-    for (JsonNode sample : Json.mapper().readTree(json.toFile()).path("samples")) {
-      assertThat(sample.path("failure").isNull())
-          .as("%s: %s", sample.path("contender"), sample.path("failure"))
-          .isTrue();
-      assertThat(sample.path("server").path("received").asLong())
-          .isEqualTo(sample.path("client").path("sent").asLong())
-          .isPositive();
-      measured.add(sample.path("contender").asString());
-    }
+    JsonNode root = Json.mapper().readTree(json.toFile());
     // the servers in their default configuration; the other Tether ones need Tether's client
-    assertThat(measured).containsExactlyInAnyOrder("TETHER", "NETTY", "RAW");
-    assertThat(Json.mapper().readTree(json.toFile()).path("samples")).hasSize(6);
+    assertThat(checkedContenders(root)).containsExactlyInAnyOrder("TETHER", "NETTY", "RAW");
+    assertThat(root.path("samples")).hasSize(6);
 
     Path out = dir.resolve("report");
     Report.main(new String[] {out.toString(), "test machine", json.toString()});
@@ -222,5 +202,37 @@ class TwoJvmSmokeTest {
         .contains("### Two JVMs: CPU per message, by thread")
         .contains("| one-way | bytes | 1 | Tether | tether-loop ")
         .contains("| one-way | – | 1 | raw | raw-server ");
+  }
+
+  /** Runs the harness for real, one round of very brief measurements; returns its failures. */
+  private static int briefRun(Path json, String... options) throws Exception {
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "--out", json.toString(),
+                "--rounds", "1",
+                "--warmup-ms", "100",
+                "--max-warmup-ms", "100",
+                "--measure-ms", "200"));
+    args.addAll(List.of(options));
+    return TwoJvmRun.run(args.toArray(String[]::new));
+  }
+
+  /**
+   * Asserts that every sample counts (no failure, the server received all that was sent) and
+   * returns the contenders measured.
+   */
+  private static Set<String> checkedContenders(JsonNode root) {
+    Set<String> measured = new HashSet<>();
+    for (JsonNode sample : root.path("samples")) {
+      assertThat(sample.path("failure").isNull())
+          .as("%s: %s", sample.path("contender"), sample.path("failure"))
+          .isTrue();
+      assertThat(sample.path("server").path("received").asLong())
+          .isEqualTo(sample.path("client").path("sent").asLong())
+          .isPositive();
+      measured.add(sample.path("contender").asString());
+    }
+    return measured;
   }
 }
