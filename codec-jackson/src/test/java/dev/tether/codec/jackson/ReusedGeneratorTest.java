@@ -13,9 +13,11 @@ import dev.tether.codec.jackson.Messages.Numbers;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.stream.IntStream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -93,8 +95,8 @@ class ReusedGeneratorTest {
     try {
       List<Future<Boolean>> results =
           pool.invokeAll(
-              java.util.stream.IntStream.range(0, 4)
-                  .<java.util.concurrent.Callable<Boolean>>mapToObj(
+              IntStream.range(0, 4)
+                  .<Callable<Boolean>>mapToObj(
                       t ->
                           () -> {
                             for (int i = 0; i < 2_000; i++) {
