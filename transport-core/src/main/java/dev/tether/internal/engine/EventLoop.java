@@ -494,7 +494,11 @@ public final class EventLoop implements Runnable {
     addTimers();
     long next = timers.nextDeadline();
     long now = System.nanoTime();
-    if (!tasks.isEmpty() || !endOfTurn.isEmpty() || (next != Long.MAX_VALUE && next - now <= 0)) {
+    // handlers queued by the last turn's end (a flush that made room) run in this one's
+    if (!tasks.isEmpty()
+        || !endOfTurn.isEmpty()
+        || !handlerRuns.isEmpty()
+        || (next != Long.MAX_VALUE && next - now <= 0)) {
       sleepingUntil = Long.MIN_VALUE;
       servedIo |= look(-1) > 0;
     } else if (servedIo && pollNanos > 0 && pollBriefly(now, next)) {
@@ -699,6 +703,11 @@ public final class EventLoop implements Runnable {
   }
 
   private void closeAll() {
+    // handlers queued by the last turn's end: their dispatcher is scheduled here, and would never
+    // run to deliver the close that follows
+    if (!runHandlers()) {
+      return; // handed on while in one; the new thread closes what is left
+    }
     runTasks();
     for (SelectionKey key : new ArrayList<>(selector.keys())) {
       if (key.attachment() instanceof Handler handler) {

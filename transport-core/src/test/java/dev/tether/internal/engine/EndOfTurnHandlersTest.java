@@ -1,0 +1,94 @@
+package dev.tether.internal.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.tether.Connection;
+import dev.tether.Server;
+import dev.tether.Tether;
+import dev.tether.TetherConfig;
+import dev.tether.testing.Msg;
+import dev.tether.testing.TestTypes;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Handlers that the loop is to run itself are run promptly whenever they were queued: also when
+ * something at the very end of a turn queued them (a flush that made room in the outbound queue
+ * starts the dispatcher it had stopped), after that turn's handlers had run. The loop must not go
+ * to sleep on them: on a quiet connection, with no heartbeat, nothing else would wake it.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class EndOfTurnHandlersTest {
+  private static final TetherConfig QUIET =
+      TetherConfig.builder()
+          .codecs("test")
+          .heartbeatInterval(Duration.ZERO)
+          .idleTimeout(Duration.ZERO)
+          .build();
+
+  @Test
+  void aDispatcherScheduledAtTheEndOfATurnRunsWithoutWaitingForTheNextWakeUp() throws Exception {
+    try (Server<Object, Object> server =
+            Tether.server(TestTypes.TYPES)
+                .config(QUIET)
+                .bind(new InetSocketAddress("127.0.0.1", 0));
+        Connection<Object, Object> client =
+            Tether.client(TestTypes.TYPES).config(QUIET).connect(server.address())) {
+      await().atMost(Duration.ofSeconds(10)).until(() -> server.connections().size() == 1);
+      RealConnection<?, ?> serverSide =
+          (RealConnection<?, ?>) server.connections().iterator().next();
+      await().atMost(Duration.ofSeconds(10)).until(serverSide.mailbox::isIdle);
+
+      for (int round = 0; round < 20; round++) {
+        CountDownLatch queued = new CountDownLatch(1);
+        serverSide.loop.execute(
+            () ->
+                serverSide.loop.atEndOfTurn(
+                    () -> {
+                      // an item whose handler the loop is to run: a session event, which a server
+                      // without a reconnect listener delivers to nobody
+                      serverSide.mailbox.offerEvent(Mailbox.SessionEvent.resumed(1));
+                      queued.countDown();
+                    }));
+        assertThat(queued.await(10, TimeUnit.SECONDS)).isTrue();
+        await()
+            .alias("round " + round + ": the dispatcher queued at the end of a turn has run")
+            .atMost(Duration.ofSeconds(5))
+            .until(serverSide.mailbox::isIdle);
+      }
+    }
+  }
+
+  @Test
+  void messagesStagedForTheLoopsDispatcherArriveInOrderAcrossManyReads() throws Exception {
+    int count = 50_000;
+    AtomicLong next = new AtomicLong();
+    AtomicReference<String> outOfOrder = new AtomicReference<>();
+    try (Server<Object, Object> server =
+            Tether.server(TestTypes.TYPES)
+                .config(QUIET)
+                .onMessage(
+                    (c, m) -> {
+                      long expected = next.getAndIncrement();
+                      if (((Msg) m).seq() != expected) {
+                        outOfOrder.compareAndSet(null, m + " where " + expected + " was due");
+                      }
+                    })
+                .bind(new InetSocketAddress("127.0.0.1", 0));
+        Connection<Object, Object> client =
+            Tether.client(TestTypes.TYPES).config(QUIET).connect(server.address())) {
+      for (int i = 0; i < count; i++) {
+        client.send(new Msg("m", i));
+      }
+      await().atMost(Duration.ofSeconds(30)).until(() -> next.get() == count);
+      assertThat(outOfOrder.get()).isNull();
+    }
+  }
+}
