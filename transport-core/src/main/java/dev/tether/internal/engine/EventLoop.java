@@ -581,6 +581,11 @@ public final class EventLoop implements Runnable {
     while (handlerIndex < handlerRuns.size()) {
       Mailbox mailbox = handlerRuns.get(handlerIndex);
       handlerRuns.set(handlerIndex++, null);
+      try {
+        mailbox.takeStage(); // while the loop is still this thread's, so it cannot be handed on
+      } catch (Throwable t) {
+        log.error("handlers of {} failed on event loop {}", mailbox, name, t);
+      }
       handlerMailbox = mailbox;
       handlerThread = me;
       handlerProgress.lazySet(handlerProgress.get() + 1);

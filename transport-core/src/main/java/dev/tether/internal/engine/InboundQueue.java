@@ -26,8 +26,11 @@ final class InboundQueue {
   private static final Object[] NO_ITEMS = new Object[0];
   private static final int[] NO_SIZES = new int[0];
 
-  /** Items staged before a publication even if the queue has room for more. */
-  private static final int STAGE_ITEMS = 256;
+  /**
+   * Items staged before a publication even if the queue has room for more; unless the consumer
+   * takes them from the stage itself ({@link #takeStaged}), when the stage grows instead.
+   */
+  static final int STAGE_ITEMS = 256;
 
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition notEmpty = lock.newCondition();
@@ -95,10 +98,18 @@ final class InboundQueue {
    * lets anything else happen in order after these items.
    */
   boolean stage(Object item, int size) {
+    return stage(item, size, false);
+  }
+
+  /**
+   * As {@link #stage(Object, int)}; if {@code keep}, because the consumer will take the staged
+   * items from the offering thread itself ({@link #takeStaged}), a full stage grows instead of
+   * being published. It is still published once it reaches a limit.
+   */
+  boolean stage(Object item, int size, boolean keep) {
     if (staged == stage.length) {
-      if (staged == 0) {
-        stage = new Object[STAGE_ITEMS];
-        stageSizes = new int[STAGE_ITEMS];
+      if (staged == 0 || keep) {
+        growStage();
       } else {
         publish();
       }
@@ -111,6 +122,47 @@ final class InboundQueue {
       return publish();
     }
     return true;
+  }
+
+  private void growStage() {
+    int capacity = Math.max(STAGE_ITEMS, stage.length * 2);
+    stage = Arrays.copyOf(stage, capacity);
+    if (stageSizes.length < capacity) {
+      stageSizes = Arrays.copyOf(stageSizes, capacity);
+    }
+  }
+
+  /** Returns how many items are staged; offering thread. */
+  int stagedCount() {
+    return staged;
+  }
+
+  /**
+   * Hands the staged items to a consumer that runs on the offering thread, without moving them
+   * through the ring, if nothing is queued before them: returns the array that holds them from
+   * index 0 ({@link #stagedCount} of them, taken before this call), and stages into {@code spare}
+   * from now on, which must hold nothing. Returns null, having published them instead, if items are
+   * queued. The items then count against no limit, as those a consumer has drained do not. Offering
+   * thread.
+   */
+  Object[] takeStaged(Object[] spare) {
+    lock.lock();
+    try {
+      if (count > 0) {
+        publishLocked();
+        return null;
+      }
+      Object[] taken = stage;
+      stage = spare;
+      staged = 0;
+      stagedBytes = 0;
+      offeredSinceTrim = true;
+      usedAtPublish = working;
+      bytesAtPublish = 0;
+      return taken;
+    } finally {
+      lock.unlock();
+    }
   }
 
   /**
@@ -389,13 +441,15 @@ final class InboundQueue {
 
   /**
    * Gives the ring's arrays back if the queue is empty and nothing was offered since the previous
-   * call; offering thread. Dropping them whenever the queue ran empty instead made every burst grow
-   * them again from 16 slots: about 11 bytes of garbage per message on a busy connection.
+   * call, and returns true if so; offering thread. Dropping them whenever the queue ran empty
+   * instead made every burst grow them again from 16 slots: about 11 bytes of garbage per message
+   * on a busy connection.
    */
-  void trimIfIdle() {
+  boolean trimIfIdle() {
     lock.lock();
     try {
-      if (count == 0 && !offeredSinceTrim) {
+      boolean idle = count == 0 && !offeredSinceTrim;
+      if (idle) {
         items = NO_ITEMS;
         sizes = NO_SIZES;
         head = 0;
@@ -405,6 +459,7 @@ final class InboundQueue {
         }
       }
       offeredSinceTrim = false;
+      return idle;
     } finally {
       lock.unlock();
     }

@@ -158,6 +158,53 @@ class InboundQueueTest {
   }
 
   @Test
+  void aConsumerOnTheOfferingThreadTakesTheStageWholeWhenNothingIsQueued() {
+    InboundQueue counted = new InboundQueue(1000, Long.MAX_VALUE, () -> {});
+    for (int i = 0; i < 600; i++) { // past the stage's size: kept, it grows instead of publishing
+      assertThat(counted.stage(i, 8, true)).isTrue();
+    }
+    assertThat(counted.size()).as("items published").isZero();
+    assertThat(counted.stagedCount()).isEqualTo(600);
+
+    Object[] spare = new Object[InboundQueue.STAGE_ITEMS];
+    Object[] taken = counted.takeStaged(spare);
+    assertThat(taken).isNotNull();
+    for (int i = 0; i < 600; i++) {
+      assertThat(taken[i]).isEqualTo(i);
+    }
+    assertThat(counted.stagedCount()).isZero();
+    assertThat(counted.size()).isZero();
+
+    // the spare is the stage now; what is staged next is published as before
+    counted.stage("next", 8);
+    assertThat(spare[0]).isEqualTo("next");
+    counted.publish();
+    assertThat(counted.drain(batch)).isEqualTo(1);
+    assertThat(batch[0]).isEqualTo("next");
+  }
+
+  @Test
+  void theStageIsPublishedBehindQueuedItemsRatherThanTakenAheadOfThem() {
+    queue.offer("queued", 8);
+    queue.stage("staged", 8, true);
+    assertThat(queue.takeStaged(new Object[InboundQueue.STAGE_ITEMS])).isNull();
+    assertThat(queue.stagedCount()).isZero();
+    assertThat(queue.drain(batch)).isEqualTo(2);
+    assertThat(batch).startsWith("queued", "staged");
+  }
+
+  @Test
+  void aKeptStageIsStillPublishedAtALimit() {
+    InboundQueue counted = new InboundQueue(300, Long.MAX_VALUE, () -> {});
+    for (int i = 0; i < 299; i++) {
+      assertThat(counted.stage(i, 1, true)).isTrue();
+    }
+    assertThat(counted.stage(299, 1, true)).as("the 300th item of 300").isFalse();
+    assertThat(counted.size()).as("items published by the refusal").isEqualTo(300);
+    assertThat(counted.isFull()).isTrue();
+  }
+
+  @Test
   void runsMovedInAndOutAcrossTheRingsEndKeepOrderAndByteCounts() {
     InboundQueue small = new InboundQueue(100, 2_000, () -> {});
     Random random = new Random(42);
