@@ -207,6 +207,41 @@ class SendAllTest {
   }
 
   @Test
+  void aBatchToAPeerThatPausesReadingWaitsForRoomAndArrivesWholeInOrder() throws Exception {
+    // the sockets fill mid-run; the rest of that run and every later one wait in the queue, the
+    // sender waits for room, and all of it follows in order once the peer reads again
+    CompletableFuture<Void> release = new CompletableFuture<>();
+    TetherConfig config =
+        TetherConfig.builder()
+            .codecs("test")
+            .maxQueuedInboundMessages(8)
+            .sendTimeout(Duration.ofSeconds(30))
+            .build();
+    Server<Object, Object> server =
+        server(
+            config,
+            (c, m) -> {
+              release.join();
+              record(m);
+            });
+    Connection<Object, Object> client = client(server, config);
+    byte[] payload = new byte[512];
+    List<Blob> blobs = new ArrayList<>();
+    for (int i = 0; i < 40_000; i++) { // 20 MiB in runs of 64 KiB: more than the sockets hold
+      blobs.add(new Blob(i, payload));
+    }
+    CompletableFuture<Void> sent = CompletableFuture.runAsync(() -> client.sendAll(blobs));
+
+    await().atMost(WAIT).until(() -> client.metrics().queuedOutboundBytes() > 0 && !sent.isDone());
+    release.complete(null);
+    sent.get(60, TimeUnit.SECONDS);
+    client.send(new Msg("last", 40_000));
+    await().atMost(WAIT).until(() -> received().size() >= 40_001);
+    assertThat(received()).isEqualTo(numbers(0, 40_001));
+    assertThat(client.metrics().messagesSent()).isEqualTo(40_001);
+  }
+
+  @Test
   void aClosedConnectionRefusesTheBatchWithTheCloseReason() throws Exception {
     TetherConfig config = TetherConfig.builder().codecs("test").build();
     Server<Object, Object> server = recordingServer(config);
