@@ -9,9 +9,11 @@ import java.util.function.BooleanSupplier;
 /**
  * Received items waiting for a consumer: a ring of items with their sizes in bytes, bounded by a
  * count and a byte total. The event loop offers, a read's worth at a time under one lock ({@link
- * #stage}, {@link #publish}); one consumer at a time takes. Requests that were taken but not yet
- * answered still count against the count limit ({@link #startWork}, {@link #finishWork}), so that a
- * handler that answers asynchronously cannot gather unbounded work.
+ * #stage}, {@link #publish}); one consumer at a time takes, or, when the consumer runs on the loop
+ * itself, takes a turn's staged items whole, without their passing through the ring ({@link
+ * #takeStaged}). Requests that were taken but not yet answered still count against the count limit
+ * ({@link #startWork}, {@link #finishWork}), so that a handler that answers asynchronously cannot
+ * gather unbounded work.
  *
  * <p>{@link #offer} returns false once a limit is reached, and the loop stops reading from the
  * socket; as soon as the consumer has made room the {@code onRoom} callback runs once, and reading
