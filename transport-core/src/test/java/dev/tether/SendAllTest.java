@@ -79,6 +79,25 @@ class SendAllTest {
     }
   }
 
+  /** A server whose handler records nothing until {@code release} completes. */
+  private Server<Object, Object> heldServer(TetherConfig config, CompletableFuture<Void> release) {
+    return server(
+        config,
+        (c, m) -> {
+          release.join();
+          record(m);
+        });
+  }
+
+  private static List<Blob> blobs(int count, int size) {
+    byte[] payload = new byte[size];
+    List<Blob> blobs = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      blobs.add(new Blob(i, payload));
+    }
+    return blobs;
+  }
+
   private static List<Msg> messages(long from, long to) {
     return LongStream.range(from, to).mapToObj(i -> new Msg("message " + i, i)).toList();
   }
@@ -174,19 +193,9 @@ class SendAllTest {
             .maxQueuedInboundMessages(8)
             .sendTimeout(Duration.ofMillis(300))
             .build();
-    Server<Object, Object> server =
-        server(
-            config,
-            (c, m) -> {
-              release.join();
-              record(m);
-            });
+    Server<Object, Object> server = heldServer(config, release);
     Connection<Object, Object> client = client(server, config);
-    byte[] payload = new byte[4096];
-    List<Blob> flood = new ArrayList<>();
-    for (int i = 0; i < 20_000; i++) { // 80 MiB: more than any socket buffers hold
-      flood.add(new Blob(i, payload));
-    }
+    List<Blob> flood = blobs(20_000, 4096); // 80 MiB: more than any socket buffers hold
 
     TetherTimeoutException timeout =
         catchThrowableOfType(() -> client.sendAll(flood), TetherTimeoutException.class);
@@ -217,19 +226,9 @@ class SendAllTest {
             .maxQueuedInboundMessages(8)
             .sendTimeout(Duration.ofSeconds(30))
             .build();
-    Server<Object, Object> server =
-        server(
-            config,
-            (c, m) -> {
-              release.join();
-              record(m);
-            });
+    Server<Object, Object> server = heldServer(config, release);
     Connection<Object, Object> client = client(server, config);
-    byte[] payload = new byte[512];
-    List<Blob> blobs = new ArrayList<>();
-    for (int i = 0; i < 40_000; i++) { // 20 MiB in runs of 64 KiB: more than the sockets hold
-      blobs.add(new Blob(i, payload));
-    }
+    List<Blob> blobs = blobs(40_000, 512); // 20 MiB in runs of 64 KiB: more than the sockets hold
     CompletableFuture<Void> sent = CompletableFuture.runAsync(() -> client.sendAll(blobs));
 
     await().atMost(WAIT).until(() -> client.metrics().queuedOutboundBytes() > 0 && !sent.isDone());
