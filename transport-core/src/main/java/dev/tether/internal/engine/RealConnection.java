@@ -365,7 +365,7 @@ final class RealConnection<O, I> implements Connection<O, I>, EventLoop.Handler 
     keepAlive.resumed(heartbeatFor(welcome));
     resumption.socketOpened();
     if (resumed) {
-      mailbox.offerEvent(Mailbox.SessionEvent.resumed(resumption.reconnector().attempts()));
+      mailbox.offerEvent(SessionEvent.resumed(resumption.reconnector().attempts()));
     }
     closer.onReopened();
     io.flush();

@@ -138,7 +138,7 @@ final class Reconnector extends DeadlineQueue.Timer {
     log.warn("{}", why);
     ConnectionClosedException cause =
         new ConnectionClosedException(GoAwayCode.UNKNOWN, -1, why, false, null);
-    c.mailbox.offerEvent(Mailbox.SessionEvent.gaveUp(new TetherException(why)));
+    c.mailbox.offerEvent(SessionEvent.gaveUp(new TetherException(why)));
     c.closer.abandon(why);
     log.debug("gave up: {}", cause.getMessage());
   }

@@ -240,7 +240,7 @@ final class Resumption {
       log.warn("{}", cause.reason());
       c.requests.failAll(cause); // those sent meanwhile, or asked again: all dropped with them
     }
-    c.mailbox.offerEvent(Mailbox.SessionEvent.lost(dropped, cause));
+    c.mailbox.offerEvent(SessionEvent.lost(dropped, cause));
   }
 
   /**
@@ -294,7 +294,7 @@ final class Resumption {
     log.warn("{}", cause.reason());
     c.requests.failAll(cause);
     forget();
-    c.mailbox.offerEvent(Mailbox.SessionEvent.lost(maybeLost, cause));
+    c.mailbox.offerEvent(SessionEvent.lost(maybeLost, cause));
   }
 
   /** The session is over: no token, nothing counted, nothing replayed until one is activated. */
@@ -385,7 +385,7 @@ final class Resumption {
         new ConnectionClosedException(GoAwayCode.UNKNOWN, -1, why, true, failure);
     if (reconnector != null) {
       log.info("connection with {} lost ({}); reconnecting", c.peerName, why);
-      c.mailbox.offerEvent(Mailbox.SessionEvent.disconnected(cause));
+      c.mailbox.offerEvent(SessionEvent.disconnected(cause));
       reconnector.onDisconnected();
     } else {
       log.info(
@@ -410,7 +410,7 @@ final class Resumption {
     c.loop.cancel(ackTimer);
     c.moveTo(ConnectionState.DETACHED);
     log.info("{} shut down gracefully ({}); reconnecting", c.peerName, cause.reason());
-    c.mailbox.offerEvent(Mailbox.SessionEvent.disconnected(cause));
+    c.mailbox.offerEvent(SessionEvent.disconnected(cause));
     reconnector.onDisconnected();
   }
 

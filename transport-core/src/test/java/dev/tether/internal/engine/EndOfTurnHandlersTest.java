@@ -54,7 +54,7 @@ class EndOfTurnHandlersTest {
                     () -> {
                       // an item whose handler the loop is to run: a session event, which a server
                       // without a reconnect listener delivers to nobody
-                      serverSide.mailbox.offerEvent(Mailbox.SessionEvent.resumed(1));
+                      serverSide.mailbox.offerEvent(SessionEvent.resumed(1));
                       queued.countDown();
                     }));
         assertThat(queued.await(10, TimeUnit.SECONDS)).isTrue();
