@@ -584,7 +584,7 @@ public final class EventLoop implements Runnable {
       try {
         mailbox.takeStage(); // while the loop is still this thread's, so it cannot be handed on
       } catch (Throwable t) {
-        log.error("handlers of {} failed on event loop {}", mailbox, name, t);
+        log.error("staged items of {} not handed to its dispatcher on {}", mailbox, name, t);
       }
       handlerMailbox = mailbox;
       handlerThread = me;

@@ -32,7 +32,7 @@ final class InboundQueue {
    * Items staged before a publication even if the queue has room for more; unless the consumer
    * takes them from the stage itself ({@link #takeStaged}), when the stage grows instead.
    */
-  static final int STAGE_ITEMS = 256;
+  private static final int STAGE_ITEMS = 256;
 
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition notEmpty = lock.newCondition();

@@ -178,10 +178,7 @@ final class Mailbox implements Runnable {
     if (received != null) {
       return received.stage(message, frameBytes) && !queue.isFull();
     }
-    if (!offered) {
-      offered = true;
-      scheduleOnLoop();
-    }
+    noteOffered();
     return queue.stage(message, frameBytes, stageForLoop);
   }
 
@@ -191,20 +188,21 @@ final class Mailbox implements Runnable {
       release(message);
       return true;
     }
-    if (!offered) {
-      offered = true;
-      scheduleOnLoop();
-    }
+    noteOffered();
     return queue.stage(new InboundRequest(id, message), frameBytes, stageForLoop)
         && (received == null || !received.isFull());
   }
 
   /**
-   * At the first item the loop queues since its last read: if the handlers may run on the loop and
-   * no dispatcher is running or scheduled, schedules one on the loop for the end of this turn,
-   * which will take what is staged meanwhile ({@link #stageForLoop}). Loop thread.
+   * Notes that the loop queued an item; at the first since its last read, if the handlers may run
+   * on the loop and no dispatcher is running or scheduled, schedules one on the loop for the end of
+   * this turn, which will take what is staged meanwhile ({@link #stageForLoop}). Loop thread.
    */
-  private void scheduleOnLoop() {
+  private void noteOffered() {
+    if (offered) {
+      return;
+    }
+    offered = true;
     if (!stageForLoop
         && onLoopUntilBlocked
         && connection.loop.acceptsHandlers()
@@ -288,9 +286,7 @@ final class Mailbox implements Runnable {
     publish();
     if (offered) {
       offered = false;
-      if (!stageForLoop) {
-        schedule();
-      }
+      schedule(); // does nothing if this turn's dispatcher takes the stage: it is scheduled
     }
   }
 

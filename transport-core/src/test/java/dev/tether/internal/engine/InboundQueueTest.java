@@ -166,7 +166,7 @@ class InboundQueueTest {
     assertThat(counted.size()).as("items published").isZero();
     assertThat(counted.stagedCount()).isEqualTo(600);
 
-    Object[] spare = new Object[InboundQueue.STAGE_ITEMS];
+    Object[] spare = new Object[64];
     Object[] taken = counted.takeStaged(spare);
     assertThat(taken).isNotNull();
     for (int i = 0; i < 600; i++) {
@@ -187,7 +187,7 @@ class InboundQueueTest {
   void theStageIsPublishedBehindQueuedItemsRatherThanTakenAheadOfThem() {
     queue.offer("queued", 8);
     queue.stage("staged", 8, true);
-    assertThat(queue.takeStaged(new Object[InboundQueue.STAGE_ITEMS])).isNull();
+    assertThat(queue.takeStaged(new Object[64])).isNull();
     assertThat(queue.stagedCount()).isZero();
     assertThat(queue.drain(batch)).isEqualTo(2);
     assertThat(batch).startsWith("queued", "staged");
