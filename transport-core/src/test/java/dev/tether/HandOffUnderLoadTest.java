@@ -3,6 +3,7 @@ package dev.tether;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.tether.testing.Blob;
 import dev.tether.testing.Msg;
 import dev.tether.testing.TestTypes;
 import java.net.InetSocketAddress;
@@ -110,8 +111,9 @@ class HandOffUnderLoadTest {
             .atMost(Duration.ofSeconds(60))
             .until(
                 () ->
-                    serverReceived.get() == (long) CLIENTS * MESSAGES
-                        && echoes.stream().allMatch(o -> o.next.get() == echoesEach));
+                    !violations.isEmpty()
+                        || serverReceived.get() == (long) CLIENTS * MESSAGES
+                            && echoes.stream().allMatch(o -> o.next.get() == echoesEach));
         assertThat(violations).isEmpty();
         assertThat(atServer).hasSize(CLIENTS);
         assertThat(serverThreads)
@@ -121,6 +123,75 @@ class HandOffUnderLoadTest {
       } finally {
         clients.forEach(Connection::close);
       }
+    }
+  }
+
+  /**
+   * A handler on the loop stops delivering while its connection's outbound queue is over its bound,
+   * in the middle of a batch, and the loop goes on reading: what it reads then must queue behind
+   * the rest of that batch, not take its place. The server answers every message with a reply of 2
+   * KiB to a client whose handler is slow at first, so the server's queue fills again and again.
+   */
+  @Test
+  void messagesReadWhileTheDispatcherWaitsForRoomQueueBehindTheBatchItStopped() throws Exception {
+    int count = 5_000;
+    ConcurrentLinkedQueue<String> violations = new ConcurrentLinkedQueue<>();
+    Order atServer = new Order(violations);
+    Order atClient = new Order(violations);
+    TetherConfig config =
+        TetherConfig.builder()
+            .codecs("test")
+            .heartbeatInterval(Duration.ZERO)
+            .idleTimeout(Duration.ZERO)
+            .maxQueuedOutboundBytes(32 * 1024)
+            .maxQueuedInboundMessages(64)
+            .build();
+    byte[] reply = new byte[2048];
+    try (Server<Object, Object> server =
+            Tether.server(TestTypes.TYPES)
+                .config(config)
+                .onMessage(
+                    (c, m) -> {
+                      Msg message = (Msg) m;
+                      atServer.check("server", message);
+                      c.send(new Blob(message.seq(), reply));
+                    })
+                .bind(new InetSocketAddress("127.0.0.1", 0));
+        Connection<Object, Object> client =
+            Tether.client(TestTypes.TYPES)
+                .config(config)
+                .onMessage(
+                    (c, m) -> {
+                      Blob blob = (Blob) m;
+                      atClient.check("client", new Msg("reply", blob.seq()));
+                      if (blob.seq() < 500 && blob.seq() % 50 == 0) {
+                        Thread.sleep(2); // slow at first: the server's replies back up
+                      }
+                    })
+                .connect(server.address())) {
+      Thread sender =
+          new Thread(
+              () -> {
+                List<Object> batch = new ArrayList<>(BATCH);
+                for (int seq = 0; seq < count; seq++) {
+                  batch.add(new Msg("m", seq));
+                  if (batch.size() == BATCH || seq == count - 1) {
+                    client.sendAll(batch);
+                    batch.clear();
+                  }
+                }
+              },
+              "sender");
+      sender.start();
+      sender.join(TimeUnit.SECONDS.toMillis(90));
+      await()
+          .alias("every message at the server, every reply at the client")
+          .atMost(Duration.ofSeconds(60))
+          .until(
+              () ->
+                  !violations.isEmpty()
+                      || atServer.next.get() == count && atClient.next.get() == count);
+      assertThat(violations).isEmpty();
     }
   }
 
