@@ -1,6 +1,5 @@
 package dev.tether.internal.engine;
 
-import dev.tether.internal.wire.FrameType;
 import dev.tether.internal.wire.Frames;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -15,11 +14,11 @@ import java.util.function.Supplier;
  * Everything a connection writes, in the order the wire needs it, bounded in bytes.
  *
  * <ul>
- *   <li>The <em>ring</em> holds whole frames the application (and the transport, for error
- *       responses and the final GOAWAY) queued. Senders append under a lock, so frames never
- *       interleave; the loop copies bytes out ({@link #drainTo}), writes them and reports what the
- *       socket took ({@link #written}). A frame leaves the ring only once wholly written, so a
- *       frame cut by a broken socket can be written again whole on the next one.
+ *   <li>The <em>ring</em> ({@link FrameRing}) holds whole frames the application (and the
+ *       transport, for error responses and the final GOAWAY) queued. Senders append under a lock,
+ *       so frames never interleave; the loop copies bytes out ({@link #drainTo}), writes them and
+ *       reports what the socket took ({@link #written}). A frame leaves the ring only once wholly
+ *       written, so a frame cut by a broken socket can be written again whole on the next one.
  *   <li>The <em>control</em> bytes go first: the prelude of a socket (preamble and handshake
  *       frame), then, at a frame boundary, the latest PONG, PING and ACK, which may overtake queued
  *       frames (PROTOCOL.md §8). Each kind keeps one slot, so a peer that pings without reading
@@ -80,24 +79,16 @@ final class OutboundBuffer {
    */
   private final SendMemory memory;
 
-  /*
-   * What the large frames this buffer holds take of {@link #memory}. Lock held. Plain fields, not an
-   * object made for the first large frame: a C2-compiled changed() that had only seen that object
-   * present crashed a JDK 17.0.15 JVM (SIGSEGV, "implicit null exception ... to 0x0") on a
+  /**
+   * What the buffer has counted in {@link #memory}, senders' reservations included. A plain field,
+   * not an object made for the first large frame: a C2-compiled changed() that had only seen that
+   * object present crashed a JDK 17.0.15 JVM (SIGSEGV, "implicit null exception ... to 0x0") on a
    * connection that had never sent one.
    */
-
-  /** Of the frames in the ring. */
-  private long largeInRing;
-
-  /** What the buffer has counted in {@link #memory}, senders' reservations included. */
   private long largeCounted;
 
-  /** A large frame entered the ring since it was last empty: let it go once empty again. */
-  private boolean shrinkWhenEmpty;
-
   /** The frames queued, whole, oldest first. */
-  private final ByteRing ring = new ByteRing();
+  private final FrameRing ring = new FrameRing();
 
   /** {@link #closed}, for a look without the lock: a sender waiting for {@link #memory}. */
   private volatile boolean closedHint;
@@ -107,11 +98,6 @@ final class OutboundBuffer {
 
   /** {@link #isWritableLocked}, for a look without the lock; updated by {@link #changed}. */
   private volatile boolean writableHint = true;
-
-  /** Bytes of the frame at the head already written to the current socket. */
-  private int headWritten;
-
-  private int queuedMessages;
 
   /**
    * Message frames accepted since the connection began: queued, or written at once. Counted here,
@@ -342,7 +328,7 @@ final class OutboundBuffer {
   synchronized void startSocket(byte[] prelude) {
     socketOpen = false;
     control.startSocket(prelude);
-    headWritten = 0;
+    ring.restartFrame();
   }
 
   /**
@@ -408,7 +394,7 @@ final class OutboundBuffer {
     int m;
     synchronized (this) {
       boolean frames = framesMayGo();
-      if (headWritten == 0 && socketOpen) {
+      if (ring.atFrameBoundary() && socketOpen) {
         control.fillSlots(ring.size() > 0);
       }
       n = control.copyTo(dst);
@@ -416,12 +402,12 @@ final class OutboundBuffer {
       if (n < control.pending() || !frames) {
         return n;
       }
-      m = Math.min(ring.size() - headWritten, dst.remaining());
+      m = Math.min(ring.unwritten(), dst.remaining());
       if (m == 0) {
         return n;
       }
       from = ring.array();
-      start = Rings.wrap(from, ring.head() + headWritten);
+      start = ring.unwrittenStart();
     }
     int first = Math.min(m, from.length - start);
     dst.put(from, start, first);
@@ -490,7 +476,7 @@ final class OutboundBuffer {
     }
     if (written == length) {
       // the common case: nothing to keep, unless the session replays
-      if (isMessage(type)) {
+      if (FrameRing.isMessage(type)) {
         sentSeq++;
         acceptedMessages++;
         if (replay != null) {
@@ -510,7 +496,7 @@ final class OutboundBuffer {
    * (or the final ones of a closed buffer), or a PONG, PING or urgent ACK due on an open socket.
    */
   synchronized boolean hasWritableBytes() {
-    boolean frames = framesMayGo() && ring.size() > headWritten;
+    boolean frames = framesMayGo() && ring.unwritten() > 0;
     return frames || socketOpen && (!control.isIdle() || control.ackUrgent());
   }
 
@@ -581,12 +567,10 @@ final class OutboundBuffer {
     }
     replay.acknowledge(peerReceived);
     int replayedFrames = replay.frames();
-    largeInRing += replay.charged();
-    ring.prepend(replay.takeAll());
-    queuedMessages += replayedFrames;
+    long replayedCharge = replay.charged();
+    ring.prepend(replay.takeAll(), replayedFrames, replayedCharge);
     sentSeq = peerReceived;
     replay.reset(peerReceived + 1);
-    headWritten = 0;
     changed();
     return true;
   }
@@ -606,12 +590,9 @@ final class OutboundBuffer {
     List<CompletableFuture<Void>> refused;
     long dropped;
     synchronized (this) {
-      dropped = queuedMessages + waiting.size();
-      ring.release();
-      dropRingCharges();
+      dropped = ring.messages() + waiting.size();
+      ring.clear();
       changed();
-      headWritten = 0;
-      queuedMessages = 0;
       sentSeq = 0;
       control.resetAcks();
       replay = null;
@@ -642,17 +623,7 @@ final class OutboundBuffer {
    * written, or waiting for room; 0 if none.
    */
   synchronized int largestQueuedFrame() {
-    int largest = 0;
-    byte[] r = ring.array();
-    int at = ring.head();
-    for (int left = ring.size(); left > 0; ) {
-      int length = Rings.readInt(r, at);
-      largest = Math.max(largest, length);
-      int whole = Frames.HEADER_BYTES - 1 + length;
-      at = Rings.wrap(r, at + whole);
-      left -= whole;
-    }
-    return Math.max(largest, waiting.longestFrame() - 4);
+    return Math.max(ring.largestFrame(), waiting.longestFrame() - 4);
   }
 
   /** Returns how many message frames were written and not acknowledged. */
@@ -671,15 +642,12 @@ final class OutboundBuffer {
     List<CompletableFuture<Void>> refused;
     int unsent;
     synchronized (this) {
-      unsent = queuedMessages + waiting.size();
+      unsent = ring.messages() + waiting.size();
       closed = true;
       closedHint = true;
       discarded = true;
-      ring.release();
-      dropRingCharges();
+      ring.clear();
       changed();
-      headWritten = 0;
-      queuedMessages = 0;
       control.clear();
       if (replay != null) {
         replay.reset(sentSeq + 1);
@@ -705,7 +673,7 @@ final class OutboundBuffer {
     closed = false;
     closedHint = false;
     socketOpen = false;
-    headWritten = 0;
+    ring.restartFrame();
     sentSeq = 0;
     control.resetAcks();
     replay = null;
@@ -746,7 +714,7 @@ final class OutboundBuffer {
 
   /** Returns the bytes still to be written to the socket. */
   synchronized int unwritten() {
-    return ring.size() - headWritten + control.pending();
+    return ring.unwritten() + control.pending();
   }
 
   /**
@@ -759,7 +727,7 @@ final class OutboundBuffer {
 
   /** Returns the accepted messages not yet wholly written, those waiting for room included. */
   synchronized int queuedMessages() {
-    return queuedMessages + waiting.size();
+    return ring.messages() + waiting.size();
   }
 
   /** Returns when the socket last took bytes, or the peer last acknowledged some, in nanoTime. */
@@ -813,83 +781,22 @@ final class OutboundBuffer {
     return held == 0 || (long) held + length <= limit;
   }
 
-  private static boolean isMessage(int type) {
-    return type == FrameType.DATA || type == FrameType.REQUEST || type == FrameType.RESPONSE;
-  }
-
   /**
-   * Appends the whole frames at {@code frame[offset]} to the ring: {@code messages} messages, or,
-   * if it is -1, one frame counted as a message if its type is one. {@code reserved} is what the
-   * sender took of {@link #memory} for them, now this buffer's to give back: for several frames,
-   * their {@link SendMemory#charge} (a single frame's the buffer works out itself, and counts what
-   * the sender did not take).
+   * Appends the whole frames at {@code frame[offset]} to the ring ({@link FrameRing#add}); {@code
+   * reserved} is what the sender took of {@link #memory} for them, now this buffer's to give back.
    */
   private void put(byte[] frame, int offset, int length, int messages, long reserved) {
-    if (discarded || length == 0) {
-      if (reserved != 0) {
-        largeCounted += reserved; // given back at once
-        changed();
-      }
-      return;
+    if (!discarded && length != 0) {
+      // first: if the ring cannot grow, nothing has changed, and the sender keeps all
+      acceptedMessages += ring.add(frame, offset, length, messages, reserved);
     }
-    // first: if it cannot allocate, nothing has changed, and the sender keeps all
-    ring.ensureRoom(length);
-    long charge = reserved;
-    if (messages < 0) {
-      messages = isMessage(frame[offset + Frames.HEADER_BYTES - 1]) ? 1 : 0;
-      charge = SendMemory.charge(length);
-    }
-    largeInRing += charge;
-    largeCounted += reserved;
-    shrinkWhenEmpty |= charge != 0;
-    queuedMessages += messages;
-    acceptedMessages += messages;
-    ring.append(frame, offset, length);
+    largeCounted += reserved; // given back by changed() unless the ring counts it
     changed();
-  }
-
-  private void dropRingCharges() {
-    largeInRing = 0;
   }
 
   /** The socket took {@code n} ring bytes: frames wholly written leave the ring. */
   private void advance(int n) {
-    // walked in locals, stored once: thousands of frames per write, with the lock held
-    byte[] r = ring.array();
-    ReplayRing kept = replay;
-    int at = ring.head();
-    int left = ring.size();
-    int written = headWritten + n;
-    int messages = 0;
-    long charged = 0;
-    boolean anyLarge = largeInRing != 0;
-    while (left > 0) {
-      int length = Frames.HEADER_BYTES - 1 + Rings.readInt(r, at);
-      if (written < length) {
-        break;
-      }
-      if (anyLarge) {
-        charged += SendMemory.charge(length); // kept for replay, the replay ring counts it
-      }
-      if (isMessage(r[Rings.wrap(r, at + Frames.HEADER_BYTES - 1)])) {
-        messages++;
-        if (kept != null) {
-          kept.addFromRing(r, at, length);
-        }
-      }
-      at = Rings.wrap(r, at + length);
-      left -= length;
-      written -= length;
-    }
-    queuedMessages -= messages;
-    sentSeq += messages;
-    largeInRing -= charged;
-    ring.drop(ring.size() - left);
-    if (left == 0 && shrinkWhenEmpty) {
-      ring.release(); // grown for large frames: not kept for the small ones
-      shrinkWhenEmpty = false;
-    }
-    headWritten = written;
+    sentSeq += ring.written(n, replay);
     changed();
   }
 
@@ -898,7 +805,7 @@ final class OutboundBuffer {
    * every change of what is queued, kept for replay or waiting. Writes them only when they change.
    */
   private void changed() {
-    long charged = largeInRing + waiting.charged() + (replay == null ? 0 : replay.charged());
+    long charged = ring.charged() + waiting.charged() + (replay == null ? 0 : replay.charged());
     if (charged != largeCounted) {
       memory.adjust(charged - largeCounted);
       largeCounted = charged;

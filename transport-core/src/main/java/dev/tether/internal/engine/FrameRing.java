@@ -1,0 +1,186 @@
+package dev.tether.internal.engine;
+
+import dev.tether.internal.wire.FrameType;
+import dev.tether.internal.wire.Frames;
+
+/**
+ * The whole frames a connection has queued and not yet wholly written, oldest first, and what its
+ * {@link OutboundBuffer} needs to know of them: how many are messages, what their large frames take
+ * of the runtime's {@link SendMemory}, and how much of the oldest the socket has taken. A frame
+ * leaves only once wholly written, so one cut by a broken socket is written again whole on the next
+ * ({@link #restartFrame}).
+ *
+ * <p>Not thread safe: the buffer's lock guards it. Only the loop moves or drops bytes, so the array
+ * read under the lock ({@link #array}) may be copied from after the lock is released: appends add
+ * behind, and growing makes a new array.
+ */
+final class FrameRing {
+  private final ByteRing bytes = new ByteRing();
+
+  /** Bytes of the frame at the head already written to the current socket. */
+  private int headWritten;
+
+  /** Message frames (DATA, REQUEST, RESPONSE) held. */
+  private int messages;
+
+  /** What the large frames held take of the runtime's send memory ({@link SendMemory#charge}). */
+  private long charged;
+
+  /** A large frame came in since the ring was last empty: let the array go once empty again. */
+  private boolean shrinkWhenEmpty;
+
+  /** Returns true if {@code type} is a message frame's: one that is numbered, and replayed. */
+  static boolean isMessage(int type) {
+    return type == FrameType.DATA || type == FrameType.REQUEST || type == FrameType.RESPONSE;
+  }
+
+  /** Returns the bytes held, the part of the oldest frame already written included. */
+  int size() {
+    return bytes.size();
+  }
+
+  /** Returns the bytes still to be written. */
+  int unwritten() {
+    return bytes.size() - headWritten;
+  }
+
+  /** Returns true if the next byte to write begins a frame. */
+  boolean atFrameBoundary() {
+    return headWritten == 0;
+  }
+
+  /** Returns the message frames held. */
+  int messages() {
+    return messages;
+  }
+
+  /** Returns what the large frames held take of the runtime's send memory. */
+  long charged() {
+    return charged;
+  }
+
+  /** Returns the bytes of memory held. */
+  int capacity() {
+    return bytes.capacity();
+  }
+
+  /** Returns the array holding the bytes; see the class comment for when it may be read. */
+  byte[] array() {
+    return bytes.array();
+  }
+
+  /** Returns the index in {@link #array} of the next byte to write. */
+  int unwrittenStart() {
+    byte[] array = bytes.array();
+    return Rings.wrap(array, bytes.head() + headWritten);
+  }
+
+  /**
+   * Appends the whole frames at {@code frames[offset]}: {@code messages} messages, or, if it is -1,
+   * one frame counted as a message if its type is one; {@code charge} is what they take of the send
+   * memory, or, for one frame (-1), worked out here. If the ring cannot grow, nothing changes.
+   *
+   * @return how many message frames were added
+   */
+  int add(byte[] frames, int offset, int length, int messages, long charge) {
+    bytes.ensureRoom(length); // first: if it cannot allocate, nothing has changed
+    if (messages < 0) {
+      messages = isMessage(frames[offset + Frames.HEADER_BYTES - 1]) ? 1 : 0;
+      charge = SendMemory.charge(length);
+    }
+    charged += charge;
+    shrinkWhenEmpty |= charge != 0;
+    this.messages += messages;
+    bytes.append(frames, offset, length);
+    return messages;
+  }
+
+  /**
+   * The socket took {@code n} more bytes: frames wholly written leave the ring, their message
+   * frames copied to {@code kept} if it is not null.
+   *
+   * @return how many message frames were wholly written
+   */
+  int written(int n, ReplayRing kept) {
+    // walked in locals, stored once: thousands of frames per write, with the lock held
+    byte[] r = bytes.array();
+    int at = bytes.head();
+    int left = bytes.size();
+    int written = headWritten + n;
+    int done = 0;
+    long freed = 0;
+    boolean anyLarge = charged != 0;
+    while (left > 0) {
+      int length = Frames.HEADER_BYTES - 1 + Rings.readInt(r, at);
+      if (written < length) {
+        break;
+      }
+      if (anyLarge) {
+        freed += SendMemory.charge(length); // kept for replay, the replay ring counts it
+      }
+      if (isMessage(r[Rings.wrap(r, at + Frames.HEADER_BYTES - 1)])) {
+        done++;
+        if (kept != null) {
+          kept.addFromRing(r, at, length);
+        }
+      }
+      at = Rings.wrap(r, at + length);
+      left -= length;
+      written -= length;
+    }
+    messages -= done;
+    charged -= freed;
+    bytes.drop(bytes.size() - left);
+    if (left == 0 && shrinkWhenEmpty) {
+      bytes.release(); // grown for large frames: not kept for the small ones
+      shrinkWhenEmpty = false;
+    }
+    headWritten = written;
+    return done;
+  }
+
+  /** A new socket: the frame at the head is written again from its start. */
+  void restartFrame() {
+    headWritten = 0;
+  }
+
+  /**
+   * Puts {@code frames}, whole frames holding {@code count} messages that take {@code charge} of
+   * the send memory, ahead of those held, to be written first and whole.
+   */
+  void prepend(byte[] frames, int count, long charge) {
+    bytes.prepend(frames);
+    messages += count;
+    charged += charge;
+    headWritten = 0;
+  }
+
+  /** Drops every frame and lets the array go. */
+  void clear() {
+    bytes.release();
+    headWritten = 0;
+    messages = 0;
+    charged = 0;
+    shrinkWhenEmpty = false;
+  }
+
+  /** Lets the array go if it holds nothing. */
+  void releaseIfEmpty() {
+    bytes.releaseIfEmpty();
+  }
+
+  /** Returns the length, as its header counts it, of the longest frame held; 0 if none. */
+  int largestFrame() {
+    int largest = 0;
+    byte[] r = bytes.array();
+    int at = bytes.head();
+    for (int left = bytes.size(); left > 0; ) {
+      int length = Rings.readInt(r, at);
+      largest = Math.max(largest, length);
+      int whole = Frames.HEADER_BYTES - 1 + length;
+      at = Rings.wrap(r, at + whole);
+      left -= whole;
+    }
+    return largest;
+  }
+}
