@@ -35,6 +35,13 @@ class HandOffUnderLoadTest {
   /** Every this many messages a server handler blocks; every tenth of those echoes one back. */
   private static final int BLOCK_EVERY = 1_999;
 
+  private static final TetherConfig QUIET =
+      TetherConfig.builder()
+          .codecs("test")
+          .heartbeatInterval(Duration.ZERO)
+          .idleTimeout(Duration.ZERO)
+          .build();
+
   /** Order per connection: the next sequence number due, and the first violation seen. */
   private static final class Order {
     private final AtomicLong next = new AtomicLong();
@@ -58,15 +65,9 @@ class HandOffUnderLoadTest {
     Map<Connection<Object, Object>, Order> atServer = new ConcurrentHashMap<>();
     AtomicLong serverReceived = new AtomicLong();
     Set<Thread> serverThreads = ConcurrentHashMap.newKeySet();
-    TetherConfig config =
-        TetherConfig.builder()
-            .codecs("test")
-            .heartbeatInterval(Duration.ZERO)
-            .idleTimeout(Duration.ZERO)
-            .build();
     try (Server<Object, Object> server =
         Tether.server(TestTypes.TYPES)
-            .config(config)
+            .config(QUIET)
             .onMessage(
                 (c, m) -> {
                   Msg message = (Msg) m;
@@ -88,7 +89,7 @@ class HandOffUnderLoadTest {
           echoes.add(echoOrder);
           Connection<Object, Object> client =
               Tether.client(TestTypes.TYPES)
-                  .config(config)
+                  .config(QUIET)
                   .onMessage(
                       (c, m) -> {
                         Msg echo = (Msg) m;
@@ -99,7 +100,7 @@ class HandOffUnderLoadTest {
                       })
                   .connect(server.address());
           clients.add(client);
-          senders.add(new Thread(() -> stream(client), "sender-" + i));
+          senders.add(new Thread(() -> stream(client, MESSAGES), "sender-" + i));
         }
         senders.forEach(Thread::start);
         for (Thread sender : senders) {
@@ -139,13 +140,7 @@ class HandOffUnderLoadTest {
     Order atServer = new Order(violations);
     Order atClient = new Order(violations);
     TetherConfig config =
-        TetherConfig.builder()
-            .codecs("test")
-            .heartbeatInterval(Duration.ZERO)
-            .idleTimeout(Duration.ZERO)
-            .maxQueuedOutboundBytes(32 * 1024)
-            .maxQueuedInboundMessages(64)
-            .build();
+        QUIET.toBuilder().maxQueuedOutboundBytes(32 * 1024).maxQueuedInboundMessages(64).build();
     byte[] reply = new byte[2048];
     try (Server<Object, Object> server =
             Tether.server(TestTypes.TYPES)
@@ -169,19 +164,7 @@ class HandOffUnderLoadTest {
                       }
                     })
                 .connect(server.address())) {
-      Thread sender =
-          new Thread(
-              () -> {
-                List<Object> batch = new ArrayList<>(BATCH);
-                for (int seq = 0; seq < count; seq++) {
-                  batch.add(new Msg("m", seq));
-                  if (batch.size() == BATCH || seq == count - 1) {
-                    client.sendAll(batch);
-                    batch.clear();
-                  }
-                }
-              },
-              "sender");
+      Thread sender = new Thread(() -> stream(client, count), "sender");
       sender.start();
       sender.join(TimeUnit.SECONDS.toMillis(90));
       await()
@@ -195,9 +178,10 @@ class HandOffUnderLoadTest {
     }
   }
 
-  private static void stream(Connection<Object, Object> client) {
+  /** Sends messages 0 to {@code count - 1} in batches of {@link #BATCH}. */
+  private static void stream(Connection<Object, Object> client, int count) {
     List<Object> batch = new ArrayList<>(BATCH);
-    for (int seq = 0; seq < MESSAGES; seq++) {
+    for (int seq = 0; seq < count; seq++) {
       batch.add(new Msg("m", seq));
       if (batch.size() == BATCH) {
         client.sendAll(batch);
