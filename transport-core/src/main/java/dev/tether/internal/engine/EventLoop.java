@@ -102,6 +102,16 @@ public final class EventLoop implements Runnable {
 
   private int handlerIndex;
 
+  /** Channels the last look at the selector found ready. */
+  private int lastReady;
+
+  /**
+   * True while the handlers running are this turn's only work: one mailbox to run, and at most one
+   * channel was ready. Set by the loop's thread before it runs them, read by the same thread in
+   * them ({@link #servesOneConnection}).
+   */
+  private boolean soleHandlerRun;
+
   /** The thread running a handler now, and its mailbox; both read by the watch. */
   private volatile Thread handlerThread;
 
@@ -302,6 +312,16 @@ public final class EventLoop implements Runnable {
    */
   void runHandlersSoon(Mailbox mailbox) {
     handlerRuns.add(mailbox);
+  }
+
+  /**
+   * Returns true if the handlers this loop's thread is running are the turn's only work: they are
+   * one connection's, and no other channel was ready. Their replies are then worth writing before
+   * the turn's end ({@link Mailbox}'s slices): the peer has nothing else to work on meanwhile, nor
+   * has this loop. Called from those handlers' dispatcher, on the loop's thread.
+   */
+  boolean servesOneConnection() {
+    return soleHandlerRun;
   }
 
   /** Returns true while a handler runs on this loop; for the watch. */
@@ -595,6 +615,7 @@ public final class EventLoop implements Runnable {
       } catch (Throwable t) {
         log.error("staged items of {} not handed to its dispatcher on {}", mailbox, name, t);
       }
+      soleHandlerRun = handlerRuns.size() == 1 && lastReady <= 1;
       handlerMailbox = mailbox;
       handlerThread = me;
       handlerProgress.lazySet(handlerProgress.get() + 1);
@@ -655,6 +676,7 @@ public final class EventLoop implements Runnable {
             : timeoutMillis == 0
                 ? selector.select(dispatcher)
                 : selector.select(dispatcher, timeoutMillis);
+    lastReady = n;
     if (looking) { // nothing was ready
       looking = false;
       long end = System.nanoTime();

@@ -62,6 +62,24 @@ final class Mailbox implements Runnable {
   /** Items delivered in one go before the dispatcher lets other connections use the thread. */
   private static final int DISPATCH_BUDGET = 4096;
 
+  /**
+   * How long the loop's dispatcher goes on while a reply its handlers sent waits to be written,
+   * when that connection is all the loop has to do ({@link EventLoop#servesOneConnection}); then it
+   * stops, the loop writes the replies so far, and the dispatcher goes on in the next turn. A batch
+   * of pipelined messages is so answered in slices, and the peer works on the first replies while
+   * this side handles the rest, instead of each side waiting for the other's whole batch: two JVMs
+   * on 2 cores, 64 messages in flight, one connection, pipelined echo {@code json} went from
+   * 509k-648k to 732k-1,099k echoes a second, {@code fury} from 1.36M-1.78M to 1.89M-2.03M. Not for
+   * cheap messages (a {@code bytes} echo's batch is done in a few microseconds, and a write per 16
+   * of them halved that echo's rate), nor when several connections share the loop: their turns
+   * interleave anyway, and the extra writes only cost (pipelined echo on four connections fell by
+   * 12-20% when it sliced).
+   */
+  private static final long SLICE_NANOS = 5_000;
+
+  /** Deliveries between looks at {@link #SLICE_NANOS}' clock. */
+  private static final int SLICE_CHECK = 8;
+
   /** How long handlers stay off the loop after one blocked it, the first time. */
   private static final long FIRST_PENALTY_NANOS =
       java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(10);
@@ -415,7 +433,8 @@ final class Mailbox implements Runnable {
   /** Delivers queued items on the event loop, at the end of its turn; see {@link EventLoop}. */
   void runOnLoop() {
     if (dispatchOn(Thread.currentThread(), true)) {
-      connection.loop.execute(startAgain); // other connections' handlers first
+      // other connections' handlers first, or, after a slice, the flush its replies queued
+      connection.loop.execute(startAgain);
     }
   }
 
@@ -437,6 +456,9 @@ final class Mailbox implements Runnable {
    */
   private boolean dispatch(boolean onLoop) {
     Thread current = onLoop ? Thread.currentThread() : null;
+    int sinceLook = 0;
+    boolean replyWaits = false;
+    long replyWaitsSince = 0;
     for (int budget = DISPATCH_BUDGET; budget > 0; budget--) {
       if ((executor == null || onLoop) && !connection.outbound.isWritable() && !finished) {
         scheduled.set(false); // a handler run by the loop does not wait for room: it waits here
@@ -468,6 +490,18 @@ final class Mailbox implements Runnable {
         onLoop = connection.loop.handlerCalled(current);
       }
       deliver(item);
+      if (onLoop && ++sinceLook == SLICE_CHECK) {
+        sinceLook = 0;
+        if (connection.io().flushPending() && connection.loop.servesOneConnection()) {
+          long now = System.nanoTime();
+          if (!replyWaits) {
+            replyWaits = true;
+            replyWaitsSince = now;
+          } else if (now - replyWaitsSince >= SLICE_NANOS && moreToDeliver()) {
+            return true; // the loop writes the replies, then this goes on (runOnLoop)
+          }
+        }
+      }
     }
     return true;
   }

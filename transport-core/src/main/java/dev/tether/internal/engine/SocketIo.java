@@ -498,6 +498,14 @@ final class SocketIo {
     }
   }
 
+  /**
+   * Returns true if a flush is scheduled and has not started yet: frames that senders queued wait
+   * for the loop's end of turn, or for its task.
+   */
+  boolean flushPending() {
+    return flushScheduled.get();
+  }
+
   /** Returns true while this socket is the connection's, connected and open for writing. */
   private boolean writesFrames() {
     return connected && !outputShut && !released && !closed && connection.io() == this;

@@ -1,0 +1,185 @@
+package dev.tether.internal.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.tether.Connection;
+import dev.tether.Server;
+import dev.tether.Tether;
+import dev.tether.TetherConfig;
+import dev.tether.TetherRuntime;
+import dev.tether.testing.Msg;
+import dev.tether.testing.TestTypes;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * A batch of messages that one read brings is answered in slices while its connection is all the
+ * loop has to do: the replies to the first messages are written while the handlers of the later
+ * ones still run, so the peer can work on them meanwhile. With several connections' handlers in the
+ * turn, the replies go out together at its end, as before.
+ *
+ * <p>Each case hands the server's loop a batch as a read does, in one turn, with handlers that
+ * compute for 20 µs a message (well past the dispatcher's slice of a few microseconds, however slow
+ * the machine), and looks at what the socket had been given when the batch's last message was
+ * handled.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class ReplySlicesTest {
+  private static final TetherConfig QUIET =
+      TetherConfig.builder()
+          .codecs("test")
+          .heartbeatInterval(Duration.ZERO)
+          .idleTimeout(Duration.ZERO)
+          .build();
+
+  private static final int BATCH = 64;
+  private static final long WORK_NANOS = TimeUnit.MICROSECONDS.toNanos(20);
+
+  @Test
+  void aLoneConnectionsBatchIsAnsweredWhileItIsStillBeingHandled() throws Exception {
+    Batches batches = new Batches(1);
+    try (Server<Object, Object> server = batches.server(QUIET, null);
+        Connection<Object, Object> client = batches.client(server)) {
+      RealConnection<?, ?> serverSide = batches.serverSides(server, 1).get(0);
+      serverSide.loop.execute(() -> batches.offerBatch(serverSide, 0));
+
+      batches.awaitReplies(0);
+      assertThat(batches.writtenBeforeLast(0))
+          .as("reply bytes the socket took before the batch's last message was handled")
+          .isPositive();
+    }
+  }
+
+  @Test
+  void connectionsSharingATurnAreAnsweredAtItsEnd() throws Exception {
+    Batches batches = new Batches(2);
+    try (TetherRuntime oneLoop = TetherRuntime.builder().eventLoops(1).build();
+        Server<Object, Object> server = batches.server(QUIET, oneLoop);
+        Connection<Object, Object> first = batches.client(server);
+        Connection<Object, Object> second = batches.client(server)) {
+      List<RealConnection<?, ?>> serverSides = batches.serverSides(server, 2);
+      serverSides
+          .get(0)
+          .loop
+          .execute(
+              () -> {
+                batches.offerBatch(serverSides.get(0), 0);
+                batches.offerBatch(serverSides.get(1), 1);
+              });
+
+      batches.awaitReplies(0);
+      batches.awaitReplies(1);
+      for (int i = 0; i < 2; i++) {
+        assertThat(batches.writtenBeforeLast(i))
+            .as("reply bytes of connection %d written before the turn's end", i)
+            .isZero();
+      }
+    }
+  }
+
+  /** Server-side batches, and what each connection's socket had taken along the way. */
+  private static final class Batches {
+    private final AtomicLong[] sentAtStart;
+    private final AtomicLong[] sentAtLast;
+    private final List<RealConnection<?, ?>> batchOwners = new CopyOnWriteArrayList<>();
+    private final List<List<Long>> received = new ArrayList<>();
+    private final List<CountDownLatch> done = new ArrayList<>();
+
+    Batches(int connections) {
+      sentAtStart = new AtomicLong[connections];
+      sentAtLast = new AtomicLong[connections];
+      for (int i = 0; i < connections; i++) {
+        sentAtStart[i] = new AtomicLong(-1);
+        sentAtLast[i] = new AtomicLong(-1);
+      }
+    }
+
+    Server<Object, Object> server(TetherConfig config, TetherRuntime runtime) throws Exception {
+      var builder =
+          Tether.server(TestTypes.TYPES)
+              .config(config)
+              .onMessage(
+                  (c, m) -> {
+                    long seq = ((Msg) m).seq();
+                    work(WORK_NANOS);
+                    if (seq == BATCH - 1) {
+                      RealConnection<?, ?> self = (RealConnection<?, ?>) c;
+                      sentAtLast[batchOwners.indexOf(self)].set(self.io().bytesSent.sum());
+                    }
+                    c.send(new Msg("reply", seq));
+                  });
+      if (runtime != null) {
+        builder.runtime(runtime);
+      }
+      return builder.bind(new InetSocketAddress("127.0.0.1", 0));
+    }
+
+    Connection<Object, Object> client(Server<Object, Object> server) throws Exception {
+      List<Long> replies = new CopyOnWriteArrayList<>();
+      CountDownLatch all = new CountDownLatch(BATCH);
+      received.add(replies);
+      done.add(all);
+      return Tether.client(TestTypes.TYPES)
+          .config(QUIET)
+          .onMessage(
+              (c, m) -> {
+                replies.add(((Msg) m).seq());
+                all.countDown();
+              })
+          .connect(server.address());
+    }
+
+    List<RealConnection<?, ?>> serverSides(Server<Object, Object> server, int count) {
+      await().atMost(Duration.ofSeconds(10)).until(() -> server.connections().size() == count);
+      List<RealConnection<?, ?>> sides = new ArrayList<>();
+      for (Connection<?, ?> c : server.connections()) {
+        RealConnection<?, ?> side = (RealConnection<?, ?>) c;
+        await().atMost(Duration.ofSeconds(10)).until(side.mailbox::isIdle);
+        sides.add(side);
+      }
+      batchOwners.addAll(sides);
+      return sides;
+    }
+
+    /** As a read does: a batch for the loop's own dispatcher, at this turn's end. Loop thread. */
+    void offerBatch(RealConnection<?, ?> serverSide, int index) {
+      sentAtStart[index].set(serverSide.io().bytesSent.sum());
+      for (int seq = 0; seq < BATCH; seq++) {
+        serverSide.mailbox.offerMessage(new Msg("request", seq), 32);
+      }
+      serverSide.mailbox.dispatchOffered();
+    }
+
+    /** Waits for the replies of the {@code clientIndex}th client made, and checks their order. */
+    void awaitReplies(int clientIndex) throws Exception {
+      assertThat(done.get(clientIndex).await(20, TimeUnit.SECONDS)).isTrue();
+      List<Long> expected = new ArrayList<>();
+      for (long seq = 0; seq < BATCH; seq++) {
+        expected.add(seq);
+      }
+      assertThat(received.get(clientIndex)).containsExactlyElementsOf(expected);
+    }
+
+    long writtenBeforeLast(int index) {
+      assertThat(sentAtLast[index].get()).isNotNegative();
+      return sentAtLast[index].get() - sentAtStart[index].get();
+    }
+  }
+
+  /** Computes, without waiting, for about {@code nanos}: a handler with work to do. */
+  private static void work(long nanos) {
+    long end = System.nanoTime() + nanos;
+    while (System.nanoTime() - end < 0) {
+      Thread.onSpinWait();
+    }
+  }
+}
