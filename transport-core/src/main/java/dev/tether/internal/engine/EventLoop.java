@@ -102,13 +102,10 @@ public final class EventLoop implements Runnable {
 
   private int handlerIndex;
 
-  /** Channels the last look at the selector found ready. */
-  private int lastReady;
-
   /**
-   * True while the handlers running are this turn's only work: one mailbox to run, and at most one
-   * channel was ready. Set by the loop's thread before it runs them, read by the same thread in
-   * them ({@link #servesOneConnection}).
+   * True while the handlers running are those of the only connection this loop serves. Set by the
+   * loop's thread before it runs them, read by the same thread in them ({@link
+   * #servesOneConnection}).
    */
   private boolean soleHandlerRun;
 
@@ -315,13 +312,26 @@ public final class EventLoop implements Runnable {
   }
 
   /**
-   * Returns true if the handlers this loop's thread is running are the turn's only work: they are
-   * one connection's, and no other channel was ready. Their replies are then worth writing before
-   * the turn's end ({@link Mailbox}'s slices): the peer has nothing else to work on meanwhile, nor
-   * has this loop. Called from those handlers' dispatcher, on the loop's thread.
+   * Returns true if the handlers this loop's thread is running are those of the only connection the
+   * loop serves. Their replies are then worth writing before the turn's end ({@link Mailbox}'s
+   * slices): no other connection's work keeps this loop busy while the peer works on them. Called
+   * from those handlers' dispatcher, on the loop's thread.
    */
   boolean servesOneConnection() {
     return soleHandlerRun;
+  }
+
+  /** Returns true if at most one connection's channel is registered here; listening ones aside. */
+  private boolean oneConnectionRegistered() {
+    int connections = 0;
+    // the selector's key set may be iterated while channels register (a concurrent set since JDK
+    // 11)
+    for (SelectionKey key : selector.keys()) {
+      if (key.attachment() instanceof RealConnection<?, ?> && ++connections > 1) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** Returns true while a handler runs on this loop; for the watch. */
@@ -615,7 +625,7 @@ public final class EventLoop implements Runnable {
       } catch (Throwable t) {
         log.error("staged items of {} not handed to its dispatcher on {}", mailbox, name, t);
       }
-      soleHandlerRun = handlerRuns.size() == 1 && lastReady <= 1;
+      soleHandlerRun = handlerRuns.size() == 1 && oneConnectionRegistered();
       handlerMailbox = mailbox;
       handlerThread = me;
       handlerProgress.lazySet(handlerProgress.get() + 1);
@@ -676,7 +686,6 @@ public final class EventLoop implements Runnable {
             : timeoutMillis == 0
                 ? selector.select(dispatcher)
                 : selector.select(dispatcher, timeoutMillis);
-    lastReady = n;
     if (looking) { // nothing was ready
       looking = false;
       long end = System.nanoTime();

@@ -22,10 +22,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * A batch of messages that one read brings is answered in slices while its connection is all the
- * loop has to do: the replies to the first messages are written while the handlers of the later
- * ones still run, so the peer can work on them meanwhile. With several connections' handlers in the
- * turn, the replies go out together at its end, as before.
+ * A batch of messages that one read brings is answered in slices while its connection is the only
+ * one its loop serves: the replies to the first messages are written while the handlers of the
+ * later ones still run, so the peer can work on them meanwhile. On a loop that serves several, the
+ * replies go out together at the turn's end, as before.
  *
  * <p>Each case hands the server's loop a batch as a read does, in one turn, with handlers that
  * compute for 20 µs a message (well past the dispatcher's slice of a few microseconds, however slow
@@ -47,7 +47,9 @@ class ReplySlicesTest {
   @Test
   void aLoneConnectionsBatchIsAnsweredWhileItIsStillBeingHandled() throws Exception {
     Batches batches = new Batches(1);
-    try (Server<Object, Object> server = batches.server(QUIET, null);
+    // a runtime of its own, so that the client's connection is not on the server's loop
+    try (TetherRuntime serverRuntime = TetherRuntime.builder().eventLoops(1).build();
+        Server<Object, Object> server = batches.server(QUIET, serverRuntime);
         Connection<Object, Object> client = batches.client(server)) {
       RealConnection<?, ?> serverSide = batches.serverSides(server, 1).get(0);
       serverSide.loop.execute(() -> batches.offerBatch(serverSide, 0));
@@ -60,9 +62,34 @@ class ReplySlicesTest {
   }
 
   @Test
-  void connectionsSharingATurnAreAnsweredAtItsEnd() throws Exception {
+  void aConnectionWhoseLoopServesAnotherIsAnsweredAtTheTurnsEnd() throws Exception {
+    Batches batches = new Batches(1);
+    try (TetherRuntime oneLoop = TetherRuntime.builder().eventLoops(1).build(); // both on it
+        Server<Object, Object> server = batches.server(QUIET, oneLoop);
+        Connection<Object, Object> busy = batches.client(server);
+        Connection<Object, Object> idle =
+            Tether.client(TestTypes.TYPES).config(QUIET).connect(server.address())) {
+      await().atMost(Duration.ofSeconds(10)).until(() -> server.connections().size() == 2);
+      RealConnection<?, ?> serverSide =
+          server.connections().stream()
+              .map(c -> (RealConnection<?, ?>) c)
+              .filter(c -> c.remoteAddress.equals(busy.localAddress()))
+              .findFirst()
+              .orElseThrow();
+      batches.serverSides(List.of(serverSide));
+      serverSide.loop.execute(() -> batches.offerBatch(serverSide, 0));
+
+      batches.awaitReplies(0);
+      assertThat(batches.writtenBeforeLast(0))
+          .as("reply bytes written before the turn's end, with another connection on the loop")
+          .isZero();
+    }
+  }
+
+  @Test
+  void connectionsWithBatchesInOneTurnAreAnsweredAtItsEnd() throws Exception {
     Batches batches = new Batches(2);
-    try (TetherRuntime oneLoop = TetherRuntime.builder().eventLoops(1).build();
+    try (TetherRuntime oneLoop = TetherRuntime.builder().eventLoops(1).build(); // both on it
         Server<Object, Object> server = batches.server(QUIET, oneLoop);
         Connection<Object, Object> first = batches.client(server);
         Connection<Object, Object> second = batches.client(server)) {
@@ -117,10 +144,7 @@ class ReplySlicesTest {
                     }
                     c.send(new Msg("reply", seq));
                   });
-      if (runtime != null) {
-        builder.runtime(runtime);
-      }
-      return builder.bind(new InetSocketAddress("127.0.0.1", 0));
+      return builder.runtime(runtime).bind(new InetSocketAddress("127.0.0.1", 0));
     }
 
     Connection<Object, Object> client(Server<Object, Object> server) throws Exception {
@@ -138,13 +162,20 @@ class ReplySlicesTest {
           .connect(server.address());
     }
 
+    /** The server's connections, once there are {@code count}, to offer batches to. */
     List<RealConnection<?, ?>> serverSides(Server<Object, Object> server, int count) {
       await().atMost(Duration.ofSeconds(10)).until(() -> server.connections().size() == count);
       List<RealConnection<?, ?>> sides = new ArrayList<>();
       for (Connection<?, ?> c : server.connections()) {
-        RealConnection<?, ?> side = (RealConnection<?, ?>) c;
+        sides.add((RealConnection<?, ?>) c);
+      }
+      return serverSides(sides);
+    }
+
+    /** Takes {@code sides} to offer batches to, in this order, once they are idle. */
+    List<RealConnection<?, ?>> serverSides(List<RealConnection<?, ?>> sides) {
+      for (RealConnection<?, ?> side : sides) {
         await().atMost(Duration.ofSeconds(10)).until(side.mailbox::isIdle);
-        sides.add(side);
       }
       batchOwners.addAll(sides);
       return sides;
