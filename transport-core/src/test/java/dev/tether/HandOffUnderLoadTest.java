@@ -1,5 +1,6 @@
 package dev.tether;
 
+import static dev.tether.testing.TestTypes.QUIET;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -34,13 +35,6 @@ class HandOffUnderLoadTest {
 
   /** Every this many messages a server handler blocks; every tenth of those echoes one back. */
   private static final int BLOCK_EVERY = 1_999;
-
-  private static final TetherConfig QUIET =
-      TetherConfig.builder()
-          .codecs("test")
-          .heartbeatInterval(Duration.ZERO)
-          .idleTimeout(Duration.ZERO)
-          .build();
 
   /** Order per connection: the next sequence number due, and the first violation seen. */
   private static final class Order {

@@ -1,12 +1,12 @@
 package dev.tether.internal.engine;
 
+import static dev.tether.testing.TestTypes.QUIET;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.tether.Connection;
 import dev.tether.Server;
 import dev.tether.Tether;
-import dev.tether.TetherConfig;
 import dev.tether.testing.Msg;
 import dev.tether.testing.TestTypes;
 import java.net.InetSocketAddress;
@@ -26,13 +26,6 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class EndOfTurnHandlersTest {
-  private static final TetherConfig QUIET =
-      TetherConfig.builder()
-          .codecs("test")
-          .heartbeatInterval(Duration.ZERO)
-          .idleTimeout(Duration.ZERO)
-          .build();
-
   @Test
   void aDispatcherScheduledAtTheEndOfATurnRunsWithoutWaitingForTheNextWakeUp() throws Exception {
     try (Server<Object, Object> server =

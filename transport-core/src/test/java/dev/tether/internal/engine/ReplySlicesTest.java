@@ -1,5 +1,6 @@
 package dev.tether.internal.engine;
 
+import static dev.tether.testing.TestTypes.QUIET;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -34,13 +35,6 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class ReplySlicesTest {
-  private static final TetherConfig QUIET =
-      TetherConfig.builder()
-          .codecs("test")
-          .heartbeatInterval(Duration.ZERO)
-          .idleTimeout(Duration.ZERO)
-          .build();
-
   private static final int BATCH = 64;
   private static final long WORK_NANOS = TimeUnit.MICROSECONDS.toNanos(20);
 
