@@ -324,8 +324,7 @@ public final class EventLoop implements Runnable {
   /** Returns true if at most one connection's channel is registered here; listening ones aside. */
   private boolean oneConnectionRegistered() {
     int connections = 0;
-    // the selector's key set may be iterated while channels register (a concurrent set since JDK
-    // 11)
+    // iterated while channels may register: the selector's key set is concurrent since JDK 11
     for (SelectionKey key : selector.keys()) {
       if (key.attachment() instanceof RealConnection<?, ?> && ++connections > 1) {
         return false;

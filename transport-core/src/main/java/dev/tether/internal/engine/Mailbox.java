@@ -64,16 +64,16 @@ final class Mailbox implements Runnable {
 
   /**
    * How long the loop's dispatcher goes on while a reply its handlers sent waits to be written,
-   * when that connection is all the loop has to do ({@link EventLoop#servesOneConnection}); then it
+   * when the loop serves this connection alone ({@link EventLoop#servesOneConnection}); then it
    * stops, the loop writes the replies so far, and the dispatcher goes on in the next turn. A batch
    * of pipelined messages is so answered in slices, and the peer works on the first replies while
-   * this side handles the rest, instead of each side waiting for the other's whole batch: two JVMs
-   * on 2 cores, 64 messages in flight, one connection, pipelined echo {@code json} went from
-   * 509k-648k to 732k-1,099k echoes a second, {@code fury} from 1.36M-1.78M to 1.89M-2.03M. Not for
-   * cheap messages (a {@code bytes} echo's batch is done in a few microseconds, and a write per 16
-   * of them halved that echo's rate), nor when several connections share the loop: their turns
-   * interleave anyway, and the extra writes only cost (pipelined echo on four connections fell by
-   * 12-20% when it sliced).
+   * this side handles the rest, instead of each side waiting for the other's whole batch. Two JVMs
+   * on 2 cores, 64 messages in flight on one connection, pipelined echo {@code json} went from
+   * 577k-689k to 973k-1,099k echoes a second with Tether's client (509k-643k to 732k-845k from a
+   * plain one), {@code fury} from 1.36M-1.78M to 1.60M-2.03M. Not for cheap messages: a {@code
+   * bytes} echo's batch is done within the time, and a write per 16 of them halved that echo's
+   * rate. Not with several connections on the loop: their turns interleave anyway, and the extra
+   * writes only cost (pipelined echo on four connections fell by up to a fifth when it sliced).
    */
   private static final long SLICE_NANOS = 5_000;
 
