@@ -103,9 +103,8 @@ public final class EventLoop implements Runnable {
   private int handlerIndex;
 
   /**
-   * True while the handlers running are those of the only connection this loop serves. Set by the
-   * loop's thread before it runs them, read by the same thread in them ({@link
-   * #servesOneConnection}).
+   * True while the handlers running are this turn's only ones. Set by the loop's thread before it
+   * runs them, read by the same thread in them ({@link #servesOneConnection}).
    */
   private boolean soleHandlerRun;
 
@@ -315,10 +314,11 @@ public final class EventLoop implements Runnable {
    * Returns true if the handlers this loop's thread is running are those of the only connection the
    * loop serves. Their replies are then worth writing before the turn's end ({@link Mailbox}'s
    * slices): no other connection's work keeps this loop busy while the peer works on them. Called
-   * from those handlers' dispatcher, on the loop's thread.
+   * from those handlers' dispatcher, on the loop's thread, only when a slice is due: it looks at
+   * the selector's keys.
    */
   boolean servesOneConnection() {
-    return soleHandlerRun;
+    return soleHandlerRun && oneConnectionRegistered();
   }
 
   /** Returns true if at most one connection's channel is registered here; listening ones aside. */
@@ -624,7 +624,7 @@ public final class EventLoop implements Runnable {
       } catch (Throwable t) {
         log.error("staged items of {} not handed to its dispatcher on {}", mailbox, name, t);
       }
-      soleHandlerRun = handlerRuns.size() == 1 && oneConnectionRegistered();
+      soleHandlerRun = handlerRuns.size() == 1;
       handlerMailbox = mailbox;
       handlerThread = me;
       handlerProgress.lazySet(handlerProgress.get() + 1);

@@ -7,7 +7,6 @@ import static org.awaitility.Awaitility.await;
 import dev.tether.Connection;
 import dev.tether.Server;
 import dev.tether.Tether;
-import dev.tether.TetherConfig;
 import dev.tether.TetherRuntime;
 import dev.tether.testing.Msg;
 import dev.tether.testing.TestTypes;
@@ -43,7 +42,7 @@ class ReplySlicesTest {
     Batches batches = new Batches(1);
     // a runtime of its own, so that the client's connection is not on the server's loop
     try (TetherRuntime serverRuntime = TetherRuntime.builder().eventLoops(1).build();
-        Server<Object, Object> server = batches.server(QUIET, serverRuntime);
+        Server<Object, Object> server = batches.server(serverRuntime);
         Connection<Object, Object> client = batches.client(server)) {
       RealConnection<?, ?> serverSide = batches.serverSides(server, 1).get(0);
       serverSide.loop.execute(() -> batches.offerBatch(serverSide, 0));
@@ -59,7 +58,7 @@ class ReplySlicesTest {
   void aConnectionWhoseLoopServesAnotherIsAnsweredAtTheTurnsEnd() throws Exception {
     Batches batches = new Batches(1);
     try (TetherRuntime oneLoop = TetherRuntime.builder().eventLoops(1).build(); // both on it
-        Server<Object, Object> server = batches.server(QUIET, oneLoop);
+        Server<Object, Object> server = batches.server(oneLoop);
         Connection<Object, Object> busy = batches.client(server);
         Connection<Object, Object> idle =
             Tether.client(TestTypes.TYPES).config(QUIET).connect(server.address())) {
@@ -84,7 +83,7 @@ class ReplySlicesTest {
   void connectionsWithBatchesInOneTurnAreAnsweredAtItsEnd() throws Exception {
     Batches batches = new Batches(2);
     try (TetherRuntime oneLoop = TetherRuntime.builder().eventLoops(1).build(); // both on it
-        Server<Object, Object> server = batches.server(QUIET, oneLoop);
+        Server<Object, Object> server = batches.server(oneLoop);
         Connection<Object, Object> first = batches.client(server);
         Connection<Object, Object> second = batches.client(server)) {
       List<RealConnection<?, ?>> serverSides = batches.serverSides(server, 2);
@@ -124,21 +123,21 @@ class ReplySlicesTest {
       }
     }
 
-    Server<Object, Object> server(TetherConfig config, TetherRuntime runtime) throws Exception {
-      var builder =
-          Tether.server(TestTypes.TYPES)
-              .config(config)
-              .onMessage(
-                  (c, m) -> {
-                    long seq = ((Msg) m).seq();
-                    work(WORK_NANOS);
-                    if (seq == BATCH - 1) {
-                      RealConnection<?, ?> self = (RealConnection<?, ?>) c;
-                      sentAtLast[batchOwners.indexOf(self)].set(self.io().bytesSent.sum());
-                    }
-                    c.send(new Msg("reply", seq));
-                  });
-      return builder.runtime(runtime).bind(new InetSocketAddress("127.0.0.1", 0));
+    Server<Object, Object> server(TetherRuntime runtime) throws Exception {
+      return Tether.server(TestTypes.TYPES)
+          .config(QUIET)
+          .runtime(runtime)
+          .onMessage(
+              (c, m) -> {
+                long seq = ((Msg) m).seq();
+                work(WORK_NANOS);
+                if (seq == BATCH - 1) {
+                  RealConnection<?, ?> self = (RealConnection<?, ?>) c;
+                  sentAtLast[batchOwners.indexOf(self)].set(self.io().bytesSent.sum());
+                }
+                c.send(new Msg("reply", seq));
+              })
+          .bind(new InetSocketAddress("127.0.0.1", 0));
     }
 
     Connection<Object, Object> client(Server<Object, Object> server) throws Exception {
