@@ -321,8 +321,12 @@ public final class EventLoop implements Runnable {
     return soleHandlerRun && oneConnectionRegistered();
   }
 
-  /** Returns true if at most one connection's channel is registered here; listening ones aside. */
-  private boolean oneConnectionRegistered() {
+  /**
+   * Returns true if at most one connection's channel is registered here, listening ones aside; what
+   * {@link #servesOneConnection} asks of handlers that always run on the loop, whose dispatcher
+   * runs as their connection is read, one connection at a time. Loop thread.
+   */
+  boolean oneConnectionRegistered() {
     int connections = 0;
     // iterated while channels may register: the selector's key set is concurrent since JDK 11
     for (SelectionKey key : selector.keys()) {

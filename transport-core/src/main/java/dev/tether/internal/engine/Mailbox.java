@@ -74,6 +74,9 @@ final class Mailbox implements Runnable {
    * bytes} echo's batch is done within the time, and a write per 16 of them halved that echo's
    * rate. Not with several connections on the loop: their turns interleave anyway, and the extra
    * writes only cost (pipelined echo on four connections fell by up to a fifth when it sliced).
+   *
+   * <p>Handlers that always run on the loop ({@code handlersOnEventLoop}) are sliced the same way;
+   * their dispatcher goes on at the turn's end, right after the write of the slice's replies.
    */
   private static final long SLICE_NANOS = 5_000;
 
@@ -129,6 +132,12 @@ final class Mailbox implements Runnable {
   private volatile long penaltyNanos = FIRST_PENALTY_NANOS;
   private final Runnable startAgain = this::startDispatcher;
   private final Runnable startWhenWritable = this::startWhenWritable;
+
+  /**
+   * Set when the dispatcher stopped to let its replies so far be written (a slice), not because its
+   * budget ran out. Dispatch thread.
+   */
+  private boolean sliceEnded;
 
   /** Requests being answered; bit 31 once the GOAWAY is on its way and none may start. */
   final RequestGate gate = new RequestGate();
@@ -424,6 +433,10 @@ final class Mailbox implements Runnable {
         connection.loop.execute(startAgain); // back on the loop if it may be
       } else if (executor != null) {
         executeDispatcher(); // yield the thread to other connections, stay scheduled
+      } else if (sliceEnded) {
+        // handlers always on the loop, a slice done: its replies' flush waits at the turn's end
+        // (SocketIo.scheduleFlush); the rest of the batch right after it, in the same pass
+        connection.loop.atEndOfTurn(this);
       } else {
         connection.loop.execute(this);
       }
@@ -456,6 +469,9 @@ final class Mailbox implements Runnable {
    */
   private boolean dispatch(boolean onLoop) {
     Thread current = onLoop ? Thread.currentThread() : null;
+    // handlers that always run on the loop: here from the loop's reading, or from its tasks
+    boolean alwaysOnLoop = executor == null && connection.loop.inLoop();
+    sliceEnded = false;
     int sinceLook = 0;
     boolean replyWaits = false;
     long replyWaitsSince = 0;
@@ -490,15 +506,19 @@ final class Mailbox implements Runnable {
         onLoop = connection.loop.handlerCalled(current);
       }
       deliver(item);
-      if (onLoop && ++sinceLook == SLICE_CHECK) {
+      if ((onLoop || alwaysOnLoop) && ++sinceLook == SLICE_CHECK) {
         sinceLook = 0;
-        if (connection.io().flushPending() && connection.loop.servesOneConnection()) {
+        if (connection.io().flushPending()
+            && (onLoop
+                ? connection.loop.servesOneConnection()
+                : connection.loop.oneConnectionRegistered())) {
           long now = System.nanoTime();
           if (!replyWaits) {
             replyWaits = true;
             replyWaitsSince = now;
           } else if (now - replyWaitsSince >= SLICE_NANOS && moreToDeliver()) {
-            return true; // the loop writes the replies, then this goes on (runOnLoop)
+            sliceEnded = true;
+            return true; // the loop writes the replies, then this goes on (runOnLoop, run)
           }
         }
       }
