@@ -52,10 +52,11 @@ public final class EchoProtocol {
     return TetherConfig.builder()
         .codecs(codecs.isEmpty() ? availableCodecs() : codecs)
         // the default: the echo handlers never block (they only send back what arrived), so the
-        // event loop runs them itself, with no hand-off to another thread per message (the lowest
-        // round trip, as handlersOnEventLoop() gives, and, unlike it, a pipelined batch on a loop
-        // with one connection answered in slices, the fastest echo); a handler that blocked would
-        // be moved to the handler pool instead of stalling the loop
+        // event loop runs them itself, with no hand-off to another thread per message. That gives
+        // the lowest round trip (two JVMs, json, one run: 20.7 µs, 24.4 with handlersOnEventLoop())
+        // and answers a pipelined batch on a loop with one connection in slices, as
+        // handlersOnEventLoop() does (which gets 2-20% more pipelined echoes); and a handler that
+        // blocked would be moved to the handler pool instead of stalling the loop
         .heartbeatInterval(SERVER_HEARTBEAT_INTERVAL)
         .idleTimeout(SERVER_IDLE_TIMEOUT)
         .maxFrameBytes(SERVER_MAX_FRAME_BYTES)

@@ -26,8 +26,8 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * Tether: {@code request(message).get()}. {@code handlers=default} is the default configuration
  * (handlers on the event loop until one blocks, response futures on Tether's handler pool); {@code
- * handlers=loop} always runs them on the event loop ({@code handlerExecutor(Runnable::run)}),
- * Netty's model, for handlers that never block.
+ * handlers=loop} always runs them on the event loop ({@code handlersOnEventLoop()}), Netty's model,
+ * for handlers that never block.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.SampleTime)
@@ -50,7 +50,7 @@ public class TetherLatency {
   public void setUp() {
     TetherConfig.Builder config = TetherConfig.builder().codecs(codec);
     if (handlers.equals("loop")) {
-      config.handlerExecutor(Runnable::run);
+      config.handlersOnEventLoop();
     }
     server =
         Tether.server(Payloads.types(codec))

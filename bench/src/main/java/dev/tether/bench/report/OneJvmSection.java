@@ -171,8 +171,7 @@ final class OneJvmSection {
     md.append("### One JVM: request/response round trip over loopback TCP\n\n")
         .append("Microseconds, one request at a time, 64-byte body. *handlers*: `default` runs")
         .append(" them on the event loop until one blocks (response futures on the handler pool),")
-        .append(
-            " `loop` always on the event loop (`handlerExecutor(Runnable::run)`), as Netty does.")
+        .append(" `loop` always on the event loop (`handlersOnEventLoop()`), as Netty does.")
         .append(
             raw.map(
                     r ->

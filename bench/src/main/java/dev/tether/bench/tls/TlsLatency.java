@@ -52,8 +52,7 @@ public class TlsLatency {
   public void setUp() throws Exception {
     boolean tls = transport.endsWith("-tls");
     if (transport.startsWith("tether")) {
-      TetherConfig config =
-          TetherConfig.builder().codecs("bytes").handlerExecutor(Runnable::run).build();
+      TetherConfig config = TetherConfig.builder().codecs("bytes").handlersOnEventLoop().build();
       var serverBuilder =
           Tether.<byte[], byte[]>server(BenchMessages.RAW_TYPES)
               .config(config)

@@ -6,7 +6,7 @@ import java.util.Locale;
 public enum Contender {
   /** Tether with its default configuration: handlers on the event loop until one blocks. */
   TETHER("Tether"),
-  /** Tether with {@code handlerExecutor(Runnable::run)}: handlers on the event loop, as Netty. */
+  /** Tether with {@code handlersOnEventLoop()}: handlers on the event loop, as Netty. */
   TETHER_LOOP("Tether, handlers on loop"),
   /** Tether with {@code handlersOnPool()}: a hand-off to the handler pool per delivery. */
   TETHER_POOL("Tether, handlers on pool"),

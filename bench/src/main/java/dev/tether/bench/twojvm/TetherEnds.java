@@ -30,7 +30,7 @@ final class TetherEnds {
   static TetherConfig config(Contender contender, String codec) {
     TetherConfig.Builder config = TetherConfig.builder().codecs(codec);
     if (contender == Contender.TETHER_LOOP) {
-      config.handlerExecutor(Runnable::run);
+      config.handlersOnEventLoop();
     } else if (contender == Contender.TETHER_POOL) {
       config.handlersOnPool();
     }
