@@ -508,10 +508,7 @@ final class Mailbox implements Runnable {
       deliver(item);
       if ((onLoop || alwaysOnLoop) && ++sinceLook == SLICE_CHECK) {
         sinceLook = 0;
-        if (connection.io().flushPending()
-            && (onLoop
-                ? connection.loop.servesOneConnection()
-                : connection.loop.oneConnectionRegistered())) {
+        if (connection.io().flushPending() && aloneOnLoop(onLoop)) {
           long now = System.nanoTime();
           if (!replyWaits) {
             replyWaits = true;
@@ -524,6 +521,19 @@ final class Mailbox implements Runnable {
       }
     }
     return true;
+  }
+
+  /**
+   * Returns true if this connection is the only one its loop serves, so that writing its replies
+   * before the turn's end holds up no other connection ({@link #SLICE_NANOS}). For handlers always
+   * on the loop, also that the loop is not stopping: its last pass, which closes the connections,
+   * runs no end-of-turn work, where their dispatcher would go on.
+   */
+  private boolean aloneOnLoop(boolean inHandlerRun) {
+    EventLoop loop = connection.loop;
+    return inHandlerRun
+        ? loop.servesOneConnection()
+        : loop.acceptsHandlers() && loop.oneConnectionRegistered();
   }
 
   private void deliver(Object item) {
