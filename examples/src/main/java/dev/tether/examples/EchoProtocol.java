@@ -52,11 +52,12 @@ public final class EchoProtocol {
     return TetherConfig.builder()
         .codecs(codecs.isEmpty() ? availableCodecs() : codecs)
         // the default: the echo handlers never block (they only send back what arrived), so the
-        // event loop runs them itself, with no hand-off to another thread per message. That gives
-        // the lowest round trip (two JVMs, json, one run: 20.7 µs, 24.4 with handlersOnEventLoop())
-        // and answers a pipelined batch on a loop with one connection in slices, as
-        // handlersOnEventLoop() does (which gets 2-20% more pipelined echoes); and a handler that
-        // blocked would be moved to the handler pool instead of stalling the loop
+        // event loop runs them itself, with no hand-off to another thread per message, and answers
+        // a pipelined batch on a loop with one connection in slices. handlersOnEventLoop() does
+        // the same and is no faster overall (two JVMs, json, bench/results/20261205T134046Z: round
+        // trip 20.5 µs against its 21.1, pipelined echo 1.01M against its 1.20M on one connection
+        // and 1.57M against 1.47M on four); and here a handler that blocked would be moved to the
+        // handler pool instead of stalling the loop
         .heartbeatInterval(SERVER_HEARTBEAT_INTERVAL)
         .idleTimeout(SERVER_IDLE_TIMEOUT)
         .maxFrameBytes(SERVER_MAX_FRAME_BYTES)
