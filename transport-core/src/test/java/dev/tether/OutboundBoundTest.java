@@ -203,20 +203,34 @@ class OutboundBoundTest {
     return t;
   }
 
-  @Test
-  void aHandlerOnTheLoopThatSendsNeverFreezesTheLoopsOtherConnections() throws Exception {
+  /** Two ways to have handlers run on the loop's thread. */
+  enum OnTheLoop {
+    /** {@code handlersOnEventLoop()}: the engine knows. */
+    EVENT_LOOP,
+    /** An executor that runs each task where it is given, as Netty users write one. */
+    DIRECT_EXECUTOR
+  }
+
+  @ParameterizedTest
+  @EnumSource(OnTheLoop.class)
+  void aHandlerOnTheLoopThatSendsNeverFreezesTheLoopsOtherConnections(OnTheLoop onTheLoop)
+      throws Exception {
     TetherRuntime oneLoop = track(TetherRuntime.builder().eventLoops(1).build());
+    TetherConfig.Builder config =
+        TetherConfig.builder()
+            .codecs("test")
+            .maxQueuedOutboundBytes(BOUND)
+            .idleTimeout(Duration.ZERO);
+    if (onTheLoop == OnTheLoop.EVENT_LOOP) {
+      config.handlersOnEventLoop();
+    } else {
+      config.handlerExecutor(Runnable::run);
+    }
     Server<Object, Object> server =
         track(
             Tether.server(TestTypes.TYPES)
                 .runtime(oneLoop)
-                .config(
-                    TetherConfig.builder()
-                        .codecs("test")
-                        .handlersOnEventLoop()
-                        .maxQueuedOutboundBytes(BOUND)
-                        .idleTimeout(Duration.ZERO)
-                        .build())
+                .config(config.build())
                 .onMessage((c, m) -> c.send(m))
                 .onRequest((c, m) -> m)
                 .bind(new InetSocketAddress("127.0.0.1", 0)));
@@ -284,6 +298,11 @@ class OutboundBoundTest {
     assertThat(flooded.metrics().queuedOutboundBytes())
         .as("the handler on the loop is not called while its queue is over the bound")
         .isLessThanOrEqualTo(2L * BOUND + 8 * 1024);
+    assertThat(flooded.isOpen())
+        .as(
+            "the flooded connection, closed with %s",
+            flooded.onClose().toCompletableFuture().getNow(null))
+        .isTrue();
     flooder.close();
   }
 
