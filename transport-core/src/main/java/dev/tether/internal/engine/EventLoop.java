@@ -322,9 +322,9 @@ public final class EventLoop implements Runnable {
   }
 
   /**
-   * Returns true if at most one connection's channel is registered here, listening ones aside; what
-   * {@link #servesOneConnection} asks of handlers that always run on the loop, whose dispatcher
-   * runs as their connection is read, one connection at a time. Loop thread.
+   * Returns true if at most one connection's channel is registered here, listening ones aside.
+   * Handlers that always run on the loop ask this instead of {@link #servesOneConnection}: their
+   * dispatcher runs while its connection is read, not in the turn's handler runs. Loop thread.
    */
   boolean oneConnectionRegistered() {
     int connections = 0;
