@@ -465,18 +465,24 @@ final class Mailbox implements Runnable {
   /**
    * Delivers queued items; returns true if the budget ran out with items left. On the event loop it
    * stops while the outbound queue is over its bound, and the connection reschedules it once the
-   * queue drains, so a handler on the loop never sends into a full queue.
+   * queue drains, so a handler on the loop never sends into a full queue (a send there never waits:
+   * it would fail). That holds for the loop's own handler runs, for handlers always on the loop,
+   * and for an executor of the application's that runs the dispatcher where it is handed it, such
+   * as {@code Runnable::run}, on the connection's loop.
    */
   private boolean dispatch(boolean onLoop) {
     Thread current = onLoop ? Thread.currentThread() : null;
+    boolean onOwnLoop = connection.loop.inLoop();
     // handlers that always run on the loop: here from the loop's reading, or from its tasks
-    boolean alwaysOnLoop = executor == null && connection.loop.inLoop();
+    boolean alwaysOnLoop = executor == null && onOwnLoop;
     sliceEnded = false;
     int sinceLook = 0;
     boolean replyWaits = false;
     long replyWaitsSince = 0;
     for (int budget = DISPATCH_BUDGET; budget > 0; budget--) {
-      if ((executor == null || onLoop) && !connection.outbound.isWritable() && !finished) {
+      if ((executor == null || onLoop || onOwnLoop)
+          && !connection.outbound.isWritable()
+          && !finished) {
         scheduled.set(false); // a handler run by the loop does not wait for room: it waits here
         if (onLoop) {
           connection.loop.execute(startWhenWritable); // the loop's owner is a mark meanwhile
