@@ -31,9 +31,12 @@ import java.util.concurrent.Executor;
  *     loop while they do not block, and on the runtime's handler pool once one did (see {@link
  *     TetherRuntime}); {@link #HANDLER_POOL} always on that pool; {@link #EVENT_LOOP} always on the
  *     loop. Each connection's handler calls are serialised whichever executor is used. An executor
- *     of the application's that refuses work (shut down, or saturated with an abort policy) fails
- *     the connection with {@link GoAwayCode#INTERNAL_ERROR}, saying so; its close handler then runs
- *     on the runtime's pool
+ *     that runs each task where it is given ({@code Runnable::run}) runs them on the loop too,
+ *     where a send never waits, so delivery stops while the outbound queue is over its bound, as
+ *     with {@link #EVENT_LOOP}, which is still the better choice: only it answers pipelined batches
+ *     in slices. An executor of the application's that refuses work (shut down, or saturated with
+ *     an abort policy) fails the connection with {@link GoAwayCode#INTERNAL_ERROR}, saying so; its
+ *     close handler then runs on the runtime's pool
  * @param handlerFailurePolicy what a connection does when its message or connection handler throws
  * @param codecLimits the bounds every codec applies to one message on both ends (depth, elements,
  *     elements sharing a hash): the encoder refuses what the decoder would. Both peers must use the
