@@ -463,12 +463,13 @@ final class Mailbox implements Runnable {
   }
 
   /**
-   * Delivers queued items; returns true if the budget ran out with items left. On the event loop it
-   * stops while the outbound queue is over its bound, and the connection reschedules it once the
-   * queue drains, so a handler on the loop never sends into a full queue (a send there never waits:
-   * it would fail). That holds for the loop's own handler runs, for handlers always on the loop,
-   * and for an executor of the application's that runs the dispatcher where it is handed it, such
-   * as {@code Runnable::run}, on the connection's loop.
+   * Delivers queued items; returns true if it stopped with items left: its budget ran out, or a
+   * slice ended ({@link #sliceEnded}, {@link #SLICE_NANOS}). On the event loop it stops while the
+   * outbound queue is over its bound, and the connection reschedules it once the queue drains, so a
+   * handler on the loop never sends into a full queue (a send there never waits: it would fail).
+   * That holds for the loop's own handler runs, for handlers always on the loop, and for an
+   * executor of the application's that runs the dispatcher where it is handed it, such as {@code
+   * Runnable::run}, on the connection's loop.
    */
   private boolean dispatch(boolean onLoop) {
     Thread current = onLoop ? Thread.currentThread() : null;
