@@ -353,7 +353,9 @@ public record TetherConfig(
 
     /**
      * Runs handlers on the runtime's handler pool always; for handlers that usually block. See
-     * {@link TetherConfig#HANDLER_POOL}.
+     * {@link TetherConfig#HANDLER_POOL}. Every batch of messages then costs a thread hand-off and a
+     * wake-up of the loop to write the replies, so for handlers that do not block the default
+     * handlers get two to three times its throughput (pipelined echo, two JVMs).
      */
     public Builder handlersOnPool() {
       this.handlerExecutor = HANDLER_POOL;
