@@ -22,7 +22,8 @@ import tools.jackson.databind.ObjectWriter;
  *
  * <p>This class is thread safe: mappers, readers and writers are immutable once built, and each
  * thread encodes with a generator of its own, kept between messages (about 8 KB of buffer per
- * thread that has sent with this codec).
+ * thread that has sent with this codec, and up to 8 KB more for the base64 text of {@code byte[]}
+ * values in JSON).
  */
 final class JacksonCodec implements Codec {
   private final String name;
