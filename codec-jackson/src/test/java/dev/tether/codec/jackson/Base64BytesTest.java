@@ -43,6 +43,31 @@ class Base64BytesTest {
   }
 
   @Test
+  void longEncodingsReadBackAsTheirBytesOnTheJdkPath() {
+    SplittableRandom random = new SplittableRandom(13);
+    int threshold = Base64Bytes.JDK_FROM_CHARS / 4 * 3; // bytes whose text is exactly that long
+    for (int length : new int[] {threshold - 2, threshold - 1, threshold, threshold + 1, 65_536}) {
+      byte[] bytes = new byte[length];
+      random.nextBytes(bytes);
+      String text = Base64.getEncoder().encodeToString(bytes);
+      assertThat(Base64Bytes.decode(text.toCharArray(), 0, text.length())).isEqualTo(bytes);
+      assertThat(read(text)).as("%d bytes", length).isEqualTo(bytes);
+      assertSameAsJackson(text);
+    }
+  }
+
+  @Test
+  void damagedLongStringsAreReadOrRefusedExactlyAsJacksonDoes() {
+    SplittableRandom random = new SplittableRandom(17);
+    int threshold = Base64Bytes.JDK_FROM_CHARS / 4 * 3;
+    for (int i = 0; i < 1_000; i++) {
+      byte[] bytes = new byte[random.nextInt(threshold - 3, threshold + 40)];
+      random.nextBytes(bytes);
+      assertSameAsJackson(damage(Base64.getEncoder().encodeToString(bytes), random));
+    }
+  }
+
+  @Test
   void damagedStringsAreReadOrRefusedExactlyAsJacksonDoes() {
     SplittableRandom random = new SplittableRandom(11);
     List<String> cases = new ArrayList<>();
@@ -86,35 +111,43 @@ class Base64BytesTest {
       "Q=JD",
     };
     cases.addAll(List.of(fixed));
-    String alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    String[] noise = {"=", " ", "\\t", "\\n", "-", "_", ".", "!", "\u00e9", "\u0100", "\\u0041"};
     for (int i = 0; i < 20_000; i++) {
       byte[] bytes = new byte[random.nextInt(0, 40)];
       random.nextBytes(bytes);
-      StringBuilder text = new StringBuilder(Base64.getEncoder().encodeToString(bytes));
-      int damage = random.nextInt(0, 5);
-      for (int d = 0; d < damage; d++) {
-        int at = random.nextInt(0, text.length() + 1);
-        switch (random.nextInt(0, 4)) {
-          case 0 -> text.insert(at, noise[random.nextInt(noise.length)]);
-          case 1 -> {
-            if (at < text.length()) {
-              text.deleteCharAt(at);
-            }
-          }
-          case 2 -> {
-            if (at < text.length()) {
-              text.setCharAt(at, alphabet.charAt(random.nextInt(alphabet.length())));
-            }
-          }
-          default -> text.insert(at, '=');
-        }
-      }
-      cases.add(text.toString());
+      cases.add(damage(Base64.getEncoder().encodeToString(bytes), random));
     }
     for (String text : cases) {
       assertSameAsJackson(text);
     }
+  }
+
+  /**
+   * Up to four edits: noise inserted (a character outside the alphabet, white space, an escape, a
+   * character beyond ASCII or beyond Latin-1), a character deleted or replaced, a {@code =} added.
+   */
+  private static String damage(String canonical, SplittableRandom random) {
+    String alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    String[] noise = {"=", " ", "\\t", "\\n", "-", "_", ".", "!", "\u00e9", "\u0100", "\\u0041"};
+    StringBuilder text = new StringBuilder(canonical);
+    int damage = random.nextInt(0, 5);
+    for (int d = 0; d < damage; d++) {
+      int at = random.nextInt(0, text.length() + 1);
+      switch (random.nextInt(0, 4)) {
+        case 0 -> text.insert(at, noise[random.nextInt(noise.length)]);
+        case 1 -> {
+          if (at < text.length()) {
+            text.deleteCharAt(at);
+          }
+        }
+        case 2 -> {
+          if (at < text.length()) {
+            text.setCharAt(at, alphabet.charAt(random.nextInt(alphabet.length())));
+          }
+        }
+        default -> text.insert(at, '=');
+      }
+    }
+    return text.toString();
   }
 
   @Test
