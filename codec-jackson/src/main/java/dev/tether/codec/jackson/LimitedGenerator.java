@@ -38,8 +38,11 @@ final class LimitedGenerator extends JsonGeneratorDelegate {
   /** Base64 text up to this many bytes is encoded into a buffer the generator keeps. */
   static final int KEPT_BASE64_BYTES = 8 * 1024;
 
-  /** Longest array encoded here: its text still fits an array. Longer ones go to Jackson. */
-  private static final int MAX_FAST_BINARY_BYTES = Integer.MAX_VALUE / 4 * 3 - 16;
+  /**
+   * Longest text encoded here, into a second array beside the bytes; Jackson streams a longer one
+   * (only a raised {@code maxStringLength} lets one through).
+   */
+  private static final int MAX_FAST_BASE64_BYTES = 64 * 1024 * 1024;
 
   private static final Base64.Encoder BASE64 = Base64.getEncoder();
 
@@ -129,25 +132,38 @@ final class LimitedGenerator extends JsonGeneratorDelegate {
    * its own {@code writeBinary} does. Jackson encodes three bytes at a time: 82 ns for 48 bytes and
    * 1.09 us for 1,024 against 31 ns and 51 ns this way, measured on the bench machine. Anything
    * else (another variant, part of an array, CBOR, a generator writing characters) goes to Jackson.
+   *
+   * <p>In JSON an array whose text is longer than {@code maxStringLength} is refused, as the reader
+   * would refuse it.
    */
   @Override
   public JsonGenerator writeBinary(Base64Variant variant, byte[] data, int offset, int length)
       throws JacksonException {
+    long textLength = (length + 2L) / 3 * 4; // padded, without line feeds
+    if (textNumbers && textLength > limits.getMaxStringLength()) {
+      throw refuse(
+          "a byte[] of "
+              + length
+              + " bytes is "
+              + textLength
+              + " characters of base64, longer than the limit of "
+              + limits.getMaxStringLength()
+              + " that a reader accepts for a string");
+    }
     if (!utf8Json
         || variant != Base64Variants.MIME_NO_LINEFEEDS
         || data == null
         || offset != 0
         || length != data.length
-        || length > MAX_FAST_BINARY_BYTES) {
+        || textLength > MAX_FAST_BASE64_BYTES) {
       return super.writeBinary(variant, data, offset, length);
     }
-    int textLength = (length + 2) / 3 * 4;
     byte[] text = base64Text;
     if (text == null || text.length < textLength) {
       if (textLength > KEPT_BASE64_BYTES) {
-        text = new byte[textLength]; // for this array only
+        text = new byte[(int) textLength]; // for this array only
       } else {
-        int grown = Math.max(textLength, text == null ? 256 : 2 * text.length);
+        int grown = Math.max((int) textLength, text == null ? 256 : 2 * text.length);
         text = new byte[Math.min(grown, KEPT_BASE64_BYTES)];
         base64Text = text;
       }

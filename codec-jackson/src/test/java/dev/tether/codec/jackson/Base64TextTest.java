@@ -5,7 +5,9 @@ import static dev.tether.codec.jackson.Codecs.decode;
 import static dev.tether.codec.jackson.Codecs.encode;
 import static dev.tether.codec.jackson.Codecs.encodePlain;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.tether.codec.CodecException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -18,7 +20,8 @@ import org.junit.jupiter.api.Test;
  * The json codec writes a {@code byte[]} with the JDK's base64 encoder ({@link
  * LimitedGenerator#writeBinary}), and the text is exactly Jackson's, byte for byte, wherever the
  * array stands (a property, an array element, a map value, beside other values) and whatever its
- * length, including lengths around the buffer the generator keeps.
+ * length, including lengths around the buffer the generator keeps; one whose text is longer than a
+ * reader takes is refused on encode.
  */
 class Base64TextTest {
   record Blob(byte[] data) {}
@@ -70,6 +73,18 @@ class Base64TextTest {
       assertThat(back.c()).containsExactlyEntriesOf(many.c());
       assertThat(back.d()).isEqualTo(many.d());
     }
+  }
+
+  @Test
+  void anArrayWhoseTextTheReaderWouldRefuseIsRefusedOnEncode() {
+    int limit = JacksonMappers.MAX_STRING_LENGTH;
+    byte[] largest = new byte[limit / 4 * 3]; // exactly the limit in base64 characters
+    assertThat(decode(JSON, Blob.class, encode(JSON, new Blob(largest))).data()).isEqualTo(largest);
+    byte[] tooLong = new byte[largest.length + 1];
+    assertThatThrownBy(() -> encode(JSON, new Blob(tooLong)))
+        .isInstanceOf(CodecException.class)
+        .hasMessageContaining("a byte[] of " + tooLong.length + " bytes is " + (limit + 4))
+        .hasMessageContaining("characters of base64, longer than the limit of " + limit);
   }
 
   private static byte[] bytes(SplittableRandom random) {
