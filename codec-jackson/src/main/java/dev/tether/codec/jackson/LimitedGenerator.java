@@ -160,11 +160,9 @@ final class LimitedGenerator extends JsonGeneratorDelegate {
     }
     byte[] text = base64Text;
     if (text == null || text.length < textLength) {
-      if (textLength > KEPT_BASE64_BYTES) {
-        text = new byte[(int) textLength]; // for this array only
-      } else {
-        int grown = Math.max((int) textLength, text == null ? 256 : 2 * text.length);
-        text = new byte[Math.min(grown, KEPT_BASE64_BYTES)];
+      text = new byte[(int) textLength];
+      // kept: the longest so far within the bound; a longer one serves this array only
+      if (textLength <= KEPT_BASE64_BYTES) {
         base64Text = text;
       }
     }
