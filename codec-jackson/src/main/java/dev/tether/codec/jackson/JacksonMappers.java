@@ -51,12 +51,22 @@ final class JacksonMappers {
 
   /** Returns a new mapper for UTF-8 JSON that applies {@code limits} on both ends. */
   static JsonMapper json(CodecLimits limits) {
-    return configure(JsonMapper.builder(limit(JsonFactory.builder(), limits, true)), limits);
+    // PROTOCOL.md: a json payload is UTF-8. Jackson would also detect and read UTF-16 and UTF-32,
+    // whose parsers keep a name table of their own (see BoundedNames); a UTF-8 byte order mark is
+    // still skipped, as RFC 8259 allows.
+    JsonFactory factory =
+        new BoundedNamesJsonFactory(
+            limit(
+                JsonFactory.builder().disable(TokenStreamFactory.Feature.CHARSET_DETECTION),
+                limits,
+                true));
+    return configure(JsonMapper.builder(factory), limits);
   }
 
   /** Returns a new mapper for CBOR (RFC 8949) that applies {@code limits} on both ends. */
   static CBORMapper cbor(CodecLimits limits) {
-    return configure(CBORMapper.builder(limit(CBORFactory.builder(), limits, false)), limits);
+    CBORFactory factory = new BoundedNamesCborFactory(limit(CBORFactory.builder(), limits, false));
+    return configure(CBORMapper.builder(factory), limits);
   }
 
   /**
