@@ -44,6 +44,11 @@ final class JacksonCodec implements Codec {
 
   private final ThreadLocal<Sink> sinks = ThreadLocal.withInitial(Sink::new);
 
+  /** JSON only: each type's reader for {@link ReusedParser}, and each thread's parser. */
+  private final ClassValue<ReusedParser.TypeReader> reusedParserReaders;
+
+  private final ThreadLocal<ReusedParser> reusedParsers;
+
   JacksonCodec(String name, ObjectMapper mapper) {
     this.name = name;
     this.generators = mapper.writer().withRootValueSeparator((String) null);
@@ -62,6 +67,19 @@ final class JacksonCodec implements Codec {
             return mapper.writerFor(type);
           }
         };
+    if (cbor) {
+      this.reusedParserReaders = null;
+      this.reusedParsers = null;
+    } else {
+      this.reusedParserReaders =
+          new ClassValue<>() {
+            @Override
+            protected ReusedParser.TypeReader computeValue(Class<?> type) {
+              return new ReusedParser.TypeReader(readers.get(type));
+            }
+          };
+      this.reusedParsers = ThreadLocal.withInitial(() -> new ReusedParser(mapper));
+    }
   }
 
   @Override
@@ -172,6 +190,17 @@ final class JacksonCodec implements Codec {
         throw failure(type, length, refusal, null);
       }
     }
+    ReusedParser.TypeReader reused = null;
+    if (reusedParsers != null && ReusedParser.mayRead(array, offset, length)) {
+      reused = reusedParserReaders.get(type);
+      if (reused.ready()) {
+        @SuppressWarnings("unchecked") // as readValue's own result below: the reader is the type's
+        T message = (T) reusedParsers.get().read(reused.reader(), array, offset, length);
+        if (message != null) {
+          return message;
+        }
+      }
+    }
     T message;
     try {
       message = readers.get(type).readValue(array, offset, length);
@@ -185,6 +214,9 @@ final class JacksonCodec implements Codec {
     }
     if (message == null) {
       throw failure(type, length, "the payload is null", null);
+    }
+    if (reused != null) {
+      reused.decodedOnce();
     }
     return message;
   }

@@ -1,0 +1,222 @@
+package dev.tether.codec.jackson;
+
+import tools.jackson.core.JsonParser;
+import tools.jackson.core.JsonToken;
+import tools.jackson.core.SerializableString;
+import tools.jackson.core.async.ByteArrayFeeder;
+import tools.jackson.core.sym.PropertyNameMatcher;
+import tools.jackson.core.util.JsonParserDelegate;
+import tools.jackson.databind.DeserializationFeature;
+import tools.jackson.databind.ObjectMapper;
+import tools.jackson.databind.ObjectReader;
+
+/**
+ * Reads small JSON objects with one parser per thread, fed each payload in turn, instead of a new
+ * parser per payload. Making and closing a parser (its I/O context, name table, text buffer) is a
+ * fixed cost of about 60 ns, a fifth of decoding a 64-byte record; Jackson's non-blocking parser
+ * takes a stream of root values fed in pieces, so one can read message after message. It scans
+ * strings more slowly than the parser made per payload, which wins from about 300 bytes on: only
+ * payloads up to {@link #MAX_BYTES} come here.
+ *
+ * <p>This path only ever <em>accepts</em>: a payload is taken only if it is one object, opened by
+ * its first byte and closed by its last, read whole by the type's deserializer. Anything else —
+ * malformed or truncated JSON, a trailing token, a deserializer or constructor that throws, a null
+ * — makes it give the parser up and return null, and the caller decodes the payload again with a
+ * parser of its own, which accepts or refuses it with Jackson's usual words. A payload that fails
+ * is therefore read twice (a throwing constructor runs twice); one that succeeds, once.
+ *
+ * <p>The parser learns the property names it reads; it is dropped and replaced after {@link
+ * #REPLACE_AFTER_BYTES}, so what a peer sends cannot grow it without bound, and its names never go
+ * back to a table other parsers start from ({@link #giveUp}). Not thread safe: one instance per
+ * thread.
+ */
+final class ReusedParser {
+  /** Largest payload read here; larger ones get a parser of their own. */
+  static final int MAX_BYTES = 256;
+
+  /** Bytes a parser reads before it is replaced. */
+  static final long REPLACE_AFTER_BYTES = 64 * 1024;
+
+  private final ObjectReader untyped;
+  private JsonParser parser;
+  private Ended ended;
+  private ByteArrayFeeder feeder;
+  private long fed;
+  private boolean busy;
+
+  ReusedParser(ObjectMapper mapper) {
+    this.untyped = mapper.reader().without(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+  }
+
+  /**
+   * A type's reader for this path: the same as the codec's but without the trailing-token check,
+   * which {@link #read} makes itself (the non-blocking parser reports the end of what it was fed as
+   * a token of its own). It is {@linkplain #ready() ready} once the codec's own parser has decoded
+   * a payload of the type: what Jackson does once per type and parser on the way (a few hundred
+   * kilobytes of set-up) is then done, and a peer's first bad payload, which goes to that parser
+   * after this path gives up, costs what it would cost without this path.
+   */
+  static final class TypeReader {
+    private final ObjectReader reader;
+    private volatile boolean ready;
+
+    TypeReader(ObjectReader codecReader) {
+      this.reader = codecReader.without(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    }
+
+    ObjectReader reader() {
+      return reader;
+    }
+
+    boolean ready() {
+      return ready;
+    }
+
+    void decodedOnce() {
+      if (!ready) {
+        ready = true;
+      }
+    }
+  }
+
+  /**
+   * Returns whether {@code length} bytes at {@code offset} may be read here: a payload no longer
+   * than {@link #MAX_BYTES} that starts with {@code &#123;} and ends with {@code &#125;}.
+   */
+  static boolean mayRead(byte[] array, int offset, int length) {
+    return length >= 2
+        && length <= MAX_BYTES
+        && array[offset] == '{'
+        && array[offset + length - 1] == '}';
+  }
+
+  /**
+   * Reads one object with {@code reader} (a {@link TypeReader}'s); returns null if this path does
+   * not take the payload, for whatever reason, and the caller must decode it with a parser of its
+   * own.
+   */
+  Object read(ObjectReader reader, byte[] array, int offset, int length) {
+    if (busy) {
+      return null; // a decode inside a decode, on this thread: the outer one holds the parser
+    }
+    busy = true;
+    boolean taken = false;
+    try {
+      if (parser == null) {
+        JsonParser nonBlocking = untyped.createNonBlockingByteArrayParser();
+        feeder = (ByteArrayFeeder) nonBlocking.nonBlockingInputFeeder();
+        parser = new Ended(nonBlocking);
+        fed = 0;
+      }
+      feeder.feedInput(array, offset, offset + length);
+      fed += length;
+      Object value = reader.readValue(parser);
+      // The object ended at the last byte fed, at the root: nothing after it, nothing cut short
+      // (a deserializer that met the end of the input inside the object would stop elsewhere).
+      taken =
+          value != null
+              && feeder.needMoreInput()
+              && parser.getLastClearedToken() == JsonToken.END_OBJECT
+              && parser.streamReadContext().inRoot();
+      return taken ? value : null;
+    } catch (RuntimeException | StackOverflowError e) {
+      return null;
+    } finally {
+      // whatever went wrong, Errors included, the parser may be inside a value: never fed again
+      if (!taken || fed >= REPLACE_AFTER_BYTES) {
+        giveUp();
+      }
+      busy = false;
+    }
+  }
+
+  /**
+   * Drops the parser without closing it: closing would merge the names it learned into its
+   * factory's table, which every later parser copies when it meets a name of its own, so a peer's
+   * stream of new names would make each new parser copy more. Unclosed, it only keeps its text
+   * buffer from the thread's recycler, which makes another.
+   */
+  private void giveUp() {
+    parser = null;
+    feeder = null;
+  }
+
+  /**
+   * Thrown where the parser reached the end of what it was fed inside a value: the payload is cut
+   * short (or this path read past it). Made once, without a stack trace: it only ever sends the
+   * payload to the other path.
+   */
+  private static final RuntimeException CUT_SHORT =
+      new IllegalStateException("the payload ended inside a value") {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public synchronized Throwable fillInStackTrace() {
+          return this;
+        }
+      };
+
+  /**
+   * The non-blocking parser as databind must see it: where that parser reports that it needs more
+   * input ({@link JsonToken#NOT_AVAILABLE}), which databind does not expect and some of its loops
+   * would read forever, this throws {@link #CUT_SHORT}. Every abstract method that moves the parser
+   * on is covered; {@link JsonParser}'s others ({@code nextStringValue} and the like) call {@code
+   * nextToken}, and the non-blocking parser's own {@code skipChildren} refuses to skip past the end
+   * of its input.
+   */
+  private static final class Ended extends JsonParserDelegate {
+    Ended(JsonParser nonBlocking) {
+      super(nonBlocking);
+    }
+
+    @Override
+    public JsonToken nextToken() {
+      return checked(delegate.nextToken());
+    }
+
+    @Override
+    public JsonToken nextValue() {
+      return checked(delegate.nextValue());
+    }
+
+    @Override
+    public void finishToken() {
+      delegate.finishToken();
+      checked(delegate.currentToken());
+    }
+
+    @Override
+    public String nextName() {
+      String name = delegate.nextName();
+      if (name == null) {
+        checked(delegate.currentToken());
+      }
+      return name;
+    }
+
+    @Override
+    public boolean nextName(SerializableString expected) {
+      boolean matched = delegate.nextName(expected);
+      if (!matched) {
+        checked(delegate.currentToken());
+      }
+      return matched;
+    }
+
+    @Override
+    public int nextNameMatch(PropertyNameMatcher matcher) {
+      int match = delegate.nextNameMatch(matcher);
+      if (match < 0) {
+        checked(delegate.currentToken());
+      }
+      return match;
+    }
+
+    private static JsonToken checked(JsonToken token) {
+      if (token == JsonToken.NOT_AVAILABLE) {
+        throw CUT_SHORT;
+      }
+      return token;
+    }
+  }
+}

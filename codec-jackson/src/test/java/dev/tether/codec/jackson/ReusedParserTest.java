@@ -1,0 +1,117 @@
+package dev.tether.codec.jackson;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+
+import dev.tether.codec.Codec;
+import dev.tether.codec.CodecException;
+import dev.tether.codec.CodecLimits;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.ObjectMapper;
+import tools.jackson.databind.ObjectReader;
+
+/**
+ * Small JSON objects read by the thread's reused parser ({@link ReusedParser}) decode exactly as
+ * the codec's own parser decodes them, and every payload it does not take whole goes to that
+ * parser.
+ */
+class ReusedParserTest {
+  record Point(int x, int y) {}
+
+  record Shape(String name, Point origin, List<Point> path, Map<String, Integer> tags) {}
+
+  private final ObjectMapper mapper = JacksonMappers.json(CodecLimits.defaults());
+  private final Codec codec = new JacksonCodec("json", mapper);
+  private final ObjectReader reference = mapper.readerFor(Shape.class);
+
+  private final Shape sample =
+      new Shape(
+          "route", new Point(1, -2), List.of(new Point(3, 4), new Point(5, 6)), Map.of("a", 1));
+
+  @Test
+  void decodesLikeTheCodecsOwnParserForEveryTruncationAndMutation() {
+    byte[] valid = mapper.writeValueAsBytes(sample);
+    assertThat(valid.length).isLessThanOrEqualTo(ReusedParser.MAX_BYTES);
+    assertThat(decode(valid)).isEqualTo(sample); // first by the codec's parser, then reused
+    assertThat(decode(valid)).isEqualTo(sample);
+    for (int length = 1; length < valid.length; length++) {
+      byte[] cut = java.util.Arrays.copyOf(valid, length);
+      cut[length - 1] = '}'; // ends as a whole object would
+      sameOutcome(cut);
+    }
+    Random random = new Random(7);
+    for (int i = 0; i < 3000; i++) {
+      byte[] mutated = valid.clone();
+      int changes = 1 + random.nextInt(3);
+      for (int c = 0; c < changes; c++) {
+        mutated[1 + random.nextInt(mutated.length - 2)] =
+            (byte) " {}[],:\"0-9a\\e".charAt(random.nextInt(14));
+      }
+      sameOutcome(mutated);
+      assertThat(decode(valid)).isEqualTo(sample); // the reused parser is sound after a failure
+    }
+  }
+
+  @Test
+  void refusesWhatFollowsTheObject() {
+    for (String payload : List.of("{\"x\":1,\"y\":2} {}", "{\"x\":1,\"y\":2}{}", "{} {\"x\":1}")) {
+      byte[] bytes = payload.getBytes(UTF_8);
+      assertThatThrownBy(() -> codec.decode(Point.class, ByteBuffer.wrap(bytes)))
+          .isInstanceOf(CodecException.class)
+          .hasMessageContaining("json codec cannot decode");
+    }
+  }
+
+  @Test
+  void keepsDecodingPastTheParsersReplacement() {
+    byte[] first = "{\"x\":0,\"y\":0}".getBytes(UTF_8);
+    codec.decode(Point.class, ByteBuffer.wrap(first));
+    long fed = 0;
+    for (int i = 0; fed < 3 * ReusedParser.REPLACE_AFTER_BYTES; i++) {
+      byte[] payload = ("{\"x\":" + i + ",\"y\":" + -i + "}").getBytes(UTF_8);
+      assertThat(codec.decode(Point.class, ByteBuffer.wrap(payload))).isEqualTo(new Point(i, -i));
+      fed += payload.length;
+    }
+  }
+
+  private void sameOutcome(byte[] payload) {
+    Object expected;
+    try {
+      expected = reference.readValue(payload);
+    } catch (RuntimeException e) {
+      expected = e.getClass();
+    }
+    Object actual =
+        assertTimeoutPreemptively(
+            Duration.ofSeconds(5),
+            () -> {
+              try {
+                return (Object) decode(payload);
+              } catch (CodecException e) {
+                return null;
+              }
+            },
+            () -> "decoding " + new String(payload, UTF_8));
+    if (expected instanceof Class<?>) {
+      assertThat(actual)
+          .as("refused by the codec's parser: %s", new String(payload, UTF_8))
+          .isNull();
+    } else {
+      assertThat(Objects.equals(actual, expected))
+          .as("%s decoded as %s, not %s", new String(payload, UTF_8), actual, expected)
+          .isTrue();
+    }
+  }
+
+  private Shape decode(byte[] payload) {
+    return codec.decode(Shape.class, ByteBuffer.wrap(payload));
+  }
+}
