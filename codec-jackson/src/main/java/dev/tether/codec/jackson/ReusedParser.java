@@ -131,10 +131,10 @@ final class ReusedParser {
   }
 
   /**
-   * Drops the parser without closing it: closing would merge the names it learned into its
-   * factory's table, which every later parser copies when it meets a name of its own, so a peer's
-   * stream of new names would make each new parser copy more. Unclosed, it only keeps its text
-   * buffer from the thread's recycler, which makes another.
+   * Drops the parser without closing it: the names it learned, a peer's among them, never reach the
+   * table that the factory's non-blocking parsers start from (Jackson's own, which nothing then
+   * enlarges), and unclosed it only keeps its text buffer from the thread's recycler, which makes
+   * another.
    */
   private void giveUp() {
     parser = null;
