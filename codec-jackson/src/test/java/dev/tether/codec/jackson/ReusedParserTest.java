@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Random;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.ObjectMapper;
 import tools.jackson.databind.ObjectReader;
@@ -79,6 +80,41 @@ class ReusedParserTest {
       byte[] payload = ("{\"x\":" + i + ",\"y\":" + -i + "}").getBytes(UTF_8);
       assertThat(codec.decode(Point.class, ByteBuffer.wrap(payload))).isEqualTo(new Point(i, -i));
       fed += payload.length;
+    }
+  }
+
+  /** A codec of its own, so that a record's constructor can decode with it: see below. */
+  private static final Codec REENTERED =
+      new JacksonCodec("json", JacksonMappers.json(CodecLimits.defaults()));
+
+  private static final AtomicInteger NESTED_BUILT = new AtomicInteger();
+
+  /** Decodes a {@link Point} from its constructor, with the codec that is decoding it. */
+  record Nested(String point, int sum) {
+    Nested {
+      NESTED_BUILT.incrementAndGet();
+      Point p = REENTERED.decode(Point.class, ByteBuffer.wrap(point.getBytes(UTF_8)));
+      if (p.x() + p.y() != sum) {
+        throw new IllegalArgumentException(p + " does not add up to " + sum);
+      }
+    }
+  }
+
+  @Test
+  void aDecodeInsideADecodeOnTheSameThreadGetsAParserOfItsOwn() {
+    byte[] point = "{\"x\":1,\"y\":2}".getBytes(UTF_8);
+    assertThat(REENTERED.decode(Point.class, ByteBuffer.wrap(point))).isEqualTo(new Point(1, 2));
+    for (int i = 0; i < 5; i++) {
+      // from the second on, the outer record is read by the reused parser, which is busy then
+      Nested expected = new Nested("{\"x\":" + i + ",\"y\":3}", i + 3);
+      byte[] payload = mapper.writeValueAsBytes(expected);
+      assertThat(payload.length).isLessThanOrEqualTo(ReusedParser.MAX_BYTES);
+      NESTED_BUILT.set(0);
+      assertThat(REENTERED.decode(Nested.class, ByteBuffer.wrap(payload))).isEqualTo(expected);
+      // read once: a reused parser taken over by the inner decode would fail the outer one, which
+      // a parser of the codec's own would then read again
+      assertThat(NESTED_BUILT).hasValue(1);
+      assertThat(REENTERED.decode(Point.class, ByteBuffer.wrap(point))).isEqualTo(new Point(1, 2));
     }
   }
 
