@@ -39,7 +39,6 @@ final class ReusedParser {
 
   private final ObjectReader untyped;
   private JsonParser parser;
-  private Ended ended;
   private ByteArrayFeeder feeder;
   private long fed;
   private boolean busy;
