@@ -46,6 +46,14 @@ final class DirectCreators extends SimpleValueInstantiators {
     return creator == null ? defaultInstantiator : new Direct(std, creator);
   }
 
+  /**
+   * Returns the {@code (Object[]) -> Object} handle that {@code instantiator} calls its creator
+   * with, arguments in the creator's order, or null if it is not one of ours.
+   */
+  static MethodHandle handleOf(ValueInstantiator instantiator) {
+    return instantiator instanceof Direct direct ? direct.creator : null;
+  }
+
   /** Returns {@code (Object[]) -> Object} for the creator, or null to leave it to Jackson. */
   private static MethodHandle spreadHandle(AnnotatedWithParams creator) {
     try {

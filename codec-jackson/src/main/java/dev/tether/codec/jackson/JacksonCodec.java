@@ -75,7 +75,8 @@ final class JacksonCodec implements Codec {
           new ClassValue<>() {
             @Override
             protected ReusedParser.TypeReader computeValue(Class<?> type) {
-              return new ReusedParser.TypeReader(readers.get(type));
+              return new ReusedParser.TypeReader(
+                  readers.get(type), PlainRecordReader.of(mapper, type));
             }
           };
       this.reusedParsers = ThreadLocal.withInitial(() -> new ReusedParser(mapper));
@@ -195,7 +196,7 @@ final class JacksonCodec implements Codec {
       reused = reusedParserReaders.get(type);
       if (reused.ready()) {
         @SuppressWarnings("unchecked") // as readValue's own result below: the reader is the type's
-        T message = (T) reusedParsers.get().read(reused.reader(), array, offset, length);
+        T message = (T) reusedParsers.get().read(reused, array, offset, length);
         if (message != null) {
           return message;
         }

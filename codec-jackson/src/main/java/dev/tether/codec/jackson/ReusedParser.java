@@ -19,7 +19,8 @@ import tools.jackson.databind.ObjectReader;
  * payloads up to {@link #MAX_BYTES} come here.
  *
  * <p>This path only ever <em>accepts</em>: a payload is taken only if it is one object, opened by
- * its first byte and closed by its last, read whole by the type's deserializer. Anything else —
+ * its first byte and closed by its last, read whole by the type's {@link PlainRecordReader} or,
+ * where it has none or that gives the payload up, by the type's deserializer. Anything else —
  * malformed or truncated JSON, a trailing token, a deserializer or constructor that throws, a null
  * — makes it give the parser up and return null, and the caller decodes the payload again with a
  * parser of its own, which accepts or refuses it with Jackson's usual words. A payload that fails
@@ -50,21 +51,41 @@ final class ReusedParser {
   /**
    * A type's reader for this path: the same as the codec's but without the trailing-token check,
    * which {@link #read} makes itself (the non-blocking parser reports the end of what it was fed as
-   * a token of its own). It is {@linkplain #ready() ready} once the codec's own parser has decoded
-   * a payload of the type: what Jackson does once per type and parser on the way (a few hundred
-   * kilobytes of set-up) is then done, and a peer's first bad payload, which goes to that parser
-   * after this path gives up, costs what it would cost without this path.
+   * a token of its own), and, for a record of plain values, a {@link PlainRecordReader}. It is
+   * {@linkplain #ready() ready} once the codec's own parser has decoded a payload of the type: what
+   * Jackson does once per type and parser on the way (a few hundred kilobytes of set-up) is then
+   * done, and a peer's first bad payload, which goes to that parser after this path gives up, costs
+   * what it would cost without this path.
    */
   static final class TypeReader {
-    private final ObjectReader reader;
-    private volatile boolean ready;
+    /**
+     * Payloads the plain reader may give up before it is no longer tried for the type. Each costs a
+     * parser (about 60 ns) on top of Jackson's reading; a type whose payloads are often not plain
+     * (nulls, missing or extra properties) is soon read by Jackson alone, as before.
+     */
+    static final int PLAIN_MISSES = 1024;
 
-    TypeReader(ObjectReader codecReader) {
+    private final ObjectReader reader;
+    private final PlainRecordReader plain;
+    private volatile boolean ready;
+    private int plainMisses; // racy between threads, and only ever counts up: it is only a bound
+
+    TypeReader(ObjectReader codecReader, PlainRecordReader plain) {
       this.reader = codecReader.without(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+      this.plain = plain;
     }
 
     ObjectReader reader() {
       return reader;
+    }
+
+    /** The plain reader, or null where the type has none or it gave up too often. */
+    PlainRecordReader plain() {
+      return plainMisses < PLAIN_MISSES ? plain : null;
+    }
+
+    void plainGaveUp() {
+      plainMisses++;
     }
 
     boolean ready() {
@@ -90,26 +111,33 @@ final class ReusedParser {
   }
 
   /**
-   * Reads one object with {@code reader} (a {@link TypeReader}'s); returns null if this path does
-   * not take the payload, for whatever reason, and the caller must decode it with a parser of its
-   * own.
+   * Reads one object of {@code type}, with its plain reader where it has one and the reader takes
+   * the payload, else with Jackson; returns null if this path does not take the payload, for
+   * whatever reason, and the caller must decode it with a parser of its own.
    */
-  Object read(ObjectReader reader, byte[] array, int offset, int length) {
+  Object read(TypeReader type, byte[] array, int offset, int length) {
     if (busy) {
       return null; // a decode inside a decode, on this thread: the outer one holds the parser
     }
     busy = true;
     boolean taken = false;
     try {
-      if (parser == null) {
-        JsonParser nonBlocking = untyped.createNonBlockingByteArrayParser();
-        feeder = (ByteArrayFeeder) nonBlocking.nonBlockingInputFeeder();
-        parser = new Ended(nonBlocking);
-        fed = 0;
+      Object value = null;
+      PlainRecordReader plain = type.plain();
+      if (plain != null) {
+        feed(array, offset, length);
+        value = plain.read(parser);
+        if (value != null) {
+          parser.clearCurrentToken(); // where databind leaves it, for the check below
+        } else {
+          type.plainGaveUp();
+          giveUp(); // it stopped somewhere inside the payload: Jackson reads it from the start
+        }
       }
-      feeder.feedInput(array, offset, offset + length);
-      fed += length;
-      Object value = reader.readValue(parser);
+      if (value == null) {
+        feed(array, offset, length);
+        value = type.reader().readValue(parser);
+      }
       // The object ended at the last byte fed, at the root: nothing after it, nothing cut short
       // (a deserializer that met the end of the input inside the object would stop elsewhere).
       taken =
@@ -127,6 +155,18 @@ final class ReusedParser {
       }
       busy = false;
     }
+  }
+
+  /** Feeds a payload to the parser, made first if there is none. */
+  private void feed(byte[] array, int offset, int length) {
+    if (parser == null) {
+      JsonParser nonBlocking = untyped.createNonBlockingByteArrayParser();
+      feeder = (ByteArrayFeeder) nonBlocking.nonBlockingInputFeeder();
+      parser = new Ended(nonBlocking);
+      fed = 0;
+    }
+    feeder.feedInput(array, offset, offset + length);
+    fed += length;
   }
 
   /**

@@ -1,0 +1,311 @@
+package dev.tether.codec.jackson;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.annotation.JacksonInject;
+import com.fasterxml.jackson.annotation.JsonAlias;
+import com.fasterxml.jackson.annotation.JsonAnySetter;
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonFormat;
+import com.fasterxml.jackson.annotation.JsonIdentityInfo;
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonIncludeProperties;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
+import com.fasterxml.jackson.annotation.ObjectIdGenerators;
+import dev.tether.codec.Codec;
+import dev.tether.codec.CodecException;
+import dev.tether.codec.CodecLimits;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import tools.jackson.core.JsonParser;
+import tools.jackson.core.async.ByteArrayFeeder;
+import tools.jackson.databind.DeserializationContext;
+import tools.jackson.databind.ObjectMapper;
+import tools.jackson.databind.PropertyNamingStrategies;
+import tools.jackson.databind.ValueDeserializer;
+import tools.jackson.databind.annotation.JsonDeserialize;
+import tools.jackson.databind.annotation.JsonNaming;
+
+/**
+ * A record of plain values read by {@link PlainRecordReader} is the record Jackson builds from the
+ * same payload; a type Jackson reads any other way gets no such reader; and whatever the reader
+ * gives up is still decoded, or refused, exactly as Jackson decodes or refuses it.
+ */
+class PlainRecordReaderTest {
+  record Every(
+      long id,
+      Long boxedId,
+      int count,
+      Integer boxedCount,
+      boolean on,
+      Boolean boxedOn,
+      double score,
+      Double boxedScore,
+      String name,
+      byte[] data) {}
+
+  record Named(@JsonProperty("n") String name, @JsonAlias("v") int value) {}
+
+  @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+  record Snake(long firstValue, String secondValue) {}
+
+  private static final AtomicInteger CHECKED_BUILT = new AtomicInteger();
+
+  record Checked(int low, int high) {
+    Checked {
+      CHECKED_BUILT.incrementAndGet();
+      if (low > high) {
+        throw new IllegalArgumentException(low + " > " + high);
+      }
+    }
+  }
+
+  record Ignored(@JsonIgnore String secret, String name) {}
+
+  @JsonIgnoreProperties({"secret"})
+  record IgnoredByClass(String secret, String name) {}
+
+  @JsonIncludeProperties({"name"})
+  record IncludedOnly(String secret, String name) {}
+
+  record ReadOnly(@JsonProperty(access = JsonProperty.Access.READ_ONLY) String secret, int n) {}
+
+  record Injected(@JacksonInject("x") String x, int n) {}
+
+  record CustomComponent(@JsonDeserialize(using = Doubling.class) int n, String s) {}
+
+  record StringShaped(@JsonFormat(shape = JsonFormat.Shape.STRING) int n) {}
+
+  @JsonFormat(shape = JsonFormat.Shape.ARRAY)
+  record AsArray(int a, int b) {}
+
+  @JsonTypeInfo(use = JsonTypeInfo.Id.CLASS)
+  record Typed(int a) {}
+
+  @JsonIdentityInfo(generator = ObjectIdGenerators.IntSequenceGenerator.class)
+  record Identified(int a) {}
+
+  record WithList(int a, List<Integer> list) {}
+
+  record WithNested(int a, Named nested) {}
+
+  record WithAny(int a, @JsonAnySetter Map<String, Object> rest) {}
+
+  record Delegated(String text) {
+    @JsonCreator(mode = JsonCreator.Mode.DELEGATING)
+    static Delegated of(Map<String, String> all) {
+      return new Delegated(String.valueOf(all));
+    }
+  }
+
+  static final class Bean {
+    public int a;
+  }
+
+  /** Reads an int and doubles it. */
+  static final class Doubling extends ValueDeserializer<Integer> {
+    @Override
+    public Integer deserialize(JsonParser p, DeserializationContext ctxt) {
+      return p.getIntValue() * 2;
+    }
+  }
+
+  private final ObjectMapper mapper = JacksonMappers.json(CodecLimits.defaults());
+  private final Codec codec = new JacksonCodec("json", mapper);
+
+  private final Every every =
+      new Every(
+          -7L, 1L << 40, 42, -3, true, false, 2.5, -1e-3, "caf\u00e9 \"x\"", new byte[] {1, 2, 3});
+
+  @Test
+  void readsOnlyRecordsThatJacksonReadsPlainly() {
+    for (Class<?> plain :
+        List.of(Every.class, Named.class, Snake.class, Checked.class, StringShaped.class)) {
+      assertThat(PlainRecordReader.of(mapper, plain)).as(plain.getSimpleName()).isNotNull();
+    }
+    for (Class<?> other :
+        List.of(
+            Ignored.class,
+            IgnoredByClass.class,
+            IncludedOnly.class,
+            ReadOnly.class,
+            Injected.class,
+            CustomComponent.class,
+            AsArray.class,
+            Typed.class,
+            Identified.class,
+            WithList.class,
+            WithNested.class,
+            WithAny.class,
+            Delegated.class,
+            Bean.class)) {
+      assertThat(PlainRecordReader.of(mapper, other)).as(other.getSimpleName()).isNull();
+    }
+  }
+
+  @Test
+  void readsAPlainObjectAsJacksonDoesAndGivesUpAnythingElse() {
+    PlainRecordReader reader = PlainRecordReader.of(mapper, Every.class);
+    String valid = new String(mapper.writeValueAsBytes(every), UTF_8);
+    assertThat(read(reader, valid)).usingRecursiveComparison().isEqualTo(every);
+    // the order of the properties is the writer's, not the record's
+    String reordered =
+        "{\"data\":\"AQID\",\"name\":\"n\",\"boxedScore\":1.5,\"score\":0.0,\"boxedOn\":true,"
+            + "\"on\":false,\"boxedCount\":1,\"count\":2,\"boxedId\":3,\"id\":4}";
+    assertThat(read(reader, reordered))
+        .usingRecursiveComparison()
+        .isEqualTo(new Every(4, 3L, 2, 1, false, true, 0.0, 1.5, "n", new byte[] {1, 2, 3}));
+    for (String[] change :
+        new String[][] {
+          {"\"id\":-7", "\"id\":null"}, // null
+          {"\"id\":-7,", ""}, // missing
+          {"\"id\":-7", "\"id\":-7,\"id\":-7"}, // repeated
+          {"\"id\":-7", "\"id\":-7,\"extra\":1"}, // unknown
+          {"\"id\":-7", "\"id\":\"-7\""}, // a string for a number
+          {"\"id\":-7", "\"id\":-7.0"}, // a fraction for a long
+          {"\"id\":-7", "\"id\":99999999999999999999"}, // too big for a long
+          {"\"count\":42", "\"count\":4200000000"}, // too big for an int
+          {"\"on\":true", "\"on\":1"}, // a number for a boolean
+          {"\"score\":2.5", "\"score\":2"}, // an integer for a double
+          {"\"name\":\"", "\"name\":7,\"x\":\""}, // a number for a string
+          {"\"AQID\"", "\"AQI\""}, // base64 without padding
+          {"\"AQID\"", "[1,2,3]"}, // bytes as numbers
+        }) {
+      String changed = valid.replace(change[0], change[1]);
+      assertThat(changed).as("the test's own replacement").isNotEqualTo(valid);
+      assertThat(read(reader, changed)).as(changed).isNull();
+    }
+  }
+
+  @Test
+  void namesComponentsAsJacksonDoes() {
+    PlainRecordReader named = PlainRecordReader.of(mapper, Named.class);
+    assertThat(read(named, "{\"n\":\"a\",\"value\":1}")).isEqualTo(new Named("a", 1));
+    assertThat(read(named, "{\"name\":\"a\",\"value\":1}")).isNull(); // not its name
+    assertThat(read(named, "{\"n\":\"a\",\"v\":1}")).isNull(); // an alias: Jackson's to read
+    assertThat(
+            read(
+                PlainRecordReader.of(mapper, Snake.class),
+                "{\"first_value\":1,\"second_value\":\"s\"}"))
+        .isEqualTo(new Snake(1, "s"));
+    // a constructor that refuses: given up, so that Jackson refuses it in its words
+    assertThat(read(PlainRecordReader.of(mapper, Checked.class), "{\"low\":2,\"high\":1}"))
+        .isNull();
+  }
+
+  @Test
+  void decodesEveryMutationAsJacksonDoes() {
+    byte[] valid = mapper.writeValueAsBytes(every);
+    Random random = new Random(11);
+    List<byte[]> payloads = new ArrayList<>();
+    for (int i = 0; i < 4000; i++) {
+      byte[] mutated = valid.clone();
+      int changes = 1 + random.nextInt(3);
+      for (int c = 0; c < changes; c++) {
+        mutated[1 + random.nextInt(mutated.length - 2)] =
+            (byte) " {}[],:\"0-9.eE+a\\nul".charAt(random.nextInt(20));
+      }
+      payloads.add(mutated);
+    }
+    for (byte[] payload : payloads) {
+      sameOutcome(Every.class, payload);
+      sameOutcome(Every.class, valid); // and the reused parser is sound after whatever came before
+    }
+  }
+
+  @Test
+  void aConstructorThatRefusesIsRefusedInJacksonsWordsAndNothingIsLost() {
+    byte[] good = "{\"low\":1,\"high\":2}".getBytes(UTF_8);
+    byte[] bad = "{\"low\":2,\"high\":1}".getBytes(UTF_8);
+    Checked expected = new Checked(1, 2);
+    assertThat(codec.decode(Checked.class, ByteBuffer.wrap(good))).isEqualTo(expected);
+    CHECKED_BUILT.set(0);
+    assertThat(codec.decode(Checked.class, ByteBuffer.wrap(good))).isEqualTo(expected);
+    assertThat(CHECKED_BUILT).hasValue(1); // read once, by the plain reader
+    sameOutcome(Checked.class, bad);
+    assertThat(codec.decode(Checked.class, ByteBuffer.wrap(good))).isEqualTo(expected);
+  }
+
+  @Test
+  void aTypeWhosePayloadsAreOftenNotPlainIsSoonReadByJacksonAlone() {
+    ReusedParser.TypeReader type =
+        new ReusedParser.TypeReader(
+            mapper.readerFor(Named.class), PlainRecordReader.of(mapper, Named.class));
+    ReusedParser parser = new ReusedParser(mapper);
+    byte[] aliased = "{\"n\":\"a\",\"v\":1}".getBytes(UTF_8);
+    for (int i = 0; i < ReusedParser.TypeReader.PLAIN_MISSES; i++) {
+      assertThat(type.plain()).isNotNull();
+      assertThat(parser.read(type, aliased, 0, aliased.length)).isEqualTo(new Named("a", 1));
+    }
+    assertThat(type.plain()).isNull();
+    assertThat(parser.read(type, aliased, 0, aliased.length)).isEqualTo(new Named("a", 1));
+  }
+
+  @Test
+  void decodesRenamedAliasedAndShapedComponentsAsJacksonDoes() {
+    Map<Class<?>, List<String>> payloads =
+        Map.of(
+            Named.class,
+            List.of(
+                "{\"n\":\"a\",\"value\":1}",
+                "{\"value\":1,\"n\":\"a\"}",
+                "{\"n\":\"a\",\"v\":1}",
+                "{\"name\":\"a\",\"value\":1}",
+                "{\"\\u006e\":\"a\",\"value\":1}"),
+            Snake.class,
+            List.of(
+                "{\"first_value\":1,\"second_value\":\"s\"}",
+                "{\"firstValue\":1,\"secondValue\":\"s\"}"),
+            StringShaped.class,
+            List.of("{\"n\":5}", "{\"n\":\"5\"}", "{\"n\":\"x\"}"));
+    payloads.forEach(
+        (type, list) -> {
+          for (int round = 0; round < 2; round++) { // the first decode of a type is Jackson's
+            for (String payload : list) {
+              sameOutcome(type, payload.getBytes(UTF_8));
+            }
+          }
+        });
+  }
+
+  private void sameOutcome(Class<?> type, byte[] payload) {
+    Object expected;
+    try {
+      expected = mapper.readerFor(type).readValue(payload);
+    } catch (RuntimeException e) {
+      expected = null;
+    }
+    Object actual;
+    try {
+      actual = codec.decode(type, ByteBuffer.wrap(payload));
+    } catch (CodecException e) {
+      actual = null;
+    }
+    if (expected == null) {
+      assertThat(actual).as("refused by Jackson: %s", new String(payload, UTF_8)).isNull();
+    } else {
+      assertThat(actual)
+          .as("%s", new String(payload, UTF_8))
+          .usingRecursiveComparison()
+          .isEqualTo(expected);
+    }
+  }
+
+  /**
+   * Reads {@code json} with {@code reader} from a new non-blocking parser, as ReusedParser does.
+   */
+  private Object read(PlainRecordReader reader, String json) {
+    JsonParser parser = mapper.reader().createNonBlockingByteArrayParser();
+    byte[] bytes = json.getBytes(UTF_8);
+    ((ByteArrayFeeder) parser.nonBlockingInputFeeder()).feedInput(bytes, 0, bytes.length);
+    return reader.read(parser);
+  }
+}
