@@ -4,7 +4,8 @@
 #   scripts/fuzz.sh <target> <minutes>
 #
 # Targets: frame (FrameDecoder, arbitrary splits), handshake (HELLO, WELCOME, extensions, RESUME),
-# json, cbor, kryo, fury (each codec's decode path through the Codec SPI).
+# json, cbor, kryo, fury (each codec's decode path through the Codec SPI), reused (the json codec's
+# reused parser and PlainRecordReader against Jackson's own reader, value for value).
 #
 # Inputs that make a test fail are saved by Jazzer as regression inputs under the test class's
 # <Class>Inputs/<method> resource directory, where `./mvnw verify` runs them from then on; commit
@@ -15,7 +16,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 usage() {
-  echo "usage: $0 <frame|handshake|json|cbor|kryo|fury> <minutes>" >&2
+  echo "usage: $0 <frame|handshake|json|cbor|kryo|fury|reused> <minutes>" >&2
   exit 2
 }
 [[ $# -eq 2 && $2 =~ ^[0-9]+$ && $2 -gt 0 ]] || usage
@@ -25,6 +26,7 @@ case "$1" in
   handshake) module=transport-core test=dev.tether.internal.wire.HandshakeFuzzTest ;;
   json) module=codec-jackson test=dev.tether.codec.jackson.JsonDecodeFuzzTest ;;
   cbor) module=codec-jackson test=dev.tether.codec.jackson.CborDecodeFuzzTest ;;
+  reused) module=codec-jackson test=dev.tether.codec.jackson.JsonReusedParserFuzzTest ;;
   kryo) module=codec-kryo test=dev.tether.codec.kryo.KryoDecodeFuzzTest ;;
   fury) module=codec-fury test=dev.tether.codec.fury.FuryDecodeFuzzTest ;;
   *) usage ;;

@@ -135,6 +135,9 @@ final class ReusedParser {
         }
       }
       if (value == null) {
+        if (hasNegativeZeroInteger(array, offset, length)) {
+          return null;
+        }
         feed(array, offset, length);
         value = type.reader().readValue(parser);
       }
@@ -155,6 +158,28 @@ final class ReusedParser {
       }
       busy = false;
     }
+  }
+
+  /**
+   * Returns whether the payload may hold the integer {@code -0}: a {@code -} and a {@code 0} not
+   * followed by a digit, a point or an exponent (or such bytes inside a string, which only makes
+   * the payload go to the other parser for nothing). Jackson's non-blocking parser reads that
+   * integer's text as {@code "0"}, where its other parsers read {@code "-0"}, and databind makes a
+   * {@code String} property from a number's text: {@code {"name":-0}} would decode with another
+   * name here. The plain reader never turns a number into text, so only Jackson's path is kept from
+   * such payloads.
+   */
+  static boolean hasNegativeZeroInteger(byte[] array, int offset, int length) {
+    int end = offset + length - 2; // mayRead: the last byte is the closing brace
+    for (int i = offset; i < end; i++) {
+      if (array[i] == '-' && array[i + 1] == '0') {
+        int next = array[i + 2];
+        if ((next < '0' || next > '9') && next != '.' && next != 'e' && next != 'E') {
+          return true;
+        }
+      }
+    }
+    return false;
   }
 
   /** Feeds a payload to the parser, made first if there is none. */

@@ -61,6 +61,37 @@ class ReusedParserTest {
     }
   }
 
+  record Labelled(String label, List<String> tags) {}
+
+  @Test
+  void readsNegativeZeroAsTextAsJacksonsOtherParsersDo() {
+    ObjectReader labelled = mapper.readerFor(Labelled.class);
+    for (String payload :
+        List.of(
+            "{\"label\":\"x\",\"tags\":[]}", // the type's first decode, by the codec's own parser
+            "{\"label\":-0,\"tags\":[-0]}",
+            "{\"label\":-0 ,\"tags\":[ -0 ]}",
+            "{\"label\":-0.0,\"tags\":[\"-0\",-0e0,-0E1]}",
+            "{\"label\":\"a-0\",\"tags\":[-10,-01]}")) {
+      byte[] bytes = payload.getBytes(UTF_8);
+      Object expected;
+      try {
+        expected = labelled.readValue(bytes);
+      } catch (RuntimeException e) {
+        expected = null;
+      }
+      Object actual;
+      try {
+        actual = codec.decode(Labelled.class, ByteBuffer.wrap(bytes));
+      } catch (CodecException e) {
+        actual = null;
+      }
+      assertThat(actual).as(payload).isEqualTo(expected);
+    }
+    assertThat(labelled.<Labelled>readValue("{\"label\":-0,\"tags\":[-0]}"))
+        .isEqualTo(new Labelled("-0", List.of("-0"))); // what the codec must keep
+  }
+
   @Test
   void refusesWhatFollowsTheObject() {
     for (String payload : List.of("{\"x\":1,\"y\":2} {}", "{\"x\":1,\"y\":2}{}", "{} {\"x\":1}")) {
