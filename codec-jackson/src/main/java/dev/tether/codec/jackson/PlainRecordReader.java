@@ -45,6 +45,13 @@ import tools.jackson.databind.deser.bean.BeanDeserializer;
  * deserializer Jackson uses for its type anywhere (not one changed by an annotation).
  */
 final class PlainRecordReader {
+  /**
+   * What {@link #read} returns where the record's creator threw: the payload is refused by the type
+   * itself, so reading it again on the reused parser would only run the creator once more; the
+   * codec's own parser reads it, and reports the refusal in Jackson's words.
+   */
+  static final Object CREATOR_THREW = new Object();
+
   private enum Kind {
     LONG,
     INT,
@@ -189,7 +196,8 @@ final class PlainRecordReader {
   /**
    * Reads one object from {@code parser}, from its first token to its {@code END_OBJECT}, and
    * returns the record; returns null where it gives the payload up (the parser is then somewhere
-   * inside it). May throw what the parser throws.
+   * inside it), and {@link #CREATOR_THREW} where the creator threw. May throw what the parser
+   * throws.
    */
   Object read(JsonParser parser) {
     if (parser.nextToken() != JsonToken.START_OBJECT) {
@@ -219,7 +227,7 @@ final class PlainRecordReader {
     try {
       return (Object) creator.invokeExact(args);
     } catch (Throwable t) {
-      return null; // Jackson calls it again and reports it in its words
+      return CREATOR_THREW;
     }
   }
 

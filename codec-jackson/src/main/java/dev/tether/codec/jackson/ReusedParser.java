@@ -127,7 +127,9 @@ final class ReusedParser {
       if (plain != null) {
         feed(array, offset, length);
         value = plain.read(parser);
-        if (value != null) {
+        if (value == PlainRecordReader.CREATOR_THREW) {
+          return null; // read by the codec's own parser, so the creator runs twice, as before
+        } else if (value != null) {
           parser.clearCurrentToken(); // where databind leaves it, for the check below
         } else {
           type.plainGaveUp();

@@ -196,9 +196,10 @@ class PlainRecordReaderTest {
                 PlainRecordReader.of(mapper, Snake.class),
                 "{\"first_value\":1,\"second_value\":\"s\"}"))
         .isEqualTo(new Snake(1, "s"));
-    // a constructor that refuses: given up, so that Jackson refuses it in its words
+    // a constructor that refuses: the codec's own parser reads it, and refuses it in Jackson's
+    // words
     assertThat(read(PlainRecordReader.of(mapper, Checked.class), "{\"low\":2,\"high\":1}"))
-        .isNull();
+        .isSameAs(PlainRecordReader.CREATOR_THREW);
   }
 
   @Test
@@ -230,7 +231,11 @@ class PlainRecordReaderTest {
     CHECKED_BUILT.set(0);
     assertThat(codec.decode(Checked.class, ByteBuffer.wrap(good))).isEqualTo(expected);
     assertThat(CHECKED_BUILT).hasValue(1); // read once, by the plain reader
+    CHECKED_BUILT.set(0);
     sameOutcome(Checked.class, bad);
+    // Jackson's reader in sameOutcome, then the plain reader, then the codec's own parser: a
+    // refusing constructor runs twice in a decode, as it did before this reader
+    assertThat(CHECKED_BUILT).hasValue(3);
     assertThat(codec.decode(Checked.class, ByteBuffer.wrap(good))).isEqualTo(expected);
   }
 
