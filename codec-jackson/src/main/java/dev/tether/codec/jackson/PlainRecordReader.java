@@ -26,7 +26,7 @@ import tools.jackson.databind.deser.bean.BeanDeserializer;
  * (a {@code PropertyValueBuffer} and a deserialization context per object, a lookup, view, ignoral
  * and injection check per property, error wrapping). In the two-JVM bench's one-way {@code json}
  * stream of {@code {"seq":1,"body":"<64 base64 chars>"}}, the receiving loop's CPU a message fell
- * from about 313 to 251 ns with it (medians of six interleaved pairs); Jackson's tokenizer, which
+ * from about 313 to 252 ns with it (medians of six interleaved pairs); Jackson's tokenizer, which
  * both paths share, is about 100 ns of what is left.
  *
  * <p>Like {@link ReusedParser}, it only ever <em>accepts</em>: it takes an object only if every
