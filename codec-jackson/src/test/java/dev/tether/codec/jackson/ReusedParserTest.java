@@ -50,13 +50,7 @@ class ReusedParserTest {
     }
     Random random = new Random(7);
     for (int i = 0; i < 3000; i++) {
-      byte[] mutated = valid.clone();
-      int changes = 1 + random.nextInt(3);
-      for (int c = 0; c < changes; c++) {
-        mutated[1 + random.nextInt(mutated.length - 2)] =
-            (byte) " {}[],:\"0-9a\\e".charAt(random.nextInt(14));
-      }
-      sameOutcome(mutated);
+      sameOutcome(mutated(valid, random, " {}[],:\"0-9a\\e"));
       assertThat(decode(valid)).isEqualTo(sample); // the reused parser is sound after a failure
     }
   }
@@ -147,6 +141,20 @@ class ReusedParserTest {
       assertThat(NESTED_BUILT).hasValue(1);
       assertThat(REENTERED.decode(Point.class, ByteBuffer.wrap(point))).isEqualTo(new Point(1, 2));
     }
+  }
+
+  /**
+   * Returns {@code valid} with one to three of its bytes, never the first or last, replaced by
+   * bytes drawn from {@code bytes}.
+   */
+  static byte[] mutated(byte[] valid, Random random, String bytes) {
+    byte[] mutated = valid.clone();
+    int changes = 1 + random.nextInt(3);
+    for (int c = 0; c < changes; c++) {
+      mutated[1 + random.nextInt(mutated.length - 2)] =
+          (byte) bytes.charAt(random.nextInt(bytes.length()));
+    }
+    return mutated;
   }
 
   private void sameOutcome(byte[] payload) {
