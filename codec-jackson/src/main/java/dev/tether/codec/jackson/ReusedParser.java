@@ -69,6 +69,7 @@ final class ReusedParser {
     private final PlainRecordReader plain;
     private volatile boolean ready;
     private int plainMisses; // racy between threads, and only ever counts up: it is only a bound
+    private int scanMisses; // as plainMisses
 
     TypeReader(ObjectReader codecReader, PlainRecordReader plain) {
       this.reader = codecReader.without(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
@@ -86,6 +87,19 @@ final class ReusedParser {
 
     void plainGaveUp() {
       plainMisses++;
+    }
+
+    /**
+     * The plain reader if its {@linkplain PlainRecordReader#scan scan of the bytes} is still tried
+     * for the type: it is not once it gave up {@link #PLAIN_MISSES} payloads (a type whose strings
+     * hold escapes or other than ASCII, say), each a partial scan wasted before the parser's turn.
+     */
+    PlainRecordReader scanner() {
+      return scanMisses < PLAIN_MISSES ? plain() : null;
+    }
+
+    void scanGaveUp() {
+      scanMisses++;
     }
 
     boolean ready() {
@@ -111,11 +125,22 @@ final class ReusedParser {
   }
 
   /**
-   * Reads one object of {@code type}, with its plain reader where it has one and the reader takes
-   * the payload, else with Jackson; returns null if this path does not take the payload, for
+   * Reads one object of {@code type}: with its plain reader where it has one, first by {@linkplain
+   * PlainRecordReader#scan scanning the bytes} (no parser at all), then from the parser's tokens;
+   * else with Jackson on the parser. Returns null if this path does not take the payload, for
    * whatever reason, and the caller must decode it with a parser of its own.
    */
   Object read(TypeReader type, byte[] array, int offset, int length) {
+    PlainRecordReader scanner = type.scanner();
+    if (scanner != null) {
+      Object value = scanner.scan(array, offset, length);
+      if (value == PlainRecordReader.CREATOR_THREW) {
+        return null; // as below
+      } else if (value != null) {
+        return value;
+      }
+      type.scanGaveUp();
+    }
     if (busy) {
       return null; // a decode inside a decode, on this thread: the outer one holds the parser
     }

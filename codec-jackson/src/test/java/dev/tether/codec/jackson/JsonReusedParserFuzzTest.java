@@ -36,6 +36,17 @@ class JsonReusedParserFuzzTest {
   private static final ObjectMapper MAPPER = JacksonMappers.json(CodecLimits.defaults());
   private static final Codec CODEC = new JacksonCodec("json", MAPPER);
 
+  /**
+   * Each plain type's reader, whose scan of the bytes is also called directly: the codec stops
+   * scanning a type after {@link ReusedParser.TypeReader#PLAIN_MISSES} payloads it gives up, which
+   * mutated input soon reaches.
+   */
+  private static final Map<Class<?>, PlainRecordReader> SCANNERS =
+      Map.of(
+          Every.class, PlainRecordReader.of(MAPPER, Every.class),
+          Named.class, PlainRecordReader.of(MAPPER, Named.class),
+          Checked.class, PlainRecordReader.of(MAPPER, Checked.class));
+
   /** Writes both values for comparison: plain Jackson, without the codec's checks on write. */
   private static final ObjectMapper WRITER = new ObjectMapper();
 
@@ -75,6 +86,17 @@ class JsonReusedParserFuzzTest {
       actual = null;
     }
     assertThat(actual).as(new String(payload, StandardCharsets.UTF_8)).isEqualTo(expected);
+    PlainRecordReader scanner = SCANNERS.get(type);
+    if (scanner != null && ReusedParser.mayRead(payload, 0, payload.length)) {
+      Object scanned = scanner.scan(payload, 0, payload.length);
+      if (scanned == PlainRecordReader.CREATOR_THREW) {
+        assertThat(expected).as("refused by the record: %s", actual).isNull();
+      } else if (scanned != null) {
+        assertThat(WRITER.writeValueAsString(scanned))
+            .as("scanned: " + new String(payload, StandardCharsets.UTF_8))
+            .isEqualTo(expected);
+      }
+    }
   }
 
   private static Object decode(Class<?> type, byte[] payload) {

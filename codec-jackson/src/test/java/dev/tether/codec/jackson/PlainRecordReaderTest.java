@@ -270,6 +270,160 @@ class PlainRecordReaderTest {
         });
   }
 
+  @Test
+  void scansTheEncodersFormAsJacksonReadsIt() {
+    PlainRecordReader reader = PlainRecordReader.of(mapper, Every.class);
+    Random random = new Random(5);
+    for (int i = 0; i < 2000; i++) {
+      byte[] data = new byte[random.nextInt(80)];
+      random.nextBytes(data);
+      Every value =
+          new Every(
+              random.nextLong() >> random.nextInt(64),
+              (long) random.nextInt(),
+              random.nextInt() >> random.nextInt(32),
+              random.nextInt(),
+              random.nextBoolean(),
+              random.nextBoolean(),
+              random.nextGaussian() * Math.pow(10, random.nextInt(40) - 20),
+              (double) random.nextInt() / 7,
+              asciiText(random),
+              data.length == 0 ? new byte[] {7} : data);
+      byte[] payload = mapper.writeValueAsBytes(value);
+      Object scanned = reader.scan(payload, 0, payload.length);
+      if (Math.abs(value.id()) >= 1_000_000_000_000_000_000L) {
+        assertThat(scanned).as("19 digits: Jackson's to read").isNull();
+        continue;
+      }
+      assertThat(scanned)
+          .as(new String(payload, UTF_8))
+          .usingRecursiveComparison()
+          .isEqualTo(mapper.readerFor(Every.class).readValue(payload))
+          .isEqualTo(value);
+    }
+    // white space between tokens, the writer's order, names in UTF-8 bytes
+    String spaced =
+        " {\n\t\"data\" : \"AQID\" ,\r\"name\":\"n\",\"boxedScore\":1E2,\"score\":-0.0,"
+            + "\"boxedOn\":true,\"on\":false,\"boxedCount\":-2147483648,\"count\":2147483647,"
+            + "\"boxedId\":-0,\"id\":999999999999999999 } ";
+    byte[] bytes = spaced.trim().getBytes(UTF_8);
+    assertThat(reader.scan(bytes, 0, bytes.length))
+        .usingRecursiveComparison()
+        .isEqualTo(mapper.readerFor(Every.class).readValue(bytes))
+        .isEqualTo(
+            new Every(
+                999999999999999999L,
+                0L,
+                Integer.MAX_VALUE,
+                Integer.MIN_VALUE,
+                false,
+                true,
+                -0.0,
+                100.0,
+                "n",
+                new byte[] {1, 2, 3}));
+    record Accented(@JsonProperty("caf\u00e9") int n) {}
+    byte[] accented = "{\"caf\u00e9\":1}".getBytes(UTF_8);
+    assertThat(PlainRecordReader.of(mapper, Accented.class).scan(accented, 0, accented.length))
+        .isEqualTo(new Accented(1));
+  }
+
+  @Test
+  void scanGivesUpAnythingButTheStrictFormAndTheCodecStillDecodesItAsJacksonDoes() {
+    PlainRecordReader reader = PlainRecordReader.of(mapper, Every.class);
+    Every ascii = new Every(-7L, 1L, 42, -3, true, false, 2.5, -1e-3, "abc", new byte[] {1, 2, 3});
+    String valid = new String(mapper.writeValueAsBytes(ascii), UTF_8);
+    assertThat(scan(reader, valid)).usingRecursiveComparison().isEqualTo(ascii);
+    for (String[] change :
+        new String[][] {
+          {"\"id\":-7", "\"id\":null"}, // null
+          {"\"id\":-7,", ""}, // missing
+          {"\"id\":-7", "\"id\":-7,\"id\":-7"}, // repeated
+          {"\"id\":-7", "\"id\":-7,\"extra\":1"}, // unknown
+          {"\"id\":-7", "\"\\u0069d\":-7"}, // an escaped name
+          {"\"id\":-7", "\"id\":\"-7\""}, // a string for a number
+          {"\"id\":-7", "\"id\":-7.0"}, // a fraction for a long
+          {"\"id\":-7", "\"id\":-7e0"}, // an exponent for a long
+          {"\"id\":-7", "\"id\":-07"}, // a leading zero
+          {"\"id\":-7", "\"id\":-"}, // a sign alone
+          {"\"id\":-7", "\"id\":+7"}, // a plus sign
+          {"\"id\":-7", "\"id\":1000000000000000000"}, // 19 digits
+          {"\"id\":-7", "\"id\":99999999999999999999"}, // too big for a long
+          {"\"id\":-7", "\"id\":-7x"}, // a stray character
+          {"\"id\":-7", "\"id\":-7 7"}, // two numbers
+          {"\"count\":42", "\"count\":2147483648"}, // too big for an int
+          {"\"on\":true", "\"on\":1"}, // a number for a boolean
+          {"\"on\":true", "\"on\":truex"}, // a word that starts as a boolean
+          {"\"on\":true", "\"on\":tru"}, // a word cut short
+          {"\"score\":2.5", "\"score\":2"}, // an integer for a double
+          {"\"score\":2.5", "\"score\":2."}, // a point without digits
+          {"\"score\":2.5", "\"score\":.5"}, // a fraction without an integer part
+          {"\"score\":2.5", "\"score\":02.5"}, // a leading zero
+          {"\"score\":2.5", "\"score\":2.5e"}, // an exponent without digits
+          {"\"score\":2.5", "\"score\":NaN"}, // not a JSON number
+          {"\"name\":\"abc\"", "\"name\":\"a\\nc\""}, // an escape
+          {"\"name\":\"abc\"", "\"name\":\"caf\u00e9\""}, // other than ASCII
+          {"\"name\":\"abc\"", "\"name\":\"a\tc\""}, // a control character
+          {"\"name\":\"abc\"", "\"name\":7"}, // a number for a string
+          {"\"AQID\"", "\"AQI\""}, // base64 without padding
+          {"\"AQID\"", "\"\""}, // empty base64
+          {"\"AQID\"", "\"AQ=D\""}, // padding inside
+          {"\"AQID\"", "\"AQI*\""}, // outside the alphabet
+          {"\"AQID\"", "[1,2,3]"}, // bytes as numbers
+          {"\"id\":-7", "\"id\":-7,"}, // a comma too many
+          {"\"id\":-7", "\"id\"-7"}, // no colon
+          {":", "::"}, // two colons
+        }) {
+      String changed = valid.replace(change[0], change[1]);
+      assertThat(changed).as("the test's own replacement").isNotEqualTo(valid);
+      assertThat(scan(reader, changed)).as(changed).isNull();
+      for (int round = 0; round < 2; round++) {
+        sameOutcome(Every.class, changed.getBytes(UTF_8));
+      }
+    }
+    assertThat(scan(reader, valid.substring(0, valid.length() - 1) + ",}")).isNull();
+    assertThat(scan(reader, "{}")).isNull();
+    assertThat(scan(reader, "{" + valid + "}")).isNull();
+  }
+
+  @Test
+  void whatTheScanTakesIsWhatJacksonReads() {
+    Every ascii = new Every(-7L, 10L, 42, -3, true, false, 2.5, -1e-3, "ab", new byte[] {1, 2});
+    byte[] valid = mapper.writeValueAsBytes(ascii);
+    PlainRecordReader reader = PlainRecordReader.of(mapper, Every.class);
+    Random random = new Random(17);
+    int taken = 0;
+    for (int i = 0; i < 50_000; i++) {
+      byte[] payload = ReusedParserTest.mutated(valid, random, " \t{}[],:\"0123456789.eE+-aQ=\\");
+      if (!ReusedParser.mayRead(payload, 0, payload.length)) {
+        continue;
+      }
+      Object scanned = reader.scan(payload, 0, payload.length);
+      if (scanned != null) {
+        taken++;
+        assertThat(scanned)
+            .as(new String(payload, UTF_8))
+            .usingRecursiveComparison()
+            .isEqualTo(mapper.readerFor(Every.class).readValue(payload));
+      }
+    }
+    assertThat(taken).as("mutations the scan took").isGreaterThan(1000);
+  }
+
+  private static String asciiText(Random random) {
+    char[] text = new char[random.nextInt(20)];
+    for (int i = 0; i < text.length; i++) {
+      char c = (char) (0x20 + random.nextInt(0x5f));
+      text[i] = c == '"' || c == '\\' ? 'q' : c;
+    }
+    return new String(text);
+  }
+
+  private static Object scan(PlainRecordReader reader, String json) {
+    byte[] bytes = json.getBytes(UTF_8);
+    return reader.scan(bytes, 0, bytes.length);
+  }
+
   private void sameOutcome(Class<?> type, byte[] payload) {
     Object expected;
     try {
