@@ -133,7 +133,12 @@ final class ReusedParser {
   Object read(TypeReader type, byte[] array, int offset, int length) {
     PlainRecordReader scanner = type.scanner();
     if (scanner != null) {
-      Object value = scanner.scan(array, offset, length);
+      Object value;
+      try {
+        value = scanner.scan(array, offset, length);
+      } catch (RuntimeException notExpected) {
+        value = null; // a bug of the scan's must cost only the scan: the parser reads the payload
+      }
       if (value == PlainRecordReader.CREATOR_THREW) {
         return null; // as below
       } else if (value != null) {

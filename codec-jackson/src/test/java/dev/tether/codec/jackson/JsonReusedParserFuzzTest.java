@@ -18,12 +18,13 @@ import tools.jackson.databind.ObjectMapper;
 
 /**
  * Fuzzes the {@code json} codec's reused parser ({@link ReusedParser}, Jackson's non-blocking
- * parser fed payload after payload) and its {@link PlainRecordReader} against Jackson's own reader:
- * for any payload, the codec decodes the value that Jackson's reader decodes, or refuses what it
- * refuses. The first input byte picks the type (plain records, and one that Jackson reads on the
- * reused parser), the rest is the payload; the seeds under {@code JsonReusedParserFuzzTestInputs}
- * are valid payloads, so that mutations stay near them. {@code scripts/fuzz.sh reused <minutes>}
- * fuzzes for real.
+ * parser fed payload after payload) and its {@link PlainRecordReader} (the tokens' reader and the
+ * scan of the bytes) against Jackson's own reader: for any payload, the codec decodes the value
+ * that Jackson's reader decodes, or refuses what it refuses, and what the scan takes is that value.
+ * The first input byte picks the type (plain records, and one that Jackson reads on the reused
+ * parser), the rest is the payload; the seeds under {@code JsonReusedParserFuzzTestInputs} are
+ * valid payloads, so that mutations stay near them. {@code scripts/fuzz.sh reused <minutes>} fuzzes
+ * for real.
  */
 class JsonReusedParserFuzzTest {
   /** Not plain: read by Jackson on the reused parser. */
