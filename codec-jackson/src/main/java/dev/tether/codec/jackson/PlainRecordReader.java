@@ -257,12 +257,12 @@ final class PlainRecordReader {
    * start with {@code &#123;} and end with {@code &#125;} ({@link ReusedParser#mayRead}).
    *
    * <p>It takes less than {@link #read}: JSON white space between tokens; names and strings of
-   * printable ASCII without escapes (a name may also be the exact UTF-8 of a component's name);
-   * integers without leading zeros of at most 18 digits; {@code true} and {@code false}; for a
-   * {@code double}, a number with a fraction or an exponent, read by {@link Double#parseDouble} as
-   * Jackson reads it; padded standard base64 for {@code byte[]}. Anything else, and what {@link
-   * #read} gives up, it gives up too. Jackson's tokenizer was about half of decoding the bench's
-   * 83-byte payload with {@link #read}.
+   * ASCII without escapes or control characters (a name may also be the exact UTF-8 of a
+   * component's name); integers without leading zeros of at most 18 digits; {@code true} and {@code
+   * false}; for a {@code double}, a number with a fraction or an exponent, read by {@link
+   * Double#parseDouble} as Jackson reads it; padded standard base64 for {@code byte[]}. Anything
+   * else, and what {@link #read} gives up, it gives up too. Jackson's tokenizer was about half of
+   * decoding the bench's 83-byte payload with {@link #read}.
    */
   Object scan(byte[] in, int offset, int length) {
     int end = offset + length - 1; // the closing brace
