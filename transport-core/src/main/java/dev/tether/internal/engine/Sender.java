@@ -477,7 +477,15 @@ final class Sender {
       if (c.loop.inLoop()) {
         c.io().pauseForOutbound();
       } else {
-        c.loop.execute(c.io()::pauseForOutbound);
+        // looked at again on the loop: had the queue drained meanwhile, its going under the bound
+        // (the only thing that resumes reading) would already be past, and reading would stay
+        // paused with nothing queued
+        c.loop.execute(
+            () -> {
+              if (!c.outboundUnderBound()) {
+                c.io().pauseForOutbound();
+              }
+            });
       }
     }
   }
