@@ -7,6 +7,11 @@ import dev.tether.internal.wire.FrameType;
 import dev.tether.internal.wire.Frames;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /** The ring of whole frames, without a socket: what leaves it, and what it counts. */
@@ -155,5 +160,133 @@ class FrameRingTest {
     assertThat(ring.size()).isZero();
     assertThat(ring.messages()).isZero();
     assertThat(ring.capacity()).isZero();
+  }
+
+  /**
+   * Random appends (single frames and runs, small and large, messages and control frames), partial
+   * writes of every length, frames kept for replay, a new socket's restart and replayed frames put
+   * first, against a plain list of frames: what {@link FrameRing#written} counts and drops, from a
+   * checkpoint or from the head, is what writing frame by frame gives.
+   */
+  @Test
+  void everyCountAndByteMatchesAListOfFramesWrittenOneByOne() {
+    int[] types = {
+      FrameType.DATA, FrameType.REQUEST, FrameType.RESPONSE, FrameType.PING, FrameType.PONG
+    };
+    for (int seed = 0; seed < 8; seed++) {
+      Random random = new Random(seed);
+      FrameRing ring = new FrameRing();
+      Deque<byte[]> model = new ArrayDeque<>();
+      int modelHeadWritten = 0;
+      ReplayRing kept = new ReplayRing();
+      kept.reset(1);
+      int frameSeed = 0;
+      for (int step = 0; step < 20_000; step++) {
+        int op = random.nextInt(100);
+        if (op < 45) {
+          int count = random.nextInt(4) == 0 ? 1 + random.nextInt(120) : 1;
+          List<byte[]> frames = new ArrayList<>();
+          int messages = 0;
+          long charge = 0;
+          int length = 0;
+          for (int i = 0; i < count; i++) {
+            int type = types[random.nextInt(types.length)];
+            int body =
+                random.nextInt(500) == 0 ? LARGE_BODY + random.nextInt(100) : random.nextInt(90);
+            byte[] f = frame(type, body, frameSeed++);
+            frames.add(f);
+            messages += FrameRing.isMessage(type) ? 1 : 0;
+            charge += SendMemory.charge(f.length);
+            length += f.length;
+          }
+          byte[] run = new byte[length];
+          int at = 0;
+          for (byte[] f : frames) {
+            System.arraycopy(f, 0, run, at, f.length);
+            at += f.length;
+          }
+          if (count == 1 && random.nextBoolean()) {
+            assertThat(ring.add(run, 0, run.length, -1, 0)).isEqualTo(messages);
+          } else {
+            assertThat(ring.add(run, 0, run.length, messages, charge)).isEqualTo(messages);
+          }
+          model.addAll(frames);
+        } else if (op < 90) {
+          int unwritten = ring.unwritten();
+          int n = random.nextInt(3) == 0 ? unwritten : random.nextInt(unwritten + 1);
+          byte[] out = copyOut(ring, n);
+          assertThat(out).isEqualTo(modelBytes(model, modelHeadWritten, n));
+          boolean keep = random.nextInt(5) == 0;
+          int keptBefore = kept.frames();
+          int expectedDone = 0;
+          int written = modelHeadWritten + n;
+          while (!model.isEmpty() && written >= model.peekFirst().length) {
+            byte[] f = model.pollFirst();
+            written -= f.length;
+            expectedDone += FrameRing.isMessage(f[Frames.HEADER_BYTES - 1]) ? 1 : 0;
+          }
+          modelHeadWritten = written;
+          assertThat(ring.written(n, keep ? kept : null)).isEqualTo(expectedDone);
+          assertThat(kept.frames() - keptBefore).isEqualTo(keep ? expectedDone : 0);
+        } else if (op < 93) {
+          ring.restartFrame();
+          modelHeadWritten = 0;
+          if (random.nextBoolean() && kept.frames() > 0) {
+            int count = kept.frames();
+            long charge = kept.charged();
+            byte[] replayed = kept.takeAll();
+            kept.reset(1);
+            ring.prepend(replayed, count, charge);
+            List<byte[]> first = new ArrayList<>();
+            for (int at = 0; at < replayed.length; ) {
+              int length = Frames.HEADER_BYTES - 1 + ByteBuffer.wrap(replayed, at, 4).getInt();
+              byte[] f = new byte[length];
+              System.arraycopy(replayed, at, f, 0, length);
+              first.add(f);
+              at += length;
+            }
+            for (int i = first.size() - 1; i >= 0; i--) {
+              model.addFirst(first.get(i));
+            }
+          }
+        } else if (op < 95) {
+          ring.releaseIfEmpty();
+        } else if (op < 96) {
+          ring.clear();
+          model.clear();
+          modelHeadWritten = 0;
+        }
+        assertThat(ring.size()).isEqualTo(modelSize(model));
+        assertThat(ring.unwritten()).isEqualTo(modelSize(model) - modelHeadWritten);
+        assertThat(ring.atFrameBoundary()).isEqualTo(modelHeadWritten == 0);
+        assertThat(ring.messages())
+            .isEqualTo(
+                (int)
+                    model.stream()
+                        .filter(f -> FrameRing.isMessage(f[Frames.HEADER_BYTES - 1]))
+                        .count());
+        assertThat(ring.charged())
+            .isEqualTo(model.stream().mapToLong(f -> SendMemory.charge(f.length)).sum());
+      }
+    }
+  }
+
+  private static int modelSize(Deque<byte[]> model) {
+    return model.stream().mapToInt(f -> f.length).sum();
+  }
+
+  /** The next {@code n} bytes to write, from {@code headWritten} into the first frame. */
+  private static byte[] modelBytes(Deque<byte[]> model, int headWritten, int n) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    int skip = headWritten;
+    for (byte[] f : model) {
+      if (out.size() >= n) {
+        break;
+      }
+      int from = Math.min(skip, f.length);
+      skip -= from;
+      out.write(f, from, Math.min(f.length - from, n - out.size()));
+    }
+    return out.toByteArray();
   }
 }
