@@ -241,19 +241,30 @@ class OutboundBoundTest {
                 .onRequest((c, m) -> m)
                 .bind(new InetSocketAddress("127.0.0.1", 0)));
     // a peer that floods echo requests and never reads the echoes: the handler's sends fill the
-    // queue of that connection; on the old engine each further send blocked the only loop
-    RawPeer flooder = track(RawPeer.connect(server.address(), 8192));
+    // queue of that connection; on the old engine each further send blocked the only loop.
+    // The peer keeps the kernel's receive buffer and writes 64 requests at a time. With an 8 KiB
+    // buffer and one request a write, Linux (6.18) sometimes wedged its TCP: the echoes came in so
+    // many small segments that the full buffer went over its memory, the peer's kernel then
+    // dropped every segment from the server, the acknowledgements of its own requests with them,
+    // and both ends sat in retransmission back-off with the server's socket empty (ss: the peer's
+    // skmem r over rb, lastack 20 s ago, backoff 6); 1 run in 15 to 90 failed that way
+    RawPeer flooder = track(RawPeer.connect(server.address()));
     flooder.handshake(RawPeer.Hello.forTypes(TestTypes.TYPES).codecs("test"));
     byte[] echo = RawPeer.frame(RawPeer.DATA, RawPeer.concat(RawPeer.varint(1), msg("x", 1)));
+    int perWrite = 64;
+    byte[] echoes = new byte[perWrite * echo.length];
+    for (int i = 0; i < perWrite; i++) {
+      System.arraycopy(echo, 0, echoes, i * echo.length, echo.length);
+    }
     AtomicInteger written = new AtomicInteger();
     AtomicReference<IOException> writeFailed = new AtomicReference<>();
     Thread writer =
         new Thread(
             () -> {
               try {
-                for (int i = 0; i < 2_000_000; i++) {
-                  flooder.write(echo);
-                  written.lazySet(i + 1);
+                for (int i = perWrite; i <= 2_000_000; i += perWrite) {
+                  flooder.write(echoes);
+                  written.lazySet(i);
                 }
               } catch (IOException e) {
                 writeFailed.set(e); // closed by the test, unless the failure below says otherwise
@@ -269,10 +280,10 @@ class OutboundBoundTest {
           .atMost(Duration.ofSeconds(20))
           .until(() -> flooded.metrics().queuedOutboundBytes() >= SMALL_BOUND);
     } catch (ConditionTimeoutException e) {
-      // seen twice (fresh-clone verifies at 7c15ca1 and 7e330cb), both times with the server's
-      // loop idle, nothing queued either way and every echo written: say whether the connection
-      // was still open and where the flooder's writer was, which tells a server that stopped
-      // reading from a writer that stopped writing
+      // say whether the connection was still open and where the flooder's writer was, which
+      // tells a server that stopped reading from a writer that stopped writing (the TCP wedge
+      // above: the server's loop idle, nothing queued either way, every echo written, the
+      // writer blocked)
       StringBuilder writerStack = new StringBuilder();
       for (StackTraceElement frame : writer.getStackTrace()) {
         writerStack.append("\n\tat ").append(frame);
