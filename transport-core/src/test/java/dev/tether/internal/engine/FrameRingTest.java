@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.tether.internal.wire.FrameDecoder;
 import dev.tether.internal.wire.FrameType;
 import dev.tether.internal.wire.Frames;
+import dev.tether.testing.RawPeer;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
@@ -188,7 +189,6 @@ class FrameRingTest {
           List<byte[]> frames = new ArrayList<>();
           int messages = 0;
           long charge = 0;
-          int length = 0;
           for (int i = 0; i < count; i++) {
             int type = types[random.nextInt(types.length)];
             int body =
@@ -197,14 +197,8 @@ class FrameRingTest {
             frames.add(f);
             messages += FrameRing.isMessage(type) ? 1 : 0;
             charge += SendMemory.charge(f.length);
-            length += f.length;
           }
-          byte[] run = new byte[length];
-          int at = 0;
-          for (byte[] f : frames) {
-            System.arraycopy(f, 0, run, at, f.length);
-            at += f.length;
-          }
+          byte[] run = RawPeer.concat(frames.toArray(new byte[0][]));
           if (count == 1 && random.nextBoolean()) {
             assertThat(ring.add(run, 0, run.length, -1, 0)).isEqualTo(messages);
           } else {
