@@ -56,14 +56,14 @@ final class FrameRing {
   /** Where the last checkpoint was set, so that the next is set a stretch later. */
   private long lastCheckpoint;
 
-  /** Bytes, message frames and charge appended since the ring was made (cleared, too). */
+  /**
+   * Bytes, message frames and charge appended since the ring was made (cleared, too); the frame at
+   * the head is at {@code appended - bytes.size()} in this count.
+   */
   private long appended;
 
   private long appendedMessages;
   private long appendedCharge;
-
-  /** The position, in {@link #appended}'s count, of the frame at the head. */
-  private long headAt;
 
   /** Returns true if {@code type} is a message frame's: one that is numbered, and replayed. */
   static boolean isMessage(int type) {
@@ -195,6 +195,7 @@ final class FrameRing {
    * @return how many message frames were wholly written
    */
   int written(int n, ReplayRing kept) {
+    long headAt = appended - bytes.size(); // the frame at the head, in appended's count
     long writtenTo = headAt + headWritten + n;
     // Without frames to keep, the walk starts at the last checkpoint the socket has passed, which
     // knows the messages and charge before it; kept frames are copied one by one from the head.
@@ -241,9 +242,7 @@ final class FrameRing {
     done += skippedMessages;
     messages -= done;
     charged -= freed + skippedCharge;
-    int dropped = bytes.size() - left;
-    bytes.drop(dropped);
-    headAt += dropped;
+    bytes.drop(bytes.size() - left);
     if (left == 0) {
       forgetCheckpoints(false);
       if (shrinkWhenEmpty) {
@@ -266,10 +265,9 @@ final class FrameRing {
    * the send memory, ahead of those held, to be written first and whole.
    */
   void prepend(byte[] frames, int count, long charge) {
-    bytes.prepend(frames);
+    bytes.prepend(frames); // the head moves back in appended's count; the checkpoints stand
     messages += count;
     charged += charge;
-    headAt -= frames.length; // the checkpoints, all behind, still stand
     headWritten = 0;
   }
 
@@ -280,7 +278,6 @@ final class FrameRing {
     messages = 0;
     charged = 0;
     shrinkWhenEmpty = false;
-    headAt = appended;
     forgetCheckpoints(true);
   }
 

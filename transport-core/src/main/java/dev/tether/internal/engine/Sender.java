@@ -475,18 +475,21 @@ final class Sender {
   private void afterForcedAppend(Mode mode) {
     if (mode == Mode.FORCE && !c.outboundUnderBound()) {
       if (c.loop.inLoop()) {
-        c.io().pauseForOutbound();
+        pauseWhileOverBound();
       } else {
-        // looked at again on the loop: had the queue drained meanwhile, its going under the bound
-        // (the only thing that resumes reading) would already be past, and reading would stay
-        // paused with nothing queued
-        c.loop.execute(
-            () -> {
-              if (!c.outboundUnderBound()) {
-                c.io().pauseForOutbound();
-              }
-            });
+        c.loop.execute(this::pauseWhileOverBound);
       }
+    }
+  }
+
+  /**
+   * Pauses reading if the outbound queue is over its bound. Looks again on the loop: had the queue
+   * drained since the send, its going under the bound (the only thing that resumes reading) would
+   * already be past, and reading would stay paused with nothing queued. Loop thread.
+   */
+  private void pauseWhileOverBound() {
+    if (!c.outboundUnderBound()) {
+      c.io().pauseForOutbound();
     }
   }
 
