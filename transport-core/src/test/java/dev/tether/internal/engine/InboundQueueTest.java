@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.tether.testing.Allocations;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -83,7 +86,7 @@ class InboundQueueTest {
   }
 
   @Test
-  void stagedBurstsAfterTheFirstAllocateNothing() {
+  void stagedBurstsAfterTheFirstAllocateNothingUntilTheStageIsRenewed() {
     assumeTrue(Allocations.measurable());
     stagedBurst();
     stagedBurst();
@@ -181,6 +184,56 @@ class InboundQueueTest {
     counted.publish();
     assertThat(counted.drain(batch)).isEqualTo(1);
     assertThat(batch[0]).isEqualTo("next");
+  }
+
+  @Test
+  void theArraysAStageTakenWholeGoesRoundInAreRenewedAndLoseNothing() {
+    // stores into an array the collector has moved to the old generation cost G1 a memory fence
+    // each: no array may carry much more than RENEW_ITEMS items between renewals
+    int perTurn = 937;
+    int turns = 5 * InboundQueue.RENEW_ITEMS / perTurn;
+    Map<Object[], Integer> carried = new IdentityHashMap<>();
+    Object[] spare = new Object[64];
+    int next = 0;
+    int expected = 0;
+    for (int turn = 0; turn < turns; turn++) {
+      for (int i = 0; i < perTurn; i++) {
+        queue.stage(next++, 64, true);
+      }
+      Object[] taken = queue.takeStaged(spare);
+      assertThat(taken).as("turn %d", turn).isNotNull();
+      carried.merge(taken, perTurn, Integer::sum);
+      for (int i = 0; i < perTurn; i++) {
+        assertThat(taken[i]).isEqualTo(expected++);
+        taken[i] = null;
+      }
+      spare = taken;
+    }
+    assertThat(carried.size())
+        .as("arrays used for %,d items", turns * perTurn)
+        .isGreaterThanOrEqualTo(2 * (turns * perTurn / InboundQueue.RENEW_ITEMS));
+    assertThat(Collections.max(carried.values()))
+        .as("the most items one array carried")
+        .isLessThanOrEqualTo(InboundQueue.RENEW_ITEMS + 2 * perTurn);
+  }
+
+  @Test
+  void aPublishedStageIsRenewedEveryRenewItemsAndAllocatesNothingElse() {
+    assumeTrue(Allocations.measurable());
+    stagedBurst();
+    stagedBurst();
+    int bursts = 4 * InboundQueue.RENEW_ITEMS / 1000;
+    long before = Allocations.current();
+    for (int round = 0; round < bursts; round++) {
+      stagedBurst();
+    }
+    long allocated = Allocations.since(before);
+    long renewals = (long) bursts * 1000 / InboundQueue.RENEW_ITEMS;
+    long stageArray = 16 + 8L * 256; // its default size, with the widest references
+    assertThat(allocated)
+        .as("bytes allocated by %d staged bursts of 1,000", bursts)
+        .isPositive()
+        .isLessThanOrEqualTo((renewals + 1) * stageArray);
   }
 
   @Test
