@@ -34,19 +34,6 @@ final class InboundQueue {
    */
   private static final int STAGE_ITEMS = 256;
 
-  /**
-   * Items stored in the stage's arrays before they are replaced by new ones, so that they stay in
-   * the young generation. A staged item is stored into the array one at a time, and with G1 (the
-   * default collector) storing a young object into an array in the old generation takes a memory
-   * fence in the write barrier; into a young array, none. Kept for good, the arrays are soon old:
-   * then that fence was 15% of the event loop's time when streaming 64-byte {@code bytes} messages,
-   * two JVMs on 2 cores (async-profiler; 4% with the Parallel collector, which has no fence).
-   * Renewing both arrays every this many items costs at most 2 arrays per 65,536 items (about 0.13
-   * bytes an item for a stage of 1,024) and keeps them young at any rate where the fence would
-   * show.
-   */
-  static final int RENEW_ITEMS = 1 << 16;
-
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition notEmpty = lock.newCondition();
   private final int maxItems;
@@ -77,7 +64,7 @@ final class InboundQueue {
   private int staged;
   private long stagedBytes;
 
-  /** Items stored into the stage's arrays since they were last renewed ({@link #RENEW_ITEMS}). */
+  /** Items stored into the stage's arrays since they were last replaced ({@link YoungArrays}). */
   private int storedSinceRenewal;
 
   /** Items and bytes held at the last publication: at least what is held now, staged aside. */
@@ -132,7 +119,7 @@ final class InboundQueue {
         publish();
       }
     }
-    if (++storedSinceRenewal > RENEW_ITEMS && staged == 0 && !keep) {
+    if (++storedSinceRenewal > YoungArrays.RENEW_STORES && staged == 0 && !keep) {
       // a stage kept (keep) is renewed as it is taken, with the array it changes places with
       stage = new Object[stage.length];
       storedSinceRenewal = 0;
@@ -164,10 +151,10 @@ final class InboundQueue {
    * Hands the staged items to a consumer that runs on the offering thread, without moving them
    * through the ring, if nothing is queued before them: returns the array that holds them from
    * index 0 ({@link #stagedCount} of them, taken before this call), and stages into {@code spare}
-   * from now on, which must hold nothing; every {@link #RENEW_ITEMS} items, into a new array, and
-   * the items come in a new array too. Returns null, having published them instead, if items are
-   * queued. The items then count against no limit, as those a consumer has drained do not. Offering
-   * thread.
+   * from now on, which must hold nothing; every {@link YoungArrays#RENEW_STORES} items, into a new
+   * array, and the items come in a new array too. Returns null, having published them instead, if
+   * items are queued. The items then count against no limit, as those a consumer has drained do
+   * not. Offering thread.
    */
   Object[] takeStaged(Object[] spare) {
     lock.lock();
@@ -177,8 +164,8 @@ final class InboundQueue {
         return null;
       }
       Object[] taken = stage;
-      if (storedSinceRenewal >= RENEW_ITEMS) {
-        // both arrays that go round between the stage and its consumer: see RENEW_ITEMS
+      if (storedSinceRenewal >= YoungArrays.RENEW_STORES) {
+        // both arrays that go round between the stage and its consumer (YoungArrays)
         taken = Arrays.copyOf(stage, stage.length);
         spare = new Object[stage.length];
         storedSinceRenewal = 0;

@@ -53,6 +53,9 @@ final class MessageFramer {
 
   private int frames;
 
+  /** Messages stored into {@link #messages} since it was last replaced ({@link YoungArrays}). */
+  private int storedSinceRenewal;
+
   private MessageFramer() {}
 
   /** Returns this thread's framer; what it returns is valid until the thread frames again. */
@@ -124,7 +127,13 @@ final class MessageFramer {
   }
 
   private void forgetMessages() {
-    Arrays.fill(messages, 0, frames, null);
+    storedSinceRenewal += frames;
+    if (storedSinceRenewal >= YoungArrays.RENEW_STORES) {
+      messages = new Object[messages.length];
+      storedSinceRenewal = 0;
+    } else {
+      Arrays.fill(messages, 0, frames, null);
+    }
     frames = 0;
   }
 

@@ -3,6 +3,7 @@ package dev.tether.internal.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.tether.Connection;
 import dev.tether.MessageTypes;
@@ -14,6 +15,7 @@ import dev.tether.codec.EncodeBuffer;
 import dev.tether.internal.wire.FrameType;
 import dev.tether.internal.wire.ProtocolException;
 import dev.tether.internal.wire.Varint;
+import dev.tether.testing.Allocations;
 import dev.tether.testing.Blob;
 import dev.tether.testing.TestTypes;
 import java.lang.ref.WeakReference;
@@ -191,6 +193,57 @@ class MessageFramerTest {
     List<Framed> frames = framesOf(run);
     assertThat(frames)
         .containsExactly(new Framed(FrameType.DATA, 1, "ba"), new Framed(FrameType.DATA, 2, "21"));
+  }
+
+  /**
+   * A run keeps its messages (for {@link MessageFramer#reframe}) in an array its thread keeps; that
+   * array is a new one every {@link YoungArrays#RENEW_STORES} messages, since storing into an old
+   * one takes G1 a fence each.
+   */
+  @Test
+  void theArrayARunKeepsItsMessagesInIsRenewedEveryRenewStoresMessages() {
+    assumeTrue(Allocations.measurable());
+    Codec allocatesNothing =
+        new Codec() {
+          @Override
+          public String name() {
+            return "one-byte";
+          }
+
+          @Override
+          public void encode(Object message, EncodeBuffer out) {
+            out.write('x');
+          }
+
+          @Override
+          public <T> T decode(Class<T> type, ByteBuffer payload) {
+            throw new UnsupportedOperationException();
+          }
+        };
+    Encoding oneByte = new Encoding(allocatesNothing, 1 << 20);
+    MessageFramer run = MessageFramer.batch();
+    String message = "m";
+    Runnable aRun =
+        () -> {
+          run.clear();
+          for (int i = 0; i < 256; i++) {
+            run.append(FrameType.DATA, 0, message, FIRST, oneByte, "peer");
+          }
+          run.clear();
+        };
+    aRun.run(); // grows the array and the encode buffer to a run's size
+    aRun.run();
+    int runs = 4 * YoungArrays.RENEW_STORES / 256;
+    long before = Allocations.current();
+    for (int i = 0; i < runs; i++) {
+      aRun.run();
+    }
+    long allocated = Allocations.since(before);
+    long renewals = (long) runs * 256 / YoungArrays.RENEW_STORES;
+    assertThat(allocated)
+        .as("bytes allocated framing %d runs of 256", runs)
+        .isGreaterThanOrEqualTo(renewals * (16 + 4L * 256)) // the new arrays, at least
+        .isLessThanOrEqualTo((renewals + 1) * (16 + 8L * 256));
   }
 
   /** A message the new encoding's limit refuses stops the run there; those before it stay made. */
