@@ -56,6 +56,9 @@ final class MessageFramer {
   /** Messages stored into {@link #messages} since it was last replaced ({@link YoungArrays}). */
   private int storedSinceRenewal;
 
+  /** The most frames a run held since {@link #messages} was last replaced: the new one's size. */
+  private int mostFrames;
+
   private MessageFramer() {}
 
   /** Returns this thread's framer; what it returns is valid until the thread frames again. */
@@ -128,9 +131,12 @@ final class MessageFramer {
 
   private void forgetMessages() {
     storedSinceRenewal += frames;
+    mostFrames = Math.max(mostFrames, frames);
     if (storedSinceRenewal >= YoungArrays.RENEW_STORES) {
-      messages = new Object[messages.length];
+      // sized for the runs made lately: one long run long ago does not hold memory for good
+      messages = new Object[Math.max(16, mostFrames)];
       storedSinceRenewal = 0;
+      mostFrames = 0;
     } else {
       Arrays.fill(messages, 0, frames, null);
     }

@@ -25,6 +25,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -201,7 +203,7 @@ class MessageFramerTest {
    * one takes G1 a fence each.
    */
   @Test
-  void theArrayARunKeepsItsMessagesInIsRenewedEveryRenewStoresMessages() {
+  void theArrayARunKeepsItsMessagesInIsRenewedEveryRenewStoresMessages() throws Exception {
     assumeTrue(Allocations.measurable());
     Codec allocatesNothing =
         new Codec() {
@@ -221,29 +223,37 @@ class MessageFramerTest {
           }
         };
     Encoding oneByte = new Encoding(allocatesNothing, 1 << 20);
-    MessageFramer run = MessageFramer.batch();
-    String message = "m";
-    Runnable aRun =
-        () -> {
-          run.clear();
-          for (int i = 0; i < 256; i++) {
-            run.append(FrameType.DATA, 0, message, FIRST, oneByte, "peer");
-          }
-          run.clear();
-        };
-    aRun.run(); // grows the array and the encode buffer to a run's size
-    aRun.run();
     int runs = 4 * YoungArrays.RENEW_STORES / 256;
-    long before = Allocations.current();
-    for (int i = 0; i < runs; i++) {
-      aRun.run();
-    }
-    long allocated = Allocations.since(before);
+    // on a new thread, whose framers no other test has grown
+    long allocated =
+        CompletableFuture.supplyAsync(
+                () -> {
+                  MessageFramer run = MessageFramer.batch();
+                  framedRun(run, 4096, oneByte); // one long run: the array grows to its size
+                  for (int i = 0; i < 2 * YoungArrays.RENEW_STORES / 256; i++) {
+                    framedRun(run, 256, oneByte); // and is renewed at the size of these
+                  }
+                  long before = Allocations.current();
+                  for (int i = 0; i < runs; i++) {
+                    framedRun(run, 256, oneByte);
+                  }
+                  return Allocations.since(before);
+                },
+                task -> new Thread(task, "framing").start())
+            .get(30, TimeUnit.SECONDS);
     long renewals = (long) runs * 256 / YoungArrays.RENEW_STORES;
     assertThat(allocated)
         .as("bytes allocated framing %d runs of 256", runs)
         .isGreaterThanOrEqualTo(renewals * (16 + 4L * 256)) // the new arrays, at least
-        .isLessThanOrEqualTo((renewals + 1) * (16 + 8L * 256));
+        .isLessThanOrEqualTo((renewals + 1) * (16 + 8L * 256)); // of the recent runs' size
+  }
+
+  private static void framedRun(MessageFramer run, int messages, Encoding encoding) {
+    run.clear();
+    for (int i = 0; i < messages; i++) {
+      run.append(FrameType.DATA, 0, "m", FIRST, encoding, "peer");
+    }
+    run.clear();
   }
 
   /** A message the new encoding's limit refuses stops the run there; those before it stay made. */
