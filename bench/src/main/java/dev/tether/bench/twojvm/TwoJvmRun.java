@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.stream.Stream;
 
 /**
  * The two-JVM harness: measures every point for every contender in rounds, each measurement a fresh
@@ -30,10 +31,11 @@ import java.util.Map;
  * json] [--echo-codecs json,fury] [--one-way-codecs bytes,json,fury] [--plain-codecs json]
  * [--workloads round-trip,request,echo,one-way,plain-round-trip,plain-echo] [--contenders
  * tether,tether-pool,tether-loop,netty,raw] [--jvm-args "-Xms1g -Xmx1g -XX:+AlwaysPreTouch"]
- * [--jvms 2] [--thread-stats] [--strict]}. {@code --jvms 1} runs each server inside its load
- * generator's JVM instead: the one-JVM control. {@code --thread-stats} records per-thread CPU time
- * and context switches over the measurement time ({@link ThreadStats}). {@code --strict} exits with
- * status 1 if a measurement failed.
+ * [--more-jvm-args "-agentpath:..."] [--jvms 2] [--thread-stats] [--strict]}. {@code --jvm-args}
+ * replaces the children's JVM options; {@code --more-jvm-args} adds to them. {@code --jvms 1} runs
+ * each server inside its load generator's JVM instead: the one-JVM control. {@code --thread-stats}
+ * records per-thread CPU time and context switches over the measurement time ({@link ThreadStats}).
+ * {@code --strict} exits with status 1 if a measurement failed.
  */
 public final class TwoJvmRun {
   /**
@@ -75,7 +77,13 @@ public final class TwoJvmRun {
     this.window = options.getInt("window", 64);
     this.jvms = options.getInt("jvms", 2);
     this.threadStats = options.flag("thread-stats");
-    this.jvmArgs = split(options.get("jvm-args", DEFAULT_JVM_ARGS), " ");
+    // --more-jvm-args adds to the defaults (a profiler's agent, say) rather than replacing them:
+    // replaced, the heap is no longer touched at start and page faults fill the profile
+    this.jvmArgs =
+        Stream.concat(
+                split(options.get("jvm-args", DEFAULT_JVM_ARGS), " ").stream(),
+                split(options.get("more-jvm-args", ""), " ").stream())
+            .toList();
     List<Contender> contenders =
         split(options.get("contenders", "tether,tether-pool,tether-loop,netty,raw"), ",").stream()
             .map(Contender::parse)
