@@ -8,7 +8,7 @@ package dev.tether.internal.engine;
  * collector) storing a reference into an old array takes a memory fence in the write barrier; into
  * a young array it takes none. Measured on a 2-core AMD EPYC VM: staging and taking a received item
  * went from 16-18 to 11.5 ns once the stage's arrays were old, and framing a message of a {@code
- * sendAll} run from 16 to 11.5-12 ns; in a profile of a 64-byte {@code bytes} stream the stage's
+ * sendAll} run from 16 to 11.1-11.4 ns; in a profile of a 64-byte {@code bytes} stream the stage's
  * store was 15% of the receiving loop's time (4% with the Parallel collector, which has no fence).
  * A new array every 65,536 stores costs a fraction of a byte a message, and keeps the array young
  * at any rate where the fence would show.
