@@ -119,11 +119,12 @@ final class InboundQueue {
         publish();
       }
     }
-    if (++storedSinceRenewal > YoungArrays.RENEW_STORES && staged == 0 && !keep) {
+    if (staged == 0 && !keep && storedSinceRenewal >= YoungArrays.RENEW_STORES) {
       // a stage kept (keep) is renewed as it is taken, with the array it changes places with
       stage = new Object[stage.length];
       storedSinceRenewal = 0;
     }
+    storedSinceRenewal++;
     stage[staged] = item;
     stageSizes[staged] = size;
     staged++;

@@ -189,7 +189,7 @@ class InboundQueueTest {
   @Test
   void theArraysAStageTakenWholeGoesRoundInAreRenewedAndLoseNothing() {
     // stores into an array the collector has moved to the old generation cost G1 a memory fence
-    // each: no array may carry much more than RENEW_ITEMS items between renewals
+    // each: no array may carry much more than RENEW_STORES items between renewals
     int perTurn = 937;
     int turns = 5 * YoungArrays.RENEW_STORES / perTurn;
     Map<Object[], Integer> carried = new IdentityHashMap<>();
