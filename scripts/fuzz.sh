@@ -36,11 +36,14 @@ log="$module/target/fuzz-$1.log"
 mkdir -p "$module/target"
 echo "fuzzing $1 ($test) for $2 minutes; log: $log"
 # -am builds what the module needs (the test-jar's classes come from the reactor); only the one
-# fuzz test runs, with Jazzer's hooks on.
+# fuzz test runs, with Jazzer's hooks on. The duration: Jazzer's JUnit integration (0.24) takes it
+# from the test's @FuzzTest(maxDuration), which a jazzer.max_duration property does not override;
+# it appends the jazzer.internal.arg.N parameters (arg.0 stands for argv[0]) after its own
+# libFuzzer flags, and libFuzzer keeps the last -max_total_time it is given.
 status=0
 JAZZER_FUZZ=1 ./mvnw -B -pl "$module" -am test \
   -Dtest="$test" -Dsurefire.failIfNoSpecifiedTests=false \
-  -Djazzer.hooks=true -Djazzer.max_duration="$2m" \
+  -Djazzer.hooks=true -Djazzer.internal.arg.0=fuzz -Djazzer.internal.arg.1=-max_total_time=$(($2 * 60)) \
   -Dspotless.check.skip=true >"$log" 2>&1 || status=$?
 grep -E '^#[0-9]+' "$log" | tail -1 || true
 grep -E 'Tests run:|FAIL|Crash|crash-|ERROR\]' "$log" | tail -5 || true
