@@ -7,6 +7,7 @@ module dev.tether.codec.jackson {
   requires tools.jackson.core;
   requires tools.jackson.databind;
   requires tools.jackson.dataformat.cbor;
+  requires org.slf4j;
 
   provides dev.tether.codec.CodecProvider with
       dev.tether.codec.jackson.JsonCodecProvider,

@@ -5,6 +5,11 @@ import dev.tether.codec.CodecException;
 import dev.tether.codec.EncodeBuffer;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import tools.jackson.core.JsonGenerator;
 import tools.jackson.databind.ObjectMapper;
 import tools.jackson.databind.ObjectReader;
@@ -20,12 +25,17 @@ import tools.jackson.databind.ObjectWriter;
  * <p>Every failure, whatever Jackson or the message's own constructor throws, reaches the caller as
  * a {@link CodecException} whose message names the codec, the class and the cause.
  *
+ * <p>A record of plain values is written without Jackson, to the bytes Jackson writes ({@link
+ * PlainRecordWriter}), and read without it where its payload allows ({@link PlainRecordReader}).
+ *
  * <p>This class is thread safe: mappers, readers and writers are immutable once built, and each
  * thread encodes with a generator of its own, kept between messages (about 8 KB of buffer per
  * thread that has sent with this codec, and up to 8 KB more for the base64 text of {@code byte[]}
  * values in JSON).
  */
 final class JacksonCodec implements Codec {
+  private static final Logger log = LoggerFactory.getLogger(JacksonCodec.class);
+
   private final String name;
   private final boolean cbor;
 
@@ -49,6 +59,9 @@ final class JacksonCodec implements Codec {
 
   private final ThreadLocal<ReusedParser> reusedParsers;
 
+  /** JSON only: each type's writer that bypasses Jackson, where it can be written plainly. */
+  private final ClassValue<Optional<PlainRecordWriter>> plainWriters;
+
   JacksonCodec(String name, ObjectMapper mapper) {
     this.name = name;
     this.generators = mapper.writer().withRootValueSeparator((String) null);
@@ -70,7 +83,15 @@ final class JacksonCodec implements Codec {
     if (cbor) {
       this.reusedParserReaders = null;
       this.reusedParsers = null;
+      this.plainWriters = null;
     } else {
+      this.plainWriters =
+          new ClassValue<>() {
+            @Override
+            protected Optional<PlainRecordWriter> computeValue(Class<?> type) {
+              return Optional.ofNullable(PlainRecordWriter.of(mapper, type));
+            }
+          };
       this.reusedParserReaders =
           new ClassValue<>() {
             @Override
@@ -100,6 +121,15 @@ final class JacksonCodec implements Codec {
     }
     int start = out.position();
     Sink sink = sinks.get();
+    if (plainWriters != null) {
+      PlainRecordWriter plain = plainWriters.get(message.getClass()).orElse(null);
+      if (plain != null && plain.write(message, out, sink.base64Text)) {
+        if (!plain.confirmed()) {
+          compareWithJackson(plain, message, out, start);
+        }
+        return;
+      }
+    }
     if (sink.target != null) {
       encodeAlone(message, out, start); // re-entered on this thread, from inside an encode
       return;
@@ -126,6 +156,39 @@ final class JacksonCodec implements Codec {
     }
   }
 
+  /**
+   * The first message of a type that {@link PlainRecordWriter} wrote is encoded by Jackson too: if
+   * the bytes differ (a setting or annotation that the writer's checks missed), or Jackson refuses
+   * the message, the type goes to Jackson from then on, and this message gets Jackson's bytes or
+   * refusal; never a message Jackson would have written differently.
+   */
+  private void compareWithJackson(
+      PlainRecordWriter plain, Object message, EncodeBuffer out, int start) {
+    int length = out.position() - start;
+    EncodeBuffer jackson = new EncodeBuffer(length);
+    try {
+      encodeAlone(message, jackson, 0);
+    } catch (RuntimeException e) {
+      plain.refuse();
+      out.position(start);
+      throw e;
+    }
+    if (Arrays.equals(out.array(), start, start + length, jackson.array(), 0, jackson.position())) {
+      plain.confirm();
+      return;
+    }
+    log.warn(
+        "{} codec: {} is written by Jackson from now on; the plain writer wrote {} where Jackson"
+            + " writes {}",
+        name,
+        message.getClass().getName(),
+        new String(out.array(), start, length, StandardCharsets.UTF_8),
+        new String(jackson.array(), 0, jackson.position(), StandardCharsets.UTF_8));
+    plain.refuse();
+    out.position(start);
+    out.write(jackson.array(), 0, jackson.position());
+  }
+
   /** Encodes with a generator of its own, made and closed for this message. */
   private void encodeAlone(Object message, EncodeBuffer out, int start) {
     try {
@@ -149,6 +212,7 @@ final class JacksonCodec implements Codec {
   private static final class Sink extends OutputStream {
     EncodeBuffer target;
     JsonGenerator generator;
+    final PlainRecordWriter.Base64Text base64Text = new PlainRecordWriter.Base64Text();
 
     @Override
     public void write(int b) {

@@ -188,22 +188,31 @@ final class LimitedGenerator extends JsonGeneratorDelegate {
    * leniently from bytes that are not UTF-8, then writing it where no reader would take it back.
    */
   private void checkUnpairedSurrogates(String name) {
-    for (int i = 0; i < name.length(); i++) {
-      char c = name.charAt(i);
+    int i = unpairedSurrogate(name);
+    if (i >= 0) {
+      throw refuse(
+          String.format(
+              "a property name or map key holds an unpaired surrogate (U+%04X at index %d),"
+                  + " which a reader refuses",
+              (int) name.charAt(i), i));
+    }
+  }
+
+  /** Returns the index of the first half of a surrogate pair without its other half, or -1. */
+  static int unpairedSurrogate(String text) {
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
       if (Character.isSurrogate(c)) {
         if (Character.isHighSurrogate(c)
-            && i + 1 < name.length()
-            && Character.isLowSurrogate(name.charAt(i + 1))) {
+            && i + 1 < text.length()
+            && Character.isLowSurrogate(text.charAt(i + 1))) {
           i++;
           continue;
         }
-        throw refuse(
-            String.format(
-                "a property name or map key holds an unpaired surrogate (U+%04X at index %d),"
-                    + " which a reader refuses",
-                (int) c, i));
+        return i;
       }
     }
+    return -1;
   }
 
   private void checkName(int length) {
