@@ -7,6 +7,7 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 import java.lang.reflect.Field;
 import java.lang.reflect.Method;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Iterator;
@@ -66,7 +67,8 @@ final class PlainRecordWriter {
 
   private static final byte[] TRUE = {'t', 'r', 'u', 'e'};
   private static final byte[] FALSE = {'f', 'a', 'l', 's', 'e'};
-  private static final byte[] LONG_MIN = Long.toString(Long.MIN_VALUE).getBytes();
+  private static final byte[] LONG_MIN =
+      Long.toString(Long.MIN_VALUE).getBytes(StandardCharsets.US_ASCII);
   private static final Base64.Encoder BASE64 = Base64.getEncoder();
 
   /** What comes before each value: {@code {"name":} for the first, {@code ,"name":} after. */
