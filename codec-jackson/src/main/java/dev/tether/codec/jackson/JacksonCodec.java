@@ -30,8 +30,8 @@ import tools.jackson.databind.ObjectWriter;
  *
  * <p>This class is thread safe: mappers, readers and writers are immutable once built, and each
  * thread encodes with a generator of its own, kept between messages (about 8 KB of buffer per
- * thread that has sent with this codec, and up to 8 KB more for the base64 text of {@code byte[]}
- * values in JSON).
+ * thread that has sent with this codec, and in JSON up to 8 KB more for the base64 text of {@code
+ * byte[]} values, twice: the generator's and {@link PlainRecordWriter}'s).
  */
 final class JacksonCodec implements Codec {
   private static final Logger log = LoggerFactory.getLogger(JacksonCodec.class);
@@ -212,7 +212,7 @@ final class JacksonCodec implements Codec {
   private static final class Sink extends OutputStream {
     EncodeBuffer target;
     JsonGenerator generator;
-    final PlainRecordWriter.Base64Text base64Text = new PlainRecordWriter.Base64Text();
+    final LimitedGenerator.Base64Text base64Text = new LimitedGenerator.Base64Text();
 
     @Override
     public void write(int b) {

@@ -52,7 +52,7 @@ final class LimitedGenerator extends JsonGeneratorDelegate {
   /** True where the delegate writes UTF-8 JSON: {@code writeRawUTF8String} takes our base64. */
   private final boolean utf8Json;
 
-  private byte[] base64Text;
+  private final Base64Text base64Text = new Base64Text();
 
   private LimitedGenerator(JsonGenerator delegate, StreamReadConstraints limits, boolean json) {
     super(delegate, false);
@@ -158,14 +158,7 @@ final class LimitedGenerator extends JsonGeneratorDelegate {
         || textLength > MAX_FAST_BASE64_BYTES) {
       return super.writeBinary(variant, data, offset, length);
     }
-    byte[] text = base64Text;
-    if (text == null || text.length < textLength) {
-      text = new byte[(int) textLength];
-      // kept: the longest so far within the bound; a longer one serves this array only
-      if (textLength <= KEPT_BASE64_BYTES) {
-        base64Text = text;
-      }
-    }
+    byte[] text = base64Text.room((int) textLength);
     int written = BASE64.encode(data, text);
     return super.writeRawUTF8String(text, 0, written);
   }
@@ -279,5 +272,26 @@ final class LimitedGenerator extends JsonGeneratorDelegate {
 
   private StreamWriteException refuse(String reason) {
     return new StreamWriteException(this, reason);
+  }
+
+  /**
+   * An array for base64 text, which the JDK's encoder writes only from an array's start: the
+   * longest so far up to {@link #KEPT_BASE64_BYTES} is kept; a longer text gets an array of its
+   * own. Not thread safe: one per generator, and one per thread for {@link PlainRecordWriter}.
+   */
+  static final class Base64Text {
+    private byte[] kept = new byte[0];
+
+    /** Returns an array of at least {@code length} bytes. */
+    byte[] room(int length) {
+      if (length <= kept.length) {
+        return kept;
+      }
+      byte[] text = new byte[length];
+      if (length <= KEPT_BASE64_BYTES) {
+        kept = text;
+      }
+      return text;
+    }
   }
 }

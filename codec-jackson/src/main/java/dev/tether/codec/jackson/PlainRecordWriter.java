@@ -56,11 +56,10 @@ import tools.jackson.databind.ser.bean.BeanSerializerBase;
 final class PlainRecordWriter {
   private enum Kind {
     LONG,
-    BOXED_LONG,
     INT,
-    BOXED_INT,
     BOOLEAN,
-    BOXED_BOOLEAN,
+    /** A {@code Long}, {@code Integer} or {@code Boolean}: may be null. */
+    BOXED,
     STRING,
     BYTES
   }
@@ -76,7 +75,7 @@ final class PlainRecordWriter {
 
   private final Kind[] kinds;
 
-  /** Each component's accessor, {@code (Object)} to the component's own type. */
+  /** Each component's accessor, {@code (Object)} to its own type, or to {@code Object} if boxed. */
   private final MethodHandle[] getters;
 
   /** Set once the codec has seen this writer's bytes equal Jackson's for a message. */
@@ -144,7 +143,11 @@ final class PlainRecordWriter {
         prefix[prefix.length - 1] = ':';
         prefixes[i] = prefix;
         kinds[i] = kind;
-        getters[i] = getter(property.getMember(), property.getType().getRawClass());
+        getters[i] =
+            getter(
+                property.getMember(),
+                property.getType().getRawClass(),
+                kind == Kind.BOXED ? Object.class : property.getType().getRawClass());
         if (getters[i] == null) {
           return null;
         }
@@ -182,16 +185,12 @@ final class PlainRecordWriter {
     Class<?> raw = type.getRawClass();
     if (raw == long.class) {
       return Kind.LONG;
-    } else if (raw == Long.class) {
-      return Kind.BOXED_LONG;
     } else if (raw == int.class) {
       return Kind.INT;
-    } else if (raw == Integer.class) {
-      return Kind.BOXED_INT;
     } else if (raw == boolean.class) {
       return Kind.BOOLEAN;
-    } else if (raw == Boolean.class) {
-      return Kind.BOXED_BOOLEAN;
+    } else if (raw == Long.class || raw == Integer.class || raw == Boolean.class) {
+      return Kind.BOXED;
     } else if (raw == String.class) {
       return Kind.STRING;
     } else if (raw == byte[].class) {
@@ -201,10 +200,11 @@ final class PlainRecordWriter {
   }
 
   /**
-   * The accessor Jackson calls, as {@code (Object) -> raw}; null if it cannot be called from here
-   * (Jackson made it accessible where it needed to, and the handle keeps that).
+   * The accessor Jackson calls, of type {@code raw}, as {@code (Object) -> returned}; null if it
+   * cannot be called from here (Jackson made it accessible where it needed to, and the handle keeps
+   * that).
    */
-  private static MethodHandle getter(AnnotatedMember member, Class<?> raw) {
+  private static MethodHandle getter(AnnotatedMember member, Class<?> raw, Class<?> returned) {
     try {
       MethodHandle handle;
       if (member instanceof AnnotatedMethod method) {
@@ -222,7 +222,7 @@ final class PlainRecordWriter {
       } else {
         return null;
       }
-      return handle.asType(MethodType.methodType(raw, Object.class));
+      return handle.asType(MethodType.methodType(returned, Object.class));
     } catch (IllegalAccessException | RuntimeException e) {
       return null;
     }
@@ -247,7 +247,7 @@ final class PlainRecordWriter {
    * it leaves the message to Jackson. An {@link Error} from an accessor is thrown, {@code out} as
    * it was.
    */
-  boolean write(Object message, EncodeBuffer out, Base64Text scratch) {
+  boolean write(Object message, EncodeBuffer out, LimitedGenerator.Base64Text scratch) {
     if (refused) {
       return false;
     }
@@ -266,7 +266,7 @@ final class PlainRecordWriter {
     return false;
   }
 
-  private boolean writeFields(Object message, EncodeBuffer out, Base64Text scratch)
+  private boolean writeFields(Object message, EncodeBuffer out, LimitedGenerator.Base64Text scratch)
       throws Throwable {
     for (int i = 0; i < kinds.length; i++) {
       byte[] prefix = prefixes[i];
@@ -276,26 +276,15 @@ final class PlainRecordWriter {
         case LONG -> writeLong(out, (long) getter.invokeExact(message));
         case INT -> writeLong(out, (int) getter.invokeExact(message));
         case BOOLEAN -> writeBoolean(out, (boolean) getter.invokeExact(message));
-        case BOXED_LONG -> {
-          Long value = (Long) getter.invokeExact(message);
+        case BOXED -> {
+          Object value = (Object) getter.invokeExact(message);
           if (value == null) {
             return false;
+          } else if (value instanceof Boolean on) {
+            writeBoolean(out, on);
+          } else {
+            writeLong(out, ((Number) value).longValue());
           }
-          writeLong(out, value);
-        }
-        case BOXED_INT -> {
-          Integer value = (Integer) getter.invokeExact(message);
-          if (value == null) {
-            return false;
-          }
-          writeLong(out, value);
-        }
-        case BOXED_BOOLEAN -> {
-          Boolean value = (Boolean) getter.invokeExact(message);
-          if (value == null) {
-            return false;
-          }
-          writeBoolean(out, value);
         }
         case STRING -> {
           if (!writeString(out, (String) getter.invokeExact(message))) {
@@ -379,10 +368,12 @@ final class PlainRecordWriter {
 
   /**
    * Writes {@code data} as a string of padded standard base64, Jackson's default variant, with the
-   * JDK's encoder as {@link LimitedGenerator} does; returns false for null, and for a text longer
-   * than the reader accepts.
+   * JDK's encoder (which the JIT compiles to vector instructions: a third of the time of a plain
+   * loop for 48 bytes) as {@link LimitedGenerator} does; returns false for null, and for a text
+   * longer than the reader accepts.
    */
-  private static boolean writeBase64(EncodeBuffer out, byte[] data, Base64Text scratch) {
+  private static boolean writeBase64(
+      EncodeBuffer out, byte[] data, LimitedGenerator.Base64Text scratch) {
     if (data == null) {
       return false;
     }
@@ -400,26 +391,5 @@ final class PlainRecordWriter {
     bytes[at + 1 + written] = '"';
     out.position(at + written + 2);
     return true;
-  }
-
-  /**
-   * A thread's array for base64 text: the JDK's encoder, which the JIT compiles to vector
-   * instructions (a third of the time of a plain loop for 48 bytes), writes only from an array's
-   * start. Kept up to {@link LimitedGenerator#KEPT_BASE64_BYTES}; a longer text gets an array of
-   * its own. Not thread safe.
-   */
-  static final class Base64Text {
-    private byte[] kept = new byte[0];
-
-    byte[] room(int length) {
-      if (length <= kept.length) {
-        return kept;
-      }
-      byte[] text = new byte[length];
-      if (length <= LimitedGenerator.KEPT_BASE64_BYTES) {
-        kept = text;
-      }
-      return text;
-    }
   }
 }

@@ -304,7 +304,7 @@ class PlainRecordWriterTest {
   private static boolean writtenPlainly(Object message) {
     PlainRecordWriter writer = PlainRecordWriter.of(MAPPER, message.getClass());
     EncodeBuffer out = new EncodeBuffer(16);
-    return writer != null && writer.write(message, out, new PlainRecordWriter.Base64Text());
+    return writer != null && writer.write(message, out, new LimitedGenerator.Base64Text());
   }
 
   /**
@@ -322,7 +322,7 @@ class PlainRecordWriterTest {
         .isEqualTo(expected);
     PlainRecordWriter writer = PlainRecordWriter.of(MAPPER, message.getClass());
     EncodeBuffer own = new EncodeBuffer(16);
-    if (writer != null && writer.write(message, own, new PlainRecordWriter.Base64Text())) {
+    if (writer != null && writer.write(message, own, new LimitedGenerator.Base64Text())) {
       assertThat(Arrays.copyOf(own.array(), own.position()))
           .as("writer: %s as %s", message, description)
           .isEqualTo(expected);
