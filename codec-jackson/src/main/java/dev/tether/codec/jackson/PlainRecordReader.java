@@ -4,10 +4,8 @@ import static java.nio.charset.StandardCharsets.ISO_8859_1;
 import static java.nio.charset.StandardCharsets.UTF_8;
 
 import java.lang.invoke.MethodHandle;
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Base64;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -72,8 +70,6 @@ final class PlainRecordReader {
     STRING,
     BYTES
   }
-
-  private static final Base64.Decoder BASE64 = Base64.getDecoder();
 
   private final String[] names;
   private final byte[][] nameBytes;
@@ -390,7 +386,7 @@ final class PlainRecordReader {
         Object value =
             kind == Kind.STRING
                 ? new String(in, at + 1, close - at - 1, ISO_8859_1)
-                : base64(in, at + 1, close - at - 1);
+                : Base64Bytes.decode(in, at + 1, close - at - 1);
         if (value == null) {
           return -1;
         }
@@ -486,23 +482,6 @@ final class PlainRecordReader {
   private static boolean startsWith(byte[] in, int at, int end, byte[] literal) {
     return end - at >= literal.length
         && Arrays.equals(in, at, at + literal.length, literal, 0, literal.length);
-  }
-
-  /**
-   * Padded standard base64, as {@link Base64Bytes} takes it (non-empty, a multiple of four
-   * characters), decoded by the JDK's decoder; null for anything else.
-   */
-  private static byte[] base64(byte[] in, int at, int length) {
-    if (length == 0 || (length & 3) != 0) {
-      return null;
-    }
-    try {
-      ByteBuffer decoded = BASE64.decode(ByteBuffer.wrap(in, at, length));
-      byte[] bytes = decoded.array();
-      return decoded.remaining() == bytes.length ? bytes : null;
-    } catch (IllegalArgumentException notThePlainForm) {
-      return null;
-    }
   }
 
   private int indexOf(String name, int expected) {

@@ -37,6 +37,9 @@ class Base64BytesTest {
         assertThat(Base64Bytes.decode(text.toCharArray(), 0, text.length()))
             .as("the fast path takes %s", text)
             .isEqualTo(bytes);
+        assertThat(Base64Bytes.decode(inTheMiddle(text), 3, text.length()))
+            .as("the fast path takes %s as bytes", text)
+            .isEqualTo(bytes);
       }
       assertSameAsJackson(text);
     }
@@ -51,6 +54,7 @@ class Base64BytesTest {
       random.nextBytes(bytes);
       String text = Base64.getEncoder().encodeToString(bytes);
       assertThat(Base64Bytes.decode(text.toCharArray(), 0, text.length())).isEqualTo(bytes);
+      assertThat(Base64Bytes.decode(inTheMiddle(text), 3, text.length())).isEqualTo(bytes);
       assertThat(read(text)).as("%d bytes", length).isEqualTo(bytes);
       assertSameAsJackson(text);
     }
@@ -118,7 +122,17 @@ class Base64BytesTest {
     }
     for (String text : cases) {
       assertSameAsJackson(text);
+      if (text.chars().allMatch(c -> c < 256)) {
+        assertThat(Base64Bytes.decode(inTheMiddle(text), 3, text.length()))
+            .as("bytes and characters of %s read alike", text)
+            .isEqualTo(Base64Bytes.decode(text.toCharArray(), 0, text.length()));
+      }
     }
+  }
+
+  /** The text's bytes with three bytes before them and three after, as in a payload. */
+  private static byte[] inTheMiddle(String text) {
+    return ("{\"[" + text + "]\"}").getBytes(StandardCharsets.ISO_8859_1);
   }
 
   /**
