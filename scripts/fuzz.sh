@@ -6,7 +6,8 @@
 # Targets: frame (FrameDecoder, arbitrary splits), handshake (HELLO, WELCOME, extensions, RESUME),
 # json, cbor, kryo, fury (each codec's decode path through the Codec SPI), reused (the json codec's
 # reused parser and PlainRecordReader against Jackson's own reader, value for value), writer (the
-# json codec's PlainRecordWriter against Jackson's generator, byte for byte).
+# json and cbor codecs' PlainRecordWriter against Jackson's generators, byte for byte), cborscan
+# (the cbor codec's CborRecordScan against Jackson's own reader, value for value).
 #
 # Inputs that make a test fail are saved by Jazzer as regression inputs under the test class's
 # <Class>Inputs/<method> resource directory, where `./mvnw verify` runs them from then on; commit
@@ -17,7 +18,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 usage() {
-  echo "usage: $0 <frame|handshake|json|cbor|kryo|fury|reused|writer> <minutes>" >&2
+  echo "usage: $0 <frame|handshake|json|cbor|kryo|fury|reused|writer|cborscan> <minutes>" >&2
   exit 2
 }
 [[ $# -eq 2 && $2 =~ ^[0-9]+$ && $2 -gt 0 ]] || usage
@@ -28,7 +29,8 @@ case "$1" in
   json) module=codec-jackson test=dev.tether.codec.jackson.JsonDecodeFuzzTest ;;
   cbor) module=codec-jackson test=dev.tether.codec.jackson.CborDecodeFuzzTest ;;
   reused) module=codec-jackson test=dev.tether.codec.jackson.JsonReusedParserFuzzTest ;;
-  writer) module=codec-jackson test=dev.tether.codec.jackson.JsonPlainWriterFuzzTest ;;
+  writer) module=codec-jackson test=dev.tether.codec.jackson.PlainWriterFuzzTest ;;
+  cborscan) module=codec-jackson test=dev.tether.codec.jackson.CborRecordScanFuzzTest ;;
   kryo) module=codec-kryo test=dev.tether.codec.kryo.KryoDecodeFuzzTest ;;
   fury) module=codec-fury test=dev.tether.codec.fury.FuryDecodeFuzzTest ;;
   *) usage ;;

@@ -7,6 +7,7 @@ import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,7 +27,8 @@ import tools.jackson.databind.ObjectWriter;
  * a {@link CodecException} whose message names the codec, the class and the cause.
  *
  * <p>A record of plain values is written without Jackson, to the bytes Jackson writes ({@link
- * PlainRecordWriter}), and read without it where its payload allows ({@link PlainRecordReader}).
+ * PlainRecordWriter}), and read without it where its payload allows ({@link PlainRecordReader},
+ * {@link CborRecordScan}).
  *
  * <p>This class is thread safe: mappers, readers and writers are immutable once built, and each
  * thread encodes with a generator of its own, kept between messages (about 8 KB of buffer per
@@ -54,12 +56,15 @@ final class JacksonCodec implements Codec {
 
   private final ThreadLocal<Sink> sinks = ThreadLocal.withInitial(Sink::new);
 
-  /** JSON only: each type's reader for {@link ReusedParser}, and each thread's parser. */
-  private final ClassValue<ReusedParser.TypeReader> reusedParserReaders;
+  /**
+   * Each type's reader for {@link ReusedParser} (JSON) or {@link CborRecordScan} (CBOR, which uses
+   * only its plain reader), and in JSON each thread's parser.
+   */
+  private final ClassValue<ReusedParser.TypeReader> typeReaders;
 
   private final ThreadLocal<ReusedParser> reusedParsers;
 
-  /** JSON only: each type's writer that bypasses Jackson, where it can be written plainly. */
+  /** Each type's writer that bypasses Jackson, where it can be written plainly. */
   private final ClassValue<Optional<PlainRecordWriter>> plainWriters;
 
   JacksonCodec(String name, ObjectMapper mapper) {
@@ -80,28 +85,22 @@ final class JacksonCodec implements Codec {
             return mapper.writerFor(type);
           }
         };
-    if (cbor) {
-      this.reusedParserReaders = null;
-      this.reusedParsers = null;
-      this.plainWriters = null;
-    } else {
-      this.plainWriters =
-          new ClassValue<>() {
-            @Override
-            protected Optional<PlainRecordWriter> computeValue(Class<?> type) {
-              return Optional.ofNullable(PlainRecordWriter.of(mapper, type));
-            }
-          };
-      this.reusedParserReaders =
-          new ClassValue<>() {
-            @Override
-            protected ReusedParser.TypeReader computeValue(Class<?> type) {
-              return new ReusedParser.TypeReader(
-                  readers.get(type), PlainRecordReader.of(mapper, type));
-            }
-          };
-      this.reusedParsers = ThreadLocal.withInitial(() -> new ReusedParser(mapper));
-    }
+    this.typeReaders =
+        new ClassValue<>() {
+          @Override
+          protected ReusedParser.TypeReader computeValue(Class<?> type) {
+            return new ReusedParser.TypeReader(
+                readers.get(type), PlainRecordReader.of(mapper, type));
+          }
+        };
+    this.plainWriters =
+        new ClassValue<>() {
+          @Override
+          protected Optional<PlainRecordWriter> computeValue(Class<?> type) {
+            return Optional.ofNullable(PlainRecordWriter.of(mapper, type));
+          }
+        };
+    this.reusedParsers = cbor ? null : ThreadLocal.withInitial(() -> new ReusedParser(mapper));
   }
 
   @Override
@@ -121,14 +120,12 @@ final class JacksonCodec implements Codec {
     }
     int start = out.position();
     Sink sink = sinks.get();
-    if (plainWriters != null) {
-      PlainRecordWriter plain = plainWriters.get(message.getClass()).orElse(null);
-      if (plain != null && plain.write(message, out, sink.base64Text)) {
-        if (!plain.confirmed()) {
-          compareWithJackson(plain, message, out, start);
-        }
-        return;
+    PlainRecordWriter plain = plainWriters.get(message.getClass()).orElse(null);
+    if (plain != null && plain.write(message, out, sink.base64Text)) {
+      if (!plain.confirmed()) {
+        compareWithJackson(plain, message, out, start);
       }
+      return;
     }
     if (sink.target != null) {
       encodeAlone(message, out, start); // re-entered on this thread, from inside an encode
@@ -182,11 +179,18 @@ final class JacksonCodec implements Codec {
             + " writes {}",
         name,
         message.getClass().getName(),
-        new String(out.array(), start, length, StandardCharsets.UTF_8),
-        new String(jackson.array(), 0, jackson.position(), StandardCharsets.UTF_8));
+        text(out.array(), start, length),
+        text(jackson.array(), 0, jackson.position()));
     plain.refuse();
     out.position(start);
     out.write(jackson.array(), 0, jackson.position());
+  }
+
+  /** Returns JSON as its text, CBOR in hexadecimal. */
+  private String text(byte[] bytes, int offset, int length) {
+    return cbor
+        ? HexFormat.of().formatHex(bytes, offset, offset + length)
+        : new String(bytes, offset, length, StandardCharsets.UTF_8);
   }
 
   /** Encodes with a generator of its own, made and closed for this message. */
@@ -233,8 +237,9 @@ final class JacksonCodec implements Codec {
    * end of its 8,000-byte input buffer (spurious characters, or "Invalid UTF-8 start byte 0xff" on
    * valid input), and an array is the one input every Jackson parser reads without refilling. The
    * copy costs one allocation of the payload's size. The buffer's position and limit are not
-   * changed. A CBOR payload's headers are walked first ({@link CborPrescan}). A payload that is the
-   * literal {@code null} is refused, so a decoded message is never null.
+   * changed. A CBOR payload that {@link CborRecordScan} does not take (it takes no tags) has its
+   * headers walked first ({@link CborPrescan}). A payload that is the literal {@code null} is
+   * refused, so a decoded message is never null.
    */
   @Override
   public <T> T decode(Class<T> type, ByteBuffer payload) {
@@ -249,15 +254,21 @@ final class JacksonCodec implements Codec {
       payload.get(payload.position(), array, 0, length);
       offset = 0;
     }
+    ReusedParser.TypeReader reused = null;
     if (cbor) {
+      reused = typeReaders.get(type);
+      Object scanned = reused.ready() ? scan(reused, array, offset, length) : null;
+      if (scanned != null) {
+        @SuppressWarnings("unchecked") // as readValue's own result below: the reader is the type's
+        T message = (T) scanned;
+        return message;
+      }
       String refusal = CborPrescan.refusal(array, offset, length);
       if (refusal != null) {
         throw failure(type, length, refusal, null);
       }
-    }
-    ReusedParser.TypeReader reused = null;
-    if (reusedParsers != null && ReusedParser.mayRead(array, offset, length)) {
-      reused = reusedParserReaders.get(type);
+    } else if (ReusedParser.mayRead(array, offset, length)) {
+      reused = typeReaders.get(type);
       if (reused.ready()) {
         @SuppressWarnings("unchecked") // as readValue's own result below: the reader is the type's
         T message = (T) reusedParsers.get().read(reused, array, offset, length);
@@ -284,6 +295,28 @@ final class JacksonCodec implements Codec {
       reused.decodedOnce();
     }
     return message;
+  }
+
+  /**
+   * Reads a CBOR payload with {@link CborRecordScan} where the type is a record of plain values;
+   * null where it is not, or the scan gives the payload up (the caller then decodes it with
+   * Jackson, so a creator that threw runs again and is reported in Jackson's words).
+   */
+  private static Object scan(ReusedParser.TypeReader reader, byte[] array, int offset, int length) {
+    PlainRecordReader record = reader.scanner();
+    if (record == null) {
+      return null;
+    }
+    Object value;
+    try {
+      value = CborRecordScan.scan(record, array, offset, length);
+    } catch (RuntimeException notExpected) {
+      value = null; // a bug of the scan's must cost only the scan: Jackson reads the payload
+    }
+    if (value == null) {
+      reader.scanGaveUp();
+    }
+    return value == PlainRecordReader.CREATOR_THREW ? null : value;
   }
 
   private CodecException failure(Class<?> type, int length, String reason, Throwable cause) {

@@ -62,7 +62,7 @@ final class PlainRecordReader {
    */
   static final Object CREATOR_THREW = new Object();
 
-  private enum Kind {
+  enum Kind {
     LONG,
     INT,
     BOOLEAN,
@@ -130,7 +130,10 @@ final class PlainRecordReader {
         Kind kind = plainKind(property, ctxt);
         int position = property.getCreatorIndex();
         SettableBeanProperty same = bean.findProperty(property.getFullName());
+        String name = property.getName();
         if (kind == null
+            || name.length() > JacksonMappers.MAX_NAME_LENGTH
+            || LimitedGenerator.unpairedSurrogate(name) >= 0 // its UTF-8 would not be its bytes
             || position < 0
             || position >= count
             || (positionsSeen & (1L << position)) != 0
@@ -139,7 +142,7 @@ final class PlainRecordReader {
           return null;
         }
         positionsSeen |= 1L << position;
-        names[i] = property.getName();
+        names[i] = name;
         kinds[i] = kind;
         positions[i] = position;
       }
@@ -239,11 +242,7 @@ final class PlainRecordReader {
     if (token != JsonToken.END_OBJECT || seen != all) {
       return null;
     }
-    try {
-      return (Object) creator.invokeExact(args);
-    } catch (Throwable t) {
-      return CREATOR_THREW;
-    }
+    return create(args);
   }
 
   /**
@@ -302,11 +301,7 @@ final class PlainRecordReader {
     if (seen != all) {
       return null;
     }
-    try {
-      return (Object) creator.invokeExact(args);
-    } catch (Throwable t) {
-      return CREATOR_THREW;
-    }
+    return create(args);
   }
 
   private static int skipSpace(byte[] in, int at, int end) {
@@ -338,7 +333,45 @@ final class PlainRecordReader {
     return -1;
   }
 
-  private int indexOf(byte[] in, int from, int to, int expected) {
+  /**
+   * Calls the record's creator with {@code args}, one per component in its order; returns the
+   * record, or {@link #CREATOR_THREW}.
+   */
+  Object create(Object[] args) {
+    try {
+      return (Object) creator.invokeExact(args);
+    } catch (Throwable t) {
+      return CREATOR_THREW;
+    }
+  }
+
+  /** Returns how many components the record has. */
+  int components() {
+    return kinds.length;
+  }
+
+  /** Returns the kind of the {@code index}th component in the order {@link #indexOf} counts. */
+  Kind kind(int index) {
+    return kinds[index];
+  }
+
+  /** Returns where the {@code index}th component goes among the creator's arguments. */
+  int position(int index) {
+    return positions[index];
+  }
+
+  /**
+   * Returns true if {@code seen}, a bit per component {@link #indexOf} returned, names them all.
+   */
+  boolean all(long seen) {
+    return seen == all;
+  }
+
+  /**
+   * Returns the index of the component whose name's UTF-8 is {@code in[from, to)}, trying {@code
+   * expected} first; -1 if none.
+   */
+  int indexOf(byte[] in, int from, int to, int expected) {
     if (expected < nameBytes.length) {
       byte[] name = nameBytes[expected];
       if (Arrays.equals(name, 0, name.length, in, from, to)) {

@@ -58,7 +58,7 @@ class PlainRecordReaderTest {
   @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
   record Snake(long firstValue, String secondValue) {}
 
-  private static final AtomicInteger CHECKED_BUILT = new AtomicInteger();
+  static final AtomicInteger CHECKED_BUILT = new AtomicInteger();
 
   record Checked(int low, int high) {
     Checked {
