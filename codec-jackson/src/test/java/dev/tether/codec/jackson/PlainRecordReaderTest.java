@@ -71,6 +71,9 @@ class PlainRecordReaderTest {
 
   record Ignored(@JsonIgnore String secret, String name) {}
 
+  /** A name whose UTF-8 is not its bytes: half a surrogate pair becomes {@code ?}. */
+  record HalfSurrogate(@JsonProperty("a\ud800") int n) {}
+
   @JsonIgnoreProperties({"secret"})
   record IgnoredByClass(String secret, String name) {}
 
@@ -164,8 +167,12 @@ class PlainRecordReaderTest {
             WithNested.class,
             WithAny.class,
             Delegated.class,
-            Bean.class)) {
+            Bean.class,
+            HalfSurrogate.class)) {
       assertThat(PlainRecordReader.of(mapper, other)).as(other.getSimpleName()).isNull();
+    }
+    for (int i = 0; i < 2; i++) { // the type's second payload is the first its readers may take
+      sameOutcome(HalfSurrogate.class, "{\"a?\":1}".getBytes(UTF_8));
     }
   }
 
