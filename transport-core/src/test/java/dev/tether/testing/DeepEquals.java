@@ -9,12 +9,17 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Equality by content at any depth: arrays element by element, sets and maps by matching entries
  * (so an array inside a hash-based container, whose hash is its identity, still matches), records
- * component by component, and {@code equals} for everything else. For values a lenient decoder
- * built with arrays where erased generics say nothing; quadratic in a set's size, so for tests.
+ * component by component, atomics and string builders by what they hold, and {@code equals} for
+ * everything else. For values a lenient decoder built with arrays where erased generics say
+ * nothing; quadratic in a set's size, so for tests.
  */
 public final class DeepEquals {
   private DeepEquals() {}
@@ -68,6 +73,22 @@ public final class DeepEquals {
     if (a instanceof Map.Entry<?, ?> x) {
       Map.Entry<?, ?> y = (Map.Entry<?, ?>) b;
       return deepEquals(x.getKey(), y.getKey()) && deepEquals(x.getValue(), y.getValue());
+    }
+    // JDK types a codec may carry whose equals is identity: compared by what they hold
+    if (a instanceof AtomicBoolean x) {
+      return x.get() == ((AtomicBoolean) b).get();
+    }
+    if (a instanceof AtomicInteger x) {
+      return x.get() == ((AtomicInteger) b).get();
+    }
+    if (a instanceof AtomicLong x) {
+      return x.get() == ((AtomicLong) b).get();
+    }
+    if (a instanceof AtomicReference<?> x) {
+      return deepEquals(x.get(), ((AtomicReference<?>) b).get());
+    }
+    if (a instanceof StringBuilder || a instanceof StringBuffer) {
+      return a.toString().equals(b.toString());
     }
     if (a.getClass().isRecord()) {
       for (RecordComponent component : a.getClass().getRecordComponents()) {

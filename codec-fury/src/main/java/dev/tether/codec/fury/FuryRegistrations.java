@@ -174,10 +174,22 @@ final class FuryRegistrations {
    * <p>A pool rather than {@code ThreadLocalFory}: senders may be any number of threads, virtual
    * threads included, and a Fory per thread would cost 2 ms and 150 KiB for each new one.
    *
+   * <p>A pool for reading reads strings as string compression does, which reads everything the
+   * writers (without it) write: a string's header holds its coder in two bits, Latin-1 (0), UTF-16
+   * (1) or UTF-8 (2). Without it, Fory 1.6 made a {@code String} with whatever coder the payload
+   * named, 3 included, which no JDK code expects: the JIT's intrinsics read it out of bounds, and a
+   * fuzzed payload crashed the JVM (SIGSEGV in {@code String.compareTo}, as a {@code TreeSet} took
+   * it). With it, coder 3 is an error. The price is a second pool, whose serializers are generated
+   * too.
+   *
+   * @param reading whether the pool decodes (else it encodes)
    * @throws IllegalArgumentException if Fory cannot register or serialize one of the classes
    */
-  ThreadSafeFory newThreadSafeFory() {
-    ThreadSafeFory fory = configure(Fory.builder(), limits).buildThreadSafeForyPool(POOL_SIZE);
+  ThreadSafeFory newThreadSafeFory(boolean reading) {
+    ThreadSafeFory fory =
+        configure(Fory.builder(), limits)
+            .withStringCompressed(reading)
+            .buildThreadSafeForyPool(POOL_SIZE);
     registerAll(fory, type -> fory.execute(f -> f.getTypeResolver().isRegistered(type)));
     ContainerSerializers.register(fory, entries(), limits);
     // Generate the serializers now, once for the whole pool (they are shared), rather than on
@@ -308,8 +320,10 @@ final class FuryRegistrations {
         .withLongCompressed(Int64Encoding.TAGGED)
         .withIntArrayCompressed(false)
         .withLongArrayCompressed(false)
-        // Latin-1 strings are already one byte a character; turning it on changed neither size nor
-        // speed measurably, for Latin-1 or Cyrillic text.
+        // Off for writing: strings go out as Java holds them, Latin-1 or UTF-16 (turning it on
+        // changed neither size nor speed for Latin-1 or Cyrillic text, and made Fory refuse a
+        // mostly-ASCII string with half a surrogate pair). The codec's readers turn it on
+        // (newThreadSafeFory): see there.
         .withStringCompressed(false)
         // Java mode's default: a UTF-8 string carries its UTF-16 size, so decoding allocates once.
         .withWriteNumUtf16BytesForUtf8Encoding(true)

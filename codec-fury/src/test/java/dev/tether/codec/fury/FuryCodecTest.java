@@ -39,6 +39,22 @@ class FuryCodecTest {
   /** A record that can be made to hold itself. */
   record Loop(List<Object> items) {}
 
+  /** A message whose constructor decodes the message it carries, with the same codec. */
+  record Wrapper(int depth, byte[] inner) {
+    Wrapper {
+      if (inner.length > 0) {
+        Wrapper unwrapped = WRAPPING.decode(Wrapper.class, ByteBuffer.wrap(inner));
+        if (unwrapped.depth() != depth - 1) {
+          throw new IllegalArgumentException("depth " + unwrapped.depth() + " in " + depth);
+        }
+      }
+    }
+  }
+
+  private static final Codec WRAPPING =
+      new FuryCodecProvider()
+          .create(MessageTypes.builder("wrapping").register(1, Wrapper.class).build());
+
   private static byte[] encode(Codec codec, Object message) {
     return ContractCodecs.encode(codec, message);
   }
@@ -238,5 +254,27 @@ class FuryCodecTest {
     assertThat(
             codec.decode(Text.class, ByteBuffer.wrap(out.array(), 2 + alone.length, small.length)))
         .isEqualTo(new Text("small", null));
+  }
+
+  @Test
+  void aDecodeInsideADecodeOnTheSameThreadReadsBothMessagesAndTheNextOne() {
+    // each thread reuses one Fory buffer per direction; a nested call must get its own
+    byte[] innermost = new byte[0];
+    for (int depth = 0; depth < 3; depth++) {
+      innermost = encode(WRAPPING, new Wrapper(depth, innermost));
+    }
+    byte[] payload = encode(WRAPPING, new Wrapper(3, innermost));
+    byte[] framed = new byte[payload.length + 10];
+    System.arraycopy(payload, 0, framed, 5, payload.length);
+
+    assertThat(WRAPPING.decode(Wrapper.class, ByteBuffer.wrap(framed, 5, payload.length)).depth())
+        .isEqualTo(3);
+    assertThat(WRAPPING.decode(Wrapper.class, ByteBuffer.wrap(payload)).depth()).isEqualTo(3);
+    ByteBuffer direct = ByteBuffer.allocateDirect(payload.length).put(payload).flip();
+    assertThat(WRAPPING.decode(Wrapper.class, direct).depth()).isEqualTo(3);
+    assertThatThrownBy(
+            () -> WRAPPING.decode(Wrapper.class, ByteBuffer.wrap(payload, 0, payload.length - 1)))
+        .isInstanceOf(CodecException.class);
+    assertThat(WRAPPING.decode(Wrapper.class, ByteBuffer.wrap(payload)).depth()).isEqualTo(3);
   }
 }

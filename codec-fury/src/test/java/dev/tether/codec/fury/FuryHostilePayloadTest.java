@@ -155,6 +155,38 @@ class FuryHostilePayloadTest {
         .hasMessageContaining(Text.class.getName());
   }
 
+  @Test
+  void refusesAStringOfAnInvalidCoderWhereverItIs() {
+    // Fory 1.6 without string compression made a String with the payload's coder, 3: a String no
+    // JDK code expects, which the JIT's intrinsics read out of bounds (the fuzzer's JVM crashed in
+    // String.compareTo as a TreeSet took one). It is refused before it exists.
+    byte[] invalid = ForyPayloads.text(3, 3);
+    assertThatThrownBy(() -> decode(Text.class, invalid))
+        .isExactlyInstanceOf(CodecException.class)
+        .hasMessageContaining(Text.class.getName())
+        .hasMessageContaining("coder");
+    byte[] elements = ForyPayloads.names(3);
+    int header = indexOf(elements, new byte[] {ForyPayloads.stringHeader(1, LATIN1)[0], 'a'});
+    for (int coder : new int[] {LATIN1, UTF16, UTF8, 3}) {
+      byte[] payload = elements.clone();
+      payload[header] = ForyPayloads.stringHeader(1, coder)[0];
+      Object decoded = decodeOrNull(ContractTypes.Collections.class, ByteBuffer.wrap(payload));
+      if (coder == 3) {
+        assertThat(decoded).as("a list element of coder 3").isNull();
+      }
+    }
+    assertThat(decode(Text.class, ForyPayloads.text(3, LATIN1))).isEqualTo(new Text("abc", null));
+  }
+
+  private static int indexOf(byte[] bytes, byte[] part) {
+    for (int i = 0; i + part.length <= bytes.length; i++) {
+      if (Arrays.equals(bytes, i, i + part.length, part, 0, part.length)) {
+        return i;
+      }
+    }
+    throw new AssertionError("not found");
+  }
+
   // ---------------------------------------------------------------- depth
 
   @Test
