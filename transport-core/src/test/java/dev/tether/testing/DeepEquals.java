@@ -29,6 +29,11 @@ public final class DeepEquals {
     if (a == b) {
       return true;
     }
+    if (a instanceof Map.Entry<?, ?> x && b instanceof Map.Entry<?, ?> y) {
+      // whatever the node class: a HashMap keeps colliding keys in tree nodes, another in plain
+      // ones, depending on the order and capacity they were inserted in
+      return deepEquals(x.getKey(), y.getKey()) && deepEquals(x.getValue(), y.getValue());
+    }
     if (a == null || b == null || a.getClass() != b.getClass()) {
       return false;
     }
@@ -69,10 +74,6 @@ public final class DeepEquals {
         }
       }
       return true;
-    }
-    if (a instanceof Map.Entry<?, ?> x) {
-      Map.Entry<?, ?> y = (Map.Entry<?, ?>) b;
-      return deepEquals(x.getKey(), y.getKey()) && deepEquals(x.getValue(), y.getValue());
     }
     // JDK types a codec may carry whose equals is identity: compared by what they hold
     if (a instanceof AtomicBoolean x) {
