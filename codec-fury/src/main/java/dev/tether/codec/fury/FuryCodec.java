@@ -83,7 +83,6 @@ final class FuryCodec implements Codec {
     void decoded(MemoryBuffer buffer) {
       if (buffer.getHeapMemory() != null) {
         buffer.initHeapBuffer(NONE, 0, 0);
-        buffer.writerIndex(0);
         decode = buffer;
       }
     }

@@ -31,9 +31,12 @@ final class CborPrescan {
   /** Tags one data item may carry. RFC 8949 allows any number; real encoders write one or two. */
   static final int MAX_TAGS_PER_ITEM = 4;
 
-  private static final int MAJOR_BYTES = 2;
-  private static final int MAJOR_TEXT = 3;
-  private static final int MAJOR_TAG = 6;
+  // the major types (initial byte >>> 5) the codec's CBOR readers and writer look at
+  static final int MAJOR_UNSIGNED = 0;
+  static final int MAJOR_NEGATIVE = 1;
+  static final int MAJOR_BYTES = 2;
+  static final int MAJOR_TEXT = 3;
+  static final int MAJOR_TAG = 6;
   private static final long TAG_STRINGREF = 25;
   private static final long TAG_STRINGREF_NAMESPACE = 256;
 

@@ -1,5 +1,9 @@
 package dev.tether.codec.jackson;
 
+import static dev.tether.codec.jackson.CborPrescan.MAJOR_BYTES;
+import static dev.tether.codec.jackson.CborPrescan.MAJOR_NEGATIVE;
+import static dev.tether.codec.jackson.CborPrescan.MAJOR_TEXT;
+import static dev.tether.codec.jackson.CborPrescan.MAJOR_UNSIGNED;
 import static java.nio.charset.StandardCharsets.ISO_8859_1;
 
 import java.util.Arrays;
@@ -32,18 +36,15 @@ import java.util.Arrays;
  * the parser would refuse as too long).
  */
 final class CborRecordScan {
-  private static final int MAJOR_UNSIGNED = 0;
-  private static final int MAJOR_NEGATIVE = 1;
-  private static final int MAJOR_BYTES = 2;
-  private static final int MAJOR_TEXT = 3;
-
   private static final int MAP_SHORT = 0xa0; // 0xa0 + pairs, up to 23
   private static final int MAP_ONE_BYTE = 0xb8; // the count in the next byte
-  private static final int MAP_INDEFINITE = 0xbf;
-  private static final int BREAK = 0xff;
-  private static final int FALSE = 0xf4;
-  private static final int TRUE = 0xf5;
   private static final int DOUBLE = 0xfb;
+
+  // initial bytes PlainRecordWriter writes too
+  static final int MAP_INDEFINITE = 0xbf; // as Jackson starts an object
+  static final int BREAK = 0xff;
+  static final int FALSE = 0xf4;
+  static final int TRUE = 0xf5;
 
   private CborRecordScan() {}
 

@@ -199,9 +199,9 @@ final class PlainRecordWriter {
     byte[] name = property.getSerializedName().asUnquotedUTF8();
     EncodeBuffer prefix = new EncodeBuffer(name.length + 10);
     if (first) {
-      prefix.write(CBOR_MAP);
+      prefix.write(CborRecordScan.MAP_INDEFINITE);
     }
-    writeCborHead(prefix, CBOR_TEXT, name.length);
+    writeCborHead(prefix, CborPrescan.MAJOR_TEXT, name.length);
     prefix.write(name, 0, name.length);
     return Arrays.copyOf(prefix.array(), prefix.position());
   }
@@ -350,9 +350,9 @@ final class PlainRecordWriter {
     }
     if (cbor) {
       if (kinds.length == 0) {
-        out.write(CBOR_MAP); // a record without components
+        out.write(CborRecordScan.MAP_INDEFINITE); // a record without components
       }
-      out.write(CBOR_BREAK);
+      out.write(CborRecordScan.BREAK);
     } else {
       if (kinds.length == 0) {
         out.write('{');
@@ -372,7 +372,7 @@ final class PlainRecordWriter {
 
   private void writeBoolean(EncodeBuffer out, boolean value) {
     if (cbor) {
-      out.write(value ? CBOR_TRUE : CBOR_FALSE);
+      out.write(value ? CborRecordScan.TRUE : CborRecordScan.FALSE);
     } else {
       byte[] text = value ? TRUE : FALSE;
       out.write(text, 0, text.length);
@@ -464,15 +464,6 @@ final class PlainRecordWriter {
 
   // ------------------------------------------------------------------ CBOR
 
-  private static final int CBOR_UNSIGNED = 0;
-  private static final int CBOR_NEGATIVE = 1;
-  private static final int CBOR_BYTES = 2;
-  private static final int CBOR_TEXT = 3;
-  private static final int CBOR_MAP = 0xbf; // of indefinite length, as Jackson starts an object
-  private static final int CBOR_BREAK = 0xff;
-  private static final int CBOR_FALSE = 0xf4;
-  private static final int CBOR_TRUE = 0xf5;
-
   /**
    * Longest string written here. Jackson's CBOR generator writes a string of more than 3,996
    * characters in chunks of indefinite length, and a shorter one with its length in the fewest
@@ -485,9 +476,9 @@ final class PlainRecordWriter {
    */
   private static void writeCborInt(EncodeBuffer out, long value) {
     if (value < 0) {
-      writeCborHead(out, CBOR_NEGATIVE, -1 - value);
+      writeCborHead(out, CborPrescan.MAJOR_NEGATIVE, -1 - value);
     } else {
-      writeCborHead(out, CBOR_UNSIGNED, value);
+      writeCborHead(out, CborPrescan.MAJOR_UNSIGNED, value);
     }
   }
 
@@ -530,7 +521,7 @@ final class PlainRecordWriter {
     }
     int length = value.length();
     int start = out.position();
-    writeCborHead(out, CBOR_TEXT, length);
+    writeCborHead(out, CborPrescan.MAJOR_TEXT, length);
     out.ensureWritable(length);
     byte[] bytes = out.array();
     int at = out.position();
@@ -551,7 +542,7 @@ final class PlainRecordWriter {
     if (data == null) {
       return false;
     }
-    writeCborHead(out, CBOR_BYTES, data.length);
+    writeCborHead(out, CborPrescan.MAJOR_BYTES, data.length);
     out.write(data, 0, data.length);
     return true;
   }
