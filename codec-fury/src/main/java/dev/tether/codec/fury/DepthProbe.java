@@ -1,18 +1,11 @@
 package dev.tether.codec.fury;
 
-import java.lang.invoke.MethodHandle;
-import java.lang.invoke.MethodHandles;
-import java.lang.reflect.Field;
 import java.lang.reflect.GenericArrayType;
-import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.lang.reflect.ParameterizedType;
-import java.lang.reflect.RecordComponent;
 import java.lang.reflect.Type;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -41,11 +34,11 @@ final class DepthProbe {
 
   private final int maxDepth;
   private final Map<Type, Integer> bounds = new ConcurrentHashMap<>();
-  private final ClassValue<Children> children =
+  private final ClassValue<Components> children =
       new ClassValue<>() {
         @Override
-        protected Children computeValue(Class<?> type) {
-          return Children.of(type);
+        protected Components computeValue(Class<?> type) {
+          return Components.of(type);
         }
       };
 
@@ -97,7 +90,7 @@ final class DepthProbe {
         walk(e, component, level);
       }
     } else {
-      Children of = children.get(value.getClass());
+      Components of = children.get(value.getClass());
       for (int i = 0; i < of.accessors.length; i++) {
         walk(of.get(i, value), of.types[i], level);
       }
@@ -116,14 +109,14 @@ final class DepthProbe {
   }
 
   private int bound(Type type, Set<Class<?>> visiting) {
-    Class<?> raw = rawClass(type);
+    Class<?> raw = Components.rawClass(type);
     if (raw == null || raw == Object.class) {
       return UNBOUNDED; // a type variable, a wildcard, Object: anything
     }
     if (raw.isPrimitive()) {
       return 0;
     }
-    if (isLeaf(raw)) {
+    if (Components.isLeaf(raw)) {
       return 1;
     }
     if (Collection.class.isAssignableFrom(raw) || Optional.class == raw) {
@@ -160,91 +153,10 @@ final class DepthProbe {
     return bound == UNBOUNDED ? UNBOUNDED : bound + 1;
   }
 
-  /** A value that holds no other value Fory would read as an object of its own. */
-  private static boolean isLeaf(Class<?> type) {
-    return type.isEnum()
-        || (type.isArray() && type.getComponentType().isPrimitive())
-        || (type.getName().startsWith("java.")
-            && !Collection.class.isAssignableFrom(type)
-            && !Map.class.isAssignableFrom(type)
-            && !type.isArray()
-            && type != Optional.class
-            && type != Object.class);
-  }
-
-  private static Class<?> rawClass(Type type) {
-    if (type instanceof Class<?> c) {
-      return c;
-    }
-    if (type instanceof ParameterizedType p) {
-      return (Class<?>) p.getRawType();
-    }
-    if (type instanceof GenericArrayType g) {
-      Class<?> component = rawClass(g.getGenericComponentType());
-      return component == null ? null : component.arrayType();
-    }
-    return null;
-  }
-
   private static Type typeArgument(Type type, int index) {
     if (type instanceof ParameterizedType p && p.getActualTypeArguments().length > index) {
       return p.getActualTypeArguments()[index];
     }
     return Object.class;
-  }
-
-  /** The values a record or bean holds, with their declared types. */
-  private static final class Children {
-    final MethodHandle[] accessors;
-    final Type[] types;
-
-    private Children(MethodHandle[] accessors, Type[] types) {
-      this.accessors = accessors;
-      this.types = types;
-    }
-
-    Object get(int index, Object owner) {
-      try {
-        return accessors[index].invoke(owner);
-      } catch (Throwable e) {
-        throw new IllegalStateException(
-            "cannot read a component of " + owner.getClass().getName() + ": " + e, e);
-      }
-    }
-
-    static Children of(Class<?> type) {
-      List<MethodHandle> accessors = new ArrayList<>();
-      List<Type> types = new ArrayList<>();
-      MethodHandles.Lookup lookup = MethodHandles.lookup();
-      try {
-        if (type.isRecord()) {
-          for (RecordComponent component : type.getRecordComponents()) {
-            if (component.getType().isPrimitive()) {
-              continue;
-            }
-            Method accessor = component.getAccessor();
-            accessor.trySetAccessible();
-            accessors.add(lookup.unreflect(accessor));
-            types.add(component.getGenericType());
-          }
-        } else if (!isLeaf(type) && !type.getName().startsWith("java.")) {
-          for (Class<?> c = type; c != null && c != Object.class; c = c.getSuperclass()) {
-            for (Field field : c.getDeclaredFields()) {
-              if (Modifier.isStatic(field.getModifiers())
-                  || Modifier.isTransient(field.getModifiers())
-                  || field.getType().isPrimitive()
-                  || !field.trySetAccessible()) {
-                continue;
-              }
-              accessors.add(lookup.unreflectGetter(field));
-              types.add(field.getGenericType());
-            }
-          }
-        }
-      } catch (IllegalAccessException e) {
-        throw new IllegalStateException("cannot read the components of " + type.getName(), e);
-      }
-      return new Children(accessors.toArray(MethodHandle[]::new), types.toArray(Type[]::new));
-    }
   }
 }

@@ -16,7 +16,8 @@ import org.apache.fory.memory.MemoryUtils;
  * <p>A payload is what {@code Fory.serialize} writes: a 1-byte header (Java mode, no out-of-band
  * buffers), the root's not-null flag and registered id (2 to 6 bytes), then the fields. The root id
  * repeats the frame's type id; decoding checks that the payload holds exactly the class the frame
- * names, and that it is consumed to the last byte.
+ * names, that it is consumed to the last byte, and that every string in it is one this JVM could
+ * have made ({@link StringCheck}).
  *
  * <p>Every failure, whatever Fory or the message's own constructor throws, reaches the caller as a
  * {@link CodecException} whose message names the codec, the class and the cause; that includes a
@@ -92,6 +93,7 @@ final class FuryCodec implements Codec {
   private final ThreadSafeFory encoder;
   private final ThreadSafeFory decoder;
   private final DepthProbe depth;
+  private final StringCheck strings = new StringCheck();
 
   FuryCodec(FuryRegistrations registrations) {
     this.registrations = registrations;
@@ -192,6 +194,16 @@ final class FuryCodec implements Codec {
           length,
           (length - consumed) + " trailing bytes after the message, which ends at byte " + consumed,
           null);
+    }
+    String unsound;
+    try {
+      unsound = strings.check(message);
+    } catch (RuntimeException | Error e) {
+      rethrowIfFatal(e); // a record's own accessor, say, threw
+      throw failure(type, length, "reading its strings failed: " + e, e);
+    }
+    if (unsound != null) {
+      throw failure(type, length, unsound, null);
     }
     return type.cast(message);
   }

@@ -33,7 +33,10 @@ import java.util.List;
  * before an instance is made. {@link CodecLimits} bound nesting, elements per collection and
  * elements sharing a hash code, on write as on read; every declared length of a string, array or
  * collection is checked against the bytes remaining, and all of a payload's together against its
- * size, before anything is allocated. Every failure is a {@link dev.tether.codec.CodecException}.
+ * size, before anything is allocated. Every string in a decoded message must be one this JVM could
+ * have made of its characters: Fory would otherwise build strings that do not equal their own text.
+ * So both peers must run with the same {@code -XX:CompactStrings} setting (the default, on, unless
+ * a user turns it off). Every failure is a {@link dev.tether.codec.CodecException}.
  *
  * <p>This class is thread safe. Each {@link #create} returns a new codec for the given registry,
  * which takes tens of milliseconds to build (the first in a JVM, a few hundred); Tether creates one

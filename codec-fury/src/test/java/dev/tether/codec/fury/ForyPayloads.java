@@ -12,6 +12,7 @@ import dev.tether.testing.ContractTypes.Text;
 import dev.tether.testing.Hex;
 import dev.tether.testing.MatrixTypes;
 import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -115,6 +116,33 @@ final class ForyPayloads {
         bytes(NOT_NULL), // value: not null
         stringHeader(numBytes, coder), // declared length and coder
         Hex.decode("616263")); // "abc"
+  }
+
+  /** {@code Text(nullable = null, value = <string of coder, then body>)}. */
+  static byte[] text(int coder, byte[] body) {
+    return concat(
+        prefix(Text.class),
+        bytes(NULL), // nullable: null
+        bytes(NOT_NULL), // value: not null
+        stringHeader(body.length, coder), // length and coder
+        body);
+  }
+
+  /**
+   * {@code Text(nullable = null, value = text as UTF-8)}: as Fory writes UTF-8 in Java mode, the
+   * header declares the UTF-16 size, then an int32 gives the UTF-8 size.
+   */
+  static byte[] utf8Text(String text) {
+    byte[] utf8 = text.getBytes(StandardCharsets.UTF_8);
+    MemoryBuffer size = MemoryBuffer.newHeapBuffer(4);
+    size.writeInt32(utf8.length);
+    return concat(
+        prefix(Text.class),
+        bytes(NULL), // nullable: null
+        bytes(NOT_NULL), // value: not null
+        stringHeader(text.length() * 2L, UTF8), // the UTF-16 size and coder
+        size.getBytes(0, 4), // the UTF-8 size
+        utf8);
   }
 
   /** {@code Bytes(data = <byte[] declaring length, then 01 02 03>)}. */

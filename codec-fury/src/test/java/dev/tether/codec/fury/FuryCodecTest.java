@@ -26,6 +26,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.ServiceLoader;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 
 /** What the {@code fury} codec adds to the shared contracts: its name, ids, and encode failures. */
@@ -228,6 +229,40 @@ class FuryCodecTest {
         .hasMessageContaining("the message nests deeper than the limit of 200 levels");
     Loop fine = new Loop(new ArrayList<>(List.of(new Loop(new ArrayList<>()))));
     assertThat(codec.decode(Loop.class, ByteBuffer.wrap(encode(codec, fine)))).isEqualTo(fine);
+  }
+
+  /**
+   * While set, {@link Moody}'s accessor throws for one value, which its field holds all the same.
+   */
+  private static final AtomicBoolean MOODY = new AtomicBoolean();
+
+  record Moody(String name) {
+    @Override
+    public String name() {
+      if (MOODY.get() && name.equals("boom")) {
+        throw new IllegalStateException("no name today");
+      }
+      return name;
+    }
+  }
+
+  @Test
+  void aDecodedRecordWhoseAccessorThrowsFailsAsACodecFailure() {
+    MessageTypes types = MessageTypes.builder("moody").register(1, Moody.class).build();
+    Codec codec = new FuryCodecProvider().create(types);
+    byte[] boom = encode(codec, new Moody("boom"));
+
+    MOODY.set(true);
+    try {
+      assertThatThrownBy(() -> codec.decode(Moody.class, ByteBuffer.wrap(boom)))
+          .isExactlyInstanceOf(CodecException.class)
+          .hasMessageContaining("reading its strings failed")
+          .hasMessageContaining("no name today");
+    } finally {
+      MOODY.set(false);
+    }
+    assertThat(codec.decode(Moody.class, ByteBuffer.wrap(encode(codec, new Moody("calm")))))
+        .isEqualTo(new Moody("calm"));
   }
 
   @Test

@@ -3,6 +3,7 @@ package dev.tether.codec.fury;
 import static dev.tether.codec.fury.ForyPayloads.LATIN1;
 import static dev.tether.codec.fury.ForyPayloads.UTF16;
 import static dev.tether.codec.fury.ForyPayloads.UTF8;
+import static java.nio.charset.StandardCharsets.ISO_8859_1;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -21,6 +22,7 @@ import dev.tether.testing.ContractTypes.Square;
 import dev.tether.testing.ContractTypes.Text;
 import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -176,6 +178,43 @@ class FuryHostilePayloadTest {
       }
     }
     assertThat(decode(Text.class, ForyPayloads.text(3, LATIN1))).isEqualTo(new Text("abc", null));
+  }
+
+  @Test
+  void refusesAStringOfLatin1CharactersInAnotherForm() {
+    // Fory 1.6 builds a UTF-16 String around such bytes: it prints as "abc", yet equals no "abc".
+    byte[][] refused = {
+      ForyPayloads.text(UTF16, utf16("abc")),
+      ForyPayloads.text(UTF16, utf16("caf\u00e9")),
+      ForyPayloads.text(UTF16, new byte[0]),
+      ForyPayloads.utf8Text("abc"),
+    };
+    for (byte[] payload : refused) {
+      assertThatThrownBy(() -> decode(Text.class, payload))
+          .isExactlyInstanceOf(CodecException.class)
+          .hasMessageContaining(Text.class.getName())
+          .hasMessageContaining("Latin-1 characters written as UTF-16 or UTF-8");
+    }
+    byte[] one = ForyPayloads.names(1); // ends with its one element: 04 61, "a" in Latin-1
+    byte[] element =
+        ForyPayloads.concat(
+            Arrays.copyOf(one, one.length - 2), ForyPayloads.stringHeader(2, UTF16), utf16("a"));
+    assertThat(decode(ContractTypes.Collections.class, one)).isNotNull();
+    assertThatThrownBy(() -> decode(ContractTypes.Collections.class, element))
+        .isExactlyInstanceOf(CodecException.class)
+        .hasMessageContaining("Latin-1 characters");
+
+    // A string that needs UTF-16 reads as itself, from either form, and equals its text.
+    assertThat(decode(Text.class, ForyPayloads.text(UTF16, utf16("a\u4e00"))))
+        .isEqualTo(new Text("a\u4e00", null));
+    assertThat(decode(Text.class, ForyPayloads.utf8Text("\u00e9\u4e00")))
+        .isEqualTo(new Text("\u00e9\u4e00", null));
+    assertThat(decode(Text.class, ForyPayloads.text(LATIN1, "caf\u00e9".getBytes(ISO_8859_1))))
+        .isEqualTo(new Text("caf\u00e9", null));
+  }
+
+  private static byte[] utf16(String text) {
+    return text.getBytes(StandardCharsets.UTF_16LE); // Fory's order on a little-endian machine
   }
 
   private static int indexOf(byte[] bytes, byte[] part) {
