@@ -13,13 +13,14 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.regex.Pattern;
 
 /**
  * Equality by content at any depth: arrays element by element, sets and maps by matching entries
  * (so an array inside a hash-based container, whose hash is its identity, still matches), records
- * component by component, atomics and string builders by what they hold, and {@code equals} for
- * everything else. For values a lenient decoder built with arrays where erased generics say
- * nothing; quadratic in a set's size, so for tests.
+ * component by component, atomics, string builders and patterns by what they hold, and {@code
+ * equals} for everything else. For values a lenient decoder built with arrays where erased generics
+ * say nothing; quadratic in a set's size, so for tests.
  */
 public final class DeepEquals {
   private DeepEquals() {}
@@ -90,6 +91,10 @@ public final class DeepEquals {
     }
     if (a instanceof StringBuilder || a instanceof StringBuffer) {
       return a.toString().equals(b.toString());
+    }
+    if (a instanceof Pattern x) {
+      Pattern y = (Pattern) b;
+      return x.pattern().equals(y.pattern()) && x.flags() == y.flags();
     }
     if (a.getClass().isRecord()) {
       for (RecordComponent component : a.getClass().getRecordComponents()) {

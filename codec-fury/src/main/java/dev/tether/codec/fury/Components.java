@@ -15,15 +15,26 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The values a record or bean holds that Fory reads as objects of their own (its components or
  * fields that are not primitive), with their declared types, read through method handles made once
- * per class. A JDK class and a leaf ({@link #isLeaf}) hold none.
+ * per class and kept for the class's lifetime ({@link #of}). A JDK class and a leaf ({@link
+ * #isLeaf}) hold none.
  *
  * <p>This class is immutable and thread safe.
  */
 final class Components {
+  /** One per class, shared by {@link DepthProbe} and {@link StringCheck}: reflection runs once. */
+  private static final ClassValue<Components> OF_CLASS =
+      new ClassValue<>() {
+        @Override
+        protected Components computeValue(Class<?> type) {
+          return build(type);
+        }
+      };
+
   final MethodHandle[] accessors;
   final Type[] types;
 
@@ -42,7 +53,12 @@ final class Components {
     }
   }
 
+  /** Returns the components of {@code type}, worked out at its first use. */
   static Components of(Class<?> type) {
+    return OF_CLASS.get(type);
+  }
+
+  private static Components build(Class<?> type) {
     List<MethodHandle> accessors = new ArrayList<>();
     List<Type> types = new ArrayList<>();
     MethodHandles.Lookup lookup = MethodHandles.lookup();
@@ -90,6 +106,7 @@ final class Components {
             && !Map.class.isAssignableFrom(type)
             && !type.isArray()
             && type != Optional.class
+            && type != AtomicReference.class
             && type != Object.class);
   }
 

@@ -149,6 +149,7 @@ final class ContainerSerializers {
 
     // Not a container: Fory's own drops the offset, and so the hour, in a daylight-saving overlap.
     fory.registerSerializer(ZonedDateTime.class, ZonedDateTimeSerializer::new);
+    StringValueSerializers.register(fory); // strings checked before the JDK keeps them
     fory.registerSerializer(Object.class, RefusedSerializers.RefusedObject::new);
 
     refuse(fory, CopyOnWriteArrayList.class, "ArrayList (filling one costs quadratic time)");

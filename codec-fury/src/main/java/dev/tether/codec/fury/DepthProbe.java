@@ -10,16 +10,18 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Refuses, before Fory writes it, a message nested deeper than the reader's {@code maxDepth}. Fory
  * checks depth only when it reads: its writer would encode a 500-level tree that the receiver then
  * refuses, closing the connection over one message. So the encoder measures first.
  *
- * <p>Each record, bean, collection, map, object array, {@code Optional} and value inside another is
- * one level, the message itself the first. That is never less than Fory's reader counts (it counts
- * a chain of n records as n levels, and typed collections as none), so whatever this accepts, the
- * reader accepts; a chain of {@code maxDepth} records is exactly the limit on both ends.
+ * <p>Each record, bean, collection, map, object array, {@code Optional}, {@code AtomicReference}
+ * and value inside another is one level, the message itself the first. That is never less than
+ * Fory's reader counts (it counts a chain of n records as n levels, and typed collections as none),
+ * so whatever this accepts, the reader accepts; a chain of {@code maxDepth} records is exactly the
+ * limit on both ends.
  *
  * <p>Most messages cost nothing: the deepest nesting a class's declared types allow is computed
  * once per type, and only a message whose types allow more than {@code maxDepth} (a recursive
@@ -34,13 +36,6 @@ final class DepthProbe {
 
   private final int maxDepth;
   private final Map<Type, Integer> bounds = new ConcurrentHashMap<>();
-  private final ClassValue<Components> children =
-      new ClassValue<>() {
-        @Override
-        protected Components computeValue(Class<?> type) {
-          return Components.of(type);
-        }
-      };
 
   DepthProbe(int maxDepth) {
     this.maxDepth = maxDepth;
@@ -84,13 +79,15 @@ final class DepthProbe {
       }
     } else if (value instanceof Optional<?> optional) {
       walk(optional.orElse(null), typeArgument(declared, 0), level);
+    } else if (value instanceof AtomicReference<?> reference) {
+      walk(reference.get(), typeArgument(declared, 0), level);
     } else if (value instanceof Object[] array) {
       Type component = value.getClass().getComponentType();
       for (Object e : array) {
         walk(e, component, level);
       }
     } else {
-      Components of = children.get(value.getClass());
+      Components of = Components.of(value.getClass());
       for (int i = 0; i < of.accessors.length; i++) {
         walk(of.get(i, value), of.types[i], level);
       }
@@ -119,7 +116,9 @@ final class DepthProbe {
     if (Components.isLeaf(raw)) {
       return 1;
     }
-    if (Collection.class.isAssignableFrom(raw) || Optional.class == raw) {
+    if (Collection.class.isAssignableFrom(raw)
+        || Optional.class == raw
+        || AtomicReference.class == raw) {
       return plusOne(bound(typeArgument(type, 0), visiting));
     }
     if (Map.class.isAssignableFrom(raw)) {
@@ -142,7 +141,7 @@ final class DepthProbe {
       return UNBOUNDED; // any subclass, or a type that holds itself
     }
     int deepest = 0;
-    for (Type child : children.get(raw).types) {
+    for (Type child : Components.of(raw).types) {
       deepest = Math.max(deepest, bound(child, visiting));
     }
     visiting.remove(raw);

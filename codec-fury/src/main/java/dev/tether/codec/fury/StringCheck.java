@@ -1,12 +1,14 @@
 package dev.tether.codec.fury;
 
 import java.lang.reflect.Modifier;
+import java.lang.reflect.Type;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.fory.serializer.StringSerializer;
 
 /**
@@ -26,10 +28,11 @@ import org.apache.fory.serializer.StringSerializer;
  *
  * <p>So peers of the same setting read each other's strings, and a string of the other setting's,
  * or a hostile payload's, fails to decode, naming the cause. Strings are found where a message can
- * hold them: record components and bean fields, collections, maps, object arrays and {@code
- * Optional}s, at any depth. A message whose classes cannot hold a string costs a lookup: which
- * classes can is worked out once per class. Not looked into: JDK values Fory builds from a string
- * (a {@code URI}, a {@code Pattern}) or holds one in ({@code AtomicReference}).
+ * hold them: record components and bean fields, collections, maps, object arrays, {@code Optional}s
+ * and {@code AtomicReference}s, at any depth. A message whose classes cannot hold a string costs a
+ * lookup: which classes can is worked out once per class. The JDK values Fory builds from a string
+ * ({@code Locale}, {@code URI}, ...) are checked as they are read, before the JDK keeps the string
+ * ({@link StringValueSerializers}).
  *
  * <p>This class is thread safe.
  */
@@ -87,6 +90,9 @@ final class StringCheck {
     if (value instanceof Optional<?> optional) {
       return walk(optional.orElse(null));
     }
+    if (value instanceof AtomicReference<?> reference) {
+      return walk(reference.get());
+    }
     return value instanceof Object[] array ? walkElements(Arrays.asList(array)) : null;
   }
 
@@ -141,7 +147,7 @@ final class StringCheck {
     return false;
   }
 
-  private static String reason() {
+  static String reason() {
     return COMPACT_STRINGS
         ? "the payload holds a string of Latin-1 characters written as UTF-16 or UTF-8, which a"
             + " JVM with compact strings (the default) never makes: its String would not equal the"
@@ -169,6 +175,7 @@ final class StringCheck {
     if (Collection.class.isAssignableFrom(type)
         || Map.class.isAssignableFrom(type)
         || type == Optional.class
+        || type == AtomicReference.class
         || type == Object.class) {
       return true;
     }
@@ -192,7 +199,7 @@ final class StringCheck {
     if (!visiting.add(type)) {
       return false; // a type holding itself: its other components decide
     }
-    for (java.lang.reflect.Type component : Components.of(type).types) {
+    for (Type component : Components.of(type).types) {
       Class<?> raw = Components.rawClass(component);
       if (raw == null || holdsStrings(raw, visiting)) {
         return true;
@@ -224,7 +231,8 @@ final class StringCheck {
       if (type.isArray()
           || Collection.class.isAssignableFrom(type)
           || Map.class.isAssignableFrom(type)
-          || type == Optional.class) {
+          || type == Optional.class
+          || type == AtomicReference.class) {
         return ELEMENTS;
       }
       Components components = Components.of(type);

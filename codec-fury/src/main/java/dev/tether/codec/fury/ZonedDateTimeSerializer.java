@@ -61,7 +61,7 @@ final class ZonedDateTimeSerializer extends Serializer<ZonedDateTime> {
               buffer.readByte(),
               buffer.readVarInt32());
       ZoneOffset offset = ZoneOffset.ofTotalSeconds(buffer.readVarInt32());
-      ZoneId zone = ZoneId.of(context.readString());
+      ZoneId zone = ZoneId.of(StringValueSerializers.readSound(context));
       return ZonedDateTime.ofStrict(local, offset, zone);
     } catch (DateTimeException e) {
       throw new FuryLimitException("not a valid ZonedDateTime: " + e.getMessage());

@@ -1,0 +1,205 @@
+package dev.tether.codec.fury;
+
+import static java.nio.charset.StandardCharsets.ISO_8859_1;
+import static java.nio.charset.StandardCharsets.UTF_16LE;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+import dev.tether.MessageTypes;
+import dev.tether.codec.Codec;
+import dev.tether.codec.CodecException;
+import dev.tether.codec.EncodeBuffer;
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.util.Arrays;
+import java.util.Currency;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.regex.Pattern;
+import org.apache.fory.Fory;
+import org.apache.fory.serializer.StringSerializer;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The JDK values Fory builds from strings, and the one it holds any value in ({@code
+ * AtomicReference}): a string in a form this JVM never makes (a Latin-1 text written as UTF-16) is
+ * refused before the JDK keeps it, sound values read back as they were written, and a chain of
+ * references is measured as deep as Fory's reader measures it.
+ */
+class FuryStringValuesTest {
+  record Where(Locale locale) {}
+
+  record Link(URI uri) {}
+
+  record Rule(Pattern pattern) {}
+
+  record Money(Currency currency) {}
+
+  record Texts(StringBuilder builder, StringBuffer buffer) {}
+
+  record Ref(AtomicReference<Object> ref) {}
+
+  record Any(Object value) {}
+
+  private static final Codec CODEC =
+      new FuryCodecProvider()
+          .create(
+              MessageTypes.builder("string-values")
+                  .register(1, Where.class)
+                  .register(2, Link.class)
+                  .register(3, Rule.class)
+                  .register(4, Money.class)
+                  .register(5, Texts.class)
+                  .register(6, Ref.class)
+                  .register(7, Any.class)
+                  .build());
+
+  private static byte[] encode(Object message) {
+    EncodeBuffer buffer = new EncodeBuffer(256);
+    CODEC.encode(message, buffer);
+    return Arrays.copyOf(buffer.array(), buffer.position());
+  }
+
+  private static <T> T decode(Class<T> type, byte[] payload) {
+    return type.cast(CODEC.decode(type, ByteBuffer.wrap(payload)));
+  }
+
+  /** {@code payload} with its Latin-1 string {@code found} replaced by {@code text} as UTF-16. */
+  private static byte[] withUtf16(byte[] payload, String found, String text) {
+    byte[] part =
+        ForyPayloads.concat(
+            ForyPayloads.stringHeader(found.length(), ForyPayloads.LATIN1),
+            found.getBytes(ISO_8859_1));
+    for (int i = 0; i + part.length <= payload.length; i++) {
+      if (Arrays.equals(payload, i, i + part.length, part, 0, part.length)) {
+        byte[] utf16 = text.getBytes(UTF_16LE); // Fory's order on a little-endian machine
+        return ForyPayloads.concat(
+            Arrays.copyOf(payload, i),
+            ForyPayloads.stringHeader(utf16.length, ForyPayloads.UTF16),
+            utf16,
+            Arrays.copyOfRange(payload, i + part.length, payload.length));
+      }
+    }
+    throw new AssertionError("the payload holds no Latin-1 \"" + found + "\"");
+  }
+
+  private static void assertRefused(Class<?> type, byte[] payload) {
+    assertThatThrownBy(() -> decode(type, payload))
+        .isExactlyInstanceOf(CodecException.class)
+        .hasMessageContaining(type.getName())
+        .hasMessageContaining("Latin-1 characters written as UTF-16 or UTF-8");
+  }
+
+  @Test
+  void aLocaleFromAPayloadLeavesTheJvmsInternedStringsAlone() {
+    // new Locale interns its language: Fory's serializer let the payload's UTF-16 "qk" become the
+    // JVM's interned "qk", and with it every "qk" literal resolved later, which then equals no "qk"
+    // built the normal way. The text is made at run time, so that no literal interned it first.
+    String text = new String(new char[] {'q', 'k'});
+    byte[] payload = withUtf16(encode(new Where(new Locale("ab", "CD", "ef"))), "ab", text);
+
+    Throwable refusal = catchThrowable(() -> decode(Where.class, payload));
+
+    String interned = new String(new char[] {'q', 'k'}).intern();
+    assertThat(StringSerializer.getStringCoder(interned))
+        .as("the coder of the JVM's interned \"qk\"")
+        .isEqualTo(StringCheck.COMPACT_STRINGS ? (byte) 0 : (byte) 1);
+    assertThat(interned).isEqualTo(text);
+    assertThat(refusal)
+        .isExactlyInstanceOf(CodecException.class)
+        .hasMessageContaining("Latin-1 characters written as UTF-16 or UTF-8");
+  }
+
+  @Test
+  void refusesAStringOfLatin1CharactersAsUtf16InEachValue() {
+    assertRefused(Where.class, withUtf16(encode(new Where(new Locale("ab", "CD"))), "CD", "CD"));
+    assertRefused(Any.class, withUtf16(encode(new Any(new Locale("ab"))), "ab", "ab"));
+    assertRefused(Link.class, withUtf16(encode(new Link(URI.create("ab"))), "ab", "ab"));
+    assertRefused(Rule.class, withUtf16(encode(new Rule(Pattern.compile("ab"))), "ab", "ab"));
+    assertRefused(
+        Money.class, withUtf16(encode(new Money(Currency.getInstance("EUR"))), "EUR", "EUR"));
+    Texts texts = new Texts(new StringBuilder("ab"), new StringBuffer("cd"));
+    assertRefused(Texts.class, withUtf16(encode(texts), "ab", "ab"));
+    assertRefused(Texts.class, withUtf16(encode(texts), "cd", "cd"));
+    assertRefused(Ref.class, withUtf16(encode(new Ref(new AtomicReference<>("ab"))), "ab", "ab"));
+    assertRefused(
+        Any.class, withUtf16(encode(new Any(new AtomicReference<>(List.of("ab")))), "ab", "ab"));
+  }
+
+  @Test
+  void soundValuesReadBackAsTheyWereWritten() {
+    for (Locale locale :
+        List.of(Locale.US, Locale.ROOT, new Locale("tr", "TR"), new Locale("ja", "JP", "JP"))) {
+      assertThat(decode(Where.class, encode(new Where(locale))).locale()).isEqualTo(locale);
+    }
+    // Fory's format, kept: language, country and variant only, so a script is lost
+    assertThat(decode(Where.class, encode(new Where(Locale.forLanguageTag("zh-Hant-TW")))).locale())
+        .isEqualTo(new Locale("zh", "TW"));
+    URI uri = URI.create("http://example.com/caf%C3%A9?\u4e00=\u00e9#x");
+    assertThat(decode(Link.class, encode(new Link(uri))).uri()).isEqualTo(uri);
+    Pattern pattern = Pattern.compile("a+\u4e00|\u00e9", Pattern.CASE_INSENSITIVE);
+    Pattern read = decode(Rule.class, encode(new Rule(pattern))).pattern();
+    assertThat(read.pattern()).isEqualTo(pattern.pattern());
+    assertThat(read.flags()).isEqualTo(pattern.flags());
+    Currency euro = Currency.getInstance("EUR");
+    assertThat(decode(Money.class, encode(new Money(euro))).currency()).isSameAs(euro);
+    Texts texts =
+        decode(
+            Texts.class, encode(new Texts(new StringBuilder("\u00e9\u4e00"), new StringBuffer())));
+    assertThat(texts.builder()).hasToString("\u00e9\u4e00");
+    assertThat(texts.buffer()).hasToString("");
+    Ref ref = decode(Ref.class, encode(new Ref(new AtomicReference<>(List.of("a", "\u4e00")))));
+    assertThat(ref.ref().get()).isEqualTo(List.of("a", "\u4e00"));
+
+    // text that needs UTF-16 is sound in that form, whoever wrote it
+    String cjk = "\u4e00\u4e01";
+    Link utf16 = decode(Link.class, withUtf16(encode(new Link(URI.create("ab"))), "ab", cjk));
+    assertThat(utf16.uri().toString()).isEqualTo(cjk);
+  }
+
+  @Test
+  void writesWhatForysOwnSerializersWriteAndReadsIt() {
+    // Fory's serializers on one side, the codec's on the other: peers of either read each other
+    Fory forys = FuryRegistrations.configure(Fory.builder()).build();
+    Fory ours = FuryRegistrations.configure(Fory.builder()).build();
+    StringValueSerializers.register(ours);
+    for (Object value :
+        List.of(
+            new Locale("ja", "JP", "JP"),
+            URI.create("http://example.com/\u4e00"),
+            Pattern.compile("a+\u00e9", Pattern.MULTILINE),
+            Currency.getInstance("JPY"),
+            new StringBuilder("\u00e9\u4e00"),
+            new StringBuffer("abc"))) {
+      byte[] written = ours.serialize(value);
+      assertThat(written).as("%s", value.getClass()).isEqualTo(forys.serialize(value));
+      assertThat(String.valueOf(ours.deserialize(written))).isEqualTo(String.valueOf(value));
+    }
+  }
+
+  @Test
+  void aChainOfReferencesTheWriterAcceptsIsOneTheReaderAccepts() {
+    // Fory's reader counts each AtomicReference as a level; the writer did not, and sent chains
+    // the reader refused, closing the connection over one message
+    int accepted = 0;
+    for (int links = 1; links <= 250; links++) {
+      AtomicReference<Object> chain = new AtomicReference<>("x");
+      for (int i = 1; i < links; i++) {
+        chain = new AtomicReference<>(chain);
+      }
+      Ref message = new Ref(chain);
+      byte[] payload;
+      try {
+        payload = encode(message);
+      } catch (CodecException e) {
+        assertThat(e).hasMessageContaining("nests deeper than the limit of 200 levels");
+        continue;
+      }
+      assertThat(decode(Ref.class, payload).ref()).isNotNull();
+      accepted = links;
+    }
+    assertThat(accepted).isEqualTo(198); // the record, 198 references and the string: 200 levels
+  }
+}
