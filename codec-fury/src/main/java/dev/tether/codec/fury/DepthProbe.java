@@ -17,11 +17,11 @@ import java.util.concurrent.atomic.AtomicReference;
  * checks depth only when it reads: its writer would encode a 500-level tree that the receiver then
  * refuses, closing the connection over one message. So the encoder measures first.
  *
- * <p>Each record, bean, collection, map, object array, {@code Optional}, {@code AtomicReference}
- * and value inside another is one level, the message itself the first. That is never less than
- * Fory's reader counts (it counts a chain of n records as n levels, and typed collections as none),
- * so whatever this accepts, the reader accepts; a chain of {@code maxDepth} records is exactly the
- * limit on both ends.
+ * <p>Each record, bean, collection, map, object array, {@code Optional}, {@code AtomicReference},
+ * throwable and value inside another is one level, the message itself the first. That is never less
+ * than Fory's reader counts (it counts a chain of n records as n levels, and typed collections as
+ * none), so whatever this accepts, the reader accepts; a chain of {@code maxDepth} records is
+ * exactly the limit on both ends.
  *
  * <p>Most messages cost nothing: the deepest nesting a class's declared types allow is computed
  * once per type, and only a message whose types allow more than {@code maxDepth} (a recursive
@@ -91,7 +91,22 @@ final class DepthProbe {
       for (int i = 0; i < of.accessors.length; i++) {
         walk(of.get(i, value), of.types[i], level);
       }
+      if (value instanceof Throwable throwable) {
+        walkThrowable(throwable, level);
+      }
     }
+  }
+
+  /**
+   * What Fory writes of a throwable beyond its class's own fields, each a value of its own: the
+   * message, the stack trace (an array of elements), the cause and the suppressed throwables (an
+   * array). A chain of causes is as deep as it is long.
+   */
+  private void walkThrowable(Throwable throwable, int level) {
+    walk(throwable.getMessage(), String.class, level);
+    walk(throwable.getStackTrace(), StackTraceElement[].class, level);
+    walk(throwable.getCause(), Throwable.class, level);
+    walk(throwable.getSuppressed(), Throwable[].class, level);
   }
 
   /** The deepest a value declared {@code type} can nest, itself included, or UNBOUNDED. */
@@ -112,6 +127,9 @@ final class DepthProbe {
     }
     if (raw.isPrimitive()) {
       return 0;
+    }
+    if (Throwable.class.isAssignableFrom(raw)) {
+      return UNBOUNDED; // its cause, and the cause's cause
     }
     if (Components.isLeaf(raw)) {
       return 1;

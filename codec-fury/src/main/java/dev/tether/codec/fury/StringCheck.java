@@ -28,11 +28,12 @@ import org.apache.fory.serializer.StringSerializer;
  *
  * <p>So peers of the same setting read each other's strings, and a string of the other setting's,
  * or a hostile payload's, fails to decode, naming the cause. Strings are found where a message can
- * hold them: record components and bean fields, collections, maps, object arrays, {@code Optional}s
- * and {@code AtomicReference}s, at any depth. A message whose classes cannot hold a string costs a
- * lookup: which classes can is worked out once per class. The JDK values Fory builds from a string
- * ({@code Locale}, {@code URI}, ...) are checked as they are read, before the JDK keeps the string
- * ({@link StringValueSerializers}).
+ * hold them: record components and bean fields, collections, maps, object arrays, {@code
+ * Optional}s, {@code AtomicReference}s and throwables (message, stack trace, cause, suppressed), at
+ * any depth. A message whose classes cannot hold a string costs a lookup: which classes can is
+ * worked out once per class. The JDK values Fory builds from a string ({@code Locale}, {@code URI},
+ * ...) are checked as they are read, before the JDK keeps the string ({@link
+ * StringValueSerializers}).
  *
  * <p>This class is thread safe.
  */
@@ -78,7 +79,7 @@ final class StringCheck {
           return reason;
         }
       }
-      return null;
+      return value instanceof Throwable throwable ? walkThrowable(throwable) : null;
     }
     if (value instanceof Collection<?> collection) {
       return walkElements(collection);
@@ -125,6 +126,42 @@ final class StringCheck {
       }
     }
     return null;
+  }
+
+  /**
+   * Walks what Fory reads of a throwable beyond its class's own fields: its message, stack trace,
+   * cause and suppressed throwables. Fory tracks no references here, so a chain of causes is a
+   * tree, as deep as its reader allowed.
+   */
+  private String walkThrowable(Throwable throwable) {
+    String reason = walk(throwable.getMessage());
+    for (StackTraceElement frame : throwable.getStackTrace()) {
+      if (reason != null) {
+        return reason;
+      }
+      reason = walkAll(frame.getClassLoaderName(), frame.getModuleName(), frame.getModuleVersion());
+      if (reason == null) {
+        reason = walkAll(frame.getClassName(), frame.getMethodName(), frame.getFileName());
+      }
+    }
+    if (reason == null) {
+      reason = walk(throwable.getCause());
+    }
+    for (Throwable suppressed : throwable.getSuppressed()) {
+      if (reason != null) {
+        return reason;
+      }
+      reason = walk(suppressed);
+    }
+    return reason;
+  }
+
+  private String walkAll(String first, String second, String third) {
+    String reason = walk(first);
+    if (reason == null) {
+      reason = walk(second);
+    }
+    return reason != null ? reason : walk(third);
   }
 
   /** Whether {@code string} is in the form this JVM makes of its characters. */
@@ -176,8 +213,9 @@ final class StringCheck {
         || Map.class.isAssignableFrom(type)
         || type == Optional.class
         || type == AtomicReference.class
-        || type == Object.class) {
-      return true;
+        || type == Object.class
+        || Throwable.class.isAssignableFrom(type)) {
+      return true; // a throwable: its message and stack trace
     }
     if (type.isSealed()) {
       for (Class<?> permitted : type.getPermittedSubclasses()) {

@@ -43,6 +43,8 @@ class FuryStringValuesTest {
 
   record Any(Object value) {}
 
+  record Failure(RuntimeException error) {}
+
   private static final Codec CODEC =
       new FuryCodecProvider()
           .create(
@@ -54,6 +56,7 @@ class FuryStringValuesTest {
                   .register(5, Texts.class)
                   .register(6, Ref.class)
                   .register(7, Any.class)
+                  .register(8, Failure.class)
                   .build());
 
   private static byte[] encode(Object message) {
@@ -201,5 +204,70 @@ class FuryStringValuesTest {
       accepted = links;
     }
     assertThat(accepted).isEqualTo(198); // the record, 198 references and the string: 200 levels
+  }
+
+  @Test
+  void aThrowablesMessageStackTraceCauseAndSuppressedAreChecked() {
+    assertRefused(
+        Failure.class, withUtf16(encode(new Failure(new IllegalStateException("ab"))), "ab", "ab"));
+    assertRefused(
+        Failure.class,
+        withUtf16(
+            encode(new Failure(new IllegalStateException("x", new IllegalArgumentException("ab")))),
+            "ab",
+            "ab"));
+    IllegalStateException suppressing = new IllegalStateException("x");
+    suppressing.addSuppressed(new IllegalArgumentException("cd"));
+    assertRefused(Failure.class, withUtf16(encode(new Failure(suppressing)), "cd", "cd"));
+    String method = new Throwable().getStackTrace()[0].getMethodName();
+    assertRefused(
+        Failure.class,
+        withUtf16(encode(new Failure(new IllegalStateException("x"))), method, method));
+
+    RuntimeException sound =
+        new IllegalStateException("caf\u00e9 \u4e00", new IllegalArgumentException("why"));
+    sound.addSuppressed(new IllegalArgumentException("also"));
+    RuntimeException read = decode(Failure.class, encode(new Failure(sound))).error();
+    assertThat(read).isExactlyInstanceOf(IllegalStateException.class);
+    assertThat(read.getMessage()).isEqualTo(sound.getMessage());
+    assertThat(read.getCause()).hasMessage("why");
+    assertThat(read.getSuppressed())
+        .singleElement()
+        .satisfies(e -> assertThat(e).hasMessage("also"));
+    assertThat(read.getStackTrace()).isEqualTo(sound.getStackTrace());
+  }
+
+  @Test
+  void aChainOfCausesTheWriterAcceptsIsOneTheReaderAccepts() {
+    // Fory's reader counts each cause and each stack trace as levels; the writer counted a
+    // throwable as one, and sent chains of causes the reader refused
+    // the record, the causes and the last one's message: 200 levels
+    assertThat(longestChainOfCausesSent(1, 200, false)).isEqualTo(198);
+    // the record, the causes, and the last one's stack trace and its elements
+    assertThat(longestChainOfCausesSent(190, 200, true)).isEqualTo(197);
+  }
+
+  /** Sends chains of {@code from} to {@code to} causes; returns the longest the writer sent. */
+  private static int longestChainOfCausesSent(int from, int to, boolean stackTraces) {
+    int longest = 0;
+    for (int links = from; links <= to; links++) {
+      RuntimeException chain = null;
+      for (int i = 0; i < links; i++) {
+        chain = new IllegalStateException("x", chain);
+        if (!stackTraces) {
+          chain.setStackTrace(new StackTraceElement[0]);
+        }
+      }
+      byte[] payload;
+      try {
+        payload = encode(new Failure(chain));
+      } catch (CodecException e) {
+        assertThat(e).hasMessageContaining("nests deeper than the limit of 200 levels");
+        continue;
+      }
+      assertThat(decode(Failure.class, payload).error()).hasMessage("x");
+      longest = links;
+    }
+    return longest;
   }
 }
