@@ -97,6 +97,21 @@ final class Components {
         types.toArray(Type[]::new));
   }
 
+  /**
+   * Whether a value of {@code type} holds one other value: an {@code Optional}, an atomic
+   * reference.
+   */
+  static boolean isHolder(Class<?> type) {
+    return type == Optional.class || type == AtomicReference.class;
+  }
+
+  /** The value {@code holder} holds, or null; {@code holder}'s class is one {@link #isHolder}. */
+  static Object held(Object holder) {
+    return holder instanceof Optional<?> optional
+        ? optional.orElse(null)
+        : ((AtomicReference<?>) holder).get();
+  }
+
   /** A value that holds no other value Fory would read as an object of its own. */
   static boolean isLeaf(Class<?> type) {
     return type.isEnum()
@@ -105,8 +120,7 @@ final class Components {
             && !Collection.class.isAssignableFrom(type)
             && !Map.class.isAssignableFrom(type)
             && !type.isArray()
-            && type != Optional.class
-            && type != AtomicReference.class
+            && !isHolder(type)
             && type != Object.class);
   }
 

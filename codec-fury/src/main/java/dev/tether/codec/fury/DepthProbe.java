@@ -7,10 +7,8 @@ import java.lang.reflect.Type;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Refuses, before Fory writes it, a message nested deeper than the reader's {@code maxDepth}. Fory
@@ -77,10 +75,8 @@ final class DepthProbe {
         walk(entry.getKey(), key, level);
         walk(entry.getValue(), mapped, level);
       }
-    } else if (value instanceof Optional<?> optional) {
-      walk(optional.orElse(null), typeArgument(declared, 0), level);
-    } else if (value instanceof AtomicReference<?> reference) {
-      walk(reference.get(), typeArgument(declared, 0), level);
+    } else if (Components.isHolder(value.getClass())) {
+      walk(Components.held(value), typeArgument(declared, 0), level);
     } else if (value instanceof Object[] array) {
       Type component = value.getClass().getComponentType();
       for (Object e : array) {
@@ -134,9 +130,7 @@ final class DepthProbe {
     if (Components.isLeaf(raw)) {
       return 1;
     }
-    if (Collection.class.isAssignableFrom(raw)
-        || Optional.class == raw
-        || AtomicReference.class == raw) {
+    if (Collection.class.isAssignableFrom(raw) || Components.isHolder(raw)) {
       return plusOne(bound(typeArgument(type, 0), visiting));
     }
     if (Map.class.isAssignableFrom(raw)) {

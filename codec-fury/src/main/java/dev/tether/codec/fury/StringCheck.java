@@ -6,9 +6,7 @@ import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicReference;
 import org.apache.fory.serializer.StringSerializer;
 
 /**
@@ -88,11 +86,8 @@ final class StringCheck {
       String reason = walkElements(map.keySet());
       return reason != null ? reason : walkElements(map.values());
     }
-    if (value instanceof Optional<?> optional) {
-      return walk(optional.orElse(null));
-    }
-    if (value instanceof AtomicReference<?> reference) {
-      return walk(reference.get());
+    if (Components.isHolder(value.getClass())) {
+      return walk(Components.held(value));
     }
     return value instanceof Object[] array ? walkElements(Arrays.asList(array)) : null;
   }
@@ -135,33 +130,27 @@ final class StringCheck {
    */
   private String walkThrowable(Throwable throwable) {
     String reason = walk(throwable.getMessage());
-    for (StackTraceElement frame : throwable.getStackTrace()) {
-      if (reason != null) {
-        return reason;
-      }
-      reason = walkAll(frame.getClassLoaderName(), frame.getModuleName(), frame.getModuleVersion());
-      if (reason == null) {
-        reason = walkAll(frame.getClassName(), frame.getMethodName(), frame.getFileName());
-      }
+    StackTraceElement[] frames = throwable.getStackTrace();
+    for (int i = 0; reason == null && i < frames.length; i++) {
+      reason = isSound(frames[i]) ? null : reason();
     }
     if (reason == null) {
       reason = walk(throwable.getCause());
     }
-    for (Throwable suppressed : throwable.getSuppressed()) {
-      if (reason != null) {
-        return reason;
-      }
-      reason = walk(suppressed);
-    }
-    return reason;
+    return reason != null ? reason : walkElements(Arrays.asList(throwable.getSuppressed()));
   }
 
-  private String walkAll(String first, String second, String third) {
-    String reason = walk(first);
-    if (reason == null) {
-      reason = walk(second);
+  private static boolean isSound(StackTraceElement frame) {
+    for (String part :
+        new String[] {
+          frame.getClassLoaderName(), frame.getModuleName(), frame.getModuleVersion(),
+          frame.getClassName(), frame.getMethodName(), frame.getFileName()
+        }) {
+      if (part != null && !isSound(part)) {
+        return false;
+      }
     }
-    return reason != null ? reason : walk(third);
+    return true;
   }
 
   /** Whether {@code string} is in the form this JVM makes of its characters. */
@@ -211,11 +200,10 @@ final class StringCheck {
     }
     if (Collection.class.isAssignableFrom(type)
         || Map.class.isAssignableFrom(type)
-        || type == Optional.class
-        || type == AtomicReference.class
+        || Components.isHolder(type)
         || type == Object.class
-        || Throwable.class.isAssignableFrom(type)) {
-      return true; // a throwable: its message and stack trace
+        || Throwable.class.isAssignableFrom(type)) { // a throwable: its message and stack trace
+      return true;
     }
     if (type.isSealed()) {
       for (Class<?> permitted : type.getPermittedSubclasses()) {
@@ -269,8 +257,7 @@ final class StringCheck {
       if (type.isArray()
           || Collection.class.isAssignableFrom(type)
           || Map.class.isAssignableFrom(type)
-          || type == Optional.class
-          || type == AtomicReference.class) {
+          || Components.isHolder(type)) {
         return ELEMENTS;
       }
       Components components = Components.of(type);

@@ -45,9 +45,11 @@ final class StringValueSerializers {
             new OneString<>(
                 resolver, Currency.class, Currency::getCurrencyCode, Currency::getInstance));
     fory.registerSerializer(
-        StringBuilder.class, resolver -> new Builder<>(resolver, StringBuilder::new));
+        StringBuilder.class,
+        resolver -> new Builder<>(resolver, StringBuilder.class, StringBuilder::new));
     fory.registerSerializer(
-        StringBuffer.class, resolver -> new Builder<>(resolver, StringBuffer::new));
+        StringBuffer.class,
+        resolver -> new Builder<>(resolver, StringBuffer.class, StringBuffer::new));
   }
 
   /** Reads a string and refuses it unless this JVM could have made it. */
@@ -132,9 +134,8 @@ final class StringValueSerializers {
       extends Serializers.AbstractStringBuilderSerializer<T> {
     private final Function<String, T> make;
 
-    @SuppressWarnings("unchecked")
-    Builder(TypeResolver resolver, Function<String, T> make) {
-      super(resolver.getConfig(), (Class<T>) make.apply("").getClass());
+    Builder(TypeResolver resolver, Class<T> type, Function<String, T> make) {
+      super(resolver.getConfig(), type);
       this.make = make;
     }
 
