@@ -5,7 +5,10 @@ import java.lang.reflect.Type;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
+import java.util.RandomAccess;
 import java.util.Set;
 import org.apache.fory.serializer.StringSerializer;
 
@@ -94,12 +97,20 @@ final class StringCheck {
 
   /**
    * Walks values that mostly share a class, looking each class up once per run of it: the lookup
-   * was a third of the check's time for a list of records.
+   * was a third of the check's time for a list of records. A list with random access is walked by
+   * index: an iterator for each list doubled what a list of 262,144 empty lists allocated.
    */
-  private String walkElements(Iterable<?> values) {
+  private String walkElements(Collection<?> values) {
+    if (values.isEmpty()) {
+      return null;
+    }
+    List<?> list = values instanceof List<?> l && values instanceof RandomAccess ? l : null;
+    Iterator<?> iterator = list == null ? values.iterator() : null;
+    int size = values.size();
     Class<?> last = null;
     Shape shape = Shape.NONE;
-    for (Object value : values) {
+    for (int i = 0; iterator == null ? i < size : iterator.hasNext(); i++) {
+      Object value = iterator == null ? list.get(i) : iterator.next();
       if (value == null) {
         continue;
       }
