@@ -12,10 +12,13 @@ import dev.tether.testing.ContractTypes.Text;
 import dev.tether.testing.Hex;
 import dev.tether.testing.MatrixTypes;
 import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.regex.Pattern;
 import org.apache.fory.Fory;
 import org.apache.fory.memory.MemoryBuffer;
 
@@ -92,6 +95,52 @@ final class ForyPayloads {
       throw new AssertionError("unexpected Fory header " + Hex.encode(prefix) + " for " + type);
     }
     return prefix;
+  }
+
+  /** Flags no other int of a payload that holds one pattern is likely to equal. */
+  private static final int PATTERN_FLAGS =
+      Pattern.CASE_INSENSITIVE
+          | Pattern.COMMENTS
+          | Pattern.MULTILINE
+          | Pattern.DOTALL
+          | Pattern.UNICODE_CASE;
+
+  /**
+   * A pattern of one character and {@code count} combining marks, with {@link #PATTERN_FLAGS}: its
+   * compile with {@code CANON_EQ} takes time and memory that grow factorially with the count.
+   */
+  static Pattern combiningMarks(int count) {
+    StringBuilder marks = new StringBuilder("a");
+    for (int i = 0; i < count; i++) {
+      marks.append((char) (0x0300 + i));
+    }
+    return Pattern.compile(marks.toString(), PATTERN_FLAGS);
+  }
+
+  /**
+   * {@code payload}, which holds one pattern with {@link #PATTERN_FLAGS}, with {@code CANON_EQ}
+   * added to them: a payload the codec's writer refuses to make.
+   */
+  static byte[] withCanonEq(byte[] payload) {
+    byte[] flags = new byte[4];
+    ByteBuffer.wrap(flags).order(ByteOrder.LITTLE_ENDIAN).putInt(PATTERN_FLAGS);
+    int at = -1;
+    for (int i = 0; i + 4 <= payload.length; i++) {
+      if (Arrays.equals(payload, i, i + 4, flags, 0, 4)) {
+        if (at >= 0) {
+          throw new AssertionError("the pattern's flags occur twice in " + Hex.encode(payload));
+        }
+        at = i;
+      }
+    }
+    if (at < 0) {
+      throw new AssertionError("no pattern's flags in " + Hex.encode(payload));
+    }
+    byte[] patched = payload.clone();
+    ByteBuffer.wrap(patched)
+        .order(ByteOrder.LITTLE_ENDIAN)
+        .putInt(at, PATTERN_FLAGS | Pattern.CANON_EQ);
+    return patched;
   }
 
   /** A string header (length in bytes and coder) as Fory's varint, followed by nothing. */

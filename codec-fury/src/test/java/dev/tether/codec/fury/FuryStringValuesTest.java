@@ -12,7 +12,6 @@ import dev.tether.codec.CodecException;
 import dev.tether.codec.EncodeBuffer;
 import java.net.URI;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.Currency;
 import java.util.List;
@@ -176,39 +175,11 @@ class FuryStringValuesTest {
         .isInstanceOf(CodecException.class)
         .hasMessageContaining("CANON_EQ flag is not carried");
 
-    StringBuilder marks = new StringBuilder("a");
-    for (int i = 0; i < 13; i++) {
-      marks.append((char) (0x0300 + i));
-    }
-    int flags =
-        Pattern.CASE_INSENSITIVE
-            | Pattern.COMMENTS
-            | Pattern.MULTILINE
-            | Pattern.DOTALL
-            | Pattern.UNICODE_CASE;
     // a field declared Object: any receiver of the type reads whatever value the payload names
-    byte[] payload =
-        withInt(encode(new Any(Pattern.compile(marks.toString(), flags))), flags, flags | 128);
-    assertThat(Pattern.CANON_EQ).isEqualTo(128);
+    byte[] payload = ForyPayloads.withCanonEq(encode(new Any(ForyPayloads.combiningMarks(13))));
     assertThatThrownBy(() -> decode(Any.class, payload))
         .isInstanceOf(CodecException.class)
         .hasMessageContaining("CANON_EQ flag is not carried");
-  }
-
-  /** {@code payload} with its one little-endian int {@code found} replaced by {@code value}. */
-  private static byte[] withInt(byte[] payload, int found, int value) {
-    byte[] part = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(found).array();
-    int at = -1;
-    for (int i = 0; i + 4 <= payload.length; i++) {
-      if (Arrays.equals(payload, i, i + 4, part, 0, 4)) {
-        assertThat(at).as("the int %s occurs once in the payload", found).isEqualTo(-1);
-        at = i;
-      }
-    }
-    assertThat(at).as("the int %s is in the payload", found).isNotNegative();
-    byte[] patched = payload.clone();
-    ByteBuffer.wrap(patched).order(ByteOrder.LITTLE_ENDIAN).putInt(at, value);
-    return patched;
   }
 
   @Test
