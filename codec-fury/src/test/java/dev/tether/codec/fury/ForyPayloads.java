@@ -66,6 +66,14 @@ final class ForyPayloads {
 
   static final int UTF8 = 2;
 
+  /** Flags no other int of a payload that holds one pattern is likely to equal. */
+  private static final int PATTERN_FLAGS =
+      Pattern.CASE_INSENSITIVE
+          | Pattern.COMMENTS
+          | Pattern.MULTILINE
+          | Pattern.DOTALL
+          | Pattern.UNICODE_CASE;
+
   private ForyPayloads() {}
 
   /** Returns the 8 bytes every encoding of {@code type} starts with, taken from a real one. */
@@ -96,14 +104,6 @@ final class ForyPayloads {
     }
     return prefix;
   }
-
-  /** Flags no other int of a payload that holds one pattern is likely to equal. */
-  private static final int PATTERN_FLAGS =
-      Pattern.CASE_INSENSITIVE
-          | Pattern.COMMENTS
-          | Pattern.MULTILINE
-          | Pattern.DOTALL
-          | Pattern.UNICODE_CASE;
 
   /**
    * A pattern of one character and {@code count} combining marks, with {@link #PATTERN_FLAGS}: its
