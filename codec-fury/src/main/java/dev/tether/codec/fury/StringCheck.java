@@ -106,7 +106,7 @@ final class StringCheck {
     }
     List<?> list = values instanceof List<?> l && values instanceof RandomAccess ? l : null;
     Iterator<?> iterator = list == null ? values.iterator() : null;
-    int size = values.size();
+    int size = list == null ? 0 : list.size(); // only the index walk needs it
     Class<?> last = null;
     Shape shape = Shape.NONE;
     for (int i = 0; iterator == null ? i < size : iterator.hasNext(); i++) {
@@ -152,16 +152,16 @@ final class StringCheck {
   }
 
   private static boolean isSound(StackTraceElement frame) {
-    for (String part :
-        new String[] {
-          frame.getClassLoaderName(), frame.getModuleName(), frame.getModuleVersion(),
-          frame.getClassName(), frame.getMethodName(), frame.getFileName()
-        }) {
-      if (part != null && !isSound(part)) {
-        return false;
-      }
-    }
-    return true;
+    return isAbsentOrSound(frame.getClassLoaderName())
+        && isAbsentOrSound(frame.getModuleName())
+        && isAbsentOrSound(frame.getModuleVersion())
+        && isAbsentOrSound(frame.getClassName())
+        && isAbsentOrSound(frame.getMethodName())
+        && isAbsentOrSound(frame.getFileName());
+  }
+
+  private static boolean isAbsentOrSound(String string) {
+    return string == null || isSound(string);
   }
 
   /** Whether {@code string} is in the form this JVM makes of its characters. */
