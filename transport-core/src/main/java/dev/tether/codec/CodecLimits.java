@@ -25,8 +25,16 @@ import java.util.Arrays;
  *     may share a {@code hashCode}, unless they are of a JDK class that {@link java.util.HashMap}
  *     can order ({@code String}, boxed numbers, {@code UUID}, enums, ...). Legitimate data rarely
  *     has more than a few; each one more costs every insert of the group one more {@code equals}
+ * @param maxKeyNesting how many map keys may enclose one another: the keys of a {@code Map<String,
+ *     V>} are at level 1, the strings in the keys of a {@code Map<Map<String, V>, W>} at level 2,
+ *     whatever lists, sets or records lie between. Comparing two such keys can cost twice as much
+ *     at each level ({@code AbstractMap.equals} looks a key with a {@code null} value up twice), so
+ *     without a bound a payload of 200 bytes holding two maps nested 40 keys deep costs its
+ *     receiver hours when a hash set or map compares them. Codecs whose map keys are scalars
+ *     ({@code json}, {@code cbor}) never reach it
  */
-public record CodecLimits(int maxDepth, int maxElements, int maxSameHashElements) {
+public record CodecLimits(
+    int maxDepth, int maxElements, int maxSameHashElements, int maxKeyNesting) {
   /**
    * 200 levels: real messages are rarely deeper than 10, and decoding 200 levels fits in a thread
    * stack of 256 KiB in every codec (measured).
@@ -47,8 +55,18 @@ public record CodecLimits(int maxDepth, int maxElements, int maxSameHashElements
    */
   public static final int DEFAULT_MAX_SAME_HASH_ELEMENTS = 64;
 
+  /**
+   * 4 levels: a map keyed by maps of labels (as metrics are) needs 2; at 4, comparing two keys
+   * costs at most 16 times walking them.
+   */
+  public static final int DEFAULT_MAX_KEY_NESTING = 4;
+
   private static final CodecLimits DEFAULTS =
-      new CodecLimits(DEFAULT_MAX_DEPTH, DEFAULT_MAX_ELEMENTS, DEFAULT_MAX_SAME_HASH_ELEMENTS);
+      new CodecLimits(
+          DEFAULT_MAX_DEPTH,
+          DEFAULT_MAX_ELEMENTS,
+          DEFAULT_MAX_SAME_HASH_ELEMENTS,
+          DEFAULT_MAX_KEY_NESTING);
 
   /**
    * Checks the limits.
@@ -66,6 +84,18 @@ public record CodecLimits(int maxDepth, int maxElements, int maxSameHashElements
       throw new IllegalArgumentException(
           "maxSameHashElements must be at least 1, not " + maxSameHashElements);
     }
+    if (maxKeyNesting < 1) {
+      throw new IllegalArgumentException("maxKeyNesting must be at least 1, not " + maxKeyNesting);
+    }
+  }
+
+  /**
+   * Limits with {@code maxKeyNesting} at its default, {@value #DEFAULT_MAX_KEY_NESTING}.
+   *
+   * @throws IllegalArgumentException if {@code maxDepth} is below 2 or another limit below 1
+   */
+  public CodecLimits(int maxDepth, int maxElements, int maxSameHashElements) {
+    this(maxDepth, maxElements, maxSameHashElements, DEFAULT_MAX_KEY_NESTING);
   }
 
   /** Returns the default limits, which every codec uses unless configured otherwise. */
@@ -75,17 +105,42 @@ public record CodecLimits(int maxDepth, int maxElements, int maxSameHashElements
 
   /** Returns these limits with {@code maxDepth} changed. */
   public CodecLimits withMaxDepth(int maxDepth) {
-    return new CodecLimits(maxDepth, maxElements, maxSameHashElements);
+    return new CodecLimits(maxDepth, maxElements, maxSameHashElements, maxKeyNesting);
   }
 
   /** Returns these limits with {@code maxElements} changed. */
   public CodecLimits withMaxElements(int maxElements) {
-    return new CodecLimits(maxDepth, maxElements, maxSameHashElements);
+    return new CodecLimits(maxDepth, maxElements, maxSameHashElements, maxKeyNesting);
   }
 
   /** Returns these limits with {@code maxSameHashElements} changed. */
   public CodecLimits withMaxSameHashElements(int maxSameHashElements) {
-    return new CodecLimits(maxDepth, maxElements, maxSameHashElements);
+    return new CodecLimits(maxDepth, maxElements, maxSameHashElements, maxKeyNesting);
+  }
+
+  /** Returns these limits with {@code maxKeyNesting} changed. */
+  public CodecLimits withMaxKeyNesting(int maxKeyNesting) {
+    return new CodecLimits(maxDepth, maxElements, maxSameHashElements, maxKeyNesting);
+  }
+
+  /**
+   * Returns why map keys nested {@code level} deep are too deep, or null if they are not.
+   *
+   * @param what the kind of map where the codec found them, such as {@code "java.util.HashMap"},
+   *     for the message
+   */
+  public String keyNestedTooDeep(int level, String what) {
+    if (level <= maxKeyNesting) {
+      return null;
+    }
+    return "map keys nest "
+        + level
+        + " deep (maps inside the keys of maps) in "
+        + what
+        + ", more than the limit of "
+        + maxKeyNesting
+        + " (CodecLimits.maxKeyNesting): comparing keys nested that deep costs time that doubles"
+        + " with each level";
   }
 
   /**

@@ -27,6 +27,8 @@ class CodecLimitsTest {
     assertThat(limits.maxDepth()).isEqualTo(200);
     assertThat(limits.maxElements()).isEqualTo(1 << 20);
     assertThat(limits.maxSameHashElements()).isEqualTo(64);
+    assertThat(limits.maxKeyNesting()).isEqualTo(4);
+    assertThat(new CodecLimits(200, 1 << 20, 64)).isEqualTo(limits);
   }
 
   @Test
@@ -40,6 +42,21 @@ class CodecLimitsTest {
     assertThatThrownBy(() -> new CodecLimits(10, 10, 0))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("maxSameHashElements must be at least 1, not 0");
+    assertThatThrownBy(() -> new CodecLimits(10, 10, 10, 0))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("maxKeyNesting must be at least 1, not 0");
+  }
+
+  @Test
+  void acceptsKeysNestedToTheLimitAndSaysWhyOneLevelMoreIsRefused() {
+    CodecLimits two = CodecLimits.defaults().withMaxKeyNesting(2);
+
+    assertThat(two.keyNestedTooDeep(2, "java.util.HashMap")).isNull();
+    assertThat(two.keyNestedTooDeep(3, "java.util.HashMap"))
+        .isEqualTo(
+            "map keys nest 3 deep (maps inside the keys of maps) in java.util.HashMap, more than"
+                + " the limit of 2 (CodecLimits.maxKeyNesting): comparing keys nested that deep"
+                + " costs time that doubles with each level");
   }
 
   @Test

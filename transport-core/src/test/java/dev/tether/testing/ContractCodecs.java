@@ -8,6 +8,7 @@ import dev.tether.codec.EncodeBuffer;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.ServiceLoader;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -64,5 +65,20 @@ public final class ContractCodecs {
     EncodeBuffer out = new EncodeBuffer(64);
     codec.encode(message, out);
     return Arrays.copyOf(out.array(), out.position());
+  }
+
+  /**
+   * Encodes {@code message}, decodes the payload from a heap buffer and from a direct one, checks
+   * that both give the same value, and returns it.
+   */
+  public static Object roundTrip(Codec codec, Object message) {
+    byte[] payload = encode(codec, message);
+    Object heap = codec.decode(message.getClass(), BufferLayout.HEAP.place(payload));
+    Object direct = codec.decode(message.getClass(), BufferLayout.DIRECT.place(payload));
+    if (!Objects.equals(heap, direct)) {
+      throw new AssertionError(
+          "decoded from a heap buffer: " + heap + "; from a direct buffer: " + direct);
+    }
+    return heap;
   }
 }

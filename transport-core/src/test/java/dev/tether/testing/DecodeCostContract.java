@@ -16,6 +16,7 @@ import dev.tether.testing.MatrixTypes.RecordSet;
 import dev.tether.testing.MatrixTypes.Sets;
 import dev.tether.testing.MatrixTypes.TagKeys;
 import dev.tether.testing.MatrixTypes.TagSet;
+import dev.tether.testing.MatrixTypes.Untyped;
 import dev.tether.testing.MatrixTypes.UntypedList;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -90,10 +91,10 @@ public abstract class DecodeCostContract {
 
   /** Limits no payload here reaches: what a peer configured without limits would write. */
   protected static final CodecLimits UNLIMITED =
-      new CodecLimits(1_000, Integer.MAX_VALUE, Integer.MAX_VALUE);
+      new CodecLimits(1_000, Integer.MAX_VALUE, Integer.MAX_VALUE, 1_000);
 
   /** Small limits, so that one past them is cheap to build. */
-  protected static final CodecLimits SMALL = new CodecLimits(20, 100, 8);
+  protected static final CodecLimits SMALL = new CodecLimits(20, 100, 8, 2);
 
   private final Map<String, String> measured = new LinkedHashMap<>();
   private ExecutorService worker;
@@ -107,6 +108,14 @@ public abstract class DecodeCostContract {
    */
   protected List<Crafted> craftedPayloads() {
     return List.of();
+  }
+
+  /**
+   * Whether the codec carries a map as the key of a map. One that does not must refuse to encode
+   * such a message; one that does must apply {@link CodecLimits#maxKeyNesting()}.
+   */
+  protected boolean carriesMapsAsKeys() {
+    return true;
   }
 
   /** A hostile payload and the message type it is decoded as. */
@@ -125,7 +134,7 @@ public abstract class DecodeCostContract {
     RecordSet atLimit = new RecordSet(new HashSet<>(FeatureMatrix.pointsSharingOneHash(limit)));
     RecordSet past = new RecordSet(new HashSet<>(FeatureMatrix.pointsSharingOneHash(limit + 1)));
 
-    assertThat(roundTrip(codec(CodecLimits.defaults()), atLimit)).isEqualTo(atLimit);
+    assertThat(ContractCodecs.roundTrip(codec(CodecLimits.defaults()), atLimit)).isEqualTo(atLimit);
     assertThatThrownBy(() -> ContractCodecs.encode(codec(CodecLimits.defaults()), past))
         .isExactlyInstanceOf(CodecException.class)
         .hasMessageContaining(RecordSet.class.getName())
@@ -150,12 +159,31 @@ public abstract class DecodeCostContract {
   void carriesTheDeepestChainAndRefusesToEncodeOneLevelMore() {
     Chain deepest = FeatureMatrix.chain(SMALL.maxDepth());
 
-    assertThat(chainLength(roundTrip(codec(SMALL), deepest))).isEqualTo(SMALL.maxDepth());
+    assertThat(chainLength(ContractCodecs.roundTrip(codec(SMALL), deepest)))
+        .isEqualTo(SMALL.maxDepth());
     assertThatThrownBy(
             () -> ContractCodecs.encode(codec(SMALL), FeatureMatrix.chain(SMALL.maxDepth() + 1)))
         .isExactlyInstanceOf(CodecException.class)
         .hasMessageContaining(Chain.class.getName())
         .hasMessageContaining(String.valueOf(SMALL.maxDepth()));
+  }
+
+  @Test
+  void carriesKeysNestedToTheLimitAndRefusesToEncodeOneLevelMore() {
+    Untyped deepest = new Untyped(FeatureMatrix.keysNested("leaf", SMALL.maxKeyNesting()));
+    Untyped past = new Untyped(FeatureMatrix.keysNested("leaf", SMALL.maxKeyNesting() + 1));
+
+    if (!carriesMapsAsKeys()) {
+      assertThatThrownBy(() -> ContractCodecs.encode(codec(SMALL), deepest))
+          .isExactlyInstanceOf(CodecException.class);
+      return;
+    }
+    assertThat(ContractCodecs.roundTrip(codec(SMALL), deepest)).isEqualTo(deepest);
+    assertThatThrownBy(() -> ContractCodecs.encode(codec(SMALL), past))
+        .isExactlyInstanceOf(CodecException.class)
+        .hasMessageContaining(Untyped.class.getName())
+        .hasMessageContaining("map keys nest " + (SMALL.maxKeyNesting() + 1) + " deep")
+        .hasMessageContaining("maxKeyNesting");
   }
 
   @Test
@@ -172,7 +200,7 @@ public abstract class DecodeCostContract {
               new UntypedList(new ArrayList<>(ints(count))));
       for (Object message : messages) {
         if (count == limit) {
-          assertThat(roundTrip(codec, message))
+          assertThat(ContractCodecs.roundTrip(codec, message))
               .as("%s at the limit", name(message))
               .isEqualTo(message);
         } else {
@@ -190,7 +218,11 @@ public abstract class DecodeCostContract {
   void refusesToDecodeWhatAPeerWithoutLimitsSends() {
     Codec unlimited = codec(UNLIMITED);
     Codec limited = codec(SMALL);
-    List<Object> messages =
+    List<Object> messages = new ArrayList<>();
+    if (carriesMapsAsKeys()) {
+      messages.add(new Untyped(FeatureMatrix.keysNested("leaf", SMALL.maxKeyNesting() + 1)));
+    }
+    messages.addAll(
         List.of(
             FeatureMatrix.chain(SMALL.maxDepth() + 1),
             new Lists(null, ints(SMALL.maxElements() + 1)),
@@ -199,7 +231,7 @@ public abstract class DecodeCostContract {
             new PointArray(points(SMALL.maxElements() + 1)),
             new RecordSet(
                 new HashSet<>(
-                    FeatureMatrix.pointsSharingOneHash(SMALL.maxSameHashElements() + 1))));
+                    FeatureMatrix.pointsSharingOneHash(SMALL.maxSameHashElements() + 1)))));
     for (Object message : messages) {
       byte[] payload = ContractCodecs.encode(unlimited, message);
       for (BufferLayout layout : List.of(BufferLayout.HEAP, BufferLayout.DIRECT)) {
@@ -255,6 +287,9 @@ public abstract class DecodeCostContract {
                 FeatureMatrix.tagsInGroupsSharingAHash(
                     4_096, CodecLimits.DEFAULT_MAX_SAME_HASH_ELEMENTS)));
     messages.put("Chain of 1,000 records", () -> FeatureMatrix.chain(1_000));
+    messages.put(
+        "Set of two maps, alike but for a key nested 32 maps deep (null values, one hash code)",
+        () -> new Untyped(FeatureMatrix.twoMapsNestingKeys(32)));
     messages.put(
         "List of 1,100,000 integers (over maxElements)", () -> new Lists(null, ints(1_100_000)));
     messages.put(
@@ -398,14 +433,6 @@ public abstract class DecodeCostContract {
   }
 
   // ---------------------------------------------------------------- helpers
-
-  private static Object roundTrip(Codec codec, Object message) {
-    byte[] payload = ContractCodecs.encode(codec, message);
-    Object heap = codec.decode(message.getClass(), BufferLayout.HEAP.place(payload));
-    Object direct = codec.decode(message.getClass(), BufferLayout.DIRECT.place(payload));
-    assertThat(direct).isEqualTo(heap);
-    return heap;
-  }
 
   private static int chainLength(Object chain) {
     int length = 0;

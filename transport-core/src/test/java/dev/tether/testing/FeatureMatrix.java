@@ -48,6 +48,7 @@ import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -549,6 +550,43 @@ public final class FeatureMatrix {
       chain = new Chain(chain);
     }
     return chain;
+  }
+
+  /**
+   * {@code leaf} as the key of a singleton map with a {@code null} value, that map as the key of
+   * another, {@code levels} maps in all: {@code leaf} lies at key nesting {@code levels}. Its hash
+   * code is {@code leaf}'s at every level (a singleton map hashes as {@code key ^ value}).
+   */
+  public static Map<Object, Object> keysNested(Object leaf, int levels) {
+    Object key = leaf;
+    for (int i = 0; i < levels; i++) {
+      key = Collections.singletonMap(key, null);
+    }
+    @SuppressWarnings("unchecked")
+    Map<Object, Object> map = (Map<Object, Object>) key;
+    return map;
+  }
+
+  /**
+   * A {@code HashSet} of two maps whose keys nest {@code levels} deep, on {@code "Aa"} and on
+   * {@code "BB"}: unequal, with equal hash codes, so that a decoder that puts both in a set
+   * compares them, and {@code AbstractMap.equals} looks each key up twice (its value is {@code
+   * null}): 2 to the {@code levels} comparisons. Built in constant time as {@link
+   * #tagsSharingOneHash} is: the second map goes into the set empty, hashing apart, and gets its
+   * key afterwards.
+   */
+  public static Set<Object> twoMapsNestingKeys(int levels) {
+    Set<Object> maps = new HashSet<>();
+    Map<Object, Object> first = new HashMap<>();
+    first.put(keysNested("Aa", levels - 1), null);
+    maps.add(first);
+    Map<Object, Object> second = new HashMap<>();
+    maps.add(second);
+    second.put(keysNested("BB", levels - 1), null);
+    if (first.hashCode() != second.hashCode() || maps.size() != 2) {
+      throw new AssertionError("the two maps should hash alike and differ");
+    }
+    return maps;
   }
 
   /** A {@code Tree} {@code levels} deep with one child at each level but the last. */

@@ -17,7 +17,9 @@ import org.apache.fory.serializer.collection.MapSerializer;
  * maxSameHashElements} keys sharing a hash code, checked before any key is hashed: the entries of a
  * larger map than that are read into a {@link StagingMap} first.
  *
- * <p>A sorted map is carried with natural ordering only.
+ * <p>A sorted map is carried with natural ordering only. Its keys may nest no deeper than {@code
+ * maxKeyNesting} ({@link KeyNesting}), checked as it is written and, on read, before the map is
+ * handed to the map or set around it.
  *
  * <p>This class is not thread safe; Fory creates one per Fory instance.
  */
@@ -64,6 +66,7 @@ final class CheckedMapSerializer<T extends Map> extends MapSerializer<T> {
     if (refusal != null) {
       throw new FuryLimitException(refusal);
     }
+    KeyNesting.check(value, type.getName(), limits);
     context.getBuffer().writeVarUInt32Small7(value.size());
     return value;
   }
@@ -88,8 +91,12 @@ final class CheckedMapSerializer<T extends Map> extends MapSerializer<T> {
       if (refusal != null) {
         throw new FuryLimitException(refusal);
       }
+      KeyNesting.check(staged.keys(), staged.size(), type.getName(), limits);
       return (T) finisher.apply(staged.copyInto(factory.apply(staged.size())));
     }
+    // Up to maxSameHashElements keys went into the map as they were read, each checked when it
+    // was read itself, so comparing them cost no more than the limit allows.
+    KeyNesting.check(map, type.getName(), limits);
     return (T) finisher.apply(map);
   }
 }

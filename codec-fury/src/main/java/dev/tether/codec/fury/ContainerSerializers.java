@@ -56,9 +56,10 @@ import org.apache.fory.serializer.ArraySerializers.StringArraySerializer;
  *       <td>{@link RefusedSerializers}: not carried</td></tr>
  * </table>
  *
- * <p>The unmodifiable and synchronized wrappers, singletons, {@code EnumSet} and {@code EnumMap}
- * keep Fory's serializers: a wrapper's contents are read by the serializers above, and the others
- * hold at most one element per enum constant, or one.
+ * <p>{@code Collections.singletonMap} is read and written by {@link CheckedSingletonMapSerializer},
+ * which checks its key's nesting. The unmodifiable and synchronized wrappers, the other singletons,
+ * {@code EnumSet} and {@code EnumMap} keep Fory's serializers: a wrapper's contents are read by the
+ * serializers above, and the others hold at most one element per enum constant, or one.
  */
 final class ContainerSerializers {
   private ContainerSerializers() {}
@@ -112,6 +113,8 @@ final class ContainerSerializers {
         Map::copyOf,
         true,
         limits);
+
+    CheckedSingletonMapSerializer.register(fory, limits);
 
     fory.registerSerializer(
         Object[].class,

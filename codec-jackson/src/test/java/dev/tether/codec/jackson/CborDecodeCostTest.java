@@ -16,6 +16,12 @@ class CborDecodeCostTest extends DecodeCostContract {
     return "cbor";
   }
 
+  /** Map keys are strings in CBOR: a map as a key is refused when encoded. */
+  @Override
+  protected boolean carriesMapsAsKeys() {
+    return false;
+  }
+
   @Override
   protected List<Crafted> craftedPayloads() {
     return List.of(

@@ -26,7 +26,8 @@ import java.util.function.IntFunction;
  * <p>Every entry costs at least two bytes, so a size larger than half the bytes left is refused
  * before the map is created, and so is one that would take the message's declared elements past the
  * payload's size ({@link DecodeBudget}) or past {@code maxElements}. A {@link SortedMap} must use
- * natural ordering.
+ * natural ordering. Keys are written and read through {@link MapKeys}, which bounds how deeply they
+ * nest.
  *
  * <p>This class is thread safe if its factory and finisher are; it keeps no state.
  */
@@ -86,7 +87,7 @@ final class CountedMapSerializer extends Serializer<Map<?, ?>> {
     output.writeVarInt(size + 1, true);
     int written = 0;
     for (Map.Entry<?, ?> entry : map.entrySet()) {
-      kryo.writeClassAndObject(output, entry.getKey());
+      MapKeys.write(kryo, output, entry.getKey(), name);
       kryo.writeClassAndObject(output, entry.getValue());
       written++;
     }
@@ -114,7 +115,7 @@ final class CountedMapSerializer extends Serializer<Map<?, ?>> {
       Object[] keys = new Object[size];
       Object[] values = new Object[size];
       for (int i = 0; i < size; i++) {
-        keys[i] = kryo.readClassAndObject(input);
+        keys[i] = MapKeys.read(kryo, input, type.getName());
         values[i] = kryo.readClassAndObject(input);
       }
       String refusal = limits.sameHashViolation(keys, size, type.getName());
@@ -129,7 +130,7 @@ final class CountedMapSerializer extends Serializer<Map<?, ?>> {
     }
     Map<Object, Object> map = factory.apply(size);
     for (int i = 0; i < size; i++) {
-      Object key = kryo.readClassAndObject(input);
+      Object key = MapKeys.read(kryo, input, type.getName());
       map.put(key, kryo.readClassAndObject(input));
     }
     return finisher.apply(map);

@@ -20,23 +20,36 @@ import dev.tether.codec.CodecLimits;
  * <p>This class is not thread safe; each pooled Kryo session's inputs share one.
  */
 final class DecodeBudget {
-  /** An input whose payload has a budget. */
-  interface Holder {
+  /** An input whose payload has a budget, and whose map keys are counted with it. */
+  interface Holder extends MapKeys.Holder {
     DecodeBudget budget();
+
+    @Override
+    default MapKeys.Nesting keyNesting() {
+      return budget().keyNesting;
+    }
   }
 
   private final CodecLimits limits;
+  private final MapKeys.Nesting keyNesting;
   private long payloadBytes;
   private long declaredBytes;
 
   DecodeBudget(CodecLimits limits) {
     this.limits = limits;
+    this.keyNesting = new MapKeys.Nesting(limits);
   }
 
-  /** Starts the budget of a payload of {@code payloadBytes}. */
+  /** Returns the limits this budget applies. */
+  CodecLimits limits() {
+    return limits;
+  }
+
+  /** Starts the budget of a payload of {@code payloadBytes}, and its key nesting at zero. */
   void reset(int payloadBytes) {
     this.payloadBytes = payloadBytes;
     this.declaredBytes = 0;
+    keyNesting.reset();
   }
 
   /**

@@ -1,29 +1,38 @@
 package dev.tether.codec.kryo;
 
 import com.esotericsoftware.kryo.io.Output;
+import dev.tether.codec.CodecLimits;
 import dev.tether.codec.EncodeBuffer;
 
 /**
  * A Kryo {@link Output} that writes straight into an {@link EncodeBuffer}'s array, growing it
  * through {@link EncodeBuffer#ensureWritable}, so an encoded message is never copied from a buffer
- * of Kryo's into Tether's.
+ * of Kryo's into Tether's. It counts the message's map keys ({@link MapKeys}) as it goes.
  *
  * <p>Between {@link #begin} and {@link #end} this output borrows the buffer's array; the caller
  * must not touch the {@code EncodeBuffer} in between.
  *
  * <p>This class is not thread safe; each pooled Kryo session owns one.
  */
-final class EncodeBufferOutput extends Output {
+final class EncodeBufferOutput extends Output implements MapKeys.Holder {
   private static final byte[] EMPTY = new byte[0];
 
+  private final MapKeys.Nesting keyNesting;
   private EncodeBuffer target;
 
-  EncodeBufferOutput() {
+  EncodeBufferOutput(CodecLimits limits) {
     super(EMPTY, -1);
+    this.keyNesting = new MapKeys.Nesting(limits);
   }
 
-  /** Starts writing at {@code target}'s position. */
+  @Override
+  public MapKeys.Nesting keyNesting() {
+    return keyNesting;
+  }
+
+  /** Starts writing at {@code target}'s position, with the key nesting at zero. */
   void begin(EncodeBuffer target) {
+    keyNesting.reset();
     this.target = target;
     buffer = target.array();
     capacity = buffer.length;

@@ -150,7 +150,7 @@ final class KryoCodec implements Codec {
     static final int COPIED_DIRECT_BYTES = 64 * 1024;
 
     final Kryo kryo;
-    final EncodeBufferOutput output = new EncodeBufferOutput();
+    final EncodeBufferOutput output;
     private final DecodeBudget budget;
     private final CheckedInput heapInput;
     private final CheckedByteBufferInput directInput;
@@ -159,6 +159,7 @@ final class KryoCodec implements Codec {
     Session(Kryo kryo, DecodeBudget budget) {
       this.kryo = kryo;
       this.budget = budget;
+      this.output = new EncodeBufferOutput(budget.limits());
       this.heapInput = new CheckedInput(budget);
       this.directInput = new CheckedByteBufferInput(budget);
     }

@@ -18,7 +18,6 @@ import com.esotericsoftware.kryo.serializers.DefaultSerializers.CollectionsEmpty
 import com.esotericsoftware.kryo.serializers.DefaultSerializers.CollectionsEmptyMapSerializer;
 import com.esotericsoftware.kryo.serializers.DefaultSerializers.CollectionsEmptySetSerializer;
 import com.esotericsoftware.kryo.serializers.DefaultSerializers.CollectionsSingletonListSerializer;
-import com.esotericsoftware.kryo.serializers.DefaultSerializers.CollectionsSingletonMapSerializer;
 import com.esotericsoftware.kryo.serializers.DefaultSerializers.CollectionsSingletonSetSerializer;
 import com.esotericsoftware.kryo.serializers.DefaultSerializers.UUIDSerializer;
 import com.esotericsoftware.kryo.serializers.FieldSerializer;
@@ -199,10 +198,7 @@ final class KryoRegistrations {
               39, Collections.singletonList(1).getClass(), CollectionsSingletonListSerializer::new),
           JdkType.of(
               40, Collections.singleton(1).getClass(), CollectionsSingletonSetSerializer::new),
-          JdkType.of(
-              41,
-              Collections.singletonMap(1, 1).getClass(),
-              CollectionsSingletonMapSerializer::new),
+          JdkType.of(41, Collections.singletonMap(1, 1).getClass(), SingletonMapSerializer::new),
           new JdkType(
               42,
               Arrays.asList(1, 2).getClass(),
