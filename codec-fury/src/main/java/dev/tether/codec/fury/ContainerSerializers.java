@@ -2,6 +2,8 @@ package dev.tether.codec.fury;
 
 import dev.tether.codec.CodecLimits;
 import dev.tether.codec.fury.FuryRegistrations.Registration;
+import java.lang.reflect.Constructor;
+import java.lang.reflect.Modifier;
 import java.time.ZonedDateTime;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -17,6 +19,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.Set;
+import java.util.SortedMap;
+import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.Vector;
@@ -28,6 +32,7 @@ import java.util.concurrent.CopyOnWriteArraySet;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.function.Function;
 import java.util.function.IntFunction;
+import java.util.function.Supplier;
 import org.apache.fory.BaseFory;
 import org.apache.fory.serializer.ArraySerializers.ObjectArraySerializer;
 import org.apache.fory.serializer.ArraySerializers.StringArraySerializer;
@@ -133,6 +138,8 @@ final class ContainerSerializers {
             resolver ->
                 new CheckedArraySerializer(
                     resolver, new ObjectArraySerializer(resolver, type), limits));
+      } else if (isApplicationContainer(type)) {
+        applicationContainer(fory, type, limits);
       }
     }
 
@@ -205,6 +212,63 @@ final class ContainerSerializers {
                 (Function) finisher,
                 hashed,
                 limits));
+  }
+
+  /** A concrete collection or map class of the application's, not of the JDK. */
+  private static boolean isApplicationContainer(Class<?> type) {
+    return (Collection.class.isAssignableFrom(type) || Map.class.isAssignableFrom(type))
+        && !type.isInterface()
+        && !Modifier.isAbstract(type.getModifiers())
+        && !type.getName().startsWith("java.");
+  }
+
+  /**
+   * Gives a collection or map class the application registered the checked serializers, created by
+   * its no-arg constructor; Fory's own would apply no limit. Such a class may hold no fields of its
+   * own ({@link ApplicationContainers}). A hashed one (a {@code Set} or {@code Map} that is not
+   * sorted) is read as the JDK's are: up to {@code maxSameHashElements} straight into it, more into
+   * a list or {@link StagingMap} first, counted, then copied in.
+   *
+   * @throws IllegalArgumentException if the class has fields of its own, or no no-arg constructor
+   *     the codec can call
+   */
+  @SuppressWarnings("unchecked")
+  private static void applicationContainer(BaseFory fory, Class<?> type, CodecLimits limits) {
+    Constructor<?> constructor = ApplicationContainers.constructor(type);
+    Supplier<Object> create =
+        () -> {
+          try {
+            return constructor.newInstance();
+          } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("cannot create a " + type.getName() + ": " + e, e);
+          }
+        };
+    if (Map.class.isAssignableFrom(type)) {
+      map(
+          fory,
+          type,
+          n -> (Map<Object, Object>) create.get(),
+          m -> m,
+          !SortedMap.class.isAssignableFrom(type),
+          limits);
+      return;
+    }
+    boolean hashed = Set.class.isAssignableFrom(type) && !SortedSet.class.isAssignableFrom(type);
+    int direct = hashed ? limits.maxSameHashElements() : Integer.MAX_VALUE;
+    collection(
+        fory,
+        type,
+        n -> n <= direct ? (Collection<Object>) create.get() : new ArrayList<>(n),
+        c -> {
+          if (type.isInstance(c)) {
+            return c;
+          }
+          Collection<Object> filled = (Collection<Object>) create.get();
+          filled.addAll(c);
+          return filled;
+        },
+        hashed,
+        limits);
   }
 
   /** Returns {@code empty} for an empty container read, and refuses any other. */

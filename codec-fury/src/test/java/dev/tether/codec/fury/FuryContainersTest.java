@@ -8,6 +8,7 @@ import dev.tether.codec.Codec;
 import dev.tether.codec.CodecException;
 import dev.tether.codec.CodecLimits;
 import dev.tether.testing.ContractCodecs;
+import dev.tether.testing.FeatureMatrix;
 import dev.tether.testing.Hex;
 import dev.tether.testing.MatrixTypes;
 import dev.tether.testing.MatrixTypes.Point;
@@ -70,6 +71,82 @@ class FuryContainersTest {
     assertThat(received).isEqualTo(sent);
     assertThat(received.linked()).containsExactly(3, 1, 2);
     assertThat(received.set()).isInstanceOf(HashSet.class);
+  }
+
+  /** Collection and map classes of the application's, listed in nested(...). */
+  public static class Log extends ArrayList<Object> {}
+
+  public static class Tags extends HashSet<Object> {}
+
+  public static class Index extends HashMap<Object, Object> {}
+
+  /** A collection class with a field of its own, which only its elements would carry. */
+  public static class NamedList extends ArrayList<Object> {
+    String name = "";
+  }
+
+  @Test
+  void registeredCollectionAndMapClassesComeBackAsThemselvesWithinTheLimits() {
+    MessageTypes types =
+        MessageTypes.builder("fury-application-containers")
+            .register(1, "fury.Holder", Holder.class)
+            .nested(Log.class, Tags.class, Index.class, Point.class)
+            .build();
+    CodecLimits small =
+        CodecLimits.defaults().withMaxElements(10).withMaxSameHashElements(4).withMaxKeyNesting(1);
+    Codec limited = ContractCodecs.codec("fury", types, small);
+    Codec unlimited = ContractCodecs.codec("fury", types, CodecLimits.defaults());
+    Log log = new Log();
+    Tags tags = new Tags();
+    Index index = new Index();
+    for (int i = 0; i < 10; i++) {
+      log.add(i);
+      tags.add(i);
+      index.put("k" + i, i);
+    }
+    for (Object within : List.of(log, tags, index)) {
+      Object back = ContractCodecs.roundTrip(limited, new Holder(within));
+      assertThat(((Holder) back).value()).isEqualTo(within).isExactlyInstanceOf(within.getClass());
+    }
+
+    Log longLog = new Log();
+    longLog.addAll(log);
+    longLog.add(10);
+    Tags colliding = new Tags();
+    colliding.addAll(FeatureMatrix.pointsSharingOneHash(5));
+    Index nestedKeys = new Index();
+    nestedKeys.put(index, 1);
+    Map<Object, String> past =
+        Map.of(
+            longLog, "maxElements", colliding, "maxSameHashElements", nestedKeys, "maxKeyNesting");
+    past.forEach(
+        (value, limit) -> {
+          Holder message = new Holder(value);
+          assertThatThrownBy(() -> ContractCodecs.encode(limited, message))
+              .as("a %s past %s, encoded", value.getClass().getSimpleName(), limit)
+              .isExactlyInstanceOf(CodecException.class)
+              .hasMessageContaining(limit);
+          byte[] fromUnlimitedPeer = ContractCodecs.encode(unlimited, message);
+          assertThatThrownBy(() -> limited.decode(Holder.class, ByteBuffer.wrap(fromUnlimitedPeer)))
+              .as("a %s past %s, decoded", value.getClass().getSimpleName(), limit)
+              .isExactlyInstanceOf(CodecException.class)
+              .hasMessageContaining(limit);
+        });
+  }
+
+  @Test
+  void aRegisteredCollectionClassWithFieldsOfItsOwnIsRefusedWhenTheCodecIsCreated() {
+    // Its name would arrive empty: the codec writes a collection's elements only.
+    MessageTypes types =
+        MessageTypes.builder("fury-fields")
+            .register(1, "fury.Holder", Holder.class)
+            .nested(NamedList.class)
+            .build();
+
+    assertThatThrownBy(() -> new FuryCodecProvider().create(types))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("fury codec cannot carry " + NamedList.class.getName())
+        .hasMessageContaining("fields of its own [name]");
   }
 
   @Test

@@ -33,6 +33,7 @@ import dev.tether.MessageTypes;
 import dev.tether.codec.CodecLimits;
 import dev.tether.codec.TypeDiscovery;
 import java.lang.reflect.Constructor;
+import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
 import java.math.BigDecimal;
 import java.math.BigInteger;
@@ -365,12 +366,14 @@ final class KryoRegistrations {
     }
     if (Collection.class.isAssignableFrom(type)) {
       requireNoArgConstructor(type, "a collection");
+      requireNoFieldsOfItsOwn(type, "a collection");
       boolean hashed = Set.class.isAssignableFrom(type) && !SortedSet.class.isAssignableFrom(type);
       return new CountedCollectionSerializer(
           size -> (Collection<Object>) kryo.newInstance(type), limits, hashed);
     }
     if (Map.class.isAssignableFrom(type)) {
       requireNoArgConstructor(type, "a map");
+      requireNoFieldsOfItsOwn(type, "a map");
       boolean hashed = !SortedMap.class.isAssignableFrom(type);
       return new CountedMapSerializer(
           size -> (Map<Object, Object>) kryo.newInstance(type), limits, hashed);
@@ -400,6 +403,34 @@ final class KryoRegistrations {
               + (type.getName().startsWith("java.")
                   ? "; use one of the JDK classes the codec registers itself (see its README)"
                   : "; give it one, or make it a record"));
+    }
+  }
+
+  /**
+   * Refuses, when the codec is created, a collection or map class with fields of its own: only its
+   * elements or entries are written, so the fields would arrive empty, silently.
+   */
+  private static void requireNoFieldsOfItsOwn(Class<?> type, String kind) {
+    List<String> fields = new ArrayList<>();
+    for (Class<?> c = type; c != null && !c.getName().startsWith("java."); c = c.getSuperclass()) {
+      for (Field field : c.getDeclaredFields()) {
+        if (!Modifier.isStatic(field.getModifiers())
+            && !Modifier.isTransient(field.getModifiers())) {
+          fields.add(field.getName());
+        }
+      }
+    }
+    if (!fields.isEmpty()) {
+      throw new IllegalArgumentException(
+          "kryo codec cannot carry "
+              + type.getName()
+              + ": it is "
+              + kind
+              + ", carried as its elements only, with fields of its own "
+              + fields
+              + "; hold the "
+              + kind.substring(2)
+              + " in a record instead");
     }
   }
 

@@ -303,6 +303,26 @@ class KryoSupportedTypesTest {
         .hasMessageContaining("without a no-arg constructor");
   }
 
+  /** A collection class with a field of its own, which only its elements would carry. */
+  public static class NamedList extends ArrayList<Object> {
+    String name = "";
+  }
+
+  @Test
+  void aNestedCollectionClassWithFieldsOfItsOwnIsRefusedWhenTheCodecIsCreated() {
+    // Its name would arrive empty: the codec writes a collection's elements only.
+    MessageTypes types =
+        MessageTypes.builder("kryo-fields")
+            .register(1, "kryo.Holder", Holder.class)
+            .nested(NamedList.class)
+            .build();
+
+    assertThatThrownBy(() -> new KryoCodecProvider().create(types))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("kryo codec cannot carry " + NamedList.class.getName())
+        .hasMessageContaining("with fields of its own [name]");
+  }
+
   @Test
   void anUnregisteredJdkClassIsRefusedSayingWhatToUseInstead() {
     assertThatThrownBy(
