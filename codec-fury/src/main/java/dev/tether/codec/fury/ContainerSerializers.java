@@ -24,6 +24,7 @@ import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.Vector;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.ConcurrentSkipListSet;
@@ -34,6 +35,7 @@ import java.util.function.Function;
 import java.util.function.IntFunction;
 import java.util.function.Supplier;
 import org.apache.fory.BaseFory;
+import org.apache.fory.collection.LazyMap;
 import org.apache.fory.serializer.ArraySerializers.ObjectArraySerializer;
 import org.apache.fory.serializer.ArraySerializers.StringArraySerializer;
 
@@ -57,7 +59,8 @@ import org.apache.fory.serializer.ArraySerializers.StringArraySerializer;
  *       <td>as an empty collection or map (one byte), where Fory writes nothing</td></tr>
  *   <tr><td>{@code CopyOnWriteArrayList}, {@code CopyOnWriteArraySet} (quadratic to fill),
  *       {@code Vector}, {@code PriorityQueue}, {@code ConcurrentHashMap} and its key set, the
- *       concurrent skip lists, {@code LinkedBlockingQueue}, {@code Collections.newSetFromMap}</td>
+ *       concurrent skip lists, {@code LinkedBlockingQueue}, {@code ArrayBlockingQueue},
+ *       {@code Collections.newSetFromMap}, Fory's {@code LazyMap}</td>
  *       <td>{@link RefusedSerializers}: not carried</td></tr>
  * </table>
  *
@@ -171,6 +174,10 @@ final class ContainerSerializers {
     refuse(fory, ConcurrentSkipListMap.class, "TreeMap");
     refuse(fory, ConcurrentSkipListSet.class, "TreeSet");
     refuse(fory, LinkedBlockingQueue.class, "ArrayList");
+    refuse(fory, ArrayBlockingQueue.class, "ArrayList");
+    // Fory's own: it adds entries unhashed and hashes them all at the first lookup, in the
+    // receiver's code, past every check (a key nesting, keys sharing a hash code).
+    refuse(fory, LazyMap.class, "HashMap");
     refuse(fory, Collections.newSetFromMap(new HashMap<>()).getClass(), "HashSet");
   }
 

@@ -25,8 +25,10 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.apache.fory.Fory;
+import org.apache.fory.collection.LazyMap;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -191,6 +193,33 @@ class FuryContainersTest {
     assertThatThrownBy(() -> CODEC.decode(Holder.class, ByteBuffer.wrap(fromFory)))
         .isExactlyInstanceOf(CodecException.class)
         .hasMessageContaining("the payload holds a java.util.concurrent.CopyOnWriteArrayList");
+  }
+
+  @Test
+  void containersForyRegistersButTheCodecDoesNotCheckAreRefusedOnBothEnds() {
+    // LazyMap (Fory's own) hashes its entries at the first lookup, in the receiver's code, past
+    // every check; ArrayBlockingQueue is read by Fory with none of the codec's limits.
+    LazyMap<Object, Object> lazy = new LazyMap<>();
+    lazy.put("k", 1);
+    Map<Object, String> refused =
+        Map.of(
+            lazy,
+            LazyMap.class.getName(),
+            new ArrayBlockingQueue<>(4, false, List.of("a")),
+            ArrayBlockingQueue.class.getName());
+    Fory open = FuryRegistrations.configure(Fory.builder()).requireClassRegistration(false).build();
+    open.register(Holder.class, 2);
+    refused.forEach(
+        (value, name) -> {
+          Holder message = new Holder(value);
+          assertThatThrownBy(() -> roundTrip(message))
+              .isExactlyInstanceOf(CodecException.class)
+              .hasMessageContaining("class " + name + " is not carried by the fury codec");
+          byte[] fromFory = open.serialize(message);
+          assertThatThrownBy(() -> CODEC.decode(Holder.class, ByteBuffer.wrap(fromFory)))
+              .isExactlyInstanceOf(CodecException.class)
+              .hasMessageContaining("the payload holds a " + name);
+        });
   }
 
   @Test
