@@ -571,7 +571,7 @@ public final class FeatureMatrix {
    * A {@code HashSet} of two maps whose keys nest {@code levels} deep, on {@code "Aa"} and on
    * {@code "BB"}: unequal, with equal hash codes, so that a decoder that puts both in a set
    * compares them, and {@code AbstractMap.equals} looks each key up twice (its value is {@code
-   * null}): 2 to the {@code levels} comparisons. Built in constant time as {@link
+   * null}): 2 to the {@code levels} comparisons. Built without comparing them, as {@link
    * #tagsSharingOneHash} is: the second map goes into the set empty, hashing apart, and gets its
    * key afterwards.
    */

@@ -71,8 +71,16 @@ public abstract class KeyNestingContract {
     counts.put(Map.of("method", "PUT", "status", "503"), 2);
     counts.put(new TreeMap<>(Map.of("method", "GET")), 7);
     LabelCounts message = new LabelCounts(counts);
+    LabelCounts single = new LabelCounts(Collections.singletonMap(Map.of("method", "GET"), 1));
+    AnyKeys singleKeyed = new AnyKeys(Collections.singletonMap(Map.of("k", 1), "name"));
 
-    assertThat(ContractCodecs.roundTrip(codec(CodecLimits.defaults()), message)).isEqualTo(message);
+    for (Object sent : List.of(message, single, singleKeyed)) {
+      Object received = ContractCodecs.roundTrip(codec(CodecLimits.defaults()), sent);
+      assertThat(received).isEqualTo(sent);
+    }
+    assertThat(((LabelCounts) ContractCodecs.roundTrip(codec(TWO), single)).counts())
+        .as("a singletonMap in a field declared Map comes back as one")
+        .isExactlyInstanceOf(Collections.singletonMap(1, 1).getClass());
   }
 
   @Test

@@ -51,7 +51,7 @@ final class KeyNesting {
   /** Throws if {@code key}, a key of a map of kind {@code what}, nests keys too deep. */
   static void checkKey(Object key, String what, CodecLimits limits) {
     if (key == null || key instanceof String || LEAF.get(key.getClass())) {
-      return; // the common case, decided without a call
+      return; // the common case, decided without a walk
     }
     String refusal = limits.keyNestedTooDeep(1 + deepest(key), what);
     if (refusal != null) {

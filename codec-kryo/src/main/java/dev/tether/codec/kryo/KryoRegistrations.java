@@ -366,14 +366,14 @@ final class KryoRegistrations {
     }
     if (Collection.class.isAssignableFrom(type)) {
       requireNoArgConstructor(type, "a collection");
-      requireNoFieldsOfItsOwn(type, "a collection");
+      requireNoFieldsOfItsOwn(type, "collection");
       boolean hashed = Set.class.isAssignableFrom(type) && !SortedSet.class.isAssignableFrom(type);
       return new CountedCollectionSerializer(
           size -> (Collection<Object>) kryo.newInstance(type), limits, hashed);
     }
     if (Map.class.isAssignableFrom(type)) {
       requireNoArgConstructor(type, "a map");
-      requireNoFieldsOfItsOwn(type, "a map");
+      requireNoFieldsOfItsOwn(type, "map");
       boolean hashed = !SortedMap.class.isAssignableFrom(type);
       return new CountedMapSerializer(
           size -> (Map<Object, Object>) kryo.newInstance(type), limits, hashed);
@@ -424,12 +424,12 @@ final class KryoRegistrations {
       throw new IllegalArgumentException(
           "kryo codec cannot carry "
               + type.getName()
-              + ": it is "
+              + ": it is a "
               + kind
               + ", carried as its elements only, with fields of its own "
               + fields
               + "; hold the "
-              + kind.substring(2)
+              + kind
               + " in a record instead");
     }
   }
