@@ -32,9 +32,6 @@ import com.esotericsoftware.kryo.util.DefaultInstantiatorStrategy;
 import dev.tether.MessageTypes;
 import dev.tether.codec.CodecLimits;
 import dev.tether.codec.TypeDiscovery;
-import java.lang.reflect.Constructor;
-import java.lang.reflect.Field;
-import java.lang.reflect.Modifier;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.time.Duration;
@@ -365,85 +362,24 @@ final class KryoRegistrations {
       return checked(kryo.getDefaultSerializer(type), 1, limits);
     }
     if (Collection.class.isAssignableFrom(type)) {
-      requireNoArgConstructor(type, "a collection");
-      requireNoFieldsOfItsOwn(type, "collection");
+      ReadBack.requireNoArgConstructor(type, "a collection");
+      ReadBack.requireNoFieldsOfItsOwn(type, "collection");
       boolean hashed = Set.class.isAssignableFrom(type) && !SortedSet.class.isAssignableFrom(type);
       return new CountedCollectionSerializer(
           size -> (Collection<Object>) kryo.newInstance(type), limits, hashed);
     }
     if (Map.class.isAssignableFrom(type)) {
-      requireNoArgConstructor(type, "a map");
-      requireNoFieldsOfItsOwn(type, "map");
+      ReadBack.requireNoArgConstructor(type, "a map");
+      ReadBack.requireNoFieldsOfItsOwn(type, "map");
       boolean hashed = !SortedMap.class.isAssignableFrom(type);
       return new CountedMapSerializer(
           size -> (Map<Object, Object>) kryo.newInstance(type), limits, hashed);
     }
     Serializer<?> serializer = kryo.getDefaultSerializer(type);
     if (serializer instanceof FieldSerializer<?>) {
-      requireNoArgConstructor(type, "a class written field by field");
+      ReadBack.requireNoArgConstructor(type, "a class written field by field");
     }
     return serializer;
-  }
-
-  /**
-   * Refuses, when the codec is created, a class Kryo could write but not read back: a decode would
-   * create it with its no-arg constructor, and there is none.
-   */
-  private static void requireNoArgConstructor(Class<?> type, String kind) {
-    if (type.isInterface() || Modifier.isAbstract(type.getModifiers())) {
-      return; // never instantiated: a value's class id names a concrete class
-    }
-    if (!hasUsableNoArgConstructor(type)) {
-      throw new IllegalArgumentException(
-          "kryo codec cannot carry "
-              + type.getName()
-              + ": it is "
-              + kind
-              + " without a no-arg constructor it could be read back through"
-              + (type.getName().startsWith("java.")
-                  ? "; use one of the JDK classes the codec registers itself (see its README)"
-                  : "; give it one, or make it a record"));
-    }
-  }
-
-  /**
-   * Refuses, when the codec is created, a collection or map class with fields of its own: only its
-   * elements or entries are written, so the fields would arrive empty, silently.
-   */
-  private static void requireNoFieldsOfItsOwn(Class<?> type, String kind) {
-    List<String> fields = new ArrayList<>();
-    for (Class<?> c = type; c != null && !c.getName().startsWith("java."); c = c.getSuperclass()) {
-      for (Field field : c.getDeclaredFields()) {
-        if (!Modifier.isStatic(field.getModifiers())
-            && !Modifier.isTransient(field.getModifiers())) {
-          fields.add(field.getName());
-        }
-      }
-    }
-    if (!fields.isEmpty()) {
-      throw new IllegalArgumentException(
-          "kryo codec cannot carry "
-              + type.getName()
-              + ": it is a "
-              + kind
-              + ", carried as its elements only, with fields of its own "
-              + fields
-              + "; hold the "
-              + kind
-              + " in a record instead");
-    }
-  }
-
-  /** Whether Kryo's {@code DefaultInstantiatorStrategy} can call a no-arg constructor of type. */
-  private static boolean hasUsableNoArgConstructor(Class<?> type) {
-    try {
-      Constructor<?> constructor = type.getDeclaredConstructor();
-      return (Modifier.isPublic(constructor.getModifiers())
-              && Modifier.isPublic(type.getModifiers()))
-          || constructor.trySetAccessible();
-    } catch (NoSuchMethodException e) {
-      return false;
-    }
   }
 
   /** Capacity of a hash set or map that holds {@code size} entries without rehashing. */
