@@ -40,6 +40,17 @@ final class DataModel {
           BigDecimal.class,
           UUID.class);
 
+  /**
+   * Why {@code java.net.URL} is refused on both ends. {@code URL.equals} and {@code hashCode} look
+   * the host up (JDK: "a blocking operation"), so a decoded set of URLs, or a record holding one in
+   * a set, would make the receiver's event loop wait on DNS for hosts the peer chose, and tell the
+   * peer's name server that it did. {@code kryo} and {@code fury} do not carry it either.
+   */
+  static final String URL_REFUSAL =
+      "class java.net.URL is not carried: its equals and hashCode look its host up in DNS, a"
+          + " blocking call for a host the peer chose, whenever one goes into a set or is compared;"
+          + " use java.net.URI";
+
   private final CodecLimits limits;
 
   DataModel(CodecLimits limits) {

@@ -2,6 +2,7 @@ package dev.tether.codec.jackson;
 
 import dev.tether.codec.CodecLimits;
 import java.lang.reflect.Array;
+import java.net.URL;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.EnumSet;
@@ -60,6 +61,17 @@ final class EncodeChecks extends ValueSerializerModifier {
               : property);
     }
     return checked;
+  }
+
+  @Override
+  public ValueSerializer<?> modifySerializer(
+      SerializationConfig config,
+      BeanDescription.Supplier beanDesc,
+      ValueSerializer<?> serializer) {
+    if (beanDesc.getBeanClass() == URL.class) {
+      return new CheckedSerializer(serializer, value -> DataModel.URL_REFUSAL);
+    }
+    return serializer;
   }
 
   @Override

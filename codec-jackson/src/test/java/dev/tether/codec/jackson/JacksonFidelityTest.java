@@ -13,6 +13,7 @@ import dev.tether.codec.Codec;
 import dev.tether.codec.CodecException;
 import java.math.BigDecimal;
 import java.math.BigInteger;
+import java.net.URL;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.time.Instant;
@@ -21,7 +22,9 @@ import java.time.OffsetDateTime;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -44,8 +47,39 @@ class JacksonFidelityTest {
 
   record Named(String text, java.util.Map<String, Integer> counts) {}
 
+  record Link(URL url) {}
+
+  record Links(Set<URL> urls) {}
+
+  /** What a peer without the refusal writes for {@code Link} and {@code Links}: the URLs' text. */
+  record LinkTexts(String url, List<String> urls) {}
+
   static List<Codec> codecs() {
     return Codecs.both().toList();
+  }
+
+  @ParameterizedTest
+  @MethodSource("codecs")
+  void aUrlIsRefusedOnBothEndsForItsEqualsLooksItsHostUp(Codec codec) throws Exception {
+    // An IP literal, so that nothing here asks DNS even if the refusal regressed.
+    URL url = new URL("http://127.0.0.1/");
+
+    for (Object message : List.of(new Link(url), new Links(new HashSet<>(List.of(url))))) {
+      assertThatThrownBy(() -> encode(codec, message))
+          .as("encoding %s", message)
+          .isExactlyInstanceOf(CodecException.class)
+          .hasMessageContaining("class java.net.URL is not carried")
+          .hasMessageContaining("use java.net.URI");
+    }
+    byte[] fromPeer =
+        encode(codec, new LinkTexts("http://127.0.0.1/", List.of("http://127.0.0.2/")));
+    for (Class<?> type : List.of(Link.class, Links.class)) {
+      assertThatThrownBy(() -> codec.decode(type, ByteBuffer.wrap(fromPeer)))
+          .as("decoding %s", type.getSimpleName())
+          .isExactlyInstanceOf(CodecException.class)
+          .hasMessageContaining("class java.net.URL is not carried")
+          .hasMessageContaining("look its host up in DNS");
+    }
   }
 
   @ParameterizedTest
