@@ -78,23 +78,8 @@ final class ContainerSerializers {
     collection(fory, LinkedList.class, n -> new LinkedList<>(), c -> c, false, limits);
     collection(fory, ArrayDeque.class, ArrayDeque::new, c -> c, false, limits);
     collection(fory, TreeSet.class, n -> new TreeSet<>(), c -> c, false, limits);
-    // A hashed set of no more elements than may share a hash code is read straight into the set;
-    // a larger one into a list, counted, then hashed (CheckedCollectionSerializer).
-    int direct = limits.maxSameHashElements();
-    collection(
-        fory,
-        HashSet.class,
-        n -> n <= direct ? new HashSet<>(capacity(n)) : new ArrayList<>(n),
-        c -> c instanceof HashSet<?> ? c : new HashSet<>(c),
-        true,
-        limits);
-    collection(
-        fory,
-        LinkedHashSet.class,
-        n -> n <= direct ? new LinkedHashSet<>(capacity(n)) : new ArrayList<>(n),
-        c -> c instanceof LinkedHashSet<?> ? c : new LinkedHashSet<>(c),
-        true,
-        limits);
+    hashedSet(fory, HashSet.class, n -> new HashSet<>(capacity(n)), limits);
+    hashedSet(fory, LinkedHashSet.class, n -> new LinkedHashSet<>(capacity(n)), limits);
     Function<Collection<Object>, Collection<?>> listOf =
         c -> c.contains(null) ? Collections.unmodifiableList((List<Object>) c) : List.copyOf(c);
     collection(fory, List.of(1).getClass(), ArrayList::new, listOf, false, limits);
@@ -260,21 +245,34 @@ final class ContainerSerializers {
           limits);
       return;
     }
-    boolean hashed = Set.class.isAssignableFrom(type) && !SortedSet.class.isAssignableFrom(type);
-    int direct = hashed ? limits.maxSameHashElements() : Integer.MAX_VALUE;
+    if (Set.class.isAssignableFrom(type) && !SortedSet.class.isAssignableFrom(type)) {
+      hashedSet(fory, type, n -> (Collection<Object>) create.get(), limits);
+    } else {
+      collection(fory, type, n -> (Collection<Object>) create.get(), c -> c, false, limits);
+    }
+  }
+
+  /**
+   * Registers a set class that hashes its elements: a set of no more elements than may share a hash
+   * code is read straight into one {@code create} makes; a larger one into a list, counted ({@link
+   * CheckedCollectionSerializer}), then copied into one.
+   */
+  private static void hashedSet(
+      BaseFory fory, Class<?> type, IntFunction<Collection<Object>> create, CodecLimits limits) {
+    int direct = limits.maxSameHashElements();
     collection(
         fory,
         type,
-        n -> n <= direct ? (Collection<Object>) create.get() : new ArrayList<>(n),
+        n -> n <= direct ? create.apply(n) : new ArrayList<>(n),
         c -> {
           if (type.isInstance(c)) {
             return c;
           }
-          Collection<Object> filled = (Collection<Object>) create.get();
-          filled.addAll(c);
-          return filled;
+          Collection<Object> set = create.apply(c.size());
+          set.addAll(c);
+          return set;
         },
-        hashed,
+        true,
         limits);
   }
 
