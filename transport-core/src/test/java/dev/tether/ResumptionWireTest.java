@@ -4,8 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.tether.testing.Hex;
+import dev.tether.testing.Msg;
 import dev.tether.testing.RawPeer;
 import dev.tether.testing.TestTypes;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -13,8 +15,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -257,6 +262,84 @@ class ResumptionWireTest {
       assertThat(ByteBuffer.wrap(entry, 17, 8).getLong()).isZero();
       peer.writeData(1, echo(1));
       assertThat(seqOf(peer.readFrameSkippingControl())).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void aPeerThatReadsEverythingButAcknowledgesNothingHoldsItsSenderAtTheBound() throws Exception {
+    // every message is kept for replay until acknowledged, and counts against the outbound bound;
+    // sends spaced apart are written from the sender's thread, which must count them too
+    int bound = 32 * 1024;
+    String text = "x".repeat(1000);
+    AtomicInteger accepted = new AtomicInteger();
+    AtomicReference<Throwable> refused = new AtomicReference<>();
+    CountDownLatch senderDone = new CountDownLatch(1);
+    AtomicReference<Connection<Object, Object>> connection = new AtomicReference<>();
+    try (Server<Object, Object> server =
+            Tether.server(TestTypes.TYPES)
+                .config(
+                    TetherConfig.builder()
+                        .codecs("test")
+                        .maxQueuedOutboundBytes(bound)
+                        .sendTimeout(Duration.ofMillis(500))
+                        .build())
+                .sessionResumption(Duration.ofSeconds(30), 1 << 20)
+                .onConnection(
+                    c -> {
+                      connection.set(c);
+                      Thread sender =
+                          new Thread(
+                              () -> {
+                                try {
+                                  for (int i = 0; i < 2_000; i++) {
+                                    c.send(new Msg(text, i));
+                                    accepted.incrementAndGet();
+                                    // apart, not in a burst: each send writes its own frame
+                                    LockSupport.parkNanos(100_000);
+                                  }
+                                } catch (Throwable e) {
+                                  refused.set(e);
+                                } finally {
+                                  senderDone.countDown();
+                                }
+                              },
+                              "spaced-sender");
+                      sender.setDaemon(true);
+                      sender.start();
+                    })
+                .bind(new InetSocketAddress("127.0.0.1", 0));
+        RawPeer peer = RawPeer.connect(server.address())) {
+      peer.handshake(hello().extensions(resumeExtension(0, new byte[16], 0)));
+      AtomicInteger read = new AtomicInteger();
+      Thread reader =
+          new Thread(
+              () -> {
+                try {
+                  while (!Thread.currentThread().isInterrupted()) {
+                    if (peer.readFrameAnsweringPings().type() == RawPeer.DATA) {
+                      read.incrementAndGet(); // and never an ACK
+                    }
+                  }
+                } catch (IOException e) {
+                  // the test closes the peer
+                }
+              },
+              "reads-all-acks-none");
+      reader.setDaemon(true);
+      reader.start();
+
+      assertThat(senderDone.await(30, TimeUnit.SECONDS)).isTrue();
+      assertThat(refused.get())
+          .as("the send after the bound waits for an ACK, then times out")
+          .isInstanceOf(TetherTimeoutException.class);
+      assertThat(accepted.get())
+          .as("messages accepted while none was acknowledged")
+          .isBetween(bound / 1_100, bound / 1_000 + 2);
+      assertThat(connection.get().trySend(new Msg(text, -1)))
+          .as("nor does trySend go past the bound")
+          .isEqualTo(SendResult.BACK_PRESSURED);
+      await().atMost(Duration.ofSeconds(10)).until(() -> read.get() == accepted.get());
+      reader.interrupt();
     }
   }
 

@@ -447,28 +447,31 @@ final class OutboundBuffer {
   }
 
   /**
-   * Writes a frame straight to {@code channel} if nothing else is waiting to be written, so that an
-   * isolated send needs no event-loop wake-up. Whatever the socket does not take is queued ahead of
-   * any later frame. The lock is held across the non-blocking write, so nothing slips in.
+   * Writes a frame straight to {@code channel} if nothing else is waiting to be written and it fits
+   * under the bound, so that an isolated send needs no event-loop wake-up. Whatever the socket does
+   * not take is queued ahead of any later frame. The lock is held across the non-blocking write, so
+   * nothing slips in.
    *
    * @param frame one whole frame between position and limit, in an array-backed buffer; consumed by
    *     the call
-   * @return the bytes written, or -1 if nothing was done (something queued, closed, or the frame
-   *     made with an earlier encoding)
+   * @return the bytes written, or -1 if nothing was done (something queued, closed, no room, or the
+   *     frame made with an earlier encoding)
    */
   synchronized int writeDirect(ByteBuffer frame, WritableByteChannel channel, Encoding made)
       throws IOException {
+    int length = frame.remaining();
     if (!socketOpen
         || ring.size() != 0
         || closed
         || !control.isIdle()
-        || !waiting.isEmpty()
+        // a resumable session's replay ring counts against the bound: when it is full, the sender
+        // waits for an acknowledgement as it would for room in the queue
+        || !hasRoom(length)
         || made != encoding
-        || SendMemory.charge(frame.remaining()) != 0) { // counted in the ring, as it leaves
+        || SendMemory.charge(length) != 0) { // counted in the ring, as it leaves
       return -1;
     }
     int start = frame.position();
-    int length = frame.remaining();
     int type = frame.get(start + Frames.HEADER_BYTES - 1);
     int written = channel.write(frame);
     if (written > 0) {
@@ -481,6 +484,7 @@ final class OutboundBuffer {
         acceptedMessages++;
         if (replay != null) {
           replay.add(frame.array(), frame.arrayOffset() + start, length);
+          changed();
         }
       }
       return written;

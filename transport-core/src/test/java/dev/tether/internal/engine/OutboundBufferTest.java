@@ -6,6 +6,7 @@ import dev.tether.internal.wire.FrameType;
 import dev.tether.internal.wire.Frames;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
+import java.nio.channels.WritableByteChannel;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -118,6 +119,101 @@ class OutboundBufferTest {
       expected.write(frames.get(i));
     }
     assertThat(again.toByteArray()).isEqualTo(expected.toByteArray());
+  }
+
+  @Test
+  void framesWrittenFromTheSendersThreadKeepTheOrderTheCountsAndTheReplay() throws Exception {
+    buffer.enableReplay();
+    Socket socket = new Socket();
+    List<byte[]> frames = new ArrayList<>();
+    long acknowledged = 0;
+    int direct = 0;
+    for (int round = 0; round < 3_000; round++) {
+      byte[] frame = frame(FrameType.DATA, random.nextInt(2_000), round);
+      frames.add(frame);
+      // a send in a burst is queued; one apart is written at once if nothing is queued, and the
+      // socket takes all of it, part of it, or nothing: the rest is queued ahead of later frames
+      if (random.nextBoolean() && buffer.writeDirect(ByteBuffer.wrap(frame), socket, null) >= 0) {
+        direct++;
+      } else {
+        append(frame);
+      }
+      buffer.written(socket.take(buffer));
+      assertThat(buffer.sentSeq() + buffer.queuedMessages()).isEqualTo(frames.size());
+      long received = buffer.sentSeq();
+      if (received > acknowledged && random.nextInt(3) == 0) {
+        acknowledged = received - random.nextInt((int) Math.min(5, received - acknowledged + 1));
+        buffer.acknowledge(acknowledged);
+      }
+    }
+    while (buffer.unwritten() > 0) {
+      buffer.written(socket.take(buffer));
+    }
+
+    assertThat(direct).as("frames written from the sender's thread").isGreaterThan(300);
+    ByteArrayOutputStream expected = new ByteArrayOutputStream();
+    for (byte[] frame : frames) {
+      expected.write(frame);
+    }
+    assertThat(socket.bytes.toByteArray()).isEqualTo(expected.toByteArray());
+    assertThat(buffer.sentSeq()).isEqualTo(frames.size());
+    assertReplaysFrom(acknowledged, frames);
+  }
+
+  @Test
+  void aFrameWrittenFromTheSendersThreadRespectsTheBoundOfTheReplayRing() throws Exception {
+    OutboundBuffer small = new OutboundBuffer(1000, IllegalStateException::new, memory);
+    small.socketOpen(true);
+    small.enableReplay();
+    Socket socket = new Socket();
+    socket.takeAll = true;
+    byte[] frame = frame(FrameType.DATA, 300, 1);
+    for (int i = 0; i < 3; i++) {
+      assertThat(small.writeDirect(ByteBuffer.wrap(frame), socket, null)).isEqualTo(frame.length);
+    }
+
+    // three frames written and not acknowledged take 924 of the 1000 bytes: a fourth would go past
+    // the bound, so it is not written, and the sender waits for room as for a queued frame
+    assertThat(small.writeDirect(ByteBuffer.wrap(frame), socket, null)).isEqualTo(-1);
+    assertThat(small.sentSeq()).isEqualTo(3);
+
+    small.acknowledge(2);
+    assertThat(small.writeDirect(ByteBuffer.wrap(frame), socket, null)).isEqualTo(frame.length);
+    assertThat(small.sentSeq()).isEqualTo(4);
+    assertThat(socket.bytes.size()).isEqualTo(4 * frame.length);
+  }
+
+  /**
+   * A socket that takes all, part or none of what it is given, at random, and keeps what it took.
+   */
+  private final class Socket implements WritableByteChannel {
+    final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    boolean takeAll;
+
+    @Override
+    public int write(ByteBuffer src) {
+      int n = src.remaining();
+      int taken = takeAll || random.nextBoolean() ? n : random.nextInt(n + 1);
+      bytes.write(src.array(), src.arrayOffset() + src.position(), taken);
+      src.position(src.position() + taken);
+      return taken;
+    }
+
+    /** Takes some of what the loop would copy out of the buffer; returns the bytes taken. */
+    int take(OutboundBuffer from) {
+      ByteBuffer chunk = ByteBuffer.allocate(1 + random.nextInt(8_000));
+      int copied = from.drainTo(chunk);
+      chunk.flip();
+      return copied == 0 ? 0 : write(chunk);
+    }
+
+    @Override
+    public boolean isOpen() {
+      return true;
+    }
+
+    @Override
+    public void close() {}
   }
 
   @Test
