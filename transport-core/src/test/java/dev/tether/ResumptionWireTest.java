@@ -3,6 +3,7 @@ package dev.tether;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.tether.internal.engine.SessionProbe;
 import dev.tether.testing.Hex;
 import dev.tether.testing.Msg;
 import dev.tether.testing.RawPeer;
@@ -245,6 +246,69 @@ class ResumptionWireTest {
             newest.handshake(hello().extensions(resumeExtension(1, tokens.get(sessions - 1), 1)));
         assertThat(resumeEntry(welcome)[0]).as("kind: resumed").isEqualTo((byte) 1);
       }
+    }
+  }
+
+  @Test
+  void whatIsSentToDetachedSessionsCountsAgainstTheBudgetAsItIsQueued() throws Exception {
+    // sessions that detach holding little are all kept; sends to them then fill each one's
+    // outbound queue (its own bound allows it), and together they must stay within the budget
+    int bound = 64 * 1024;
+    int budget = 256 * 1024;
+    int sessions = 8; // 8 x 8 KiB fit at detach time; 8 x (8 KiB + 64 KiB queued) do not
+    List<Connection<Object, Object>> connections =
+        new java.util.concurrent.CopyOnWriteArrayList<>();
+    List<ConnectionClosedException> closed = new java.util.concurrent.CopyOnWriteArrayList<>();
+    try (Server<Object, Object> server =
+        Tether.server(TestTypes.TYPES)
+            .config(TetherConfig.builder().codecs("test").maxQueuedOutboundBytes(bound).build())
+            .sessionResumption(Duration.ofSeconds(30), budget)
+            .onConnection(connections::add)
+            .onClose((c, cause) -> closed.add(cause))
+            .bind(new InetSocketAddress("127.0.0.1", 0))) {
+      for (int i = 0; i < sessions; i++) {
+        try (RawPeer peer = RawPeer.connect(server.address())) {
+          peer.handshake(hello().extensions(resumeExtension(0, new byte[16], 0)));
+          peer.resetAbruptly();
+        }
+      }
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(
+              () ->
+                  connections.size() == sessions
+                      && connections.stream().allMatch(SessionProbe::isDetached));
+      assertThat(closed).as("detached holding almost nothing, all fit in the budget").isEmpty();
+
+      String text = "x".repeat(1000);
+      for (Connection<Object, Object> c : connections) {
+        for (int i = 0; i < 2 * bound / 1000; i++) {
+          if (c.trySend(new Msg(text, i)) != SendResult.ACCEPTED) {
+            break; // this session's own bound
+          }
+        }
+      }
+
+      // what the detached sessions still kept hold, as the budget counts it (8 KiB a session)
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .untilAsserted(
+              () ->
+                  assertThat(
+                          connections.stream()
+                              .filter(Connection::isOpen)
+                              .mapToLong(c -> 8 * 1024 + c.metrics().queuedOutboundBytes())
+                              .sum())
+                      .as(
+                          "bytes held by the detached sessions still kept, after sends filled"
+                              + " them; the budget is "
+                              + budget)
+                      .isLessThanOrEqualTo(budget));
+      assertThat(closed)
+          .as("the sessions let go say why")
+          .isNotEmpty()
+          .allSatisfy(
+              cause -> assertThat(cause.reason()).contains("detached sessions held more than"));
     }
   }
 

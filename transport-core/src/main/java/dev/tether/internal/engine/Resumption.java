@@ -420,6 +420,16 @@ final class Resumption {
     c.attachSocket(new SocketIo(c, channel, true), !connected, false);
   }
 
+  /**
+   * A send queued frames: on a server session that waits for its client they count against the
+   * detached sessions' budget at once ({@link SessionRegistry#onQueued}). Any thread.
+   */
+  void queued() {
+    if (registry != null && c.state() == ConnectionState.DETACHED) {
+      registry.onQueued(c);
+    }
+  }
+
   /** A server session's detached wait ends: it closes, saying why. */
   void expire(String why) {
     if (c.state() == ConnectionState.DETACHED) {

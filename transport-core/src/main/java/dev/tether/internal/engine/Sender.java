@@ -129,7 +129,7 @@ final class Sender {
       result = run.frames() == 0 ? OutboundBuffer.ACCEPTED : appendRun(run, encoding, mode, queued);
     }
     if (result == OutboundBuffer.ACCEPTED) {
-      c.io().scheduleFlush();
+      afterQueued();
       if (unframed != null) {
         run.clear(); // queued: the caller must not queue the run again
         if (unframed instanceof Error error) {
@@ -321,7 +321,7 @@ final class Sender {
                   + c.config.maxQueuedOutboundBytes()
                   + " bytes each); wait for earlier sendAsync stages before sending more"));
     } else {
-      c.io().scheduleFlush();
+      afterQueued();
     }
     return accepted;
   }
@@ -447,9 +447,18 @@ final class Sender {
     } while (result == OutboundBuffer.STALE);
     if (result == OutboundBuffer.ACCEPTED) {
       afterForcedAppend(mode);
-      c.io().scheduleFlush();
+      afterQueued();
     }
     return result;
+  }
+
+  /**
+   * Frames were queued: the loop writes them, or, while a server's session waits for its client,
+   * what they add counts against the detached sessions' budget at once.
+   */
+  private void afterQueued() {
+    c.io().scheduleFlush();
+    c.resumption.queued();
   }
 
   /** A thread that may wait: a handler run by an event loop, or any other thread. */
@@ -565,7 +574,7 @@ final class Sender {
       giveBack(charge);
     }
     if (result == OutboundBuffer.ACCEPTED) {
-      c.io().scheduleFlush();
+      afterQueued();
       return SendResult.ACCEPTED;
     }
     if (result == OutboundBuffer.STALE) {
@@ -607,7 +616,7 @@ final class Sender {
     }
     if (result == OutboundBuffer.ACCEPTED) {
       afterForcedAppend(mode);
-      c.io().scheduleFlush();
+      afterQueued();
     } else {
       log.debug("{}: error response to request #{} not sent ({})", this, id, code);
     }

@@ -4,7 +4,7 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
-import java.util.LinkedHashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -35,7 +35,15 @@ final class SessionRegistry {
   private final Duration timeout;
   private final long maxDetachedBytes;
   private final Map<String, RealConnection<?, ?>> byToken = new ConcurrentHashMap<>();
-  private final LinkedHashSet<RealConnection<?, ?>> detached = new LinkedHashSet<>();
+
+  /**
+   * The detached sessions, longest-waiting first, each with its weight as last counted: at detach,
+   * and again whenever a send to it queues more ({@link #onQueued}).
+   */
+  private final LinkedHashMap<RealConnection<?, ?>, Long> detached = new LinkedHashMap<>();
+
+  /** The sum of the weights in {@link #detached}; guarded by it. */
+  private long detachedTotal;
 
   SessionRegistry(Duration timeout, long maxDetachedBytes) {
     this.timeout = timeout;
@@ -65,9 +73,7 @@ final class SessionRegistry {
     if (token != null) {
       byToken.remove(key(token), session);
     }
-    synchronized (detached) {
-      detached.remove(session);
-    }
+    forget(session);
   }
 
   /**
@@ -76,20 +82,58 @@ final class SessionRegistry {
    */
   void onDetached(RealConnection<?, ?> session) {
     session.outbound.trimWhileDetached();
-    List<RealConnection<?, ?>> evicted = new ArrayList<>();
+    List<RealConnection<?, ?>> evicted;
     synchronized (detached) {
-      detached.add(session);
+      detached.put(session, 0L);
       long total = 0;
-      for (RealConnection<?, ?> s : detached) {
-        total += weight(s);
+      for (var e : detached.entrySet()) {
+        long weight = weight(e.getKey());
+        e.setValue(weight);
+        total += weight;
       }
-      for (var it = detached.iterator(); it.hasNext() && total > maxDetachedBytes; ) {
-        RealConnection<?, ?> oldest = it.next();
-        total -= weight(oldest);
-        it.remove();
-        evicted.add(oldest);
-      }
+      detachedTotal = total;
+      evicted = evictOverBudget();
     }
+    letGo(evicted);
+  }
+
+  /**
+   * A send queued frames on a session, which may be detached: what it holds now counts against the
+   * budget at once, not only from the next detach, so that sends to sessions that detached holding
+   * little (a broadcast, say) cannot make them hold more than the budget together. Any thread.
+   */
+  void onQueued(RealConnection<?, ?> session) {
+    List<RealConnection<?, ?>> evicted;
+    synchronized (detached) {
+      Long counted = detached.get(session);
+      if (counted == null) {
+        return;
+      }
+      long weight = weight(session);
+      if (weight == counted) {
+        return;
+      }
+      detached.put(session, weight); // keeps its place: the order is how long each has waited
+      detachedTotal += weight - counted;
+      evicted = evictOverBudget();
+    }
+    letGo(evicted);
+  }
+
+  /** Takes the longest-waiting sessions out while the total is over the budget; lock held. */
+  private List<RealConnection<?, ?>> evictOverBudget() {
+    List<RealConnection<?, ?>> evicted = new ArrayList<>();
+    for (var it = detached.entrySet().iterator();
+        it.hasNext() && detachedTotal > maxDetachedBytes; ) {
+      var oldest = it.next();
+      detachedTotal -= oldest.getValue();
+      it.remove();
+      evicted.add(oldest.getKey());
+    }
+    return evicted;
+  }
+
+  private void letGo(List<RealConnection<?, ?>> evicted) {
     for (RealConnection<?, ?> s : evicted) {
       log.warn(
           "letting the session with {} go: detached sessions hold more than {} bytes",
@@ -106,8 +150,15 @@ final class SessionRegistry {
 
   /** A session got its client back. */
   void onAttached(RealConnection<?, ?> session) {
+    forget(session);
+  }
+
+  private void forget(RealConnection<?, ?> session) {
     synchronized (detached) {
-      detached.remove(session);
+      Long counted = detached.remove(session);
+      if (counted != null) {
+        detachedTotal -= counted;
+      }
     }
   }
 
