@@ -250,6 +250,84 @@ class ServerRestartTest {
         .isEqualTo(new Msg("later", 3));
   }
 
+  /**
+   * Requests asked again after a shutdown are queued within the outbound bound as any send made on
+   * the event loop is (twice the bound); a server that held many unanswered before its GOAWAY
+   * cannot make the client queue them all, and those that do not fit fail saying so.
+   */
+  @Test
+  void requestsAskedAgainAfterAShutdownStayWithinTheOutboundBound() throws Exception {
+    int bound = 16 * 1024;
+    int asked = 64; // about 1 KiB each: four times the bound
+    String text = "q".repeat(1000);
+    InetSocketAddress address;
+    Connection<Object, Object> client;
+    List<CompletableFuture<Object>> answers = new ArrayList<>();
+    try (java.net.ServerSocket listener =
+        new java.net.ServerSocket(0, 10, java.net.InetAddress.getLoopbackAddress())) {
+      address = new InetSocketAddress("127.0.0.1", listener.getLocalPort());
+      CompletableFuture<Connection<Object, Object>> connecting =
+          Tether.client(TestTypes.TYPES)
+              .config(
+                  TetherConfig.builder()
+                      .codecs("test")
+                      .maxQueuedOutboundBytes(bound)
+                      .requestTimeout(Duration.ofSeconds(50))
+                      .build())
+              .reconnect(ResumptionTest.FAST)
+              .connectAsync(address);
+      try (RawPeer first = RawPeer.accepted(listener.accept())) {
+        first.readPreamble();
+        assertThat(first.readFrame().type()).isEqualTo(RawPeer.HELLO);
+        first.write(RawPeer.preambleAndWelcome(TestTypes.TYPES, "test"));
+        client = track(connecting.get(20, TimeUnit.SECONDS));
+        for (int i = 0; i < asked; i++) {
+          answers.add(client.request(new Msg(text, i)));
+          // read as they come, never answered
+          assertThat(first.readFrameSkippingControl().type()).isEqualTo(RawPeer.REQUEST);
+        }
+        first.writeGoAway(GoAwayCode.SHUTTING_DOWN.code(), "the server is shutting down");
+        assertThat(first.readFrameSkippingControl().type())
+            .as("the client's answer")
+            .isEqualTo(RawPeer.GOAWAY);
+        first.assertEndOfStream();
+      }
+    }
+    long sentBefore = asked;
+    // each request is either queued again (counted as a message accepted) or failed at once
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(
+            () ->
+                client.metrics().messagesSent()
+                        - sentBefore
+                        + answers.stream().filter(CompletableFuture::isDone).count()
+                    == asked);
+    assertThat(client.metrics().queuedOutboundBytes())
+        .as(
+            "bytes queued for the server that comes back, with %d unanswered requests of about 1"
+                + " KiB asked again and an outbound bound of %d",
+            asked, bound)
+        .isLessThanOrEqualTo(2L * bound);
+    List<CompletableFuture<Object>> failed =
+        answers.stream().filter(CompletableFuture::isDone).toList();
+    assertThat(failed).as("the requests that did not fit").isNotEmpty();
+    for (CompletableFuture<Object> answer : failed) {
+      assertThatThrownBy(answer::join)
+          .hasCauseInstanceOf(ConnectionClosedException.class)
+          .hasMessageContaining("could not be queued for the server that comes back");
+    }
+
+    track(Tether.server(TestTypes.TYPES).codecs("test").onRequest((c, m) -> m).bind(address));
+    for (int i = 0; i < asked; i++) {
+      if (!answers.get(i).isDone()) {
+        assertThat(answers.get(i).get(20, TimeUnit.SECONDS))
+            .as("a request kept is answered by the server that comes back")
+            .isEqualTo(new Msg(text, i));
+      }
+    }
+  }
+
   @Test
   void requestsInFlightThroughARestartAreAnsweredByOneServerOrTheOther() throws Exception {
     AtomicInteger answeredBySecond = new AtomicInteger();

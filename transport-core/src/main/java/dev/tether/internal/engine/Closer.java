@@ -715,7 +715,8 @@ final class Closer {
    * Queues the requests still unanswered for the server that comes back. The one that shut down
    * answered every request it processed before its GOAWAY, so these it did not process (PROTOCOL.md
    * §8): sent after its GOAWAY was written, or by a handler after it came. Asking again is safe
-   * whatever they do, as gRPC retries the streams a GOAWAY refused. Their timeouts run on.
+   * whatever they do, as gRPC retries the streams a GOAWAY refused. Their timeouts run on. They are
+   * queued within the outbound bound as the loop's sends are; those that do not fit fail.
    */
   private void askAgain(ConnectionClosedException cause) {
     for (Requests.Pending pending : c.requests.outstanding()) {

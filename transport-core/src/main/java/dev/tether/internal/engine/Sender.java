@@ -360,13 +360,15 @@ final class Sender {
 
   /**
    * Queues an outstanding request again, with its id, for the server of the next session, ahead of
-   * whatever is sent from then on; fails it if it cannot be. Loop thread, as a session ends.
+   * whatever is sent from then on; fails it if it cannot be. Loop thread, as a session ends: queued
+   * as the loop's sends are, within twice the bound, since a server may have held any number of
+   * requests unanswered before its GOAWAY.
    */
   void requestAgain(Requests.Pending pending, ConnectionClosedException ifNot) {
     Throwable failure = null;
     try {
       if (pending.message != null
-          && enqueue(FrameType.REQUEST, pending.id, pending.message, Mode.FORCE, 0, true)
+          && enqueue(FrameType.REQUEST, pending.id, pending.message, Mode.LOOP, 0, true)
               == OutboundBuffer.ACCEPTED) {
         return;
       }
