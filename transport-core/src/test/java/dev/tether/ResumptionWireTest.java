@@ -8,14 +8,19 @@ import dev.tether.testing.Hex;
 import dev.tether.testing.Msg;
 import dev.tether.testing.RawPeer;
 import dev.tether.testing.TestTypes;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -32,6 +37,7 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class ResumptionWireTest {
   private static final int RESUME_KIND = 0x0003;
+  private static final int ACK = 0x40;
 
   private static Server<Object, Object> echoServer(Duration sessionTimeout) {
     return Tether.server(TestTypes.TYPES)
@@ -256,9 +262,8 @@ class ResumptionWireTest {
     int bound = 64 * 1024;
     int budget = 256 * 1024;
     int sessions = 8; // 8 x 8 KiB fit at detach time; 8 x (8 KiB + 64 KiB queued) do not
-    List<Connection<Object, Object>> connections =
-        new java.util.concurrent.CopyOnWriteArrayList<>();
-    List<ConnectionClosedException> closed = new java.util.concurrent.CopyOnWriteArrayList<>();
+    List<Connection<Object, Object>> connections = new CopyOnWriteArrayList<>();
+    List<ConnectionClosedException> closed = new CopyOnWriteArrayList<>();
     try (Server<Object, Object> server =
         Tether.server(TestTypes.TYPES)
             .config(TetherConfig.builder().codecs("test").maxQueuedOutboundBytes(bound).build())
@@ -404,6 +409,91 @@ class ResumptionWireTest {
           .isEqualTo(SendResult.BACK_PRESSURED);
       await().atMost(Duration.ofSeconds(10)).until(() -> read.get() == accepted.get());
       reader.interrupt();
+    }
+  }
+
+  @Test
+  void aPeerThatReadsButNeverAcknowledgesHasItsSocketClosedAndResumesLosingNothing()
+      throws Exception {
+    // the server goes on reading for the acknowledgements, so only closing the socket bounds what
+    // it keeps for replay: past twice its bound; the peer resumes from what it received
+    int bound = 64 * 1024;
+    int requests = 200;
+    Set<Long> answered = new HashSet<>();
+    try (Server<Object, Object> server =
+        Tether.server(TestTypes.TYPES)
+            .config(TetherConfig.builder().codecs("test").maxQueuedOutboundBytes(bound).build())
+            .sessionResumption(Duration.ofSeconds(30), 1 << 20)
+            .onRequest((c, m) -> m)
+            .bind(new InetSocketAddress("127.0.0.1", 0))) {
+      byte[] token = null;
+      long received = 0;
+      int sockets = 0;
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (answered.size() < requests) {
+        assertThat(++sockets).as("sockets needed").isLessThanOrEqualTo(20);
+        try (RawPeer peer = RawPeer.connect(server.address())) {
+          long serverReceived = 0;
+          if (token == null) {
+            RawPeer.Welcome welcome =
+                peer.handshake(hello().extensions(resumeExtension(0, new byte[16], 0)));
+            token = Arrays.copyOfRange(resumeEntry(welcome), 1, 17);
+          } else {
+            byte[] resumed =
+                resumeEntry(
+                    peer.handshake(hello().extensions(resumeExtension(1, token, received))));
+            assertThat(resumed[0]).as("kind: resumed").isEqualTo((byte) 1);
+            serverReceived = ByteBuffer.wrap(resumed, 17, 8).getLong();
+          }
+          // the requests the server has not received, 1 KB each, written by another thread
+          ByteArrayOutputStream unsent = new ByteArrayOutputStream();
+          for (long id = serverReceived + 1; id <= requests; id++) {
+            unsent.write(
+                RawPeer.frame(
+                    RawPeer.REQUEST,
+                    RawPeer.concat(
+                        ByteBuffer.allocate(8).putLong(id).array(),
+                        RawPeer.varint(1),
+                        OutboundBoundTest.msg("x".repeat(1000), id))));
+          }
+          Thread writer =
+              new Thread(
+                  () -> {
+                    try {
+                      peer.write(unsent.toByteArray());
+                    } catch (IOException e) {
+                      // the server closed the socket: the next one writes the rest
+                    }
+                  },
+                  "requests");
+          writer.setDaemon(true);
+          writer.start();
+          try {
+            while (answered.size() < requests) {
+              assertThat(System.nanoTime())
+                  .as("the server answers or closes the socket within 30 s")
+                  .isLessThan(deadline);
+              RawPeer.Frame frame = peer.readFrame(); // and never an ACK
+              if (frame.type() == RawPeer.PING || frame.type() == ACK) {
+                continue; // a heartbeat; the server's acknowledgement of the requests
+              }
+              assertThat(frame.type()).as(frame.describe()).isEqualTo(RawPeer.RESPONSE);
+              long id = frame.buffer().getLong();
+              assertThat(answered.add(id)).as("answer to #%d arrives once", id).isTrue();
+              received++;
+            }
+          } catch (SocketTimeoutException e) {
+            throw new AssertionError("the server neither answered nor closed the socket", e);
+          } catch (IOException e) {
+            // closed by the server: it kept more than twice its bound unacknowledged
+          }
+          writer.join(10_000);
+        }
+      }
+      assertThat(sockets)
+          .as("sockets the server closed for want of ACKs, plus one")
+          .isGreaterThan(1);
+      assertThat(server.connections()).as("one session throughout").hasSize(1);
     }
   }
 

@@ -400,7 +400,7 @@ final class Mailbox implements Runnable {
 
   /** The dispatcher stopped at a full outbound queue; starts it again once there is room. Loop. */
   private void startWhenWritable() {
-    if (connection.outbound.isWritable()) {
+    if (connection.outbound.queuedUnderBound()) {
       schedule();
     } else {
       connection.dispatchWhenWritable();
@@ -482,7 +482,7 @@ final class Mailbox implements Runnable {
     long replyWaitsSince = 0;
     for (int budget = DISPATCH_BUDGET; budget > 0; budget--) {
       if ((executor == null || onLoop || onOwnLoop)
-          && !connection.outbound.isWritable()
+          && !connection.outbound.queuedUnderBound()
           && !finished) {
         scheduled.set(false); // a handler run by the loop does not wait for room: it waits here
         if (onLoop) {

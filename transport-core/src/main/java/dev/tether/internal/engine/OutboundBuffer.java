@@ -66,7 +66,21 @@ final class OutboundBuffer {
      */
     HANDLER,
     /** Frames the transport owes: accepted whatever the bound, unless closed. */
-    FORCE
+    FORCE,
+    /**
+     * {@link #WAIT} on the thread of this connection's dispatcher (a handler on the handler pool,
+     * say): the frames written and kept for replay do not count against the bound. The peer's
+     * acknowledgement of them may lie behind frames the connection reads only once this handler has
+     * returned, so waiting for it would wait for ever; the frames not yet written count.
+     */
+    OWN_WAIT,
+    /** {@link #HANDLER} on the thread of this connection's dispatcher, as {@link #OWN_WAIT}. */
+    OWN_HANDLER;
+
+    /** Returns whether the frames kept for replay count against the bound for this appender. */
+    boolean replayCounts() {
+      return this != OWN_WAIT && this != OWN_HANDLER;
+    }
   }
 
   private final int limit;
@@ -98,6 +112,9 @@ final class OutboundBuffer {
 
   /** {@link #isWritableLocked}, for a look without the lock; updated by {@link #changed}. */
   private volatile boolean writableHint = true;
+
+  /** {@link #queuedUnderBoundLocked}, for a look without the lock; updated by {@link #changed}. */
+  private volatile boolean queuedUnderBoundHint = true;
 
   /**
    * Message frames accepted since the connection began: queued, or written at once. Counted here,
@@ -219,16 +236,17 @@ final class OutboundBuffer {
           return BACK_PRESSURED;
         }
       }
-      case HANDLER -> {
-        if (held() != 0 && (long) held() + length > 2L * limit) {
-          int waited = awaitRoom(length, waitNanos);
+      case HANDLER, OWN_HANDLER -> {
+        int held = held(mode);
+        if (held != 0 && (long) held + length > 2L * limit) {
+          int waited = awaitRoom(length, waitNanos, mode);
           if (waited != ACCEPTED) {
             return waited;
           }
         }
       }
-      case WAIT -> {
-        int waited = awaitRoom(length, waitNanos);
+      case WAIT, OWN_WAIT -> {
+        int waited = awaitRoom(length, waitNanos, mode);
         if (waited != ACCEPTED) {
           return waited;
         }
@@ -241,13 +259,16 @@ final class OutboundBuffer {
     return ACCEPTED;
   }
 
-  /** Waits until {@code length} bytes fit, up to {@code waitNanos} without progress. */
-  private int awaitRoom(int length, long waitNanos) throws InterruptedException {
-    if (hasRoom(length)) {
+  /**
+   * Waits until {@code length} bytes fit, up to {@code waitNanos} without progress; the frames kept
+   * for replay count unless {@code mode} says not ({@link Mode#replayCounts}).
+   */
+  private int awaitRoom(int length, long waitNanos, Mode mode) throws InterruptedException {
+    if (hasRoom(length, mode)) {
       return ACCEPTED; // the common case, without reading the clock
     }
     long start = System.nanoTime();
-    while (!hasRoom(length)) {
+    while (!hasRoom(length, mode)) {
       long since = lastProgressNanos - start > 0 ? lastProgressNanos : start;
       long left = Deadlines.after(since, waitNanos) - System.nanoTime();
       if (left <= 0) {
@@ -421,7 +442,8 @@ final class OutboundBuffer {
    * Records that the socket took {@code n} of the bytes the last {@link #drainTo} copied, moves
    * {@code sendAsync} frames in while there is room, and wakes waiting senders.
    *
-   * @return true if the buffer went from over its bound to under it
+   * @return true if the buffer went from over its bound to under it, counting the frames kept for
+   *     replay ({@link #isWritable}) or not ({@link #queuedUnderBound})
    */
   boolean written(int n) {
     List<CompletableFuture<Void>> accepted = null;
@@ -431,6 +453,7 @@ final class OutboundBuffer {
         return false;
       }
       boolean wasFull = !isWritableLocked();
+      boolean wasOver = !queuedUnderBoundLocked();
       int fromControl = Math.min(n, lastControlCopied);
       control.consumed(fromControl);
       advance(n - fromControl);
@@ -440,7 +463,7 @@ final class OutboundBuffer {
       if (waiters > 0) {
         notifyAll();
       }
-      writable = wasFull && isWritableLocked();
+      writable = wasFull && isWritableLocked() || wasOver && queuedUnderBoundLocked();
     }
     WaitingSends.complete(accepted);
     return writable;
@@ -711,6 +734,37 @@ final class OutboundBuffer {
     return isWritableLocked();
   }
 
+  /**
+   * Returns true while the frames not yet written are under the bound: what the loop looks at
+   * before it reads more or runs a handler. The frames written and kept for replay are left out:
+   * the peer's acknowledgement of them may lie behind the very frames the loop would stop reading,
+   * and both sides would wait for ever (a client pipelining requests to a server whose answers it
+   * had read, its ACKs behind its next requests). They hold back the application's sends instead
+   * ({@link #isWritable}), and more than twice the bound of them closes the socket ({@link
+   * #replayOverCap}). Looks without the lock first, as {@link #isWritable} does.
+   */
+  boolean queuedUnderBound() {
+    return queuedUnderBoundHint || queuedUnderBoundSynchronized();
+  }
+
+  private synchronized boolean queuedUnderBoundSynchronized() {
+    return queuedUnderBoundLocked();
+  }
+
+  /**
+   * Returns true if the frames written and kept for replay take more than twice the bound: the peer
+   * reads but does not acknowledge what it reads, or far too late. Since the loop goes on reading
+   * for the acknowledgements ({@link #queuedUnderBound}), only closing the socket bounds them then;
+   * the session resumes from what the peer says it received.
+   */
+  synchronized boolean replayOverCap() {
+    return replay != null && replay.size() > 2L * limit;
+  }
+
+  synchronized int replayBytes() {
+    return replay == null ? 0 : replay.size();
+  }
+
   /** Returns the bytes held: queued, and kept for replay. */
   synchronized int size() {
     return held();
@@ -775,14 +829,30 @@ final class OutboundBuffer {
     return held() < limit && waiting.isEmpty();
   }
 
+  private boolean queuedUnderBoundLocked() {
+    return ring.size() < limit;
+  }
+
   /** Returns true if a frame of {@code length} may be appended now, behind no waiting send. */
   private boolean hasRoom(int length) {
     return waiting.isEmpty() && fits(length);
   }
 
+  private boolean hasRoom(int length, Mode mode) {
+    return waiting.isEmpty() && fits(length, held(mode));
+  }
+
   private boolean fits(int length) {
-    int held = held();
+    return fits(length, held());
+  }
+
+  private boolean fits(int length, int held) {
     return held == 0 || (long) held + length <= limit;
+  }
+
+  /** The bytes held that count for {@code mode}: without the replay ring's where it says so. */
+  private int held(Mode mode) {
+    return mode.replayCounts() ? held() : ring.size();
   }
 
   /**
@@ -821,6 +891,10 @@ final class OutboundBuffer {
     boolean writable = isWritableLocked();
     if (writable != writableHint) {
       writableHint = writable;
+    }
+    boolean underBound = queuedUnderBoundLocked();
+    if (underBound != queuedUnderBoundHint) {
+      queuedUnderBoundHint = underBound;
     }
   }
 

@@ -522,9 +522,12 @@ final class RealConnection<O, I> implements Connection<O, I>, EventLoop.Handler 
     return handlerExecutor != null ? handlerExecutor : Runnable::run;
   }
 
-  /** Returns false once the outbound buffer is over its bound; reading then pauses. */
+  /**
+   * Returns false once the frames not yet written are over the outbound bound; reading then pauses.
+   * Frames kept for replay do not count here ({@link OutboundBuffer#queuedUnderBound}).
+   */
   boolean outboundUnderBound() {
-    return outbound.size() < config.maxQueuedOutboundBytes();
+    return outbound.queuedUnderBound();
   }
 
   /**

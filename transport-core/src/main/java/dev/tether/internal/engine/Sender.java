@@ -219,7 +219,7 @@ final class Sender {
       case NO_WAIT -> {
         return tryReserve(charge);
       }
-      case WAIT, HANDLER -> {
+      case WAIT, HANDLER, OWN_WAIT, OWN_HANDLER -> {
         if (!memory.take(charge, waitNanos, c.outbound::looksClosed)) {
           return -1;
         }
@@ -463,15 +463,25 @@ final class Sender {
     c.resumption.queued();
   }
 
-  /** A thread that may wait: a handler run by an event loop, or any other thread. */
-  private static Mode waiting() {
-    return EventLoop.runsHandlerHere() ? Mode.HANDLER : Mode.WAIT;
+  /**
+   * A thread that may wait: a handler run by an event loop, or any other thread; on the thread of
+   * this connection's own dispatcher, one that does not wait for the peer's acknowledgements.
+   */
+  private Mode waiting() {
+    boolean own = c.mailbox.isDispatchThread();
+    if (EventLoop.runsHandlerHere()) {
+      return own ? Mode.OWN_HANDLER : Mode.HANDLER;
+    }
+    return own ? Mode.OWN_WAIT : Mode.WAIT;
   }
 
   /** How a sender's thread treats the bound; see {@link OutboundBuffer.Mode}. */
   private enum Mode {
     WAIT(OutboundBuffer.Mode.WAIT),
     HANDLER(OutboundBuffer.Mode.HANDLER),
+    /** {@link #WAIT} and {@link #HANDLER} in a handler of this connection. */
+    OWN_WAIT(OutboundBuffer.Mode.OWN_WAIT),
+    OWN_HANDLER(OutboundBuffer.Mode.OWN_HANDLER),
     NO_WAIT(OutboundBuffer.Mode.NO_WAIT),
     LOOP(OutboundBuffer.Mode.LOOP),
     FORCE(OutboundBuffer.Mode.FORCE);

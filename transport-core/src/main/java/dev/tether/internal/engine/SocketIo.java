@@ -561,6 +561,10 @@ final class SocketIo {
           if (outbound.written(written)) {
             connection.onWritable();
           }
+          if (outbound.replayOverCap()) {
+            connection.closer.connectionLost(unacknowledged(outbound), null);
+            return;
+          }
         }
         if (written < queued) {
           if (written == 0) {
@@ -672,6 +676,16 @@ final class SocketIo {
       scheduleFlush();
     }
     return true;
+  }
+
+  private String unacknowledged(OutboundBuffer outbound) {
+    return connection.peerName
+        + " has not acknowledged "
+        + outbound.replayBytes()
+        + " bytes of messages written to it, more than twice the outbound bound"
+        + " (maxQueuedOutboundBytes, "
+        + connection.config.maxQueuedOutboundBytes()
+        + "); the socket is closed, and the session resumes from what the peer received";
   }
 
   /**
