@@ -39,7 +39,7 @@ class ResumptionWireTest {
   private static final int RESUME_KIND = 0x0003;
   private static final int ACK = 0x40;
 
-  private static Server<Object, Object> echoServer(Duration sessionTimeout) {
+  static Server<Object, Object> echoServer(Duration sessionTimeout) {
     return Tether.server(TestTypes.TYPES)
         .codecs("test")
         .sessionResumption(sessionTimeout, 1 << 20)
@@ -48,7 +48,7 @@ class ResumptionWireTest {
   }
 
   /** The extensions field with one RESUME entry. */
-  private static byte[] resumeExtension(int kind, byte[] token, long received) {
+  static byte[] resumeExtension(int kind, byte[] token, long received) {
     return ByteBuffer.allocate(4 + 25)
         .putShort((short) RESUME_KIND)
         .putShort((short) 25)
@@ -59,7 +59,7 @@ class ResumptionWireTest {
   }
 
   /** Returns the 25-byte value of the WELCOME's RESUME entry. */
-  private static byte[] resumeEntry(RawPeer.Welcome welcome) {
+  static byte[] resumeEntry(RawPeer.Welcome welcome) {
     ByteBuffer in = ByteBuffer.wrap(welcome.extensions());
     while (in.remaining() >= 4) {
       int kind = in.getShort() & 0xFFFF;
@@ -91,16 +91,16 @@ class ResumptionWireTest {
         .array();
   }
 
-  private static byte[] echo(long seq) {
+  static byte[] echo(long seq) {
     return OutboundBoundTest.msg("e" + seq, seq);
   }
 
-  private static long seqOf(RawPeer.Frame data) {
+  static long seqOf(RawPeer.Frame data) {
     assertThat(data.type()).as(data.describe()).isEqualTo(RawPeer.DATA);
     return ByteBuffer.wrap(data.body(), 1, 8).getLong(); // after the 1-byte varint type id
   }
 
-  private static RawPeer.Hello hello() {
+  static RawPeer.Hello hello() {
     return RawPeer.Hello.forTypes(TestTypes.TYPES).codecs("test").minorVersion(2);
   }
 

@@ -562,9 +562,13 @@ final class OutboundBuffer {
       if (replay == null) {
         return false;
       }
-      if (seq > sentSeq) {
+      if (Long.compareUnsigned(seq, sentSeq) > 0) { // a u64: past 2^63 is more, not negative
         throw new IllegalArgumentException(
-            "the peer acknowledges " + seq + " messages, but only " + sentSeq + " were sent");
+            "the peer acknowledges "
+                + Long.toUnsignedString(seq)
+                + " messages, but only "
+                + sentSeq
+                + " were sent");
       }
       boolean wasFull = !isWritableLocked();
       if (replay.acknowledge(seq) > 0) {
@@ -589,7 +593,9 @@ final class OutboundBuffer {
    *     than was already acknowledged)
    */
   synchronized boolean rewind(long peerReceived) {
-    if (replay == null || peerReceived > sentSeq || peerReceived < replay.firstSeq() - 1) {
+    if (replay == null
+        || Long.compareUnsigned(peerReceived, sentSeq) > 0 // a u64, as on the wire
+        || peerReceived < replay.firstSeq() - 1) {
       return false;
     }
     replay.acknowledge(peerReceived);

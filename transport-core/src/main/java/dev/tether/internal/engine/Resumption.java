@@ -180,7 +180,7 @@ final class Resumption {
         throw new ProtocolException(
             GoAwayCode.PROTOCOL_ERROR,
             "the server says it received "
-                + granted.received()
+                + Long.toUnsignedString(granted.received())
                 + " messages of this session, which this side cannot replay from");
       }
       c.outbound.offerAck(received, false);
@@ -481,7 +481,7 @@ final class Resumption {
           previous,
           GoAwayCode.PROTOCOL_ERROR,
           "cannot resume: the client says it received "
-              + ask.received()
+              + Long.toUnsignedString(ask.received())
               + " messages, which this side cannot replay from");
       c.closer.abandon("the client asked to resume from a position this side cannot serve");
       return;
