@@ -453,7 +453,12 @@ final class Closer {
       return;
     }
     if (c.state() == ConnectionState.RESUMING) {
-      c.io().close();
+      if (c.outbound.preludeWritten()) {
+        // the server read our HELLO and may think the session resumed: it is told why not
+        c.io().refuseAndClose(GoAway.encodeFrame(code, reason));
+      } else {
+        c.io().close();
+      }
       c.moveTo(ConnectionState.DETACHED);
       c.resumption.reconnector().attemptFailed(reason, code != GoAwayCode.PROTOCOL_ERROR);
       return;

@@ -362,6 +362,14 @@ final class OutboundBuffer {
     socketOpen = open;
   }
 
+  /**
+   * Returns true if the socket's prelude (preamble and handshake frame) has been written whole: a
+   * frame written straight to the socket now follows it.
+   */
+  synchronized boolean preludeWritten() {
+    return control.pending() == 0;
+  }
+
   /** Adds bytes (a frame) to write after the prelude, e.g. a server's refusal. */
   synchronized void appendControl(byte[] frame) {
     control.append(frame);

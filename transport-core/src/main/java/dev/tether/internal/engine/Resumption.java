@@ -171,11 +171,22 @@ final class Resumption {
       }
       return false;
     }
-    if (granted != null
-        && granted.kind() == Resume.RESUMED
-        && active
-        && java.util.Arrays.equals(granted.token(), token)
-        && welcome.codecs().get(0).equals(c.codec().name())) {
+    if (granted != null && granted.kind() == Resume.RESUMED) {
+      // a server that says "resumed" must mean the session asked for, as it was: going on with
+      // anything else would deliver another session's frames here, and lose or repeat this one's
+      if (!active || !java.util.Arrays.equals(granted.token(), token)) {
+        throw new ProtocolException(
+            GoAwayCode.PROTOCOL_ERROR,
+            "the server resumed another session than the one this side asked to resume");
+      }
+      if (!welcome.codecs().get(0).equals(c.codec().name())) {
+        throw new ProtocolException(
+            GoAwayCode.PROTOCOL_ERROR,
+            "the server resumed the session with codec "
+                + welcome.codecs().get(0)
+                + ", and it was started with "
+                + c.codec().name());
+      }
       if (!c.outbound.rewind(granted.received())) {
         throw new ProtocolException(
             GoAwayCode.PROTOCOL_ERROR,
@@ -189,11 +200,9 @@ final class Resumption {
     String why =
         granted == null
             ? "the server does not resume sessions"
-            : granted.kind() == Resume.RESUMED
-                ? "the server resumed a session this side does not have"
-                : "the server no longer had the session (it expired, or the server restarted)";
+            : "the server no longer had the session (it expired, or the server restarted)";
     sessionLost(why);
-    if (granted != null && granted.kind() != Resume.RESUMED && policy.resume()) {
+    if (granted != null && policy.resume()) {
       activate(granted.token());
     }
     return false;
