@@ -477,6 +477,9 @@ final class Resumption {
       return;
     }
     if (state == ConnectionState.OPEN) {
+      // no sender writes straight to a socket from here until the new one has its prelude queued:
+      // a frame would go to the new socket ahead of the preamble and WELCOME
+      c.outbound.socketOpen(false);
       c.io().close(); // the old socket is half-open: the client has moved on
       c.keepAlive.stop();
       c.moveTo(ConnectionState.DETACHED);
