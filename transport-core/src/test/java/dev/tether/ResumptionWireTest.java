@@ -149,6 +149,45 @@ class ResumptionWireTest {
   }
 
   @Test
+  void framesWrittenRightBehindAResumingHelloAreHandledAfterTheWelcomeNotLost() throws Exception {
+    // PROTOCOL.md §13 has a client wait for the WELCOME, but one that does not must lose nothing:
+    // the server read the DATA with the HELLO, before the session took the socket over
+    try (Server<Object, Object> server = echoServer(Duration.ofSeconds(30))) {
+      byte[] token;
+      try (RawPeer first = RawPeer.connect(server.address())) {
+        RawPeer.Welcome welcome =
+            first.handshake(hello().extensions(resumeExtension(0, new byte[16], 0)));
+        token = Arrays.copyOfRange(resumeEntry(welcome), 1, 17);
+        first.writeData(1, echo(1));
+        assertThat(seqOf(first.readFrameSkippingControl())).isEqualTo(1);
+        first.resetAbruptly();
+      }
+
+      try (RawPeer second = RawPeer.connect(server.address())) {
+        RawPeer.Hello hello = hello().extensions(resumeExtension(1, token, 1));
+        second.write(
+            RawPeer.concat(
+                RawPeer.PREAMBLE,
+                RawPeer.frame(RawPeer.HELLO, hello.body()),
+                RawPeer.frame(RawPeer.DATA, RawPeer.concat(RawPeer.varint(1), echo(2))),
+                RawPeer.frame(RawPeer.DATA, RawPeer.concat(RawPeer.varint(1), echo(3)))));
+        second.readPreamble();
+        RawPeer.Frame welcome = second.readFrame();
+        assertThat(welcome.type()).as(welcome.describe()).isEqualTo(RawPeer.WELCOME);
+        assertThat(resumeEntry(RawPeer.Welcome.parse(welcome.body()))[0])
+            .as("kind: resumed")
+            .isEqualTo((byte) 1);
+
+        assertThat(seqOf(second.readFrameSkippingControl())).isEqualTo(2);
+        assertThat(seqOf(second.readFrameSkippingControl())).isEqualTo(3);
+        second.writeData(1, echo(4)); // and the session goes on from there
+        assertThat(seqOf(second.readFrameSkippingControl())).isEqualTo(4);
+      }
+      assertThat(server.connections()).as("still one session").hasSize(1);
+    }
+  }
+
+  @Test
   void aSessionTokenFromAnotherNodeOrUnderOtherCredentialsResumesNothing() throws Exception {
     try (Server<Object, Object> server =
         Tether.server(TestTypes.TYPES)

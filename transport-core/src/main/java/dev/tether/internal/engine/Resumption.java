@@ -519,6 +519,7 @@ final class Resumption {
     c.access.resumed(grant, c.io().peerCertificates());
     c.outbound.offerAck(received, false);
     c.io().flush();
+    c.resumeReading(); // what the client wrote behind its HELLO, if anything
     log.info("resumed the session with {}", c.peerName);
   }
 

@@ -122,6 +122,10 @@ final class SocketIo {
    */
   SocketIo(RealConnection<?, ?> connection, SocketIo previous) {
     this(connection, previous.channel, false, previous.key, previous.tls);
+    // frames the peer wrote right behind its HELLO, read with it: they wait, paused, until the
+    // session has written its WELCOME and resumes reading (before, they were dropped unseen)
+    decoder.takeOver(previous.decoder);
+    paused = decoder.isPaused();
   }
 
   private SocketIo(

@@ -114,6 +114,20 @@ public final class FrameDecoder {
     return pending.remaining();
   }
 
+  /**
+   * Takes over what {@code previous} received and did not deliver, its preamble behind it (a socket
+   * handed from one connection to another): those bytes come first, once {@link #resume} is called,
+   * as after a pause. {@code previous} is left empty.
+   */
+  public void takeOver(FrameDecoder previous) {
+    if (!previous.pending.hasRemaining()) {
+      return;
+    }
+    stash(previous.pending);
+    previous.releasePending();
+    paused = true;
+  }
+
   /** Returns the capacity of the gathering buffer: the memory this decoder holds. */
   public int heldCapacity() {
     return pending.capacity();
