@@ -10,11 +10,13 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.Socket;
 import java.net.SocketAddress;
+import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
 
@@ -219,12 +221,28 @@ public final class RawPeer implements AutoCloseable {
    * waiting for an answer is not tripped by a heartbeat that happens to fall in between.
    */
   public Frame readFrameAnsweringPings() throws IOException {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CONTROL_ONLY_MILLIS);
     Frame frame = readFrame();
     while (frame.type() == PING) {
+      checkDeadline(deadline);
       writeFrame(PONG, frame.body());
       frame = readFrame();
     }
     return frame;
+  }
+
+  /**
+   * How long the reads that skip heartbeats wait for another frame: the peer's PINGs (every 2 s by
+   * default) would keep the read timeout from ever firing, and a test that waits for a frame that
+   * never comes would hang instead of failing.
+   */
+  public static final long CONTROL_ONLY_MILLIS = 30_000;
+
+  private static void checkDeadline(long deadline) throws SocketTimeoutException {
+    if (System.nanoTime() - deadline > 0) {
+      throw new SocketTimeoutException(
+          "only heartbeats and ACKs for " + CONTROL_ONLY_MILLIS + " ms, no other frame");
+    }
   }
 
   /**
@@ -233,8 +251,10 @@ public final class RawPeer implements AutoCloseable {
    * way of what a test waits for.
    */
   public Frame readFrameSkippingControl() throws IOException {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CONTROL_ONLY_MILLIS);
     Frame frame = readFrame();
     while (frame.type() == PING || frame.type() >= 0x40) {
+      checkDeadline(deadline);
       if (frame.type() == PING) {
         writeFrame(PONG, frame.body());
       }
