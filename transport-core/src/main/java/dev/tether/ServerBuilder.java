@@ -93,9 +93,10 @@ public final class ServerBuilder<O, I> {
    * client had not acknowledged, for {@code timeout}, within {@code maxDetachedBytes} of memory for
    * all such sessions together (the frames each keeps, and 8 KiB for the session itself; past it
    * the longest-waiting ones are let go first). While a session waits, its handler sees nothing;
-   * sends to it queue within the outbound bound. A session that times out closes, its close reason
-   * saying so. On by default (30 s, 64 MiB); {@code Duration.ZERO} turns resumption off, and
-   * clients then start a new session on each reconnect.
+   * sends to it queue within the outbound bound, and count against {@code maxDetachedBytes} as they
+   * are queued. A session that times out closes, its close reason saying so. On by default (30 s,
+   * 64 MiB); {@code Duration.ZERO} turns resumption off, and clients then start a new session on
+   * each reconnect.
    *
    * @throws IllegalArgumentException if a value is negative
    */
