@@ -53,27 +53,83 @@ class ResumptionFlowTest {
     // once and acknowledges them, but its ACKs travel behind the requests it had already written,
     // in the sockets. A server that stopped reading, or stopped its handlers, until they came
     // waited for ever (before: no answer after the first few thousand, with handlers on the loop)
-    int resumes =
-        pipeline(handlers, TetherConfig.builder().build().maxQueuedOutboundBytes(), 20_000);
+    int resumes = pipeline(handlers, TetherConfig.DEFAULT_MAX_QUEUED_OUTBOUND_BYTES, 20_000, null);
     System.out.printf(
         "handlers %s: 20,000 pipelined requests of 1 KB answered, %d resumes%n", handlers, resumes);
   }
 
   @ParameterizedTest(name = "handlers {0}")
   @EnumSource(Handlers.class)
-  void unacknowledgedAnswersPastTwiceTheBoundCloseTheSocketAndTheSessionResumesLosingNothing(
+  void unacknowledgedAnswersPastTheirCapCloseTheSocketAndTheSessionResumesLosingNothing(
       Handlers handlers) throws Exception {
-    // with a 16 KiB bound the answers written and not yet acknowledged soon pass twice the bound:
-    // the server closes the socket, the client resumes, and its RESUME says what it received
-    int resumes = pipeline(handlers, 16_384, 2_000);
+    // with a 16 KiB bound, and frames of at most 64 KiB to the client, the server keeps 96 KiB of
+    // answers for replay; the client's ACKs lie behind hundreds of KB of its requests, so the
+    // server closes the socket, the client resumes, and its RESUME says what it received
+    int resumes = pipeline(handlers, 16_384, 2_000, 65_536);
     assertThat(resumes).as("sockets closed for want of acknowledgements").isPositive();
+    System.out.printf("handlers %s: 2,000 answered through %d resumes%n", handlers, resumes);
+  }
+
+  @ParameterizedTest(name = "handlers {0}")
+  @EnumSource(Handlers.class)
+  void aSmallBoundWithTheDefaultFrameSizeAnswersADeepPipelineWithoutResuming(Handlers handlers)
+      throws Exception {
+    // the same pipeline, the client accepting frames of up to 16 MiB: what the server keeps for
+    // replay may reach 16 MiB and 32 KiB, more than these 2 MB of answers
+    assertThat(pipeline(handlers, 16_384, 2_000, null)).as("resumes").isZero();
+  }
+
+  @ParameterizedTest(name = "handlers {0}")
+  @EnumSource(Handlers.class)
+  void answersLargerThanTheBoundAreNotCutForWantOfAcknowledgements(Handlers handlers)
+      throws Exception {
+    // an answer larger than the bound is accepted alone, and kept for replay until acknowledged:
+    // a connection that sends such answers keeps its socket
+    String large = "y".repeat(200_000);
+    Server<Object, Object> server =
+        resources.track(
+            Tether.server(TestTypes.TYPES)
+                .config(
+                    handlers
+                        .place
+                        .apply(TetherConfig.builder().codecs("test").maxQueuedOutboundBytes(16_384))
+                        .build())
+                .sessionResumption(Duration.ofSeconds(30), 64 << 20)
+                .onRequest((c, m) -> new Msg(large, ((Msg) m).seq()))
+                .bind(new InetSocketAddress("127.0.0.1", 0)));
+    AtomicInteger disconnects = new AtomicInteger();
+    Connection<Object, Object> client =
+        resources.track(
+            Tether.client(TestTypes.TYPES)
+                .codecs("test")
+                .reconnect(ResumptionTest.FAST)
+                .onReconnect(
+                    new ReconnectListener<>() {
+                      @Override
+                      public void onDisconnected(
+                          Connection<Object, Object> c, ConnectionClosedException cause) {
+                        disconnects.incrementAndGet();
+                      }
+                    })
+                .connect(server.address()));
+
+    List<CompletableFuture<Object>> answers = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      answers.add(client.request(new Msg("q", i), Duration.ofSeconds(60)));
+    }
+    for (int i = 0; i < answers.size(); i++) {
+      assertThat(answers.get(i).get(60, TimeUnit.SECONDS)).isEqualTo(new Msg(large, i));
+    }
+    assertThat(disconnects.get()).as("sockets lost").isZero();
   }
 
   /**
    * Pipelines {@code requests} requests of 1 KB from a resumable client to a server with {@code
-   * bound}, checks every answer, and returns how often the session resumed meanwhile.
+   * bound}, checks every answer, and returns how often the session resumed meanwhile; {@code
+   * clientMaxFrame} is the client's {@code maxFrameBytes}, null for the default.
    */
-  private int pipeline(Handlers handlers, int bound, int requests) throws Exception {
+  private int pipeline(Handlers handlers, int bound, int requests, Integer clientMaxFrame)
+      throws Exception {
     String text = "x".repeat(1000);
     Server<Object, Object> server =
         resources.track(
@@ -90,7 +146,13 @@ class ResumptionFlowTest {
     Connection<Object, Object> client =
         resources.track(
             Tether.client(TestTypes.TYPES)
-                .codecs("test")
+                .config(
+                    clientMaxFrame == null
+                        ? TetherConfig.builder().codecs("test").build()
+                        : TetherConfig.builder()
+                            .codecs("test")
+                            .maxFrameBytes(clientMaxFrame)
+                            .build())
                 .reconnect(ResumptionTest.FAST)
                 .onReconnect(
                     new ReconnectListener<>() {

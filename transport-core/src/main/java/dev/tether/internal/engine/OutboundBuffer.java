@@ -754,8 +754,8 @@ final class OutboundBuffer {
    * the peer's acknowledgement of them may lie behind the very frames the loop would stop reading,
    * and both sides would wait for ever (a client pipelining requests to a server whose answers it
    * had read, its ACKs behind its next requests). They hold back the application's sends instead
-   * ({@link #isWritable}), and more than twice the bound of them closes the socket ({@link
-   * #replayOverCap}). Looks without the lock first, as {@link #isWritable} does.
+   * ({@link #isWritable}), and more than twice the bound (and a largest frame) of them closes the
+   * socket ({@link #replayOverCap}). Looks without the lock first, as {@link #isWritable} does.
    */
   boolean queuedUnderBound() {
     return queuedUnderBoundHint || queuedUnderBoundSynchronized();
@@ -766,13 +766,21 @@ final class OutboundBuffer {
   }
 
   /**
-   * Returns true if the frames written and kept for replay take more than twice the bound: the peer
-   * reads but does not acknowledge what it reads, or far too late. Since the loop goes on reading
-   * for the acknowledgements ({@link #queuedUnderBound}), only closing the socket bounds them then;
-   * the session resumes from what the peer says it received.
+   * Returns true if the frames written and kept for replay take more than twice the bound and one
+   * frame of the largest size the peer accepts: the peer reads but does not acknowledge what it
+   * reads, or far too late. Since the loop goes on reading for the acknowledgements ({@link
+   * #queuedUnderBound}), only closing the socket bounds them then; the session resumes from what
+   * the peer says it received. The largest frame is part of it because one such message is accepted
+   * alone whatever the bound: a connection that sends them is not cut for each.
    */
   synchronized boolean replayOverCap() {
-    return replay != null && replay.size() > 2L * limit;
+    return replay != null && replay.size() > replayCap();
+  }
+
+  /** What {@link #replayOverCap} compares with. */
+  synchronized long replayCap() {
+    Encoding now = encoding;
+    return 2L * limit + (now == null ? 0 : now.peerMaxFrameBytes());
   }
 
   synchronized int replayBytes() {

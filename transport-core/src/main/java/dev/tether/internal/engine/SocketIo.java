@@ -686,10 +686,11 @@ final class SocketIo {
     return connection.peerName
         + " has not acknowledged "
         + outbound.replayBytes()
-        + " bytes of messages written to it, more than twice the outbound bound"
-        + " (maxQueuedOutboundBytes, "
-        + connection.config.maxQueuedOutboundBytes()
-        + "); the socket is closed, and the session resumes from what the peer received";
+        + " bytes of messages written to it, more than the "
+        + outbound.replayCap()
+        + " it keeps for that (twice maxQueuedOutboundBytes and one frame of the largest size"
+        + " the peer accepts); the socket is closed, and the session resumes from what the peer"
+        + " received";
   }
 
   /**
