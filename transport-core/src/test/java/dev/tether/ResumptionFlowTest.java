@@ -84,53 +84,35 @@ class ResumptionFlowTest {
   void answersLargerThanTheBoundAreNotCutForWantOfAcknowledgements(Handlers handlers)
       throws Exception {
     // an answer larger than the bound is accepted alone, and kept for replay until acknowledged:
-    // a connection that sends such answers keeps its socket
+    // a connection that sends such answers keeps its socket (no resume)
     String large = "y".repeat(200_000);
-    Server<Object, Object> server =
-        resources.track(
-            Tether.server(TestTypes.TYPES)
-                .config(
-                    handlers
-                        .place
-                        .apply(TetherConfig.builder().codecs("test").maxQueuedOutboundBytes(16_384))
-                        .build())
-                .sessionResumption(Duration.ofSeconds(30), 64 << 20)
-                .onRequest((c, m) -> new Msg(large, ((Msg) m).seq()))
-                .bind(new InetSocketAddress("127.0.0.1", 0)));
-    AtomicInteger disconnects = new AtomicInteger();
-    Connection<Object, Object> client =
-        resources.track(
-            Tether.client(TestTypes.TYPES)
-                .codecs("test")
-                .reconnect(ResumptionTest.FAST)
-                .onReconnect(
-                    new ReconnectListener<>() {
-                      @Override
-                      public void onDisconnected(
-                          Connection<Object, Object> c, ConnectionClosedException cause) {
-                        disconnects.incrementAndGet();
-                      }
-                    })
-                .connect(server.address()));
-
-    List<CompletableFuture<Object>> answers = new ArrayList<>();
-    for (int i = 0; i < 20; i++) {
-      answers.add(client.request(new Msg("q", i), Duration.ofSeconds(60)));
-    }
-    for (int i = 0; i < answers.size(); i++) {
-      assertThat(answers.get(i).get(60, TimeUnit.SECONDS)).isEqualTo(new Msg(large, i));
-    }
-    assertThat(disconnects.get()).as("sockets lost").isZero();
+    assertThat(pipeline(handlers, 16_384, null, 20, "q", large)).as("resumes").isZero();
   }
 
   /**
-   * Pipelines {@code requests} requests of 1 KB from a resumable client to a server with {@code
-   * bound}, checks every answer, and returns how often the session resumed meanwhile; {@code
-   * clientMaxFrame} is the client's {@code maxFrameBytes}, null for the default.
+   * As {@link #pipeline(Handlers, int, Integer, int, String, String)}, requests and answers of 1
+   * KB.
    */
   private int pipeline(Handlers handlers, int bound, int requests, Integer clientMaxFrame)
       throws Exception {
     String text = "x".repeat(1000);
+    return pipeline(handlers, bound, clientMaxFrame, requests, text, text);
+  }
+
+  /**
+   * Pipelines {@code requests} requests carrying {@code question} from a resumable client to a
+   * server with {@code bound} that answers each with {@code answer}, checks every answer, and
+   * returns how often the session resumed meanwhile; {@code clientMaxFrame} is the client's {@code
+   * maxFrameBytes}, null for the default.
+   */
+  private int pipeline(
+      Handlers handlers,
+      int bound,
+      Integer clientMaxFrame,
+      int requests,
+      String question,
+      String answer)
+      throws Exception {
     Server<Object, Object> server =
         resources.track(
             Tether.server(TestTypes.TYPES)
@@ -140,7 +122,7 @@ class ResumptionFlowTest {
                         .apply(TetherConfig.builder().codecs("test").maxQueuedOutboundBytes(bound))
                         .build())
                 .sessionResumption(Duration.ofSeconds(30), 1 << 20)
-                .onRequest((c, m) -> new Msg(text, ((Msg) m).seq()))
+                .onRequest((c, m) -> new Msg(answer, ((Msg) m).seq()))
                 .bind(new InetSocketAddress("127.0.0.1", 0)));
     AtomicInteger resumed = new AtomicInteger();
     Connection<Object, Object> client =
@@ -165,10 +147,10 @@ class ResumptionFlowTest {
 
     List<CompletableFuture<Object>> answers = new ArrayList<>();
     for (int i = 0; i < requests; i++) {
-      answers.add(client.request(new Msg(text, i), Duration.ofSeconds(60)));
+      answers.add(client.request(new Msg(question, i), Duration.ofSeconds(60)));
     }
     for (int i = 0; i < requests; i++) {
-      assertThat(answers.get(i).get(60, TimeUnit.SECONDS)).isEqualTo(new Msg(text, i));
+      assertThat(answers.get(i).get(60, TimeUnit.SECONDS)).isEqualTo(new Msg(answer, i));
     }
     assertThat(server.connections()).as("one session throughout").hasSize(1);
     return resumed.get();
