@@ -6,6 +6,7 @@ import static dev.tether.ResumptionWireTest.hello;
 import static dev.tether.ResumptionWireTest.resumeEntry;
 import static dev.tether.ResumptionWireTest.resumeExtension;
 import static dev.tether.ResumptionWireTest.seqOf;
+import static dev.tether.ResumptionWireTest.start;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -17,7 +18,6 @@ import java.net.InetSocketAddress;
 import java.net.SocketException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
@@ -33,18 +33,6 @@ class ResumptionHostilePeerTest {
 
   private static byte[] ack(long count) {
     return ByteBuffer.allocate(8).putLong(count).array();
-  }
-
-  /** Starts a session, has {@code echoes} messages echoed, and returns the session's token. */
-  private static byte[] start(RawPeer peer, int echoes) throws IOException {
-    RawPeer.Welcome welcome =
-        peer.handshake(hello().extensions(resumeExtension(0, new byte[16], 0)));
-    byte[] token = Arrays.copyOfRange(resumeEntry(welcome), 1, 17);
-    for (int i = 1; i <= echoes; i++) {
-      peer.writeData(1, echo(i));
-      assertThat(seqOf(peer.readFrameSkippingControl())).isEqualTo(i);
-    }
-    return token;
   }
 
   /** Reads past ACKs and PINGs to the GOAWAY. */

@@ -104,6 +104,18 @@ class ResumptionWireTest {
     return RawPeer.Hello.forTypes(TestTypes.TYPES).codecs("test").minorVersion(2);
   }
 
+  /** Starts a session, has {@code echoes} messages echoed, and returns the session's token. */
+  static byte[] start(RawPeer peer, int echoes) throws IOException {
+    RawPeer.Welcome welcome =
+        peer.handshake(hello().extensions(resumeExtension(0, new byte[16], 0)));
+    byte[] token = Arrays.copyOfRange(resumeEntry(welcome), 1, 17);
+    for (int i = 1; i <= echoes; i++) {
+      peer.writeData(1, echo(i));
+      assertThat(seqOf(peer.readFrameSkippingControl())).isEqualTo(i);
+    }
+    return token;
+  }
+
   @Test
   void aSessionStartsBreaksAndResumesFromThePositionTheClientNames() throws Exception {
     try (Server<Object, Object> server = echoServer(Duration.ofSeconds(30))) {
@@ -155,11 +167,7 @@ class ResumptionWireTest {
     try (Server<Object, Object> server = echoServer(Duration.ofSeconds(30))) {
       byte[] token;
       try (RawPeer first = RawPeer.connect(server.address())) {
-        RawPeer.Welcome welcome =
-            first.handshake(hello().extensions(resumeExtension(0, new byte[16], 0)));
-        token = Arrays.copyOfRange(resumeEntry(welcome), 1, 17);
-        first.writeData(1, echo(1));
-        assertThat(seqOf(first.readFrameSkippingControl())).isEqualTo(1);
+        token = start(first, 1);
         first.resetAbruptly();
       }
 
@@ -553,13 +561,7 @@ class ResumptionWireTest {
   private static byte[] requests(long from, long to) {
     ByteArrayOutputStream frames = new ByteArrayOutputStream();
     for (long id = from; id <= to; id++) {
-      frames.writeBytes(
-          RawPeer.frame(
-              RawPeer.REQUEST,
-              RawPeer.concat(
-                  ByteBuffer.allocate(8).putLong(id).array(),
-                  RawPeer.varint(1),
-                  OutboundBoundTest.msg("x".repeat(1000), id))));
+      frames.writeBytes(RawPeer.requestFrame(id, 1, OutboundBoundTest.msg("x".repeat(1000), id)));
     }
     return frames.toByteArray();
   }

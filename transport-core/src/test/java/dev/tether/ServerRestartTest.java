@@ -12,7 +12,10 @@ import dev.tether.testing.RawPeer;
 import dev.tether.testing.Resources;
 import dev.tether.testing.TestPki;
 import dev.tether.testing.TestTypes;
+import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -193,6 +196,24 @@ class ServerRestartTest {
    * server or the second, or fails at once saying that the server shut down (it crossed the GOAWAY,
    * or was sent while the client answered it); none is left waiting.
    */
+  /** Accepts the next client on {@code listener} and welcomes it, as a server written by hand. */
+  private static RawPeer welcomeNext(ServerSocket listener) throws IOException {
+    RawPeer peer = RawPeer.accepted(listener.accept());
+    peer.readPreamble();
+    assertThat(peer.readFrame().type()).isEqualTo(RawPeer.HELLO);
+    peer.write(RawPeer.preambleAndWelcome(TestTypes.TYPES, "test"));
+    return peer;
+  }
+
+  /** Shuts down as a server does: GOAWAY(SHUTTING_DOWN), the client's GOAWAY, then its EOF. */
+  private static void shutDown(RawPeer server) throws IOException {
+    server.writeGoAway(GoAwayCode.SHUTTING_DOWN.code(), "the server is shutting down");
+    assertThat(server.readFrameSkippingControl().type())
+        .as("the client's answer")
+        .isEqualTo(RawPeer.GOAWAY);
+    server.assertEndOfStream();
+  }
+
   /**
    * A server that shuts down answers every request it processed before its GOAWAY; those it had not
    * processed (here: none, a raw server that reads three and shuts down) are asked again of the
@@ -205,18 +226,14 @@ class ServerRestartTest {
     InetSocketAddress address;
     Connection<Object, Object> client;
     List<CompletableFuture<Object>> answers = new ArrayList<>();
-    try (java.net.ServerSocket listener =
-        new java.net.ServerSocket(0, 10, java.net.InetAddress.getLoopbackAddress())) {
+    try (ServerSocket listener = new ServerSocket(0, 10, InetAddress.getLoopbackAddress())) {
       address = new InetSocketAddress("127.0.0.1", listener.getLocalPort());
       CompletableFuture<Connection<Object, Object>> connecting =
           Tether.client(TestTypes.TYPES)
               .codecs("test")
               .reconnect(ResumptionTest.FAST)
               .connectAsync(address);
-      try (RawPeer first = RawPeer.accepted(listener.accept())) {
-        first.readPreamble();
-        assertThat(first.readFrame().type()).isEqualTo(RawPeer.HELLO);
-        first.write(RawPeer.preambleAndWelcome(TestTypes.TYPES, "test"));
+      try (RawPeer first = welcomeNext(listener)) {
         client = track(connecting.get(20, TimeUnit.SECONDS));
         for (int i = 0; i < 3; i++) {
           answers.add(client.request(new Msg("q", i)));
@@ -224,11 +241,7 @@ class ServerRestartTest {
         for (int i = 0; i < 3; i++) {
           assertThat(first.readFrameSkippingControl().type()).isEqualTo(RawPeer.REQUEST);
         }
-        first.writeGoAway(GoAwayCode.SHUTTING_DOWN.code(), "the server is shutting down");
-        assertThat(first.readFrameSkippingControl().type())
-            .as("the client's answer")
-            .isEqualTo(RawPeer.GOAWAY);
-        first.assertEndOfStream();
+        shutDown(first);
       }
     }
     assertThat(answers).noneMatch(CompletableFuture::isDone);
@@ -263,8 +276,7 @@ class ServerRestartTest {
     InetSocketAddress address;
     Connection<Object, Object> client;
     List<CompletableFuture<Object>> answers = new ArrayList<>();
-    try (java.net.ServerSocket listener =
-        new java.net.ServerSocket(0, 10, java.net.InetAddress.getLoopbackAddress())) {
+    try (ServerSocket listener = new ServerSocket(0, 10, InetAddress.getLoopbackAddress())) {
       address = new InetSocketAddress("127.0.0.1", listener.getLocalPort());
       CompletableFuture<Connection<Object, Object>> connecting =
           Tether.client(TestTypes.TYPES)
@@ -276,21 +288,14 @@ class ServerRestartTest {
                       .build())
               .reconnect(ResumptionTest.FAST)
               .connectAsync(address);
-      try (RawPeer first = RawPeer.accepted(listener.accept())) {
-        first.readPreamble();
-        assertThat(first.readFrame().type()).isEqualTo(RawPeer.HELLO);
-        first.write(RawPeer.preambleAndWelcome(TestTypes.TYPES, "test"));
+      try (RawPeer first = welcomeNext(listener)) {
         client = track(connecting.get(20, TimeUnit.SECONDS));
         for (int i = 0; i < asked; i++) {
           answers.add(client.request(new Msg(text, i)));
           // read as they come, never answered
           assertThat(first.readFrameSkippingControl().type()).isEqualTo(RawPeer.REQUEST);
         }
-        first.writeGoAway(GoAwayCode.SHUTTING_DOWN.code(), "the server is shutting down");
-        assertThat(first.readFrameSkippingControl().type())
-            .as("the client's answer")
-            .isEqualTo(RawPeer.GOAWAY);
-        first.assertEndOfStream();
+        shutDown(first);
       }
     }
     long sentBefore = asked;

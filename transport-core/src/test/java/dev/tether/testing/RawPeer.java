@@ -184,7 +184,12 @@ public final class RawPeer implements AutoCloseable {
 
   /** Writes REQUEST: u64 request id, varint type id, then the payload. */
   public void writeRequest(long requestId, int typeId, byte[] payload) throws IOException {
-    writeFrame(
+    write(requestFrame(requestId, typeId, payload));
+  }
+
+  /** Returns a REQUEST frame's bytes: u64 request id, varint type id, then the payload. */
+  public static byte[] requestFrame(long requestId, int typeId, byte[] payload) {
+    return frame(
         REQUEST,
         concat(ByteBuffer.allocate(8).putLong(requestId).array(), varint(typeId), payload));
   }
