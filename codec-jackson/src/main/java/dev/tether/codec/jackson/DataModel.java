@@ -5,6 +5,7 @@ import dev.tether.codec.CodecLimits;
 import java.lang.reflect.Modifier;
 import java.math.BigDecimal;
 import java.math.BigInteger;
+import java.net.URL;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -50,6 +51,22 @@ final class DataModel {
       "class java.net.URL is not carried: its equals and hashCode look its host up in DNS, a"
           + " blocking call for a host the peer chose, whenever one goes into a set or is compared;"
           + " use java.net.URI";
+
+  /**
+   * Why {@code java.lang.Class} is refused on both ends. Jackson reads one by loading, without
+   * initialising, whatever class the text names, from the reading thread's class loader: a peer
+   * would choose which classes the receiver loads, though only registered classes are ever decoded
+   * (DESIGN.md). {@code kryo} does not carry one either; {@code fury} carries registered classes
+   * only.
+   */
+  static final String CLASS_REFUSAL =
+      "class java.lang.Class is not carried: reading one would load whatever class the peer names;"
+          + " send its name as a String and look it up among the classes you allow";
+
+  /** Returns why values of exactly {@code type} are refused on both ends, or null. */
+  static String refusal(Class<?> type) {
+    return type == URL.class ? URL_REFUSAL : type == Class.class ? CLASS_REFUSAL : null;
+  }
 
   private final CodecLimits limits;
 

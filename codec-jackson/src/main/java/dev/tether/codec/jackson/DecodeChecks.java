@@ -3,7 +3,6 @@ package dev.tether.codec.jackson;
 import dev.tether.codec.CodecLimits;
 import java.lang.reflect.Array;
 import java.lang.reflect.Modifier;
-import java.net.URL;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -53,7 +52,8 @@ import tools.jackson.databind.type.MapType;
  *       40 seconds to insert.
  *   <li>Every collection, map and object array is checked against {@code maxElements}.
  *   <li>A map whose declared key type the encoder refuses is refused before it is read, and so is a
- *       {@code java.net.URL} ({@link DataModel#URL_REFUSAL}).
+ *       {@code java.net.URL} ({@link DataModel#URL_REFUSAL}) or a {@code java.lang.Class} ({@link
+ *       DataModel#CLASS_REFUSAL}).
  *   <li>A {@code byte[]} in the encoder's base64 form is decoded by {@link Base64Bytes}, faster
  *       than Jackson and to the same bytes.
  * </ul>
@@ -88,8 +88,9 @@ final class DecodeChecks extends ValueDeserializerModifier {
       BeanDescription.Supplier beanDesc,
       ValueDeserializer<?> deserializer) {
     Class<?> type = beanDesc.getBeanClass();
-    if (type == URL.class) {
-      return new Refusing(type, DataModel.URL_REFUSAL);
+    String refusal = DataModel.refusal(type);
+    if (refusal != null) {
+      return new Refusing(type, refusal);
     }
     return ISO_TEXT_TYPES.contains(type) ? new TextOnly(deserializer, type) : deserializer;
   }

@@ -2,7 +2,6 @@ package dev.tether.codec.jackson;
 
 import dev.tether.codec.CodecLimits;
 import java.lang.reflect.Array;
-import java.net.URL;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.EnumSet;
@@ -68,8 +67,9 @@ final class EncodeChecks extends ValueSerializerModifier {
       SerializationConfig config,
       BeanDescription.Supplier beanDesc,
       ValueSerializer<?> serializer) {
-    if (beanDesc.getBeanClass() == URL.class) {
-      return new CheckedSerializer(serializer, value -> DataModel.URL_REFUSAL);
+    String refusal = DataModel.refusal(beanDesc.getBeanClass());
+    if (refusal != null) {
+      return new CheckedSerializer(serializer, value -> refusal);
     }
     return serializer;
   }

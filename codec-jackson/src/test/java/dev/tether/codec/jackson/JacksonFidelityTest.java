@@ -54,6 +54,16 @@ class JacksonFidelityTest {
   /** What a peer without the refusal writes for {@code Link} and {@code Links}: the URLs' text. */
   record LinkTexts(String url, List<String> urls) {}
 
+  record Typed(Class<?> type) {}
+
+  record Typeds(List<Class<?>> types) {}
+
+  /** What a peer without the refusal writes for {@code Typed} and {@code Typeds}: class names. */
+  record TypeNames(String type, List<String> types) {}
+
+  /** Named by a hostile payload below; nothing may load it. */
+  static final class NeverLoaded {}
+
   static List<Codec> codecs() {
     return Codecs.both().toList();
   }
@@ -80,6 +90,42 @@ class JacksonFidelityTest {
           .hasMessageContaining("class java.net.URL is not carried")
           .hasMessageContaining("look its host up in DNS");
     }
+  }
+
+  @ParameterizedTest
+  @MethodSource("codecs")
+  void aClassIsRefusedOnBothEndsForReadingOneLoadsTheClassThePeerNames(Codec codec) {
+    for (Object message : List.of(new Typed(String.class), new Typeds(List.of(String.class)))) {
+      assertThatThrownBy(() -> encode(codec, message))
+          .as("encoding %s", message)
+          .isExactlyInstanceOf(CodecException.class)
+          .hasMessageContaining("class java.lang.Class is not carried");
+    }
+    String hostile = NeverLoaded.class.getName();
+    byte[] fromPeer = encode(codec, new TypeNames(hostile, List.of(hostile)));
+    Thread thread = Thread.currentThread();
+    ClassLoader original = thread.getContextClassLoader();
+    List<String> asked = new java.util.concurrent.CopyOnWriteArrayList<>();
+    thread.setContextClassLoader(
+        new ClassLoader(original) {
+          @Override
+          protected Class<?> loadClass(String name, boolean resolve) throws ClassNotFoundException {
+            asked.add(name);
+            return super.loadClass(name, resolve);
+          }
+        });
+    try {
+      for (Class<?> type : List.of(Typed.class, Typeds.class)) {
+        assertThatThrownBy(() -> codec.decode(type, ByteBuffer.wrap(fromPeer)))
+            .as("decoding %s", type.getSimpleName())
+            .isExactlyInstanceOf(CodecException.class)
+            .hasMessageContaining("class java.lang.Class is not carried")
+            .hasMessageContaining("load whatever class the peer names");
+      }
+    } finally {
+      thread.setContextClassLoader(original);
+    }
+    assertThat(asked).as("classes the decoder asked a class loader for").doesNotContain(hostile);
   }
 
   @ParameterizedTest
