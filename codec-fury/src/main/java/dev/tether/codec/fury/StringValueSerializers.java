@@ -85,7 +85,12 @@ final class StringValueSerializers {
     }
   }
 
-  /** Language, country and variant, as Fory's {@code LocaleSerializer} writes them. */
+  /**
+   * Language, country and variant, as Fory's {@code LocaleSerializer} writes them. A locale those
+   * three do not make again, one with a script or extensions ({@code zh-Hant-TW}, {@code
+   * de-DE-u-co-phonebk}), is refused when it is written: Fory's format would deliver another locale
+   * ({@code zh_TW}) without a word.
+   */
   private static final class LocaleSerializer extends ImmutableSerializer<Locale>
       implements Shareable {
     LocaleSerializer(TypeResolver resolver) {
@@ -93,7 +98,19 @@ final class StringValueSerializers {
     }
 
     @Override
+    @SuppressWarnings("deprecation") // Locale.of is JDK 19+; the floor is 17
     public void write(WriteContext context, Locale value) {
+      // new Locale("ja", "JP", "JP") and ("th", "TH", "TH") add an extension themselves
+      if ((!value.getScript().isEmpty() || !value.getExtensionKeys().isEmpty())
+          && !new Locale(value.getLanguage(), value.getCountry(), value.getVariant())
+              .equals(value)) {
+        throw new FuryLimitException(
+            "Locale "
+                + value.toLanguageTag()
+                + " is not carried: the fury codec writes a locale's language, country and"
+                + " variant only, so its script and extensions would be lost; send"
+                + " toLanguageTag() as a String");
+      }
       context.writeString(value.getLanguage());
       context.writeString(value.getCountry());
       context.writeString(value.getVariant());

@@ -135,12 +135,24 @@ class FuryStringValuesTest {
   @Test
   void soundValuesReadBackAsTheyWereWritten() {
     for (Locale locale :
-        List.of(Locale.US, Locale.ROOT, new Locale("tr", "TR"), new Locale("ja", "JP", "JP"))) {
+        List.of(
+            Locale.US,
+            Locale.ROOT,
+            new Locale("tr", "TR"),
+            new Locale("ja", "JP", "JP"),
+            new Locale("th", "TH", "TH"),
+            Locale.forLanguageTag("en-US-POSIX"))) {
       assertThat(decode(Where.class, encode(new Where(locale))).locale()).isEqualTo(locale);
     }
-    // Fory's format, kept: language, country and variant only, so a script is lost
-    assertThat(decode(Where.class, encode(new Where(Locale.forLanguageTag("zh-Hant-TW")))).locale())
-        .isEqualTo(new Locale("zh", "TW"));
+    // Fory's format, kept: language, country and variant only, so a locale those do not make
+    // again is refused by the sender rather than delivered as another
+    for (String tag : List.of("zh-Hant-TW", "de-DE-u-co-phonebk", "th-TH-u-nu-thai")) {
+      assertThatThrownBy(() -> encode(new Where(Locale.forLanguageTag(tag))))
+          .as(tag)
+          .isInstanceOf(CodecException.class)
+          .hasMessageContaining("Locale " + tag + " is not carried")
+          .hasMessageContaining("script and extensions would be lost");
+    }
     URI uri = URI.create("http://example.com/caf%C3%A9?\u4e00=\u00e9#x");
     assertThat(decode(Link.class, encode(new Link(uri))).uri()).isEqualTo(uri);
     Pattern pattern = Pattern.compile("a+\u4e00|\u00e9", Pattern.CASE_INSENSITIVE);
