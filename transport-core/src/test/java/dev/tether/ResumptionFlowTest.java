@@ -1,6 +1,7 @@
 package dev.tether;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.tether.testing.Msg;
 import dev.tether.testing.Resources;
@@ -9,9 +10,12 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Timeout;
@@ -87,6 +91,130 @@ class ResumptionFlowTest {
     // a connection that sends such answers keeps its socket (no resume)
     String large = "y".repeat(200_000);
     assertThat(pipeline(handlers, 16_384, null, 20, "q", large)).as("resumes").isZero();
+  }
+
+  @ParameterizedTest(name = "handlers {0}")
+  @EnumSource(Handlers.class)
+  void aHandlerThatSendsAsyncThenSendsAnswersAPipelineThoughItsAnswersAwaitAcknowledgements(
+      Handlers handlers) throws Exception {
+    // the server's handler answers each message with sendAsync, then send. Once the answers kept
+    // for replay fill the 16 KiB bound, its sendAsync frame waited for an acknowledgement, and its
+    // send waited behind that frame; the client's ACKs lay behind the 5 MB it had pipelined, which
+    // the server reads only as its handler returns. 10 MB of answers stay under the replay cap
+    // (twice the bound and the client's 16 MiB frames), so the socket is never cut. Before: with
+    // handlers on the pool, 32 of the 10,000 answers, the handler stuck in its 17th send for good;
+    // on the loop, 33, its send refused and the connection closed; by default, the sends went
+    // ahead of the sendAsync frames, which waited until their room was full, then were refused
+    assertThat(sendAsyncThenSend(handlers, 5_000, null)).as("resumes").isZero();
+  }
+
+  @ParameterizedTest(name = "handlers {0}")
+  @EnumSource(Handlers.class)
+  void aHandlerThatSendsAsyncThenSendsLosesAndRepeatsNothingThroughResumes(Handlers handlers)
+      throws Exception {
+    // as above, the client accepting frames of at most 64 KiB: past 96 KiB of answers kept for
+    // replay the server cuts the socket, with its handler's sendAsync frames waiting or in flight,
+    // and the session resumes from what the client received
+    assertThat(sendAsyncThenSend(handlers, 2_000, 65_536))
+        .as("sockets closed for want of acknowledgements")
+        .isPositive();
+  }
+
+  /**
+   * Pipelines {@code messages} messages of 1 KB from a resumable client to a server with a 16 KiB
+   * bound whose handler answers each with {@code sendAsync}, then {@code send}; checks that the
+   * client receives every answer once, in the order the handler sent them, and that every {@code
+   * sendAsync} completed; returns how often the session resumed. {@code clientMaxFrame} is the
+   * client's {@code maxFrameBytes}, null for the default.
+   */
+  private int sendAsyncThenSend(Handlers handlers, int messages, Integer clientMaxFrame)
+      throws Exception {
+    String text = "x".repeat(1000);
+    Queue<Throwable> failures = new ConcurrentLinkedQueue<>();
+    AtomicLong handled = new AtomicLong();
+    AtomicLong asyncSent = new AtomicLong();
+    Server<Object, Object> server =
+        resources.track(
+            Tether.server(TestTypes.TYPES)
+                .config(
+                    handlers
+                        .place
+                        .apply(TetherConfig.builder().codecs("test").maxQueuedOutboundBytes(16_384))
+                        .build())
+                .sessionResumption(Duration.ofSeconds(30), 1 << 20)
+                .onMessage(
+                    (c, m) -> {
+                      long seq = ((Msg) m).seq();
+                      try {
+                        c.sendAsync(new Msg(text, 2 * seq))
+                            .whenComplete(
+                                (v, e) -> {
+                                  if (e != null) {
+                                    failures.add(e);
+                                  } else {
+                                    asyncSent.incrementAndGet();
+                                  }
+                                });
+                        c.send(new Msg(text, 2 * seq + 1));
+                      } catch (RuntimeException e) {
+                        failures.add(e);
+                        throw e;
+                      }
+                      handled.incrementAndGet();
+                    })
+                .bind(new InetSocketAddress("127.0.0.1", 0)));
+    AtomicLong received = new AtomicLong();
+    Queue<String> disorder = new ConcurrentLinkedQueue<>();
+    AtomicInteger resumed = new AtomicInteger();
+    // the client queues all it pipelines without waiting: what the test waits for is the server
+    TetherConfig.Builder clientConfig =
+        TetherConfig.builder().codecs("test").maxQueuedOutboundBytes(16 << 20);
+    if (clientMaxFrame != null) {
+      clientConfig.maxFrameBytes(clientMaxFrame);
+    }
+    Connection<Object, Object> client =
+        resources.track(
+            Tether.client(TestTypes.TYPES)
+                .config(clientConfig.build())
+                .reconnect(ResumptionTest.FAST)
+                .onReconnect(
+                    new ReconnectListener<>() {
+                      @Override
+                      public void onResumed(Connection<Object, Object> c, int attempts) {
+                        resumed.incrementAndGet();
+                      }
+                    })
+                .onMessage(
+                    (c, m) -> {
+                      long expected = received.getAndIncrement();
+                      if (((Msg) m).seq() != expected && disorder.size() < 10) {
+                        disorder.add(
+                            "answer " + ((Msg) m).seq() + " where " + expected + " was due");
+                      }
+                    })
+                .connect(server.address()));
+
+    for (int i = 0; i < messages; i++) {
+      client.send(new Msg(text, i));
+    }
+    await()
+        .atMost(Duration.ofSeconds(45))
+        .untilAsserted(
+            () ->
+                assertThat(received.get())
+                    .as(
+                        "answers received; the server's handler returned for %d messages, %d of"
+                            + " its sends failed (the first: %s)",
+                        handled.get(), failures.size(), failures.peek())
+                    .isEqualTo(2L * messages));
+    assertThat(disorder).as("answers out of the order the handler sent them").isEmpty();
+    assertThat(failures).as("the handler's failed sends").isEmpty();
+    await().atMost(Duration.ofSeconds(10)).until(() -> asyncSent.get() == messages);
+    assertThat(server.connections()).as("one session throughout").hasSize(1);
+    System.out.printf(
+        "handlers %s: sendAsync then send answered %,d pipelined messages, %d resumes%n",
+        handlers, messages, resumed.get());
+    return resumed.get();
   }
 
   /**

@@ -71,15 +71,29 @@ final class OutboundBuffer {
      * {@link #WAIT} on the thread of this connection's dispatcher (a handler on the handler pool,
      * say): the frames written and kept for replay do not count against the bound. The peer's
      * acknowledgement of them may lie behind frames the connection reads only once this handler has
-     * returned, so waiting for it would wait for ever; the frames not yet written count.
+     * returned, so waiting for it would wait for ever; the frames not yet written count. Nor does
+     * it wait behind {@code sendAsync} frames of other threads, which do wait for acknowledgements;
+     * it waits for its own ({@link #appendAsync}).
      */
     OWN_WAIT,
-    /** {@link #HANDLER} on the thread of this connection's dispatcher, as {@link #OWN_WAIT}. */
-    OWN_HANDLER;
+    /**
+     * {@link #HANDLER} on the thread of this connection's dispatcher, as {@link #OWN_WAIT}; its own
+     * {@code sendAsync} frames still waiting (and those ahead of them) go into the ring first,
+     * within twice the bound, so that its sends keep their order without waiting.
+     */
+    OWN_HANDLER,
+    /**
+     * {@link #LOOP} in a handler of this connection that always runs on its loop, as {@link
+     * #OWN_HANDLER}: refused only if its own waiting frames and it do not fit in twice the bound.
+     */
+    OWN_LOOP;
 
-    /** Returns whether the frames kept for replay count against the bound for this appender. */
-    boolean replayCounts() {
-      return this != OWN_WAIT && this != OWN_HANDLER;
+    /**
+     * Returns true for a handler of this connection: the frames kept for replay do not count
+     * against the bound for it, and only its own {@code sendAsync} frames go before it.
+     */
+    boolean own() {
+      return this == OWN_WAIT || this == OWN_HANDLER || this == OWN_LOOP;
     }
   }
 
@@ -166,8 +180,7 @@ final class OutboundBuffer {
    * @return {@link #ACCEPTED}, {@link #BACK_PRESSURED} or {@link #CLOSED}
    * @throws InterruptedException if interrupted while waiting
    */
-  synchronized int append(byte[] frame, int length, Mode mode, long waitNanos)
-      throws InterruptedException {
+  int append(byte[] frame, int length, Mode mode, long waitNanos) throws InterruptedException {
     return append(frame, length, -1, mode, waitNanos, null, 0);
   }
 
@@ -179,8 +192,7 @@ final class OutboundBuffer {
    *     its {@link SendMemory#charge}; the buffer owns it if the frame is accepted, the sender
    *     gives it back otherwise
    */
-  synchronized int append(
-      byte[] frame, int length, Mode mode, long waitNanos, Encoding made, long reserved)
+  int append(byte[] frame, int length, Mode mode, long waitNanos, Encoding made, long reserved)
       throws InterruptedException {
     return append(frame, length, -1, mode, waitNanos, made, reserved);
   }
@@ -190,7 +202,7 @@ final class OutboundBuffer {
    * messages: all of them or, if the result is not {@link #ACCEPTED}, none. The bound applies to
    * them as to one frame of their total length; {@code reserved} as for one frame.
    */
-  synchronized int appendFrames(
+  int appendFrames(
       byte[] frames,
       int length,
       int messages,
@@ -204,9 +216,33 @@ final class OutboundBuffer {
 
   /**
    * {@code messages} is -1 for one frame whose type says whether it is a message; {@code made} is
-   * null for frames whose bytes do not depend on the encoding.
+   * null for frames whose bytes do not depend on the encoding. A handler of this connection that
+   * never waits in twice the bound ({@link Mode#OWN_HANDLER}, {@link Mode#OWN_LOOP}) first moves
+   * its own waiting {@code sendAsync} frames in, whose futures complete outside the lock.
    */
   private int append(
+      byte[] frame,
+      int length,
+      int messages,
+      Mode mode,
+      long waitNanos,
+      Encoding made,
+      long reserved)
+      throws InterruptedException {
+    List<CompletableFuture<Void>> carried = null;
+    try {
+      synchronized (this) {
+        if ((mode == Mode.OWN_HANDLER || mode == Mode.OWN_LOOP) && !closed) {
+          carried = admit(null, 2L * limit, true);
+        }
+        return appendLocked(frame, length, messages, mode, waitNanos, made, reserved);
+      }
+    } finally {
+      WaitingSends.complete(carried);
+    }
+  }
+
+  private int appendLocked(
       byte[] frame,
       int length,
       int messages,
@@ -226,8 +262,9 @@ final class OutboundBuffer {
         put(frame, 0, length, messages, reserved);
         return ACCEPTED;
       }
-      case LOOP -> {
-        if (held() != 0 && (long) held() + length > 2L * limit) {
+      case LOOP, OWN_LOOP -> {
+        int held = held(mode);
+        if (ownWaitingAhead(mode) || held != 0 && (long) held + length > 2L * limit) {
           return BACK_PRESSURED;
         }
       }
@@ -238,7 +275,7 @@ final class OutboundBuffer {
       }
       case HANDLER, OWN_HANDLER -> {
         int held = held(mode);
-        if (held != 0 && (long) held + length > 2L * limit) {
+        if (ownWaitingAhead(mode) || held != 0 && (long) held + length > 2L * limit) {
           int waited = awaitRoom(length, waitNanos, mode);
           if (waited != ACCEPTED) {
             return waited;
@@ -261,7 +298,8 @@ final class OutboundBuffer {
 
   /**
    * Waits until {@code length} bytes fit, up to {@code waitNanos} without progress; the frames kept
-   * for replay count unless {@code mode} says not ({@link Mode#replayCounts}).
+   * for replay count, and every {@code sendAsync} frame waiting goes first, unless {@code mode} is
+   * a handler of this connection's ({@link Mode#own}).
    */
   private int awaitRoom(int length, long waitNanos, Mode mode) throws InterruptedException {
     if (hasRoom(length, mode)) {
@@ -293,11 +331,22 @@ final class OutboundBuffer {
    * completes once the frame is in the ring and fails with the close's cause if the buffer closes
    * first. Frames kept waiting are bounded by the same limit as the ring.
    *
+   * <p>For a handler of this connection ({@code own}), room is what {@link Mode#OWN_WAIT} finds:
+   * the frames kept for replay do not count, and only its own frames waiting go before it. Once
+   * such a frame waits, it and every frame ahead of it go in as the frames not yet written leave
+   * room, without waiting for acknowledgements: the handler's next send waits for them, and the
+   * acknowledgements may lie behind what the connection reads only once that handler returns.
+   *
    * @return {@link #ACCEPTED} (possibly still waiting), {@link #BACK_PRESSURED} if even the waiting
    *     room is full, {@link #CLOSED}, or {@link #STALE}
    */
   int appendAsync(
-      byte[] frame, int length, CompletableFuture<Void> accepted, Encoding made, long reserved) {
+      byte[] frame,
+      int length,
+      CompletableFuture<Void> accepted,
+      Encoding made,
+      long reserved,
+      boolean own) {
     synchronized (this) {
       if (closed) {
         return CLOSED;
@@ -305,11 +354,11 @@ final class OutboundBuffer {
       if (made != encoding) {
         return STALE;
       }
-      if (!hasRoom(length)) {
+      if (!hasRoom(length, own ? Mode.OWN_WAIT : Mode.WAIT)) {
         if (waiting.bytes() + length > limit && !waiting.isEmpty()) {
           return BACK_PRESSURED;
         }
-        waiting.add(frame, length, accepted);
+        waiting.add(frame, length, accepted, own);
         largeCounted += reserved;
         changed();
         return ACCEPTED;
@@ -861,7 +910,13 @@ final class OutboundBuffer {
   }
 
   private boolean hasRoom(int length, Mode mode) {
-    return waiting.isEmpty() && fits(length, held(mode));
+    boolean behind = mode.own() ? waiting.ownAhead() > 0 : !waiting.isEmpty();
+    return !behind && fits(length, held(mode));
+  }
+
+  /** Returns true if {@code mode} is a handler of this connection's whose own frames still wait. */
+  private boolean ownWaitingAhead(Mode mode) {
+    return mode.own() && waiting.ownAhead() > 0;
   }
 
   private boolean fits(int length) {
@@ -869,12 +924,16 @@ final class OutboundBuffer {
   }
 
   private boolean fits(int length, int held) {
-    return held == 0 || (long) held + length <= limit;
+    return fits(length, held, limit);
   }
 
-  /** The bytes held that count for {@code mode}: without the replay ring's where it says so. */
+  private static boolean fits(int length, int held, long bound) {
+    return held == 0 || (long) held + length <= bound;
+  }
+
+  /** The bytes held that count for {@code mode}: without the replay ring's for a handler's own. */
   private int held(Mode mode) {
-    return mode.replayCounts() ? held() : ring.size();
+    return mode.own() ? ring.size() : held();
   }
 
   /**
@@ -922,8 +981,23 @@ final class OutboundBuffer {
 
   /** Moves {@code sendAsync} frames into the ring while they fit; returns their futures. */
   private List<CompletableFuture<Void>> admitPending() {
-    List<CompletableFuture<Void>> accepted = null;
-    while (!waiting.isEmpty() && fits(waiting.nextLength())) {
+    return admit(null, limit, false);
+  }
+
+  /**
+   * Moves {@code sendAsync} frames into the ring, oldest first, while they fit under {@code bound}:
+   * up to the last one a handler of this connection queued ({@link WaitingSends#ownAhead}) they
+   * count only the frames not yet written, as that handler's sends do; after it, the frames kept
+   * for replay too. If {@code ownOnly}, none after it. Adds their futures to {@code accepted}
+   * (created if null), to complete outside the lock, and returns it.
+   */
+  private List<CompletableFuture<Void>> admit(
+      List<CompletableFuture<Void>> accepted, long bound, boolean ownOnly) {
+    while (!waiting.isEmpty()) {
+      boolean own = waiting.ownAhead() > 0;
+      if (ownOnly && !own || !fits(waiting.nextLength(), own ? ring.size() : held(), bound)) {
+        break;
+      }
       if (accepted == null) {
         accepted = new ArrayList<>();
       }

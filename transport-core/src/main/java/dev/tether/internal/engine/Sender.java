@@ -53,7 +53,7 @@ final class Sender {
 
   private void sendOrThrow(Object message, long waitNanos) {
     boolean onLoop = EventLoop.onAnyLoop();
-    Mode mode = onLoop ? Mode.LOOP : waiting();
+    Mode mode = onLoop ? loopMode() : waiting();
     int result = enqueue(FrameType.DATA, 0, message, mode, waitNanos, false);
     if (result == OutboundBuffer.CLOSED) {
       throw c.closer.closedException();
@@ -70,7 +70,7 @@ final class Sender {
   void sendAll(Iterable<?> messages) {
     Objects.requireNonNull(messages, "messages");
     boolean onLoop = EventLoop.onAnyLoop();
-    Mode mode = onLoop ? Mode.LOOP : waiting();
+    Mode mode = onLoop ? loopMode() : waiting();
     int runBytes = Math.max(1, Math.min(BATCH_RUN_BYTES, c.config.maxQueuedOutboundBytes() / 4));
     if (!sendAllowed()) {
       throw closedDuringSendAll(0); // before anything is encoded, as send does
@@ -142,7 +142,8 @@ final class Sender {
     if (result == OutboundBuffer.CLOSED) {
       throw closedDuringSendAll(queued);
     }
-    TetherTimeoutException timeout = backPressure(mode == Mode.LOOP ? 0 : sendTimeoutNanos, result);
+    boolean onLoop = mode == Mode.LOOP || mode == Mode.OWN_LOOP;
+    TetherTimeoutException timeout = backPressure(onLoop ? 0 : sendTimeoutNanos, result);
     throw new TetherTimeoutException(timeout.getMessage() + "; " + notQueued(queued));
   }
 
@@ -215,7 +216,7 @@ final class Sender {
     }
     SendMemory memory = memory();
     switch (mode) {
-      case LOOP, FORCE -> memory.force(charge);
+      case LOOP, OWN_LOOP, FORCE -> memory.force(charge);
       case NO_WAIT -> {
         return tryReserve(charge);
       }
@@ -275,6 +276,7 @@ final class Sender {
       accepted.completeExceptionally(c.closer.closedException());
       return accepted;
     }
+    boolean own = c.mailbox.isDispatchThread(); // a handler of this connection: see waiting()
     int result;
     do {
       Encoding encoding = c.outbound.encoding();
@@ -294,7 +296,8 @@ final class Sender {
       result = OutboundBuffer.CLOSED;
       try {
         result =
-            c.outbound.appendAsync(frame.array(), frame.length(), accepted, encoding, reserved);
+            c.outbound.appendAsync(
+                frame.array(), frame.length(), accepted, encoding, reserved, own);
       } finally {
         frame.release();
         if (result != OutboundBuffer.ACCEPTED) {
@@ -341,7 +344,7 @@ final class Sender {
               FrameType.REQUEST,
               pending.id,
               message,
-              onLoop ? Mode.LOOP : waiting(),
+              onLoop ? loopMode() : waiting(),
               sendTimeoutNanos,
               false);
     } catch (RuntimeException | Error e) { // not left to wait for its timeout
@@ -463,6 +466,11 @@ final class Sender {
     c.resumption.queued();
   }
 
+  /** An event loop, which never waits: in a handler of this connection, one of its own. */
+  private Mode loopMode() {
+    return c.mailbox.isDispatchThread() ? Mode.OWN_LOOP : Mode.LOOP;
+  }
+
   /**
    * A thread that may wait: a handler run by an event loop, or any other thread; on the thread of
    * this connection's own dispatcher, one that does not wait for the peer's acknowledgements.
@@ -479,11 +487,12 @@ final class Sender {
   private enum Mode {
     WAIT(OutboundBuffer.Mode.WAIT),
     HANDLER(OutboundBuffer.Mode.HANDLER),
-    /** {@link #WAIT} and {@link #HANDLER} in a handler of this connection. */
+    /** {@link #WAIT}, {@link #HANDLER} and {@link #LOOP} in a handler of this connection. */
     OWN_WAIT(OutboundBuffer.Mode.OWN_WAIT),
     OWN_HANDLER(OutboundBuffer.Mode.OWN_HANDLER),
     NO_WAIT(OutboundBuffer.Mode.NO_WAIT),
     LOOP(OutboundBuffer.Mode.LOOP),
+    OWN_LOOP(OutboundBuffer.Mode.OWN_LOOP),
     FORCE(OutboundBuffer.Mode.FORCE);
 
     final OutboundBuffer.Mode buffer;

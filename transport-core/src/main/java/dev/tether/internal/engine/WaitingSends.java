@@ -23,6 +23,12 @@ final class WaitingSends {
   private long bytes;
   private long charged;
 
+  /**
+   * How many frames, from the oldest, go up to and including the last one that a handler of the
+   * connection queued; 0 if none of them did.
+   */
+  private int ownAhead;
+
   boolean isEmpty() {
     return frames.isEmpty();
   }
@@ -41,11 +47,25 @@ final class WaitingSends {
     return charged;
   }
 
-  /** Keeps a copy of {@code frame[0, length)} behind the others. */
-  void add(byte[] frame, int length, CompletableFuture<Void> accepted) {
+  /**
+   * Keeps a copy of {@code frame[0, length)} behind the others; {@code own} if a handler of the
+   * connection queued it.
+   */
+  void add(byte[] frame, int length, CompletableFuture<Void> accepted, boolean own) {
     frames.add(new Waiting(Arrays.copyOf(frame, length), accepted));
     bytes += length;
     charged += SendMemory.charge(length);
+    if (own) {
+      ownAhead = frames.size();
+    }
+  }
+
+  /**
+   * Returns how many frames, from the oldest, go up to and including the last one a handler of the
+   * connection queued: that handler's later sends go behind them. 0 if no such frame waits.
+   */
+  int ownAhead() {
+    return ownAhead;
   }
 
   /** Returns the length of the oldest frame; the room must not be empty. */
@@ -56,6 +76,7 @@ final class WaitingSends {
   /** Takes the oldest frame, whose future is added to {@code accepted}, to complete later. */
   byte[] takeNext(List<CompletableFuture<Void>> accepted) {
     Waiting next = frames.removeFirst();
+    ownAhead = Math.max(0, ownAhead - 1);
     bytes -= next.frame.length;
     charged -= SendMemory.charge(next.frame.length);
     accepted.add(next.accepted);
@@ -74,6 +95,7 @@ final class WaitingSends {
     frames.clear();
     bytes = 0;
     charged = 0;
+    ownAhead = 0;
     return futures;
   }
 

@@ -183,6 +183,140 @@ class OutboundBufferTest {
     assertThat(socket.bytes.size()).isEqualTo(4 * frame.length);
   }
 
+  @Test
+  void aHandlersOwnSendAsyncWaitsOnlyForWhatIsNotYetWrittenAndGoesBeforeItsNextSend()
+      throws Exception {
+    OutboundBuffer small = new OutboundBuffer(1000, IllegalStateException::new, memory);
+    small.socketOpen(true);
+    small.enableReplay();
+    Socket socket = new Socket();
+    socket.takeAll = true;
+    List<byte[]> frames = new ArrayList<>();
+    for (int i = 0; i < 8; i++) {
+      frames.add(frame(FrameType.DATA, 300, i)); // 305 bytes each
+    }
+    byte[] f = frames.get(0); // another thread's
+    byte[] a = frames.get(1);
+    byte[] b = frames.get(2);
+    byte[] d = frames.get(3); // the handler's, behind a, b and the next one
+    byte[] e = frames.get(4);
+    byte[] g = frames.get(5); // another thread's again
+    for (int i = 0; i < 3; i++) { // 915 bytes written and not acknowledged
+      byte[] written = frame(FrameType.DATA, 300, 100 + i);
+      assertThat(small.writeDirect(ByteBuffer.wrap(written), socket, null))
+          .isEqualTo(written.length);
+    }
+    socket.bytes.reset();
+
+    // another thread's sendAsync waits for an acknowledgement; the connection's handler's do not,
+    // and do not wait behind it: they wait only while the frames not yet written fill the bound
+    CompletableFuture<Void> fIn = new CompletableFuture<>();
+    assertThat(small.appendAsync(f, f.length, fIn, null, 0, false))
+        .isEqualTo(OutboundBuffer.ACCEPTED);
+    assertThat(fIn).isNotDone();
+    List<CompletableFuture<Void>> own = new ArrayList<>();
+    for (byte[] frame : List.of(a, b, frames.get(6), d)) {
+      CompletableFuture<Void> in = new CompletableFuture<>();
+      assertThat(small.appendAsync(frame, frame.length, in, null, 0, true))
+          .isEqualTo(OutboundBuffer.ACCEPTED);
+      own.add(in);
+    }
+    assertThat(own.subList(0, 3)).allMatch(CompletableFuture::isDone);
+    CompletableFuture<Void> dIn = own.get(3);
+    assertThat(dIn).as("915 bytes not yet written: the fourth waits").isNotDone();
+    // the handler's send goes behind its waiting frame, even one that would never wait itself
+    assertThat(small.append(e, e.length, OutboundBuffer.Mode.OWN_WAIT, 0))
+        .isEqualTo(OutboundBuffer.BACK_PRESSURED);
+    assertThat(small.append(e, e.length, OutboundBuffer.Mode.OWN_LOOP, 0))
+        .as("within twice the bound, it carries its frame in before it")
+        .isEqualTo(OutboundBuffer.ACCEPTED);
+    assertThat(dIn).isDone();
+    assertThat(fIn).as("another thread's frame ahead of the handler's goes in with it").isDone();
+
+    // the other thread's next one waits for acknowledgements again
+    CompletableFuture<Void> gIn = new CompletableFuture<>();
+    assertThat(small.appendAsync(g, g.length, gIn, null, 0, false))
+        .isEqualTo(OutboundBuffer.ACCEPTED);
+    while (small.unwritten() > 0) {
+      small.written(socket.take(small));
+    }
+    assertThat(gIn).isNotDone();
+    assertThat(small.unacknowledged()).isEqualTo(3 + 6);
+    small.acknowledge(3 + 6);
+    assertThat(gIn).isDone();
+    while (small.unwritten() > 0) {
+      small.written(socket.take(small));
+    }
+
+    ByteArrayOutputStream expected = new ByteArrayOutputStream();
+    for (byte[] frame : List.of(a, b, frames.get(6), f, d, e, g)) {
+      expected.write(frame);
+    }
+    assertThat(socket.bytes.toByteArray()).isEqualTo(expected.toByteArray());
+  }
+
+  @Test
+  void aHandlersWaitingSendAsyncGoesInAsWhatIsQueuedIsWrittenWithoutAnAcknowledgement()
+      throws Exception {
+    OutboundBuffer small = new OutboundBuffer(1000, IllegalStateException::new, memory);
+    small.socketOpen(true);
+    small.enableReplay();
+    Socket socket = new Socket();
+    socket.takeAll = true;
+    byte[] frame = frame(FrameType.DATA, 300, 1);
+    List<CompletableFuture<Void>> own = new ArrayList<>();
+    for (int i = 0; i < 4; i++) { // three fit in the bound, the fourth waits
+      CompletableFuture<Void> in = new CompletableFuture<>();
+      assertThat(small.appendAsync(frame, frame.length, in, null, 0, true))
+          .isEqualTo(OutboundBuffer.ACCEPTED);
+      own.add(in);
+    }
+    CompletableFuture<Void> other = new CompletableFuture<>();
+    assertThat(small.appendAsync(frame, frame.length, other, null, 0, false))
+        .isEqualTo(OutboundBuffer.ACCEPTED);
+    assertThat(own.get(3)).isNotDone();
+
+    // written, and not acknowledged: the handler's frame goes in (a handler waiting for it would
+    // otherwise wait for an ACK it cannot read), the other thread's waits for the ACK
+    while (small.unwritten() > 0) {
+      small.written(socket.take(small));
+    }
+    assertThat(own).allMatch(f -> f.isDone() && !f.isCompletedExceptionally());
+    assertThat(small.unacknowledged()).isEqualTo(4);
+    assertThat(other).isNotDone();
+    small.acknowledge(4);
+    assertThat(other).isDone();
+  }
+
+  @Test
+  void aHandlersSendDoesNotCountTheReplayRingButAnotherThreadsStillDoes() throws Exception {
+    OutboundBuffer small = new OutboundBuffer(1000, IllegalStateException::new, memory);
+    small.socketOpen(true);
+    small.enableReplay();
+    Socket socket = new Socket();
+    socket.takeAll = true;
+    byte[] frame = frame(FrameType.DATA, 300, 1);
+    for (int i = 0; i < 7; i++) { // 2135 bytes written and not acknowledged: over twice the bound
+      assertThat(small.append(frame, frame.length, OutboundBuffer.Mode.FORCE, 0))
+          .isEqualTo(OutboundBuffer.ACCEPTED);
+    }
+    while (small.unwritten() > 0) {
+      small.written(socket.take(small));
+    }
+    for (OutboundBuffer.Mode mode : OutboundBuffer.Mode.values()) {
+      if (mode == OutboundBuffer.Mode.FORCE) {
+        continue;
+      }
+      int result = small.append(frame, frame.length, mode, 0);
+      assertThat(result)
+          .as(mode.toString())
+          .isEqualTo(mode.own() ? OutboundBuffer.ACCEPTED : OutboundBuffer.BACK_PRESSURED);
+      while (small.unwritten() > 0) {
+        small.written(socket.take(small));
+      }
+    }
+  }
+
   /**
    * A socket that takes all, part or none of what it is given, at random, and keeps what it took.
    */
@@ -318,7 +452,7 @@ class OutboundBufferTest {
     // a sendAsync frame that took its bytes first, then waits for room
     CompletableFuture<Void> secondIn = new CompletableFuture<>();
     assertThat(memory.tryTake(second.length)).isTrue();
-    assertThat(small.appendAsync(second, second.length, secondIn, null, second.length))
+    assertThat(small.appendAsync(second, second.length, secondIn, null, second.length, false))
         .isEqualTo(OutboundBuffer.ACCEPTED);
     assertThat(secondIn).isNotDone();
     assertThat(memory.used()).isEqualTo(first.length + second.length);
@@ -331,7 +465,7 @@ class OutboundBufferTest {
 
     CompletableFuture<Void> thirdIn = new CompletableFuture<>();
     assertThat(memory.tryTake(third.length)).isTrue();
-    assertThat(small.appendAsync(third, third.length, thirdIn, null, third.length))
+    assertThat(small.appendAsync(third, third.length, thirdIn, null, third.length, false))
         .isEqualTo(OutboundBuffer.ACCEPTED);
     small.appendFinal(frame(FrameType.GOAWAY, 10, 4)); // refuses the waiting third
     assertThat(thirdIn).isCompletedExceptionally();
