@@ -85,6 +85,21 @@ class ResumptionFlowTest {
 
   @ParameterizedTest(name = "handlers {0}")
   @EnumSource(Handlers.class)
+  void acknowledgementsGetPastASendersOwnBacklog(Handlers handlers) throws Exception {
+    // the client may queue 64 MiB, so its 20 MB of requests wait in its outbound queue, and its
+    // ACKs of the answers go between two of those frames. The server keeps its answers for
+    // replay until they come: past its cap (twice its 16 KiB bound and one 16 MiB frame) it cuts
+    // the socket. Before, an ACK went out only when a write happened to end where a frame did,
+    // so the server read none before its 16,000th answer or so, and cut the socket
+    String text = "x".repeat(1000);
+    int resumes =
+        pipeline(
+            handlers, 16_384, null, 20_000, text, text, b -> b.maxQueuedOutboundBytes(64 << 20));
+    assertThat(resumes).as("resumes").isZero();
+  }
+
+  @ParameterizedTest(name = "handlers {0}")
+  @EnumSource(Handlers.class)
   void answersLargerThanTheBoundAreNotCutForWantOfAcknowledgements(Handlers handlers)
       throws Exception {
     // an answer larger than the bound is accepted alone, and kept for replay until acknowledged:
@@ -224,7 +239,7 @@ class ResumptionFlowTest {
   private int pipeline(Handlers handlers, int bound, int requests, Integer clientMaxFrame)
       throws Exception {
     String text = "x".repeat(1000);
-    return pipeline(handlers, bound, clientMaxFrame, requests, text, text);
+    return pipeline(handlers, bound, clientMaxFrame, requests, text, text, b -> b);
   }
 
   /**
@@ -240,6 +255,19 @@ class ResumptionFlowTest {
       int requests,
       String question,
       String answer)
+      throws Exception {
+    return pipeline(handlers, bound, clientMaxFrame, requests, question, answer, b -> b);
+  }
+
+  /** As above, the client's configuration changed by {@code clientConfig} too. */
+  private int pipeline(
+      Handlers handlers,
+      int bound,
+      Integer clientMaxFrame,
+      int requests,
+      String question,
+      String answer,
+      UnaryOperator<TetherConfig.Builder> clientConfig)
       throws Exception {
     Server<Object, Object> server =
         resources.track(
@@ -257,12 +285,14 @@ class ResumptionFlowTest {
         resources.track(
             Tether.client(TestTypes.TYPES)
                 .config(
-                    clientMaxFrame == null
-                        ? TetherConfig.builder().codecs("test").build()
-                        : TetherConfig.builder()
-                            .codecs("test")
-                            .maxFrameBytes(clientMaxFrame)
-                            .build())
+                    clientConfig
+                        .apply(
+                            clientMaxFrame == null
+                                ? TetherConfig.builder().codecs("test")
+                                : TetherConfig.builder()
+                                    .codecs("test")
+                                    .maxFrameBytes(clientMaxFrame))
+                        .build())
                 .reconnect(ResumptionTest.FAST)
                 .onReconnect(
                     new ReconnectListener<>() {

@@ -81,6 +81,11 @@ final class ControlLane {
     ackUrgent = false;
   }
 
+  /** Returns true if a PONG, a PING or an ACK waits for the next frame boundary to be written. */
+  boolean slotsDue() {
+    return pongsOwed > 0 || pingDue || ackValue > ackSent;
+  }
+
   /** Returns true if nothing is pending, not even a slot: a frame may go straight out. */
   boolean isIdle() {
     return end == 0 && pongsOwed == 0 && !pingDue;

@@ -85,6 +85,14 @@ final class FrameRing {
     return headWritten == 0;
   }
 
+  /**
+   * Returns the bytes of the frame at the head still to be written, when part of it has been; see
+   * {@link #atFrameBoundary}.
+   */
+  int headFrameRest() {
+    return Frames.HEADER_BYTES - 1 + Rings.readInt(bytes.array(), bytes.head()) - headWritten;
+  }
+
   /** Returns the message frames held. */
   int messages() {
     return messages;

@@ -481,6 +481,13 @@ final class OutboundBuffer {
         return n;
       }
       m = Math.min(ring.unwritten(), dst.remaining());
+      if (!ring.atFrameBoundary() && socketOpen && control.slotsDue()) {
+        // Control frames go only between two frames. A write that fills the socket ends where it
+        // may, mostly inside a frame, so under a steady backlog they would wait for a write that
+        // happens to end at a boundary: the peer's replay ring grew for want of our ACKs until it
+        // cut the socket. This write ends with the frame, and the next begins with them.
+        m = Math.min(m, ring.headFrameRest());
+      }
       if (m == 0) {
         return n;
       }
