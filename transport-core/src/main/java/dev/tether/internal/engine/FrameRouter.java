@@ -216,6 +216,16 @@ final class FrameRouter implements FrameDecoder.Listener {
       throw new ProtocolException(
           GoAwayCode.PROTOCOL_ERROR, "RESPONSE with unknown status " + status);
     }
+    // the rest of the header is read before the request is taken from the table: a malformed one
+    // fails the connection, and with it every request the table holds, this one included
+    int errorCode = 0;
+    int typeId = 0;
+    if (status == 1) {
+      WireStrings.need(body, 2, "RESPONSE error code");
+      errorCode = body.getShort() & 0xFFFF;
+    } else {
+      typeId = Varint.read(body);
+    }
     connection.countReceived();
     Requests.Pending pending = connection.requests.take(requestId);
     if (pending == null) {
@@ -223,13 +233,10 @@ final class FrameRouter implements FrameDecoder.Listener {
       return;
     }
     if (status == 1) {
-      WireStrings.need(body, 2, "RESPONSE error code");
-      int errorCode = body.getShort() & 0xFFFF;
       pending.future.completeExceptionally(
           new RequestFailedException(errorCode, WireStrings.lenientUtf8(body)));
       return;
     }
-    int typeId = Varint.read(body);
     MessageTypes.Entry entry = connection.types.entryFor(typeId);
     if (entry == null) {
       pending.future.completeExceptionally(

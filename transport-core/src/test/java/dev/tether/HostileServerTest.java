@@ -1,0 +1,104 @@
+package dev.tether;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.tether.testing.Hex;
+import dev.tether.testing.Msg;
+import dev.tether.testing.RawPeer;
+import dev.tether.testing.TestTypes;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * A client against a server written by hand that breaks the protocol after a sound handshake: what
+ * the client's caller is told, and what the client writes back (PROTOCOL.md §7, §9). The requests'
+ * own timeout is far longer than any wait here, so a request left waiting fails the test instead of
+ * being rescued by its timer.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class HostileServerTest {
+  private static final TetherConfig CONFIG =
+      TestTypes.QUIET.toBuilder()
+          .requestTimeout(Duration.ofMinutes(5))
+          .drainTimeout(Duration.ofSeconds(2))
+          .build();
+
+  private ServerSocket listener;
+  private RawPeer server;
+  private Connection<Object, Object> client;
+
+  @BeforeEach
+  void connect() throws Exception {
+    listener = new ServerSocket(0, 10, java.net.InetAddress.getLoopbackAddress());
+    CompletableFuture<Connection<Object, Object>> connecting =
+        Tether.client(TestTypes.TYPES)
+            .config(CONFIG)
+            .connectAsync(new InetSocketAddress("127.0.0.1", listener.getLocalPort()));
+    server = RawPeer.accepted(listener.accept());
+    server.readPreamble();
+    assertThat(server.readFrame().type()).isEqualTo(RawPeer.HELLO);
+    server.write(RawPeer.preambleAndWelcome(TestTypes.TYPES, "test"));
+    client = connecting.get(10, TimeUnit.SECONDS);
+  }
+
+  @AfterEach
+  void close() throws IOException {
+    client.closeAsync();
+    server.close();
+    listener.close();
+  }
+
+  /** Reads the client's REQUEST and returns its id. */
+  private long requestId() throws IOException {
+    RawPeer.Frame request = server.readFrameSkippingControl();
+    assertThat(request.type()).as(request.describe()).isEqualTo(RawPeer.REQUEST);
+    return request.buffer().getLong();
+  }
+
+  private static byte[] response(long requestId, String rest) {
+    return RawPeer.frame(
+        RawPeer.RESPONSE,
+        RawPeer.concat(ByteBuffer.allocate(8).putLong(requestId).array(), Hex.decode(rest)));
+  }
+
+  /**
+   * A RESPONSE to an outstanding request whose status is sound but whose error code or type id is
+   * malformed ends the connection with PROTOCOL_ERROR; the request it names is outstanding too, and
+   * fails at once with the close like every other (§7: "every outstanding request fails
+   * immediately"). It stayed waiting for its own timeout: the RESPONSE had taken it from the table
+   * of outstanding requests before the rest of the frame was read.
+   */
+  @ParameterizedTest(name = "{0}")
+  @CsvSource({
+    "an ERROR whose u16 error code is cut short, 01 00, RESPONSE error code",
+    "an OK whose type id is an overlong varint, 00 80 00, overlong varint"
+  })
+  void aMalformedResponseFailsTheRequestItAnswersWithTheConnection(
+      String what, String rest, String named) throws Exception {
+    CompletableFuture<Object> answer = client.request(new Msg("question", 1));
+    server.write(response(requestId(), rest));
+
+    assertThatThrownBy(() -> answer.get(5, TimeUnit.SECONDS))
+        .isInstanceOf(ExecutionException.class)
+        .cause()
+        .isInstanceOfSatisfying(
+            ConnectionClosedException.class,
+            e -> assertThat(e.code()).isEqualTo(GoAwayCode.PROTOCOL_ERROR))
+        .hasMessageContaining(named);
+    RawPeer.GoAway goAway = server.readGoAway();
+    assertThat(goAway.code()).isEqualTo(GoAwayCode.PROTOCOL_ERROR.code());
+    assertThat(goAway.reason()).contains(named);
+  }
+}
