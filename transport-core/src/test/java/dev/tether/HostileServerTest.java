@@ -101,4 +101,65 @@ class HostileServerTest {
     assertThat(goAway.code()).isEqualTo(GoAwayCode.PROTOCOL_ERROR.code());
     assertThat(goAway.reason()).contains(named);
   }
+
+  private static byte[] msgPayload(String text, long seq) {
+    byte[] bytes = RawPeer.utf8(text);
+    return ByteBuffer.allocate(12 + bytes.length)
+        .putLong(seq)
+        .putInt(bytes.length)
+        .put(bytes)
+        .array();
+  }
+
+  /**
+   * A RESPONSE OK whose type id is not registered, or whose payload the codec cannot read, small
+   * (decoded on the loop) or past 64 KiB (decoded elsewhere), fails the request it answers, and
+   * that request alone: the caller is told that the peer's answer to its request could not be read,
+   * and why, and the connection stays up (decision (ii)). The failure said only what the codec said
+   * ("codec test: truncated Msg"), which reads like a fault of the caller's own message.
+   */
+  @ParameterizedTest(name = "{0}")
+  @CsvSource({
+    "a type id that is not registered, 99, 3, type id 99 is not registered",
+    "a payload cut short, 1, 3, truncated Msg",
+    "a payload of 100000 bytes that says it holds more, 1, 100000, exceeds the payload"
+  })
+  void aResponseThatCannotBeReadFailsItsRequestSayingSoAndTheConnectionStaysUp(
+      String what, int typeId, int payloadBytes, String named) throws Exception {
+    CompletableFuture<Object> answer = client.request(new Msg("question", 1));
+    long id = requestId();
+    byte[] payload = new byte[payloadBytes];
+    payload[0] = 0x7f; // a Msg's u64 seq, then an i32 text length larger than what follows
+    if (payloadBytes > 12) {
+      payload[8] = 0x7f;
+    }
+    server.write(
+        RawPeer.frame(
+            RawPeer.RESPONSE,
+            RawPeer.concat(
+                ByteBuffer.allocate(8).putLong(id).array(),
+                new byte[] {0},
+                RawPeer.varint(typeId),
+                payload)));
+
+    assertThatThrownBy(() -> answer.get(5, TimeUnit.SECONDS))
+        .isInstanceOf(ExecutionException.class)
+        .cause()
+        .isInstanceOf(dev.tether.codec.CodecException.class)
+        .hasMessageContaining("the response to request #" + id + " (Msg)")
+        .hasMessageContaining("from 127.0.0.1:" + listener.getLocalPort())
+        .hasMessageContaining(named);
+
+    CompletableFuture<Object> next = client.request(new Msg("again", 2));
+    long nextId = requestId();
+    server.write(
+        RawPeer.frame(
+            RawPeer.RESPONSE,
+            RawPeer.concat(
+                ByteBuffer.allocate(8).putLong(nextId).array(),
+                new byte[] {0, 1},
+                msgPayload("answer", 2))));
+    assertThat(next.get(5, TimeUnit.SECONDS)).isEqualTo(new Msg("answer", 2));
+    assertThat(client.isOpen()).isTrue();
+  }
 }

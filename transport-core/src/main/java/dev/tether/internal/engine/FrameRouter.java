@@ -240,7 +240,14 @@ final class FrameRouter implements FrameDecoder.Listener {
     MessageTypes.Entry entry = connection.types.entryFor(typeId);
     if (entry == null) {
       pending.future.completeExceptionally(
-          new CodecException("response has type id " + typeId + ", which is not registered"));
+          new CodecException(
+              "cannot read the response to "
+                  + pending.describe()
+                  + " from "
+                  + connection.peerName
+                  + ": type id "
+                  + typeId
+                  + " is not registered"));
       return;
     }
     if (body.remaining() > INLINE_DECODE_BYTES) {
@@ -263,7 +270,9 @@ final class FrameRouter implements FrameDecoder.Listener {
   }
 
   /**
-   * Completes a request with its decoded response. A codec that fails with anything but a {@link
+   * Completes a request with its decoded response. A payload the codec cannot read fails the
+   * request alone, with a {@link CodecException} that says it was the peer's answer to it; the
+   * connection stays up (PROTOCOL.md decision (ii)). A codec that fails with anything but a {@link
    * CodecException} (an {@link Error}: a bug, a class missing at run time) fails the request with
    * it, and then the connection, as it would on the loop: the request is no longer in the table
    * that a closing connection fails.
@@ -273,7 +282,21 @@ final class FrameRouter implements FrameDecoder.Listener {
     try {
       value = connection.decode(entry, payload);
     } catch (CodecException e) {
-      pending.future.completeExceptionally(e);
+      pending.future.completeExceptionally(
+          new CodecException(
+              "cannot decode the response to "
+                  + pending.describe()
+                  + " from "
+                  + connection.peerName
+                  + ", of type "
+                  + entry.id()
+                  + " ("
+                  + entry.name()
+                  + "), with codec "
+                  + connection.codecName()
+                  + ": "
+                  + e.getMessage(),
+              e));
       return;
     } catch (Throwable t) {
       pending.future.completeExceptionally(t);

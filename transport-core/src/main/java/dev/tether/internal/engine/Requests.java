@@ -49,6 +49,11 @@ final class Requests {
       this.future = new ResponseFuture<>(executor);
     }
 
+    /** Names the request for errors: {@code request #7 (Get)}. */
+    String describe() {
+      return "request #" + id + " (" + what + ")";
+    }
+
     @Override
     boolean isLive() {
       return !future.isDone();
