@@ -98,6 +98,42 @@ class HandshakeRefusalTest {
     }
   }
 
+  /**
+   * A server that answers with the preamble of another major version is a Tether endpoint, of a
+   * version this client does not speak: the connect fails with UNSUPPORTED_VERSION naming both
+   * versions, and the server is told so. It said "is not a Tether endpoint" (PROTOCOL_ERROR).
+   */
+  @Test
+  void aServerOfAnotherMajorVersionIsNamedAsSuchNotAsSomethingElse() throws Exception {
+    try (ServerSocket listener =
+        new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      var connecting =
+          Tether.client(TestTypes.TYPES)
+              .codecs("test")
+              .connectAsync(new InetSocketAddress("127.0.0.1", listener.getLocalPort()));
+      try (dev.tether.testing.RawPeer server =
+          dev.tether.testing.RawPeer.accepted(listener.accept())) {
+        server.readPreamble();
+        server.readFrame(); // HELLO
+        server.writeHex("544554484552 00 02");
+
+        assertThatThrownBy(() -> connecting.get(10, java.util.concurrent.TimeUnit.SECONDS))
+            .cause()
+            .isInstanceOfSatisfying(
+                HandshakeException.class,
+                e -> assertThat(e.code()).isEqualTo(GoAwayCode.UNSUPPORTED_VERSION))
+            .hasMessageContaining(
+                "127.0.0.1:"
+                    + listener.getLocalPort()
+                    + " speaks Tether protocol major version 2; this client speaks version 1")
+            .hasMessageNotContaining("not a Tether endpoint");
+        dev.tether.testing.RawPeer.GoAway told = server.readGoAway();
+        assertThat(told.code()).isEqualTo(GoAwayCode.UNSUPPORTED_VERSION.code());
+        assertThat(told.reason()).contains("major version 2");
+      }
+    }
+  }
+
   @Test
   void connectionRefusedNamesTheAddress() throws Exception {
     int port;

@@ -124,6 +124,15 @@ final class Handshaker {
       return;
     }
     String seen = Preamble.describe(preamble, preamble.length);
+    if (connection.client && Preamble.isOtherVersion(preamble)) {
+      // a Tether server after all, of a version this client does not speak (PROTOCOL.md §12 (jj))
+      throw new ProtocolException(
+          GoAwayCode.UNSUPPORTED_VERSION,
+          connection.peerName
+              + " speaks Tether protocol major version "
+              + (preamble[7] & 0xFF)
+              + "; this client speaks version 1");
+    }
     if (connection.client) {
       throw new ProtocolException(
           GoAwayCode.PROTOCOL_ERROR,
