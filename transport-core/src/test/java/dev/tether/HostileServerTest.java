@@ -17,6 +17,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -161,5 +162,83 @@ class HostileServerTest {
                 msgPayload("answer", 2))));
     assertThat(next.get(5, TimeUnit.SECONDS)).isEqualTo(new Msg("answer", 2));
     assertThat(client.isOpen()).isTrue();
+  }
+
+  /**
+   * A server that answers the client's GOAWAY with an endless stream of DATA and never its own
+   * GOAWAY: the client reads on for at most a bounded number of bytes (PROTOCOL.md §8, step 2: 64
+   * MiB and one frame of its largest size), then closes saying why, long before its drain deadline.
+   * It read and delivered the stream until the drain deadline passed, bounded by time alone.
+   */
+  @Test
+  void aServerThatFloodsInsteadOfAnsweringTheGoAwayIsReadForABoundedNumberOfBytes()
+      throws Exception {
+    java.util.concurrent.atomic.AtomicLong delivered = new java.util.concurrent.atomic.AtomicLong();
+    java.util.concurrent.atomic.AtomicLong written = new java.util.concurrent.atomic.AtomicLong();
+    try (ServerSocket flooded =
+        new ServerSocket(0, 10, java.net.InetAddress.getLoopbackAddress())) {
+      CompletableFuture<Connection<Object, Object>> connecting =
+          Tether.client(TestTypes.TYPES)
+              .config(CONFIG.toBuilder().drainTimeout(Duration.ofMinutes(2)).build())
+              .onMessage((c, m) -> delivered.incrementAndGet())
+              .connectAsync(new InetSocketAddress("127.0.0.1", flooded.getLocalPort()));
+      try (RawPeer flooding = RawPeer.accepted(flooded.accept())) {
+        flooding.readPreamble();
+        flooding.readFrame(); // HELLO
+        flooding.write(RawPeer.preambleAndWelcome(TestTypes.TYPES, "test"));
+        Connection<Object, Object> flood = connecting.get(10, TimeUnit.SECONDS);
+        byte[] frame =
+            RawPeer.frame(RawPeer.DATA, RawPeer.concat(new byte[] {1}, msgPayload("x", 1)));
+        byte[] burst = new byte[frame.length * 4096];
+        for (int i = 0; i < 4096; i++) {
+          System.arraycopy(frame, 0, burst, i * frame.length, frame.length);
+        }
+        Thread writer =
+            new Thread(
+                () -> {
+                  try {
+                    while (written.get() < 4L << 30) {
+                      flooding.write(burst);
+                      written.addAndGet(burst.length);
+                    }
+                  } catch (IOException closed) {
+                    // the client gave up on this server: what the test waits for
+                  }
+                },
+                "flooding server");
+        writer.start();
+        java.util.concurrent.atomic.AtomicLong writtenAtGoAway =
+            new java.util.concurrent.atomic.AtomicLong(-1);
+        Thread reader =
+            new Thread(
+                () -> {
+                  try {
+                    while (flooding.readFrame().type() != RawPeer.GOAWAY) {
+                      // the client's frames before its GOAWAY
+                    }
+                    writtenAtGoAway.set(written.get());
+                  } catch (IOException | AssertionError closed) {
+                    // no GOAWAY: the assertion below says so
+                  }
+                },
+                "reading server");
+        reader.start();
+
+        ConnectionClosedException cause =
+            flood.closeAsync().toCompletableFuture().get(30, TimeUnit.SECONDS);
+
+        assertThat(cause.isGraceful()).isFalse();
+        assertThat(cause.reason())
+            .contains("closed by the application")
+            .contains("kept sending after this side's GOAWAY");
+        writer.join(30_000);
+        reader.join(30_000);
+        assertThat(writer.isAlive()).as("the client closed its socket").isFalse();
+        assertThat(writtenAtGoAway.get()).as("the client's GOAWAY was read").isNotNegative();
+        assertThat(written.get() - writtenAtGoAway.get())
+            .as("bytes the server could write after the client's GOAWAY")
+            .isLessThan((64L << 20) + (16L << 20) + (32L << 20)); // + a frame + socket buffers
+      }
+    }
   }
 }

@@ -37,6 +37,14 @@ final class SocketIo {
   private static final long DISCARD_READ_LIMIT = 64L * 1024 * 1024;
 
   /**
+   * Bytes a connection reads after writing its GOAWAY in a graceful close, besides one frame of its
+   * largest size, before it gives up waiting for the peer's GOAWAY (PROTOCOL.md §8, step 2:
+   * "reading at most a bounded number of bytes"): a peer that sends on instead of answering would
+   * otherwise be read, and delivered, until the drain deadline.
+   */
+  private static final long AFTER_GOAWAY_READ_LIMIT = 64L * 1024 * 1024;
+
+  /**
    * Sends closer than this to the previous one form a burst: they are queued for the loop to write
    * in batches, since a system call per message would cost more than the loop's wake-up.
    */
@@ -90,6 +98,10 @@ final class SocketIo {
   private boolean paused;
   private boolean discardInput;
   private long discardedBytes;
+
+  /** Bytes read, and decoded, since this side's GOAWAY of a graceful close was queued. */
+  private long readAfterGoAway;
+
   private boolean outputShut;
   private boolean inputDone;
   private boolean readingToEnd;
@@ -288,6 +300,17 @@ final class SocketIo {
           return;
         }
       } else {
+        if (connection.state() == ConnectionState.GOAWAY_SENT
+            && (readAfterGoAway += n)
+                > AFTER_GOAWAY_READ_LIMIT + connection.config.maxFrameBytes()) {
+          connection.closer.abort(
+              "peer "
+                  + connection.peerName
+                  + " kept sending after this side's GOAWAY instead of answering it: "
+                  + readAfterGoAway
+                  + " bytes read since, more than 64 MiB and one frame");
+          return;
+        }
         if (tls == null) {
           buffer.clear();
           buffer.put(socketBuffer.flip());
