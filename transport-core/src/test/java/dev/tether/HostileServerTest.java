@@ -241,4 +241,50 @@ class HostileServerTest {
       }
     }
   }
+
+  /**
+   * A GOAWAY whose reason fills a 15 MiB frame, while 200 requests are outstanding: each request
+   * fails at once naming the code and the start of the reason, which is kept to the 1024 bytes §3
+   * allows, saying how much was left out (decision (b)). The whole reason was kept and copied into
+   * every request's failure, twice: the event loop ran out of a 1 GiB heap on the first few dozen.
+   */
+  @Test
+  void aGoAwayWithAHugeReasonFailsEveryOutstandingRequestWithinBoundedMemory() throws Exception {
+    java.util.List<CompletableFuture<Object>> answers = new java.util.ArrayList<>();
+    for (int i = 0; i < 200; i++) {
+      answers.add(client.request(new Msg("question", i)));
+      requestId();
+    }
+    byte[] reason = new byte[15 << 20];
+    java.util.Arrays.fill(reason, (byte) 'x');
+    byte[] start = RawPeer.utf8("going away: ");
+    System.arraycopy(start, 0, reason, 0, start.length);
+
+    server.writeFrame(
+        RawPeer.GOAWAY,
+        RawPeer.concat(
+            ByteBuffer.allocate(2).putShort((short) GoAwayCode.SHUTTING_DOWN.code()).array(),
+            reason));
+
+    for (CompletableFuture<Object> answer : answers) {
+      assertThatThrownBy(() -> answer.get(10, TimeUnit.SECONDS))
+          .isInstanceOf(ExecutionException.class)
+          .cause()
+          .isInstanceOfSatisfying(
+              ConnectionClosedException.class,
+              e -> {
+                assertThat(e.code()).isEqualTo(GoAwayCode.SHUTTING_DOWN);
+                assertThat(e.reason())
+                    .contains("going away: xxx")
+                    .contains((reason.length - 1024) + " more bytes")
+                    .hasSizeLessThan(2048);
+              });
+    }
+    ConnectionClosedException closed =
+        client.onClose().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    assertThat(closed.code()).isEqualTo(GoAwayCode.SHUTTING_DOWN);
+    assertThat(closed.reason()).startsWith("going away: xxx").hasSizeLessThan(2048);
+    RawPeer.GoAway answer = server.readGoAway();
+    assertThat(answer.code()).isEqualTo(GoAwayCode.NORMAL.code());
+  }
 }

@@ -2,6 +2,7 @@ package dev.tether.internal.wire;
 
 import dev.tether.GoAwayCode;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 
 /**
  * The GOAWAY frame body (PROTOCOL.md §3, §8).
@@ -38,12 +39,33 @@ public record GoAway(int code, String reason) {
   }
 
   /**
-   * Decodes a body. A reason longer than 1024 bytes is accepted and kept whole: the frame limit
-   * already bounds it, and the words are more useful than a second error.
+   * Decodes a body. A reason longer than {@link #MAX_REASON_BYTES} is accepted, never a protocol
+   * error, but only its first 1024 bytes (cut on a UTF-8 character boundary) are kept, followed by
+   * how many bytes were left out: the reason is copied into the failure of every request the close
+   * ends, and a peer's megabytes times thousands of requests would exhaust the heap.
    */
   public static GoAway decode(ByteBuffer body) throws ProtocolException {
     WireStrings.need(body, 2, "GOAWAY code");
     int code = body.getShort() & 0xFFFF;
-    return new GoAway(code, WireStrings.lenientUtf8(body));
+    int length = body.remaining();
+    if (length <= MAX_REASON_BYTES) {
+      return new GoAway(code, WireStrings.lenientUtf8(body));
+    }
+    int start = body.position();
+    int kept = MAX_REASON_BYTES;
+    while (kept > 0 && (body.get(start + kept) & 0xC0) == 0x80) {
+      kept--; // the byte after the cut continues a character: cut before that character
+    }
+    byte[] bytes = new byte[kept];
+    body.get(bytes);
+    body.position(body.limit());
+    return new GoAway(
+        code,
+        new String(bytes, StandardCharsets.UTF_8)
+            + " [and "
+            + (length - kept)
+            + " more bytes, left out: a reason has at most "
+            + MAX_REASON_BYTES
+            + "]");
   }
 }

@@ -116,10 +116,34 @@ class GoAwayTest {
   }
 
   @Test
-  void acceptsAReceivedReasonLongerThan1024Bytes() throws ProtocolException {
+  void acceptsAReceivedReasonLongerThan1024BytesKeepingItsFirst1024() throws ProtocolException {
     ByteBuffer body = ByteBuffer.allocate(2 + 2000);
     body.putShort((short) 1).put("y".repeat(2000).getBytes(StandardCharsets.US_ASCII)).flip();
 
-    assertThat(GoAway.decode(body).reason()).hasSize(2000);
+    GoAway goAway = GoAway.decode(body);
+
+    assertThat(goAway.code()).isEqualTo(1);
+    assertThat(goAway.reason())
+        .isEqualTo("y".repeat(1024) + " [and 976 more bytes, left out: a reason has at most 1024]");
+    assertThat(body.hasRemaining()).isFalse();
+  }
+
+  @Test
+  void keepsAReceivedReasonOfExactly1024BytesWhole() throws ProtocolException {
+    ByteBuffer body = ByteBuffer.allocate(2 + 1024);
+    body.putShort((short) 1).put("y".repeat(1024).getBytes(StandardCharsets.US_ASCII)).flip();
+
+    assertThat(GoAway.decode(body).reason()).isEqualTo("y".repeat(1024));
+  }
+
+  @Test
+  void cutsALongReceivedReasonBeforeACharacterThatCrossesTheLimit() throws ProtocolException {
+    byte[] text = ("x".repeat(1022) + "€" + "z".repeat(10)).getBytes(StandardCharsets.UTF_8);
+    ByteBuffer body = ByteBuffer.allocate(2 + text.length);
+    body.putShort((short) 1).put(text).flip();
+
+    // the euro sign takes bytes 1022..1024: keeping 1024 bytes would split it
+    assertThat(GoAway.decode(body).reason())
+        .isEqualTo("x".repeat(1022) + " [and 13 more bytes, left out: a reason has at most 1024]");
   }
 }
