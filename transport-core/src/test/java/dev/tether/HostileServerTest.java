@@ -287,4 +287,41 @@ class HostileServerTest {
     RawPeer.GoAway answer = server.readGoAway();
     assertThat(answer.code()).isEqualTo(GoAwayCode.NORMAL.code());
   }
+
+  /**
+   * The bound on what a closing side reads after its GOAWAY leaves room for the answers to its own
+   * requests: eight responses of 12 MiB (96 MiB, past 64 MiB and one frame) that follow the
+   * client's GOAWAY all complete their requests, and the close is graceful.
+   */
+  @Test
+  void answersToOutstandingRequestsAfterTheGoAwayAreReadWhateverTheirSize() throws Exception {
+    java.util.List<CompletableFuture<Object>> answers = new java.util.ArrayList<>();
+    java.util.List<Long> ids = new java.util.ArrayList<>();
+    for (int i = 0; i < 8; i++) {
+      answers.add(client.request(new Msg("question", i)));
+      ids.add(requestId());
+    }
+    CompletableFuture<ConnectionClosedException> closed = client.closeAsync().toCompletableFuture();
+    assertThat(server.readFrameSkippingControl().type()).isEqualTo(RawPeer.GOAWAY);
+
+    byte[] data = new byte[12 << 20];
+    for (long id : ids) {
+      server.write(
+          RawPeer.frame(
+              RawPeer.RESPONSE,
+              RawPeer.concat(
+                  ByteBuffer.allocate(8).putLong(id).array(),
+                  new byte[] {0, 2}, // OK, type 2: Blob
+                  ByteBuffer.allocate(12).putLong(id).putInt(data.length).array(),
+                  data)));
+    }
+    server.writeGoAway(GoAwayCode.NORMAL.code(), "answered");
+
+    for (int i = 0; i < answers.size(); i++) {
+      Object answer = answers.get(i).get(20, TimeUnit.SECONDS);
+      assertThat(answer).isInstanceOf(dev.tether.testing.Blob.class);
+      assertThat(((dev.tether.testing.Blob) answer).seq()).isEqualTo(ids.get(i));
+    }
+    assertThat(closed.get(20, TimeUnit.SECONDS).isGraceful()).isTrue();
+  }
 }

@@ -38,9 +38,10 @@ final class SocketIo {
 
   /**
    * Bytes a connection reads after writing its GOAWAY in a graceful close, besides one frame of its
-   * largest size, before it gives up waiting for the peer's GOAWAY (PROTOCOL.md §8, step 2:
-   * "reading at most a bounded number of bytes"): a peer that sends on instead of answering would
-   * otherwise be read, and delivered, until the drain deadline.
+   * largest size for the peer's GOAWAY and one for each request of its own still awaiting an
+   * answer, before it gives up waiting for the peer's GOAWAY (PROTOCOL.md §8, step 2: "reading at
+   * most a bounded number of bytes"): a peer that sends on instead of answering would otherwise be
+   * read, and delivered, until the drain deadline.
    */
   private static final long AFTER_GOAWAY_READ_LIMIT = 64L * 1024 * 1024;
 
@@ -101,6 +102,9 @@ final class SocketIo {
 
   /** Bytes read, and decoded, since this side's GOAWAY of a graceful close was queued. */
   private long readAfterGoAway;
+
+  /** The bound on {@link #readAfterGoAway}, set at the first read after the GOAWAY; 0 before. */
+  private long readAfterGoAwayLimit;
 
   private boolean outputShut;
   private boolean inputDone;
@@ -300,15 +304,7 @@ final class SocketIo {
           return;
         }
       } else {
-        if (connection.state() == ConnectionState.GOAWAY_SENT
-            && (readAfterGoAway += n)
-                > AFTER_GOAWAY_READ_LIMIT + connection.config.maxFrameBytes()) {
-          connection.closer.abort(
-              "peer "
-                  + connection.peerName
-                  + " kept sending after this side's GOAWAY instead of answering it: "
-                  + readAfterGoAway
-                  + " bytes read since, more than 64 MiB and one frame");
+        if (connection.state() == ConnectionState.GOAWAY_SENT && readTooMuchAfterGoAway(n)) {
           return;
         }
         if (tls == null) {
@@ -333,6 +329,30 @@ final class SocketIo {
     if (tls != null && !isReadPaused() && !inputDone) {
       readBufferedSoon();
     }
+  }
+
+  /**
+   * Counts {@code n} bytes read after this side's GOAWAY; past the bound, gives up on the peer and
+   * returns true. The bound leaves room for the peer's answers to every request still outstanding
+   * when it is set, each at most one frame of this side's largest size.
+   */
+  private boolean readTooMuchAfterGoAway(int n) {
+    long frame = connection.config.maxFrameBytes();
+    if (readAfterGoAwayLimit == 0) {
+      readAfterGoAwayLimit = AFTER_GOAWAY_READ_LIMIT + frame * (1 + connection.requests.size());
+    }
+    readAfterGoAway += n;
+    if (readAfterGoAway <= readAfterGoAwayLimit) {
+      return false;
+    }
+    connection.closer.abort(
+        "peer "
+            + connection.peerName
+            + " kept sending after this side's GOAWAY instead of answering it: "
+            + readAfterGoAway
+            + " bytes read since, more than 64 MiB and a frame for each request awaiting an"
+            + " answer");
+    return true;
   }
 
   /**
