@@ -324,4 +324,44 @@ class HostileServerTest {
     }
     assertThat(closed.get(20, TimeUnit.SECONDS).isGraceful()).isTrue();
   }
+
+  /**
+   * DATA whose payload the codec cannot read closes the connection with CODEC_ERROR, the reason
+   * naming the type id and the cause (PROTOCOL.md §7), whether the payload was decoded on the event
+   * loop or, past 64 KiB, by the connection's dispatcher. The latter said only "cannot decode DATA:
+   * codec test: length ... exceeds the payload", without the type.
+   */
+  @ParameterizedTest(name = "payload of {0} bytes")
+  @CsvSource({"3", "100000"})
+  void undecodableDataIsRefusedNamingItsTypeWhereverItIsDecoded(int payloadBytes) throws Exception {
+    try (ServerSocket another =
+        new ServerSocket(0, 10, java.net.InetAddress.getLoopbackAddress())) {
+      CompletableFuture<Connection<Object, Object>> connecting =
+          Tether.client(TestTypes.TYPES)
+              .config(CONFIG)
+              .onMessage((c, m) -> {})
+              .connectAsync(new InetSocketAddress("127.0.0.1", another.getLocalPort()));
+      try (RawPeer peer = RawPeer.accepted(another.accept())) {
+        peer.readPreamble();
+        peer.readFrame(); // HELLO
+        peer.write(RawPeer.preambleAndWelcome(TestTypes.TYPES, "test"));
+        Connection<Object, Object> handled = connecting.get(10, TimeUnit.SECONDS);
+        byte[] payload = new byte[payloadBytes];
+        if (payloadBytes > 12) {
+          payload[8] = 0x7f; // a text length far past the payload
+        }
+
+        peer.writeData(1, payload);
+
+        RawPeer.GoAway goAway = peer.readGoAway();
+        assertThat(goAway.code()).isEqualTo(GoAwayCode.CODEC_ERROR.code());
+        assertThat(goAway.reason())
+            .startsWith("cannot decode DATA of type 1 (test.Msg) with codec test: codec test: ");
+        ConnectionClosedException cause =
+            handled.onClose().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        assertThat(cause.code()).isEqualTo(GoAwayCode.CODEC_ERROR);
+        assertThat(cause.reason()).startsWith(goAway.reason());
+      }
+    }
+  }
 }

@@ -151,7 +151,7 @@ final class FrameRouter implements FrameDecoder.Listener {
       try {
         message = connection.decode(entry, body);
       } catch (CodecException e) {
-        throw undecodableData(typeId, entry, e);
+        throw undecodableData(typeId, e);
       }
     }
     return connection.mailbox.offerMessage(message, frameBytes);
@@ -162,18 +162,25 @@ final class FrameRouter implements FrameDecoder.Listener {
         GoAwayCode.CODEC_ERROR, "DATA with type id " + typeId + ", which is not registered");
   }
 
-  private ProtocolException undecodableData(
-      int typeId, MessageTypes.Entry entry, CodecException e) {
+  private ProtocolException undecodableData(int typeId, CodecException e) {
     return new ProtocolException(
-        GoAwayCode.CODEC_ERROR,
-        "cannot decode DATA of type "
-            + typeId
-            + " ("
-            + entry.name()
-            + ") with codec "
-            + connection.codecName()
-            + ": "
-            + e.getMessage());
+        GoAwayCode.CODEC_ERROR, undecodableDataReason(connection, typeId, e));
+  }
+
+  /**
+   * The CODEC_ERROR reason for DATA the codec could not read, naming the type id and the cause
+   * (PROTOCOL.md §7), wherever the payload was decoded.
+   */
+  static String undecodableDataReason(
+      RealConnection<?, ?> connection, int typeId, CodecException e) {
+    MessageTypes.Entry entry = connection.types.entryFor(typeId);
+    return "cannot decode DATA of type "
+        + typeId
+        + (entry != null ? " (" + entry.name() + ")" : "")
+        + " with codec "
+        + connection.codecName()
+        + ": "
+        + e.getMessage();
   }
 
   private boolean onRequest(ByteBuffer body) throws ProtocolException {

@@ -647,10 +647,7 @@ final class Mailbox implements Runnable {
     try {
       message = decoded(item);
     } catch (CodecException e) {
-      connection.loop.execute(
-          () ->
-              connection.closer.fail(
-                  GoAwayCode.CODEC_ERROR, "cannot decode DATA: " + e.getMessage()));
+      undecodable(item, e);
       discarding = true;
       return;
     } catch (Throwable t) {
@@ -680,6 +677,15 @@ final class Mailbox implements Runnable {
   void decoderBroke(Throwable t) {
     discarding = true;
     connection.loop.execute(() -> connection.onFailure(t));
+  }
+
+  /** Closes with CODEC_ERROR for a large DATA payload the codec could not read. Any thread. */
+  private void undecodable(Object item, CodecException e) {
+    String reason =
+        item instanceof Undecoded raw
+            ? FrameRouter.undecodableDataReason(connection, raw.typeId(), e)
+            : "cannot decode DATA: " + e.getMessage();
+    connection.loop.execute(() -> connection.closer.fail(GoAwayCode.CODEC_ERROR, reason));
   }
 
   Object decoded(Object item) {
@@ -715,10 +721,7 @@ final class Mailbox implements Runnable {
     try {
       return decoded(item);
     } catch (CodecException e) {
-      connection.loop.execute(
-          () ->
-              connection.closer.fail(
-                  GoAwayCode.CODEC_ERROR, "cannot decode DATA: " + e.getMessage()));
+      undecodable(item, e);
       throw e;
     } catch (Throwable t) {
       decoderBroke(t);
