@@ -364,4 +364,31 @@ class HostileServerTest {
       }
     }
   }
+
+  /**
+   * A REQUEST whose payload the codec cannot read is answered with DECODE_FAILED naming the type
+   * and the codec (PROTOCOL.md §7), decoded on the loop or, past 64 KiB, by the dispatcher; the
+   * connection stays up. The latter answered only with the codec's words.
+   */
+  @ParameterizedTest(name = "payload of {0} bytes")
+  @CsvSource({"3", "100000"})
+  void anUndecodableRequestIsAnsweredNamingItsTypeWhereverItIsDecoded(int payloadBytes)
+      throws Exception {
+    byte[] payload = new byte[payloadBytes];
+    if (payloadBytes > 12) {
+      payload[8] = 0x7f;
+    }
+
+    server.writeRequest(7, 1, payload);
+
+    RawPeer.Frame answer = server.readFrameSkippingControl();
+    assertThat(answer.type()).as(answer.describe()).isEqualTo(RawPeer.RESPONSE);
+    ByteBuffer body = answer.buffer();
+    assertThat(body.getLong()).isEqualTo(7);
+    assertThat(body.get()).as("status ERROR").isEqualTo((byte) 1);
+    assertThat(body.getShort()).isEqualTo((short) RequestErrorCode.DECODE_FAILED.code());
+    assertThat(new String(answer.body(), 11, answer.body().length - 11, "UTF-8"))
+        .startsWith("cannot decode test.Msg with codec test: codec test: ");
+    assertThat(client.isOpen()).isTrue();
+  }
 }

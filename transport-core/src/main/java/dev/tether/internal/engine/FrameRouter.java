@@ -183,6 +183,21 @@ final class FrameRouter implements FrameDecoder.Listener {
         + e.getMessage();
   }
 
+  /**
+   * The DECODE_FAILED message for a REQUEST the codec could not read, wherever the payload was
+   * decoded.
+   */
+  static String undecodableRequestReason(
+      RealConnection<?, ?> connection, int typeId, CodecException e) {
+    MessageTypes.Entry entry = connection.types.entryFor(typeId);
+    return "cannot decode "
+        + (entry != null ? entry.name() : "type " + typeId)
+        + " with codec "
+        + connection.codecName()
+        + ": "
+        + e.getMessage();
+  }
+
   private boolean onRequest(ByteBuffer body) throws ProtocolException {
     int frameBytes = body.remaining() + Frames.HEADER_BYTES;
     WireStrings.need(body, 8, "REQUEST id");
@@ -204,12 +219,7 @@ final class FrameRouter implements FrameDecoder.Listener {
         return connection.sender.respondOwed(
             requestId,
             RequestErrorCode.DECODE_FAILED,
-            "cannot decode "
-                + entry.name()
-                + " with codec "
-                + connection.codecName()
-                + ": "
-                + e.getMessage());
+            undecodableRequestReason(connection, typeId, e));
       }
     }
     return connection.mailbox.offerRequest(requestId, message, frameBytes);

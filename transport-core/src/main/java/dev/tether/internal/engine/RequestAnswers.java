@@ -56,7 +56,12 @@ final class RequestAnswers {
     try {
       message = mailbox.decoded(request.message());
     } catch (CodecException e) {
-      answerError(request.id(), RequestErrorCode.DECODE_FAILED, e.getMessage());
+      answerError(
+          request.id(),
+          RequestErrorCode.DECODE_FAILED,
+          request.message() instanceof Mailbox.Undecoded raw
+              ? FrameRouter.undecodableRequestReason(connection, raw.typeId(), e)
+              : e.getMessage());
       return;
     } catch (Throwable t) {
       finishRequest();
