@@ -148,4 +148,21 @@ class ResumptionHostileServerTest {
     assertThat(goAway.reason()).contains("another session");
     assertThat(closed.get().reason()).contains("another session");
   }
+
+  /**
+   * A server that comes back speaking another major version is told so, and the client gives up at
+   * once, as it did when the preamble counted as any foreign one (PROTOCOL_ERROR): retrying does
+   * not change the server's version (decision (jj)).
+   */
+  @Test
+  void aServerThatComesBackOfAnotherMajorVersionIsGivenUpOnAtOnce() throws Exception {
+    AtomicReference<ConnectionClosedException> closed = new AtomicReference<>();
+
+    RawPeer.GoAway goAway =
+        resumeAnsweredWith(dev.tether.testing.Hex.decode("544554484552 00 02"), closed);
+
+    assertThat(goAway).as("the client tells the server why").isNotNull();
+    assertThat(goAway.code()).isEqualTo(GoAwayCode.UNSUPPORTED_VERSION.code());
+    assertThat(closed.get().reason()).contains("cannot mend").contains("major version 2");
+  }
 }

@@ -460,7 +460,10 @@ final class Closer {
         c.io().close();
       }
       c.moveTo(ConnectionState.DETACHED);
-      c.resumption.reconnector().attemptFailed(reason, code != GoAwayCode.PROTOCOL_ERROR);
+      c.resumption
+          .reconnector()
+          .attemptFailed(
+              reason, code != GoAwayCode.PROTOCOL_ERROR && code != GoAwayCode.UNSUPPORTED_VERSION);
       return;
     }
     if (c.state() == ConnectionState.DETACHED) {
