@@ -149,15 +149,11 @@ class ResumptionFlowTest {
     AtomicLong handled = new AtomicLong();
     AtomicLong asyncSent = new AtomicLong();
     Server<Object, Object> server =
-        resources.track(
-            Tether.server(TestTypes.TYPES)
-                .config(
-                    handlers
-                        .place
-                        .apply(TetherConfig.builder().codecs("test").maxQueuedOutboundBytes(16_384))
-                        .build())
-                .sessionResumption(Duration.ofSeconds(30), 1 << 20)
-                .onMessage(
+        resumableServer(
+            handlers,
+            16_384,
+            b ->
+                b.onMessage(
                     (c, m) -> {
                       long seq = ((Msg) m).seq();
                       try {
@@ -176,8 +172,7 @@ class ResumptionFlowTest {
                         throw e;
                       }
                       handled.incrementAndGet();
-                    })
-                .bind(new InetSocketAddress("127.0.0.1", 0)));
+                    }));
     AtomicLong received = new AtomicLong();
     Queue<String> disorder = new ConcurrentLinkedQueue<>();
     AtomicInteger resumed = new AtomicInteger();
@@ -189,16 +184,7 @@ class ResumptionFlowTest {
     }
     Connection<Object, Object> client =
         resources.track(
-            Tether.client(TestTypes.TYPES)
-                .config(clientConfig.build())
-                .reconnect(ResumptionTest.FAST)
-                .onReconnect(
-                    new ReconnectListener<>() {
-                      @Override
-                      public void onResumed(Connection<Object, Object> c, int attempts) {
-                        resumed.incrementAndGet();
-                      }
-                    })
+            resumingClient(clientConfig.build(), resumed)
                 .onMessage(
                     (c, m) -> {
                       long expected = received.getAndIncrement();
@@ -270,38 +256,16 @@ class ResumptionFlowTest {
       UnaryOperator<TetherConfig.Builder> clientConfig)
       throws Exception {
     Server<Object, Object> server =
-        resources.track(
-            Tether.server(TestTypes.TYPES)
-                .config(
-                    handlers
-                        .place
-                        .apply(TetherConfig.builder().codecs("test").maxQueuedOutboundBytes(bound))
-                        .build())
-                .sessionResumption(Duration.ofSeconds(30), 1 << 20)
-                .onRequest((c, m) -> new Msg(answer, ((Msg) m).seq()))
-                .bind(new InetSocketAddress("127.0.0.1", 0)));
+        resumableServer(
+            handlers, bound, b -> b.onRequest((c, m) -> new Msg(answer, ((Msg) m).seq())));
     AtomicInteger resumed = new AtomicInteger();
+    TetherConfig.Builder config = TetherConfig.builder().codecs("test");
+    if (clientMaxFrame != null) {
+      config.maxFrameBytes(clientMaxFrame);
+    }
     Connection<Object, Object> client =
         resources.track(
-            Tether.client(TestTypes.TYPES)
-                .config(
-                    clientConfig
-                        .apply(
-                            clientMaxFrame == null
-                                ? TetherConfig.builder().codecs("test")
-                                : TetherConfig.builder()
-                                    .codecs("test")
-                                    .maxFrameBytes(clientMaxFrame))
-                        .build())
-                .reconnect(ResumptionTest.FAST)
-                .onReconnect(
-                    new ReconnectListener<>() {
-                      @Override
-                      public void onResumed(Connection<Object, Object> c, int attempts) {
-                        resumed.incrementAndGet();
-                      }
-                    })
-                .connect(server.address()));
+            resumingClient(clientConfig.apply(config).build(), resumed).connect(server.address()));
 
     List<CompletableFuture<Object>> answers = new ArrayList<>();
     for (int i = 0; i < requests; i++) {
@@ -312,5 +276,40 @@ class ResumptionFlowTest {
     }
     assertThat(server.connections()).as("one session throughout").hasSize(1);
     return resumed.get();
+  }
+
+  /**
+   * A server on loopback that keeps sessions for 30 s within 1 MiB, with the outbound {@code bound}
+   * and its handlers placed by {@code handlers}, set up further by {@code handler}.
+   */
+  private Server<Object, Object> resumableServer(
+      Handlers handlers, int bound, UnaryOperator<ServerBuilder<Object, Object>> handler)
+      throws Exception {
+    ServerBuilder<Object, Object> builder =
+        Tether.<Object, Object>server(TestTypes.TYPES)
+            .config(
+                handlers
+                    .place
+                    .apply(TetherConfig.builder().codecs("test").maxQueuedOutboundBytes(bound))
+                    .build())
+            .sessionResumption(Duration.ofSeconds(30), 1 << 20);
+    return resources.track(handler.apply(builder).bind(new InetSocketAddress("127.0.0.1", 0)));
+  }
+
+  /**
+   * A client with {@code config} that reconnects at once and counts its resumes in {@code resumed}.
+   */
+  private static ClientBuilder<Object, Object> resumingClient(
+      TetherConfig config, AtomicInteger resumed) {
+    return Tether.<Object, Object>client(TestTypes.TYPES)
+        .config(config)
+        .reconnect(ResumptionTest.FAST)
+        .onReconnect(
+            new ReconnectListener<>() {
+              @Override
+              public void onResumed(Connection<Object, Object> c, int attempts) {
+                resumed.incrementAndGet();
+              }
+            });
   }
 }
