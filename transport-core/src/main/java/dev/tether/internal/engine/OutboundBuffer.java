@@ -51,13 +51,23 @@ final class OutboundBuffer {
    */
   static final int STALE = 3;
 
-  /** Who appends, and so how the bound applies. */
+  /**
+   * Who appends, and so how the bound applies. Every mode keeps the order of one thread's sends:
+   * one that would go past {@code sendAsync} frames still waiting for room (all but {@link #WAIT},
+   * {@link #NO_WAIT} and {@link #OWN_WAIT}, which wait behind them or are refused) first carries in
+   * those the current thread queued, and every frame ahead of them, within its bound; if they do
+   * not all fit, it does not go past them either. Other threads' waiting frames behind them it may
+   * overtake: no order across threads is promised.
+   */
   enum Mode {
     /** An application thread: waits for room up to the given time without progress. */
     WAIT,
     /** {@code trySend}: never waits; back-pressured when there is no room. */
     NO_WAIT,
-    /** An event-loop thread: never waits; accepted up to twice the bound. */
+    /**
+     * An event-loop thread: never waits; accepted up to twice the bound, its own waiting frames
+     * first, or back-pressured.
+     */
     LOOP,
     /**
      * A handler that an event loop runs: accepted up to twice the bound without waiting, as on the
@@ -65,7 +75,10 @@ final class OutboundBuffer {
      * #WAIT} does, once the loop has gone on without it.
      */
     HANDLER,
-    /** Frames the transport owes: accepted whatever the bound, unless closed. */
+    /**
+     * Frames the transport owes, or that a handler on the loop owes (its response): accepted
+     * whatever the bound, unless closed, with the waiting frames this thread queued before them.
+     */
     FORCE,
     /**
      * {@link #WAIT} on the thread of this connection's dispatcher (a handler on the handler pool,
@@ -77,9 +90,10 @@ final class OutboundBuffer {
      */
     OWN_WAIT,
     /**
-     * {@link #HANDLER} on the thread of this connection's dispatcher, as {@link #OWN_WAIT}; its own
-     * {@code sendAsync} frames still waiting (and those ahead of them) go into the ring first,
-     * within twice the bound, so that its sends keep their order without waiting.
+     * {@link #HANDLER} on the thread of this connection's dispatcher, as {@link #OWN_WAIT}; the
+     * {@code sendAsync} frames still waiting that a handler of this connection queued (and those
+     * ahead of them) go into the ring first, within twice the bound, so that its sends keep their
+     * order without waiting.
      */
     OWN_HANDLER,
     /**
@@ -90,7 +104,8 @@ final class OutboundBuffer {
 
     /**
      * Returns true for a handler of this connection: the frames kept for replay do not count
-     * against the bound for it, and only its own {@code sendAsync} frames go before it.
+     * against the bound for it, and only its own {@code sendAsync} frames (those a handler of this
+     * connection queued, or this thread did) go before it.
      */
     boolean own() {
       return this == OWN_WAIT || this == OWN_HANDLER || this == OWN_LOOP;
@@ -216,9 +231,9 @@ final class OutboundBuffer {
 
   /**
    * {@code messages} is -1 for one frame whose type says whether it is a message; {@code made} is
-   * null for frames whose bytes do not depend on the encoding. A handler of this connection that
-   * never waits in twice the bound ({@link Mode#OWN_HANDLER}, {@link Mode#OWN_LOOP}) first moves
-   * its own waiting {@code sendAsync} frames in, whose futures complete outside the lock.
+   * null for frames whose bytes do not depend on the encoding. A mode that would go past waiting
+   * {@code sendAsync} frames first moves in those this thread queued ({@link #carryIn}), whose
+   * futures complete outside the lock.
    */
   private int append(
       byte[] frame,
@@ -232,8 +247,8 @@ final class OutboundBuffer {
     List<CompletableFuture<Void>> carried = null;
     try {
       synchronized (this) {
-        if ((mode == Mode.OWN_HANDLER || mode == Mode.OWN_LOOP) && !closed) {
-          carried = admit(null, 2L * limit, true);
+        if (!waiting.isEmpty() && !closed) {
+          carried = carryIn(mode);
         }
         return appendLocked(frame, length, messages, mode, waitNanos, made, reserved);
       }
@@ -264,7 +279,7 @@ final class OutboundBuffer {
       }
       case LOOP, OWN_LOOP -> {
         int held = held(mode);
-        if (ownWaitingAhead(mode) || held != 0 && (long) held + length > 2L * limit) {
+        if (ahead(mode) > 0 || held != 0 && (long) held + length > 2L * limit) {
           return BACK_PRESSURED;
         }
       }
@@ -275,7 +290,7 @@ final class OutboundBuffer {
       }
       case HANDLER, OWN_HANDLER -> {
         int held = held(mode);
-        if (ownWaitingAhead(mode) || held != 0 && (long) held + length > 2L * limit) {
+        if (ahead(mode) > 0 || held != 0 && (long) held + length > 2L * limit) {
           int waited = awaitRoom(length, waitNanos, mode);
           if (waited != ACCEPTED) {
             return waited;
@@ -917,13 +932,50 @@ final class OutboundBuffer {
   }
 
   private boolean hasRoom(int length, Mode mode) {
-    boolean behind = mode.own() ? waiting.ownAhead() > 0 : !waiting.isEmpty();
+    boolean behind = mode.own() ? ahead(mode) > 0 : !waiting.isEmpty();
     return !behind && fits(length, held(mode));
   }
 
-  /** Returns true if {@code mode} is a handler of this connection's whose own frames still wait. */
-  private boolean ownWaitingAhead(Mode mode) {
-    return mode.own() && waiting.ownAhead() > 0;
+  /**
+   * Returns how many waiting {@code sendAsync} frames, from the oldest, a frame appended in {@code
+   * mode} must not go past: every one for {@link Mode#WAIT} and {@link Mode#NO_WAIT}; for the
+   * others, up to the last one this thread queued, and for a handler of this connection, the last
+   * one a handler of it queued. Looks at each waiting frame, if any wait.
+   */
+  private int ahead(Mode mode) {
+    if (waiting.isEmpty()) {
+      return 0; // the common case
+    }
+    return switch (mode) {
+      case WAIT, NO_WAIT -> waiting.size();
+      case OWN_WAIT, OWN_HANDLER, OWN_LOOP -> Math.max(waiting.ownAhead(), waiting.queuedHere());
+      case HANDLER, LOOP, FORCE -> waiting.queuedHere();
+    };
+  }
+
+  /**
+   * Before an append in {@code mode}, while {@code sendAsync} frames wait: one that would go past
+   * them moves in those it must not go past ({@link #ahead}), oldest first, within twice the bound
+   * ({@link Mode#FORCE}: whatever the bound); the caller then goes behind those that did not fit.
+   *
+   * <p>For a handler of this connection, the frames this thread queued (as another connection's
+   * handler, say, on the same pool thread) count as its own from now on: they go in as the
+   * handler's do, without an acknowledgement, which may lie behind what the connection reads only
+   * once the handler has returned. {@link Mode#OWN_WAIT} moves in those that fit under the bound
+   * now, as {@link #written} would have had they been its own from the start.
+   *
+   * @return the futures of the frames moved, or null
+   */
+  private List<CompletableFuture<Void>> carryIn(Mode mode) {
+    if (mode.own()) {
+      waiting.ownAtLeast(waiting.queuedHere());
+    }
+    return switch (mode) {
+      case WAIT, NO_WAIT -> null; // they wait behind every waiting frame, or are refused
+      case OWN_WAIT -> admit(null, limit, ahead(mode));
+      case FORCE -> admit(null, Long.MAX_VALUE, ahead(mode));
+      case HANDLER, LOOP, OWN_HANDLER, OWN_LOOP -> admit(null, 2L * limit, ahead(mode));
+    };
   }
 
   private boolean fits(int length) {
@@ -988,21 +1040,21 @@ final class OutboundBuffer {
 
   /** Moves {@code sendAsync} frames into the ring while they fit; returns their futures. */
   private List<CompletableFuture<Void>> admitPending() {
-    return admit(null, limit, false);
+    return admit(null, limit, Integer.MAX_VALUE);
   }
 
   /**
    * Moves {@code sendAsync} frames into the ring, oldest first, while they fit under {@code bound}:
    * up to the last one a handler of this connection queued ({@link WaitingSends#ownAhead}) they
    * count only the frames not yet written, as that handler's sends do; after it, the frames kept
-   * for replay too. If {@code ownOnly}, none after it. Adds their futures to {@code accepted}
-   * (created if null), to complete outside the lock, and returns it.
+   * for replay too. At most {@code count} of them. Adds their futures to {@code accepted} (created
+   * if null), to complete outside the lock, and returns it.
    */
   private List<CompletableFuture<Void>> admit(
-      List<CompletableFuture<Void>> accepted, long bound, boolean ownOnly) {
-    while (!waiting.isEmpty()) {
+      List<CompletableFuture<Void>> accepted, long bound, int count) {
+    for (int left = count; left > 0 && !waiting.isEmpty(); left--) {
       boolean own = waiting.ownAhead() > 0;
-      if (ownOnly && !own || !fits(waiting.nextLength(), own ? ring.size() : held(), bound)) {
+      if (!fits(waiting.nextLength(), own ? ring.size() : held(), bound)) {
         break;
       }
       if (accepted == null) {

@@ -3,6 +3,7 @@ package dev.tether.internal.engine;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
@@ -17,7 +18,8 @@ import java.util.function.Supplier;
  * that lock, since what depends on them may run there ({@link #complete}, {@link #fail}).
  */
 final class WaitingSends {
-  private record Waiting(byte[] frame, CompletableFuture<Void> accepted) {}
+  /** A frame waiting, and the thread that queued it ({@link #queuedHere}). */
+  private record Waiting(byte[] frame, CompletableFuture<Void> accepted, Thread sender) {}
 
   private final ArrayDeque<Waiting> frames = new ArrayDeque<>(0);
   private long bytes;
@@ -48,11 +50,11 @@ final class WaitingSends {
   }
 
   /**
-   * Keeps a copy of {@code frame[0, length)} behind the others; {@code own} if a handler of the
-   * connection queued it.
+   * Keeps a copy of {@code frame[0, length)} behind the others, queued by the current thread;
+   * {@code own} if a handler of the connection queued it.
    */
   void add(byte[] frame, int length, CompletableFuture<Void> accepted, boolean own) {
-    frames.add(new Waiting(Arrays.copyOf(frame, length), accepted));
+    frames.add(new Waiting(Arrays.copyOf(frame, length), accepted, Thread.currentThread()));
     bytes += length;
     charged += SendMemory.charge(length);
     if (own) {
@@ -66,6 +68,34 @@ final class WaitingSends {
    */
   int ownAhead() {
     return ownAhead;
+  }
+
+  /**
+   * Counts the frames up to the last one the current thread queued among them as a handler's own
+   * ({@link #ownAhead}) too: a handler of the connection that waits for them must not wait for an
+   * acknowledgement that may lie behind what the connection reads only once it has returned.
+   */
+  void ownAtLeast(int frames) {
+    ownAhead = Math.max(ownAhead, frames);
+  }
+
+  /**
+   * Returns how many frames, from the oldest, go up to and including the last one the current
+   * thread queued: its later sends go behind them, whatever rule they follow otherwise. 0 if it
+   * queued none of them. Looks at the frames from the newest: for a sender that found some waiting.
+   */
+  int queuedHere() {
+    if (frames.isEmpty()) {
+      return 0;
+    }
+    Thread here = Thread.currentThread();
+    int n = frames.size();
+    for (Iterator<Waiting> newestFirst = frames.descendingIterator(); newestFirst.hasNext(); n--) {
+      if (newestFirst.next().sender == here) {
+        return n;
+      }
+    }
+    return 0;
   }
 
   /** Returns the length of the oldest frame; the room must not be empty. */

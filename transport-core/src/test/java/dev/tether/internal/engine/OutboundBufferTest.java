@@ -11,8 +11,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
@@ -211,8 +213,7 @@ class OutboundBufferTest {
     // another thread's sendAsync waits for an acknowledgement; the connection's handler's do not,
     // and do not wait behind it: they wait only while the frames not yet written fill the bound
     CompletableFuture<Void> fIn = new CompletableFuture<>();
-    assertThat(small.appendAsync(f, f.length, fIn, null, 0, false))
-        .isEqualTo(OutboundBuffer.ACCEPTED);
+    assertThat(appendAsyncOnAnotherThread(small, f, fIn)).isEqualTo(OutboundBuffer.ACCEPTED);
     assertThat(fIn).isNotDone();
     List<CompletableFuture<Void>> own = new ArrayList<>();
     for (byte[] frame : List.of(a, b, frames.get(6), d)) {
@@ -235,8 +236,7 @@ class OutboundBufferTest {
 
     // the other thread's next one waits for acknowledgements again
     CompletableFuture<Void> gIn = new CompletableFuture<>();
-    assertThat(small.appendAsync(g, g.length, gIn, null, 0, false))
-        .isEqualTo(OutboundBuffer.ACCEPTED);
+    assertThat(appendAsyncOnAnotherThread(small, g, gIn)).isEqualTo(OutboundBuffer.ACCEPTED);
     while (small.unwritten() > 0) {
       small.written(socket.take(small));
     }
@@ -315,6 +315,146 @@ class OutboundBufferTest {
         small.written(socket.take(small));
       }
     }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @EnumSource(
+      value = OutboundBuffer.Mode.class,
+      names = {"HANDLER", "LOOP", "FORCE"})
+  void aSendThatSkipsTheWaitingSendsCarriesThisThreadsInFirstButNotAnotherThreadsBehindThem(
+      OutboundBuffer.Mode mode) throws Exception {
+    OutboundBuffer small = new OutboundBuffer(1000, IllegalStateException::new, memory);
+    small.socketOpen(true);
+    Socket socket = new Socket();
+    socket.takeAll = true;
+    ByteArrayOutputStream expected = new ByteArrayOutputStream();
+    for (int i = 0; i < 4; i++) { // 1220 bytes queued: over the bound, within twice it
+      byte[] queued = frame(FrameType.DATA, 300, i);
+      assertThat(small.append(queued, queued.length, OutboundBuffer.Mode.FORCE, 0))
+          .isEqualTo(OutboundBuffer.ACCEPTED);
+      expected.write(queued);
+    }
+    byte[] x = frame(FrameType.DATA, 300, 10); // this thread's sendAsync
+    byte[] o = frame(FrameType.DATA, 300, 11); // another thread's, behind it
+    byte[] y = frame(FrameType.DATA, 300, 12); // this thread's next send
+    CompletableFuture<Void> xIn = new CompletableFuture<>();
+    assertThat(small.appendAsync(x, x.length, xIn, null, 0, false))
+        .isEqualTo(OutboundBuffer.ACCEPTED);
+    assertThat(xIn).as("over the bound: the sendAsync frame waits").isNotDone();
+    CompletableFuture<Void> oIn = new CompletableFuture<>();
+    assertThat(appendAsyncOnAnotherThread(small, o, oIn)).isEqualTo(OutboundBuffer.ACCEPTED);
+
+    // the send never waits within twice the bound (FORCE: ever), so it would skip the waiting
+    // frames: it carries this thread's in first, and only as far as the last of them
+    assertThat(small.append(y, y.length, mode, 0)).isEqualTo(OutboundBuffer.ACCEPTED);
+    boolean xWentIn = xIn.isDone();
+    boolean oStillWaited = !oIn.isDone();
+    while (small.unwritten() > 0) {
+      small.written(socket.take(small));
+    }
+
+    expected.write(x);
+    expected.write(y);
+    expected.write(o);
+    assertThat(seeds(socket.bytes.toByteArray()))
+        .as(
+            "the frames on the wire: the queued four, sendAsync x (10), the send y (12), then the"
+                + " other thread's o (11)")
+        .containsExactly(0, 1, 2, 3, 10, 12, 11);
+    assertThat(socket.bytes.toByteArray()).isEqualTo(expected.toByteArray());
+    assertThat(xWentIn).as("this thread's waiting frame went in with the send").isTrue();
+    assertThat(oStillWaited).as("the other thread's frame behind it still waited").isTrue();
+    assertThat(oIn).isDone();
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @EnumSource(
+      value = OutboundBuffer.Mode.class,
+      names = {"HANDLER", "LOOP", "OWN_HANDLER", "OWN_LOOP", "FORCE"})
+  void aSendThatCannotCarryThisThreadsWaitingFrameInWithinTwiceTheBoundDoesNotOvertakeIt(
+      OutboundBuffer.Mode mode) throws Exception {
+    OutboundBuffer small = new OutboundBuffer(1000, IllegalStateException::new, memory);
+    small.socketOpen(true);
+    Socket socket = new Socket();
+    socket.takeAll = true;
+    ByteArrayOutputStream expected = new ByteArrayOutputStream();
+    for (int i = 0; i < 5; i++) { // 1525 bytes queued
+      byte[] queued = frame(FrameType.DATA, 300, i);
+      assertThat(small.append(queued, queued.length, OutboundBuffer.Mode.FORCE, 0))
+          .isEqualTo(OutboundBuffer.ACCEPTED);
+      expected.write(queued);
+    }
+    byte[] x = frame(FrameType.DATA, 600, 10); // 605 bytes: 2130 with it, past twice the bound
+    byte[] y = frame(FrameType.DATA, 100, 11); // 1630 without x: within twice the bound
+    CompletableFuture<Void> xIn = new CompletableFuture<>();
+    assertThat(small.appendAsync(x, x.length, xIn, null, 0, mode.own()))
+        .isEqualTo(OutboundBuffer.ACCEPTED);
+    assertThat(xIn).isNotDone();
+
+    int result = small.append(y, y.length, mode, 0);
+    if (mode == OutboundBuffer.Mode.FORCE) {
+      assertThat(result).as("FORCE is accepted whatever the bound, x with it").isEqualTo(0);
+      assertThat(xIn).isDone();
+    } else {
+      // the loop's modes are refused, the handler's would wait (here: for no time)
+      assertThat(result)
+          .as("a send that would have gone ahead of this thread's waiting frame")
+          .isEqualTo(OutboundBuffer.BACK_PRESSURED);
+      assertThat(xIn).isNotDone();
+      while (small.unwritten() > 0) {
+        small.written(socket.take(small));
+      }
+      assertThat(xIn).as("in once the queued frames left room").isDone();
+      assertThat(small.append(y, y.length, mode, 0)).isEqualTo(OutboundBuffer.ACCEPTED);
+    }
+    while (small.unwritten() > 0) {
+      small.written(socket.take(small));
+    }
+    expected.write(x);
+    expected.write(y);
+    assertThat(seeds(socket.bytes.toByteArray())).containsExactly(0, 1, 2, 3, 4, 10, 11);
+    assertThat(socket.bytes.toByteArray()).isEqualTo(expected.toByteArray());
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @EnumSource(
+      value = OutboundBuffer.Mode.class,
+      names = {"OWN_WAIT", "OWN_HANDLER", "OWN_LOOP"})
+  void aFrameThisThreadQueuedForAnotherConnectionsHandlerGoesBeforeItsSendAsThisOnesHandler(
+      OutboundBuffer.Mode mode) throws Exception {
+    OutboundBuffer small = new OutboundBuffer(1000, IllegalStateException::new, memory);
+    small.socketOpen(true);
+    small.enableReplay();
+    Socket socket = new Socket();
+    socket.takeAll = true;
+    ByteArrayOutputStream expected = new ByteArrayOutputStream();
+    for (int i = 0; i < 7; i++) { // 2135 bytes written and not acknowledged: over twice the bound
+      byte[] written = frame(FrameType.DATA, 300, i);
+      assertThat(small.append(written, written.length, OutboundBuffer.Mode.FORCE, 0))
+          .isEqualTo(OutboundBuffer.ACCEPTED);
+      expected.write(written);
+    }
+    while (small.unwritten() > 0) {
+      small.written(socket.take(small));
+    }
+    // a pool thread, in a handler of another connection, sends x here: it waits for an ACK; then,
+    // in a handler of this connection, it sends y, which does not: x goes in with y, unacknowledged
+    byte[] x = frame(FrameType.DATA, 300, 10);
+    byte[] y = frame(FrameType.DATA, 300, 11);
+    CompletableFuture<Void> xIn = new CompletableFuture<>();
+    assertThat(small.appendAsync(x, x.length, xIn, null, 0, false))
+        .isEqualTo(OutboundBuffer.ACCEPTED);
+    assertThat(xIn).isNotDone();
+
+    assertThat(small.append(y, y.length, mode, 0)).isEqualTo(OutboundBuffer.ACCEPTED);
+    assertThat(xIn).isDone();
+    while (small.unwritten() > 0) {
+      small.written(socket.take(small));
+    }
+    expected.write(x);
+    expected.write(y);
+    assertThat(seeds(socket.bytes.toByteArray())).containsExactly(0, 1, 2, 3, 4, 5, 6, 10, 11);
+    assertThat(socket.bytes.toByteArray()).isEqualTo(expected.toByteArray());
   }
 
   /**
@@ -493,6 +633,41 @@ class OutboundBufferTest {
     small.append(notLarge, notLarge.length, OutboundBuffer.Mode.WAIT, 0);
     small.written(small.drainTo(ByteBuffer.allocate(notLarge.length)));
     assertThat(small.retainedBytes()).isGreaterThanOrEqualTo(notLarge.length);
+  }
+
+  /** A {@code sendAsync} of {@code frame} by a thread that is not a handler of the connection. */
+  private static int appendAsyncOnAnotherThread(
+      OutboundBuffer to, byte[] frame, CompletableFuture<Void> accepted) throws Exception {
+    AtomicInteger result = new AtomicInteger(-1);
+    Thread other =
+        new Thread(() -> result.set(to.appendAsync(frame, frame.length, accepted, null, 0, false)));
+    other.start();
+    other.join(10_000);
+    assertThat(other.isAlive()).isFalse();
+    return result.get();
+  }
+
+  /** The seeds of the frames {@link #frame} made, in the order they are in {@code stream}. */
+  private static List<Integer> seeds(byte[] stream) {
+    List<Integer> seeds = new ArrayList<>();
+    ByteBuffer frames = ByteBuffer.wrap(stream);
+    while (frames.remaining() >= Frames.HEADER_BYTES) {
+      int length = frames.getInt(frames.position());
+      int body = frames.position() + Frames.HEADER_BYTES;
+      seeds.add(length > 1 ? seedOf(frames.get(body)) : -1);
+      frames.position(frames.position() + 4 + length);
+    }
+    return seeds;
+  }
+
+  /** The seed whose frame's body begins with {@code first}: seed * 31 modulo 256, 31 being odd. */
+  private static int seedOf(byte first) {
+    for (int seed = 0; seed < 256; seed++) {
+      if ((byte) (seed * 31) == first) {
+        return seed;
+      }
+    }
+    throw new AssertionError("unreachable: 31 is invertible modulo 256");
   }
 
   /** A frame of {@code type} with a body of {@code bodyBytes} bytes, each distinct by position. */
