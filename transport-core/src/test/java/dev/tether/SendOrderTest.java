@@ -49,6 +49,19 @@ class SendOrderTest {
     resources.close();
   }
 
+  /** The server's configuration: the bound, no heartbeats to write behind it, {@code handlers}. */
+  private static TetherConfig serverConfig(Handlers handlers) {
+    return handlers
+        .place
+        .apply(
+            TetherConfig.builder()
+                .codecs("test")
+                .maxQueuedOutboundBytes(BOUND)
+                .heartbeatInterval(Duration.ZERO)
+                .idleTimeout(Duration.ZERO))
+        .build();
+  }
+
   /** Where the server runs its handlers: those that never wait within twice the bound. */
   enum Handlers {
     /** On a thread the loop hands on if it blocks: sends in HANDLER mode. */
@@ -118,16 +131,7 @@ class SendOrderTest {
     Server<Object, Object> server =
         resources.track(
             Tether.server(TestTypes.TYPES)
-                .config(
-                    handlers
-                        .place
-                        .apply(
-                            TetherConfig.builder()
-                                .codecs("test")
-                                .maxQueuedOutboundBytes(BOUND)
-                                .heartbeatInterval(Duration.ZERO)
-                                .idleTimeout(Duration.ZERO))
-                        .build())
+                .config(serverConfig(handlers))
                 .onConnection(c -> b.compareAndSet(null, c))
                 .onMessage(
                     (a, m) -> {
@@ -231,16 +235,7 @@ class SendOrderTest {
     Server<Object, Object> server =
         resources.track(
             Tether.server(TestTypes.TYPES)
-                .config(
-                    handlers
-                        .place
-                        .apply(
-                            TetherConfig.builder()
-                                .codecs("test")
-                                .maxQueuedOutboundBytes(BOUND)
-                                .heartbeatInterval(Duration.ZERO)
-                                .idleTimeout(Duration.ZERO))
-                        .build())
+                .config(serverConfig(handlers))
                 .onRequest(
                     (c, m) -> {
                       int fillers = 0;

@@ -278,8 +278,7 @@ final class OutboundBuffer {
         return ACCEPTED;
       }
       case LOOP, OWN_LOOP -> {
-        int held = held(mode);
-        if (ahead(mode) > 0 || held != 0 && (long) held + length > 2L * limit) {
+        if (ahead(mode) > 0 || !fits(length, held(mode), 2L * limit)) {
           return BACK_PRESSURED;
         }
       }
@@ -289,8 +288,7 @@ final class OutboundBuffer {
         }
       }
       case HANDLER, OWN_HANDLER -> {
-        int held = held(mode);
-        if (ahead(mode) > 0 || held != 0 && (long) held + length > 2L * limit) {
+        if (ahead(mode) > 0 || !fits(length, held(mode), 2L * limit)) {
           int waited = awaitRoom(length, waitNanos, mode);
           if (waited != ACCEPTED) {
             return waited;
@@ -972,9 +970,9 @@ final class OutboundBuffer {
     }
     return switch (mode) {
       case WAIT, NO_WAIT -> null; // they wait behind every waiting frame, or are refused
-      case OWN_WAIT -> admit(null, limit, ahead(mode));
-      case FORCE -> admit(null, Long.MAX_VALUE, ahead(mode));
-      case HANDLER, LOOP, OWN_HANDLER, OWN_LOOP -> admit(null, 2L * limit, ahead(mode));
+      case OWN_WAIT -> admit(limit, ahead(mode));
+      case FORCE -> admit(Long.MAX_VALUE, ahead(mode));
+      case HANDLER, LOOP, OWN_HANDLER, OWN_LOOP -> admit(2L * limit, ahead(mode));
     };
   }
 
@@ -1040,18 +1038,18 @@ final class OutboundBuffer {
 
   /** Moves {@code sendAsync} frames into the ring while they fit; returns their futures. */
   private List<CompletableFuture<Void>> admitPending() {
-    return admit(null, limit, Integer.MAX_VALUE);
+    return admit(limit, Integer.MAX_VALUE);
   }
 
   /**
    * Moves {@code sendAsync} frames into the ring, oldest first, while they fit under {@code bound}:
    * up to the last one a handler of this connection queued ({@link WaitingSends#ownAhead}) they
    * count only the frames not yet written, as that handler's sends do; after it, the frames kept
-   * for replay too. At most {@code count} of them. Adds their futures to {@code accepted} (created
-   * if null), to complete outside the lock, and returns it.
+   * for replay too. At most {@code count} of them. Returns their futures, to complete outside the
+   * lock, or null if none moved.
    */
-  private List<CompletableFuture<Void>> admit(
-      List<CompletableFuture<Void>> accepted, long bound, int count) {
+  private List<CompletableFuture<Void>> admit(long bound, int count) {
+    List<CompletableFuture<Void>> accepted = null;
     for (int left = count; left > 0 && !waiting.isEmpty(); left--) {
       boolean own = waiting.ownAhead() > 0;
       if (!fits(waiting.nextLength(), own ? ring.size() : held(), bound)) {

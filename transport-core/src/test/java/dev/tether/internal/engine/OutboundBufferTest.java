@@ -164,11 +164,8 @@ class OutboundBufferTest {
 
   @Test
   void aFrameWrittenFromTheSendersThreadRespectsTheBoundOfTheReplayRing() throws Exception {
-    OutboundBuffer small = new OutboundBuffer(1000, IllegalStateException::new, memory);
-    small.socketOpen(true);
-    small.enableReplay();
-    Socket socket = new Socket();
-    socket.takeAll = true;
+    OutboundBuffer small = small(true);
+    Socket socket = takingAll();
     byte[] frame = frame(FrameType.DATA, 300, 1);
     for (int i = 0; i < 3; i++) {
       assertThat(small.writeDirect(ByteBuffer.wrap(frame), socket, null)).isEqualTo(frame.length);
@@ -188,11 +185,8 @@ class OutboundBufferTest {
   @Test
   void aHandlersOwnSendAsyncWaitsOnlyForWhatIsNotYetWrittenAndGoesBeforeItsNextSend()
       throws Exception {
-    OutboundBuffer small = new OutboundBuffer(1000, IllegalStateException::new, memory);
-    small.socketOpen(true);
-    small.enableReplay();
-    Socket socket = new Socket();
-    socket.takeAll = true;
+    OutboundBuffer small = small(true);
+    Socket socket = takingAll();
     List<byte[]> frames = new ArrayList<>();
     for (int i = 0; i < 8; i++) {
       frames.add(frame(FrameType.DATA, 300, i)); // 305 bytes each
@@ -258,11 +252,8 @@ class OutboundBufferTest {
   @Test
   void aHandlersWaitingSendAsyncGoesInAsWhatIsQueuedIsWrittenWithoutAnAcknowledgement()
       throws Exception {
-    OutboundBuffer small = new OutboundBuffer(1000, IllegalStateException::new, memory);
-    small.socketOpen(true);
-    small.enableReplay();
-    Socket socket = new Socket();
-    socket.takeAll = true;
+    OutboundBuffer small = small(true);
+    Socket socket = takingAll();
     byte[] frame = frame(FrameType.DATA, 300, 1);
     List<CompletableFuture<Void>> own = new ArrayList<>();
     for (int i = 0; i < 4; i++) { // three fit in the bound, the fourth waits
@@ -290,11 +281,8 @@ class OutboundBufferTest {
 
   @Test
   void aHandlersSendDoesNotCountTheReplayRingButAnotherThreadsStillDoes() throws Exception {
-    OutboundBuffer small = new OutboundBuffer(1000, IllegalStateException::new, memory);
-    small.socketOpen(true);
-    small.enableReplay();
-    Socket socket = new Socket();
-    socket.takeAll = true;
+    OutboundBuffer small = small(true);
+    Socket socket = takingAll();
     byte[] frame = frame(FrameType.DATA, 300, 1);
     for (int i = 0; i < 7; i++) { // 2135 bytes written and not acknowledged: over twice the bound
       assertThat(small.append(frame, frame.length, OutboundBuffer.Mode.FORCE, 0))
@@ -323,10 +311,8 @@ class OutboundBufferTest {
       names = {"HANDLER", "LOOP", "FORCE"})
   void aSendThatSkipsTheWaitingSendsCarriesThisThreadsInFirstButNotAnotherThreadsBehindThem(
       OutboundBuffer.Mode mode) throws Exception {
-    OutboundBuffer small = new OutboundBuffer(1000, IllegalStateException::new, memory);
-    small.socketOpen(true);
-    Socket socket = new Socket();
-    socket.takeAll = true;
+    OutboundBuffer small = small(false);
+    Socket socket = takingAll();
     ByteArrayOutputStream expected = new ByteArrayOutputStream();
     for (int i = 0; i < 4; i++) { // 1220 bytes queued: over the bound, within twice it
       byte[] queued = frame(FrameType.DATA, 300, i);
@@ -373,10 +359,8 @@ class OutboundBufferTest {
       names = {"HANDLER", "LOOP", "OWN_HANDLER", "OWN_LOOP", "FORCE"})
   void aSendThatCannotCarryThisThreadsWaitingFrameInWithinTwiceTheBoundDoesNotOvertakeIt(
       OutboundBuffer.Mode mode) throws Exception {
-    OutboundBuffer small = new OutboundBuffer(1000, IllegalStateException::new, memory);
-    small.socketOpen(true);
-    Socket socket = new Socket();
-    socket.takeAll = true;
+    OutboundBuffer small = small(false);
+    Socket socket = takingAll();
     ByteArrayOutputStream expected = new ByteArrayOutputStream();
     for (int i = 0; i < 5; i++) { // 1525 bytes queued
       byte[] queued = frame(FrameType.DATA, 300, i);
@@ -422,11 +406,8 @@ class OutboundBufferTest {
       names = {"OWN_WAIT", "OWN_HANDLER", "OWN_LOOP"})
   void aFrameThisThreadQueuedForAnotherConnectionsHandlerGoesBeforeItsSendAsThisOnesHandler(
       OutboundBuffer.Mode mode) throws Exception {
-    OutboundBuffer small = new OutboundBuffer(1000, IllegalStateException::new, memory);
-    small.socketOpen(true);
-    small.enableReplay();
-    Socket socket = new Socket();
-    socket.takeAll = true;
+    OutboundBuffer small = small(true);
+    Socket socket = takingAll();
     ByteArrayOutputStream expected = new ByteArrayOutputStream();
     for (int i = 0; i < 7; i++) { // 2135 bytes written and not acknowledged: over twice the bound
       byte[] written = frame(FrameType.DATA, 300, i);
@@ -460,6 +441,23 @@ class OutboundBufferTest {
   /**
    * A socket that takes all, part or none of what it is given, at random, and keeps what it took.
    */
+  /** A buffer with a bound of 1000 bytes and an open socket; keeping frames for replay if asked. */
+  private OutboundBuffer small(boolean replay) {
+    OutboundBuffer small = new OutboundBuffer(1000, IllegalStateException::new, memory);
+    small.socketOpen(true);
+    if (replay) {
+      small.enableReplay();
+    }
+    return small;
+  }
+
+  /** A socket that takes every byte written to it. */
+  private Socket takingAll() {
+    Socket socket = new Socket();
+    socket.takeAll = true;
+    return socket;
+  }
+
   private final class Socket implements WritableByteChannel {
     final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     boolean takeAll;
@@ -580,8 +578,7 @@ class OutboundBufferTest {
 
   @Test
   void largeSendsWaitingForRoomCountOnceAndLeaveWhenRefused() throws Exception {
-    OutboundBuffer small = new OutboundBuffer(1000, IllegalStateException::new, memory);
-    small.socketOpen(true);
+    OutboundBuffer small = small(false);
     byte[] first = frame(FrameType.DATA, 70_000, 1);
     byte[] second = frame(FrameType.DATA, 80_000, 2);
     byte[] third = frame(FrameType.DATA, 90_000, 3);
@@ -617,8 +614,7 @@ class OutboundBufferTest {
   @Test
   void aRingGrownForALargeFrameIsGivenBackOnceItIsWrittenAndOneGrownForSmallOnesIsKept()
       throws Exception {
-    OutboundBuffer small = new OutboundBuffer(1000, IllegalStateException::new, memory);
-    small.socketOpen(true);
+    OutboundBuffer small = small(false);
     byte[] large = frame(FrameType.DATA, 300_000, 1);
     small.append(large, large.length, OutboundBuffer.Mode.WAIT, 0);
     assertThat(small.retainedBytes()).isGreaterThanOrEqualTo(large.length);
