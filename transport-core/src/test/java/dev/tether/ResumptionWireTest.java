@@ -617,4 +617,36 @@ class ResumptionWireTest {
       assertThat(server.connections()).isEmpty();
     }
   }
+
+  @Test
+  void aSessionWhoseWelcomeNeverLeftIsNotKeptForAClientThatCannotKnowItsToken() throws Exception {
+    CountDownLatch asked = new CountDownLatch(1);
+    CountDownLatch reset = new CountDownLatch(1);
+    AtomicReference<ConnectionClosedException> closed = new AtomicReference<>();
+    try (Server<Object, Object> server =
+        Tether.server(TestTypes.TYPES)
+            .codecs("test")
+            .sessionResumption(Duration.ofMinutes(5), 1 << 20)
+            // admits only once the client has gone: the WELCOME, with the token, finds no socket
+            .authorizer(
+                request -> {
+                  asked.countDown();
+                  reset.await();
+                  return Admission.admit();
+                })
+            .onClose((c, cause) -> closed.set(cause))
+            .bind(new InetSocketAddress("127.0.0.1", 0))) {
+      try (RawPeer peer = RawPeer.connect(server.address())) {
+        peer.writePreambleAndHello(hello().extensions(resumeExtension(0, new byte[16], 0)));
+        assertThat(asked.await(10, TimeUnit.SECONDS)).isTrue();
+        peer.resetAbruptly();
+      }
+      reset.countDown();
+
+      // kept, it would wait for a client that never got its token, and hold its share of the
+      // detached sessions' budget, for the whole session timeout
+      await().atMost(Duration.ofSeconds(10)).until(() -> server.connections().isEmpty());
+      assertThat(server.metrics().openConnections()).isZero();
+    }
+  }
 }

@@ -24,6 +24,9 @@ final class ControlLane {
   private int start;
   private int end;
 
+  /** The bytes of the socket's prelude the socket has not taken yet. */
+  private int preludeLeft;
+
   /** The payloads of the PINGs not yet answered, oldest first. */
   private long[] pongs = NO_PONGS;
 
@@ -39,6 +42,7 @@ final class ControlLane {
     bytes = prelude.clone();
     start = 0;
     end = prelude.length;
+    preludeLeft = prelude.length;
     pongsOwed = 0;
     pingDue = false;
     ackUrgent = false;
@@ -129,8 +133,17 @@ final class ControlLane {
     return n;
   }
 
+  /**
+   * Returns true once the socket has taken the whole prelude: its frames follow, and the peer has
+   * it unless the connection broke before the bytes arrived.
+   */
+  boolean preludeWritten() {
+    return preludeLeft == 0;
+  }
+
   /** The socket took {@code n} of the pending bytes. */
   void consumed(int n) {
+    preludeLeft = Math.max(0, preludeLeft - n);
     start += n;
     if (start == end) {
       start = 0;

@@ -429,7 +429,7 @@ final class OutboundBuffer {
    * frame written straight to the socket now follows it.
    */
   synchronized boolean preludeWritten() {
-    return control.pending() == 0;
+    return control.preludeWritten();
   }
 
   /** Adds bytes (a frame) to write after the prelude, e.g. a server's refusal. */

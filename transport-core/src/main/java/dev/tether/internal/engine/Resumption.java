@@ -61,6 +61,12 @@ final class Resumption {
    */
   private boolean endedGracefully;
 
+  /**
+   * Server: a client has presented the session's token, resuming it: it has the token whatever
+   * becomes of the WELCOMEs that carry it.
+   */
+  private boolean tokenPresented;
+
   /** Message frames this side had written when the current socket started. */
   private long sentAtSocketStart;
 
@@ -385,6 +391,12 @@ final class Resumption {
     if (!keep) {
       return false;
     }
+    if (reconnector == null && !tokenPresented && !c.outbound.preludeWritten()) {
+      // the WELCOME carries the session's token, and it never left: no client can resume this
+      // session, and keeping it would hold a share of the detached sessions' budget for nothing
+      log.debug("connection with {} lost ({}) before its WELCOME was written", c.peerName, why);
+      return false;
+    }
     c.outbound.socketOpen(false);
     c.io().close();
     c.moveTo(ConnectionState.DETACHED);
@@ -499,6 +511,7 @@ final class Resumption {
       return;
     }
     c.loop.cancel(expiry);
+    tokenPresented = true;
     registry.onAttached(c);
     byte[] welcome =
         c.handshaker.welcome(welcomeCodec, new Resume(Resume.RESUMED, token, received).encode());
