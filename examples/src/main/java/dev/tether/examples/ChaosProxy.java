@@ -30,6 +30,7 @@ final class ChaosProxy implements AutoCloseable {
   private final AtomicLong sinceReset = new AtomicLong();
   private final Thread resetter;
   private volatile boolean closed;
+  private boolean calm;
 
   /**
    * Starts forwarding from a free loopback port to {@code target}, resetting every {@code 0..2 ×
@@ -71,7 +72,23 @@ final class ChaosProxy implements AutoCloseable {
     return resets.get();
   }
 
-  private void resetAll() {
+  /**
+   * Stops resetting connections, from now on: once this returns, no reset is under way or will
+   * start, so that a stream can end with a graceful close.
+   */
+  synchronized void calm() {
+    calm = true;
+  }
+
+  /** Resets connections again, after {@link #calm}. */
+  synchronized void stir() {
+    calm = false;
+  }
+
+  private synchronized void resetAll() {
+    if (calm) {
+      return;
+    }
     sinceReset.set(0);
     boolean any = false;
     for (Socket socket : sockets) {

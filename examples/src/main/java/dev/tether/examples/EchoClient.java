@@ -63,7 +63,14 @@ final class EchoClient {
     if (args.has("reconnect")) {
       EchoStream.Tally tally =
           new EchoStream(TlsOptions.client(args))
-              .run(new InetSocketAddress(host, port), Main.codecs(args), count, n -> {}, err);
+              .run(
+                  new InetSocketAddress(host, port),
+                  Main.codecs(args),
+                  count,
+                  n -> {},
+                  () -> {},
+                  () -> {},
+                  err);
       out.println(tally.line());
       return tally.perfect() ? 0 : 1;
     }

@@ -14,6 +14,7 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.BitSet;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -40,6 +41,9 @@ final class EchoStream {
 
   /** The stream gives up when no echo has come back for this long. */
   static final Duration STALL_TIMEOUT = Duration.ofSeconds(60);
+
+  /** How long the request before the close may take, a reconnect included. */
+  private static final Duration SETTLE_TIMEOUT = Duration.ofSeconds(10);
 
   /** What came back, checked as it arrives. */
   record Tally(
@@ -93,13 +97,22 @@ final class EchoStream {
   /**
    * Streams {@code count} echoes to {@code address}, calling {@code progress} with the number
    * received so far every now and then; returns the tally once every echo came back or the stream
-   * stalled.
+   * stalled, and the connection closed.
+   *
+   * <p>It runs {@code connected} once connected (a proxy may start cutting the connection now: a
+   * session whose handshake is cut is one the client never heard of, and the server keeps it until
+   * it expires). Before it closes, it runs {@code calm} (the proxy stops) and makes one request,
+   * which comes back only over a socket that the session resumed on, if it had none: a session
+   * closed between sockets ends without the server's knowing that its last echoes arrived, and the
+   * server warns of that when it shuts down.
    */
   Tally run(
       InetSocketAddress address,
       List<String> codecs,
       int count,
       LongConsumer progress,
+      Runnable connected,
+      Runnable calm,
       PrintStream err)
       throws InterruptedException {
     Connection<Echo, Echo> connection;
@@ -111,6 +124,7 @@ final class EchoStream {
     }
     long sent = 0;
     try {
+      connected.run();
       for (long seq = 1; seq <= count; seq++) {
         if (!acquireWindow()) {
           break;
@@ -128,10 +142,16 @@ final class EchoStream {
         }
       }
       progress.accept(received.get());
+      calm.run();
+      settle(connection, err);
     } catch (TetherException e) {
       err.println("echo-client: " + e.getMessage());
     } finally {
-      connection.closeAsync();
+      try {
+        connection.close();
+      } catch (ConnectionClosedException e) {
+        err.println("echo-client: " + e.getMessage());
+      }
     }
     long missing;
     synchronized (seen) {
@@ -187,6 +207,15 @@ final class EchoStream {
         }
       }
       TimeUnit.MILLISECONDS.sleep(50); // the pause between attempts
+    }
+  }
+
+  private static void settle(Connection<Echo, Echo> connection, PrintStream err)
+      throws InterruptedException {
+    try {
+      connection.request(new Echo("settle", 0), SETTLE_TIMEOUT).get();
+    } catch (ExecutionException e) {
+      err.println("echo-client: before closing: " + e.getCause().getMessage());
     }
   }
 

@@ -50,9 +50,13 @@ class ChaosTest {
     }
   }
 
+  /**
+   * Exit 0 also means that the server ended the client's session when the client closed: no session
+   * is left behind by a handshake the proxy cut, nor by a close between sockets.
+   */
   @Test
   void chaosEndsWithATallyOfEveryEchoExactlyOnce() {
-    int status = run("chaos", "--count", "20000", "--reset-ms", "30");
+    int status = run("chaos", "--count", "20000", "--reset-ms", "5");
 
     assertThat(status).as(output()).isZero();
     assertThat(out.toString(StandardCharsets.UTF_8))
