@@ -59,9 +59,13 @@ public final class ServerBuilder<O, I> {
   }
 
   /**
-   * Limits the connections the server holds at once (handshaking or open); unlimited by default. A
-   * client beyond the limit is refused with GOAWAY(INTERNAL_ERROR) whose reason names the limit,
-   * and its connect fails with a {@link HandshakeException} saying so.
+   * Limits the clients the server admits at once; unlimited by default. A client takes its place
+   * when the server accepts its HELLO, before the {@linkplain #authorizer authorizer} decides, and
+   * gives it back when its connection has closed, so that clients connecting at once can never
+   * exceed the limit together. A client beyond the limit is refused with GOAWAY(INTERNAL_ERROR)
+   * whose reason names the limit, and its connect fails with a {@link HandshakeException} saying
+   * so. A socket that has not sent its HELLO yet holds no place: the handshake timeout bounds how
+   * long it stays.
    *
    * @throws IllegalArgumentException if {@code max} is below 1
    */

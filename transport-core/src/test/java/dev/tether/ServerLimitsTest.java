@@ -16,7 +16,14 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -58,6 +65,71 @@ class ServerLimitsTest {
             .isEqualTo(new Msg("admitted", 3));
       }
       second.close();
+    }
+  }
+
+  @Test
+  void theConnectionLimitHoldsForClientsConnectingAtOnceWhileTheAuthorizerDecides()
+      throws Exception {
+    int limit = 5;
+    int clients = 40;
+    AtomicInteger deciding = new AtomicInteger();
+    AtomicInteger mostDecidingAtOnce = new AtomicInteger();
+    ExecutorService connecting = Executors.newFixedThreadPool(clients);
+    List<Connection<Object, Object>> admitted = new CopyOnWriteArrayList<>();
+    List<Throwable> refusals = new CopyOnWriteArrayList<>();
+    try (Server<Object, Object> server =
+        Tether.server(TestTypes.TYPES)
+            .codecs("test")
+            .maxConnections(limit)
+            .authorizer(
+                request -> {
+                  // an authorizer that asks a directory: it takes a while, as its Javadoc allows
+                  mostDecidingAtOnce.accumulateAndGet(deciding.incrementAndGet(), Math::max);
+                  LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(300));
+                  deciding.decrementAndGet();
+                  return Admission.admit();
+                })
+            .onRequest((c, m) -> m)
+            .bind(new InetSocketAddress("127.0.0.1", 0))) {
+      CountDownLatch go = new CountDownLatch(1);
+      List<Future<?>> attempts = new ArrayList<>();
+      for (int i = 0; i < clients; i++) {
+        attempts.add(
+            connecting.submit(
+                () -> {
+                  go.await();
+                  try {
+                    admitted.add(
+                        Tether.client(TestTypes.TYPES).codecs("test").connect(server.address()));
+                  } catch (HandshakeException e) {
+                    refusals.add(e);
+                  }
+                  return null;
+                }));
+      }
+      go.countDown();
+      for (Future<?> attempt : attempts) {
+        attempt.get(30, TimeUnit.SECONDS);
+      }
+
+      assertThat(admitted)
+          .as("clients admitted by a server with a limit of %d", limit)
+          .hasSize(limit);
+      assertThat(server.connections()).hasSize(limit);
+      assertThat(mostDecidingAtOnce.get())
+          .as("most clients being authorized at once")
+          .isLessThanOrEqualTo(limit);
+      assertThat(refusals)
+          .hasSize(clients - limit)
+          .allSatisfy(e -> assertThat(e).hasMessageContaining("limit of 5 connections"));
+      for (Connection<Object, Object> c : admitted) {
+        assertThat(c.request(new Msg("served", 1)).get(10, TimeUnit.SECONDS))
+            .isEqualTo(new Msg("served", 1));
+        c.close();
+      }
+    } finally {
+      connecting.shutdownNow();
     }
   }
 

@@ -75,6 +75,15 @@ public final class RealServer<O, I>
   private final Set<RealConnection<?, ?>> all = ConcurrentHashMap.newKeySet();
   private final Set<RealConnection<?, ?>> open = ConcurrentHashMap.newKeySet();
   private final AtomicInteger refusing = new AtomicInteger();
+
+  /**
+   * Connections that hold one of the {@code maxConnections} places: taken when the HELLO is
+   * admitted, before the authorizer decides and the connection opens, so that clients judged at
+   * once on several loops cannot all take the last place; given back when the connection closes.
+   */
+  private final Set<RealConnection<?, ?>> placed = ConcurrentHashMap.newKeySet();
+
+  private final AtomicInteger places = new AtomicInteger();
   private volatile boolean closing;
   private SelectionKey acceptKey;
   private long acceptFailures;
@@ -287,8 +296,11 @@ public final class RealServer<O, I>
 
   @Override
   public String admissionRefusal(RealConnection<?, ?> connection) {
-    if (open.size() < maxConnections) {
-      return null;
+    for (int taken = places.get(); taken < maxConnections; taken = places.get()) {
+      if (places.compareAndSet(taken, taken + 1)) {
+        placed.add(connection);
+        return null;
+      }
     }
     refusing.incrementAndGet();
     connection.onClose().whenComplete((c, e) -> refusing.decrementAndGet());
@@ -307,6 +319,13 @@ public final class RealServer<O, I>
   @Override
   public void onHandedOver(RealConnection<?, ?> connection) {
     all.remove(connection);
+    givePlaceBack(connection);
+  }
+
+  private void givePlaceBack(RealConnection<?, ?> connection) {
+    if (placed.remove(connection)) {
+      places.decrementAndGet();
+    }
   }
 
   @Override
@@ -366,6 +385,7 @@ public final class RealServer<O, I>
     closedBytesSent.add(m.bytesSent());
     closedBytesReceived.add(m.bytesReceived());
     all.remove(connection);
+    givePlaceBack(connection);
   }
 
   /** Drops a closed connection from the node index, falling back to another with the same id. */
