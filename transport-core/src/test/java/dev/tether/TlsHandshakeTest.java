@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.tether.testing.CapturedLog;
 import dev.tether.testing.Msg;
 import dev.tether.testing.TestPki;
 import dev.tether.testing.TestTypes;
@@ -260,6 +261,38 @@ class TlsHandshakeTest {
               assertThat(e.isRemote()).isTrue();
             })
         .hasMessageContaining("the server refused this side's certificate");
+  }
+
+  @Test
+  void aClientCertificateTheServerRefusesIsNamedOnceInTheServersLog() throws Exception {
+    Server<Object, Object> server = echoServer(pki.serverTls().requireClientCertificate().build());
+    TestPki stranger = TestPki.create("stranger");
+
+    try (CapturedLog log = new CapturedLog()) {
+      assertThatThrownBy(
+              () ->
+                  client(
+                          stranger
+                              .client("intruder")
+                              .presenting()
+                              .trustCertificates(pki.caFile())
+                              .build())
+                      .connect(localhost(server)))
+          .isInstanceOf(HandshakeException.class);
+      await().atMost(WAIT).until(() -> server.metrics().refusedHandshakes() == 1);
+
+      // the operator of the server is the one who can fix its trust, or find the intruder (a JDK
+      // client sends no certificate the server's CAs did not issue: the server sees none)
+      await()
+          .atMost(WAIT)
+          .untilAsserted(
+              () ->
+                  assertThat(log.lines())
+                      .filteredOn(line -> line.contains("TLS handshake with 127.0.0.1:"))
+                      .singleElement()
+                      .asString()
+                      .contains("failed: the client presented no certificate"));
+    }
   }
 
   @Test

@@ -3,6 +3,7 @@ package dev.tether;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.tether.testing.CapturedLog;
 import dev.tether.testing.RawPeer;
 import dev.tether.testing.TestPki;
 import dev.tether.testing.TestTypes;
@@ -125,6 +126,29 @@ class TlsMixUpTest {
     RawPeer.GoAway refusal = peer.readRefusal();
     assertThat(refusal.code()).isEqualTo(GoAwayCode.PROTOCOL_ERROR.code());
     assertThat(refusal.reason()).contains("accepts only TLS connections");
+  }
+
+  @Test
+  void aMalformedClientHelloIsAnsweredWithAnAlertAndNamedOnceInTheServersLog() throws Exception {
+    Server<Object, Object> server = tlsServer();
+    try (CapturedLog log = new CapturedLog()) {
+      RawPeer peer = raw(server);
+      // a handshake record holding a ClientHello of 1 byte, far too short to be one
+      peer.writeHex("16 03 01 00 05 01 00 00 01 00");
+      long start = System.nanoTime();
+
+      assertThat(peer.readBytes(2)).as("a TLS alert record").startsWith(0x15, 0x03);
+      assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isLessThan(FAST_MILLIS);
+      int port = peer.localPort();
+      org.awaitility.Awaitility.await()
+          .atMost(Duration.ofSeconds(5))
+          .untilAsserted(
+              () ->
+                  assertThat(log.linesNaming(port))
+                      .singleElement()
+                      .asString()
+                      .contains("TLS handshake with 127.0.0.1:" + port + " failed"));
+    }
   }
 
   @Test

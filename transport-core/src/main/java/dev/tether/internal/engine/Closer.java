@@ -567,6 +567,11 @@ final class Closer {
     if (state == ConnectionState.OPEN && c.resumption.onSocketLost(e.getMessage(), e)) {
       return;
     }
+    if (!e.isRemote()) {
+      // this side refused the peer (a certificate it does not trust, a malformed record): said
+      // here once, as fail says its reasons, since a server's listener logs only what peers decide
+      log.warn("closing connection with {}: {}", c.peerName, e.getMessage());
+    }
     ConnectionClosedException cause =
         c.peer() != null
             ? new ConnectionClosedException(e.code(), -1, e.getMessage(), e.isRemote(), e)
