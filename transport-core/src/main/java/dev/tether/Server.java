@@ -38,9 +38,10 @@ public interface Server<O, I> extends AutoCloseable {
 
   /**
    * Stops accepting, closes every connection with GOAWAY(SHUTTING_DOWN) after the messages already
-   * accepted, and waits up to the drain timeout for them to finish. Idempotent. Called by a handler
-   * of one of this server's connections (or on an event loop), it starts all that without waiting:
-   * the close of that connection waits for the handler to return.
+   * accepted, and waits up to the drain timeout for them to finish; a socket still in its handshake
+   * has nothing to finish, and is closed once its GOAWAY is written. Idempotent. Called by a
+   * handler of one of this server's connections (or on an event loop), it starts all that without
+   * waiting: the close of that connection waits for the handler to return.
    */
   @Override
   void close();

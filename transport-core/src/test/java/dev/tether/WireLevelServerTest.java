@@ -809,6 +809,40 @@ class WireLevelServerTest {
   }
 
   /**
+   * A socket that has not finished its HELLO (a port scanner, a health check that only connects, a
+   * client cut off mid-handshake) has nothing to deliver: it is told that the server is shutting
+   * down and let go, rather than holding the server's close up for the drain timeout.
+   */
+  @Test
+  void socketsStillInTheirHandshakeAreToldAndDoNotHoldUpTheServersClose() throws Exception {
+    Server<byte[], byte[]> server = echoServer(); // drain timeout: the default 5 s
+    RawPeer open = connected(server);
+    RawPeer silent = connect(server);
+    RawPeer halfway = connect(server);
+    halfway.write(
+        concat(
+            RawPeer.PREAMBLE,
+            java.util.Arrays.copyOf(RawPeer.frame(RawPeer.HELLO, new Hello().body()), 9)));
+    await().atMost(Duration.ofSeconds(5)).until(() -> server.metrics().acceptedConnections() == 3);
+
+    long start = System.nanoTime();
+    CompletableFuture<Void> closing = CompletableFuture.runAsync(server::close);
+    assertThat(open.readGoAway().code()).isEqualTo(8); // SHUTTING_DOWN
+    open.writeGoAway(0, "ok, bye");
+
+    closing.get(5, TimeUnit.SECONDS);
+    assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start))
+        .as("ms the server's close took, its drain timeout being 5000")
+        .isLessThan(2000);
+    for (RawPeer peer : List.of(silent, halfway)) {
+      GoAway refusal = peer.readRefusal();
+      assertThat(refusal.code()).isEqualTo(8); // SHUTTING_DOWN
+      assertThat(refusal.reason()).isEqualTo("the server is shutting down");
+      peer.assertEndOfStream();
+    }
+  }
+
+  /**
    * PROTOCOL.md §8, the closing side's step 2: DATA that crossed the server's GOAWAY still reaches
    * its handler, whose echo can no longer be written. The send that refuses it is the close at
    * work, not a failing handler: the close stays graceful, and later DATA is handled too.

@@ -50,6 +50,9 @@ final class Closer {
   private boolean cutReached;
   private boolean failed;
 
+  /** This side closed during the handshake: the socket closes once the GOAWAY is written. */
+  private boolean closeOnceTold;
+
   /** The application closed a client between sockets that held nothing to deliver. */
   private boolean closedWithNothingToDeliver;
 
@@ -205,6 +208,9 @@ final class Closer {
       case HANDSHAKING -> {
         closeCause = new ConnectionClosedException(code, reason, false);
         c.reportHandshakeFailure(new HandshakeException(code, reason, false));
+        // a peer that has not finished its HELLO has nothing to deliver: once it has been told, it
+        // is let go, rather than holding up (a server's) close until the drain deadline
+        closeOnceTold = true;
         sendGoAway(code, reason);
       }
       case OPEN -> {
@@ -417,7 +423,7 @@ final class Closer {
     if (c.state() != ConnectionState.GOAWAY_SENT || !c.io().isOutputShut()) {
       return;
     }
-    if (eof) {
+    if (eof || closeOnceTold) {
       closeNow(closeCause);
     } else if (peerGoAway && !(peerClosedFirst && c.io().readToEndOfStream())) {
       closeNow(closeCause); // else the end of the peer's stream finishes it (onEndOfStream)
