@@ -170,13 +170,27 @@ class TlsMixUpTest {
                 .config(CONFIG.toBuilder().handshakeTimeout(Duration.ofMillis(300)).build())
                 .tls(pki.serverTls().build())
                 .bind(new InetSocketAddress("127.0.0.1", 0)));
-    RawPeer peer = raw(server);
+    try (CapturedLog log = new CapturedLog()) {
+      RawPeer peer = raw(server);
 
-    peer.writeHex("16 03 01 02 00"); // a record header promising 512 bytes that never come
-    long start = System.nanoTime();
+      peer.writeHex("16 03 01 02 00"); // a record header promising 512 bytes that never come
+      long start = System.nanoTime();
 
-    peer.assertEndOfStream();
-    assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isLessThan(FAST_MILLIS);
+      peer.assertEndOfStream();
+      assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isLessThan(FAST_MILLIS);
+      int port = peer.localPort();
+      org.awaitility.Awaitility.await()
+          .atMost(Duration.ofSeconds(5))
+          .untilAsserted(
+              () ->
+                  assertThat(log.linesNaming(port))
+                      .singleElement()
+                      .asString()
+                      .contains(
+                          "the TLS handshake with 127.0.0.1:"
+                              + port
+                              + " did not complete within the handshake timeout of 300 ms"));
+    }
   }
 
   @Test

@@ -443,13 +443,14 @@ final class RealConnection<O, I> implements Connection<O, I>, EventLoop.Handler 
   }
 
   void handshakeTimedOut() {
+    String within =
+        " within the handshake timeout of " + Deadlines.millis(config.handshakeTimeout()) + " ms";
     closer.fail(
         GoAwayCode.HANDSHAKE_TIMEOUT,
-        (client ? "no WELCOME from " : "no complete HELLO from ")
-            + peerName
-            + " within the handshake timeout of "
-            + Deadlines.millis(config.handshakeTimeout())
-            + " ms");
+        io().tlsPending()
+            // not a word of Tether has passed yet: the peer (or the route) is stuck in TLS
+            ? "the TLS handshake with " + peerName + " did not complete" + within
+            : (client ? "no WELCOME from " : "no complete HELLO from ") + peerName + within);
   }
 
   // ------------------------------------------------------------------ sending (any thread)

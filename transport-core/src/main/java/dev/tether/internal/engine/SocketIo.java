@@ -811,6 +811,11 @@ final class SocketIo {
 
   // ------------------------------------------------------------------ state
 
+  /** Returns true while a TLS handshake has not completed. */
+  boolean tlsPending() {
+    return tls != null && !tls.isEstablished();
+  }
+
   boolean isOutputShut() {
     return outputShut;
   }
