@@ -65,7 +65,9 @@ public final class ServerBuilder<O, I> {
    * exceed the limit together. A client beyond the limit is refused with GOAWAY(INTERNAL_ERROR)
    * whose reason names the limit, and its connect fails with a {@link HandshakeException} saying
    * so. A socket that has not sent its HELLO yet holds no place: the handshake timeout bounds how
-   * long it stays.
+   * long it stays, and the server never holds more than 256 sockets past the limit (in their
+   * handshake, or being told they are refused): it closes any further one as soon as it is
+   * accepted.
    *
    * @throws IllegalArgumentException if {@code max} is below 1
    */

@@ -134,6 +134,56 @@ class ServerLimitsTest {
   }
 
   @Test
+  void socketsPastTheLimitThatSayNothingAreNotHeldUntilTheirHandshakeTimeout() throws Exception {
+    int limit = 10;
+    // past the limit, the server holds 256 more sockets in their handshake, to tell them why
+    int held = limit + 256;
+    List<Socket> sockets = new ArrayList<>();
+    try (Server<Object, Object> server =
+        Tether.server(TestTypes.TYPES)
+            .codecs("test") // the handshake timeout: the default 10 s
+            .maxConnections(limit)
+            .onRequest((c, m) -> m)
+            .bind(new InetSocketAddress("127.0.0.1", 0))) {
+      for (int i = 0; i < held + 200; i++) {
+        Socket socket = new Socket();
+        socket.connect(server.address(), 5000);
+        sockets.add(socket); // says nothing
+      }
+      await()
+          .atMost(Duration.ofSeconds(5))
+          .until(() -> server.metrics().acceptedConnections() >= held);
+
+      long start = System.nanoTime();
+      for (Socket socket : sockets.subList(held + 100, held + 200)) {
+        socket.setSoTimeout(3000);
+        assertThat(socket.getInputStream().read())
+            .as("what a socket past the sockets the server holds reads")
+            .isEqualTo(-1);
+      }
+      assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isLessThan(3000);
+
+      for (Socket socket : sockets) {
+        socket.close();
+      }
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .untilAsserted(
+              () -> {
+                try (Connection<Object, Object> client =
+                    Tether.client(TestTypes.TYPES).codecs("test").connect(server.address())) {
+                  assertThat(client.request(new Msg("admitted", 1)).get(10, TimeUnit.SECONDS))
+                      .isEqualTo(new Msg("admitted", 1));
+                }
+              });
+    } finally {
+      for (Socket socket : sockets) {
+        socket.close();
+      }
+    }
+  }
+
+  @Test
   void aCodecThatCannotStartIsLeftOutAndAClientOfferingOnlyItIsToldWhy() throws Exception {
     try (Server<Object, Object> server =
             Tether.server(TestTypes.TYPES).bind(new InetSocketAddress("127.0.0.1", 0));

@@ -49,7 +49,10 @@ public final class RealServer<O, I>
   /** How long accepting pauses after a failed accept. */
   private static final long ACCEPT_BACKOFF_NANOS = TimeUnit.SECONDS.toNanos(1);
 
-  /** Refused clients still being told why; beyond this, new ones are closed without a word. */
+  /**
+   * Refused clients still being told why, and sockets held past the limit; beyond this, new ones
+   * are closed without a word.
+   */
   private static final int MAX_REFUSING = 256;
 
   private final ServerSocketChannel channel;
@@ -87,6 +90,10 @@ public final class RealServer<O, I>
   private volatile boolean closing;
   private SelectionKey acceptKey;
   private long acceptFailures;
+
+  /** Sockets closed at once past the limit; acceptor thread only. */
+  private long closedUntold;
+
   private final LongAdder acceptedCount = new LongAdder();
   private final LongAdder refused = new LongAdder();
   private final AutoCloseable unbindOnRuntimeClose = this::unbind;
@@ -260,9 +267,22 @@ public final class RealServer<O, I>
       Channels.closeQuietly(accepted);
       return;
     }
-    if (all.size() >= maxConnections && refusing.get() >= MAX_REFUSING) {
+    int held = all.size();
+    if (held >= maxConnections
+        && (refusing.get() >= MAX_REFUSING || held >= (long) maxConnections + MAX_REFUSING)) {
+      // too many even to tell: at the limit, and as many more sockets held to be told (or still
+      // in their handshake, which a flood of silent ones would otherwise grow without a bound)
       refused.increment();
-      Channels.closeQuietly(accepted); // too many even to tell; say it in the log, not per socket
+      Channels.closeQuietly(accepted);
+      if (closedUntold++ % 1000 == 0) {
+        log.warn(
+            "server {} is at its limit of {} connections and holds {} sockets: closed {} new"
+                + " ones without a word so far",
+            address,
+            maxConnections,
+            held,
+            closedUntold);
+      }
       return;
     }
     EventLoop loop = group.next();
