@@ -23,10 +23,11 @@ import java.util.concurrent.CopyOnWriteArraySet;
  * }</pre>
  *
  * <p>A broadcast encodes the message once per codec among the members, not once per member, and
- * queues the same bytes on each without ever blocking: a member whose outbound queue is full (a
- * slow reader) is skipped and reported in the {@link BroadcastResult}, so one slow member cannot
+ * queues a copy of those bytes on each without ever blocking: a member whose outbound queue is full
+ * (a slow reader) is skipped and reported in the {@link BroadcastResult}, so one slow member cannot
  * stall the others or the caller. Each member's own {@link TetherConfig#maxQueuedOutboundBytes()}
- * bounds what it holds.
+ * bounds what it holds, so members that all stop reading hold up to that bound each: size it, and
+ * the heap, for the number of members.
  *
  * <p>Thread safe; membership changes are cheap to read and costlier to write (a copy-on-write set),
  * which suits groups that are broadcast to far more often than they change.

@@ -24,7 +24,8 @@ import java.util.concurrent.Executor;
  *     never times a sender out
  * @param requestTimeout how long {@link Connection#request} waits for the response
  * @param maxQueuedOutboundBytes the outbound queue's size; a single message larger than this is
- *     still accepted when the queue is empty
+ *     still accepted when the queue is empty. It bounds each connection alone: a server whose
+ *     clients all stop reading holds up to this much for each of them
  * @param maxQueuedInboundMessages received messages waiting for the handler before reading stops
  * @param maxQueuedInboundBytes received bytes waiting for the handler before reading stops
  * @param handlerExecutor where handlers run. Null, the default, runs them on the connection's event
