@@ -642,6 +642,7 @@ public final class EventLoop implements Runnable {
       if (!OWNER.compareAndSet(this, me.runningHandler, me)) {
         return false; // handed on meanwhile
       }
+      clearInterrupt("a handler");
       handlerThread = null;
     }
     handlerMailbox = null;
@@ -649,6 +650,18 @@ public final class EventLoop implements Runnable {
     handlerIndex = 0;
     wakeupPending.set(false);
     return true;
+  }
+
+  /**
+   * Clears the interrupt that code of the application's running on this thread (a handler, a codec)
+   * left behind, as a thread pool does between tasks: nothing interrupts a loop on purpose, and the
+   * interrupt would otherwise stay for good, with the next connection's handler seeing it and every
+   * look at the selector returning at once, the loop spinning on an idle machine.
+   */
+  private void clearInterrupt(String culprit) {
+    if (Thread.interrupted()) {
+      log.debug("{} interrupted event loop {}; the interrupt is cleared", culprit, name);
+    }
   }
 
   private void runEndOfTurn() {
@@ -681,6 +694,7 @@ public final class EventLoop implements Runnable {
    * #lookedAt}).
    */
   private int look(long timeoutMillis) throws IOException {
+    clearInterrupt("a handler, codec or task");
     looking = true;
     long start = timeoutMillis > 0 ? System.nanoTime() : 0;
     int n =

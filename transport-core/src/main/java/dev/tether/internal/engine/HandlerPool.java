@@ -145,6 +145,10 @@ final class HandlerPool implements Executor {
           } catch (Throwable t) {
             log.error("handler task failed", t); // the mailbox catches handlers' failures itself
           }
+          if (Thread.interrupted()) {
+            // left by the task's handler: the next task, another connection's, must not see it
+            log.debug("a handler task interrupted its pool thread; the interrupt is cleared");
+          }
         }
       } finally {
         threads.decrementAndGet();

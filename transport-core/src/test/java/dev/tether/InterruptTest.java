@@ -1,0 +1,73 @@
+package dev.tether;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.tether.testing.Msg;
+import dev.tether.testing.TestTypes;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** What a thread's interrupt does to Tether, and what Tether does with one it did not ask for. */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class InterruptTest {
+  private static final Duration WAIT = Duration.ofSeconds(20);
+
+  /**
+   * A handler that interrupts its own thread (as one does that restores the flag after catching
+   * {@link InterruptedException}) must not hand that interrupt to the next connection's handler on
+   * the same thread, nor leave it on an event loop, where every look at the selector would then
+   * return at once and the loop would spin for good.
+   */
+  @ParameterizedTest
+  @ValueSource(booleans = {false, true})
+  void anInterruptLeftByAHandlerReachesNoOtherConnection(boolean onPool) throws Exception {
+    String prefix = "interrupt-" + onPool;
+    AtomicReference<Thread> interrupter = new AtomicReference<>();
+    CompletableFuture<String> nextHandler = new CompletableFuture<>();
+    TetherConfig.Builder config = TetherConfig.builder().codecs("test");
+    try (TetherRuntime runtime =
+            TetherRuntime.builder().eventLoops(1).threadNamePrefix(prefix).build();
+        Server<Object, Object> server =
+            Tether.server(TestTypes.TYPES)
+                .config((onPool ? config.handlersOnPool() : config).build())
+                .runtime(runtime)
+                .onMessage(
+                    (c, m) -> {
+                      if (((Msg) m).text().equals("interrupt yourself")) {
+                        interrupter.set(Thread.currentThread());
+                        Thread.currentThread().interrupt();
+                        c.send(m);
+                      } else {
+                        boolean same = Thread.currentThread() == interrupter.get();
+                        nextHandler.complete(
+                            (Thread.interrupted() ? "interrupted" : "not interrupted")
+                                + (same ? " on the same thread" : ""));
+                      }
+                    })
+                .bind(new InetSocketAddress("127.0.0.1", 0));
+        Connection<Object, Object> a =
+            Tether.client(TestTypes.TYPES).codecs("test").connect(server.address());
+        Connection<Object, Object> b =
+            Tether.client(TestTypes.TYPES).codecs("test").connect(server.address())) {
+      a.send(new Msg("interrupt yourself", 1));
+      assertThat(a.receive(WAIT)).isEqualTo(new Msg("interrupt yourself", 1));
+
+      b.send(new Msg("are you interrupted?", 2));
+
+      assertThat(nextHandler.get(20, TimeUnit.SECONDS)).startsWith("not interrupted");
+      Thread loop =
+          Thread.getAllStackTraces().keySet().stream()
+              .filter(t -> t.getName().equals(prefix + "-loop-0"))
+              .findFirst()
+              .orElseThrow();
+      await().atMost(WAIT).until(() -> !loop.isInterrupted());
+    }
+  }
+}
