@@ -124,4 +124,66 @@ class ReadPathFailureTest {
           .isInstanceOf(ConnectionClosedException.class);
     }
   }
+
+  /**
+   * A codec of the application's that decodes a payload to null, or to an object of another class
+   * than the frame's type names, is refused as a payload it cannot read (PROTOCOL.md decision
+   * (kk)): neither reaches the application, where null would read as "nothing arrived in time" to
+   * {@code receive} and the wrong class would fail far from its cause.
+   */
+  @ParameterizedTest(name = "{0}, {1}")
+  @CsvSource({
+    "decodes-to-null:, message",
+    "decodes-to-null:, request",
+    "decodes-to-null:, response",
+    "decodes-to-blob:, message",
+    "decodes-to-blob:, request",
+    "decodes-to-blob:, response"
+  })
+  void aDecodeToNullOrToAnotherClassIsRefusedAsUndecodable(String bug, String kind)
+      throws Exception {
+    Msg bad = new Msg(bug + " x", 1);
+    try (Server<Object, Object> server =
+            Tether.server(TestTypes.TYPES)
+                .codecs("test")
+                .onConnection(
+                    c -> {
+                      if (kind.equals("message")) {
+                        c.send(bad);
+                      }
+                    })
+                .onRequest((c, m) -> kind.equals("response") && ((Msg) m).seq() == 1 ? bad : m)
+                .bind(new InetSocketAddress("127.0.0.1", 0));
+        Connection<Object, Object> client =
+            Tether.client(TestTypes.TYPES).codecs("test").connect(server.address())) {
+      String expected =
+          bug.equals("decodes-to-null:") ? "returned null" : "dev.tether.testing.Blob";
+      switch (kind) {
+        case "message" -> {
+          assertThatThrownBy(() -> client.receive(Duration.ofSeconds(20)))
+              .isInstanceOf(ConnectionClosedException.class);
+          ConnectionClosedException cause =
+              client.onClose().toCompletableFuture().get(20, TimeUnit.SECONDS);
+          assertThat(cause.code()).isEqualTo(GoAwayCode.CODEC_ERROR);
+          assertThat(cause.reason()).contains("Msg").contains(expected);
+        }
+        case "request" ->
+            assertThatThrownBy(() -> client.request(bad).get(20, TimeUnit.SECONDS))
+                .isInstanceOf(ExecutionException.class)
+                .cause()
+                .isInstanceOf(RequestFailedException.class)
+                .hasMessageContaining(expected);
+        default ->
+            assertThatThrownBy(() -> client.request(new Msg("q", 1)).get(20, TimeUnit.SECONDS))
+                .isInstanceOf(ExecutionException.class)
+                .cause()
+                .isInstanceOf(dev.tether.codec.CodecException.class)
+                .hasMessageContaining(expected);
+      }
+      if (!kind.equals("message")) {
+        assertThat(client.request(new Msg("fine", 2)).get(20, TimeUnit.SECONDS))
+            .isEqualTo(new Msg("fine", 2));
+      }
+    }
+  }
 }

@@ -28,6 +28,8 @@ public interface Codec {
    * limit. The buffer is only valid during the call and may be direct or heap; the codec must not
    * keep it.
    *
+   * @return the message, an instance of {@code type}; a null or an object of another class is
+   *     refused as a payload this codec cannot read, as a {@link CodecException} would be
    * @throws CodecException if the bytes are not a valid encoding of {@code type}, whatever the
    *     reason; never another exception type
    */

@@ -24,6 +24,12 @@ public final class TestCodecProvider implements CodecProvider {
    */
   public static final String ENCODE_BUG = "encode-bug:";
 
+  /** A {@link Msg} whose text starts with this makes the decoder return null. */
+  public static final String DECODES_TO_NULL = "decodes-to-null:";
+
+  /** A {@link Msg} whose text starts with this makes the decoder return a {@link Blob} for it. */
+  public static final String DECODES_TO_BLOB = "decodes-to-blob:";
+
   /** Messages encoded by every instance of this codec so far, for tests that count encodings. */
   public static final AtomicLong ENCODED = new AtomicLong();
 
@@ -75,6 +81,14 @@ public final class TestCodecProvider implements CodecProvider {
             if (text.startsWith(CODEC_BUG)) {
               // what a buggy codec or a broken class path does: an Error, not a CodecException
               throw new AssertionError("codec test has a bug: " + text);
+            }
+            if (text.startsWith(DECODES_TO_NULL)) {
+              return null;
+            }
+            if (text.startsWith(DECODES_TO_BLOB)) {
+              @SuppressWarnings("unchecked")
+              T wrong = (T) new Blob(seq, bytes);
+              return wrong;
             }
             return type.cast(new Msg(text, seq));
           } else if (type == Blob.class) {

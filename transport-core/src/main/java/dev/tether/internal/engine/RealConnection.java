@@ -548,17 +548,35 @@ final class RealConnection<O, I> implements Connection<O, I>, EventLoop.Handler 
 
   // ------------------------------------------------------------------ receiving
 
-  /** Decodes a payload of a registered type; any failure becomes a {@link CodecException}. */
+  /**
+   * Decodes a payload of a registered type; any failure becomes a {@link CodecException}, and so
+   * does a codec's null or an object of another class than the entry's (PROTOCOL.md decision (kk)).
+   */
   Object decode(MessageTypes.Entry entry, ByteBuffer payload) {
     Codec c = codec;
+    Object value;
     try {
-      return c.decode(entry.type(), payload);
+      value = c.decode(entry.type(), payload);
     } catch (CodecException e) {
       throw e;
     } catch (RuntimeException | StackOverflowError e) {
       throw new CodecException(
           "codec " + c.name() + " failed to decode " + entry.name() + ": " + e, e);
     }
+    if (!entry.type().isInstance(value)) {
+      throw new CodecException(
+          "codec "
+              + c.name()
+              + (value == null
+                  ? " returned null"
+                  : " returned a "
+                      + value.getClass().getName()
+                      + ", not a "
+                      + entry.type().getName())
+              + " when decoding "
+              + entry.name());
+    }
+    return value;
   }
 
   Object decode(int typeId, ByteBuffer payload) {
