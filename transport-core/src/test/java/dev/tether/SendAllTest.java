@@ -215,6 +215,93 @@ class SendAllTest {
     assertThat(received()).isEqualTo(expected);
   }
 
+  /**
+   * A batch that times out gives up after one send timeout without progress, as {@code send} does.
+   * It used to try the stalled run once more, waiting a second send timeout, and had the peer read
+   * again meanwhile that run went out although the exception said it was not sent.
+   */
+  @Test
+  void aBatchToAPeerThatStopsReadingGivesUpAfterOneSendTimeout() throws Exception {
+    CompletableFuture<Void> release = new CompletableFuture<>();
+    Duration sendTimeout = Duration.ofSeconds(2);
+    TetherConfig config =
+        TetherConfig.builder()
+            .codecs("test")
+            .maxQueuedOutboundBytes(64 * 1024)
+            .maxQueuedInboundMessages(8)
+            .sendTimeout(sendTimeout)
+            .build();
+    Server<Object, Object> server = heldServer(config, release);
+    Connection<Object, Object> client = client(server, config);
+    List<Blob> flood = blobs(20_000, 4096); // 80 MiB: more than any socket buffers hold
+
+    long start = System.nanoTime();
+    TetherTimeoutException timeout =
+        catchThrowableOfType(() -> client.sendAll(flood), TetherTimeoutException.class);
+    Duration took = Duration.ofNanos(System.nanoTime() - start);
+
+    assertThat(timeout).as("sendAll to a peer that stopped reading").isNotNull();
+    assertThat(took).isLessThan(sendTimeout.multipliedBy(7).dividedBy(4));
+    assertThat(timeout.getSuppressed()).isEmpty();
+    long queued = queuedCount(timeout.getMessage());
+    release.complete(null);
+    client.send(new Msg("last", -1));
+    await().atMost(WAIT).until(() -> received().contains(-1L));
+    assertThat(received()).hasSize((int) queued + 1);
+  }
+
+  /**
+   * A thread interrupted while its batch waits for room stops at once, keeps its interrupt, and is
+   * told how many of its messages were queued: exactly those arrive.
+   */
+  @Test
+  void anInterruptedBatchStopsAtOnceNamingHowManyWereQueued() throws Exception {
+    CompletableFuture<Void> release = new CompletableFuture<>();
+    TetherConfig config =
+        TetherConfig.builder()
+            .codecs("test")
+            .maxQueuedOutboundBytes(64 * 1024)
+            .maxQueuedInboundMessages(8)
+            .sendTimeout(Duration.ofMinutes(5))
+            .build();
+    Server<Object, Object> server = heldServer(config, release);
+    Connection<Object, Object> client = client(server, config);
+    List<Blob> flood = blobs(20_000, 4096);
+    CompletableFuture<Throwable> failure = new CompletableFuture<>();
+    CompletableFuture<Boolean> stillInterrupted = new CompletableFuture<>();
+    Thread sender =
+        new Thread(
+            () -> {
+              try {
+                client.sendAll(flood);
+                failure.complete(null);
+              } catch (Throwable t) {
+                failure.complete(t);
+              }
+              stillInterrupted.complete(Thread.currentThread().isInterrupted());
+            });
+    sender.start();
+    await().atMost(WAIT).until(() -> sender.getState() == Thread.State.TIMED_WAITING);
+
+    sender.interrupt();
+
+    Throwable t = failure.get(20, TimeUnit.SECONDS);
+    assertThat(t)
+        .isInstanceOf(TetherException.class)
+        .hasMessageContaining("interrupted")
+        .hasMessageContaining("sendAll had queued the first")
+        .hasCauseInstanceOf(InterruptedException.class);
+    assertThat(stillInterrupted.get(20, TimeUnit.SECONDS)).isTrue();
+    long queued = queuedCount(t.getMessage());
+    assertThat(client.isOpen()).isTrue();
+    release.complete(null);
+    client.send(new Msg("last", -1));
+    await().atMost(WAIT).until(() -> received().contains(-1L));
+    List<Long> expected = new ArrayList<>(numbers(0, queued));
+    expected.add(-1L);
+    assertThat(received()).isEqualTo(expected);
+  }
+
   @Test
   void aBatchToAPeerThatPausesReadingWaitsForRoomAndArrivesWholeInOrder() throws Exception {
     // the sockets fill mid-run; the rest of that run and every later one wait in the queue, the

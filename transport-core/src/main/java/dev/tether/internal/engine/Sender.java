@@ -12,6 +12,7 @@ import dev.tether.internal.wire.Frames;
 import dev.tether.internal.wire.WireStrings;
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.Iterator;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -80,28 +81,35 @@ final class Sender {
     long queued = 0;
     try {
       Encoding encoding = c.outbound.encoding();
-      try {
-        for (Object message : messages) {
+      Iterator<?> it = messages.iterator();
+      while (true) {
+        try {
+          if (!it.hasNext()) {
+            break;
+          }
+          Object message = it.next();
           Objects.requireNonNull(message, "a message of sendAll is null");
           run.append(FrameType.DATA, 0, message, c.types, encoding, c.peerName);
-          if (run.length() >= runBytes) {
-            encoding = queueRun(run, encoding, mode, queued);
-            queued += run.frames();
-            run.clear();
+        } catch (RuntimeException | Error e) {
+          // the messages before the one that failed go out, as separate sends would have sent
+          // them; an Error too (a codec's bug, a class missing at run time, the iterator's) fails
+          // only its own message. A run that could not be queued is not tried again: that waited a
+          // second send timeout, and could send a run the exception said was not sent.
+          if (run.frames() > 0) {
+            try {
+              queueRun(run, encoding, mode, queued);
+            } catch (RuntimeException queueing) {
+              queueing.addSuppressed(e);
+              throw queueing;
+            }
           }
+          throw e;
         }
-      } catch (RuntimeException | Error e) {
-        // the messages before the one that failed go out, as separate sends would have sent them;
-        // an Error too (a codec's bug, a class missing at run time) fails only its own message
-        if (run.frames() > 0) {
-          try {
-            queueRun(run, encoding, mode, queued);
-          } catch (RuntimeException queueing) {
-            queueing.addSuppressed(e);
-            throw queueing;
-          }
+        if (run.length() >= runBytes) {
+          encoding = queueRun(run, encoding, mode, queued);
+          queued += run.frames();
+          run.clear();
         }
-        throw e;
       }
       if (run.frames() > 0) {
         queueRun(run, encoding, mode, queued);
