@@ -23,6 +23,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
@@ -254,6 +255,70 @@ class HandlerFailureTest {
         action.accept((T) new Msg("from the callback", 9), null);
       }
       throw new UnsupportedOperationException("no callbacks here");
+    }
+  }
+
+  /** A failure whose own {@code getMessage} is broken, as the application's code may be. */
+  static final class UnprintableException extends RuntimeException {
+    @Override
+    public String getMessage() {
+      throw new IllegalStateException("getMessage has a bug too");
+    }
+  }
+
+  /**
+   * A handler's failure whose {@code getMessage} throws in turn must not escape the code that
+   * reports it: it stopped the connection's dispatcher for good, with the connection open, nothing
+   * more delivered or answered, and its close waiting until the drain deadline.
+   */
+  @ParameterizedTest(name = "{0} handler, on the loop: {1}")
+  @CsvSource({
+    "message, false",
+    "message, true",
+    "request, false",
+    "request, true",
+    "connection, false",
+    "connection, true"
+  })
+  void aFailureWhoseMessageThrowsIsReportedAsAnyOther(String handler, boolean onLoop)
+      throws Exception {
+    try (Server<Object, Object> server =
+            Tether.server(TestTypes.TYPES)
+                .config(config(onLoop))
+                .onConnection(
+                    c -> {
+                      if (handler.equals("connection")) {
+                        throw new UnprintableException();
+                      }
+                    })
+                .onMessage(
+                    (c, m) -> {
+                      throw new UnprintableException();
+                    })
+                .onRequest(
+                    (c, m) -> {
+                      if (((Msg) m).seq() == 1) {
+                        throw new UnprintableException();
+                      }
+                      return m;
+                    })
+                .bind(new InetSocketAddress("127.0.0.1", 0));
+        Connection<Object, Object> client =
+            Tether.client(TestTypes.TYPES).config(config(false)).connect(server.address())) {
+      if (handler.equals("request")) {
+        assertHandlerFailed(client.request(new Msg("x", 1)), "UnprintableException");
+        assertThat(client.request(new Msg("y", 2)).get(20, TimeUnit.SECONDS))
+            .isEqualTo(new Msg("y", 2));
+        return;
+      }
+      if (handler.equals("message")) {
+        client.send(new Msg("x", 1));
+      }
+      ConnectionClosedException cause =
+          client.onClose().toCompletableFuture().get(20, TimeUnit.SECONDS);
+      assertThat(cause.code()).isEqualTo(GoAwayCode.INTERNAL_ERROR);
+      assertThat(cause.isRemote()).isTrue();
+      assertThat(cause.reason()).contains("UnprintableException");
     }
   }
 

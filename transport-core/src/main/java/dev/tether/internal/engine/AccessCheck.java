@@ -207,8 +207,12 @@ final class AccessCheck extends DeadlineQueue.Timer {
     if (stopped || connection.state() == ConnectionState.CLOSED) {
       return;
     }
-    log.error("the authorizer failed on the connection with {}", connection.peerName, failure);
-    connection.closer.fail(GoAwayCode.INTERNAL_ERROR, "the authorizer failed: " + failure);
+    connection.closer.fail(
+        GoAwayCode.INTERNAL_ERROR, "the authorizer failed: " + Throwables.text(failure));
+    log.error(
+        "the authorizer failed on the connection with {}",
+        connection.peerName,
+        Throwables.loggable(failure));
   }
 
   private void reschedule() {

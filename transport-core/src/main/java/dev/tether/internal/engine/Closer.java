@@ -757,7 +757,7 @@ final class Closer {
     try {
       step.run();
     } catch (Throwable t) {
-      log.error("closing connection with {}: a step failed", c.peerName, t);
+      log.error("closing connection with {}: a step failed", c.peerName, Throwables.loggable(t));
     }
   }
 

@@ -511,7 +511,8 @@ public final class EventLoop implements Runnable {
             return; // handed on while in a handler
           }
         } catch (Throwable t) {
-          log.error("event loop {} caught an unexpected error; continuing", name, t);
+          log.error(
+              "event loop {} caught an unexpected error; continuing", name, Throwables.loggable(t));
         }
       }
       closeAll();
@@ -626,7 +627,11 @@ public final class EventLoop implements Runnable {
       try {
         mailbox.takeStage(); // while the loop is still this thread's, so it cannot be handed on
       } catch (Throwable t) {
-        log.error("staged items of {} not handed to its dispatcher on {}", mailbox, name, t);
+        log.error(
+            "staged items of {} not handed to its dispatcher on {}",
+            mailbox,
+            name,
+            Throwables.loggable(t));
       }
       soleHandlerRun = handlerRuns.size() == 1;
       handlerMailbox = mailbox;
@@ -637,7 +642,7 @@ public final class EventLoop implements Runnable {
       try {
         mailbox.runOnLoop();
       } catch (Throwable t) {
-        log.error("handlers of {} failed on event loop {}", mailbox, name, t);
+        log.error("handlers of {} failed on event loop {}", mailbox, name, Throwables.loggable(t));
       }
       if (!OWNER.compareAndSet(this, me.runningHandler, me)) {
         return false; // handed on meanwhile
@@ -670,7 +675,7 @@ public final class EventLoop implements Runnable {
       try {
         endOfTurn.get(i).run();
       } catch (Throwable t) {
-        log.error("event loop task failed", t);
+        log.error("event loop task failed", Throwables.loggable(t));
       }
     }
     endOfTurn.clear();
@@ -744,8 +749,11 @@ public final class EventLoop implements Runnable {
     try {
       handler.onFailure(failure);
     } catch (Throwable second) {
-      second.addSuppressed(failure);
-      log.error("handler {} failed while handling its own failure", handler, second);
+      log.error(
+          "handler {} failed while handling its own failure {}",
+          handler,
+          Throwables.text(failure),
+          Throwables.loggable(second));
     }
   }
 
@@ -759,7 +767,7 @@ public final class EventLoop implements Runnable {
       try {
         task.run();
       } catch (Throwable t) {
-        log.error("event loop task failed", t);
+        log.error("event loop task failed", Throwables.loggable(t));
       }
     }
   }

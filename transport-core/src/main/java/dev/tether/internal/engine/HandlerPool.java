@@ -143,7 +143,8 @@ final class HandlerPool implements Executor {
           try {
             task.run();
           } catch (Throwable t) {
-            log.error("handler task failed", t); // the mailbox catches handlers' failures itself
+            // the mailbox catches handlers' failures itself
+            log.error("handler task failed", Throwables.loggable(t));
           }
           if (Thread.interrupted()) {
             // left by the task's handler: the next task, another connection's, must not see it

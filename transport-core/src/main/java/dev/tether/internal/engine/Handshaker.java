@@ -342,10 +342,10 @@ final class Handshaker {
     try {
       return CodecRegistry.codec(name, connection.types, connection.config.codecLimits());
     } catch (Throwable t) {
-      log.error("codec {} failed to initialise on this {}", name, side, t);
+      log.error("codec {} failed to initialise on this {}", name, side, Throwables.loggable(t));
       throw new ProtocolException(
           GoAwayCode.INTERNAL_ERROR,
-          "codec " + name + " failed to initialise on the " + side + ": " + t);
+          "codec " + name + " failed to initialise on the " + side + ": " + Throwables.text(t));
     }
   }
 }

@@ -371,7 +371,8 @@ final class Mailbox implements Runnable {
       connection.loop.execute(
           () ->
               connection.closer.fail(
-                  GoAwayCode.INTERNAL_ERROR, "the handler executor refused work: " + e));
+                  GoAwayCode.INTERNAL_ERROR,
+                  "the handler executor refused work: " + Throwables.text(e)));
       executeDispatcher();
     }
   }
@@ -512,7 +513,11 @@ final class Mailbox implements Runnable {
         // false once the loop went on without this thread: it is then a thread like a pool's
         onLoop = connection.loop.handlerCalled(current);
       }
-      deliver(item);
+      try {
+        deliver(item);
+      } catch (Throwable t) {
+        deliveryFailed(item, t);
+      }
       if ((onLoop || alwaysOnLoop) && ++sinceLook == SLICE_CHECK) {
         sinceLook = 0;
         if (connection.io().flushPending() && aloneOnLoop(onLoop)) {
@@ -541,6 +546,20 @@ final class Mailbox implements Runnable {
     return inHandlerRun
         ? loop.servesOneConnection()
         : loop.acceptsHandlers() && loop.oneConnectionRegistered();
+  }
+
+  /**
+   * Something escaped the delivery of {@code item}, past the handlers' own failure handling (an
+   * engine bug, or a logger that failed to print an application's failure): the dispatcher goes on,
+   * as it must for the events still to come, and the connection fails, delivering nothing more.
+   */
+  private void deliveryFailed(Object item, Throwable t) {
+    discarding = true;
+    if (item == Event.CLOSED) {
+      connection.closer.completeClose(); // the close handler's run is over, however it ended
+      return;
+    }
+    connection.loop.execute(() -> connection.onFailure(t));
   }
 
   private void deliver(Object item) {
@@ -611,7 +630,7 @@ final class Mailbox implements Runnable {
         default -> listener.onGaveUp(connection.self(), event.cause());
       }
     } catch (Throwable t) {
-      log.error("reconnect listener of {} threw; ignored", connection, t);
+      log.error("reconnect listener of {} threw; ignored", connection, Throwables.loggable(t));
     }
   }
 
@@ -636,7 +655,7 @@ final class Mailbox implements Runnable {
         handlers.onClose.onClose(connection.self(), cause);
       }
     } catch (Throwable t) {
-      log.error("close handler of {} threw; ignored", connection, t);
+      log.error("close handler of {} threw; ignored", connection, Throwables.loggable(t));
     } finally {
       connection.closer.completeClose();
     }
@@ -697,17 +716,26 @@ final class Mailbox implements Runnable {
 
   private void handlerFailed(String which, Throwable t) {
     if (connection.config.handlerFailurePolicy() == HandlerFailurePolicy.LOG_AND_CONTINUE) {
-      log.warn("{} of {} threw; going on, as configured", which, connection, t);
+      log.warn(
+          "{} of {} threw; going on, as configured", which, connection, Throwables.loggable(t));
       return;
     }
-    log.error("{} of {} threw; closing the connection (INTERNAL_ERROR)", which, connection, t);
     discarding = true;
     String reason = "the peer's " + which + " failed: " + describe(t);
     connection.loop.execute(() -> connection.closer.fail(GoAwayCode.INTERNAL_ERROR, reason));
+    log.error(
+        "{} of {} threw; closing the connection (INTERNAL_ERROR)",
+        which,
+        connection,
+        Throwables.loggable(t));
   }
 
+  /**
+   * The words for a failure of the application's in a GOAWAY or RESPONSE ERROR: its message, or its
+   * class name if it has none, or if even its {@code getMessage} fails.
+   */
   static String describe(Throwable t) {
-    return t.getMessage() != null ? t.getMessage() : t.getClass().getName();
+    return Throwables.message(t);
   }
 
   // ------------------------------------------------------------------ receive()

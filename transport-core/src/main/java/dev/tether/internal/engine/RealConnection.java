@@ -278,10 +278,11 @@ final class RealConnection<O, I> implements Connection<O, I>, EventLoop.Handler 
    */
   @Override
   public void onFailure(Throwable failure) {
-    log.error("internal error on connection with {}; closing it", peerName, failure);
     if (state != ConnectionState.CLOSED) {
-      closer.fail(GoAwayCode.INTERNAL_ERROR, "internal error: " + failure);
+      closer.fail(GoAwayCode.INTERNAL_ERROR, "internal error: " + Throwables.text(failure));
     }
+    log.error(
+        "internal error on connection with {}; closing it", peerName, Throwables.loggable(failure));
   }
 
   @Override
@@ -561,7 +562,7 @@ final class RealConnection<O, I> implements Connection<O, I>, EventLoop.Handler 
       throw e;
     } catch (RuntimeException | StackOverflowError e) {
       throw new CodecException(
-          "codec " + c.name() + " failed to decode " + entry.name() + ": " + e, e);
+          "codec " + c.name() + " failed to decode " + entry.name() + ": " + Throwables.text(e), e);
     }
     if (!entry.type().isInstance(value)) {
       throw new CodecException(

@@ -79,8 +79,8 @@ final class RequestAnswers {
       answerError(request.id(), RequestErrorCode.NO_HANDLER, e.getMessage());
       return;
     } catch (Throwable t) {
-      logRequestFailure(request.id(), t);
       answerError(request.id(), RequestErrorCode.HANDLER_FAILED, Mailbox.describe(t));
+      logRequestFailure(request.id(), t);
       return;
     }
     if (stage == null) {
@@ -160,7 +160,7 @@ final class RequestAnswers {
     try {
       connection.sender.respondError(id, code, text);
     } catch (Throwable t) {
-      log.warn("{}: could not answer request #{}: {}", connection, id, t.toString());
+      log.warn("{}: could not answer request #{}: {}", connection, id, Throwables.text(t));
     }
     finishRequest();
   }
@@ -175,9 +175,13 @@ final class RequestAnswers {
   private void logRequestFailure(long id, Throwable t) {
     if (t instanceof Error) {
       log.error(
-          "request handler of {} threw on request #{}; answered HANDLER_FAILED", connection, id, t);
+          "request handler of {} threw on request #{}; answered HANDLER_FAILED",
+          connection,
+          id,
+          Throwables.loggable(t));
     } else {
-      log.debug("request handler of {} failed on request #{}", connection, id, t);
+      log.debug(
+          "request handler of {} failed on request #{}", connection, id, Throwables.loggable(t));
     }
   }
 }
