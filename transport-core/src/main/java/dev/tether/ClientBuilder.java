@@ -195,7 +195,9 @@ public final class ClientBuilder<O, I> {
    *     first) or a {@link java.net.UnixDomainSocketAddress}
    * @throws HandshakeException if the server refused this client, or is not a Tether endpoint
    * @throws TetherTimeoutException if the connect or the handshake timed out
-   * @throws TetherException if the connection failed otherwise, with the I/O error as its cause
+   * @throws TetherException if the connection failed otherwise, with the I/O error as its cause, or
+   *     if the calling thread was interrupted while it waited (its interrupt status stays set, and
+   *     the connection being made is closed)
    * @throws IllegalStateException if called on an event loop (in a handler that always runs on the
    *     loop, {@link TetherConfig.Builder#handlersOnEventLoop()}), which must not wait: use {@link
    *     #connectAsync} there

@@ -191,7 +191,8 @@ public interface Connection<O, I> extends AutoCloseable {
    * so is written), writes every message already accepted, then GOAWAY(NORMAL), and waits up to
    * {@link TetherConfig#drainTimeout()} for the peer to finish. Responses to this side's requests
    * that arrive meanwhile complete them. Idempotent; on an event-loop or handler thread it starts
-   * the close without waiting.
+   * the close without waiting. A thread interrupted while it waits stops waiting and returns, its
+   * interrupt status set; the close goes on, and {@link #onClose()} tells how it ended.
    *
    * @throws ConnectionClosedException if the close this call started did not end gracefully (the
    *     drain deadline passed, the peer died, a handler of this connection still had not returned a

@@ -41,7 +41,8 @@ public interface Server<O, I> extends AutoCloseable {
    * accepted, and waits up to the drain timeout for them to finish; a socket still in its handshake
    * has nothing to finish, and is closed once its GOAWAY is written. Idempotent. Called by a
    * handler of one of this server's connections (or on an event loop), it starts all that without
-   * waiting: the close of that connection waits for the handler to return.
+   * waiting: the close of that connection waits for the handler to return. A thread interrupted
+   * while it waits stops waiting and returns, its interrupt status set; the close goes on.
    */
   @Override
   void close();

@@ -8,8 +8,10 @@ import dev.tether.testing.TestTypes;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -68,6 +70,105 @@ class InterruptTest {
               .findFirst()
               .orElseThrow();
       await().atMost(WAIT).until(() -> !loop.isInterrupted());
+    }
+  }
+
+  /**
+   * Runs {@code call} on a new thread; returns what it threw (or null) and its interrupt status.
+   */
+  private static CompletableFuture<String> onThread(Callable call, AtomicReference<Thread> thread) {
+    CompletableFuture<String> outcome = new CompletableFuture<>();
+    Thread t =
+        new Thread(
+            () -> {
+              String result;
+              try {
+                call.run();
+                result = "returned";
+              } catch (Throwable e) {
+                result = e.toString();
+              }
+              outcome.complete(result + ", interrupted: " + Thread.currentThread().isInterrupted());
+            });
+    thread.set(t);
+    t.start();
+    return outcome;
+  }
+
+  private interface Callable {
+    void run() throws Exception;
+  }
+
+  private static void interruptOnceWaiting(Thread t) {
+    await()
+        .atMost(WAIT)
+        .until(
+            () ->
+                t.getState() == Thread.State.TIMED_WAITING || t.getState() == Thread.State.WAITING);
+    t.interrupt();
+  }
+
+  /**
+   * A thread interrupted while {@code close} waits for the peer stops waiting and keeps its
+   * interrupt; the close goes on, and still ends gracefully.
+   */
+  @Test
+  void anInterruptedCloseStopsWaitingAndTheCloseGoesOn() throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    try (Server<Object, Object> server =
+            Tether.server(TestTypes.TYPES)
+                .codecs("test")
+                .onMessage((c, m) -> release.await())
+                .bind(new InetSocketAddress("127.0.0.1", 0));
+        Connection<Object, Object> client =
+            Tether.client(TestTypes.TYPES).codecs("test").connect(server.address())) {
+      client.send(new Msg("hold on", 1)); // the server's close waits for its handler
+      AtomicReference<Thread> closing = new AtomicReference<>();
+      CompletableFuture<String> closed = onThread(client::close, closing);
+
+      interruptOnceWaiting(closing.get());
+
+      assertThat(closed.get(20, TimeUnit.SECONDS)).isEqualTo("returned, interrupted: true");
+      assertThat(client.isOpen()).isFalse();
+      release.countDown();
+      ConnectionClosedException cause =
+          client.onClose().toCompletableFuture().get(20, TimeUnit.SECONDS);
+      assertThat(cause.isGraceful()).as(cause.toString()).isTrue();
+    }
+  }
+
+  /**
+   * A thread interrupted while {@code connect} waits for the handshake is told so at once and keeps
+   * its interrupt; the connection it was making is closed, not left to the server.
+   */
+  @Test
+  void anInterruptedConnectFailsAtOnceAndLeavesNoConnection() throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    CompletableFuture<ConnectionClosedException> serverSideClosed = new CompletableFuture<>();
+    try (Server<Object, Object> server =
+        Tether.server(TestTypes.TYPES)
+            .codecs("test")
+            .authorizer(
+                request -> {
+                  release.await(); // the handshake waits here
+                  return Admission.admit();
+                })
+            .onClose((c, cause) -> serverSideClosed.complete(cause))
+            .bind(new InetSocketAddress("127.0.0.1", 0))) {
+      AtomicReference<Thread> connecting = new AtomicReference<>();
+      CompletableFuture<String> connected =
+          onThread(
+              () -> Tether.client(TestTypes.TYPES).codecs("test").connect(server.address()),
+              connecting);
+
+      interruptOnceWaiting(connecting.get());
+
+      assertThat(connected.get(20, TimeUnit.SECONDS))
+          .contains("TetherException: interrupted while connecting")
+          .endsWith("interrupted: true");
+      release.countDown();
+      serverSideClosed.get(20, TimeUnit.SECONDS);
+      await().atMost(WAIT).until(() -> server.connections().isEmpty());
     }
   }
 }
