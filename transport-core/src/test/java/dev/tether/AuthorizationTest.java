@@ -22,6 +22,8 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The {@link Authorizer}: what it is shown, what its refusal does on both sides, and how an
@@ -242,6 +244,57 @@ class AuthorizationTest {
     Connection<Object, Object> admitted = track(waiting.get(20, TimeUnit.SECONDS));
     admitted.send(new Msg("finally", 2));
     assertThat(admitted.receive(WAIT)).isEqualTo(new Msg("finally", 2));
+  }
+
+  /**
+   * A server closed while its authorizer decides on a client (or closed by the authorizer itself)
+   * refuses that client with SHUTTING_DOWN and is done: it used to hold reading paused for the
+   * authorizer, so it never saw the client go, and its close waited out the drain deadline.
+   */
+  @ParameterizedTest(name = "closed by the authorizer: {0}")
+  @ValueSource(booleans = {false, true})
+  void aServerClosedWhileItsAuthorizerDecidesClosesWithoutWaitingForIt(boolean byTheAuthorizer)
+      throws Exception {
+    Duration drain = Duration.ofSeconds(30);
+    CountDownLatch asked = new CountDownLatch(1);
+    CountDownLatch decide = new CountDownLatch(1);
+    AtomicReference<Server<Object, Object>> self = new AtomicReference<>();
+    CompletableFuture<Duration> closeTook = new CompletableFuture<>();
+    Server<Object, Object> server =
+        track(
+            server()
+                .config(CONFIG.toBuilder().drainTimeout(drain).build())
+                .authorizer(
+                    request -> {
+                      asked.countDown();
+                      if (byTheAuthorizer) {
+                        long start = System.nanoTime();
+                        self.get().close();
+                        closeTook.complete(Duration.ofNanos(System.nanoTime() - start));
+                      }
+                      decide.await();
+                      return Admission.admit();
+                    })
+                .bind(new InetSocketAddress("127.0.0.1", 0)));
+    self.set(server);
+    CompletableFuture<Connection<Object, Object>> connecting =
+        Tether.client(TestTypes.TYPES).config(CONFIG).connectAsync(server.address());
+    assertThat(asked.await(20, TimeUnit.SECONDS)).isTrue();
+
+    if (!byTheAuthorizer) {
+      long start = System.nanoTime();
+      server.close();
+      closeTook.complete(Duration.ofNanos(System.nanoTime() - start));
+    }
+
+    assertThat(closeTook.get(60, TimeUnit.SECONDS)).isLessThan(drain.dividedBy(2));
+    assertThatThrownBy(() -> connecting.get(20, TimeUnit.SECONDS))
+        .cause()
+        .isInstanceOfSatisfying(
+            HandshakeException.class,
+            e -> assertThat(e.code()).isEqualTo(GoAwayCode.SHUTTING_DOWN));
+    decide.countDown();
+    assertThat(server.connections()).isEmpty();
   }
 
   @Test

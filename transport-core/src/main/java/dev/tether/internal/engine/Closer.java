@@ -212,6 +212,9 @@ final class Closer {
         // is let go, rather than holding up (a server's) close until the drain deadline
         closeOnceTold = true;
         sendGoAway(code, reason);
+        // nothing the peer sent is handled now, and reading may be held for an authorizer: read
+        // on, dropping it, to see the peer's answer instead of waiting out the drain deadline
+        c.io().discardInput();
       }
       case OPEN -> {
         closeCause = new ConnectionClosedException(code, reason, false);
