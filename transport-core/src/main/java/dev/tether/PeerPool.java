@@ -115,7 +115,9 @@ public interface PeerPool<O, I> extends AutoCloseable {
   /**
    * Closes every connection gracefully, waiting up to the drain timeout for them; later uses fail
    * with {@link IllegalStateException}. Idempotent. Called by a handler of one of the pool's
-   * connections, it starts the closes without waiting: they wait for that handler to return.
+   * connections, or by the pool's resolver, it starts the closes without waiting: they wait for
+   * that handler or resolver to return. A connect in flight then fails with {@link
+   * IllegalStateException}: no connection of a closed pool is handed out.
    */
   @Override
   void close();

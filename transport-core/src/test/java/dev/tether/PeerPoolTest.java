@@ -15,13 +15,16 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -259,6 +262,40 @@ class PeerPoolTest {
         .hasMessageContaining("closed");
     assertThatThrownBy(() -> pool.request(1, new Msg("late", 1)))
         .isInstanceOf(IllegalStateException.class);
+  }
+
+  /**
+   * A resolver that closes its own pool (its membership says the cluster is gone) is not made to
+   * wait for the connect it is part of, which waits for it: that close used to sit out the whole
+   * close deadline. The connect it was resolving for fails, naming the closed pool, rather than
+   * handing out a connection of a closed pool.
+   */
+  @Test
+  void aPoolClosedByItsOwnResolverClosesAtOnceAndRefusesTheConnect() throws Exception {
+    Server<Object, Object> one = peer(1, "one");
+    Duration drain = Duration.ofSeconds(30); // the pool's close waits up to this and a second
+    AtomicReference<PeerPool<Object, Object>> self = new AtomicReference<>();
+    CompletableFuture<Duration> closeTook = new CompletableFuture<>();
+    PeerPool<Object, Object> pool =
+        closing(
+            Tether.client(TestTypes.TYPES)
+                .config(
+                    TetherConfig.builder().codecs("test").nodeId(SELF).drainTimeout(drain).build())
+                .peerPool(
+                    nodeId -> {
+                      long start = System.nanoTime();
+                      self.get().close();
+                      closeTook.complete(Duration.ofNanos(System.nanoTime() - start));
+                      return Optional.of(one.address());
+                    }));
+    self.set(pool);
+
+    assertThatThrownBy(() -> pool.connection(1))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("closed");
+
+    assertThat(closeTook.get(60, TimeUnit.SECONDS)).isLessThan(drain.dividedBy(2));
+    await().atMost(WAIT).until(() -> one.connections().isEmpty());
   }
 
   @Test

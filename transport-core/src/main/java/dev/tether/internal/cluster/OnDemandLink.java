@@ -39,6 +39,9 @@ final class OnDemandLink<O, I> implements PeerLink<O, I> {
   private volatile SocketAddress lastAddress;
   private boolean closed;
 
+  /** The thread running the resolver for the connect in flight, if it runs. */
+  private volatile Thread resolving;
+
   /**
    * @param connector opens a connection to an address, as {@link
    *     dev.tether.ClientBuilder#connectAsync} does
@@ -125,13 +128,21 @@ final class OnDemandLink<O, I> implements PeerLink<O, I> {
     return attempt;
   }
 
+  @Override
+  public boolean resolvesOnThisThread() {
+    return resolving == Thread.currentThread();
+  }
+
   private SocketAddress resolve() {
     Optional<SocketAddress> address;
+    resolving = Thread.currentThread();
     try {
       address = resolver.resolve(nodeId);
     } catch (Exception e) {
       throw new TetherException(
           "cannot resolve node " + nodeId + " with " + resolver + ": " + e.getMessage(), e);
+    } finally {
+      resolving = null;
     }
     if (address == null || address.isEmpty()) {
       throw new UnknownPeerException(
@@ -148,6 +159,13 @@ final class OnDemandLink<O, I> implements PeerLink<O, I> {
 
   /** Returns the connection if the server reached is the node asked for; closes it otherwise. */
   private Connection<O, I> checked(Connection<O, I> connection) {
+    synchronized (this) {
+      if (closed) { // meanwhile, perhaps by the resolver: no connection of a closed pool goes out
+        connection.closeAsync();
+        throw new IllegalStateException(
+            "the peer pool was closed while connecting to node " + nodeId);
+      }
+    }
     long announced = connection.peer().nodeId();
     if (announced == nodeId) {
       return connection;

@@ -28,4 +28,12 @@ interface PeerLink<O, I> {
    * has closed. Idempotent.
    */
   CompletionStage<Void> close();
+
+  /**
+   * Returns true on a thread that runs this link's resolver now: a close there must not wait for
+   * the connect, which waits for the resolver to return.
+   */
+  default boolean resolvesOnThisThread() {
+    return false;
+  }
 }

@@ -220,7 +220,9 @@ public final class RealPeerPool<O, I> implements PeerPool<O, I> {
     List<CompletableFuture<Void>> closes = new ArrayList<>();
     boolean mayWait = true;
     for (PeerLink<O, I> link : links.values()) {
-      mayWait &= link.ifOpen().map(c -> !EventLoop.cannotAwaitClose(c)).orElse(true);
+      mayWait &=
+          !link.resolvesOnThisThread()
+              && link.ifOpen().map(c -> !EventLoop.cannotAwaitClose(c)).orElse(true);
       closes.add(link.close().toCompletableFuture());
     }
     links.clear();
