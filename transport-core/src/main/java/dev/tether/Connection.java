@@ -209,7 +209,11 @@ public interface Connection<O, I> extends AutoCloseable {
 
   /**
    * Returns a stage that completes, never exceptionally, once the connection is fully closed, with
-   * the reason it ended: {@link GoAwayCode#NORMAL} for a graceful close by either side.
+   * the reason it ended: {@link GoAwayCode#NORMAL} for a graceful close by either side. The close
+   * completes once this connection's handlers have returned, so a handler of this connection (its
+   * close handler too), or a handler that always runs on the event loop, must not wait for it:
+   * there the {@code get} and {@code join} of {@code toCompletableFuture()} throw {@link
+   * IllegalStateException} unless it is complete, rather than wait for good.
    */
   CompletionStage<ConnectionClosedException> onClose();
 }

@@ -13,6 +13,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
@@ -128,6 +129,54 @@ class CloseFromHandlerTest {
           connection.onClose().toCompletableFuture().get(20, TimeUnit.SECONDS);
       assertThat(cause.isGraceful()).as(cause.reason()).isTrue();
       assertThat(cause.isRemote()).isFalse();
+    }
+  }
+
+  /**
+   * A handler that waits for its own connection's close would wait for good: the close completes
+   * once that handler returns (on the loop, the loop would stop serving every connection
+   * meanwhile). The wait is refused at once, saying why; the close goes on and ends gracefully.
+   */
+  @ParameterizedTest(name = "handlers on the loop: {0}, in the close handler: {1}")
+  @CsvSource({"true, false", "false, false", "true, true", "false, true"})
+  void aHandlerWaitingForItsOwnConnectionsCloseIsToldItWouldWaitForever(
+      boolean onLoop, boolean inCloseHandler) throws Exception {
+    CompletableFuture<Throwable> refusal = new CompletableFuture<>();
+    MessageHandler<Object, Object> waitForClose =
+        (c, m) -> {
+          try {
+            c.closeAsync().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            refusal.complete(null);
+          } catch (Throwable t) {
+            refusal.complete(t);
+          }
+        };
+    try (Server<Object, Object> server =
+            Tether.server(TestTypes.TYPES)
+                .config(config(onLoop))
+                .onMessage(inCloseHandler ? (c, m) -> c.close() : waitForClose)
+                .onClose(
+                    (c, cause) -> {
+                      if (inCloseHandler) {
+                        try {
+                          waitForClose.onMessage(c, cause);
+                        } catch (Exception e) {
+                          refusal.complete(e);
+                        }
+                      }
+                    })
+                .bind(new InetSocketAddress("127.0.0.1", 0));
+        Connection<Object, Object> client =
+            Tether.client(TestTypes.TYPES).codecs("test").connect(server.address())) {
+      client.send(new Msg("close and wait", 1));
+
+      assertThat(refusal.get(20, TimeUnit.SECONDS))
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("would never end");
+      ConnectionClosedException cause =
+          client.onClose().toCompletableFuture().get(20, TimeUnit.SECONDS);
+      assertThat(cause.code()).as(cause.reason()).isEqualTo(GoAwayCode.NORMAL);
+      assertThat(cause.isGraceful()).as(cause.reason()).isTrue();
     }
   }
 }

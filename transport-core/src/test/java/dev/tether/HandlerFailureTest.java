@@ -260,6 +260,8 @@ class HandlerFailureTest {
 
   /** A failure whose own {@code getMessage} is broken, as the application's code may be. */
   static final class UnprintableException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
     @Override
     public String getMessage() {
       throw new IllegalStateException("getMessage has a bug too");

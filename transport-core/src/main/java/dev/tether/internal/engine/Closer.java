@@ -116,7 +116,7 @@ final class Closer {
   }
 
   CompletionStage<ConnectionClosedException> onClose() {
-    return closeFuture.minimalCompletionStage();
+    return CloseStage.of(closeFuture, c);
   }
 
   CompletionStage<ConnectionClosedException> closeAsync() {
