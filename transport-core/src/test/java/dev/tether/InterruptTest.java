@@ -3,13 +3,17 @@ package dev.tether;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.tether.testing.Blob;
 import dev.tether.testing.Msg;
 import dev.tether.testing.TestTypes;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -170,5 +174,68 @@ class InterruptTest {
       serverSideClosed.get(20, TimeUnit.SECONDS);
       await().atMost(WAIT).until(() -> server.connections().isEmpty());
     }
+  }
+
+  /**
+   * A thread interrupted while {@code send} waits for room is told so at once and keeps its
+   * interrupt; that message is not sent, and nothing of it reaches the stream: the peer reads every
+   * message accepted before it, whole and in order, and those sent after.
+   */
+  @Test
+  void anInterruptedSendLeavesTheStreamWhole() throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    List<Blob> got = new CopyOnWriteArrayList<>();
+    TetherConfig config =
+        TetherConfig.builder()
+            .codecs("test")
+            .maxQueuedOutboundBytes(64 * 1024)
+            .maxQueuedInboundMessages(8)
+            .sendTimeout(Duration.ofMinutes(5))
+            .build();
+    try (Server<Object, Object> server =
+            Tether.server(TestTypes.TYPES)
+                .config(config)
+                .onMessage(
+                    (c, m) -> {
+                      release.await();
+                      got.add((Blob) m);
+                    })
+                .bind(new InetSocketAddress("127.0.0.1", 0));
+        Connection<Object, Object> client =
+            Tether.client(TestTypes.TYPES).config(config).connect(server.address())) {
+      AtomicLong accepted = new AtomicLong();
+      AtomicReference<Thread> sending = new AtomicReference<>();
+      CompletableFuture<String> sent =
+          onThread(
+              () -> {
+                for (long i = 0; ; i++) {
+                  client.send(new Blob(i, blobBytes(i)));
+                  accepted.incrementAndGet();
+                }
+              },
+              sending);
+
+      interruptOnceWaiting(sending.get());
+
+      assertThat(sent.get(20, TimeUnit.SECONDS))
+          .contains("interrupted while waiting for room")
+          .endsWith("interrupted: true");
+      long before = accepted.get();
+      release.countDown();
+      client.send(new Blob(-1, blobBytes(-1)));
+      await().atMost(WAIT).until(() -> got.size() == before + 1);
+      for (int i = 0; i <= before; i++) {
+        long seq = i < before ? i : -1;
+        assertThat(got.get(i).seq()).isEqualTo(seq);
+        assertThat(got.get(i).data()).isEqualTo(blobBytes(seq));
+      }
+      assertThat(client.isOpen()).isTrue();
+    }
+  }
+
+  private static byte[] blobBytes(long seq) {
+    byte[] bytes = new byte[4096];
+    java.util.Arrays.fill(bytes, (byte) seq);
+    return bytes;
   }
 }
