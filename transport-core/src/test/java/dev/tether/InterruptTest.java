@@ -1,6 +1,7 @@
 package dev.tether;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.tether.testing.Blob;
@@ -237,5 +238,55 @@ class InterruptTest {
     byte[] bytes = new byte[4096];
     java.util.Arrays.fill(bytes, (byte) seq);
     return bytes;
+  }
+
+  /**
+   * A request handler that leaves its thread interrupted (it caught an {@link InterruptedException}
+   * and restored the flag, as one should) is answered all the same, also when its answer must wait
+   * for room behind what the handler queued: the interrupt is the handler's, not a reason to drop
+   * the answer it owes, which was lost without a word and left the requester to its timeout.
+   */
+  @ParameterizedTest(name = "the handler fails: {0}")
+  @ValueSource(booleans = {false, true})
+  void aRequestHandlerThatLeavesItsThreadInterruptedIsStillAnswered(boolean fails)
+      throws Exception {
+    TetherConfig config =
+        TetherConfig.builder()
+            .codecs("test")
+            .handlersOnPool()
+            .maxQueuedOutboundBytes(64 * 1024)
+            .maxQueuedInboundMessages(8)
+            .build();
+    try (Server<Object, Object> server =
+            Tether.server(TestTypes.TYPES)
+                .config(config)
+                .onRequest(
+                    (c, m) -> {
+                      // more than the sockets hold, so that some of it waits to be queued
+                      for (long i = 0; i < 4000; i++) {
+                        c.sendAsync(new Blob(i, new byte[4096]));
+                      }
+                      Thread.currentThread().interrupt();
+                      if (fails) {
+                        throw new IllegalStateException("gave up, interrupted");
+                      }
+                      return new Msg("done", ((Msg) m).seq());
+                    })
+                .bind(new InetSocketAddress("127.0.0.1", 0));
+        Connection<Object, Object> client =
+            Tether.client(TestTypes.TYPES).config(config).connect(server.address())) {
+      CompletableFuture<Object> response = client.request(new Msg("go", 1), Duration.ofMinutes(5));
+      while (!response.isDone()) {
+        client.receive(Duration.ofMillis(100)); // reads what the handler sent, making room
+      }
+      if (fails) {
+        assertThatThrownBy(response::get)
+            .cause()
+            .isInstanceOf(RequestFailedException.class)
+            .hasMessageContaining("gave up, interrupted");
+      } else {
+        assertThat(response.get()).isEqualTo(new Msg("done", 1));
+      }
+    }
   }
 }

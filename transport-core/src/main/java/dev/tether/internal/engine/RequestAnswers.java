@@ -144,6 +144,10 @@ final class RequestAnswers {
   }
 
   private void answer(long id, Object response) {
+    // an interrupt the handler left on its thread (it restored the flag after catching one) is not
+    // a reason to drop the answer it owes: the answer waits for room as any would, and the
+    // interrupt is put back afterwards
+    boolean interrupted = Thread.interrupted();
     try {
       connection.sender.respond(id, response);
     } catch (Throwable t) {
@@ -152,15 +156,24 @@ final class RequestAnswers {
           RequestErrorCode.HANDLER_FAILED,
           "response could not be sent: " + Mailbox.describe(t));
       return;
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
     }
     finishRequest();
   }
 
   private void answerError(long id, RequestErrorCode code, String text) {
+    boolean interrupted = Thread.interrupted(); // the handler's: see answer
     try {
       connection.sender.respondError(id, code, text);
     } catch (Throwable t) {
       log.warn("{}: could not answer request #{}: {}", connection, id, Throwables.text(t));
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
     }
     finishRequest();
   }

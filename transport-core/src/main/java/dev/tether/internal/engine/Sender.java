@@ -641,6 +641,12 @@ final class Sender {
       result = c.outbound.append(frame, frame.length, mode.buffer, sendTimeoutNanos);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+      log.warn(
+          "{}: error response to request #{} not sent: the thread was interrupted while it waited"
+              + " for room ({})",
+          this,
+          id,
+          code);
       return;
     }
     if (result == OutboundBuffer.ACCEPTED) {
