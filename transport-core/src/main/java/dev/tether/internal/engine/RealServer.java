@@ -316,6 +316,9 @@ public final class RealServer<O, I>
 
   @Override
   public String admissionRefusal(RealConnection<?, ?> connection) {
+    if (maxConnections == Integer.MAX_VALUE) {
+      return null; // no limit: no place to keep, and no entry per connection
+    }
     for (int taken = places.get(); taken < maxConnections; taken = places.get()) {
       if (places.compareAndSet(taken, taken + 1)) {
         placed.add(connection);
