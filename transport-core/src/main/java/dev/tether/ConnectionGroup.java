@@ -7,6 +7,8 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArraySet;
 
 /**
@@ -35,11 +37,19 @@ import java.util.concurrent.CopyOnWriteArraySet;
 public final class ConnectionGroup<O, I> implements Iterable<Connection<O, I>> {
   private final CopyOnWriteArraySet<Connection<O, I>> members = new CopyOnWriteArraySet<>();
 
+  /**
+   * The connections this group listens to the close of: each at most once while it is open, however
+   * often it joins and leaves, since a listener cannot be taken back off its close stage.
+   */
+  private final Set<Connection<O, I>> watched = ConcurrentHashMap.newKeySet();
+
   /** Creates an empty group. */
   public ConnectionGroup() {}
 
   /**
-   * Adds a connection; it is removed by itself once it has closed.
+   * Adds a connection; it is removed by itself once it has closed. A connection may join and leave
+   * as often as it likes: the group keeps one close listener on it while it is open, not one per
+   * join, so a removed connection is referenced by the group until it closes.
    *
    * @return true if it was not a member yet
    */
@@ -48,7 +58,15 @@ public final class ConnectionGroup<O, I> implements Iterable<Connection<O, I>> {
     if (!members.add(connection)) {
       return false;
     }
-    connection.onClose().whenComplete((cause, failure) -> members.remove(connection));
+    if (watched.add(connection)) {
+      connection
+          .onClose()
+          .whenComplete(
+              (cause, failure) -> {
+                watched.remove(connection); // first: a join racing with this then watches anew
+                members.remove(connection);
+              });
+    }
     return true;
   }
 
