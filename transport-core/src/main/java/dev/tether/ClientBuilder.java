@@ -269,7 +269,8 @@ public final class ClientBuilder<O, I> {
         Objects.requireNonNull(firstRetryDelay, "firstRetryDelay"),
         Objects.requireNonNull(maxRetryDelay, "maxRetryDelay"),
         connectWait,
-        config.drainTimeout().plusSeconds(1));
+        config.drainTimeout().plusSeconds(1),
+        config.requestTimeout());
   }
 
   /** Milliseconds of a duration, capped far below overflow (a century is "forever" here). */

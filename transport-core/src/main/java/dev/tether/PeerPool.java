@@ -80,14 +80,21 @@ public interface PeerPool<O, I> extends AutoCloseable {
 
   /**
    * Sends a request to {@code nodeId}, connecting first if needed, without blocking on the connect;
-   * the future fails as {@link #connectionAsync} or {@link Connection#request(Object)} would.
+   * the future fails as {@link #connectionAsync} or {@link Connection#request(Object)} would. The
+   * request timeout ({@link TetherConfig#requestTimeout()}) counts from this call, the connect
+   * included: a connect still running when it passes (a peer that accepts the TCP connect and never
+   * answers the handshake) fails the future with {@link TetherTimeoutException} naming the node,
+   * and the request is not sent.
    */
   CompletableFuture<I> request(long nodeId, O message);
 
   /** Like {@link #request(long, Object)}, typed as {@link Connection#request(Object, Class)}. */
   <R extends I> CompletableFuture<R> request(long nodeId, O message, Class<R> responseType);
 
-  /** Like {@link #request(long, Object, Class)} with its own request timeout. */
+  /**
+   * Like {@link #request(long, Object, Class)} with its own request timeout, which counts from this
+   * call, the connect included.
+   */
   <R extends I> CompletableFuture<R> request(
       long nodeId, O message, Class<R> responseType, Duration timeout);
 

@@ -192,6 +192,43 @@ class PeerPoolTest {
   }
 
   @Test
+  void aRequestToAPeerThatNeverAnswersItsConnectFailsWithinTheRequestsOwnTimeout()
+      throws Exception {
+    // a black hole: the kernel completes the TCP connect, nobody ever reads or answers the HELLO
+    ServerSocket silent = closing(new ServerSocket(0, 50, InetAddress.getLoopbackAddress()));
+    PeerAddresses peers =
+        new PeerAddresses().put(1, new InetSocketAddress("127.0.0.1", silent.getLocalPort()));
+    PeerPool<Object, Object> pool =
+        closing(
+            Tether.client(TestTypes.TYPES)
+                .config(
+                    TetherConfig.builder()
+                        .codecs("test")
+                        .nodeId(SELF)
+                        .handshakeTimeout(Duration.ofSeconds(20))
+                        .requestTimeout(Duration.ofMillis(400))
+                        .build())
+                .peerPool(peers));
+
+    long start = System.nanoTime();
+    CompletableFuture<Msg> own =
+        pool.request(1, new Msg("anyone?", 1), Msg.class, Duration.ofMillis(300));
+    CompletableFuture<Object> byConfig = pool.request(1, new Msg("anyone?", 2));
+
+    assertThatThrownBy(() -> own.get(10, TimeUnit.SECONDS))
+        .hasCauseInstanceOf(TetherTimeoutException.class)
+        .hasMessageContaining("node 1")
+        .hasMessageContaining("300 ms");
+    assertThatThrownBy(() -> byConfig.get(10, TimeUnit.SECONDS))
+        .hasCauseInstanceOf(TetherTimeoutException.class)
+        .hasMessageContaining("node 1")
+        .hasMessageContaining("400 ms");
+    assertThat(Duration.ofNanos(System.nanoTime() - start))
+        .as("both requests ended by their timeouts, not the 20 s handshake timeout")
+        .isLessThan(Duration.ofSeconds(5));
+  }
+
+  @Test
   void aPeerRegisteredAgainAtANewAddressIsReachedThereFromItsNextConnect() throws Exception {
     Server<Object, Object> before = peer(1, "before");
     PeerAddresses peers = new PeerAddresses().put(1, before.address());

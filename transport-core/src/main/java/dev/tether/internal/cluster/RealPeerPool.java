@@ -24,6 +24,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 
 /**
@@ -38,6 +39,7 @@ public final class RealPeerPool<O, I> implements PeerPool<O, I> {
   private final RetryDelay retryDelay;
   private final long connectWaitMillis;
   private final long closeWaitMillis;
+  private final Duration requestTimeout;
   private final Map<Long, PeerLink<O, I>> links = new ConcurrentHashMap<>();
   private volatile boolean closed;
 
@@ -46,6 +48,7 @@ public final class RealPeerPool<O, I> implements PeerPool<O, I> {
    * @param executor where the resolver runs and gatherings end: the runtime's handler executor
    * @param connectWait the longest {@link #connection} waits for a connect
    * @param closeWait the longest {@link #close} waits for the connections to close
+   * @param requestTimeout the connections' request timeout, for requests without their own
    */
   public RealPeerPool(
       PeerResolver resolver,
@@ -54,13 +57,15 @@ public final class RealPeerPool<O, I> implements PeerPool<O, I> {
       Duration firstRetryDelay,
       Duration maxRetryDelay,
       Duration connectWait,
-      Duration closeWait) {
+      Duration closeWait,
+      Duration requestTimeout) {
     this.resolver = Objects.requireNonNull(resolver, "resolver");
     this.connector = connector;
     this.executor = executor;
     this.retryDelay = new RetryDelay(firstRetryDelay, maxRetryDelay);
     this.connectWaitMillis = connectWait.toMillis();
     this.closeWaitMillis = closeWait.toMillis();
+    this.requestTimeout = Objects.requireNonNull(requestTimeout, "requestTimeout");
   }
 
   private PeerLink<O, I> link(long nodeId) {
@@ -118,14 +123,14 @@ public final class RealPeerPool<O, I> implements PeerPool<O, I> {
   @Override
   public CompletableFuture<I> request(long nodeId, O message) {
     Objects.requireNonNull(message, "message");
-    return call(nodeId, c -> c.request(message));
+    return call(nodeId, requestTimeout, (c, left) -> c.request(message, left));
   }
 
   @Override
   public <R extends I> CompletableFuture<R> request(long nodeId, O message, Class<R> responseType) {
     Objects.requireNonNull(message, "message");
     Objects.requireNonNull(responseType, "responseType");
-    return call(nodeId, c -> c.request(message, responseType));
+    return call(nodeId, requestTimeout, (c, left) -> c.request(message, responseType, left));
   }
 
   @Override
@@ -134,46 +139,79 @@ public final class RealPeerPool<O, I> implements PeerPool<O, I> {
     Objects.requireNonNull(message, "message");
     Objects.requireNonNull(responseType, "responseType");
     Objects.requireNonNull(timeout, "timeout");
-    return call(nodeId, c -> c.request(message, responseType, timeout));
+    return call(nodeId, timeout, (c, left) -> c.request(message, responseType, left));
   }
 
   /**
-   * Makes a call on the peer's connection: at once if it is open (the connection's own future is
-   * returned), otherwise once connected, completing the returned future from the response's
-   * handler-executor callback so that no dependent ever runs on an event loop.
+   * Makes a request on the peer's connection: at once if it is open (the connection's own future is
+   * returned), otherwise once connected, with what is left of {@code timeout} by then, completing
+   * the returned future from the response's handler-executor callback so that no dependent ever
+   * runs on an event loop. The timeout counts from this call: a connect that does not complete
+   * within it (a peer that accepts the TCP connect and never answers the handshake) fails the
+   * request at the timeout, on the handler executor, rather than at the handshake timeout.
    */
   private <R> CompletableFuture<R> call(
-      long nodeId, Function<Connection<O, I>, CompletableFuture<R>> call) {
+      long nodeId,
+      Duration timeout,
+      BiFunction<Connection<O, I>, Duration, CompletableFuture<R>> call) {
     PeerLink<O, I> link = link(nodeId);
     Optional<Connection<O, I>> open = link.ifOpen();
     if (open.isPresent()) {
-      return call.apply(open.get());
+      return call.apply(open.get(), timeout);
     }
+    long deadline = System.nanoTime() + timeout.toNanos();
     CompletableFuture<R> result = new CompletableFuture<>();
-    link.connection()
-        .whenComplete(
-            (connection, failure) -> {
-              if (failure != null) {
-                result.completeExceptionally(OnDemandLink.unwrap(failure));
-                return;
-              }
-              CompletableFuture<R> response;
-              try {
-                response = call.apply(connection);
-              } catch (RuntimeException e) {
-                result.completeExceptionally(e);
-                return;
-              }
-              response.whenComplete(
-                  (value, error) -> {
-                    if (error != null) {
-                      result.completeExceptionally(OnDemandLink.unwrap(error));
-                    } else {
-                      result.complete(value);
-                    }
-                  });
-            });
+    CompletableFuture<Connection<O, I>> connecting = link.connection();
+    if (!connecting.isDone()) {
+      CompletableFuture.delayedExecutor(timeout.toNanos(), TimeUnit.NANOSECONDS, executor)
+          .execute(
+              () -> {
+                if (!connecting.isDone()) {
+                  result.completeExceptionally(connectTooSlow(nodeId, timeout));
+                }
+              });
+    }
+    connecting.whenComplete(
+        (connection, failure) -> {
+          if (result.isDone()) {
+            return; // timed out while connecting
+          }
+          if (failure != null) {
+            result.completeExceptionally(OnDemandLink.unwrap(failure));
+            return;
+          }
+          long left = deadline - System.nanoTime();
+          if (left <= 0) {
+            result.completeExceptionally(connectTooSlow(nodeId, timeout));
+            return;
+          }
+          CompletableFuture<R> response;
+          try {
+            response = call.apply(connection, Duration.ofNanos(left));
+          } catch (RuntimeException e) {
+            result.completeExceptionally(e);
+            return;
+          }
+          response.whenComplete(
+              (value, error) -> {
+                if (error != null) {
+                  result.completeExceptionally(OnDemandLink.unwrap(error));
+                } else {
+                  result.complete(value);
+                }
+              });
+        });
     return result;
+  }
+
+  private static TetherTimeoutException connectTooSlow(long nodeId, Duration timeout) {
+    return new TetherTimeoutException(
+        "no answer from node "
+            + nodeId
+            + " within "
+            + timeout.toMillis()
+            + " ms: the connect to it (TCP and handshake) had not completed by then; the request"
+            + " was not sent");
   }
 
   @Override
