@@ -114,17 +114,17 @@ public interface PeerPool<O, I> extends AutoCloseable {
   PeerResolver resolver();
 
   /**
-   * Closes the connection to {@code nodeId} gracefully, if there is one, and forgets the peer's
-   * backoff; the next use connects afresh.
+   * Closes the connection to {@code nodeId} gracefully, if there is one, or abandons the connect in
+   * flight, and forgets the peer's backoff; the next use connects afresh.
    */
   void disconnect(long nodeId);
 
   /**
-   * Closes every connection gracefully, waiting up to the drain timeout for them; later uses fail
-   * with {@link IllegalStateException}. Idempotent. Called by a handler of one of the pool's
-   * connections, or by the pool's resolver, it starts the closes without waiting: they wait for
-   * that handler or resolver to return. A connect in flight then fails with {@link
-   * IllegalStateException}: no connection of a closed pool is handed out.
+   * Closes every connection gracefully, waiting up to the drain timeout for them, and abandons the
+   * connects still in flight (their futures fail with {@link IllegalStateException}, saying so: no
+   * connection of a closed pool is handed out); later uses fail with {@link IllegalStateException}.
+   * Idempotent. Called by a handler of one of the pool's connections, or by the pool's resolver, it
+   * starts the closes without waiting: they wait for that handler or resolver to return.
    */
   @Override
   void close();

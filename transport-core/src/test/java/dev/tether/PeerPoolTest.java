@@ -1,6 +1,7 @@
 package dev.tether;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
@@ -11,6 +12,7 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -19,6 +21,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -226,6 +229,46 @@ class PeerPoolTest {
     assertThat(Duration.ofNanos(System.nanoTime() - start))
         .as("both requests ended by their timeouts, not the 20 s handshake timeout")
         .isLessThan(Duration.ofSeconds(5));
+  }
+
+  @Test
+  void closingThePoolAbandonsAConnectThatIsStillWaitingForItsHandshake() throws Exception {
+    ServerSocket silent = closing(new ServerSocket(0, 50, InetAddress.getLoopbackAddress()));
+    PeerAddresses peers =
+        new PeerAddresses().put(1, new InetSocketAddress("127.0.0.1", silent.getLocalPort()));
+    PeerPool<Object, Object> pool =
+        closing(
+            Tether.client(TestTypes.TYPES)
+                .config(
+                    TetherConfig.builder()
+                        .codecs("test")
+                        .nodeId(SELF)
+                        .handshakeTimeout(Duration.ofSeconds(30))
+                        .build())
+                .peerPool(peers));
+    CompletableFuture<Connection<Object, Object>> connecting = pool.connectionAsync(1);
+    Socket accepted = closing(silent.accept()); // the TCP connect is made; the HELLO is never read
+
+    long start = System.nanoTime();
+    pool.close();
+
+    assertThat(Duration.ofNanos(System.nanoTime() - start))
+        .as("the close, which has nothing to wait for")
+        .isLessThan(Duration.ofSeconds(2));
+    assertThatThrownBy(() -> connecting.get(2, TimeUnit.SECONDS))
+        .isInstanceOf(ExecutionException.class)
+        .hasMessageContaining("the peer pool closed, while connecting to it");
+    accepted.setSoTimeout(2000);
+    byte[] sink = new byte[4096];
+    // the connect's socket is closed, not left until its 30 s handshake timeout
+    assertThat(accepted.getInputStream().read(sink)).isPositive(); // the preamble and HELLO
+    assertThatCode(
+            () -> {
+              while (accepted.getInputStream().read(sink) >= 0) {
+                // drain to the end of the stream
+              }
+            })
+        .doesNotThrowAnyException();
   }
 
   @Test

@@ -6,6 +6,7 @@ import dev.tether.TetherException;
 import dev.tether.UnknownPeerException;
 import java.net.SocketAddress;
 import java.util.Optional;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -33,6 +34,10 @@ final class OnDemandLink<O, I> implements PeerLink<O, I> {
   private final RetryDelay retryDelay;
 
   private CompletableFuture<Connection<O, I>> current;
+
+  /** The connector's own future of the connect in flight: cancelling it abandons the connect. */
+  private CompletableFuture<Connection<O, I>> dialling;
+
   private int failuresInARow;
   private long retryAtNanos;
   private Throwable lastFailure;
@@ -94,9 +99,14 @@ final class OnDemandLink<O, I> implements PeerLink<O, I> {
   @Override
   public CompletionStage<Void> close() {
     CompletableFuture<Connection<O, I>> last;
+    CompletableFuture<Connection<O, I>> dial;
     synchronized (this) {
       closed = true;
       last = current;
+      dial = dialling;
+    }
+    if (dial != null) {
+      dial.cancel(false); // a peer that never answers the handshake would hold the close up
     }
     if (last == null) {
       return CompletableFuture.completedFuture(null);
@@ -119,8 +129,9 @@ final class OnDemandLink<O, I> implements PeerLink<O, I> {
     try {
       attempt =
           CompletableFuture.supplyAsync(this::resolve, executor)
-              .thenCompose(connector)
-              .thenApply(this::checked);
+              .thenCompose(this::dial)
+              .thenApply(this::checked)
+              .exceptionally(this::abandonedIfClosed);
     } catch (RuntimeException e) { // the executor refused: the runtime is closed
       attempt = CompletableFuture.failedFuture(e);
     }
@@ -131,6 +142,37 @@ final class OnDemandLink<O, I> implements PeerLink<O, I> {
   @Override
   public boolean resolvesOnThisThread() {
     return resolving == Thread.currentThread();
+  }
+
+  private CompletableFuture<Connection<O, I>> dial(SocketAddress address) {
+    CompletableFuture<Connection<O, I>> dial = connector.apply(address);
+    boolean abandon;
+    synchronized (this) {
+      dialling = dial;
+      abandon = closed;
+    }
+    if (abandon) {
+      dial.cancel(false);
+    }
+    return dial;
+  }
+
+  /** Tells those who shared a connect that the close abandoned it, rather than "cancelled". */
+  private Connection<O, I> abandonedIfClosed(Throwable failure) {
+    Throwable cause = unwrap(failure);
+    boolean abandoned;
+    synchronized (this) {
+      abandoned = closed && cause instanceof CancellationException;
+    }
+    if (abandoned) {
+      throw new IllegalStateException(
+          "node "
+              + nodeId
+              + " was disconnected, or the peer pool closed, while connecting to it; the connect"
+              + " was abandoned",
+          cause);
+    }
+    throw failure instanceof CompletionException ce ? ce : new CompletionException(failure);
   }
 
   private SocketAddress resolve() {
@@ -187,6 +229,7 @@ final class OnDemandLink<O, I> implements PeerLink<O, I> {
   private void attempted(Connection<O, I> connection, Throwable failure) {
     boolean closeIt;
     synchronized (this) {
+      dialling = null;
       closeIt = closed && connection != null;
       if (failure == null) {
         failuresInARow = 0;
