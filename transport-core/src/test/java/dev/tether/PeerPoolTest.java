@@ -402,6 +402,58 @@ class PeerPoolTest {
   }
 
   @Test
+  void aConnectionFollowingItsPeersRestartStaysThePoolsOwnAndClosesWithThePool() throws Exception {
+    CountDownLatch holding = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    Server<Object, Object> before = peer(1, "before");
+    InetSocketAddress address = (InetSocketAddress) before.address();
+    PeerPool<Object, Object> pool =
+        closing(
+            Tether.client(TestTypes.TYPES)
+                .config(TetherConfig.builder().codecs("test").nodeId(SELF).build())
+                .reconnect(
+                    ReconnectPolicy.builder()
+                        .backoff(Duration.ofMillis(5), Duration.ofMillis(100))
+                        .build())
+                .onMessage(
+                    (c, m) -> {
+                      holding.countDown();
+                      release.await(); // the client's side of the shutdown waits for this handler
+                    })
+                .peerPool(new PeerAddresses().put(1, address)));
+    Connection<Object, Object> first = pool.connection(1);
+    before.connections().get(0).send(new Msg("hold on", 0));
+    assertThat(holding.await(10, TimeUnit.SECONDS)).isTrue();
+    Thread shutdown = new Thread(before::close, "shutdown"); // GOAWAY(SHUTTING_DOWN), then waits
+    shutdown.start();
+    await().atMost(WAIT).until(() -> !first.isOpen()); // answering the shutdown
+    Server<Object, Object> after =
+        closing(
+            Tether.server(TestTypes.TYPES)
+                .config(TetherConfig.builder().codecs("test").nodeId(1).build())
+                .onRequest(Msg.class, (c, msg) -> new Msg(msg.text() + " from after", msg.seq()))
+                .bind(address));
+
+    // used meanwhile, the pool keeps the connection that comes back, not a second one
+    CompletableFuture<Msg> meanwhile = pool.request(1, new Msg("meanwhile", 1), Msg.class);
+    release.countDown();
+    shutdown.join(WAIT.toMillis());
+    Msg answered =
+        await().atMost(WAIT).ignoreExceptions().until(() -> ask(pool, 1, "hi"), m -> m != null);
+    assertThat(answered).isEqualTo(new Msg("hi from after", 1));
+    assertThat(after.connections()).as("connections of the pool at the peer").hasSize(1);
+    assertThat(pool.connection(1)).isSameAs(first);
+    // refused during the exchange, as any send then, saying that the connection comes back
+    assertThatThrownBy(() -> meanwhile.get(WAIT.toMillis(), TimeUnit.MILLISECONDS))
+        .hasCauseInstanceOf(ConnectionClosedException.class)
+        .hasMessageContaining("reconnects");
+
+    pool.close();
+    await().atMost(WAIT).untilAsserted(() -> assertThat(after.connections()).isEmpty());
+    assertThat(first.isOpen()).isFalse();
+  }
+
+  @Test
   void nodeIdZeroIsRefused() {
     PeerPool<Object, Object> pool = pool(new PeerAddresses());
 

@@ -4,6 +4,7 @@ import dev.tether.Connection;
 import dev.tether.PeerResolver;
 import dev.tether.TetherException;
 import dev.tether.UnknownPeerException;
+import dev.tether.internal.engine.Connector;
 import java.net.SocketAddress;
 import java.util.Optional;
 import java.util.concurrent.CancellationException;
@@ -75,7 +76,7 @@ final class OnDemandLink<O, I> implements PeerLink<O, I> {
       if (current != null && !current.isDone()) {
         return current.copy(); // a connect in flight: share it
       }
-      if (current != null && !current.isCompletedExceptionally() && current.join().isOpen()) {
+      if (current != null && !current.isCompletedExceptionally() && stays(current.join())) {
         return current.copy();
       }
       long waitNanos = retryAtNanos - System.nanoTime();
@@ -85,6 +86,15 @@ final class OnDemandLink<O, I> implements PeerLink<O, I> {
       current = attempt();
       return current.copy();
     }
+  }
+
+  /**
+   * True if the connection is open, or is answering its server's graceful shutdown to reconnect
+   * after it (with a {@link dev.tether.ReconnectPolicy}): replaced then, it would come back beside
+   * its replacement, a second connection to the peer that the pool no longer knows of.
+   */
+  private static boolean stays(Connection<?, ?> c) {
+    return c.isOpen() || Connector.comesBack(c);
   }
 
   @Override

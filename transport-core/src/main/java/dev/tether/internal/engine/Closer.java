@@ -110,6 +110,14 @@ final class Closer {
             : new ConnectionClosedException(GoAwayCode.UNKNOWN, -1, detail, false, null));
   }
 
+  /**
+   * Returns true while a reconnecting client answers its server's graceful shutdown, or has just
+   * answered it, to reconnect once the exchange is over rather than close.
+   */
+  boolean reopensAfterClose() {
+    return reconnectAfterClose || restartedAfter != null;
+  }
+
   /** Returns true once the application has closed: its sends are refused from then on. */
   boolean sendsRefused() {
     return sendsRefused;

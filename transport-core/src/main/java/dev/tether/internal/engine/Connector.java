@@ -68,6 +68,17 @@ public final class Connector {
     return result;
   }
 
+  /**
+   * Returns true if {@code connection}, though not open, is a reconnecting client that answers its
+   * server's graceful shutdown (GOAWAY SHUTTING_DOWN) and will reconnect once that is over: it is
+   * still the connection to that server, and whoever holds it should not replace it.
+   */
+  public static boolean comesBack(dev.tether.Connection<?, ?> connection) {
+    return connection instanceof RealConnection<?, ?> c
+        && c.state() != ConnectionState.CLOSED
+        && c.closer.reopensAfterClose();
+  }
+
   /** One connect attempt and what it created, so that a cancel can undo it. */
   private static final class Attempt<O, I> implements RealConnection.Listener {
     private final CompletableFuture<Connection<O, I>> result;
