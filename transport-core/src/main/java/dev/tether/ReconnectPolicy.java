@@ -32,7 +32,8 @@ import java.util.Objects;
  * @param jitter the random spread of each wait, 0 to 1: a wait {@code w} becomes one between {@code
  *     w × (1 - jitter)} and {@code w × (1 + jitter)}, so that many clients do not reconnect in step
  * @param maxAttempts attempts after one disconnection before giving up; 0 for no limit
- * @param giveUpAfter how long to go on after a disconnection before giving up; zero for no limit
+ * @param giveUpAfter how long to go on after a disconnection before giving up, an attempt still
+ *     waiting for its server's answer then included; zero for no limit
  * @param resume whether to ask the server for session resumption; without it each reconnect starts
  *     a new session and reports the old one as lost
  */

@@ -409,4 +409,48 @@ class ResumptionTest {
     assertThat(cause.reason()).contains("app protocol mismatch");
     assertThat(client.isOpen()).isFalse();
   }
+
+  @Test
+  void giveUpAfterEndsReconnectingOnTimeEvenDuringAnAttemptThatNeverHearsBack() throws Exception {
+    Server<Object, Object> server =
+        track(
+            Tether.server(TestTypes.TYPES)
+                .codecs("test")
+                .bind(new InetSocketAddress("127.0.0.1", 0)));
+    FaultProxy proxy = track(new FaultProxy(server.address()));
+    CompletableFuture<TetherException> gaveUp = new CompletableFuture<>();
+    Connection<Object, Object> client =
+        track(
+            Tether.client(TestTypes.TYPES)
+                .config(
+                    TetherConfig.builder()
+                        .codecs("test")
+                        .handshakeTimeout(Duration.ofSeconds(20))
+                        .build())
+                .reconnect(
+                    ReconnectPolicy.builder()
+                        .backoff(Duration.ofMillis(5), Duration.ofMillis(50))
+                        .giveUpAfter(Duration.ofSeconds(1))
+                        .build())
+                .onReconnect(
+                    new ReconnectListener<>() {
+                      @Override
+                      public void onGaveUp(Connection<Object, Object> c, TetherException cause) {
+                        gaveUp.complete(cause);
+                      }
+                    })
+                .connect(proxy.address()));
+    proxy.mode(FaultProxy.Mode.BLACK_HOLE); // the next socket connects, its HELLO never arrives
+
+    long start = System.nanoTime();
+    proxy.resetAll();
+
+    TetherException cause = gaveUp.get(30, TimeUnit.SECONDS);
+    assertThat(Duration.ofNanos(System.nanoTime() - start))
+        .as("giving up after a giveUpAfter of 1 s; the attempt's handshake timeout is 20 s")
+        .isLessThan(Duration.ofSeconds(4));
+    assertThat(cause.getMessage()).contains("gave up reconnecting").contains("giveUpAfter");
+    assertThat(client.onClose().toCompletableFuture().get(5, TimeUnit.SECONDS).reason())
+        .contains("gave up reconnecting");
+  }
 }

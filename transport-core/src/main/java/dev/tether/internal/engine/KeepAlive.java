@@ -29,6 +29,7 @@ final class KeepAlive extends DeadlineQueue.Timer {
   private long connectDeadline;
   private long handshakeDeadline;
   private long resumeDeadline;
+  private boolean resumeCutByGiveUp;
   private long drainDeadline;
   private boolean drainScheduled;
 
@@ -73,7 +74,10 @@ final class KeepAlive extends DeadlineQueue.Timer {
     reschedule(now);
   }
 
-  /** A client's resuming socket: connect and handshake together are bounded. */
+  /**
+   * A client's resuming socket: connect and handshake together are bounded, and by the time its
+   * policy gives up at, if sooner.
+   */
   void startResuming(boolean connecting) {
     long now = System.nanoTime();
     resumeDeadline =
@@ -81,6 +85,12 @@ final class KeepAlive extends DeadlineQueue.Timer {
             now,
             Deadlines.nanos(connection.config.connectTimeout())
                 + Deadlines.nanos(connection.config.handshakeTimeout()));
+    Reconnector reconnector = connection.resumption.reconnector();
+    long giveUpAt = reconnector == null ? 0 : reconnector.giveUpAtNanos();
+    resumeCutByGiveUp = giveUpAt != 0 && giveUpAt - resumeDeadline < 0;
+    if (resumeCutByGiveUp) {
+      resumeDeadline = giveUpAt;
+    }
     reschedule(now);
   }
 
@@ -202,7 +212,9 @@ final class KeepAlive extends DeadlineQueue.Timer {
           connection.resumption.onSocketLost(
               "no WELCOME from "
                   + connection.peerName
-                  + " within the connect and handshake timeouts",
+                  + (resumeCutByGiveUp
+                      ? " before the reconnect policy's giveUpAfter ran out"
+                      : " within the connect and handshake timeouts"),
               null);
           return;
         }

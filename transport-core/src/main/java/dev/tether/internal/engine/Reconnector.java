@@ -81,6 +81,17 @@ final class Reconnector extends DeadlineQueue.Timer {
     scheduleNext();
   }
 
+  /**
+   * Returns when the policy's {@link ReconnectPolicy#giveUpAfter()} runs out for this
+   * disconnection, or 0 if it has no such limit: an attempt in flight then is not waited for, since
+   * a socket that connects and never hears back would otherwise hold the give-up until its connect
+   * and handshake timeouts.
+   */
+  long giveUpAtNanos() {
+    long limit = Deadlines.nanos(policy.giveUpAfter());
+    return limit > 0 ? Deadlines.after(disconnectedAt, limit) : 0;
+  }
+
   /** Whether a handshake refusal with this code can heal by waiting. */
   static boolean healable(HandshakeException refusal) {
     return !FINAL.contains(refusal.code());
@@ -102,6 +113,9 @@ final class Reconnector extends DeadlineQueue.Timer {
               + " attempts in "
               + elapsed / 1_000_000
               + " ms"
+              + (limit > 0 && elapsed >= limit
+                  ? " (the policy's giveUpAfter is " + policy.giveUpAfter().toMillis() + " ms)"
+                  : "")
               + (lastFailure.isEmpty() ? "" : "; the last failed: " + lastFailure));
       return;
     }
