@@ -229,6 +229,10 @@ class PeerPoolTest {
     assertThat(Duration.ofNanos(System.nanoTime() - start))
         .as("both requests ended by their timeouts, not the 20 s handshake timeout")
         .isLessThan(Duration.ofSeconds(5));
+    // a timeout too long for nanoseconds means "never", as on a connection
+    assertThat(
+            pool.request(1, new Msg("forever", 3), Msg.class, Duration.ofSeconds(Long.MAX_VALUE)))
+        .isNotDone();
   }
 
   @Test

@@ -159,11 +159,12 @@ public final class RealPeerPool<O, I> implements PeerPool<O, I> {
     if (open.isPresent()) {
       return call.apply(open.get(), timeout);
     }
-    long deadline = System.nanoTime() + timeout.toNanos();
+    long timeoutNanos = nanos(timeout);
+    long deadline = System.nanoTime() + timeoutNanos;
     CompletableFuture<R> result = new CompletableFuture<>();
     CompletableFuture<Connection<O, I>> connecting = link.connection();
-    if (!connecting.isDone()) {
-      CompletableFuture.delayedExecutor(timeout.toNanos(), TimeUnit.NANOSECONDS, executor)
+    if (!connecting.isDone() && timeoutNanos < NEVER_NANOS) {
+      CompletableFuture.delayedExecutor(timeoutNanos, TimeUnit.NANOSECONDS, executor)
           .execute(
               () -> {
                 if (!connecting.isDone()) {
@@ -202,6 +203,17 @@ public final class RealPeerPool<O, I> implements PeerPool<O, I> {
               });
         });
     return result;
+  }
+
+  /** 2^62 ns, a timeout that means "never", as on a connection; differences never overflow. */
+  private static final long NEVER_NANOS = 1L << 62;
+
+  /** Returns the duration in nanoseconds, capped to 0..{@link #NEVER_NANOS}. */
+  private static long nanos(Duration d) {
+    if (d.isNegative()) {
+      return 0;
+    }
+    return d.getSeconds() >= NEVER_NANOS / 1_000_000_000L ? NEVER_NANOS : d.toNanos();
   }
 
   private static TetherTimeoutException connectTooSlow(long nodeId, Duration timeout) {
