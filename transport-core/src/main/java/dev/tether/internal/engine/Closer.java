@@ -313,15 +313,17 @@ final class Closer {
     }
     log.debug("{} sent GOAWAY {}: {}", c.peerName, goAway.code(), goAway.reason());
     if (c.state() == ConnectionState.OPEN) {
-      // closing before the failures below: a request one of them prompts is refused with this
-      // GOAWAY's words, not written after it where no one will answer
-      c.moveTo(ConnectionState.CLOSING);
+      // decided before CLOSING is: a send refused from then on, on any thread, is told whether the
+      // connection comes back
       Reconnector reconnector = c.resumption.reconnector();
       reconnectAfterClose =
           goAway.knownCode() == GoAwayCode.SHUTTING_DOWN
               && reconnector != null
               && reconnector.isTrying()
               && !sendsRefused;
+      // closing before the failures below: a request one of them prompts is refused with this
+      // GOAWAY's words, not written after it where no one will answer
+      c.moveTo(ConnectionState.CLOSING);
       goAwayCode = GoAwayCode.NORMAL;
       goAwayReason = "answering the peer's GOAWAY";
       if (!reconnectAfterClose) {
@@ -784,7 +786,9 @@ final class Closer {
   /** Returns the exception for an operation refused because the connection is closing. */
   ConnectionClosedException closedException() {
     ConnectionClosedException cause = closeCause;
-    boolean reconnecting = reconnectAfterClose && !sendsRefused;
+    // restartedAfter too: startNewSession sets it before it clears reconnectAfterClose and then
+    // closeCause, so a send racing with it that still sees the old cause is told it reconnects
+    boolean reconnecting = reopensAfterClose() && !sendsRefused;
     if (cause == null && !sendsRefused) {
       cause = restartedAfter; // refused while the close ended in a new session
       reconnecting = cause != null;
