@@ -59,7 +59,8 @@ public class ConnectionClosedException extends TetherException {
 
   private static String describe(GoAwayCode code, int rawCode, String reason, boolean remote) {
     String who = remote ? "closed by peer" : "closed locally";
-    String name = code == GoAwayCode.UNKNOWN ? "code " + rawCode : code.name();
+    String name =
+        code != GoAwayCode.UNKNOWN ? code.name() : rawCode < 0 ? "no GOAWAY" : "code " + rawCode;
     return "connection " + who + " (" + name + "): " + reason;
   }
 

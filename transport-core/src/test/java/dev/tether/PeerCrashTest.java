@@ -51,6 +51,8 @@ class PeerCrashTest {
       String why = cause.reason().contains("reset") ? "reset" : "closed the connection without";
       assertThat(cause.reason()).containsAnyOf("Connection reset", "without GOAWAY");
       assertThat(cause.isGraceful()).isFalse();
+      assertThat(cause.rawCode()).isEqualTo(-1);
+      assertThat(cause.getMessage()).startsWith("connection closed by peer (no GOAWAY): ");
       for (CompletableFuture<Object> request : outstanding) {
         assertFailedWith(request, why);
       }
