@@ -96,8 +96,9 @@ public final class TetherRuntime implements AutoCloseable {
   /**
    * Stops the runtime: its servers stop listening, its connections close at once (their close
    * handlers run and their {@code onClose} stages complete), the loop threads end and the handler
-   * pool the runtime created is shut down. Waits up to 5 seconds for the threads (a handler running
-   * on one of them hands its loop on first, so that the loop can stop). Closing a server or
+   * pool the runtime created is shut down. Waits up to 5 seconds in all for the loop threads and
+   * the pool's threads to end (a handler running on a loop thread hands its loop on first, so that
+   * the loop can stop; a handler still running holds its pool thread). Closing a server or
    * connection gracefully first is the caller's business. Idempotent.
    *
    * @throws IllegalStateException for {@link #shared()}, which cannot be closed

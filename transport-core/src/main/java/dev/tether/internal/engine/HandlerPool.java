@@ -1,5 +1,7 @@
 package dev.tether.internal.engine;
 
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
@@ -50,6 +52,10 @@ final class HandlerPool implements Executor {
   private final AtomicBoolean waking = new AtomicBoolean();
 
   private final AtomicInteger threads = new AtomicInteger();
+
+  /** The threads started and not yet ended, for {@link #awaitTermination}. */
+  private final Set<Thread> live = ConcurrentHashMap.newKeySet();
+
   private final ThreadFactory factory;
   private volatile boolean shutdown;
 
@@ -100,6 +106,7 @@ final class HandlerPool implements Executor {
     Thread thread = factory.newThread(worker);
     worker.thread = thread;
     threads.incrementAndGet();
+    live.add(thread);
     thread.start();
   }
 
@@ -108,6 +115,23 @@ final class HandlerPool implements Executor {
     shutdown = true;
     for (Worker w : parked) {
       w.wake();
+    }
+  }
+
+  /**
+   * Waits, after {@link #shutdown}, up to {@code deadlineNanos} (a {@link System#nanoTime} value)
+   * for the threads to end: they end once idle, and a handler still running holds its thread. The
+   * calling thread, if it is one of them, is not waited for.
+   */
+  void awaitTermination(long deadlineNanos) throws InterruptedException {
+    for (Thread thread : live) {
+      long left = deadlineNanos - System.nanoTime();
+      if (left <= 0) {
+        return;
+      }
+      if (thread != Thread.currentThread()) {
+        TimeUnit.NANOSECONDS.timedJoin(thread, left);
+      }
     }
   }
 
@@ -153,6 +177,7 @@ final class HandlerPool implements Executor {
         }
       } finally {
         threads.decrementAndGet();
+        live.remove(Thread.currentThread());
       }
     }
 

@@ -188,7 +188,8 @@ public final class LoopGroup {
       watch.stop(); // after the loops: one stuck in a handler is handed on, then stops
     }
     if (ownedPool != null) {
-      ownedPool.shutdown(); // its threads are daemons and end once idle
+      ownedPool.shutdown(); // its threads end once idle
+      ownedPool.awaitTermination(deadline);
     }
   }
 
