@@ -88,9 +88,10 @@ public interface Connection<O, I> extends AutoCloseable {
   /**
    * Queues a message without ever blocking, and tells when it is in the queue: the stage completes
    * at once if there is room, or else once room frees up, in order with the other sends. Sends
-   * waiting for room are bounded like the queue itself; beyond that the stage fails at once with
-   * {@link TetherTimeoutException}. Encoding failures, a message too large for the peer and a
-   * closed connection also fail the stage. Dependent actions run on the handler executor.
+   * waiting for room are bounded like the queue itself, each counted with the hundred bytes or so
+   * it holds besides its encoding; beyond that the stage fails at once with {@link
+   * TetherTimeoutException}. Encoding failures, a message too large for the peer and a closed
+   * connection also fail the stage. Dependent actions run on the handler executor.
    */
   CompletionStage<Void> sendAsync(O message);
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.tether.testing.Blob;
+import dev.tether.testing.Heap;
 import dev.tether.testing.LoopStacks;
 import dev.tether.testing.Msg;
 import dev.tether.testing.RawPeer;
@@ -355,6 +356,49 @@ class OutboundBoundTest {
     }
 
     await().atMost(Duration.ofSeconds(30)).until(() -> received.get() == 3000);
+  }
+
+  @Test
+  void sendAsyncCallsWaitingForRoomHoldNoMoreHeapThanTheBound() throws Exception {
+    int bound = 1024 * 1024;
+    CompletableFuture<Void> release = new CompletableFuture<>();
+    TetherConfig config =
+        TetherConfig.builder()
+            .codecs("test")
+            .maxQueuedOutboundBytes(bound)
+            .maxQueuedInboundMessages(1)
+            .build();
+    Server<Object, Object> server =
+        track(
+            Tether.server(TestTypes.TYPES)
+                .config(config)
+                .onMessage((c, m) -> release.join())
+                .bind(new InetSocketAddress("127.0.0.1", 0)));
+    Connection<Object, Object> client =
+        track(Tether.client(TestTypes.TYPES).config(config).connect(server.address()));
+    while (client.trySend(new Blob(0, new byte[1000])) == SendResult.ACCEPTED) {
+      // fills the socket buffers and the queue: the server has stopped reading
+    }
+    long before = Heap.usedAfterGc();
+    CompletableFuture<Void> last = null;
+    int waiting = 0;
+    for (; waiting < 10_000_000; waiting++) { // tiny messages, whose frames are a few bytes each
+      CompletableFuture<Void> stage = client.sendAsync(new Msg("", waiting)).toCompletableFuture();
+      if (stage.isCompletedExceptionally()) {
+        break;
+      }
+      last = stage;
+    }
+    long grown = Heap.usedAfterGc() - before;
+    // each waiting send used to count only its frame's few bytes, while it held a copy of them,
+    // its future and an entry, ten times as much: 5 MB here for a bound of 1 MiB
+    assertThat(grown)
+        .as("heap held by %d sendAsync calls waiting for room, bound %d bytes", waiting, bound)
+        .isLessThan(bound + bound / 2);
+
+    release.complete(null);
+    assertThat(last).isNotNull();
+    last.get(20, TimeUnit.SECONDS);
   }
 
   @Test

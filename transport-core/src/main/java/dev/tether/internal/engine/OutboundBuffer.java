@@ -342,7 +342,8 @@ final class OutboundBuffer {
   /**
    * Appends a frame if there is room, or else keeps it, in order, until there is; the future
    * completes once the frame is in the ring and fails with the close's cause if the buffer closes
-   * first. Frames kept waiting are bounded by the same limit as the ring.
+   * first. Frames kept waiting are bounded by the same limit as the ring, counted with what each
+   * holds besides its bytes ({@link WaitingSends#ENTRY_OVERHEAD}).
    *
    * <p>For a handler of this connection ({@code own}), room is what {@link Mode#OWN_WAIT} finds:
    * the frames kept for replay do not count, and only its own frames waiting go before it. Once
@@ -368,7 +369,8 @@ final class OutboundBuffer {
         return STALE;
       }
       if (!hasRoom(length, own ? Mode.OWN_WAIT : Mode.WAIT)) {
-        if (waiting.bytes() + length > limit && !waiting.isEmpty()) {
+        if (waiting.footprint() + length + WaitingSends.ENTRY_OVERHEAD > limit
+            && !waiting.isEmpty()) {
           return BACK_PRESSURED;
         }
         waiting.add(frame, length, accepted, own);
@@ -902,7 +904,7 @@ final class OutboundBuffer {
 
   /** Returns the bytes of memory held: both rings' capacity, and the sends waiting for room. */
   synchronized long retainedBytes() {
-    return ring.capacity() + (replay == null ? 0 : replay.capacity()) + waiting.bytes();
+    return ring.capacity() + (replay == null ? 0 : replay.capacity()) + waiting.footprint();
   }
 
   // ------------------------------------------------------------------ internals (lock held)

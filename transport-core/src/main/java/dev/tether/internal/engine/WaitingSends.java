@@ -21,6 +21,13 @@ final class WaitingSends {
   /** A frame waiting, and the thread that queued it ({@link #queuedHere}). */
   private record Waiting(byte[] frame, CompletableFuture<Void> accepted, Thread sender) {}
 
+  /**
+   * The heap a waiting frame holds besides its bytes, counted with them against the bound: its
+   * entry, its future, the array header of its copy and its slot in the deque. Counting the bytes
+   * alone let tiny frames hold five times the bound.
+   */
+  static final int ENTRY_OVERHEAD = 96;
+
   private final ArrayDeque<Waiting> frames = new ArrayDeque<>(0);
   private long bytes;
   private long charged;
@@ -39,9 +46,12 @@ final class WaitingSends {
     return frames.size();
   }
 
-  /** Returns the bytes of the frames waiting. */
-  long bytes() {
-    return bytes;
+  /**
+   * Returns the heap the frames waiting hold: their bytes and {@link #ENTRY_OVERHEAD} for each;
+   * what the buffer bounds.
+   */
+  long footprint() {
+    return bytes + (long) frames.size() * ENTRY_OVERHEAD;
   }
 
   /** Returns the sum of the waiting frames' {@link SendMemory#charge}. */
