@@ -9,6 +9,7 @@ import dev.tether.testing.LoopStacks;
 import dev.tether.testing.Msg;
 import dev.tether.testing.RawPeer;
 import dev.tether.testing.TestTypes;
+import dev.tether.testing.Transport;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -356,6 +357,44 @@ class OutboundBoundTest {
     }
 
     await().atMost(Duration.ofSeconds(30)).until(() -> received.get() == 3000);
+  }
+
+  @ParameterizedTest
+  @EnumSource(Transport.class)
+  void afterTrySendIsBackPressuredTheConnectionIsNotWritableUntilTheMessageFits(Transport transport)
+      throws Exception {
+    CompletableFuture<Void> release = new CompletableFuture<>();
+    TetherConfig config =
+        TetherConfig.builder()
+            .codecs("test")
+            .maxQueuedOutboundBytes(BOUND)
+            .maxQueuedInboundMessages(1)
+            .build();
+    Server<Object, Object> server =
+        track(
+            Tether.server(TestTypes.TYPES)
+                .config(config)
+                .onMessage((c, m) -> release.join())
+                .bind(transport.bindAddress()));
+    Connection<Object, Object> client =
+        track(Tether.client(TestTypes.TYPES).config(config).connect(server.address()));
+
+    // the peer has stopped reading: fill the socket buffers and the queue
+    long sent = 0;
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+    SendResult result = SendResult.ACCEPTED;
+    while (System.nanoTime() < deadline || result == SendResult.ACCEPTED) {
+      result = client.trySend(new Blob(sent, new byte[1000]));
+      sent += result == SendResult.ACCEPTED ? 1 : 0;
+    }
+    // the queue is under its bound by less than the message: writable said so, and a producer
+    // that polled it after the refusal retried for nothing, for as long as the peer did not read
+    assertThat(client.isWritable()).as("writable right after trySend was back-pressured").isFalse();
+    assertThat(client.metrics().queuedOutboundBytes()).isLessThanOrEqualTo(BOUND);
+
+    release.complete(null);
+    await().atMost(Duration.ofSeconds(20)).until(client::isWritable);
+    assertThat(client.trySend(new Blob(sent, new byte[1000]))).isEqualTo(SendResult.ACCEPTED);
   }
 
   @Test

@@ -152,6 +152,14 @@ final class OutboundBuffer {
    */
   private long acceptedMessages;
 
+  /**
+   * The length of the frame {@code trySend} was last refused for want of room, until that much
+   * fits; 0 if none. Until then the buffer is not {@link #isWritable writable}, so that a producer
+   * that sends while writable is not told it may when the very message it was refused still would
+   * be, however little under the bound the queue is.
+   */
+  private int refusedLength;
+
   private int waiters;
   private boolean socketOpen;
   private boolean closed;
@@ -284,6 +292,8 @@ final class OutboundBuffer {
       }
       case NO_WAIT -> {
         if (!hasRoom(length)) {
+          refusedLength = length;
+          changed();
           return BACK_PRESSURED;
         }
       }
@@ -807,9 +817,9 @@ final class OutboundBuffer {
   }
 
   /**
-   * Returns true while the buffer is under its bound and no {@code sendAsync} frame waits. Looks
-   * without the lock first (the dispatcher asks before every message it delivers on the loop); a
-   * false is confirmed under it.
+   * Returns true while the buffer is under its bound, no {@code sendAsync} frame waits, and the
+   * frame {@code trySend} was last refused (if any) now fits. Looks without the lock first (the
+   * dispatcher asks before every message it delivers on the loop); a false is confirmed under it.
    */
   boolean isWritable() {
     return writableHint || isWritableSynchronized();
@@ -919,7 +929,7 @@ final class OutboundBuffer {
   }
 
   private boolean isWritableLocked() {
-    return held() < limit && waiting.isEmpty();
+    return held() < limit && waiting.isEmpty() && (refusedLength == 0 || fits(refusedLength));
   }
 
   private boolean queuedUnderBoundLocked() {
@@ -1027,6 +1037,9 @@ final class OutboundBuffer {
     boolean empty = ring.size() == 0;
     if (empty != ringEmpty) {
       ringEmpty = empty;
+    }
+    if (refusedLength != 0 && fits(refusedLength)) {
+      refusedLength = 0;
     }
     boolean writable = isWritableLocked();
     if (writable != writableHint) {
