@@ -1,6 +1,7 @@
 package dev.tether;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.tether.testing.Blob;
@@ -395,6 +396,39 @@ class OutboundBoundTest {
     release.complete(null);
     await().atMost(Duration.ofSeconds(20)).until(client::isWritable);
     assertThat(client.trySend(new Blob(sent, new byte[1000]))).isEqualTo(SendResult.ACCEPTED);
+  }
+
+  @Test
+  void aSendGivenNoTimeToWaitSaysItTimedOutNotThatItRanOnAnEventLoop() throws Exception {
+    CompletableFuture<Void> release = new CompletableFuture<>();
+    TetherConfig config =
+        TetherConfig.builder()
+            .codecs("test")
+            .maxQueuedOutboundBytes(BOUND)
+            .maxQueuedInboundMessages(1)
+            .build();
+    Server<Object, Object> server =
+        track(
+            Tether.server(TestTypes.TYPES)
+                .config(config)
+                .onMessage((c, m) -> release.join())
+                .bind(new InetSocketAddress("127.0.0.1", 0)));
+    Connection<Object, Object> client =
+        track(Tether.client(TestTypes.TYPES).config(config).connect(server.address()));
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+    while (System.nanoTime() < deadline) { // the peer has stopped reading: fill the queue
+      client.trySend(new Blob(0, new byte[1000]));
+    }
+
+    for (Duration none : List.of(Duration.ZERO, Duration.ofMillis(-1))) {
+      assertThatThrownBy(() -> client.send(new Blob(1, new byte[1000]), none))
+          .as("send with a timeout of %s on the test's own thread", none)
+          .isInstanceOf(TetherTimeoutException.class)
+          .hasMessageContaining("timed out after 0 ms")
+          .hasMessageContaining("outbound queue stayed full")
+          .hasMessageNotContaining("event-loop");
+    }
+    release.complete(null);
   }
 
   @Test

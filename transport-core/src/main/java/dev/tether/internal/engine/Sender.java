@@ -60,7 +60,7 @@ final class Sender {
       throw c.closer.closedException();
     }
     if (result != OutboundBuffer.ACCEPTED) {
-      throw backPressure(onLoop ? 0 : waitNanos, result);
+      throw backPressure(onLoop, waitNanos, result);
     }
   }
 
@@ -151,7 +151,7 @@ final class Sender {
       throw closedDuringSendAll(queued);
     }
     boolean onLoop = mode == Mode.LOOP || mode == Mode.OWN_LOOP;
-    TetherTimeoutException timeout = backPressure(onLoop ? 0 : sendTimeoutNanos, result);
+    TetherTimeoutException timeout = backPressure(onLoop, sendTimeoutNanos, result);
     throw new TetherTimeoutException(timeout.getMessage() + "; " + notQueued(queued));
   }
 
@@ -364,7 +364,7 @@ final class Sender {
       pending.future.completeExceptionally(
           result == OutboundBuffer.CLOSED
               ? c.closer.closedException()
-              : backPressure(onLoop ? 0 : sendTimeoutNanos, result));
+              : backPressure(onLoop, sendTimeoutNanos, result));
     }
     return pending.future;
   }
@@ -627,7 +627,7 @@ final class Sender {
       throw c.closer.closedException();
     }
     if (result != OutboundBuffer.ACCEPTED) {
-      throw backPressure(sendTimeoutNanos, result);
+      throw backPressure(false, sendTimeoutNanos, result);
     }
   }
 
@@ -690,21 +690,26 @@ final class Sender {
     return c.outboundUnderBound();
   }
 
-  /** The refusal of a send that found no room ({@code result}: why), after {@code waitNanos}. */
-  private TetherTimeoutException backPressure(long waitNanos, int result) {
+  /**
+   * The refusal of a send that found no room ({@code result}: why) after {@code waitNanos}, or at
+   * once {@code onLoop}. A sender given no time to wait is not on a loop for that: it is told it
+   * timed out after 0 ms, not to move off a loop it is not on.
+   */
+  private TetherTimeoutException backPressure(boolean onLoop, long waitNanos, int result) {
+    long waited = onLoop ? 0 : Math.max(0, waitNanos);
     if (result == NO_MEMORY) {
       return new TetherTimeoutException(
           "send to "
               + c.peerName
-              + (waitNanos == 0
+              + (waited == 0
                   ? " refused without waiting: "
                   : " timed out after "
-                      + TimeUnit.NANOSECONDS.toMillis(waitNanos)
+                      + TimeUnit.NANOSECONDS.toMillis(waited)
                       + " ms in which no large frame was written anywhere: ")
               + memoryFull());
     }
     String where =
-        waitNanos == 0
+        onLoop
             ? "; send was called on an event-loop thread, which never waits: use trySend or"
                 + " sendAsync there, or run handlers on the handler executor"
             : "";
@@ -712,7 +717,7 @@ final class Sender {
         "send to "
             + c.peerName
             + " timed out after "
-            + TimeUnit.NANOSECONDS.toMillis(waitNanos)
+            + TimeUnit.NANOSECONDS.toMillis(waited)
             + " ms without progress: the outbound queue stayed full ("
             + c.outbound.size()
             + " bytes queued, limit "
