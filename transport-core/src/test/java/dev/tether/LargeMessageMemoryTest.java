@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.tether.testing.Blob;
+import dev.tether.testing.Msg;
 import dev.tether.testing.RawPeer;
+import dev.tether.testing.ServerProcess;
 import dev.tether.testing.TestTypes;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -285,6 +287,44 @@ class LargeMessageMemoryTest {
       assertThat(RawPeer.GoAway.parse(goAway.body()).reason()).contains("type id 99");
     }
     awaitNothingHeld(runtime);
+  }
+
+  @Test
+  void aServerOnASmallHeapAnswersManyClientsLargeRequestsWithoutRunningOutOfMemory()
+      throws Exception {
+    // 24 clients with 6 requests of 3 MiB each in flight: 432 MiB asked of a 96 MiB heap, and as
+    // much answered; the runtime's memories for large frames, received and sent, hold it back
+    ServerProcess server = ServerProcess.start(96, null, null);
+    closeables.add(server);
+    String text = "x".repeat(3 * MIB);
+    TetherConfig patient =
+        TetherConfig.builder()
+            .codecs("test")
+            .sendTimeout(Duration.ofSeconds(40))
+            .requestTimeout(Duration.ofSeconds(40))
+            .build();
+    List<CompletableFuture<Void>> clients = new ArrayList<>();
+    for (int i = 0; i < 24; i++) {
+      Connection<Object, Object> client =
+          Tether.client(TestTypes.TYPES).config(patient).connect(server.address());
+      closeables.add(client);
+      clients.add(
+          CompletableFuture.runAsync(
+              () -> {
+                List<CompletableFuture<Object>> answers = new ArrayList<>();
+                for (int k = 0; k < 6; k++) {
+                  answers.add(client.request(new Msg(text, k)));
+                }
+                for (int k = 0; k < answers.size(); k++) {
+                  Msg answer = (Msg) answers.get(k).join();
+                  assertThat(answer.seq()).isEqualTo(k);
+                  assertThat(answer.text()).hasSize(text.length() + ("n=" + k + " ").length());
+                }
+              },
+              pool));
+    }
+    CompletableFuture.allOf(clients.toArray(CompletableFuture[]::new)).get(50, TimeUnit.SECONDS);
+    assertThat(server.process().isAlive()).as("the server's JVM").isTrue();
   }
 
   @Test
