@@ -116,7 +116,11 @@ public interface Connection<O, I> extends AutoCloseable {
    * executor, never on an event loop, so they may block. A handler that always runs on the event
    * loop ({@link TetherConfig.Builder#handlersOnEventLoop()}) must not wait for the future: there
    * {@code get} and {@code join} throw {@link IllegalStateException} unless it is complete, rather
-   * than block the loop that would read the response.
+   * than block the loop that would read the response. Completing or cancelling the future oneself
+   * ({@code cancel}, {@code orTimeout}, {@code complete}) stops waiting for the response: the
+   * request is forgotten at once (it no longer counts in {@link
+   * ConnectionMetrics#pendingRequests()} nor holds its timer), and its response, if one still
+   * comes, is dropped.
    */
   CompletableFuture<I> request(O message);
 

@@ -4,14 +4,19 @@ import dev.tether.TetherTimeoutException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 
 /**
  * The requests this side has sent and not yet seen answered: their futures by request id, each with
  * its timeout as a timer on the connection's loop. A request's timer is added to the loop without a
  * task or a wake-up (see {@link EventLoop#addTimer}) and removed the moment its response arrives,
- * so completed requests leave nothing behind.
+ * so completed requests leave nothing behind. A request the application stops waiting for, by
+ * completing or cancelling its future itself ({@code cancel}, {@code orTimeout}, {@code complete}),
+ * is forgotten at once, its timer with it; its late response is then one for an unknown id.
  *
  * <p>Thread safe: requests are added on callers' threads and completed on the loop.
  */
@@ -29,7 +34,7 @@ final class Requests {
   /** One outstanding request: its future and its timeout. */
   final class Pending extends EventLoop.AddedTimer {
     final long id;
-    final ResponseFuture<Object> future;
+    final RequestFuture future;
 
     /**
      * Kept until answered if the connection reconnects: the server that comes back after a shutdown
@@ -41,12 +46,29 @@ final class Requests {
     private final String what;
     private final long timeoutMillis;
 
+    /**
+     * Set, under the table's lock, once the request left the table: a completion that reads it need
+     * not take the lock again (one that reads it late takes the lock and finds nothing).
+     */
+    boolean forgotten;
+
     private Pending(long id, Object message, long timeoutMillis) {
       this.id = id;
       this.message = keepMessages ? message : null;
       this.what = message.getClass().getSimpleName();
       this.timeoutMillis = timeoutMillis;
-      this.future = new ResponseFuture<>(executor);
+      this.future = new RequestFuture(executor, this);
+    }
+
+    /** The application completed the future: forget the request, stop its timer. */
+    void onGivenUp() {
+      if (forget(this)) {
+        if (loop.inLoop()) {
+          loop.cancel(this);
+        } else {
+          loop.execute(() -> loop.cancel(this));
+        }
+      }
     }
 
     /** Names the request for errors: {@code request #7 (Get)}. */
@@ -99,12 +121,9 @@ final class Requests {
     return p;
   }
 
-  /** Forgets a request that was never sent; any thread. */
+  /** Forgets a request that was never sent, stopping its timer; any thread. */
   void abandon(Pending p) {
-    forget(p);
-    if (loop.inLoop()) {
-      loop.cancel(p);
-    }
+    p.onGivenUp();
   }
 
   /** Takes the request a response answers, stopping its timer; null if unknown. Loop thread. */
@@ -112,6 +131,9 @@ final class Requests {
     Pending p;
     synchronized (pending) {
       p = pending.remove(id);
+      if (p != null) {
+        p.forgotten = true;
+      }
     }
     if (p != null) {
       loop.cancel(p);
@@ -155,6 +177,7 @@ final class Requests {
 
   private boolean forget(Pending p) {
     synchronized (pending) {
+      p.forgotten = true;
       return pending.remove(p.id, p);
     }
   }
@@ -162,6 +185,70 @@ final class Requests {
   private long[] ids() {
     synchronized (pending) {
       return pending.keys();
+    }
+  }
+
+  /**
+   * A request's future, which tells its request when it is completed by anyone but the connection.
+   * The public ways to complete a future are overridden rather than a completion action added, so
+   * that a request allocates nothing more; the connection's own completions find the request
+   * already forgotten.
+   */
+  static final class RequestFuture extends ResponseFuture<Object> {
+    private final Pending pending;
+
+    RequestFuture(Executor executor, Pending pending) {
+      super(executor);
+      this.pending = pending;
+    }
+
+    @Override
+    public boolean complete(Object value) {
+      return givenUpIf(super.complete(value));
+    }
+
+    @Override
+    public boolean completeExceptionally(Throwable ex) {
+      return givenUpIf(super.completeExceptionally(ex));
+    }
+
+    @Override
+    public boolean cancel(boolean mayInterruptIfRunning) {
+      return givenUpIf(super.cancel(mayInterruptIfRunning));
+    }
+
+    @Override
+    public void obtrudeValue(Object value) {
+      super.obtrudeValue(value);
+      pending.onGivenUp();
+    }
+
+    @Override
+    public void obtrudeException(Throwable ex) {
+      super.obtrudeException(ex);
+      pending.onGivenUp();
+    }
+
+    @Override
+    public CompletableFuture<Object> completeAsync(Supplier<?> supplier, Executor executor) {
+      Objects.requireNonNull(supplier, "supplier");
+      Objects.requireNonNull(executor, "executor");
+      executor.execute(
+          () -> {
+            try {
+              complete(supplier.get());
+            } catch (Throwable t) {
+              completeExceptionally(t);
+            }
+          });
+      return this;
+    }
+
+    private boolean givenUpIf(boolean completed) {
+      if (completed && !pending.forgotten) {
+        pending.onGivenUp();
+      }
+      return completed;
     }
   }
 }

@@ -13,7 +13,7 @@ import java.util.function.Function;
  * get} or {@code join} wakes without a hand-off; but every dependent action, asynchronous or not,
  * runs on the connection's handler executor, so user code never runs on (or blocks) an event loop.
  */
-final class ResponseFuture<T> extends CompletableFuture<T> {
+class ResponseFuture<T> extends CompletableFuture<T> {
   private final Executor executor;
 
   ResponseFuture(Executor executor) {
