@@ -1,5 +1,6 @@
 package dev.tether;
 
+import static java.util.concurrent.TimeUnit.MILLISECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -55,17 +56,25 @@ class RequestCancelTest {
                         .build())
                 .connect(server.address())) {
       for (int i = 0; i < REQUESTS; i++) {
-        CompletableFuture<Object> response = client.request(new Msg("q", i));
+        // every other one typed: giving up on the typed future gives up on the request
+        CompletableFuture<?> response =
+            i % 2 == 0
+                ? client.request(new Msg("q", i))
+                : client.request(new Msg("q", i), Msg.class, Duration.ofMinutes(10));
         switch (i % 4) {
           case 0 -> response.cancel(true);
           case 1 -> response.cancel(false);
-          case 2 -> response.complete(new Msg("mine", i));
+          case 2 -> response.obtrudeValue(null);
           default -> response.completeExceptionally(new IllegalStateException("given up"));
         }
       }
       CompletableFuture<Object> timedOut =
           client.request(new Msg("q", -1)).orTimeout(50, TimeUnit.MILLISECONDS);
-      await().atMost(Duration.ofSeconds(10)).until(timedOut::isDone);
+      CompletableFuture<Msg> typedTimedOut =
+          client.request(new Msg("q", -2), Msg.class).completeOnTimeout(null, 50, MILLISECONDS);
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> timedOut.isDone() && typedTimedOut.isDone());
 
       // the requests the application gave up on are no longer awaited, nor their timers kept
       await()
@@ -78,7 +87,7 @@ class RequestCancelTest {
               });
 
       // their answers come late and are dropped: the connection stays up and answers on
-      await().atMost(Duration.ofSeconds(20)).until(() -> held.size() == REQUESTS + 1);
+      await().atMost(Duration.ofSeconds(20)).until(() -> held.size() == REQUESTS + 2);
       for (CompletableFuture<Object> answer : held) {
         answer.complete(new Msg("late", 0));
       }

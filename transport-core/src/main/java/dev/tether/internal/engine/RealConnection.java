@@ -503,7 +503,16 @@ final class RealConnection<O, I> implements Connection<O, I>, EventLoop.Handler 
     ResponseFuture<Object> response =
         (ResponseFuture<Object>)
             sender.request(message, timeout == null ? config.requestTimeout() : timeout);
-    ResponseFuture<R> typed = new ResponseFuture<>(callbackExecutor());
+    // giving up on the typed future gives up on the request
+    ResponseFuture<R> typed =
+        new ResponseFuture.Watched<>(callbackExecutor()) {
+          @Override
+          void onCompleted() {
+            if (!response.isDone()) {
+              response.cancel(false);
+            }
+          }
+        };
     response.whenCompleteInline(
         (value, failure) -> {
           if (failure != null) {

@@ -4,11 +4,8 @@ import dev.tether.TetherTimeoutException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Objects;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Supplier;
 
 /**
  * The requests this side has sent and not yet seen answered: their futures by request id, each with
@@ -189,12 +186,10 @@ final class Requests {
   }
 
   /**
-   * A request's future, which tells its request when it is completed by anyone but the connection.
-   * The public ways to complete a future are overridden rather than a completion action added, so
-   * that a request allocates nothing more; the connection's own completions find the request
-   * already forgotten.
+   * A request's future, which tells its request when it is completed by anyone but the connection;
+   * the connection's own completions find the request already forgotten.
    */
-  static final class RequestFuture extends ResponseFuture<Object> {
+  static final class RequestFuture extends ResponseFuture.Watched<Object> {
     private final Pending pending;
 
     RequestFuture(Executor executor, Pending pending) {
@@ -203,52 +198,10 @@ final class Requests {
     }
 
     @Override
-    public boolean complete(Object value) {
-      return givenUpIf(super.complete(value));
-    }
-
-    @Override
-    public boolean completeExceptionally(Throwable ex) {
-      return givenUpIf(super.completeExceptionally(ex));
-    }
-
-    @Override
-    public boolean cancel(boolean mayInterruptIfRunning) {
-      return givenUpIf(super.cancel(mayInterruptIfRunning));
-    }
-
-    @Override
-    public void obtrudeValue(Object value) {
-      super.obtrudeValue(value);
-      pending.onGivenUp();
-    }
-
-    @Override
-    public void obtrudeException(Throwable ex) {
-      super.obtrudeException(ex);
-      pending.onGivenUp();
-    }
-
-    @Override
-    public CompletableFuture<Object> completeAsync(Supplier<?> supplier, Executor executor) {
-      Objects.requireNonNull(supplier, "supplier");
-      Objects.requireNonNull(executor, "executor");
-      executor.execute(
-          () -> {
-            try {
-              complete(supplier.get());
-            } catch (Throwable t) {
-              completeExceptionally(t);
-            }
-          });
-      return this;
-    }
-
-    private boolean givenUpIf(boolean completed) {
-      if (completed && !pending.forgotten) {
+    void onCompleted() {
+      if (!pending.forgotten) {
         pending.onGivenUp();
       }
-      return completed;
     }
   }
 }

@@ -1,5 +1,6 @@
 package dev.tether.internal.engine;
 
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
@@ -7,6 +8,7 @@ import java.util.function.BiConsumer;
 import java.util.function.BiFunction;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * The future a request returns. The event loop completes it directly, so a thread waiting in {@code
@@ -143,5 +145,71 @@ class ResponseFuture<T> extends CompletableFuture<T> {
   public CompletableFuture<T> exceptionallyCompose(
       Function<Throwable, ? extends CompletionStage<T>> fn) {
     return exceptionallyComposeAsync(fn);
+  }
+
+  /**
+   * A response future that is told when it is completed through its public methods ({@code
+   * complete}, {@code completeExceptionally}, {@code cancel}, {@code obtrude...}, {@code
+   * completeAsync}, and so {@code orTimeout} and {@code completeOnTimeout}): the application may
+   * give up on a response that way, and what waits for it on the connection's side is then freed.
+   * The methods are overridden rather than a completion action added, so that a request allocates
+   * nothing more.
+   */
+  abstract static class Watched<T> extends ResponseFuture<T> {
+    Watched(Executor executor) {
+      super(executor);
+    }
+
+    /** Called after a public method completed (or obtruded on) this future; any thread. */
+    abstract void onCompleted();
+
+    @Override
+    public boolean complete(T value) {
+      return completedIf(super.complete(value));
+    }
+
+    @Override
+    public boolean completeExceptionally(Throwable ex) {
+      return completedIf(super.completeExceptionally(ex));
+    }
+
+    @Override
+    public boolean cancel(boolean mayInterruptIfRunning) {
+      return completedIf(super.cancel(mayInterruptIfRunning));
+    }
+
+    @Override
+    public void obtrudeValue(T value) {
+      super.obtrudeValue(value);
+      onCompleted();
+    }
+
+    @Override
+    public void obtrudeException(Throwable ex) {
+      super.obtrudeException(ex);
+      onCompleted();
+    }
+
+    @Override
+    public CompletableFuture<T> completeAsync(Supplier<? extends T> supplier, Executor executor) {
+      Objects.requireNonNull(supplier, "supplier");
+      Objects.requireNonNull(executor, "executor");
+      executor.execute(
+          () -> {
+            try {
+              complete(supplier.get());
+            } catch (Throwable t) {
+              completeExceptionally(t);
+            }
+          });
+      return this;
+    }
+
+    private boolean completedIf(boolean completed) {
+      if (completed) {
+        onCompleted();
+      }
+      return completed;
+    }
   }
 }
