@@ -288,6 +288,60 @@ class HostileServerTest {
     assertThat(answer.code()).isEqualTo(GoAwayCode.NORMAL.code());
   }
 
+  private static byte[] blobResponse(long requestId, long seq) {
+    return RawPeer.frame(
+        RawPeer.RESPONSE,
+        RawPeer.concat(
+            ByteBuffer.allocate(8).putLong(requestId).array(),
+            new byte[] {0, 2}, // OK, type 2: Blob
+            ByteBuffer.allocate(12).putLong(seq).putInt(0).array()));
+  }
+
+  /**
+   * A server that answers in reverse order, answers one request twice, answers ids the client never
+   * used or no longer waits for (cancelled, timed out): each request gets the first answer to its
+   * id, the others are dropped (PROTOCOL.md decision (j)), and the connection stays up.
+   */
+  @Test
+  void answersOutOfOrderTwiceOrToUnknownIdsLeaveEachRequestItsFirstAnswer() throws Exception {
+    java.util.List<CompletableFuture<Object>> answers = new java.util.ArrayList<>();
+    java.util.List<Long> ids = new java.util.ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      answers.add(client.request(new Msg("question", i)));
+      ids.add(requestId());
+    }
+    CompletableFuture<Object> cancelled = client.request(new Msg("cancelled", 9));
+    long cancelledId = requestId();
+    cancelled.cancel(false);
+    CompletableFuture<Object> timedOut = client.request(new Msg("late", 9), Duration.ofMillis(1));
+    long timedOutId = requestId();
+    assertThatThrownBy(() -> timedOut.get(10, TimeUnit.SECONDS))
+        .cause()
+        .isInstanceOf(TetherTimeoutException.class);
+
+    server.write(blobResponse(cancelledId, 100));
+    server.write(blobResponse(timedOutId, 101));
+    server.write(blobResponse(Long.MAX_VALUE, 102));
+    server.write(blobResponse(-1, 103));
+    for (int i = ids.size() - 1; i >= 0; i--) {
+      server.write(blobResponse(ids.get(i), i));
+      server.write(response(ids.get(i), "01 0002 6e6f")); // ERROR HANDLER_FAILED "no"
+      server.write(blobResponse(ids.get(i), 1000 + i));
+    }
+
+    for (int i = 0; i < answers.size(); i++) {
+      Object answer = answers.get(i).get(10, TimeUnit.SECONDS);
+      assertThat(answer).isInstanceOf(dev.tether.testing.Blob.class);
+      assertThat(((dev.tether.testing.Blob) answer).seq()).isEqualTo(i);
+    }
+    assertThat(cancelled).isCancelled();
+    CompletableFuture<Object> after = client.request(new Msg("after", 5));
+    server.write(blobResponse(requestId(), 5));
+    assertThat(((dev.tether.testing.Blob) after.get(10, TimeUnit.SECONDS)).seq()).isEqualTo(5);
+    assertThat(client.isOpen()).isTrue();
+    assertThat(client.metrics().pendingRequests()).isZero();
+  }
+
   /**
    * The bound on what a closing side reads after its GOAWAY leaves room for the answers to its own
    * requests: eight responses of 12 MiB (96 MiB, past 64 MiB and one frame) that follow the
