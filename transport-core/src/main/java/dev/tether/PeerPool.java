@@ -84,7 +84,8 @@ public interface PeerPool<O, I> extends AutoCloseable {
    * request timeout ({@link TetherConfig#requestTimeout()}) counts from this call, the connect
    * included: a connect still running when it passes (a peer that accepts the TCP connect and never
    * answers the handshake) fails the future with {@link TetherTimeoutException} naming the node,
-   * and the request is not sent.
+   * and the request is not sent. Completing or cancelling the future oneself gives up on the
+   * request, as on a connection: one not yet sent is not sent.
    */
   CompletableFuture<I> request(long nodeId, O message);
 

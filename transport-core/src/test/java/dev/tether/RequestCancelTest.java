@@ -96,4 +96,51 @@ class RequestCancelTest {
       assertThat(client.isOpen()).isTrue();
     }
   }
+
+  /**
+   * A pool's request to a peer it has yet to connect to returns a future of its own, fed by the
+   * connection's once connected: giving up on it gives up on the request on the connection.
+   */
+  @Test
+  void aPoolRequestGivenUpOnWhileItsConnectionWasMadeIsForgotten() throws Exception {
+    List<CompletableFuture<Object>> held = new CopyOnWriteArrayList<>();
+    try (Server<Object, Object> peer =
+            Tether.server(TestTypes.TYPES)
+                .config(TetherConfig.builder().codecs("test").nodeId(1).build())
+                .onRequestAsync(
+                    (c, m) -> {
+                      CompletableFuture<Object> answer = new CompletableFuture<>();
+                      held.add(answer);
+                      return answer;
+                    })
+                .bind(new InetSocketAddress("127.0.0.1", 0));
+        PeerPool<Object, Object> pool =
+            Tether.client(TestTypes.TYPES)
+                .config(
+                    TetherConfig.builder()
+                        .codecs("test")
+                        .nodeId(2)
+                        .requestTimeout(Duration.ofMinutes(10))
+                        .build())
+                .peerPool(
+                    new PeerAddresses().put(1, peer.address()),
+                    PeerPool.DEFAULT_FIRST_RETRY_DELAY,
+                    PeerPool.DEFAULT_MAX_RETRY_DELAY)) {
+      CompletableFuture<Object> untyped = pool.request(1, new Msg("q", 1));
+      CompletableFuture<Msg> typed = pool.request(1, new Msg("q", 2), Msg.class);
+      await().atMost(Duration.ofSeconds(10)).until(() -> held.size() == 2);
+      Connection<Object, Object> connection = pool.openConnection(1).orElseThrow();
+      assertThat(connection.metrics().pendingRequests()).isEqualTo(2);
+
+      untyped.cancel(true);
+      typed.orTimeout(1, MILLISECONDS);
+
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .untilAsserted(() -> assertThat(connection.metrics().pendingRequests()).isZero());
+      held.forEach(answer -> answer.complete(new Msg("late", 0)));
+      assertThat(pool.request(1, new Msg("now", 3)).isDone()).isFalse();
+      assertThat(connection.isOpen()).isTrue();
+    }
+  }
 }

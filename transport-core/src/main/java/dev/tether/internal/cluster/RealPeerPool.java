@@ -149,6 +149,7 @@ public final class RealPeerPool<O, I> implements PeerPool<O, I> {
    * runs on an event loop. The timeout counts from this call: a connect that does not complete
    * within it (a peer that accepts the TCP connect and never answers the handshake) fails the
    * request at the timeout, on the handler executor, rather than at the handshake timeout.
+   * Completing or cancelling the returned future gives up on the connection's request.
    */
   private <R> CompletableFuture<R> call(
       long nodeId,
@@ -193,6 +194,13 @@ public final class RealPeerPool<O, I> implements PeerPool<O, I> {
             result.completeExceptionally(e);
             return;
           }
+          // the application giving up on its future gives up on the request, as on a connection
+          result.whenComplete(
+              (value, error) -> {
+                if (!response.isDone()) {
+                  response.cancel(false);
+                }
+              });
           response.whenComplete(
               (value, error) -> {
                 if (error != null) {
