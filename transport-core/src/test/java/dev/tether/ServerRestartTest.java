@@ -264,6 +264,53 @@ class ServerRestartTest {
   }
 
   /**
+   * A request the application gave up on (cancelled, or completed itself) before the shutdown is
+   * not asked again of the server that comes back; it once was, since it stayed outstanding until
+   * its timeout.
+   */
+  @Test
+  void requestsGivenUpOnBeforeAShutdownAreNotAskedAgain() throws Exception {
+    List<Object> secondGot = java.util.Collections.synchronizedList(new ArrayList<>());
+    InetSocketAddress address;
+    Connection<Object, Object> client;
+    List<CompletableFuture<Object>> answers = new ArrayList<>();
+    try (ServerSocket listener = new ServerSocket(0, 10, InetAddress.getLoopbackAddress())) {
+      address = new InetSocketAddress("127.0.0.1", listener.getLocalPort());
+      CompletableFuture<Connection<Object, Object>> connecting =
+          Tether.client(TestTypes.TYPES)
+              .codecs("test")
+              .reconnect(ResumptionTest.FAST)
+              .connectAsync(address);
+      try (RawPeer first = welcomeNext(listener)) {
+        client = track(connecting.get(20, TimeUnit.SECONDS));
+        for (int i = 0; i < 3; i++) {
+          answers.add(client.request(new Msg("q", i)));
+        }
+        for (int i = 0; i < 3; i++) {
+          assertThat(first.readFrameSkippingControl().type()).isEqualTo(RawPeer.REQUEST);
+        }
+        answers.get(0).cancel(false);
+        answers.get(2).complete(new Msg("mine", 2));
+        shutDown(first);
+      }
+    }
+
+    track(
+        Tether.server(TestTypes.TYPES)
+            .codecs("test")
+            .onRequest(
+                (c, m) -> {
+                  secondGot.add(m);
+                  return m;
+                })
+            .bind(address));
+    assertThat(answers.get(1).get(20, TimeUnit.SECONDS)).isEqualTo(new Msg("q", 1));
+    assertThat(client.request(new Msg("later", 3)).get(20, TimeUnit.SECONDS))
+        .isEqualTo(new Msg("later", 3));
+    assertThat(secondGot).containsExactly(new Msg("q", 1), new Msg("later", 3));
+  }
+
+  /**
    * Requests asked again after a shutdown are queued within the outbound bound as any send made on
    * the event loop is (twice the bound); a server that held many unanswered before its GOAWAY
    * cannot make the client queue them all, and those that do not fit fail saying so.
