@@ -1,6 +1,7 @@
 package dev.tether;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.tether.testing.Msg;
@@ -12,8 +13,10 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -81,6 +84,57 @@ class RequestCloseRaceTest {
             .get(10, TimeUnit.SECONDS);
         assertThat(client.metrics().pendingRequests()).isZero();
       }
+    }
+  }
+
+  /**
+   * A request made while a reconnecting client has no server waits for the server that comes back;
+   * when the policy gives up instead, it fails then with the give-up, not at its own timeout.
+   */
+  @Test
+  void aRequestWhileDetachedFailsWhenReconnectingIsGivenUp() throws Exception {
+    Server<Object, Object> first =
+        Tether.server(TestTypes.TYPES)
+            .codecs("test")
+            .onRequest((c, m) -> m)
+            .bind(new InetSocketAddress("127.0.0.1", 0));
+    CountDownLatch detached = new CountDownLatch(1);
+    Connection<Object, Object> client =
+        Tether.client(TestTypes.TYPES)
+            .config(
+                TetherConfig.builder()
+                    .codecs("test")
+                    .requestTimeout(Duration.ofMinutes(10))
+                    .build())
+            .reconnect(
+                ReconnectPolicy.builder()
+                    .backoff(Duration.ofMillis(20), Duration.ofMillis(50))
+                    .giveUpAfter(Duration.ofMillis(500))
+                    .build())
+            .onReconnect(
+                new ReconnectListener<>() {
+                  @Override
+                  public void onDisconnected(
+                      Connection<Object, Object> c, ConnectionClosedException cause) {
+                    detached.countDown();
+                  }
+                })
+            .connect(first.address());
+    try {
+      assertThat(client.request(new Msg("q", 1)).get(10, TimeUnit.SECONDS))
+          .isEqualTo(new Msg("q", 1));
+      first.close();
+      assertThat(detached.await(10, TimeUnit.SECONDS)).isTrue();
+      CompletableFuture<Object> whileDetached = client.request(new Msg("q", 2));
+
+      assertThatThrownBy(() -> whileDetached.get(20, TimeUnit.SECONDS))
+          .isInstanceOf(ExecutionException.class)
+          .cause()
+          .isInstanceOf(ConnectionClosedException.class)
+          .hasMessageContaining("gave up reconnecting");
+      assertThat(client.metrics().pendingRequests()).isZero();
+    } finally {
+      client.closeAsync();
     }
   }
 }
