@@ -360,15 +360,16 @@ class OutboundBoundTest {
     await().atMost(Duration.ofSeconds(30)).until(() -> received.get() == 3000);
   }
 
-  @ParameterizedTest
-  @EnumSource(Transport.class)
-  void afterTrySendIsBackPressuredTheConnectionIsNotWritableUntilTheMessageFits(Transport transport)
-      throws Exception {
-    CompletableFuture<Void> release = new CompletableFuture<>();
+  /**
+   * A client bounded to {@code bound} outbound bytes, connected to a server whose handler holds the
+   * first message until {@code release} completes, and which then reads nothing more.
+   */
+  private Connection<Object, Object> clientOfAServerHeldBy(
+      CompletableFuture<Void> release, int bound, Transport transport) {
     TetherConfig config =
         TetherConfig.builder()
             .codecs("test")
-            .maxQueuedOutboundBytes(BOUND)
+            .maxQueuedOutboundBytes(bound)
             .maxQueuedInboundMessages(1)
             .build();
     Server<Object, Object> server =
@@ -377,8 +378,15 @@ class OutboundBoundTest {
                 .config(config)
                 .onMessage((c, m) -> release.join())
                 .bind(transport.bindAddress()));
-    Connection<Object, Object> client =
-        track(Tether.client(TestTypes.TYPES).config(config).connect(server.address()));
+    return track(Tether.client(TestTypes.TYPES).config(config).connect(server.address()));
+  }
+
+  @ParameterizedTest
+  @EnumSource(Transport.class)
+  void afterTrySendIsBackPressuredTheConnectionIsNotWritableUntilTheMessageFits(Transport transport)
+      throws Exception {
+    CompletableFuture<Void> release = new CompletableFuture<>();
+    Connection<Object, Object> client = clientOfAServerHeldBy(release, BOUND, transport);
 
     // the peer has stopped reading: fill the socket buffers and the queue
     long sent = 0;
@@ -401,20 +409,7 @@ class OutboundBoundTest {
   @Test
   void aSendGivenNoTimeToWaitSaysItTimedOutNotThatItRanOnAnEventLoop() throws Exception {
     CompletableFuture<Void> release = new CompletableFuture<>();
-    TetherConfig config =
-        TetherConfig.builder()
-            .codecs("test")
-            .maxQueuedOutboundBytes(BOUND)
-            .maxQueuedInboundMessages(1)
-            .build();
-    Server<Object, Object> server =
-        track(
-            Tether.server(TestTypes.TYPES)
-                .config(config)
-                .onMessage((c, m) -> release.join())
-                .bind(new InetSocketAddress("127.0.0.1", 0)));
-    Connection<Object, Object> client =
-        track(Tether.client(TestTypes.TYPES).config(config).connect(server.address()));
+    Connection<Object, Object> client = clientOfAServerHeldBy(release, BOUND, Transport.TCP);
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
     while (System.nanoTime() < deadline) { // the peer has stopped reading: fill the queue
       client.trySend(new Blob(0, new byte[1000]));
@@ -435,20 +430,7 @@ class OutboundBoundTest {
   void sendAsyncCallsWaitingForRoomHoldNoMoreHeapThanTheBound() throws Exception {
     int bound = 1024 * 1024;
     CompletableFuture<Void> release = new CompletableFuture<>();
-    TetherConfig config =
-        TetherConfig.builder()
-            .codecs("test")
-            .maxQueuedOutboundBytes(bound)
-            .maxQueuedInboundMessages(1)
-            .build();
-    Server<Object, Object> server =
-        track(
-            Tether.server(TestTypes.TYPES)
-                .config(config)
-                .onMessage((c, m) -> release.join())
-                .bind(new InetSocketAddress("127.0.0.1", 0)));
-    Connection<Object, Object> client =
-        track(Tether.client(TestTypes.TYPES).config(config).connect(server.address()));
+    Connection<Object, Object> client = clientOfAServerHeldBy(release, bound, Transport.TCP);
     while (client.trySend(new Blob(0, new byte[1000])) == SendResult.ACCEPTED) {
       // fills the socket buffers and the queue: the server has stopped reading
     }

@@ -7,6 +7,7 @@ import dev.tether.Quorum;
 import dev.tether.Replies;
 import dev.tether.TetherException;
 import dev.tether.TetherTimeoutException;
+import dev.tether.internal.engine.Deadlines;
 import dev.tether.internal.engine.EventLoop;
 import java.net.SocketAddress;
 import java.time.Duration;
@@ -160,11 +161,11 @@ public final class RealPeerPool<O, I> implements PeerPool<O, I> {
     if (open.isPresent()) {
       return call.apply(open.get(), timeout);
     }
-    long timeoutNanos = nanos(timeout);
+    long timeoutNanos = Deadlines.nanos(timeout);
     long deadline = System.nanoTime() + timeoutNanos;
     CompletableFuture<R> result = new CompletableFuture<>();
     CompletableFuture<Connection<O, I>> connecting = link.connection();
-    if (!connecting.isDone() && timeoutNanos < NEVER_NANOS) {
+    if (!connecting.isDone() && timeoutNanos < Deadlines.MAX_NANOS) {
       CompletableFuture.delayedExecutor(timeoutNanos, TimeUnit.NANOSECONDS, executor)
           .execute(
               () -> {
@@ -211,17 +212,6 @@ public final class RealPeerPool<O, I> implements PeerPool<O, I> {
               });
         });
     return result;
-  }
-
-  /** 2^62 ns, a timeout that means "never", as on a connection; differences never overflow. */
-  private static final long NEVER_NANOS = 1L << 62;
-
-  /** Returns the duration in nanoseconds, capped to 0..{@link #NEVER_NANOS}. */
-  private static long nanos(Duration d) {
-    if (d.isNegative()) {
-      return 0;
-    }
-    return d.getSeconds() >= NEVER_NANOS / 1_000_000_000L ? NEVER_NANOS : d.toNanos();
   }
 
   private static TetherTimeoutException connectTooSlow(long nodeId, Duration timeout) {

@@ -73,7 +73,7 @@ public final class Connector {
    * server's graceful shutdown (GOAWAY SHUTTING_DOWN) and will reconnect once that is over: it is
    * still the connection to that server, and whoever holds it should not replace it.
    */
-  public static boolean comesBack(dev.tether.Connection<?, ?> connection) {
+  public static boolean comesBack(Connection<?, ?> connection) {
     return connection instanceof RealConnection<?, ?> c
         && c.state() != ConnectionState.CLOSED
         && c.closer.reopensAfterClose();

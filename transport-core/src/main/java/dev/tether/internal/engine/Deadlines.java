@@ -7,14 +7,14 @@ import java.time.Duration;
  * {@code now + duration} never overflows into the past and deadlines compare correctly by
  * subtraction, whatever a user configures (even {@code Duration.ofSeconds(Long.MAX_VALUE)}).
  */
-final class Deadlines {
+public final class Deadlines {
   /** 2^62 ns: far enough to mean "never", near enough that differences never overflow. */
-  static final long MAX_NANOS = 1L << 62;
+  public static final long MAX_NANOS = 1L << 62;
 
   private Deadlines() {}
 
   /** Returns the duration in nanoseconds, capped to 0..{@link #MAX_NANOS}. */
-  static long nanos(Duration d) {
+  public static long nanos(Duration d) {
     if (d.isNegative()) {
       return 0;
     }
