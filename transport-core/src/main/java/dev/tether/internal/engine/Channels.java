@@ -105,6 +105,23 @@ final class Channels {
   }
 
   /**
+   * Refuses a TCP socket connected to itself, as the connect it stands for was refused. A connect
+   * to a port on this host that nothing listens on can be given that very port as its own ephemeral
+   * one, and TCP's simultaneous open then connects the socket to itself: a client would read its
+   * own HELLO back, and would hold the port its restarting server needs to bind ("Address already
+   * in use"). Go's {@code net.Dial} makes the same check.
+   */
+  static void refuseSelfConnect(SocketChannel channel) throws IOException {
+    if (channel.getLocalAddress() instanceof InetSocketAddress local
+        && local.equals(channel.getRemoteAddress())) {
+      throw new ConnectException(
+          "Connection refused (nothing listens on "
+              + describe(local)
+              + ": the socket connected to itself)");
+    }
+  }
+
+  /**
    * Renders an address for messages: {@code 127.0.0.1:7878}, {@code [::1]:7878} or a socket path.
    */
   static String describe(SocketAddress address) {

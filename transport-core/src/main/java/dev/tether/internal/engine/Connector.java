@@ -179,6 +179,9 @@ public final class Connector {
             }
             try {
               boolean connected = channel.connect(address);
+              if (connected) {
+                Channels.refuseSelfConnect(channel);
+              }
               c.register(!connected);
             } catch (IOException | RuntimeException e) {
               Channels.closeQuietly(channel);

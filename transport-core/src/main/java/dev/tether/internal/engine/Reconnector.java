@@ -133,15 +133,21 @@ final class Reconnector extends DeadlineQueue.Timer {
       return;
     }
     attempts++;
-    SocketChannel channel;
+    SocketChannel channel = null;
     try {
       channel = Channels.openClient(address);
       boolean connected = channel.connect(address);
+      if (connected) {
+        Channels.refuseSelfConnect(channel);
+      }
       c.resumption.startSocket(channel, connected);
     } catch (IOException | RuntimeException e) {
       if (c.state() == ConnectionState.RESUMING) {
         c.io().close();
         c.moveTo(ConnectionState.DETACHED);
+      }
+      if (channel != null) {
+        Channels.closeQuietly(channel); // not yet the session's socket, or closed with it
       }
       attemptFailed("cannot connect to " + c.peerName + ": " + e.getMessage(), true);
     }

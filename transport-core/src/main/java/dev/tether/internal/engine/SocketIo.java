@@ -244,6 +244,7 @@ final class SocketIo {
   /** Completes a pending connect; returns true once connected. */
   boolean finishConnect() throws IOException {
     if (channel.finishConnect()) {
+      Channels.refuseSelfConnect(channel);
       key.interestOps(SelectionKey.OP_READ);
       connected = true;
       return true;
