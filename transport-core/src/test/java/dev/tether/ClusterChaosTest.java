@@ -8,6 +8,7 @@ import dev.tether.testing.ChaosRoute.Direction;
 import dev.tether.testing.Msg;
 import dev.tether.testing.Resources;
 import dev.tether.testing.TestTypes;
+import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -15,9 +16,11 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -115,6 +118,20 @@ class ClusterChaosTest {
      * as PROTOCOL.md §9 allows); any other gives up after 300 ms.
      */
     void restart(boolean planned);
+  }
+
+  /**
+   * Binds a server on the port its predecessor just left. While the port is free, a connect made on
+   * this host may be given it as its ephemeral port, and holds it until that connection closes (the
+   * route refuses, and the client never keeps, a socket connected to itself); the bind is tried
+   * again for a few seconds rather than failing the run.
+   */
+  private static Server<Object, Object> bindAgain(Callable<Server<Object, Object>> bind) {
+    return await()
+        .atMost(Duration.ofSeconds(5))
+        .pollInterval(Duration.ofMillis(10))
+        .ignoreExceptionsMatching(e -> e.getCause() instanceof BindException)
+        .until(bind, Objects::nonNull);
   }
 
   private static Thread chaos(String name, Runnable faults) {
@@ -217,7 +234,7 @@ class ClusterChaosTest {
           } else {
             last.close(Duration.ofMillis(300));
           }
-          servers.add(resumable(address, seen));
+          servers.add(bindAgain(() -> resumable(address, seen)));
         };
     ChaosRoute route = track(new ChaosRoute(address));
     AtomicLong maybeLost = new AtomicLong();
@@ -269,13 +286,15 @@ class ClusterChaosTest {
       while (System.nanoTime() - end < 0) {
         try {
           client.send(new Msg("m", sent));
-          sent++;
         } catch (ConnectionClosedException e) {
           // a send while a planned restart's close is answered is refused, saying so
           if (!e.getMessage().contains("reconnects")) {
             problems.append("send refused: ").append(e.getMessage()).append("; ");
           }
+          ChaosRoute.pause(1);
+          continue; // the same message again: each request below is asked once, by its number
         }
+        sent++;
         if (sent % 50 == 0) {
           asked.add(client.request(new Msg("q", sent), Duration.ofSeconds(20)));
         }
@@ -382,7 +401,7 @@ class ClusterChaosTest {
       } else {
         server.close(Duration.ofMillis(300));
       }
-      server = start(address);
+      server = bindAgain(() -> start(address));
     }
   }
 

@@ -174,6 +174,13 @@ public final class ChaosRoute implements AutoCloseable {
       Socket server = new Socket();
       try {
         server.connect(target, 5000);
+        if (server.getLocalSocketAddress().equals(server.getRemoteSocketAddress())) {
+          // the target is down and the connect was given the target's own port: TCP connected the
+          // socket to itself, and it would hold the port the target needs to come back on
+          rst(server);
+          rst(client);
+          continue;
+        }
         client.setTcpNoDelay(true);
         server.setTcpNoDelay(true);
       } catch (IOException e) {
