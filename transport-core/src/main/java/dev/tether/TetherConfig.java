@@ -27,11 +27,11 @@ import java.util.concurrent.Executor;
  *     still accepted when the queue is empty. It bounds each connection alone: a server whose
  *     clients all stop reading holds up to this much for each of them
  * @param maxQueuedInboundMessages received messages waiting for the handler before reading stops
- * @param maxQueuedInboundBytes received bytes waiting for the handler before reading stops. It
- *     bounds each connection alone (frames over 64 KiB also draw on the runtime's shared {@link
- *     TetherRuntime.Builder#largeMessageMemory}): a server whose handlers fall behind on every
- *     connection holds up to this much for each of them, so size it, and the heap, for the number
- *     of connections
+ * @param maxQueuedInboundBytes received bytes waiting for the handler before reading stops, on each
+ *     connection. Beyond its first 64 KiB a connection also needs as much from the runtime's shared
+ *     {@link TetherRuntime.Builder#largeMessageMemory} (which frames over 64 KiB draw on whole): a
+ *     server whose handlers fall behind on every connection holds that memory between them, and 64
+ *     KiB each, and a connection that finds it spent stops reading before it reaches this bound
  * @param handlerExecutor where handlers run. Null, the default, runs them on the connection's event
  *     loop while they do not block, and on the runtime's handler pool once one did (see {@link
  *     TetherRuntime}); {@link #HANDLER_POOL} always on that pool; {@link #EVENT_LOOP} always on the

@@ -58,7 +58,8 @@ public final class TetherRuntime implements AutoCloseable {
 
   /**
    * Returns the memory this runtime's connections together may hold for received frames over 64
-   * KiB; see {@link Builder#largeMessageMemory}.
+   * KiB, and for the smaller ones each connection queues beyond its first 64 KiB; see {@link
+   * Builder#largeMessageMemory}.
    */
   public long largeMessageMemory() {
     return group.receiveMemory().capacity();
@@ -66,7 +67,7 @@ public final class TetherRuntime implements AutoCloseable {
 
   /**
    * Returns the bytes of {@link #largeMessageMemory()} held now by frames being received or
-   * handled.
+   * handled, and by connections' queues of small frames waiting for their handlers.
    */
   public long largeMessageMemoryInUse() {
     return group.receiveMemory().used();
@@ -201,9 +202,18 @@ public final class TetherRuntime implements AutoCloseable {
      * back. A frame is let in whenever anything at all is free, so one larger than this limit still
      * gets through, and the sum exceeds the limit by at most one frame.
      *
+     * <p>Smaller frames draw on the same memory once they pile up: a connection's received messages
+     * and requests waiting for its handler (or for {@code receive}) hold up to 64 KiB of their own,
+     * and beyond that only as much as the connection has drawn from this memory, 64 KiB at a time,
+     * given back as its handler takes them. So many connections whose handlers all fall behind hold
+     * this limit between them, and 64 KiB each, rather than each its {@link
+     * TetherConfig#maxQueuedInboundBytes}; a connection that finds nothing left stops reading as
+     * above, while one whose handler keeps up never draws on it.
+     *
      * <p>A handler that keeps a large message for a long time (blocks, or waits for a response from
      * another connection of the same runtime) keeps its share meanwhile: size this limit for the
-     * large messages handled at once, not only for those in transit.
+     * large messages handled at once, not only for those in transit. The same goes for a handler
+     * that stops taking small messages while its connection's queue holds more than 64 KiB.
      *
      * @throws IllegalArgumentException if {@code bytes} is below 1
      */

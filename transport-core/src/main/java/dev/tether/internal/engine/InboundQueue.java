@@ -1,5 +1,6 @@
 package dev.tether.internal.engine;
 
+import dev.tether.internal.wire.FrameDecoder;
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.Condition;
@@ -20,6 +21,14 @@ import java.util.function.BooleanSupplier;
  * resumes. Resuming at the first free slot rather than at a low-water mark keeps a steady slow
  * consumer fed and its sender moving.
  *
+ * <p>Beyond its own bounds, a queue given the runtime's {@link ReceiveMemory} holds the bytes of
+ * small frames past its first {@link #ALLOWANCE} only while it has drawn as much from that memory,
+ * which it does a step of {@code ALLOWANCE} at a time and gives back as the consumer takes: so many
+ * connections whose consumers all fall behind hold the memory's capacity between them, not each its
+ * own bound. While the memory has nothing free the queue counts as full, and {@code onRoom} runs
+ * once a release made room for it. Frames over {@link FrameDecoder#ADMIT_ABOVE} hold their share of
+ * that memory already, from their header on, and count against the queue's own bounds only.
+ *
  * <p>Thread safe. The ring's arrays are allocated on first use and kept while items keep coming, so
  * that a busy connection's bursts reuse them; {@link #trimIfIdle}, called once a heartbeat, gives
  * them back once nothing came for a whole heartbeat, so an idle connection holds none.
@@ -34,6 +43,15 @@ final class InboundQueue {
    */
   private static final int STAGE_ITEMS = 256;
 
+  /**
+   * The bytes of small frames a queue holds before it draws on the runtime's memory, and the step
+   * in which it draws on it and gives back: one frame as large as those that draw on it alone.
+   */
+  static final int ALLOWANCE = FrameDecoder.ADMIT_ABOVE;
+
+  /** The size, as offered here (with its 4-byte length field), over which a frame holds its own. */
+  private static final int OWN_MEMORY_ABOVE = FrameDecoder.ADMIT_ABOVE + 4;
+
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition notEmpty = lock.newCondition();
   private final int maxItems;
@@ -47,6 +65,32 @@ final class InboundQueue {
   private long bytes;
   private boolean full;
   private int waiters;
+
+  /** The runtime's memory for received frames; null without one, or once the connection ended. */
+  private ReceiveMemory memory;
+
+  /**
+   * What the queue keeps about that memory, made the first time it needs some or holds a frame that
+   * has its own: an idle connection holds none (IdleScaleTest counts its bytes).
+   */
+  private Draw draw;
+
+  /** A queue's share of the runtime's memory. Fields guarded by the queue's lock. */
+  private static final class Draw {
+    /** Made the first time the queue draws on the memory. */
+    ReceiveMemory.Account account;
+
+    /** Bytes drawn: the queue may hold {@code ALLOWANCE + reserved} bytes of small frames. */
+    int reserved;
+
+    /**
+     * Bytes of the queued frames over {@link #OWN_MEMORY_ABOVE}, which hold memory of their own.
+     */
+    long ownBytes;
+
+    /** The bytes held at which, as of the last publication, the queue must draw on the memory. */
+    long drawAt = ALLOWANCE;
+  }
 
   /** Set by every offer, cleared by {@link #trimIfIdle}. */
   private boolean offeredSinceTrim;
@@ -73,9 +117,17 @@ final class InboundQueue {
   private long bytesAtPublish;
 
   InboundQueue(int maxItems, long maxBytes, Runnable onRoom) {
+    this(maxItems, maxBytes, onRoom, null);
+  }
+
+  /**
+   * A queue that also draws on {@code memory}, the runtime's, for small frames (null: it does not).
+   */
+  InboundQueue(int maxItems, long maxBytes, Runnable onRoom, ReceiveMemory memory) {
     this.maxItems = maxItems;
     this.maxBytes = maxBytes;
     this.onRoom = onRoom;
+    this.memory = memory;
   }
 
   /**
@@ -112,6 +164,9 @@ final class InboundQueue {
    * being published. It is still published once it reaches a limit.
    */
   boolean stage(Object item, int size, boolean keep) {
+    if (size > OWN_MEMORY_ABOVE) {
+      return offer(item, size); // after those staged: counted apart, under the lock
+    }
     if (staged == stage.length) {
       if (staged == 0 || keep) {
         growStage();
@@ -129,8 +184,9 @@ final class InboundQueue {
     stageSizes[staged] = size;
     staged++;
     stagedBytes += size;
-    if (usedAtPublish + staged >= maxItems || bytesAtPublish + stagedBytes >= maxBytes) {
-      return publish();
+    long held = bytesAtPublish + stagedBytes;
+    if (usedAtPublish + staged >= maxItems || held >= maxBytes || held >= drawAt()) {
+      return publish(); // which draws on the runtime's memory if it must
     }
     return true;
   }
@@ -231,6 +287,26 @@ final class InboundQueue {
     }
     usedAtPublish = count + working;
     bytesAtPublish = bytes;
+    Draw d = draw;
+    if (d != null) {
+      d.drawAt = memory == null ? Long.MAX_VALUE : d.ownBytes + ALLOWANCE + d.reserved;
+    }
+  }
+
+  /**
+   * Returns the bytes held at which the queue must draw on the runtime's memory, as of the last
+   * publication. Offering thread, without the lock: a stale answer only publishes sooner or later.
+   */
+  private long drawAt() {
+    Draw d = draw;
+    return d != null ? d.drawAt : memory != null ? ALLOWANCE : Long.MAX_VALUE;
+  }
+
+  private Draw draw() {
+    if (draw == null) {
+      draw = new Draw();
+    }
+    return draw;
   }
 
   private void add(Object item, int size) {
@@ -245,6 +321,9 @@ final class InboundQueue {
     sizes[tail] = size;
     count++;
     bytes += size;
+    if (size > OWN_MEMORY_ABOVE) {
+      draw().ownBytes += size;
+    }
     offeredSinceTrim = true;
     updateFull();
   }
@@ -257,10 +336,16 @@ final class InboundQueue {
     }
   }
 
-  /** Returns true while a limit is reached and reading should stay paused. */
+  /**
+   * Returns true while a limit is reached and reading should stay paused. A queue that waited for
+   * the runtime's memory takes what a release granted it here.
+   */
   boolean isFull() {
     lock.lock();
     try {
+      if (full && !atLimit()) {
+        full = false;
+      }
       return full;
     } finally {
       lock.unlock();
@@ -274,6 +359,8 @@ final class InboundQueue {
   int drain(Object[] into) {
     boolean room;
     int n;
+    int surplus;
+    ReceiveMemory.Account held;
     lock.lock();
     try {
       n = Math.min(count, into.length);
@@ -283,20 +370,31 @@ final class InboundQueue {
       Arrays.fill(items, head, head + first, null);
       Arrays.fill(items, 0, n - first, null);
       long taken = 0;
+      long own = 0;
       for (int i = head; i < head + first; i++) {
-        taken += sizes[i];
+        int size = sizes[i];
+        taken += size;
+        own += size > OWN_MEMORY_ABOVE ? size : 0;
       }
       for (int i = 0; i < n - first; i++) {
-        taken += sizes[i];
+        int size = sizes[i];
+        taken += size;
+        own += size > OWN_MEMORY_ABOVE ? size : 0;
       }
       bytes -= taken;
+      if (own > 0) {
+        draw.ownBytes -= own;
+      }
       count -= n;
       int next = head + n;
       head = count == 0 ? 0 : next >= items.length ? next - items.length : next;
+      surplus = surplus();
+      held = draw == null ? null : draw.account;
       room = checkRoom();
     } finally {
       lock.unlock();
     }
+    giveBack(held, surplus);
     if (room) {
       onRoom.run();
     }
@@ -314,6 +412,8 @@ final class InboundQueue {
     }
     Object item;
     boolean room;
+    int surplus;
+    ReceiveMemory.Account held;
     lock.lockInterruptibly();
     try {
       while (count == 0) {
@@ -329,10 +429,13 @@ final class InboundQueue {
         }
       }
       item = take();
+      surplus = surplus();
+      held = draw == null ? null : draw.account;
       room = checkRoom();
     } finally {
       lock.unlock();
     }
+    giveBack(held, surplus);
     if (room) {
       onRoom.run();
     }
@@ -415,38 +518,142 @@ final class InboundQueue {
    * there were. Offering thread.
    */
   int clear(java.util.function.Consumer<Object> dropped) {
+    int surplus;
+    ReceiveMemory.Account held;
+    int n;
     lock.lock();
     try {
       publishLocked();
-      int n = count;
+      n = count;
       while (count > 0) {
         dropped.accept(take());
       }
-      return n;
+      surplus = surplus();
+      held = draw == null ? null : draw.account;
+    } finally {
+      lock.unlock();
+    }
+    giveBack(held, surplus);
+    return n;
+  }
+
+  /**
+   * Gives back what this queue drew on the runtime's memory, and draws no more: the connection has
+   * ended. What it still holds is left to its consumer.
+   */
+  void endMemory() {
+    ReceiveMemory.Account held;
+    lock.lock();
+    try {
+      memory = null;
+      held = null;
+      if (draw != null) {
+        held = draw.account;
+        draw.reserved = 0;
+        draw.drawAt = Long.MAX_VALUE;
+      }
+    } finally {
+      lock.unlock();
+    }
+    if (held != null) {
+      held.close();
+    }
+  }
+
+  /** Returns the bytes this queue has drawn on the runtime's memory. */
+  int reserved() {
+    lock.lock();
+    try {
+      return draw == null ? 0 : draw.reserved;
     } finally {
       lock.unlock();
     }
   }
 
   private void updateFull() {
-    if (count + working >= maxItems || bytes >= maxBytes) {
+    if (atLimit()) {
       full = true;
     }
   }
 
   /** Returns true, once, when the queue was full and has room again. Lock held. */
   private boolean checkRoom() {
-    if (full && count + working < maxItems && bytes < maxBytes) {
+    if (full && !atLimit()) {
       full = false;
       return true;
     }
     return false;
   }
 
+  /** Returns true if a bound is reached: count, bytes, or the runtime's memory. Lock held. */
+  private boolean atLimit() {
+    return count + working >= maxItems
+        || bytes >= maxBytes
+        || !drawFor(draw == null ? bytes : bytes - draw.ownBytes);
+  }
+
+  /**
+   * Returns true if the queue may hold {@code small} bytes of small frames: within its allowance,
+   * or once it has drawn enough on the runtime's memory, a step at a time. False while that memory
+   * has nothing free; a release that makes room for the step runs {@code onRoom}. Lock held.
+   */
+  private boolean drawFor(long small) {
+    if (small < ALLOWANCE || memory == null) {
+      return true;
+    }
+    Draw d = draw();
+    while (small >= ALLOWANCE + (long) d.reserved) {
+      if (d.account == null) {
+        d.account = memory.account(onRoom);
+      }
+      long drawn = d.account.reserve(ALLOWANCE);
+      if (drawn < 0) {
+        return false;
+      }
+      if (drawn == 0) {
+        return true; // the account was closed: the connection has ended
+      }
+      d.reserved += (int) drawn;
+    }
+    return true;
+  }
+
+  /**
+   * Takes out of {@link Draw#reserved} what the queue no longer needs and returns it, for the
+   * caller to give back once it let go of the lock: all of it once no small frame waits, else all
+   * but a step more than it holds, so that a steady flow does not draw and give back at every step.
+   * Lock held.
+   */
+  private int surplus() {
+    Draw d = draw;
+    if (d == null || d.reserved == 0) {
+      return 0;
+    }
+    long small = bytes - d.ownBytes;
+    long needed = small == 0 ? 0 : Math.max(0, small + 1 - ALLOWANCE);
+    long kept = small == 0 ? 0 : (needed + ALLOWANCE - 1) / ALLOWANCE * ALLOWANCE + ALLOWANCE;
+    if (d.reserved <= kept) {
+      return 0;
+    }
+    int surplus = (int) (d.reserved - kept);
+    d.reserved -= surplus;
+    return surplus;
+  }
+
+  private static void giveBack(ReceiveMemory.Account account, int bytes) {
+    if (bytes > 0) {
+      account.release(bytes);
+    }
+  }
+
   private Object take() {
     Object item = items[head];
     items[head] = null;
-    bytes -= sizes[head];
+    int size = sizes[head];
+    bytes -= size;
+    if (size > OWN_MEMORY_ABOVE) {
+      draw.ownBytes -= size;
+    }
     if (++head == items.length) {
       head = 0;
     }

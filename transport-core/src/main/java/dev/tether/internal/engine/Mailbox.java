@@ -164,9 +164,10 @@ final class Mailbox implements Runnable {
     Runnable resume = connection::resumeReadingSoon;
     int maxItems = connection.config.maxQueuedInboundMessages();
     long maxBytes = connection.config.maxQueuedInboundBytes();
-    this.queue = new InboundQueue(maxItems, maxBytes, resume);
+    ReceiveMemory memory = connection.loop.receiveMemory();
+    this.queue = new InboundQueue(maxItems, maxBytes, resume, memory);
     this.received =
-        handlers.onMessage == null ? new InboundQueue(maxItems, maxBytes, resume) : null;
+        handlers.onMessage == null ? new InboundQueue(maxItems, maxBytes, resume, memory) : null;
     this.requests = new RequestAnswers(this, connection, this.handlers, queue, gate);
   }
 
@@ -638,6 +639,10 @@ final class Mailbox implements Runnable {
     finished = true;
     discarding = true;
     connection.receiveMemory.close(); // what receive() has not taken, or a frame cut short
+    queue.endMemory();
+    if (received != null) {
+      received.endMemory();
+    }
     if (received != null) {
       received.wakeAll();
     }

@@ -15,6 +15,10 @@ import java.util.List;
  * and wait for ever. While nothing is free, the connection stops reading (its peer feels TCP
  * backpressure) and reads again when another connection's frame is released.
  *
+ * <p>A connection's inbound queue draws on the same memory for small frames once it holds more than
+ * its allowance of them, a step at a time ({@link InboundQueue#ALLOWANCE}), so that many queues
+ * filling at once are bounded together too.
+ *
  * <p>As Kafka's memory pool does, a reservation is granted whenever anything at all is free, even
  * if the frame needs more than that: a frame larger than the whole capacity still gets through, and
  * the total exceeds the capacity by at most one frame.
