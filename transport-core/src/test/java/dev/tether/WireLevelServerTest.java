@@ -755,6 +755,26 @@ class WireLevelServerTest {
     assertThat(millisSince(start)).isGreaterThanOrEqualTo(100);
   }
 
+  @Test
+  void aClientAnnouncingATinyIdleTimeoutIsNotPingedMoreOftenThanEvery50Ms() throws IOException {
+    // 3 ms / 3 = a PING every millisecond, for as long as the client likes: a thousand frames a
+    // second the server would write to one socket at a stranger's word
+    Server<byte[], byte[]> server = echoServer("", config -> config.idleTimeout(Duration.ZERO));
+    RawPeer peer = connect(server);
+    peer.handshake(new Hello().heartbeatMillis(0).idleTimeoutMillis(3));
+    peer.readTimeout(200);
+
+    long start = System.nanoTime();
+    int pings = 0;
+    while (millisSince(start) < 1000) {
+      Frame frame = peer.readFrame();
+      assertThat(frame.type()).as(frame.describe()).isEqualTo(PING);
+      pings++;
+    }
+
+    assertThat(pings).as("PINGs in a second").isBetween(10, 22);
+  }
+
   // ------------------------------------------------------------------ closing
 
   @Test

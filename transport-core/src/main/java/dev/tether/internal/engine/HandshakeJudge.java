@@ -107,9 +107,21 @@ final class HandshakeJudge {
     }
   }
 
-  /** The PING interval of PROTOCOL.md §6: min(own heartbeat, peer idle / 3), zeros ignored. */
+  /**
+   * The least PING interval a peer's idle timeout can ask of this side: a peer announcing 3 ms
+   * would otherwise have it write a PING every millisecond for as long as it likes (decision (ll)).
+   */
+  static final long MIN_PEER_HEARTBEAT_MILLIS = 50;
+
+  /**
+   * The PING interval of PROTOCOL.md §6: min(own heartbeat, peer idle / 3), zeros ignored, and the
+   * peer's share at least {@link #MIN_PEER_HEARTBEAT_MILLIS}.
+   */
   static long heartbeatMillis(long ownHeartbeatMillis, long peerIdleTimeoutMillis) {
-    long fromPeer = peerIdleTimeoutMillis / 3;
+    long fromPeer =
+        peerIdleTimeoutMillis == 0
+            ? 0
+            : Math.max(MIN_PEER_HEARTBEAT_MILLIS, peerIdleTimeoutMillis / 3);
     if (ownHeartbeatMillis == 0) {
       return fromPeer;
     }
