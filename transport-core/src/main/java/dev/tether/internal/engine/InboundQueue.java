@@ -83,6 +83,9 @@ final class InboundQueue {
     /** Bytes drawn: the queue may hold {@code ALLOWANCE + reserved} bytes of small frames. */
     int reserved;
 
+    /** True while the queue waits for a step of the memory: a release will grant it one. */
+    boolean asked;
+
     /**
      * Bytes of the queued frames over {@link #OWN_MEMORY_ABOVE}, which hold memory of their own.
      */
@@ -607,6 +610,7 @@ final class InboundQueue {
         d.account = memory.account(onRoom);
       }
       long drawn = d.account.reserve(ALLOWANCE);
+      d.asked = drawn < 0;
       if (drawn < 0) {
         return false;
       }
@@ -622,14 +626,18 @@ final class InboundQueue {
    * Takes out of {@link Draw#reserved} what the queue no longer needs and returns it, for the
    * caller to give back once it let go of the lock: all of it once no small frame waits, else all
    * but a step more than it holds, so that a steady flow does not draw and give back at every step.
-   * Lock held.
+   * A queue that waited for a step and no longer needs one leaves the line. Lock held.
    */
   private int surplus() {
     Draw d = draw;
-    if (d == null || d.reserved == 0) {
+    if (d == null || d.reserved == 0 && !d.asked) {
       return 0;
     }
     long small = bytes - d.ownBytes;
+    if (d.asked && small < ALLOWANCE + (long) d.reserved) {
+      d.asked = false; // taken from meanwhile: what it waited for would only be held idle
+      d.account.withdraw();
+    }
     long needed = small == 0 ? 0 : Math.max(0, small + 1 - ALLOWANCE);
     long kept = small == 0 ? 0 : (needed + ALLOWANCE - 1) / ALLOWANCE * ALLOWANCE + ALLOWANCE;
     if (d.reserved <= kept) {

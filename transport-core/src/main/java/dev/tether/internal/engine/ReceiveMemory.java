@@ -96,6 +96,11 @@ public final class ReceiveMemory {
 
   private record Waiter(Account account, long bytes) {}
 
+  /** Takes {@code account} out of the line; false if it is not there (its grant is on its way). */
+  private synchronized boolean leaveLine(Account account) {
+    return waiting.removeIf(w -> w.account == account);
+  }
+
   /** Returns a new connection's account. */
   Account account(Runnable resumeReading) {
     return new Account(resumeReading);
@@ -115,6 +120,9 @@ public final class ReceiveMemory {
 
     private boolean waiting;
     private boolean closed;
+
+    /** The grant on its way to this account is no longer wanted: given back when it comes. */
+    private boolean unwanted;
 
     private Account(Runnable resumeReading) {
       this.resumeReading = resumeReading;
@@ -154,11 +162,12 @@ public final class ReceiveMemory {
     private void granted(long bytes) {
       synchronized (this) {
         waiting = false;
-        if (!closed) {
+        if (!closed && !unwanted) {
           granted = bytes;
           held += bytes;
           bytes = 0;
         }
+        unwanted = false;
       }
       ReceiveMemory.this.release(bytes); // a connection closed meanwhile wants none
       resumeReading.run();
@@ -176,6 +185,24 @@ public final class ReceiveMemory {
         held -= bytes;
       }
       ReceiveMemory.this.release(bytes);
+    }
+
+    /**
+     * The connection no longer needs what it waited for (its queue was taken from meanwhile): it
+     * leaves the line, and a grant made for it is given back, now or when it comes. Otherwise the
+     * grant would be held until the connection next asked, or ended, and enough idle connections
+     * holding one would leave none for the others.
+     */
+    void withdraw() {
+      long stale;
+      synchronized (this) {
+        stale = takeGrant();
+        if (waiting && !ReceiveMemory.this.leaveLine(this)) {
+          unwanted = true; // a release took it out of the line and is about to grant it
+        }
+        waiting = false;
+      }
+      ReceiveMemory.this.release(stale);
     }
 
     /** Gives back what was granted for a frame of a socket the connection no longer reads. */

@@ -93,6 +93,29 @@ class InboundQueueMemoryTest {
   }
 
   @Test
+  void aQueueTakenEmptyWhileItWaitedLeavesTheLineAndKeepsNoGrant() {
+    ReceiveMemory memory = new ReceiveMemory(STEP);
+    ReceiveMemory.Account other = memory.account(() -> {});
+    assertThat(other.reserve(STEP)).isEqualTo(STEP);
+    InboundQueue queue = queue(memory);
+    int staged = 0;
+    while (queue.stage(staged, SMALL)) {
+      staged++;
+    }
+    assertThat(queue.isFull()).as("waits for memory").isTrue();
+
+    queue.drain(new Object[10 * STEP / SMALL]); // its consumer caught up meanwhile
+    assertThat(queue.isFull()).isFalse();
+    other.release(STEP);
+
+    // a grant to a queue that no longer needs it would be held until it next did, or closed: enough
+    // such queues would hold all of it, and every other connection would wait for ever
+    assertThat(memory.used()).as("held once the other gave back").isZero();
+    ReceiveMemory.Account third = memory.account(() -> {});
+    assertThat(third.reserve(STEP)).as("another connection's next frame").isEqualTo(STEP);
+  }
+
+  @Test
   void framesThatHoldTheirOwnMemoryDrawNothingMore() {
     ReceiveMemory memory = new ReceiveMemory(100 * STEP);
     InboundQueue queue = queue(memory);
