@@ -553,6 +553,7 @@ final class InboundQueue {
       if (draw != null) {
         held = draw.account;
         draw.reserved = 0;
+        draw.asked = false; // the account's close gives back a grant, now or when it comes
         draw.drawAt = Long.MAX_VALUE;
       }
     } finally {
