@@ -359,7 +359,10 @@ final class TlsStream implements ByteChannel {
         runTask(e.getTask());
         return total;
       } catch (SSLException e) {
-        throw TlsFailure.of(e, client, peerName, raw.firstBytes(), config.hasKeyMaterial());
+        throw raw.failed(
+            TlsFailure.of(e, client, peerName, raw.firstBytes(), config.hasKeyMaterial()));
+      } catch (ClosedChannelException e) {
+        throw explained(e);
       } catch (IllegalStateException e) {
         throw new TlsFailure(
             dev.tether.GoAwayCode.PROTOCOL_ERROR,
@@ -411,12 +414,16 @@ final class TlsStream implements ByteChannel {
         pending = true;
         runTaskFromAnyThread(e.getTask());
       } catch (SSLException e) {
-        throw TlsFailure.of(e, client, peerName, raw.firstBytes(), config.hasKeyMaterial());
+        throw raw.failed(
+            TlsFailure.of(e, client, peerName, raw.firstBytes(), config.hasKeyMaterial()));
+      } catch (ClosedChannelException e) {
+        throw explained(e);
       }
       pendingOutput = pending;
       int written = before - src.remaining();
       if (!pending && written == 0 && before > 0) {
-        throw new ClosedChannelException(); // the engine's output is closed: nothing more goes
+        // the engine's output is closed: nothing more goes
+        throw new IOException("the TLS session with " + peerName + " is closed for writing");
       }
       return written;
     } finally {
@@ -462,7 +469,10 @@ final class TlsStream implements ByteChannel {
         runTaskFromAnyThread(e.getTask());
         return false;
       } catch (SSLException e) {
-        throw TlsFailure.of(e, client, peerName, raw.firstBytes(), config.hasKeyMaterial());
+        throw raw.failed(
+            TlsFailure.of(e, client, peerName, raw.firstBytes(), config.hasKeyMaterial()));
+      } catch (ClosedChannelException e) {
+        throw explained(e);
       }
       return true;
     } finally {
@@ -509,6 +519,23 @@ final class TlsStream implements ByteChannel {
     }
   }
 
+  /**
+   * Once the socket or the TLS engine failed, tls-channel answers every later call with a bare
+   * {@link ClosedChannelException}. The first failure may have been met by another thread (a send
+   * writing directly, which leaves it for the loop to find), so the loop would otherwise report the
+   * connection lost for no reason it can name; this gives the first failure's.
+   */
+  private IOException explained(ClosedChannelException closed) {
+    IOException first = raw.failure;
+    if (first instanceof TlsFailure) {
+      return first;
+    }
+    if (first != null) {
+      return new IOException(Throwables.message(first), first);
+    }
+    return new IOException("the TLS session with " + peerName + " is closed", closed);
+  }
+
   // ------------------------------------------------------------------ channel
 
   @Override
@@ -542,9 +569,20 @@ final class TlsStream implements ByteChannel {
     private ByteBuffer prefix;
     private ByteBuffer recorded;
 
+    /** The first failure of the socket or of the TLS engine, by whichever thread met it. */
+    private volatile IOException failure;
+
     RawChannel(SocketChannel socket, boolean record) {
       this.socket = socket;
       this.recorded = record ? ByteBuffer.allocate(RECORDED_BYTES) : NOTHING;
+    }
+
+    /** Keeps {@code e} if it is the first failure, and returns it. */
+    IOException failed(IOException e) {
+      if (failure == null) {
+        failure = e;
+      }
+      return e;
     }
 
     void stopRecording() {
@@ -574,7 +612,11 @@ final class TlsStream implements ByteChannel {
         dst.put(slice);
         prefix.position(prefix.position() + n);
       } else {
-        n = socket.read(dst);
+        try {
+          n = socket.read(dst);
+        } catch (IOException e) {
+          throw failed(e);
+        }
       }
       if (n > 0 && recorded.hasRemaining()) {
         ByteBuffer copy = dst.duplicate();
@@ -586,7 +628,11 @@ final class TlsStream implements ByteChannel {
 
     @Override
     public int write(ByteBuffer src) throws IOException {
-      return socket.write(src);
+      try {
+        return socket.write(src);
+      } catch (IOException e) {
+        throw failed(e);
+      }
     }
 
     @Override
