@@ -392,6 +392,7 @@ final class RealConnection<O, I> implements Connection<O, I>, EventLoop.Handler 
    * registers its new socket.
    */
   void attachSocket(SocketIo next, boolean connecting, boolean takeOver) throws IOException {
+    next.carryCounts(io); // the connection's byte counters go on across its sockets
     this.io = next;
     router.releaseAdmitted(); // the previous socket's frame, cut short
     receiveMemory.dropGrant(); // or the one it waited to read

@@ -115,6 +115,19 @@ final class SocketIo {
 
   final LongAdder bytesSent = new LongAdder();
 
+  /**
+   * Adds what {@code previous}, the socket this one replaces in a resumed session, sent and
+   * received to this one's counts, before it takes its place: a connection's counters (and a
+   * server's, published as monotonic counters) then never go down. Loop thread; {@code previous} is
+   * closed and counts no more.
+   */
+  void carryCounts(SocketIo previous) {
+    if (previous != null && previous != this) {
+      bytesSent.add(previous.bytesSent.sum());
+      bytesReceived += previous.bytesReceived;
+    }
+  }
+
   /** The loop's writes that the socket took bytes of, and those it took none of; loop thread. */
   final LongAdder writes = new LongAdder();
 
