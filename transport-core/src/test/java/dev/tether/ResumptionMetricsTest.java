@@ -82,4 +82,52 @@ class ResumptionMetricsTest {
           .isGreaterThan(published);
     }
   }
+
+  @Test
+  void aServersCountersNeverGoDownWhileConnectionsComeAndGo() throws Exception {
+    try (Server<Object, Object> server =
+        Tether.server(TestTypes.TYPES)
+            .codecs("test")
+            .onRequest((c, m) -> m)
+            .bind(new InetSocketAddress("127.0.0.1", 0))) {
+      java.util.concurrent.atomic.AtomicBoolean done =
+          new java.util.concurrent.atomic.AtomicBoolean();
+      StringBuffer problems = new StringBuffer();
+      AtomicLong scrapes = new AtomicLong();
+      Thread scraper =
+          new Thread(
+              () -> {
+                ServerMetrics last = server.metrics();
+                while (!done.get()) {
+                  ServerMetrics now = server.metrics();
+                  scrapes.incrementAndGet();
+                  if (now.messagesReceived() < last.messagesReceived()
+                      || now.messagesSent() < last.messagesSent()
+                      || now.bytesReceived() < last.bytesReceived()
+                      || now.bytesSent() < last.bytesSent()) {
+                    problems.append(last).append(" then ").append(now).append("; ");
+                  }
+                  last = now;
+                }
+              },
+              "scraper");
+      scraper.start();
+      long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(1500);
+      int connections = 0;
+      try {
+        while (System.nanoTime() - end < 0 && problems.length() == 0) {
+          try (Connection<Object, Object> client =
+              Tether.client(TestTypes.TYPES).codecs("test").connect(server.address())) {
+            client.request(new Msg("q", connections)).get(10, TimeUnit.SECONDS);
+          }
+          connections++;
+        }
+      } finally {
+        done.set(true);
+        scraper.join(10_000);
+      }
+      System.out.printf("%d connections, %d scrapes%n", connections, scrapes.get());
+      assertThat(problems.toString()).as("counters that went down").isEmpty();
+    }
+  }
 }

@@ -28,6 +28,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -104,6 +105,18 @@ public final class RealServer<O, I>
   private final LongAdder closedMessagesReceived = new LongAdder();
   private final LongAdder closedBytesSent = new LongAdder();
   private final LongAdder closedBytesReceived = new LongAdder();
+
+  /**
+   * The highest totals {@link #metrics()} reported. A connection closing, or handing its socket to
+   * the session it resumes, is for a moment counted neither among the live connections nor among
+   * the closed ones; a total read then is short of the last, and counters published as monotonic
+   * ({@code TetherMeters}) would go down. The totals reported never go below these.
+   */
+  private final AtomicLong reportedMessagesSent = new AtomicLong();
+
+  private final AtomicLong reportedMessagesReceived = new AtomicLong();
+  private final AtomicLong reportedBytesSent = new AtomicLong();
+  private final AtomicLong reportedBytesReceived = new AtomicLong();
 
   private final DeadlineQueue.Timer resumeAccepting =
       new DeadlineQueue.Timer() {
@@ -402,12 +415,14 @@ public final class RealServer<O, I>
       refused.increment();
     }
     unindex(connection);
+    // out of the live set before its counts join the closed ones: metrics(), which reads the
+    // closed ones first, may then miss them for a moment but never counts them twice
+    all.remove(connection);
     ConnectionMetrics m = connection.metrics();
     closedMessagesSent.add(m.messagesSent());
     closedMessagesReceived.add(m.messagesReceived());
     closedBytesSent.add(m.bytesSent());
     closedBytesReceived.add(m.bytesReceived());
-    all.remove(connection);
     givePlaceBack(connection);
   }
 
@@ -454,10 +469,10 @@ public final class RealServer<O, I>
         open.size(),
         acceptedCount.sum(),
         refused.sum(),
-        messagesSent,
-        messagesReceived,
-        bytesSent,
-        bytesReceived);
+        reportedMessagesSent.accumulateAndGet(messagesSent, Math::max),
+        reportedMessagesReceived.accumulateAndGet(messagesReceived, Math::max),
+        reportedBytesSent.accumulateAndGet(bytesSent, Math::max),
+        reportedBytesReceived.accumulateAndGet(bytesReceived, Math::max));
   }
 
   @Override
