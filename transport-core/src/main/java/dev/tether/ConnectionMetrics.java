@@ -7,8 +7,10 @@ import java.time.Duration;
  *
  * @param messagesSent DATA, REQUEST and RESPONSE messages accepted for sending
  * @param messagesReceived DATA, REQUEST and RESPONSE frames read from the socket
- * @param bytesSent bytes written to the socket, framing included
- * @param bytesReceived bytes read from the socket, framing included
+ * @param bytesSent bytes written to the socket, framing included; a resumed session counts every
+ *     socket it had
+ * @param bytesReceived bytes read from the socket, framing included; a resumed session counts every
+ *     socket it had
  * @param queuedOutboundBytes bytes accepted by send but not yet written
  * @param queuedInboundMessages messages read but not yet delivered
  * @param pendingRequests requests awaiting a response
