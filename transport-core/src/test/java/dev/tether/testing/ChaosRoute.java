@@ -227,7 +227,7 @@ public final class ChaosRoute implements AutoCloseable {
                 }
                 to.shutdownOutput();
                 if (directions.decrementAndGet() == 0) {
-                  drop(pair);
+                  finish(pair); // both ended their streams: a plain close, as a network's would
                 }
               } catch (IOException | InterruptedException e) {
                 drop(pair);
@@ -236,6 +236,21 @@ public final class ChaosRoute implements AutoCloseable {
             "chaos-route-" + direction);
     thread.setDaemon(true);
     thread.start();
+  }
+
+  private void finish(Pair p) {
+    p.gone.set(true);
+    pairs.remove(p);
+    try {
+      p.client.close();
+    } catch (IOException e) {
+      // already gone
+    }
+    try {
+      p.target.close();
+    } catch (IOException e) {
+      // already gone
+    }
   }
 
   private void drop(Pair p) {
