@@ -238,7 +238,8 @@ public final class ServerBuilder<O, I> {
    * @param address an {@link java.net.InetSocketAddress} (port 0 picks a free port) or a {@link
    *     java.net.UnixDomainSocketAddress}: a path where nothing exists yet, or the socket file of a
    *     server that died without removing it (nobody listens on it), which is removed; the server
-   *     removes its socket file when it closes
+   *     removes its socket file when it closes, unless the path holds another file by then (a newer
+   *     server's, made after this one's was removed)
    * @throws TetherException if the address cannot be bound, with the I/O error as its cause
    * @throws IllegalArgumentException if a configured codec is not on the class path or fails to
    *     initialise

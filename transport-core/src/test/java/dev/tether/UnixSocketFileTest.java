@@ -22,7 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A server restarted on a Unix socket path after it died (killed, crashed) finds the socket file
  * the dead one left: it takes the path, as it would a TCP port. A path that a live server listens
- * on, or that is not a socket, is not touched.
+ * on, or that is not a socket, is not touched; nor, by a server closing, a socket file that is not
+ * its own.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class UnixSocketFileTest {
@@ -96,5 +97,23 @@ class UnixSocketFileTest {
     org.awaitility.Awaitility.await()
         .atMost(Duration.ofSeconds(10))
         .until(() -> !Files.exists(address.getPath()));
+  }
+
+  /**
+   * A deploy that removes the socket file and starts the next server before it stops the previous
+   * one: the previous server, closing, leaves the file that is not its own, and the next one serves
+   * on.
+   */
+  @Test
+  void aServerClosingLeavesASocketFileThatANewerServerMadeOnItsPath() throws Exception {
+    UnixDomainSocketAddress address = UnixDomainSocketAddress.of(dir.resolve("s.sock"));
+    Server<Object, Object> old = echoServer(address);
+    Files.delete(address.getPath());
+    echoServer(address); // finds the path free, and binds it
+
+    old.close();
+
+    assertThat(Files.exists(address.getPath())).as("the newer server's socket file").isTrue();
+    assertServes(address);
   }
 }

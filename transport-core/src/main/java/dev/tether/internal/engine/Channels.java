@@ -95,6 +95,25 @@ final class Channels {
         "another server is listening on this socket (" + failed.getMessage() + ")");
   }
 
+  /**
+   * Returns what tells the socket file of a Unix socket address apart from another at the same path
+   * (its device and inode), or null if there is none: no file, TCP, or no such key here.
+   */
+  static Object socketFileKey(SocketAddress address) {
+    if (!(address instanceof UnixDomainSocketAddress unix)) {
+      return null;
+    }
+    try {
+      return Files.readAttributes(
+              unix.getPath(),
+              java.nio.file.attribute.BasicFileAttributes.class,
+              java.nio.file.LinkOption.NOFOLLOW_LINKS)
+          .fileKey();
+    } catch (IOException | UnsupportedOperationException e) {
+      return null;
+    }
+  }
+
   private static boolean isSocketFile(Path path) {
     try {
       Object mode = Files.getAttribute(path, "unix:mode", java.nio.file.LinkOption.NOFOLLOW_LINKS);

@@ -58,6 +58,13 @@ public final class RealServer<O, I>
 
   private final ServerSocketChannel channel;
   private final SocketAddress address;
+
+  /**
+   * The identity (device and inode) of the socket file this server made, for a Unix socket; null
+   * for TCP, or where the file system gives none.
+   */
+  private final Object socketFile;
+
   private final MessageTypes types;
   private final TetherConfig config;
   private final List<String> codecs;
@@ -143,6 +150,7 @@ public final class RealServer<O, I>
       throws IOException {
     this.channel = channel;
     this.address = channel.getLocalAddress();
+    this.socketFile = Channels.socketFileKey(address);
     this.types = types;
     this.config = config;
     this.codecs = codecs;
@@ -589,7 +597,12 @@ public final class RealServer<O, I>
     }
     if (address instanceof UnixDomainSocketAddress uds) {
       try {
-        Files.deleteIfExists(uds.getPath());
+        // the file at the path may be another server's by now: its own was removed, and a newer
+        // server bound the path (a deploy that starts the next one before stopping this one)
+        Object now = Channels.socketFileKey(address);
+        if (now != null && (socketFile == null || socketFile.equals(now))) {
+          Files.deleteIfExists(uds.getPath());
+        }
       } catch (IOException e) {
         log.warn("cannot delete socket file {}: {}", uds.getPath(), e.getMessage());
       }
