@@ -52,6 +52,30 @@ final class OutboundBuffer {
   static final int STALE = 3;
 
   /**
+   * Refused for want of the runtime's {@link SendMemory}: the frames this connection holds are past
+   * its {@link #ALLOWANCE} and the memory they would draw on is all taken, by other connections or
+   * by senders waiting for it.
+   */
+  static final int NO_MEMORY = 4;
+
+  /** {@link #appendLocked} found room but not memory: the caller waits for it outside the lock. */
+  private static final int NEEDS_MEMORY = 5;
+
+  /**
+   * The bytes of small frames (those not counted in {@link SendMemory} by {@link
+   * SendMemory#charge}) a connection holds, queued, kept for replay and waiting for room, without
+   * drawing on the runtime's {@link SendMemory}; beyond it, they take their bytes from it in {@link
+   * #CHUNK}s and give them back as they leave. Twice the largest small frame, so that a connection
+   * whose peer keeps up, whose queue holds a frame or two at a time, never takes the memory's lock.
+   */
+  static final int ALLOWANCE = 128 * 1024;
+
+  /**
+   * How much of the {@link SendMemory} a connection past its {@link #ALLOWANCE} takes at a time.
+   */
+  static final int CHUNK = 64 * 1024;
+
+  /**
    * Who appends, and so how the bound applies. Every mode keeps the order of one thread's sends:
    * one that would go past {@code sendAsync} frames still waiting for room (all but {@link #WAIT},
    * {@link #NO_WAIT} and {@link #OWN_WAIT}, which wait behind them or are refused) first carries in
@@ -130,6 +154,21 @@ final class OutboundBuffer {
    */
   private long largeCounted;
 
+  /**
+   * What the buffer has taken of {@link #memory} for small frames past its {@link #ALLOWANCE}: a
+   * multiple of {@link #CHUNK}, taken as the frames come in ({@link #takeMemory}) and given back by
+   * {@link #changed} as they leave.
+   */
+  private int pooled;
+
+  /**
+   * True while one more small frame ({@link #refusedLength} long, if set) would need more of {@link
+   * #memory}: {@link #isWritable} then asks whether any is free, and a sender waiting for it
+   * ({@link #awaitMemory}) looks again once it turns false. Updated by {@link #changed}; no other
+   * field, so that an idle connection costs no more for it.
+   */
+  private volatile boolean needsMemoryHint;
+
   /** The frames queued, whole, oldest first. */
   private final FrameRing ring = new FrameRing();
 
@@ -153,10 +192,11 @@ final class OutboundBuffer {
   private long acceptedMessages;
 
   /**
-   * The length of the frame {@code trySend} was last refused for want of room, until that much
-   * fits; 0 if none. Until then the buffer is not {@link #isWritable writable}, so that a producer
-   * that sends while writable is not told it may when the very message it was refused still would
-   * be, however little under the bound the queue is.
+   * The length of the frame {@code trySend} was last refused for want of room or of {@link
+   * #memory}, or a sender waits for memory for, until that much fits in both; 0 if none. Until then
+   * the buffer is not {@link #isWritable writable}, so that a producer that sends while writable is
+   * not told it may when the very message it was refused still would be, however little under the
+   * bound the queue is.
    */
   private int refusedLength;
 
@@ -252,17 +292,50 @@ final class OutboundBuffer {
       Encoding made,
       long reserved)
       throws InterruptedException {
-    List<CompletableFuture<Void>> carried = null;
-    try {
-      synchronized (this) {
-        if (!waiting.isEmpty() && !closed) {
-          carried = carryIn(mode);
+    while (true) {
+      List<CompletableFuture<Void>> carried = null;
+      int result;
+      long chunks;
+      try {
+        synchronized (this) {
+          if (!waiting.isEmpty() && !closed) {
+            carried = carryIn(mode);
+          }
+          result = appendLocked(frame, length, messages, mode, waitNanos, made, reserved);
+          if (result != NEEDS_MEMORY) {
+            return result;
+          }
+          long small = smallPart(length, messages, reserved);
+          chunks = chunks(smallHeld() + small - ALLOWANCE - pooled);
+          refusedLength = (int) Math.max(refusedLength, Math.min(small, Integer.MAX_VALUE));
+          changed();
         }
-        return appendLocked(frame, length, messages, mode, waitNanos, made, reserved);
+      } finally {
+        WaitingSends.complete(carried);
       }
-    } finally {
-      WaitingSends.complete(carried);
+      if (!awaitMemory(chunks, waitNanos)) {
+        return NO_MEMORY;
+      }
     }
+  }
+
+  /**
+   * Waits, without this buffer's lock, for {@code chunks} bytes of {@link #memory} as {@link
+   * SendMemory#take} does (a loop's handler hands the loop on first, a loop counts them at once),
+   * and gives what it took to the buffer; stops early if the buffer closes or its frames leave room
+   * for this sender's ({@link #needsMemoryHint} turns false), without any memory given back.
+   *
+   * @return false if the time ran out without either
+   */
+  private boolean awaitMemory(long chunks, long waitNanos) throws InterruptedException {
+    boolean taken = memory.take(chunks, waitNanos, () -> closedHint || !needsMemoryHint);
+    if (taken) {
+      synchronized (this) {
+        pooled += (int) chunks;
+        changed(); // gives it back if the frames that needed it are gone meanwhile
+      }
+    }
+    return taken || closedHint || !needsMemoryHint;
   }
 
   private int appendLocked(
@@ -282,6 +355,7 @@ final class OutboundBuffer {
     }
     switch (mode) {
       case FORCE -> {
+        takeMemory(smallPart(length, messages, reserved), true);
         put(frame, 0, length, messages, reserved);
         return ACCEPTED;
       }
@@ -314,6 +388,17 @@ final class OutboundBuffer {
     }
     if (made != null && made != encoding) {
       return STALE; // changed while this sender waited for room
+    }
+    if (!takeMemory(smallPart(length, messages, reserved), false)) {
+      return switch (mode) {
+        case NO_WAIT -> {
+          refusedLength = length;
+          changed();
+          yield NO_MEMORY;
+        }
+        case LOOP, OWN_LOOP -> NO_MEMORY; // never waits, as past twice the bound
+        default -> NEEDS_MEMORY;
+      };
     }
     put(frame, 0, length, messages, reserved);
     return ACCEPTED;
@@ -383,10 +468,16 @@ final class OutboundBuffer {
             && !waiting.isEmpty()) {
           return BACK_PRESSURED;
         }
+        if (!takeMemory(length - reserved + WaitingSends.ENTRY_OVERHEAD, false)) {
+          return NO_MEMORY; // what waits for room is held as what is queued is
+        }
         waiting.add(frame, length, accepted, own);
         largeCounted += reserved;
         changed();
         return ACCEPTED;
+      }
+      if (!takeMemory(length - reserved, false)) {
+        return NO_MEMORY;
       }
       put(frame, 0, length, -1, reserved);
     }
@@ -579,6 +670,7 @@ final class OutboundBuffer {
         // a resumable session's replay ring counts against the bound: when it is full, the sender
         // waits for an acknowledgement as it would for room in the queue
         || !hasRoom(length)
+        || !memoryFits(length)
         || made != encoding
         || SendMemory.charge(length) != 0) { // counted in the ring, as it leaves
       return -1;
@@ -822,7 +914,7 @@ final class OutboundBuffer {
    * dispatcher asks before every message it delivers on the loop); a false is confirmed under it.
    */
   boolean isWritable() {
-    return writableHint || isWritableSynchronized();
+    return (writableHint || isWritableSynchronized()) && (!needsMemoryHint || !memory.looksFull());
   }
 
   private synchronized boolean isWritableSynchronized() {
@@ -926,6 +1018,65 @@ final class OutboundBuffer {
 
   private int held() {
     return ring.size() + (replay == null ? 0 : replay.size());
+  }
+
+  /**
+   * The bytes of small frames held: queued, kept for replay, and waiting for room (with what each
+   * waiting send holds besides), those of large frames left out, as {@link #memory} counts them.
+   */
+  /**
+   * The bytes of small frames among {@code length} bytes of frames about to be appended: those not
+   * counted in {@link #memory} as large ({@code reserved} for a run of them, {@code messages} not
+   * -1).
+   */
+  private static long smallPart(int length, int messages, long reserved) {
+    if (messages >= 0) {
+      return length - reserved;
+    }
+    return SendMemory.charge(length) == 0 ? length : 0;
+  }
+
+  private long smallHeld() {
+    return smallHeld(ring.charged() + waiting.charged() + (replay == null ? 0 : replay.charged()));
+  }
+
+  private long smallHeld(long charged) {
+    return held() + waiting.footprint() - charged;
+  }
+
+  /** Returns true if {@code bytes} more of small frames fit in what the buffer holds already. */
+  private boolean memoryFits(long bytes) {
+    return smallHeld() + bytes <= ALLOWANCE + pooled;
+  }
+
+  /**
+   * Makes room for {@code bytes} more of small frames: at once if they fit under the allowance and
+   * what the buffer took of {@link #memory}, else by taking more of it, in {@link #CHUNK}s, if any
+   * is free and no sender waits for it ({@code force}: whatever is free).
+   *
+   * @return false if the memory is all taken
+   */
+  private boolean takeMemory(long bytes, boolean force) {
+    if (bytes <= 0) {
+      return true;
+    }
+    long over = smallHeld() + bytes - ALLOWANCE - pooled;
+    if (over <= 0) {
+      return true; // the common case: no lock
+    }
+    long chunks = chunks(over);
+    if (force) {
+      memory.force(chunks);
+    } else if (!memory.tryTake(chunks)) {
+      return false;
+    }
+    pooled += (int) chunks;
+    return true;
+  }
+
+  /** Returns {@code bytes} rounded up to whole {@link #CHUNK}s; 0 if not positive. */
+  private static long chunks(long bytes) {
+    return bytes <= 0 ? 0 : (bytes + CHUNK - 1) / CHUNK * CHUNK;
   }
 
   private boolean isWritableLocked() {
@@ -1034,12 +1185,27 @@ final class OutboundBuffer {
       memory.adjust(charged - largeCounted);
       largeCounted = charged;
     }
+    long small = smallHeld(charged);
+    if (pooled != 0) {
+      long keep = chunks(small - ALLOWANCE);
+      if (keep == 0 || pooled > keep + CHUNK) { // a chunk to spare, not a lock per frame
+        memory.release(pooled - keep);
+        pooled = (int) keep;
+      }
+    }
+    if (refusedLength != 0 && fits(refusedLength) && small + refusedLength <= ALLOWANCE + pooled) {
+      refusedLength = 0;
+    }
+    boolean needsMemory = small + Math.max(1, refusedLength) > ALLOWANCE + pooled;
+    if (needsMemory != needsMemoryHint) {
+      needsMemoryHint = needsMemory;
+      if (!needsMemory) {
+        memory.wakeAll(); // a sender of this buffer waiting for memory may fit without it now
+      }
+    }
     boolean empty = ring.size() == 0;
     if (empty != ringEmpty) {
       ringEmpty = empty;
-    }
-    if (refusedLength != 0 && fits(refusedLength)) {
-      refusedLength = 0;
     }
     boolean writable = isWritableLocked();
     if (writable != writableHint) {

@@ -30,6 +30,9 @@ public final class SendMemory {
   private long used;
   private final ArrayDeque<Waiter> waiting = new ArrayDeque<>();
 
+  /** {@link #looksFull}: nothing free, or a sender waits; written under the lock. */
+  private volatile boolean full;
+
   /** When memory was last given back, in nanoTime: a waiting sender's progress. */
   private long lastReleaseNanos = System.nanoTime();
 
@@ -73,15 +76,32 @@ public final class SendMemory {
   /** Counts {@code bytes} whatever is free: for threads that must never wait. */
   synchronized void force(long bytes) {
     used += bytes;
+    updateFull();
   }
 
   /** Takes {@code bytes} if anything is free and no sender waits; returns false otherwise. */
   synchronized boolean tryTake(long bytes) {
     if (waiting.isEmpty() && used < capacity) {
       used += bytes;
+      updateFull();
       return true;
     }
     return false;
+  }
+
+  /**
+   * Returns true if a moment ago nothing was free or a sender waited, so that {@link #tryTake}
+   * would have refused: read without the lock, for {@link OutboundBuffer#isWritable}.
+   */
+  boolean looksFull() {
+    return full;
+  }
+
+  private void updateFull() {
+    boolean now = used >= capacity || !waiting.isEmpty();
+    if (now != full) {
+      full = now;
+    }
   }
 
   /**
@@ -108,6 +128,7 @@ public final class SendMemory {
       }
       Waiter me = new Waiter(bytes);
       waiting.add(me);
+      updateFull();
       long start = System.nanoTime();
       try {
         while (!me.granted && !stop.getAsBoolean()) {
@@ -127,6 +148,7 @@ public final class SendMemory {
         if (!me.granted) {
           waiting.remove(me);
           grant(); // the sender behind may fit now that this one leaves
+          updateFull();
         }
       }
       return me.granted;
@@ -150,6 +172,7 @@ public final class SendMemory {
       assert used >= 0 : "released more than was taken";
       lastReleaseNanos = System.nanoTime();
       grant();
+      updateFull();
     }
   }
 

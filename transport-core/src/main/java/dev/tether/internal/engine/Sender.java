@@ -193,7 +193,7 @@ final class Sender {
    * Refused for want of the runtime's {@link SendMemory}, as {@link OutboundBuffer#BACK_PRESSURED}
    * is for want of room in the connection's queue.
    */
-  private static final int NO_MEMORY = 4;
+  private static final int NO_MEMORY = OutboundBuffer.NO_MEMORY;
 
   /** Why {@link #reserve} refused: the connection closed meanwhile, or no memory came free. */
   private int refused() {
@@ -244,11 +244,13 @@ final class Sender {
 
   private String memoryFull() {
     SendMemory memory = memory();
-    return "the runtime's memory for large messages being sent (largeMessageSendMemory, "
+    return "the runtime's memory for messages being sent (largeMessageSendMemory, "
         + memory.capacity()
-        + " bytes) is taken by frames over 64 KiB that its connections have queued ("
+        + " bytes, a bound on all its connections together) is taken ("
         + memory.used()
-        + " bytes); their peers read more slowly than the application sends";
+        + " bytes) by frames over 64 KiB and by what connections hold past their first "
+        + OutboundBuffer.ALLOWANCE / 1024
+        + " KiB; their peers read more slowly than the application sends";
   }
 
   private ConnectionClosedException closedDuringSendAll(long queued) {
@@ -705,7 +707,7 @@ final class Sender {
                   ? " refused without waiting: "
                   : " timed out after "
                       + TimeUnit.NANOSECONDS.toMillis(waited)
-                      + " ms in which no large frame was written anywhere: ")
+                      + " ms in which none of it was given back: ")
               + memoryFull());
     }
     String where =
