@@ -98,11 +98,12 @@ public interface Connection<O, I> extends AutoCloseable {
   /**
    * Returns true while the connection is open, its outbound queue is under its bound and no {@link
    * #sendAsync} waits for room: the writability signal of Netty's {@code Channel.isWritable()}.
-   * {@link #trySend} accepts a message then if it fits in the room left (and, for one over 64 KiB,
-   * the runtime's {@link TetherRuntime.Builder#largeMessageSendMemory} is not all taken); once it
-   * has returned {@link SendResult#BACK_PRESSURED} for want of room, this returns false until that
-   * message would fit, so that a producer that sends while the connection is writable, and polls
-   * this after a refusal, is not told to retry in vain.
+   * {@link #trySend} accepts a message then if it fits in the room left (and, for one over 64 KiB
+   * or one that takes the queue past 128 KiB, the runtime's {@link
+   * TetherRuntime.Builder#largeMessageSendMemory} is not all taken); once it has returned {@link
+   * SendResult#BACK_PRESSURED} for want of room, this returns false until that message would fit,
+   * so that a producer that sends while the connection is writable, and polls this after a refusal,
+   * is not told to retry in vain.
    */
   boolean isWritable();
 

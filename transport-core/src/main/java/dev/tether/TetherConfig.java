@@ -24,8 +24,11 @@ import java.util.concurrent.Executor;
  *     never times a sender out
  * @param requestTimeout how long {@link Connection#request} waits for the response
  * @param maxQueuedOutboundBytes the outbound queue's size; a single message larger than this is
- *     still accepted when the queue is empty. It bounds each connection alone: a server whose
- *     clients all stop reading holds up to this much for each of them
+ *     still accepted when the queue is empty. It bounds each connection alone; past the first 128
+ *     KiB, what a connection queues also takes the runtime's shared {@link
+ *     TetherRuntime.Builder#largeMessageSendMemory}, and a send is refused (or waits) while that is
+ *     all taken, so that a server whose clients all stop reading does not hold this much for each
+ *     of them
  * @param maxQueuedInboundMessages received messages waiting for the handler before reading stops
  * @param maxQueuedInboundBytes received bytes waiting for the handler before reading stops, on each
  *     connection. Beyond its first 64 KiB a connection also needs as much from the runtime's shared

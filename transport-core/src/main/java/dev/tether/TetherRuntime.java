@@ -75,7 +75,8 @@ public final class TetherRuntime implements AutoCloseable {
 
   /**
    * Returns the memory this runtime's connections together may hold for frames over 64 KiB that
-   * they send; see {@link Builder#largeMessageSendMemory}.
+   * they send, and for smaller ones past each connection's first 128 KiB; see {@link
+   * Builder#largeMessageSendMemory}.
    */
   public long largeMessageSendMemory() {
     return group.sendMemory().capacity();
@@ -228,23 +229,34 @@ public final class TetherRuntime implements AutoCloseable {
 
     /**
      * Sets how much memory the runtime's connections together may hold for frames over 64 KiB that
-     * they send: queued to be written, waiting for room ({@code sendAsync}), or written and kept
-     * for replay until a resumable connection's peer acknowledges them. The default is an eighth of
-     * the maximum heap ({@code -Xmx}), apart from {@link #largeMessageMemory}. Each connection's
-     * {@link TetherConfig.Builder#maxQueuedOutboundBytes} bounds one connection (and lets one frame
-     * larger than itself in); this bounds their sum, so that a server answering many peers with
-     * large messages, faster than they read, cannot exhaust the heap.
+     * they send, and for smaller frames past the first 128 KiB of them each connection holds:
+     * queued to be written, waiting for room ({@code sendAsync}), or written and kept for replay
+     * until a resumable connection's peer acknowledges them. The default is an eighth of the
+     * maximum heap ({@code -Xmx}), apart from {@link #largeMessageMemory}. Each connection's {@link
+     * TetherConfig.Builder#maxQueuedOutboundBytes} bounds one connection (and lets one frame larger
+     * than itself in); this bounds their sum, so that a server answering many peers with large
+     * messages, or broadcasting to many peers that stopped reading, faster than they read, cannot
+     * exhaust the heap.
      *
      * <p>While nothing is left, a large frame waits its turn (first come, first served) before it
      * is queued: {@code send}, {@code request} and a handler's response wait, on the sending
-     * thread, for as long as the send timeout while no large frame is written anywhere, then fail
+     * thread, for as long as the send timeout while none of this memory is given back, then fail
      * with a {@link dev.tether.TetherTimeoutException} that says so (with {@link
      * dev.tether.ConnectionClosedException} at once if the connection closes meanwhile); {@code
      * trySend} returns {@link dev.tether.SendResult#BACK_PRESSURED} and {@code sendAsync} fails at
      * once. A default handler that waits hands its event loop on first; an event loop itself and
      * frames the transport owes never wait and are counted all the same. As for receiving, a frame
      * is let in whenever anything at all is free, so one larger than this limit still goes out.
-     * Frames of 64 KiB or less are bounded by each connection's queue alone and never wait here.
+     *
+     * <p>Frames of 64 KiB or less take none of it while a connection holds less than 128 KiB of
+     * them, so a connection whose peer keeps up never touches it. Past that, the connection takes
+     * it in chunks of 64 KiB as its queue grows and gives them back as the queue drains; while
+     * nothing is free, the connection counts as full ({@link dev.tether.Connection#isWritable} is
+     * false once a message was refused for it): {@code trySend} returns {@link
+     * dev.tether.SendResult#BACK_PRESSURED}, {@code sendAsync} fails at once, {@code send} waits
+     * its turn as above, and on an event loop a send is refused; the transport's own frames
+     * (responses of handlers on the loop, error responses) are counted without waiting. A
+     * connection's memory is given back when it closes.
      *
      * <p>A handler that waits here keeps the large message it handles, and with it its share of
      * {@link #largeMessageMemory}. Two runtimes whose handlers answer each other's large messages

@@ -51,8 +51,10 @@ public final class RuntimeMeters implements MeterBinder {
     Gauge.builder("tether.memory.large." + what, runtime, value)
         .description(
             what.equals("used")
-                ? "bytes of large messages (over 64 KiB) held now"
-                : "bytes of large messages (over 64 KiB) the runtime's connections may hold")
+                ? "bytes of large messages (over 64 KiB), and of small ones past each connection's"
+                    + " allowance when sent, held now"
+                : "bytes of large messages (over 64 KiB), and of small ones past each connection's"
+                    + " allowance when sent, the runtime's connections may hold")
         .baseUnit("bytes")
         .tags(tags)
         .tag("direction", direction)

@@ -90,7 +90,8 @@ final class OutboundBuffer {
     NO_WAIT,
     /**
      * An event-loop thread: never waits; accepted up to twice the bound, its own waiting frames
-     * first, or back-pressured.
+     * first, or back-pressured; refused ({@link #NO_MEMORY}) if past the {@link #ALLOWANCE} it
+     * needs memory and none is free.
      */
     LOOP,
     /**

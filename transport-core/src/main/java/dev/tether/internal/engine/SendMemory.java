@@ -9,7 +9,9 @@ import java.util.function.BooleanSupplier;
 /**
  * The memory a runtime's connections together may hold for large message frames they send (over
  * {@link FrameDecoder#ADMIT_ABOVE} bytes, as for receiving): queued to be written, waiting for room
- * ({@code sendAsync}), or written and kept for replay until the peer acknowledges them. Each
+ * ({@code sendAsync}), or written and kept for replay until the peer acknowledges them; and for the
+ * small frames a connection holds past its {@link OutboundBuffer#ALLOWANCE}, which its {@link
+ * OutboundBuffer} takes in {@link OutboundBuffer#CHUNK}s and gives back as they leave. Each
  * connection's outbound bound holds for one connection and lets one frame larger than itself in; a
  * server whose sixty clients are each answered with a 12 MB message would otherwise queue 720 MB.
  *
@@ -23,7 +25,9 @@ import java.util.function.BooleanSupplier;
  * <p>Separate from {@link ReceiveMemory}: a handler holding a received large message may wait here
  * to answer it, and what it waits for (bytes written to a peer) never waits for received memory.
  *
- * <p>Thread safe. Only large frames take the lock, so a lock costs nothing measurable.
+ * <p>Thread safe. Only large frames, and a chunk of small ones, take the lock, so a lock costs
+ * nothing measurable. An {@link OutboundBuffer} may call in with its own lock held, never the other
+ * way round.
  */
 public final class SendMemory {
   private final long capacity;
