@@ -1042,7 +1042,7 @@ final class OutboundBuffer {
   }
 
   private long smallHeld(long charged) {
-    return held() + waiting.footprint() - charged;
+    return held() + (waiting.isEmpty() ? 0 : waiting.footprint()) - charged;
   }
 
   /** Returns true if {@code bytes} more of small frames fit in what the buffer holds already. */
@@ -1058,12 +1058,12 @@ final class OutboundBuffer {
    * @return false if the memory is all taken
    */
   private boolean takeMemory(long bytes, boolean force) {
-    if (bytes <= 0) {
-      return true;
+    if (bytes <= 0 || pooled == 0 && waiting.isEmpty() && held() + bytes <= ALLOWANCE) {
+      return true; // the common case: a comparison, no lock
     }
     long over = smallHeld() + bytes - ALLOWANCE - pooled;
     if (over <= 0) {
-      return true; // the common case: no lock
+      return true;
     }
     long chunks = chunks(over);
     if (force) {
@@ -1187,6 +1187,32 @@ final class OutboundBuffer {
       largeCounted = charged;
     }
     long small = smallHeld(charged);
+    if (pooled != 0 || refusedLength != 0 || small >= ALLOWANCE) { // else: nothing to look at
+      memoryChanged(small);
+    } else if (needsMemoryHint) {
+      needsMemoryHint = false;
+      memory.wakeAll(); // a sender of this buffer waiting for memory may fit without it now
+    }
+    boolean empty = ring.size() == 0;
+    if (empty != ringEmpty) {
+      ringEmpty = empty;
+    }
+    boolean writable = isWritableLocked();
+    if (writable != writableHint) {
+      writableHint = writable;
+    }
+    boolean underBound = queuedUnderBoundLocked();
+    if (underBound != queuedUnderBoundHint) {
+      queuedUnderBoundHint = underBound;
+    }
+  }
+
+  /**
+   * {@link #changed} for a buffer that holds {@code small} bytes of small frames, past its {@link
+   * #ALLOWANCE} or with memory taken or a frame refused: gives back what it need not hold, and
+   * brings {@link #needsMemoryHint} up to date.
+   */
+  private void memoryChanged(long small) {
     if (pooled != 0) {
       long keep = chunks(small - ALLOWANCE);
       if (keep == 0 || pooled > keep + CHUNK) { // a chunk to spare, not a lock per frame
@@ -1203,18 +1229,6 @@ final class OutboundBuffer {
       if (!needsMemory) {
         memory.wakeAll(); // a sender of this buffer waiting for memory may fit without it now
       }
-    }
-    boolean empty = ring.size() == 0;
-    if (empty != ringEmpty) {
-      ringEmpty = empty;
-    }
-    boolean writable = isWritableLocked();
-    if (writable != writableHint) {
-      writableHint = writable;
-    }
-    boolean underBound = queuedUnderBoundLocked();
-    if (underBound != queuedUnderBoundHint) {
-      queuedUnderBoundHint = underBound;
     }
   }
 
