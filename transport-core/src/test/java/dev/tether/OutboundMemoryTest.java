@@ -202,6 +202,49 @@ class OutboundMemoryTest {
     assertThat(runtime.largeMessageSendMemoryInUse()).isGreaterThanOrEqualTo(MIB);
   }
 
+  @Test
+  void whatAConnectionHeldPastItsAllowanceIsGivenBackWhenItEnds() throws Exception {
+    TetherRuntime runtime =
+        TetherRuntime.builder().eventLoops(2).largeMessageSendMemory(64L * MIB).build();
+    resources.track(runtime);
+    Server<Object, Object> server =
+        Tether.server(TestTypes.TYPES)
+            .config(
+                TetherConfig.builder()
+                    .codecs("test")
+                    .heartbeatInterval(Duration.ZERO)
+                    .idleTimeout(Duration.ZERO)
+                    .drainTimeout(Duration.ofMillis(300))
+                    .build())
+            .runtime(runtime)
+            .bind(new InetSocketAddress("127.0.0.1", 0));
+    resources.track(server);
+    String text = "e".repeat(16 * KIB);
+    // a peer that resets, and one closed gracefully by the server, whose drain deadline passes
+    for (boolean reset : new boolean[] {true, false}) {
+      RawPeer peer = RawPeer.connect(server.address(), 8192);
+      resources.track(peer);
+      peer.handshake(RawPeer.Hello.forTypes(TestTypes.TYPES).codecs("test"));
+      await().atMost(Duration.ofSeconds(10)).until(() -> server.connections().size() == 1);
+      Connection<Object, Object> connection = server.connections().iterator().next();
+      for (int i = 0; connection.trySend(new Msg(text, i)) == SendResult.ACCEPTED; i++) {
+        // until its queue is full
+      }
+      assertThat(runtime.largeMessageSendMemoryInUse())
+          .as("past its allowance")
+          .isGreaterThan(3L * MIB);
+      if (reset) {
+        peer.resetAbruptly();
+      } else {
+        connection.closeAsync();
+      }
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .untilAsserted(() -> assertThat(runtime.largeMessageSendMemoryInUse()).isZero());
+      await().atMost(Duration.ofSeconds(10)).until(() -> server.connections().isEmpty());
+    }
+  }
+
   /** The server program: broadcasts on command, and reports how it went on standard output. */
   public static final class BroadcastServer {
     private BroadcastServer() {}
