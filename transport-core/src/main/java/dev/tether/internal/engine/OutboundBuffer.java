@@ -1022,10 +1022,6 @@ final class OutboundBuffer {
   }
 
   /**
-   * The bytes of small frames held: queued, kept for replay, and waiting for room (with what each
-   * waiting send holds besides), those of large frames left out, as {@link #memory} counts them.
-   */
-  /**
    * The bytes of small frames among {@code length} bytes of frames about to be appended: those not
    * counted in {@link #memory} as large ({@code reserved} for a run of them, {@code messages} not
    * -1).
@@ -1037,6 +1033,10 @@ final class OutboundBuffer {
     return SendMemory.charge(length) == 0 ? length : 0;
   }
 
+  /**
+   * The bytes of small frames held: queued, kept for replay, and waiting for room (with what each
+   * waiting send holds besides), those of large frames left out, as {@link #memory} counts them.
+   */
   private long smallHeld() {
     return smallHeld(ring.charged() + waiting.charged() + (replay == null ? 0 : replay.charged()));
   }
