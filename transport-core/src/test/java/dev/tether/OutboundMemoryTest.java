@@ -245,6 +245,68 @@ class OutboundMemoryTest {
     }
   }
 
+  @Test
+  void aHandlerOnTheLoopThatWaitsForMemoryHandsTheLoopOnAndIsToldWhyItTimedOut() throws Exception {
+    TetherRuntime runtime =
+        TetherRuntime.builder().eventLoops(1).largeMessageSendMemory(256 * KIB).build();
+    resources.track(runtime);
+    List<Connection<Object, Object>> silent = new ArrayList<>();
+    CompletableFuture<Throwable> handlerSaw = new CompletableFuture<>();
+    String text = "h".repeat(16 * KIB);
+    Server<Object, Object> server =
+        Tether.server(TestTypes.TYPES)
+            .config(
+                TetherConfig.builder()
+                    .codecs("test")
+                    .heartbeatInterval(Duration.ZERO)
+                    .idleTimeout(Duration.ZERO)
+                    .build()) // handlers on the loop until one blocks
+            .runtime(runtime)
+            .onRequest((c, request) -> request)
+            .onMessage(
+                (c, message) -> {
+                  try {
+                    silent.get(0).send(new Msg(text, -1), Duration.ofSeconds(4));
+                    handlerSaw.complete(null);
+                  } catch (RuntimeException e) {
+                    handlerSaw.complete(e);
+                  }
+                })
+            .bind(new InetSocketAddress("127.0.0.1", 0));
+    resources.track(server);
+    for (int i = 0; i < 4; i++) {
+      RawPeer peer = RawPeer.connect(server.address(), 8192);
+      resources.track(peer);
+      peer.handshake(RawPeer.Hello.forTypes(TestTypes.TYPES).codecs("test"));
+    }
+    await().atMost(Duration.ofSeconds(10)).until(() -> server.connections().size() == 4);
+    silent.addAll(server.connections());
+    boolean any = true;
+    for (int round = 0; any && round < 10_000; round++) {
+      any = false;
+      for (Connection<Object, Object> c : silent) {
+        any |= c.trySend(new Msg(text, round)) == SendResult.ACCEPTED;
+      }
+    }
+    assertThat(silent.get(0).isWritable()).isFalse();
+
+    Connection<Object, Object> sender =
+        Tether.client(TestTypes.TYPES).config(TestTypes.QUIET).connect(server.address());
+    resources.track(sender);
+    Connection<Object, Object> asker =
+        Tether.client(TestTypes.TYPES).config(TestTypes.QUIET).connect(server.address());
+    resources.track(asker);
+    sender.send(new Msg("broadcast", 1));
+    // while that handler waits, the one loop goes on serving the others
+    Msg answer = (Msg) asker.request(new Msg("still here", 2)).get(10, TimeUnit.SECONDS);
+    assertThat(answer.text()).isEqualTo("still here");
+    assertThat(handlerSaw).as("the handler still waits").isNotDone();
+    assertThat(handlerSaw.get(10, TimeUnit.SECONDS))
+        .isInstanceOf(TetherTimeoutException.class)
+        .hasMessageContaining("timed out after 4000 ms")
+        .hasMessageContaining("largeMessageSendMemory");
+  }
+
   /** The server program: broadcasts on command, and reports how it went on standard output. */
   public static final class BroadcastServer {
     private BroadcastServer() {}
