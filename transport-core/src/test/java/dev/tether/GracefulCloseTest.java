@@ -137,13 +137,18 @@ class GracefulCloseTest {
             .drainTimeout(Duration.ofMillis(500))
             .maxQueuedInboundMessages(4)
             .build();
-    try (Server<Object, Object> server =
-        Tether.server(TestTypes.TYPES)
-            .config(config)
-            .onMessage((c, m) -> release.await())
-            .bind(new InetSocketAddress("127.0.0.1", 0))) {
+    // a runtime of its own: the client's queue must fill to its own bound, and on the shared
+    // runtime
+    // its small frames past 128 KiB draw on a send memory other tests' connections may hold
+    try (TetherRuntime runtime = TetherRuntime.builder().build();
+        Server<Object, Object> server =
+            Tether.server(TestTypes.TYPES)
+                .config(config)
+                .runtime(runtime)
+                .onMessage((c, m) -> release.await())
+                .bind(new InetSocketAddress("127.0.0.1", 0))) {
       Connection<Object, Object> client =
-          Tether.client(TestTypes.TYPES).config(config).connect(server.address());
+          Tether.client(TestTypes.TYPES).config(config).runtime(runtime).connect(server.address());
       int accepted = 0;
       while (client.trySend(new Blob(accepted, new byte[1024])) == SendResult.ACCEPTED) {
         accepted++;
