@@ -3,10 +3,12 @@ package dev.tether;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.tether.testing.CapturedLog;
 import dev.tether.testing.ChaosRoute;
 import dev.tether.testing.ChaosRoute.Direction;
 import dev.tether.testing.Msg;
 import dev.tether.testing.Resources;
+import dev.tether.testing.TestPki;
 import dev.tether.testing.TestTypes;
 import java.net.BindException;
 import java.net.InetSocketAddress;
@@ -29,10 +31,11 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * The cluster features through a route that misbehaves at random ({@link ChaosRoute}): resets, cuts
@@ -42,16 +45,40 @@ import org.junit.jupiter.params.provider.ValueSource;
  * every request in time and is whole again soon after the faults end, and leaves nothing behind
  * once closed; a resuming client loses only what it is told of, and nothing is handled twice; a
  * broadcast reaches each resuming member with exactly what it accepted for it. Each seed prints the
- * faults it injected, and a failure names them, so that it can be replayed. More seeds passed
- * locally than the build runs (16 for the pool, 4 for the others).
+ * faults it injected, and a failure names them, so that it can be replayed. The resuming client and
+ * the pool run over plain TCP and over mutual TLS (resets then fall in the middle of a TLS record),
+ * where the servers must also log no ERROR. More seeds passed locally than the build runs (16 for
+ * the pool, 4 for the others; 14 and 10 over TLS).
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class ClusterChaosTest {
   private final Resources resources = new Resources();
+  private final TestPki pki = TestPki.shared();
+  private CapturedLog log;
+
+  @BeforeEach
+  void capture() {
+    log = new CapturedLog();
+  }
 
   @AfterEach
   void closeResources() {
     resources.close();
+    log.close();
+  }
+
+  /** Mutual TLS: the server asks for the client's certificate. */
+  private TlsConfig serverTls() {
+    return pki.serverTls().requireClientCertificate().build();
+  }
+
+  private TlsConfig clientTls(String name) {
+    return pki.client(name).presenting().trustCertificates(pki.caFile()).build();
+  }
+
+  /** Lines logged at ERROR, and failures told without words ("null" for a message). */
+  private List<String> errors() {
+    return log.lines().stream().filter(l -> l.contains(" ERROR ") || l.contains(": null")).toList();
   }
 
   private <T extends AutoCloseable> T track(T resource) {
@@ -205,8 +232,12 @@ class ClusterChaosTest {
     }
   }
 
-  private static Server<Object, Object> resumable(InetSocketAddress at, Seen seen) {
-    return Tether.server(TestTypes.TYPES)
+  private Server<Object, Object> resumable(InetSocketAddress at, Seen seen, boolean tls) {
+    ServerBuilder<Object, Object> builder = Tether.server(TestTypes.TYPES);
+    if (tls) {
+      builder.tls(serverTls()).authorizer(request -> Admission.admit());
+    }
+    return builder
         .config(fast().drainTimeout(Duration.ofSeconds(5)).build())
         .onMessage((c, m) -> seen.message(((Msg) m).seq()))
         .onRequest(
@@ -217,14 +248,14 @@ class ClusterChaosTest {
         .bind(at);
   }
 
-  @ParameterizedTest
-  @ValueSource(longs = {2, 3})
-  void aResumingClientThroughChaosAndRestartsLosesOnlyWhatItIsToldOfAndNothingTwice(long seed)
-      throws Exception {
+  @ParameterizedTest(name = "seed {0}, TLS {1}")
+  @CsvSource({"2, false", "3, false", "2, true", "3, true"})
+  void aResumingClientThroughChaosAndRestartsLosesOnlyWhatItIsToldOfAndNothingTwice(
+      long seed, boolean tls) throws Exception {
     Seen seen = new Seen();
     List<Server<Object, Object>> servers =
         Collections.synchronizedList(new ArrayList<>()); // every incarnation, closed at the end
-    servers.add(resumable(new InetSocketAddress("127.0.0.1", 0), seen));
+    servers.add(resumable(new InetSocketAddress("127.0.0.1", 0), seen, tls));
     InetSocketAddress address = (InetSocketAddress) servers.get(0).address();
     RestartableServer restart =
         planned -> {
@@ -234,15 +265,19 @@ class ClusterChaosTest {
           } else {
             last.close(Duration.ofMillis(300));
           }
-          servers.add(bindAgain(() -> resumable(address, seen)));
+          servers.add(bindAgain(() -> resumable(address, seen, tls)));
         };
     ChaosRoute route = track(new ChaosRoute(address));
     AtomicLong maybeLost = new AtomicLong();
     AtomicInteger lost = new AtomicInteger();
     AtomicInteger resumed = new AtomicInteger();
+    ClientBuilder<Object, Object> clientBuilder = Tether.client(TestTypes.TYPES);
+    if (tls) {
+      clientBuilder.tls(clientTls("node-1"));
+    }
     Connection<Object, Object> client =
         track(
-            Tether.client(TestTypes.TYPES)
+            clientBuilder
                 .config(fast().build())
                 .reconnect(
                     ReconnectPolicy.builder()
@@ -352,6 +387,13 @@ class ClusterChaosTest {
             .isLessThanOrEqualTo(maybeLost.get());
       }
       assertThat(problems.toString()).as("seed %d, faults %s", seed, log).isEmpty();
+      client.close();
+      await()
+          .atMost(Duration.ofSeconds(5))
+          .untilAsserted(() -> assertThat(route.open()).as("sockets left open").isZero());
+      if (tls) {
+        assertThat(errors()).as("seed %d: logged; faults %s", seed, log).isEmpty();
+      }
     } finally {
       chaos.interrupt();
       chaos.join(10_000);
@@ -365,6 +407,7 @@ class ClusterChaosTest {
 
   /** One peer of the pool: a server with a node id behind its own chaos route, restartable. */
   private final class Peer implements RestartableServer {
+    final boolean tls;
     final long nodeId;
     final Set<Long> seen = ConcurrentHashMap.newKeySet();
     final AtomicInteger duplicates = new AtomicInteger();
@@ -372,8 +415,9 @@ class ClusterChaosTest {
     final ChaosRoute route;
     volatile Server<Object, Object> server;
 
-    Peer(long nodeId) throws Exception {
+    Peer(long nodeId, boolean tls) throws Exception {
       this.nodeId = nodeId;
+      this.tls = tls;
       this.server = start(new InetSocketAddress("127.0.0.1", 0));
       this.address = (InetSocketAddress) server.address();
       this.route = track(new ChaosRoute(address));
@@ -381,7 +425,11 @@ class ClusterChaosTest {
     }
 
     private Server<Object, Object> start(InetSocketAddress at) {
-      return Tether.server(TestTypes.TYPES)
+      ServerBuilder<Object, Object> builder = Tether.server(TestTypes.TYPES);
+      if (tls) {
+        builder.tls(serverTls()).authorizer(request -> Admission.admit());
+      }
+      return builder
           .config(fast().nodeId(nodeId).build())
           .onRequest(
               (c, m) -> {
@@ -409,14 +457,14 @@ class ClusterChaosTest {
    * Seeds below 10 use a pool that reconnects on next use, with backoff; the others a pool whose
    * connections reconnect and resume by themselves (a {@link ReconnectPolicy}).
    */
-  @ParameterizedTest
-  @ValueSource(longs = {1, 13})
+  @ParameterizedTest(name = "seed {0}, TLS {1}")
+  @CsvSource({"1, false", "13, false", "1, true", "13, true"})
   void aPoolThroughChaosAnswersOrFailsEachRequestInTimeHealsSoonAndLeavesNothingWhenClosed(
-      long seed) throws Exception {
+      long seed, boolean tls) throws Exception {
     List<Peer> peers = new ArrayList<>();
     PeerAddresses addresses = new PeerAddresses();
     for (long id = 1; id <= 3; id++) {
-      Peer p = new Peer(id);
+      Peer p = new Peer(id, tls);
       peers.add(p);
       addresses.put(id, p.route.address());
     }
@@ -424,6 +472,9 @@ class ClusterChaosTest {
     Duration maxRetry = Duration.ofMillis(200);
     ClientBuilder<Object, Object> builder =
         Tether.client(TestTypes.TYPES).config(fast().nodeId(100).build()).runtime(runtime);
+    if (tls) {
+      builder.tls(clientTls("node-100"));
+    }
     if (seed > 10) {
       builder.reconnect(
           ReconnectPolicy.builder()
@@ -550,6 +601,9 @@ class ClusterChaosTest {
                               .filter(name -> name.startsWith("tether-chaos")))
                       .as("threads left")
                       .isEmpty());
+      if (tls) {
+        assertThat(errors()).as("seed %d: logged; faults %s", seed, log).isEmpty();
+      }
     } finally {
       chaos.interrupt();
       drivers.forEach(Thread::interrupt);
