@@ -188,7 +188,9 @@ final class InboundQueue {
     staged++;
     stagedBytes += size;
     long held = bytesAtPublish + stagedBytes;
-    if (usedAtPublish + staged >= maxItems || held >= maxBytes || held >= drawAt()) {
+    // a stage kept for a consumer on this thread is handed over whole at the end of the turn and
+    // holds nothing past it: it draws on the runtime's memory only if it is published after all
+    if (usedAtPublish + staged >= maxItems || held >= maxBytes || !keep && held >= drawAt()) {
       return publish(); // which draws on the runtime's memory if it must
     }
     return true;

@@ -116,6 +116,24 @@ class InboundQueueMemoryTest {
   }
 
   @Test
+  void aLargeReadStagedForAConsumerOnTheLoopIsHandedOverWholeAndDrawsNothing() {
+    // a read of many small frames, taken at the end of the loop's turn without passing through the
+    // ring: it holds no memory beyond the turn, and publishing it message by message past the
+    // allowance would take the lock for each and send it through the ring
+    ReceiveMemory memory = new ReceiveMemory(100 * STEP);
+    InboundQueue queue = queue(memory);
+    int items = 4 * STEP / 64;
+    for (int i = 0; i < items; i++) {
+      assertThat(queue.stage(i, 64, true)).isTrue();
+    }
+    assertThat(queue.size()).as("published into the ring").isZero();
+    Object[] taken = queue.takeStaged(new Object[16]);
+    assertThat(taken).isNotNull();
+    assertThat(taken[items - 1]).isEqualTo(items - 1);
+    assertThat(memory.used()).isZero();
+  }
+
+  @Test
   void framesThatHoldTheirOwnMemoryDrawNothingMore() {
     ReceiveMemory memory = new ReceiveMemory(100 * STEP);
     InboundQueue queue = queue(memory);
