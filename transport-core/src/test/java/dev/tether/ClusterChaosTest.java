@@ -72,6 +72,15 @@ class ClusterChaosTest {
     return pki.serverTls().requireClientCertificate().build();
   }
 
+  /** A server builder, over mutual TLS with every client admitted if {@code tls}. */
+  private ServerBuilder<Object, Object> server(boolean tls) {
+    ServerBuilder<Object, Object> builder = Tether.server(TestTypes.TYPES);
+    if (tls) {
+      builder.tls(serverTls()).authorizer(request -> Admission.admit());
+    }
+    return builder;
+  }
+
   private TlsConfig clientTls(String name) {
     return pki.client(name).presenting().trustCertificates(pki.caFile()).build();
   }
@@ -233,11 +242,7 @@ class ClusterChaosTest {
   }
 
   private Server<Object, Object> resumable(InetSocketAddress at, Seen seen, boolean tls) {
-    ServerBuilder<Object, Object> builder = Tether.server(TestTypes.TYPES);
-    if (tls) {
-      builder.tls(serverTls()).authorizer(request -> Admission.admit());
-    }
-    return builder
+    return server(tls)
         .config(fast().drainTimeout(Duration.ofSeconds(5)).build())
         .onMessage((c, m) -> seen.message(((Msg) m).seq()))
         .onRequest(
@@ -425,11 +430,7 @@ class ClusterChaosTest {
     }
 
     private Server<Object, Object> start(InetSocketAddress at) {
-      ServerBuilder<Object, Object> builder = Tether.server(TestTypes.TYPES);
-      if (tls) {
-        builder.tls(serverTls()).authorizer(request -> Admission.admit());
-      }
-      return builder
+      return server(tls)
           .config(fast().nodeId(nodeId).build())
           .onRequest(
               (c, m) -> {

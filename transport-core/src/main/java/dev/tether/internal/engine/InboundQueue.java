@@ -394,7 +394,7 @@ final class InboundQueue {
       int next = head + n;
       head = count == 0 ? 0 : next >= items.length ? next - items.length : next;
       surplus = surplus();
-      held = draw == null ? null : draw.account;
+      held = account();
       room = checkRoom();
     } finally {
       lock.unlock();
@@ -435,7 +435,7 @@ final class InboundQueue {
       }
       item = take();
       surplus = surplus();
-      held = draw == null ? null : draw.account;
+      held = account();
       room = checkRoom();
     } finally {
       lock.unlock();
@@ -534,7 +534,7 @@ final class InboundQueue {
         dropped.accept(take());
       }
       surplus = surplus();
-      held = draw == null ? null : draw.account;
+      held = account();
     } finally {
       lock.unlock();
     }
@@ -591,11 +591,21 @@ final class InboundQueue {
     return false;
   }
 
+  /**
+   * The bytes of the queued small frames: those that do not hold memory of their own. Lock held.
+   */
+  private long smallBytes() {
+    return draw == null ? bytes : bytes - draw.ownBytes;
+  }
+
+  /** This queue's account of the runtime's memory, or null if it never drew on it. Lock held. */
+  private ReceiveMemory.Account account() {
+    return draw == null ? null : draw.account;
+  }
+
   /** Returns true if a bound is reached: count, bytes, or the runtime's memory. Lock held. */
   private boolean atLimit() {
-    return count + working >= maxItems
-        || bytes >= maxBytes
-        || !drawFor(draw == null ? bytes : bytes - draw.ownBytes);
+    return count + working >= maxItems || bytes >= maxBytes || !drawFor(smallBytes());
   }
 
   /**
@@ -636,7 +646,7 @@ final class InboundQueue {
     if (d == null || d.reserved == 0 && !d.asked) {
       return 0;
     }
-    long small = bytes - d.ownBytes;
+    long small = smallBytes();
     if (d.asked && small < ALLOWANCE + (long) d.reserved) {
       d.asked = false; // taken from meanwhile: what it waited for would only be held idle
       d.account.withdraw();
