@@ -52,7 +52,10 @@ public interface PeerPool<O, I> extends AutoCloseable {
    *
    * @throws UnknownPeerException if the resolver does not know the node
    * @throws TetherException if the connect failed, or the peer is backing off after failed
-   *     connects; the message says which, and when the next attempt is allowed
+   *     connects; the message names the node and says which, and when the next attempt is allowed.
+   *     A failed connect keeps its type ({@link TetherTimeoutException} for a handshake that timed
+   *     out, {@link HandshakeException} for one the server refused), with the node named in front
+   *     of its message and the connector's exception as its cause
    * @throws IllegalStateException if the pool is closed, or if it would have to wait for a connect
    *     on an event loop (in a handler that always runs on the loop, {@link
    *     TetherConfig.Builder#handlersOnEventLoop()}: use {@link #connectionAsync} there)

@@ -156,6 +156,37 @@ class PeerPoolTest {
   }
 
   @Test
+  void aConnectTheServerRefusesFailsNamingTheNodeAndKeepsItsType() throws Exception {
+    Server<Object, Object> full =
+        closing(
+            Tether.server(TestTypes.TYPES)
+                .config(TetherConfig.builder().codecs("test").nodeId(1).build())
+                .maxConnections(1)
+                .bind(new InetSocketAddress("127.0.0.1", 0)));
+    Connection<Object, Object> holder =
+        closing(
+            Tether.client(TestTypes.TYPES)
+                .config(TetherConfig.builder().codecs("test").build())
+                .connect(full.address()));
+    assertThat(holder.isOpen()).isTrue();
+    PeerPool<Object, Object> pool = pool(new PeerAddresses().put(1, full.address()));
+
+    assertThatThrownBy(() -> pool.connection(1))
+        .isExactlyInstanceOf(HandshakeException.class)
+        .hasMessageContaining("node 1: ")
+        .hasMessageContaining("is at its limit of 1 connections")
+        .hasCauseExactlyInstanceOf(HandshakeException.class)
+        .satisfies(
+            e -> {
+              HandshakeException h = (HandshakeException) e;
+              HandshakeException original = (HandshakeException) e.getCause();
+              assertThat(h.code()).isEqualTo(original.code());
+              assertThat(h.isRemote()).isTrue();
+              assertThat(h.reason()).isEqualTo("node 1: " + original.reason());
+            });
+  }
+
+  @Test
   void aDownPeerIsNotDialledAgainUntilItsRetryDelayHasPassed() throws Exception {
     InetSocketAddress dead = deadAddress();
     AtomicInteger resolves = new AtomicInteger();
@@ -167,14 +198,17 @@ class PeerPoolTest {
         };
     PeerPool<Object, Object> pool = pool(counting, Duration.ofSeconds(2));
 
-    assertThatThrownBy(() -> pool.connection(1)).hasMessageContaining(dead.getPort() + "");
+    assertThatThrownBy(() -> pool.connection(1))
+        .isExactlyInstanceOf(TetherException.class)
+        .hasMessageStartingWith("node 1: cannot connect to 127.0.0.1:" + dead.getPort())
+        .hasMessageContaining("Connection refused");
     long failedAt = System.nanoTime();
     int fastFailures = 0;
     while (System.nanoTime() - failedAt < TimeUnit.MILLISECONDS.toNanos(500)) {
       assertThatThrownBy(() -> pool.connection(1))
           .isInstanceOf(TetherException.class)
           .hasMessageContaining("node 1 (last tried at " + dead)
-          .hasMessageContaining("1 connect failed in a row")
+          .hasMessageContaining("1 connect failed in a row, the last with: cannot connect to")
           .hasMessageContaining("not trying again for");
       fastFailures++;
     }

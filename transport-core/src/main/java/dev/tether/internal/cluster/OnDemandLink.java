@@ -1,8 +1,11 @@
 package dev.tether.internal.cluster;
 
 import dev.tether.Connection;
+import dev.tether.ConnectionClosedException;
+import dev.tether.HandshakeException;
 import dev.tether.PeerResolver;
 import dev.tether.TetherException;
+import dev.tether.TetherTimeoutException;
 import dev.tether.UnknownPeerException;
 import dev.tether.internal.engine.Connector;
 import java.net.SocketAddress;
@@ -164,7 +167,51 @@ final class OnDemandLink<O, I> implements PeerLink<O, I> {
     if (abandon) {
       dial.cancel(false);
     }
-    return dial;
+    return dial.handle(
+        (connection, failure) -> {
+          if (failure != null) {
+            throw named(unwrap(failure));
+          }
+          return connection;
+        });
+  }
+
+  /**
+   * Returns the connector's failure with the node named in front of its message ("node 3: cannot
+   * connect to 10.0.0.7:7000: Connection refused"), of the same type, with the original as cause; a
+   * cancellation, or a failure of any other type, as it is.
+   */
+  private RuntimeException named(Throwable failure) {
+    String node = prefix();
+    Class<?> type = failure.getClass();
+    if (type == TetherException.class) {
+      return new TetherException(node + failure.getMessage(), failure);
+    }
+    if (type == TetherTimeoutException.class) {
+      TetherTimeoutException named = new TetherTimeoutException(node + failure.getMessage());
+      named.initCause(failure);
+      return named;
+    }
+    if (type == HandshakeException.class) {
+      HandshakeException h = (HandshakeException) failure;
+      return new HandshakeException(h.code(), h.rawCode(), node + h.reason(), h.isRemote(), h);
+    }
+    if (type == ConnectionClosedException.class) {
+      ConnectionClosedException c = (ConnectionClosedException) failure;
+      return new ConnectionClosedException(
+          c.code(),
+          c.rawCode(),
+          node + c.reason(),
+          c.isRemote(),
+          c,
+          c.messagesNotSent(),
+          c.isGraceful());
+    }
+    return failure instanceof RuntimeException r ? r : new CompletionException(failure);
+  }
+
+  private String prefix() {
+    return "node " + nodeId + ": ";
   }
 
   /** Tells those who shared a connect that the close abandoned it, rather than "cancelled". */
@@ -280,8 +327,17 @@ final class OnDemandLink<O, I> implements PeerLink<O, I> {
         lastFailure);
   }
 
-  private static String describe(Throwable t) {
-    return t == null ? "(none)" : t.getMessage() != null ? t.getMessage() : t.toString();
+  /** The last failure's message, without the node named in front: the message names it first. */
+  private String describe(Throwable t) {
+    if (t == null) {
+      return "(none)";
+    }
+    if (t.getMessage() == null) {
+      return t.toString();
+    }
+    return t.getMessage().startsWith(prefix())
+        ? t.getMessage().substring(prefix().length())
+        : t.getMessage();
   }
 
   static Throwable unwrap(Throwable failure) {
