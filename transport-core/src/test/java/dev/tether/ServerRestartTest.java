@@ -367,10 +367,85 @@ class ServerRestartTest {
     for (CompletableFuture<Object> answer : failed) {
       assertThatThrownBy(answer::join)
           .hasCauseInstanceOf(ConnectionClosedException.class)
-          .hasMessageContaining("could not be queued for the server that comes back");
+          .hasMessageContaining("could not be queued for the server that comes back")
+          .hasMessageContaining("past twice its bound of " + bound);
     }
 
     track(Tether.server(TestTypes.TYPES).codecs("test").onRequest((c, m) -> m).bind(address));
+    for (int i = 0; i < asked; i++) {
+      if (!answers.get(i).isDone()) {
+        assertThat(answers.get(i).get(20, TimeUnit.SECONDS))
+            .as("a request kept is answered by the server that comes back")
+            .isEqualTo(new Msg(text, i));
+      }
+    }
+  }
+
+  /**
+   * Requests asked again also take the runtime's send memory past a connection's own allowance;
+   * when that is taken, those that do not fit fail naming it, not only the session's end.
+   */
+  @Test
+  void requestsAskedAgainWithoutSendMemoryFailNamingIt() throws Exception {
+    int asked = 256; // about 1 KiB each: past the 128 KiB a connection holds of its own
+    String text = "q".repeat(1000);
+    TetherRuntime runtime =
+        track(
+            TetherRuntime.builder()
+                .eventLoops(1)
+                .threadNamePrefix("ask-again")
+                .largeMessageSendMemory(64 * 1024)
+                .build());
+    InetSocketAddress address;
+    Connection<Object, Object> client;
+    List<CompletableFuture<Object>> answers = new ArrayList<>();
+    try (ServerSocket listener = new ServerSocket(0, 10, InetAddress.getLoopbackAddress())) {
+      address = new InetSocketAddress("127.0.0.1", listener.getLocalPort());
+      CompletableFuture<Connection<Object, Object>> connecting =
+          Tether.client(TestTypes.TYPES)
+              .runtime(runtime)
+              .config(
+                  TetherConfig.builder()
+                      .codecs("test")
+                      .maxQueuedOutboundBytes(16 * 1024 * 1024)
+                      .requestTimeout(Duration.ofSeconds(50))
+                      .build())
+              .reconnect(ResumptionTest.FAST)
+              .connectAsync(address);
+      try (RawPeer first = welcomeNext(listener)) {
+        client = track(connecting.get(20, TimeUnit.SECONDS));
+        for (int i = 0; i < asked; i++) {
+          answers.add(client.request(new Msg(text, i)));
+          assertThat(first.readFrameSkippingControl().type()).isEqualTo(RawPeer.REQUEST);
+        }
+        shutDown(first);
+      }
+    }
+    long sentBefore = asked;
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .until(
+            () ->
+                client.metrics().messagesSent()
+                        - sentBefore
+                        + answers.stream().filter(CompletableFuture::isDone).count()
+                    == asked);
+    List<CompletableFuture<Object>> failed =
+        answers.stream().filter(CompletableFuture::isDone).toList();
+    assertThat(failed).as("the requests that did not fit").isNotEmpty();
+    for (CompletableFuture<Object> answer : failed) {
+      assertThatThrownBy(answer::join)
+          .hasCauseInstanceOf(ConnectionClosedException.class)
+          .hasMessageContaining("could not be queued for the server that comes back")
+          .hasMessageContaining("largeMessageSendMemory");
+    }
+
+    track(
+        Tether.server(TestTypes.TYPES)
+            .runtime(runtime)
+            .codecs("test")
+            .onRequest((c, m) -> m)
+            .bind(address));
     for (int i = 0; i < asked; i++) {
       if (!answers.get(i).isDone()) {
         assertThat(answers.get(i).get(20, TimeUnit.SECONDS))

@@ -752,17 +752,7 @@ final class Closer {
    */
   private void askAgain(ConnectionClosedException cause) {
     for (Requests.Pending pending : c.requests.outstanding()) {
-      c.sender.requestAgain(
-          pending,
-          new ConnectionClosedException(
-              cause.code(),
-              cause.rawCode(),
-              c.peerName
-                  + " shut down before answering request #"
-                  + pending.id
-                  + ", which could not be queued for the server that comes back",
-              true,
-              null));
+      c.sender.requestAgain(pending, cause);
     }
   }
 

@@ -373,26 +373,53 @@ final class Sender {
 
   /**
    * Queues an outstanding request again, with its id, for the server of the next session, ahead of
-   * whatever is sent from then on; fails it if it cannot be. Loop thread, as a session ends: queued
-   * as the loop's sends are, within twice the bound, since a server may have held any number of
-   * requests unanswered before its GOAWAY.
+   * whatever is sent from then on; fails it if it cannot be, with the session's end ({@code ended}:
+   * its code) and the reason it could not be queued. Loop thread, as a session ends: queued as the
+   * loop's sends are, within twice the bound, since a server may have held any number of requests
+   * unanswered before its GOAWAY.
    */
-  void requestAgain(Requests.Pending pending, ConnectionClosedException ifNot) {
+  void requestAgain(Requests.Pending pending, ConnectionClosedException ended) {
     Throwable failure = null;
+    String why;
     try {
-      if (pending.message != null
-          && enqueue(FrameType.REQUEST, pending.id, pending.message, Mode.LOOP, 0, true)
-              == OutboundBuffer.ACCEPTED) {
+      int result =
+          pending.message == null
+              ? OutboundBuffer.CLOSED
+              : enqueue(FrameType.REQUEST, pending.id, pending.message, Mode.LOOP, 0, true);
+      if (result == OutboundBuffer.ACCEPTED) {
         return;
       }
+      why = pending.message == null ? "its message was not kept" : notAskedAgain(result);
     } catch (RuntimeException | Error e) { // its codec took it the first time; if not now, say so
       failure = e;
+      why = "its message could not be encoded again: " + Throwables.message(e);
     }
     c.requests.abandon(pending);
-    if (failure != null) {
-      ifNot.addSuppressed(failure);
+    pending.future.completeExceptionally(
+        new ConnectionClosedException(
+            ended.code(),
+            ended.rawCode(),
+            c.peerName
+                + " shut down before answering request #"
+                + pending.id
+                + ", which could not be queued for the server that comes back: "
+                + why,
+            true,
+            failure));
+  }
+
+  private String notAskedAgain(int result) {
+    if (result == NO_MEMORY) {
+      return memoryFull();
     }
-    pending.future.completeExceptionally(ifNot);
+    if (result == OutboundBuffer.CLOSED) {
+      return "the connection closed meanwhile";
+    }
+    return "the outbound queue holds "
+        + c.outbound.size()
+        + " bytes, past twice its bound of "
+        + c.config.maxQueuedOutboundBytes()
+        + ", with what the server did not process";
   }
 
   private CompletableFuture<Object> failedRequest(RuntimeException cause) {
