@@ -244,9 +244,10 @@ public final class TetherRuntime implements AutoCloseable {
      * with a {@link dev.tether.TetherTimeoutException} that says so (with {@link
      * dev.tether.ConnectionClosedException} at once if the connection closes meanwhile); {@code
      * trySend} returns {@link dev.tether.SendResult#BACK_PRESSURED} and {@code sendAsync} fails at
-     * once. A default handler that waits hands its event loop on first; an event loop itself and
-     * frames the transport owes never wait and are counted all the same. As for receiving, a frame
-     * is let in whenever anything at all is free, so one larger than this limit still goes out.
+     * once. A default handler that waits hands its event loop on first; an event loop itself never
+     * waits, so a send there is refused as {@code trySend} is (its exception names this limit), and
+     * the frames the transport owes are counted all the same. As for receiving, a frame is let in
+     * whenever anything at all is free, so one larger than this limit still goes out.
      *
      * <p>Frames of 64 KiB or less take none of it while a connection holds less than 128 KiB of
      * them, so a connection whose peer keeps up never touches it. Past that, the connection takes

@@ -155,6 +155,70 @@ class LargeMessageSendMemoryTest {
     awaitNothingHeld(runtime);
   }
 
+  /**
+   * A handler that runs on the event loop never waits: once the memory is taken, its large sends
+   * are refused, naming the limit, as its small ones are, rather than counted past the limit (they
+   * once were: a loop broadcasting large messages to peers that stopped reading held all it sent).
+   */
+  @Test
+  void aHandlerOnTheLoopIsRefusedLargeSendsOnceTheMemoryIsTaken() throws Exception {
+    int capacity = 512 * KIB;
+    int size = 100 * KIB;
+    TetherRuntime runtime = runtime(capacity);
+    List<Connection<Object, Object>> silent = new CopyOnWriteArrayList<>();
+    CompletableFuture<Throwable> refusal = new CompletableFuture<>();
+    CompletableFuture<Long> heldAtRefusal = new CompletableFuture<>();
+    int[] accepted = new int[1];
+    Server<Object, Object> server =
+        Tether.server(TestTypes.TYPES)
+            .config(
+                TetherConfig.builder()
+                    .codecs("test")
+                    .handlersOnEventLoop()
+                    .idleTimeout(Duration.ZERO)
+                    .heartbeatInterval(Duration.ZERO)
+                    .build())
+            .runtime(runtime)
+            .onMessage(
+                (c, message) -> {
+                  // at most 64 large frames, 6.4 MiB: far past the limit, within each peer's bound
+                  try {
+                    for (int i = 0; i < 64; i++) {
+                      silent.get(i % silent.size()).send(new Blob(i, new byte[size]));
+                      accepted[0]++;
+                    }
+                    refusal.complete(null);
+                  } catch (RuntimeException e) {
+                    heldAtRefusal.complete(runtime.largeMessageSendMemoryInUse());
+                    refusal.complete(e);
+                  }
+                })
+            .bind(loopback());
+    resources.track(server);
+    for (int i = 0; i < 4; i++) {
+      RawPeer peer = RawPeer.connect(server.address(), 8192); // never reads
+      resources.track(peer);
+      peer.handshake(RawPeer.Hello.forTypes(TestTypes.TYPES).codecs("test"));
+    }
+    await().atMost(Duration.ofSeconds(10)).until(() -> server.connections().size() == 4);
+    silent.addAll(server.connections());
+    Connection<Object, Object> trigger =
+        Tether.client(TestTypes.TYPES).config(TestTypes.QUIET).connect(server.address());
+    resources.track(trigger);
+
+    trigger.send(new Blob(-1, new byte[0]));
+
+    assertThat(refusal.get(10, TimeUnit.SECONDS))
+        .as("the loop's large sends, %d of them accepted", accepted[0])
+        .isInstanceOf(TetherTimeoutException.class)
+        .hasMessageContaining("refused without waiting")
+        .hasMessageContaining("largeMessageSendMemory");
+    assertThat(heldAtRefusal.get())
+        .as("send memory held when the loop was refused (limit %d)", capacity)
+        .isLessThan((long) capacity + size + KIB);
+    assertThat(trigger.isOpen()).isTrue();
+  }
+
   @Test
   void everyWayALargeFrameEndsGivesItsShareBack() throws Exception {
     // room for one large frame on each side, so that a share not given back stalls the next step

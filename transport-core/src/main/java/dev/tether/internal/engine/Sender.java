@@ -213,8 +213,8 @@ final class Sender {
 
   /**
    * Takes {@code charge} bytes of the runtime's {@link SendMemory} for frames about to be queued
-   * under {@code mode}: a thread that may wait waits its turn, one that must not is refused, a
-   * loop's frames and those the transport owes are counted at once.
+   * under {@code mode}: a thread that may wait waits its turn, one that must not ({@code trySend},
+   * an event loop) is refused, and the frames the transport owes are counted at once.
    *
    * @return the bytes taken, or -1 if refused
    */
@@ -224,8 +224,8 @@ final class Sender {
     }
     SendMemory memory = memory();
     switch (mode) {
-      case LOOP, OWN_LOOP, FORCE -> memory.force(charge);
-      case NO_WAIT -> {
+      case FORCE -> memory.force(charge); // owed to the peer: refusing it breaks the protocol
+      case NO_WAIT, LOOP, OWN_LOOP -> { // a loop never waits, and what it sends is bounded too
         return tryReserve(charge);
       }
       case WAIT, HANDLER, OWN_WAIT, OWN_HANDLER -> {
