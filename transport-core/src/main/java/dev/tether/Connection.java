@@ -61,9 +61,11 @@ public interface Connection<O, I> extends AutoCloseable {
    * receives them as separate messages, exactly as if sent one by one.
    *
    * <p>Waits for room like {@code send}, a run at a time. If it throws, the messages before the one
-   * that failed to encode are queued and are sent; if a run could not be queued (the connection
-   * closed, the send timeout passed), the exception's message says how many of the messages were
-   * queued before it. Either way none after that point is sent.
+   * that failed to encode are queued and are sent, and the exception, of the type {@code send}
+   * would throw, says which message failed (counting from 1) and how many were queued, with the
+   * message's own failure as its cause; if a run could not be queued (the connection closed, the
+   * send timeout passed), the exception's message says how many of the messages were queued before
+   * it. Either way none after that point is sent.
    *
    * @throws ConnectionClosedException if the connection is closing or closed
    * @throws TetherTimeoutException if the queue stayed full for the send timeout without progress

@@ -136,22 +136,30 @@ class SendAllTest {
     tooLarge.add(new Blob(10, new byte[2048]));
     tooLarge.addAll(messages(11, 20));
     assertThatThrownBy(() -> client.sendAll(tooLarge))
-        .isInstanceOf(MessageTooLargeException.class)
-        .hasMessageContaining("accepts at most 1024");
+        .isExactlyInstanceOf(MessageTooLargeException.class)
+        .hasMessageStartingWith(
+            "sendAll's message 11 failed, and was not sent, nor any after it; the 10 before it"
+                + " were queued: ")
+        .hasMessageContaining("accepts at most 1024")
+        .hasCauseExactlyInstanceOf(MessageTooLargeException.class);
 
     List<Object> unregistered = new ArrayList<>(messages(20, 25));
     unregistered.add("a String, which no one registered");
     unregistered.addAll(messages(26, 30));
     assertThatThrownBy(() -> client.sendAll(unregistered))
-        .isInstanceOf(IllegalArgumentException.class)
+        .isExactlyInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("sendAll's message 6 failed")
+        .hasMessageContaining("the 5 before it were queued")
         .hasMessageContaining("java.lang.String is not registered");
 
     List<Object> withNull = new ArrayList<>(messages(30, 33));
     withNull.add(null);
     withNull.addAll(messages(34, 40));
     assertThatThrownBy(() -> client.sendAll(withNull))
-        .isInstanceOf(NullPointerException.class)
-        .hasMessageContaining("null");
+        .isExactlyInstanceOf(NullPointerException.class)
+        .hasMessageStartingWith("sendAll's message 4 failed")
+        .hasMessageContaining("the 3 before it were queued")
+        .hasMessageContaining("a message of sendAll is null");
 
     // a codec that fails with an Error (a bug, a class missing at run time) is passed through as
     // it is, after the messages before it

@@ -7,6 +7,7 @@ import dev.tether.SendResult;
 import dev.tether.TetherException;
 import dev.tether.TetherTimeoutException;
 import dev.tether.codec.Codec;
+import dev.tether.codec.CodecException;
 import dev.tether.internal.wire.FrameType;
 import dev.tether.internal.wire.Frames;
 import dev.tether.internal.wire.WireStrings;
@@ -95,6 +96,7 @@ final class Sender {
           // them; an Error too (a codec's bug, a class missing at run time, the iterator's) fails
           // only its own message. A run that could not be queued is not tried again: that waited a
           // second send timeout, and could send a run the exception said was not sent.
+          long before = queued + run.frames();
           if (run.frames() > 0) {
             try {
               queueRun(run, encoding, mode, queued);
@@ -102,6 +104,9 @@ final class Sender {
               queueing.addSuppressed(e);
               throw queueing;
             }
+          }
+          if (e instanceof RuntimeException r) {
+            throw numbered(r, before);
           }
           throw e;
         }
@@ -117,6 +122,38 @@ final class Sender {
     } finally {
       run.clear(); // gives back a run buffer grown past what a thread keeps, however it ended
     }
+  }
+
+  /**
+   * Returns the failure of the message of a batch that {@code before} others preceded, of the same
+   * type, saying which message it was and that those before it were queued; one of a type it does
+   * not know, as it is.
+   */
+  private static RuntimeException numbered(RuntimeException failure, long before) {
+    String message =
+        "sendAll's message "
+            + (before + 1)
+            + " failed, and was not sent, nor any after it; the "
+            + before
+            + " before it were queued: "
+            + failure.getMessage();
+    Class<?> type = failure.getClass();
+    RuntimeException numbered;
+    if (type == CodecException.class) {
+      numbered = new CodecException(message, failure);
+    } else if (type == MessageTooLargeException.class) {
+      numbered = new MessageTooLargeException(message);
+    } else if (type == IllegalArgumentException.class) {
+      numbered = new IllegalArgumentException(message, failure);
+    } else if (type == NullPointerException.class) {
+      numbered = new NullPointerException(message);
+    } else {
+      return failure;
+    }
+    if (numbered.getCause() == null) {
+      numbered.initCause(failure);
+    }
+    return numbered;
   }
 
   /**
