@@ -110,6 +110,20 @@ public interface Connection<O, I> extends AutoCloseable {
   boolean isWritable();
 
   /**
+   * Returns a stage that completes once the connection is {@link #isWritable() writable}: at once
+   * if it is now, else as soon as its outbound queue drains under its bound (the {@code sendAsync}
+   * frames waiting for room in it, the message {@code trySend} was last refused for fitting) or the
+   * runtime's {@link TetherRuntime.Builder#largeMessageSendMemory} it waits for comes free. The
+   * signal that Netty gives with {@code channelWritabilityChanged} and gRPC with {@code onReady}: a
+   * producer sends with {@link #trySend} while it is accepted, and on {@link
+   * SendResult#BACK_PRESSURED} waits for this stage instead of polling. Writability can be lost
+   * again before a dependent runs, so the producer tries again and may be refused again. Fails with
+   * {@link ConnectionClosedException} once the connection is closing or closed. Dependent actions
+   * run on the handler executor; each call returns a stage of its own.
+   */
+  CompletionStage<Void> whenWritable();
+
+  /**
    * Sends a request and returns its response, which fails after {@link
    * TetherConfig#requestTimeout()} with {@link TetherTimeoutException}. The future fails with
    * {@link RequestFailedException} if the peer answered with an error, and with {@link

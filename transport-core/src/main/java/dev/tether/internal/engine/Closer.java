@@ -24,7 +24,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Loop thread only, except {@link #closeAsync}, {@link #close} and {@link #shutdown}.
  */
-final class Closer {
+final class Closer implements OutboundBuffer.Owner {
   private static final Logger log = LoggerFactory.getLogger(Closer.class);
 
   private final RealConnection<?, ?> c;
@@ -771,6 +771,16 @@ final class Closer {
   /** Completes the close stage; called by the mailbox after the close handler. */
   void completeClose() {
     closeFuture.complete(closeCause);
+  }
+
+  @Override
+  public RuntimeException closedCause() {
+    return closedException();
+  }
+
+  @Override
+  public void writableAgain() {
+    c.writableAgain();
   }
 
   /** Returns the exception for an operation refused because the connection is closing. */

@@ -8,7 +8,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
 
 /**
  * Everything a connection writes, in the order the wire needs it, bounded in bytes.
@@ -137,8 +136,20 @@ final class OutboundBuffer {
     }
   }
 
+  /** What a buffer asks of its connection, and tells it. */
+  interface Owner {
+    /** Returns the exception that refused {@code sendAsync} frames fail with. */
+    RuntimeException closedCause();
+
+    /**
+     * The buffer has turned writable, or stopped needing more of the runtime's memory to be: runs
+     * with the buffer's lock held, on any thread, so it only hands work on.
+     */
+    default void writableAgain() {}
+  }
+
   private final int limit;
-  private final Supplier<? extends RuntimeException> closedCause;
+  private final Owner owner;
 
   /**
    * The runtime's memory for large frames sent: whatever large frames this buffer holds (ring,
@@ -226,12 +237,13 @@ final class OutboundBuffer {
 
   /**
    * @param limit the bound in bytes
-   * @param closedCause makes the exception that refused {@code sendAsync} frames fail with
+   * @param owner makes the exception that refused {@code sendAsync} frames fail with, and hears
+   *     when the buffer turns writable
    * @param memory the runtime's memory for large frames sent
    */
-  OutboundBuffer(int limit, Supplier<? extends RuntimeException> closedCause, SendMemory memory) {
+  OutboundBuffer(int limit, Owner owner, SendMemory memory) {
     this.limit = limit;
-    this.closedCause = closedCause;
+    this.owner = owner;
     this.memory = memory;
   }
 
@@ -504,7 +516,7 @@ final class OutboundBuffer {
       changed();
     }
     memory.wakeAll();
-    WaitingSends.fail(refused, closedCause);
+    WaitingSends.fail(refused, owner::closedCause);
     return true;
   }
 
@@ -815,7 +827,7 @@ final class OutboundBuffer {
       changed();
       notifyAll();
     }
-    WaitingSends.fail(refused, closedCause);
+    WaitingSends.fail(refused, owner::closedCause);
     return dropped;
   }
 
@@ -872,7 +884,7 @@ final class OutboundBuffer {
       changed();
     }
     memory.wakeAll();
-    WaitingSends.fail(refused, closedCause);
+    WaitingSends.fail(refused, owner::closedCause);
     return unsent;
   }
 
@@ -916,6 +928,20 @@ final class OutboundBuffer {
    */
   boolean isWritable() {
     return (writableHint || isWritableSynchronized()) && (!needsMemoryHint || !memory.looksFull());
+  }
+
+  /**
+   * Returns true if, a moment ago, the buffer had room and was writable unless the runtime's memory
+   * was full: {@link SendMemory#whenFree} then tells when to look again (at once if it is not full
+   * by now). False if the buffer itself is not writable: {@link Owner#writableAgain} tells when it
+   * is.
+   */
+  boolean waitsForMemory() {
+    return needsMemoryHint && (writableHint || isWritableSynchronized());
+  }
+
+  SendMemory memory() {
+    return memory;
   }
 
   private synchronized boolean isWritableSynchronized() {
@@ -1192,6 +1218,7 @@ final class OutboundBuffer {
     } else if (needsMemoryHint) {
       needsMemoryHint = false;
       memory.wakeAll(); // a sender of this buffer waiting for memory may fit without it now
+      owner.writableAgain();
     }
     boolean empty = ring.size() == 0;
     if (empty != ringEmpty) {
@@ -1200,6 +1227,9 @@ final class OutboundBuffer {
     boolean writable = isWritableLocked();
     if (writable != writableHint) {
       writableHint = writable;
+      if (writable) {
+        owner.writableAgain();
+      }
     }
     boolean underBound = queuedUnderBoundLocked();
     if (underBound != queuedUnderBoundHint) {
@@ -1228,6 +1258,7 @@ final class OutboundBuffer {
       needsMemoryHint = needsMemory;
       if (!needsMemory) {
         memory.wakeAll(); // a sender of this buffer waiting for memory may fit without it now
+        owner.writableAgain();
       }
     }
   }

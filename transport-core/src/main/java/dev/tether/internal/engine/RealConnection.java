@@ -49,6 +49,7 @@ final class RealConnection<O, I> implements Connection<O, I>, EventLoop.Handler 
 
   private static final VarHandle MESSAGES_RECEIVED;
   private static final VarHandle ATTACHMENT;
+  private static final VarHandle WRITABLE_WAITERS;
 
   static {
     try {
@@ -56,6 +57,8 @@ final class RealConnection<O, I> implements Connection<O, I>, EventLoop.Handler 
       MESSAGES_RECEIVED =
           lookup.findVarHandle(RealConnection.class, "messagesReceived", long.class);
       ATTACHMENT = lookup.findVarHandle(RealConnection.class, "attachment", Object.class);
+      WRITABLE_WAITERS =
+          lookup.findVarHandle(RealConnection.class, "writableWaiters", WritableWaiters.class);
     } catch (ReflectiveOperationException e) {
       throw new ExceptionInInitializerError(e);
     }
@@ -129,6 +132,9 @@ final class RealConnection<O, I> implements Connection<O, I>, EventLoop.Handler 
   /** The application's object; see {@link #attach}. */
   private volatile Object attachment;
 
+  /** Those waiting in {@link #whenWritable}; made on first need. */
+  private volatile WritableWaiters writableWaiters;
+
   RealConnection(
       EventLoop loop,
       SocketChannel channel,
@@ -160,9 +166,7 @@ final class RealConnection<O, I> implements Connection<O, I>, EventLoop.Handler 
     this.decodeExecutor = onLoop ? defaultExecutor : handlerExecutor;
     this.closer = new Closer(this);
     this.sender = new Sender(this);
-    this.outbound =
-        new OutboundBuffer(
-            config.maxQueuedOutboundBytes(), closer::closedException, loop.sendMemory());
+    this.outbound = new OutboundBuffer(config.maxQueuedOutboundBytes(), closer, loop.sendMemory());
     this.tlsTaskExecutor = defaultExecutor;
     this.receiveMemory = loop.receiveMemory().account(this::resumeReadingSoon);
     this.io = new SocketIo(this, channel, true);
@@ -738,6 +742,37 @@ final class RealConnection<O, I> implements Connection<O, I>, EventLoop.Handler 
   @Override
   public boolean isWritable() {
     return isOpen() && outbound.isWritable();
+  }
+
+  @Override
+  public CompletionStage<Void> whenWritable() {
+    ResponseFuture<Void> stage = new ResponseFuture<>(callbackExecutor());
+    if (isWritable()) {
+      stage.complete(null);
+      return stage;
+    }
+    writableWaiters().add(stage); // which looks at once, on the loop: it may be writable by now
+    return stage;
+  }
+
+  private WritableWaiters writableWaiters() {
+    WritableWaiters w = writableWaiters;
+    if (w == null) {
+      WritableWaiters made = new WritableWaiters(this);
+      w = (WritableWaiters) WRITABLE_WAITERS.compareAndExchange(this, null, made);
+      if (w == null) {
+        w = made;
+      }
+    }
+    return w;
+  }
+
+  /** The outbound buffer may have turned writable: looks on the loop if anyone waits for it. */
+  void writableAgain() {
+    WritableWaiters w = writableWaiters;
+    if (w != null) {
+      w.lookSoon();
+    }
   }
 
   @Override

@@ -3,6 +3,8 @@ package dev.tether.internal.engine;
 import dev.tether.internal.wire.FrameDecoder;
 import dev.tether.internal.wire.Frames;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
@@ -36,6 +38,9 @@ public final class SendMemory {
 
   /** {@link #looksFull}: nothing free, or a sender waits; written under the lock. */
   private volatile boolean full;
+
+  /** What runs once the memory no longer looks full ({@link #whenFree}); null if nothing. */
+  private List<Runnable> onFree;
 
   /** When memory was last given back, in nanoTime: a waiting sender's progress. */
   private long lastReleaseNanos = System.nanoTime();
@@ -101,10 +106,35 @@ public final class SendMemory {
     return full;
   }
 
+  /**
+   * Runs {@code task} once this memory no longer {@link #looksFull looks full}: at once, on this
+   * thread, if it does not now, else on the thread that frees it, with this memory's lock held, so
+   * the task only hands work on (a connection waiting to be writable looks again on its loop).
+   */
+  void whenFree(Runnable task) {
+    synchronized (this) {
+      if (full) {
+        if (onFree == null) {
+          onFree = new ArrayList<>();
+        }
+        onFree.add(task);
+        return;
+      }
+    }
+    task.run();
+  }
+
   private void updateFull() {
     boolean now = used >= capacity || !waiting.isEmpty();
     if (now != full) {
       full = now;
+      if (!now && onFree != null) {
+        List<Runnable> tasks = onFree;
+        onFree = null;
+        for (Runnable task : tasks) {
+          task.run();
+        }
+      }
     }
   }
 

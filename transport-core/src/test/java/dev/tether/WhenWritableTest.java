@@ -1,0 +1,191 @@
+package dev.tether;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.tether.testing.Msg;
+import dev.tether.testing.RawPeer;
+import dev.tether.testing.Resources;
+import dev.tether.testing.TestTypes;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * {@link Connection#whenWritable()}: the writability signal a producer waits for after {@code
+ * trySend} was refused, over real sockets to peers that stop reading and read again, for want of
+ * room in the connection's queue and for want of the runtime's send memory.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class WhenWritableTest {
+  private static final int KIB = 1024;
+
+  private final Resources resources = new Resources();
+  private final ExecutorService readers = Executors.newCachedThreadPool();
+
+  @AfterEach
+  void close() {
+    resources.close();
+    readers.shutdownNow();
+  }
+
+  @Test
+  void aWritableConnectionsStageIsCompleteAtOnceAndItsDependentsRunOffTheLoop() throws Exception {
+    Server<Object, Object> server = server(TetherRuntime.shared(), 64 * KIB);
+    Connection<Object, Object> client =
+        resources.track(
+            Tether.client(TestTypes.TYPES).config(TestTypes.QUIET).connect(server.address()));
+
+    CompletableFuture<Void> stage = client.whenWritable().toCompletableFuture();
+
+    assertThat(stage).isCompleted();
+    String thread =
+        stage.thenApply(v -> Thread.currentThread().getName()).get(10, TimeUnit.SECONDS);
+    assertThat(thread).doesNotContain("loop");
+  }
+
+  @Test
+  void aProducerRefusedForRoomIsToldOnceThePeerReadsAgain() throws Exception {
+    Server<Object, Object> server = server(TetherRuntime.shared(), 64 * KIB);
+    RawPeer peer = silentPeer(server);
+    Connection<Object, Object> toPeer = onlyConnection(server);
+
+    fillUntilRefused(toPeer, 1 * KIB);
+    CompletableFuture<Void> writable = toPeer.whenWritable().toCompletableFuture();
+    await()
+        .during(Duration.ofMillis(300))
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> !writable.isDone() && !toPeer.isWritable());
+
+    readers.execute(() -> readUntil(peer, writable));
+
+    writable.get(10, TimeUnit.SECONDS);
+    assertThat(toPeer.isWritable()).isTrue();
+    assertThat(toPeer.trySend(new Msg("after", 1))).isEqualTo(SendResult.ACCEPTED);
+  }
+
+  @Test
+  void aProducerRefusedForTheRuntimesSendMemoryIsToldOnceAnotherConnectionGivesItBack()
+      throws Exception {
+    TetherRuntime runtime =
+        resources.track(
+            TetherRuntime.builder()
+                .eventLoops(1)
+                .threadNamePrefix("when-writable")
+                .largeMessageSendMemory(64 * KIB)
+                .build());
+    Server<Object, Object> server = server(runtime, 4 * 1024 * KIB);
+    RawPeer holderPeer = silentPeer(server);
+    Connection<Object, Object> holder = onlyConnection(server);
+    fillUntilRefused(holder, 32 * KIB); // past its own 128 KiB: it takes all the memory
+    assertThat(runtime.largeMessageSendMemoryInUse()).isGreaterThanOrEqualTo(64L * KIB);
+
+    silentPeer(server);
+    await().atMost(Duration.ofSeconds(10)).until(() -> server.connections().size() == 2);
+    Connection<Object, Object> waiter =
+        server.connections().stream().filter(c -> c != holder).findFirst().orElseThrow();
+    fillUntilRefused(waiter, 32 * KIB);
+    assertThat(waiter.metrics().queuedOutboundBytes())
+        .as("the waiter's queue, far under its bound: it waits for memory alone")
+        .isLessThan(1024L * KIB);
+    CompletableFuture<Void> writable = waiter.whenWritable().toCompletableFuture();
+    await()
+        .during(Duration.ofMillis(300))
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> !writable.isDone() && !waiter.isWritable());
+
+    holderPeer.resetAbruptly(); // the holder's connection ends, and gives its memory back
+
+    writable.get(10, TimeUnit.SECONDS);
+    assertThat(waiter.isWritable()).isTrue();
+  }
+
+  @Test
+  void aStageWaitingWhenTheConnectionClosesFailsNamingTheClose() throws Exception {
+    Server<Object, Object> server = server(TetherRuntime.shared(), 64 * KIB);
+    RawPeer peer = silentPeer(server);
+    Connection<Object, Object> toPeer = onlyConnection(server);
+    fillUntilRefused(toPeer, 1 * KIB);
+    CompletableFuture<Void> writable = toPeer.whenWritable().toCompletableFuture();
+    await()
+        .during(Duration.ofMillis(300))
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> !writable.isDone());
+
+    peer.resetAbruptly();
+
+    assertThatThrownBy(() -> writable.get(10, TimeUnit.SECONDS))
+        .isInstanceOf(ExecutionException.class)
+        .hasCauseInstanceOf(ConnectionClosedException.class);
+    assertThat(toPeer.whenWritable().toCompletableFuture())
+        .as("asked once closed")
+        .failsWithin(Duration.ofSeconds(10))
+        .withThrowableOfType(ExecutionException.class)
+        .withCauseInstanceOf(ConnectionClosedException.class);
+  }
+
+  private Server<Object, Object> server(TetherRuntime runtime, int maxQueuedOutboundBytes) {
+    return resources.track(
+        Tether.server(TestTypes.TYPES)
+            .config(
+                TetherConfig.builder()
+                    .codecs("test")
+                    .maxQueuedOutboundBytes(maxQueuedOutboundBytes)
+                    .heartbeatInterval(Duration.ZERO)
+                    .idleTimeout(Duration.ZERO) // the silent peers must not be closed for it
+                    .build())
+            .runtime(runtime)
+            .bind(new InetSocketAddress("127.0.0.1", 0)));
+  }
+
+  /** A peer that completes its handshake with a small receive buffer, and reads nothing after. */
+  private RawPeer silentPeer(Server<Object, Object> server) throws IOException {
+    RawPeer peer = resources.track(RawPeer.connect(server.address(), 8 * KIB));
+    peer.handshake(RawPeer.Hello.forTypes(TestTypes.TYPES).codecs("test"));
+    return peer;
+  }
+
+  private static Connection<Object, Object> onlyConnection(Server<Object, Object> server) {
+    await().atMost(Duration.ofSeconds(10)).until(() -> server.connections().size() == 1);
+    return server.connections().iterator().next();
+  }
+
+  /**
+   * Sends with {@code trySend} until a whole poll accepts nothing: the queue is full and the
+   * kernel's buffers, which took what the loop wrote meanwhile, too.
+   */
+  private static void fillUntilRefused(Connection<Object, Object> c, int size) {
+    Msg message = new Msg("w".repeat(size), 0);
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .pollInterval(Duration.ofMillis(100))
+        .until(
+            () -> {
+              int accepted = 0;
+              while (accepted < 100_000 && c.trySend(message) == SendResult.ACCEPTED) {
+                accepted++;
+              }
+              return accepted == 0;
+            });
+  }
+
+  /** Reads frames until {@code done} completes, or the peer is closed. */
+  private static void readUntil(RawPeer peer, CompletableFuture<?> done) {
+    try {
+      while (!done.isDone()) {
+        peer.readFrameSkippingControl();
+      }
+    } catch (IOException e) {
+      // closed at the test's end
+    }
+  }
+}
