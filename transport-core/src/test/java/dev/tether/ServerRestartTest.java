@@ -318,67 +318,16 @@ class ServerRestartTest {
   @Test
   void requestsAskedAgainAfterAShutdownStayWithinTheOutboundBound() throws Exception {
     int bound = 16 * 1024;
-    int asked = 64; // about 1 KiB each: four times the bound
-    String text = "q".repeat(1000);
-    InetSocketAddress address;
-    Connection<Object, Object> client;
-    List<CompletableFuture<Object>> answers = new ArrayList<>();
-    try (ServerSocket listener = new ServerSocket(0, 10, InetAddress.getLoopbackAddress())) {
-      address = new InetSocketAddress("127.0.0.1", listener.getLocalPort());
-      CompletableFuture<Connection<Object, Object>> connecting =
-          Tether.client(TestTypes.TYPES)
-              .config(
-                  TetherConfig.builder()
-                      .codecs("test")
-                      .maxQueuedOutboundBytes(bound)
-                      .requestTimeout(Duration.ofSeconds(50))
-                      .build())
-              .reconnect(ResumptionTest.FAST)
-              .connectAsync(address);
-      try (RawPeer first = welcomeNext(listener)) {
-        client = track(connecting.get(20, TimeUnit.SECONDS));
-        for (int i = 0; i < asked; i++) {
-          answers.add(client.request(new Msg(text, i)));
-          // read as they come, never answered
-          assertThat(first.readFrameSkippingControl().type()).isEqualTo(RawPeer.REQUEST);
-        }
-        shutDown(first);
-      }
-    }
-    long sentBefore = asked;
-    // each request is either queued again (counted as a message accepted) or failed at once
-    await()
-        .atMost(Duration.ofSeconds(20))
-        .until(
-            () ->
-                client.metrics().messagesSent()
-                        - sentBefore
-                        + answers.stream().filter(CompletableFuture::isDone).count()
-                    == asked);
-    assertThat(client.metrics().queuedOutboundBytes())
+    AskedAgain asked = askAgainAfterAShutdown(TetherRuntime.shared(), bound, 64); // 4× the bound
+
+    assertThat(asked.client().metrics().queuedOutboundBytes())
         .as(
             "bytes queued for the server that comes back, with %d unanswered requests of about 1"
                 + " KiB asked again and an outbound bound of %d",
-            asked, bound)
+            asked.answers().size(), bound)
         .isLessThanOrEqualTo(2L * bound);
-    List<CompletableFuture<Object>> failed =
-        answers.stream().filter(CompletableFuture::isDone).toList();
-    assertThat(failed).as("the requests that did not fit").isNotEmpty();
-    for (CompletableFuture<Object> answer : failed) {
-      assertThatThrownBy(answer::join)
-          .hasCauseInstanceOf(ConnectionClosedException.class)
-          .hasMessageContaining("could not be queued for the server that comes back")
-          .hasMessageContaining("past twice its bound of " + bound);
-    }
-
-    track(Tether.server(TestTypes.TYPES).codecs("test").onRequest((c, m) -> m).bind(address));
-    for (int i = 0; i < asked; i++) {
-      if (!answers.get(i).isDone()) {
-        assertThat(answers.get(i).get(20, TimeUnit.SECONDS))
-            .as("a request kept is answered by the server that comes back")
-            .isEqualTo(new Msg(text, i));
-      }
-    }
+    asked.assertThoseNotKeptFailed("past twice its bound of " + bound);
+    asked.assertThoseKeptAreAnsweredByTheServerThatComesBack(TetherRuntime.shared());
   }
 
   /**
@@ -387,8 +336,6 @@ class ServerRestartTest {
    */
   @Test
   void requestsAskedAgainWithoutSendMemoryFailNamingIt() throws Exception {
-    int asked = 256; // about 1 KiB each: past the 128 KiB a connection holds of its own
-    String text = "q".repeat(1000);
     TetherRuntime runtime =
         track(
             TetherRuntime.builder()
@@ -396,6 +343,21 @@ class ServerRestartTest {
                 .threadNamePrefix("ask-again")
                 .largeMessageSendMemory(64 * 1024)
                 .build());
+    // 256 of about 1 KiB each: past the 128 KiB a connection holds of its own, within its bound
+    AskedAgain asked = askAgainAfterAShutdown(runtime, 16 * 1024 * 1024, 256);
+
+    asked.assertThoseNotKeptFailed("largeMessageSendMemory");
+    asked.assertThoseKeptAreAnsweredByTheServerThatComesBack(runtime);
+  }
+
+  /**
+   * Has a client of {@code runtime}, with an outbound bound of {@code bound}, ask {@code count}
+   * requests of about 1 KiB of a raw server that reads them, never answers, and shuts down; returns
+   * once each is either queued again for the server that comes back or failed.
+   */
+  private AskedAgain askAgainAfterAShutdown(TetherRuntime runtime, int bound, int count)
+      throws Exception {
+    String text = "q".repeat(1000);
     InetSocketAddress address;
     Connection<Object, Object> client;
     List<CompletableFuture<Object>> answers = new ArrayList<>();
@@ -407,21 +369,23 @@ class ServerRestartTest {
               .config(
                   TetherConfig.builder()
                       .codecs("test")
-                      .maxQueuedOutboundBytes(16 * 1024 * 1024)
+                      .maxQueuedOutboundBytes(bound)
                       .requestTimeout(Duration.ofSeconds(50))
                       .build())
               .reconnect(ResumptionTest.FAST)
               .connectAsync(address);
       try (RawPeer first = welcomeNext(listener)) {
         client = track(connecting.get(20, TimeUnit.SECONDS));
-        for (int i = 0; i < asked; i++) {
+        for (int i = 0; i < count; i++) {
           answers.add(client.request(new Msg(text, i)));
+          // read as they come, never answered
           assertThat(first.readFrameSkippingControl().type()).isEqualTo(RawPeer.REQUEST);
         }
         shutDown(first);
       }
     }
-    long sentBefore = asked;
+    long sentBefore = count;
+    // each request is either queued again (counted as a message accepted) or failed at once
     await()
         .atMost(Duration.ofSeconds(20))
         .until(
@@ -429,28 +393,45 @@ class ServerRestartTest {
                 client.metrics().messagesSent()
                         - sentBefore
                         + answers.stream().filter(CompletableFuture::isDone).count()
-                    == asked);
-    List<CompletableFuture<Object>> failed =
-        answers.stream().filter(CompletableFuture::isDone).toList();
-    assertThat(failed).as("the requests that did not fit").isNotEmpty();
-    for (CompletableFuture<Object> answer : failed) {
-      assertThatThrownBy(answer::join)
-          .hasCauseInstanceOf(ConnectionClosedException.class)
-          .hasMessageContaining("could not be queued for the server that comes back")
-          .hasMessageContaining("largeMessageSendMemory");
+                    == count);
+    return new AskedAgain(this, address, client, answers, text);
+  }
+
+  /** A client's requests, asked again after its server shut down: see askAgainAfterAShutdown. */
+  private record AskedAgain(
+      ServerRestartTest test,
+      InetSocketAddress address,
+      Connection<Object, Object> client,
+      List<CompletableFuture<Object>> answers,
+      String text) {
+
+    /** Asserts that some did not fit, and that each of those failed saying why. */
+    void assertThoseNotKeptFailed(String why) {
+      List<CompletableFuture<Object>> failed =
+          answers.stream().filter(CompletableFuture::isDone).toList();
+      assertThat(failed).as("the requests that did not fit").isNotEmpty();
+      for (CompletableFuture<Object> answer : failed) {
+        assertThatThrownBy(answer::join)
+            .hasCauseInstanceOf(ConnectionClosedException.class)
+            .hasMessageContaining("could not be queued for the server that comes back")
+            .hasMessageContaining(why);
+      }
     }
 
-    track(
-        Tether.server(TestTypes.TYPES)
-            .runtime(runtime)
-            .codecs("test")
-            .onRequest((c, m) -> m)
-            .bind(address));
-    for (int i = 0; i < asked; i++) {
-      if (!answers.get(i).isDone()) {
-        assertThat(answers.get(i).get(20, TimeUnit.SECONDS))
-            .as("a request kept is answered by the server that comes back")
-            .isEqualTo(new Msg(text, i));
+    void assertThoseKeptAreAnsweredByTheServerThatComesBack(TetherRuntime runtime)
+        throws Exception {
+      test.track(
+          Tether.server(TestTypes.TYPES)
+              .runtime(runtime)
+              .codecs("test")
+              .onRequest((c, m) -> m)
+              .bind(address));
+      for (int i = 0; i < answers.size(); i++) {
+        if (!answers.get(i).isDone()) {
+          assertThat(answers.get(i).get(20, TimeUnit.SECONDS))
+              .as("a request kept is answered by the server that comes back")
+              .isEqualTo(new Msg(text, i));
+        }
       }
     }
   }

@@ -59,12 +59,7 @@ class WhenWritableTest {
     RawPeer peer = silentPeer(server);
     Connection<Object, Object> toPeer = onlyConnection(server);
 
-    fillUntilRefused(toPeer, 1 * KIB);
-    CompletableFuture<Void> writable = toPeer.whenWritable().toCompletableFuture();
-    await()
-        .during(Duration.ofMillis(300))
-        .atMost(Duration.ofSeconds(5))
-        .until(() -> !writable.isDone() && !toPeer.isWritable());
+    CompletableFuture<Void> writable = refusedAndWaiting(toPeer, 1 * KIB);
 
     readers.execute(() -> readUntil(peer, writable));
 
@@ -93,15 +88,10 @@ class WhenWritableTest {
     await().atMost(Duration.ofSeconds(10)).until(() -> server.connections().size() == 2);
     Connection<Object, Object> waiter =
         server.connections().stream().filter(c -> c != holder).findFirst().orElseThrow();
-    fillUntilRefused(waiter, 32 * KIB);
+    CompletableFuture<Void> writable = refusedAndWaiting(waiter, 32 * KIB);
     assertThat(waiter.metrics().queuedOutboundBytes())
         .as("the waiter's queue, far under its bound: it waits for memory alone")
         .isLessThan(1024L * KIB);
-    CompletableFuture<Void> writable = waiter.whenWritable().toCompletableFuture();
-    await()
-        .during(Duration.ofMillis(300))
-        .atMost(Duration.ofSeconds(5))
-        .until(() -> !writable.isDone() && !waiter.isWritable());
 
     holderPeer.resetAbruptly(); // the holder's connection ends, and gives its memory back
 
@@ -114,12 +104,7 @@ class WhenWritableTest {
     Server<Object, Object> server = server(TetherRuntime.shared(), 64 * KIB);
     RawPeer peer = silentPeer(server);
     Connection<Object, Object> toPeer = onlyConnection(server);
-    fillUntilRefused(toPeer, 1 * KIB);
-    CompletableFuture<Void> writable = toPeer.whenWritable().toCompletableFuture();
-    await()
-        .during(Duration.ofMillis(300))
-        .atMost(Duration.ofSeconds(5))
-        .until(() -> !writable.isDone());
+    CompletableFuture<Void> writable = refusedAndWaiting(toPeer, 1 * KIB);
 
     peer.resetAbruptly();
 
@@ -176,6 +161,21 @@ class WhenWritableTest {
               }
               return accepted == 0;
             });
+  }
+
+  /**
+   * Fills {@code c} with messages of {@code size} until refused, and returns its {@link
+   * Connection#whenWritable} stage once it has stayed pending, and the connection not writable, for
+   * 300 ms.
+   */
+  private static CompletableFuture<Void> refusedAndWaiting(Connection<Object, Object> c, int size) {
+    fillUntilRefused(c, size);
+    CompletableFuture<Void> writable = c.whenWritable().toCompletableFuture();
+    await()
+        .during(Duration.ofMillis(300))
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> !writable.isDone() && !c.isWritable());
+    return writable;
   }
 
   /** Reads frames until {@code done} completes, or the peer is closed. */
