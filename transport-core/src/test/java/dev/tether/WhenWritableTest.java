@@ -118,6 +118,24 @@ class WhenWritableTest {
         .withCauseInstanceOf(ConnectionClosedException.class);
   }
 
+  @Test
+  void aStageAskedOfAConnectionWhoseRuntimeHasClosedFailsAtOnce() throws Exception {
+    TetherRuntime runtime =
+        TetherRuntime.builder().eventLoops(1).threadNamePrefix("closed-runtime").build();
+    Server<Object, Object> server = server(TetherRuntime.shared(), 64 * KIB);
+    Connection<Object, Object> client =
+        Tether.client(TestTypes.TYPES)
+            .runtime(runtime)
+            .config(TestTypes.QUIET)
+            .connect(server.address());
+    runtime.close(); // closes its connections, and stops its loop
+
+    assertThat(client.whenWritable().toCompletableFuture())
+        .failsWithin(Duration.ofSeconds(10))
+        .withThrowableOfType(ExecutionException.class)
+        .withCauseInstanceOf(ConnectionClosedException.class);
+  }
+
   private Server<Object, Object> server(TetherRuntime runtime, int maxQueuedOutboundBytes) {
     return resources.track(
         Tether.server(TestTypes.TYPES)

@@ -32,12 +32,19 @@ final class WritableWaiters {
     connection.onClose().whenComplete((cause, failure) -> look());
   }
 
-  /** Adds a stage that completes once the connection is writable, and looks at once. */
+  /**
+   * Adds a stage that completes once the connection is writable, and looks at once: on the loop, or
+   * here if the connection is closing, since its loop may have stopped.
+   */
   void add(ResponseFuture<Void> stage) {
     synchronized (this) {
       waiting.add(stage);
     }
-    lookSoon();
+    if (connection.isOpen()) {
+      lookSoon();
+    } else {
+      look();
+    }
   }
 
   /** Looks on the connection's loop, once, if any stage waits; any thread, any lock held. */
