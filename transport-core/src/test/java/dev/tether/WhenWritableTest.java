@@ -11,11 +11,18 @@ import dev.tether.testing.TestTypes;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -134,6 +141,88 @@ class WhenWritableTest {
         .failsWithin(Duration.ofSeconds(10))
         .withThrowableOfType(ExecutionException.class)
         .withCauseInstanceOf(ConnectionClosedException.class);
+  }
+
+  /**
+   * Producers that send with {@code trySend} and, when refused, wait for {@code whenWritable} (each
+   * wait bounded, so a signal lost would fail the test), to a server that reads more slowly than
+   * they send: half with a small queue, half past their own allowance with little send memory
+   * between them. Every wait ends, and every message arrives, in order.
+   */
+  @Test
+  void producersWaitingForWritabilityAreAlwaysToldAndLoseNothing() throws Exception {
+    int producers = 4;
+    int count = 3_000;
+    String text = "p".repeat(KIB);
+    TetherRuntime runtime =
+        resources.track(
+            TetherRuntime.builder()
+                .eventLoops(2)
+                .threadNamePrefix("producers")
+                .largeMessageSendMemory(128 * KIB)
+                .build());
+    Map<Connection<Object, Object>, AtomicLong> next = new ConcurrentHashMap<>();
+    List<String> disorder = new CopyOnWriteArrayList<>();
+    AtomicLong received = new AtomicLong();
+    Server<Object, Object> server =
+        resources.track(
+            Tether.server(TestTypes.TYPES)
+                .config(TetherConfig.builder().codecs("test").build())
+                .onMessage(
+                    (c, m) -> {
+                      long seq = ((Msg) m).seq();
+                      long due = next.computeIfAbsent(c, k -> new AtomicLong()).getAndIncrement();
+                      if (seq != due) {
+                        disorder.add(c + ": " + seq + " where " + due + " was due");
+                      }
+                      received.incrementAndGet();
+                      LockSupport.parkNanos(20_000); // a handler slower than the producers
+                    })
+                .bind(new InetSocketAddress("127.0.0.1", 0)));
+    List<CompletableFuture<Integer>> waits = new ArrayList<>();
+    for (int p = 0; p < producers; p++) {
+      Connection<Object, Object> c =
+          resources.track(
+              Tether.client(TestTypes.TYPES)
+                  .runtime(runtime)
+                  .config(
+                      TetherConfig.builder()
+                          .codecs("test")
+                          // half wait for room in their queue, half for the send memory
+                          .maxQueuedOutboundBytes(p % 2 == 0 ? 16 * KIB : 1024 * KIB)
+                          .build())
+                  .connect(server.address()));
+      waits.add(
+          CompletableFuture.supplyAsync(
+              () -> {
+                int waited = 0;
+                for (int i = 0; i < count; i++) {
+                  Msg message = new Msg(text, i);
+                  while (c.trySend(message) == SendResult.BACK_PRESSURED) {
+                    waited++;
+                    try {
+                      c.whenWritable().toCompletableFuture().get(10, TimeUnit.SECONDS);
+                    } catch (Exception e) {
+                      throw new AssertionError(
+                          "message " + i + ": no writability within 10 s, " + c.metrics(), e);
+                    }
+                  }
+                }
+                return waited;
+              },
+              readers));
+    }
+
+    int waited = 0;
+    for (CompletableFuture<Integer> w : waits) {
+      waited += w.get(50, TimeUnit.SECONDS);
+    }
+    await().atMost(Duration.ofSeconds(30)).until(() -> received.get() == (long) producers * count);
+    assertThat(disorder).isEmpty();
+    assertThat(waited).as("waits for writability").isPositive();
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .untilAsserted(() -> assertThat(runtime.largeMessageSendMemoryInUse()).isZero());
   }
 
   private Server<Object, Object> server(TetherRuntime runtime, int maxQueuedOutboundBytes) {
