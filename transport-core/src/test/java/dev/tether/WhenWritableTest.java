@@ -126,6 +126,34 @@ class WhenWritableTest {
   }
 
   @Test
+  void aStageWaitingWhenTheApplicationClosesTheConnectionFailsAtOnceNotAfterTheDrain()
+      throws Exception {
+    Server<Object, Object> server =
+        resources.track(
+            Tether.server(TestTypes.TYPES)
+                .config(
+                    TetherConfig.builder()
+                        .codecs("test")
+                        .maxQueuedOutboundBytes(64 * KIB)
+                        .heartbeatInterval(Duration.ZERO)
+                        .idleTimeout(Duration.ZERO)
+                        .drainTimeout(Duration.ofSeconds(40)) // the peer never reads: a long drain
+                        .build())
+                .bind(new InetSocketAddress("127.0.0.1", 0)));
+    silentPeer(server);
+    Connection<Object, Object> toPeer = onlyConnection(server);
+    CompletableFuture<Void> writable = refusedAndWaiting(toPeer, 1 * KIB);
+
+    toPeer.closeAsync();
+
+    assertThat(writable)
+        .failsWithin(Duration.ofSeconds(20))
+        .withThrowableOfType(ExecutionException.class)
+        .withCauseInstanceOf(ConnectionClosedException.class);
+    assertThat(toPeer.onClose().toCompletableFuture()).as("still draining").isNotDone();
+  }
+
+  @Test
   void aStageAskedOfAConnectionWhoseRuntimeHasClosedFailsAtOnce() throws Exception {
     TetherRuntime runtime =
         TetherRuntime.builder().eventLoops(1).threadNamePrefix("closed-runtime").build();

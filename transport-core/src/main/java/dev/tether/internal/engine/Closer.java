@@ -139,6 +139,7 @@ final class Closer implements OutboundBuffer.Owner {
     }
     sendsRefused = true;
     c.loop.execute(() -> beginClose(GoAwayCode.NORMAL, "closed by the application"));
+    c.writableAgain(); // no longer open: a stage waiting to be writable fails, after beginClose
     return true;
   }
 
@@ -193,12 +194,14 @@ final class Closer implements OutboundBuffer.Owner {
   void closeWith(GoAwayCode code, String reason) {
     sendsRefused = true;
     c.loop.execute(() -> beginClose(code, reason));
+    c.writableAgain();
   }
 
   /** Closes for a server that is shutting down. Any thread. */
   void shutdown() {
     sendsRefused = true;
     c.loop.execute(() -> beginClose(GoAwayCode.SHUTTING_DOWN, "the server is shutting down"));
+    c.writableAgain();
   }
 
   /**

@@ -224,6 +224,7 @@ final class RealConnection<O, I> implements Connection<O, I>, EventLoop.Handler 
           "connection with " + peerName + " cannot go from " + current + " to " + next);
     }
     state = next;
+    writableAgain(); // a stage waiting to be writable fails once the session is no longer open
   }
 
   @Override
@@ -767,7 +768,10 @@ final class RealConnection<O, I> implements Connection<O, I>, EventLoop.Handler 
     return w;
   }
 
-  /** The outbound buffer may have turned writable: looks on the loop if anyone waits for it. */
+  /**
+   * The outbound buffer may have turned writable, or the connection stopped being open: looks on
+   * the loop if anyone waits for it.
+   */
   void writableAgain() {
     WritableWaiters w = writableWaiters;
     if (w != null) {
