@@ -7,11 +7,12 @@ import dev.tether.TetherException;
 import dev.tether.internal.wire.GoAway;
 import dev.tether.internal.wire.ProtocolException;
 import java.io.IOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,9 +27,22 @@ import org.slf4j.LoggerFactory;
  */
 final class Closer implements OutboundBuffer.Owner {
   private static final Logger log = LoggerFactory.getLogger(Closer.class);
+  private static final VarHandle CLOSE_CALLED;
+
+  static {
+    try {
+      CLOSE_CALLED =
+          MethodHandles.lookup().findVarHandle(Closer.class, "closeCalled", boolean.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
 
   private final RealConnection<?, ?> c;
-  private final AtomicBoolean closeCalled = new AtomicBoolean();
+
+  /** Set once the application's close was called; a field rather than an AtomicBoolean. */
+  private volatile boolean closeCalled;
+
   private final CompletableFuture<ConnectionClosedException> closeFuture =
       new CompletableFuture<>();
   private volatile ConnectionClosedException closeCause;
@@ -134,7 +148,7 @@ final class Closer implements OutboundBuffer.Owner {
 
   /** Starts the application's close; returns true if this call started it. */
   private boolean startClose() {
-    if (!closeCalled.compareAndSet(false, true)) {
+    if (!CLOSE_CALLED.compareAndSet(this, false, true)) {
       return false;
     }
     sendsRefused = true;

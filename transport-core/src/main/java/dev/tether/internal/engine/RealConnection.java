@@ -306,8 +306,8 @@ final class RealConnection<O, I> implements Connection<O, I>, EventLoop.Handler 
             codecName,
             client ? peerHandshake.serverName() : serverName,
             peerMax,
-            Duration.ofMillis(peerHandshake.heartbeatMillis()),
-            Duration.ofMillis(peerHandshake.idleTimeoutMillis()),
+            asDuration(peerHandshake.heartbeatMillis(), config.heartbeatInterval()),
+            asDuration(peerHandshake.idleTimeoutMillis(), config.idleTimeout()),
             io.tlsProtocol(),
             io.peerCertificates());
     this.codec = codec;
@@ -359,8 +359,8 @@ final class RealConnection<O, I> implements Connection<O, I>, EventLoop.Handler 
               codecName,
               welcome.serverName(),
               (int) Math.min(Integer.MAX_VALUE, welcome.maxFrameSize()),
-              Duration.ofMillis(welcome.heartbeatMillis()),
-              Duration.ofMillis(welcome.idleTimeoutMillis()),
+              asDuration(welcome.heartbeatMillis(), config.heartbeatInterval()),
+              asDuration(welcome.idleTimeoutMillis(), config.idleTimeout()),
               io.tlsProtocol(),
               io.peerCertificates());
     }
@@ -743,6 +743,19 @@ final class RealConnection<O, I> implements Connection<O, I>, EventLoop.Handler 
   @Override
   public boolean isWritable() {
     return isOpen() && outbound.isWritable();
+  }
+
+  /**
+   * Returns {@code millis}, a peer's setting, as a Duration: {@code ours} if it is the same (as
+   * often as not, both sides have the defaults), so that a connection holds no Durations of its
+   * own.
+   */
+  private static Duration asDuration(long millis, Duration ours) {
+    return millis >= 0
+            && ours.getSeconds() == millis / 1000
+            && ours.getNano() == (int) (millis % 1000) * 1_000_000
+        ? ours
+        : Duration.ofMillis(millis);
   }
 
   @Override
