@@ -128,18 +128,9 @@ class WhenWritableTest {
   @Test
   void aStageWaitingWhenTheApplicationClosesTheConnectionFailsAtOnceNotAfterTheDrain()
       throws Exception {
+    // the peer never reads: a long drain
     Server<Object, Object> server =
-        resources.track(
-            Tether.server(TestTypes.TYPES)
-                .config(
-                    TetherConfig.builder()
-                        .codecs("test")
-                        .maxQueuedOutboundBytes(64 * KIB)
-                        .heartbeatInterval(Duration.ZERO)
-                        .idleTimeout(Duration.ZERO)
-                        .drainTimeout(Duration.ofSeconds(40)) // the peer never reads: a long drain
-                        .build())
-                .bind(new InetSocketAddress("127.0.0.1", 0)));
+        server(TetherRuntime.shared(), 64 * KIB, Duration.ofSeconds(40));
     silentPeer(server);
     Connection<Object, Object> toPeer = onlyConnection(server);
     CompletableFuture<Void> writable = refusedAndWaiting(toPeer, 1 * KIB);
@@ -254,6 +245,11 @@ class WhenWritableTest {
   }
 
   private Server<Object, Object> server(TetherRuntime runtime, int maxQueuedOutboundBytes) {
+    return server(runtime, maxQueuedOutboundBytes, TetherConfig.defaults().drainTimeout());
+  }
+
+  private Server<Object, Object> server(
+      TetherRuntime runtime, int maxQueuedOutboundBytes, Duration drainTimeout) {
     return resources.track(
         Tether.server(TestTypes.TYPES)
             .config(
@@ -262,6 +258,7 @@ class WhenWritableTest {
                     .maxQueuedOutboundBytes(maxQueuedOutboundBytes)
                     .heartbeatInterval(Duration.ZERO)
                     .idleTimeout(Duration.ZERO) // the silent peers must not be closed for it
+                    .drainTimeout(drainTimeout)
                     .build())
             .runtime(runtime)
             .bind(new InetSocketAddress("127.0.0.1", 0)));

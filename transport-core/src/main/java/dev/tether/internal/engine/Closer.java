@@ -151,9 +151,7 @@ final class Closer implements OutboundBuffer.Owner {
     if (!CLOSE_CALLED.compareAndSet(this, false, true)) {
       return false;
     }
-    sendsRefused = true;
-    c.loop.execute(() -> beginClose(GoAwayCode.NORMAL, "closed by the application"));
-    c.writableAgain(); // no longer open: a stage waiting to be writable fails, after beginClose
+    refuseSendsAndClose(GoAwayCode.NORMAL, "closed by the application");
     return true;
   }
 
@@ -206,16 +204,19 @@ final class Closer implements OutboundBuffer.Owner {
    * thread; idempotent once a close has begun.
    */
   void closeWith(GoAwayCode code, String reason) {
-    sendsRefused = true;
-    c.loop.execute(() -> beginClose(code, reason));
-    c.writableAgain();
+    refuseSendsAndClose(code, reason);
   }
 
   /** Closes for a server that is shutting down. Any thread. */
   void shutdown() {
+    refuseSendsAndClose(GoAwayCode.SHUTTING_DOWN, "the server is shutting down");
+  }
+
+  /** Refuses the application's sends from now on, and begins the close on the loop. Any thread. */
+  private void refuseSendsAndClose(GoAwayCode code, String reason) {
     sendsRefused = true;
-    c.loop.execute(() -> beginClose(GoAwayCode.SHUTTING_DOWN, "the server is shutting down"));
-    c.writableAgain();
+    c.loop.execute(() -> beginClose(code, reason));
+    c.writableAgain(); // no longer open: a stage waiting to be writable fails, after beginClose
   }
 
   /**

@@ -417,19 +417,18 @@ final class Sender {
    */
   void requestAgain(Requests.Pending pending, ConnectionClosedException ended) {
     Throwable failure = null;
-    String why;
-    try {
-      int result =
-          pending.message == null
-              ? OutboundBuffer.CLOSED
-              : enqueue(FrameType.REQUEST, pending.id, pending.message, Mode.LOOP, 0, true);
-      if (result == OutboundBuffer.ACCEPTED) {
-        return;
+    String why = "its message was not kept";
+    if (pending.message != null) {
+      try {
+        int result = enqueue(FrameType.REQUEST, pending.id, pending.message, Mode.LOOP, 0, true);
+        if (result == OutboundBuffer.ACCEPTED) {
+          return;
+        }
+        why = notAskedAgain(result);
+      } catch (RuntimeException | Error e) { // its codec took it the first time; if not now, say so
+        failure = e;
+        why = "its message could not be encoded again: " + Throwables.message(e);
       }
-      why = pending.message == null ? "its message was not kept" : notAskedAgain(result);
-    } catch (RuntimeException | Error e) { // its codec took it the first time; if not now, say so
-      failure = e;
-      why = "its message could not be encoded again: " + Throwables.message(e);
     }
     c.requests.abandon(pending);
     pending.future.completeExceptionally(
