@@ -2,6 +2,7 @@ package dev.tether;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import dev.tether.testing.Blob;
 import dev.tether.testing.Msg;
@@ -19,6 +20,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -149,10 +151,21 @@ class GracefulCloseTest {
                 .bind(new InetSocketAddress("127.0.0.1", 0))) {
       Connection<Object, Object> client =
           Tether.client(TestTypes.TYPES).config(config).runtime(runtime).connect(server.address());
-      int accepted = 0;
-      while (client.trySend(new Blob(accepted, new byte[1024])) == SendResult.ACCEPTED) {
-        accepted++;
-      }
+      // full, and the kernel's buffers too: they may take megabytes while the loop writes, and a
+      // drain deadline that found the queue written into them would have nothing left unsent
+      AtomicInteger accepted = new AtomicInteger();
+      await()
+          .atMost(Duration.ofSeconds(20))
+          .pollInterval(Duration.ofMillis(100))
+          .until(
+              () -> {
+                int before = accepted.get();
+                while (client.trySend(new Blob(accepted.get(), new byte[1024]))
+                    == SendResult.ACCEPTED) {
+                  accepted.incrementAndGet();
+                }
+                return accepted.get() == before;
+              });
 
       // the old engine returned normally here and called it NORMAL "closed by the application"
       assertThatThrownBy(client::close)
